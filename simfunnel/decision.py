@@ -1,0 +1,147 @@
+"""The manager's decision: value of a hire, risk-adjusted score, offers (MODEL.md 1.6, 1.8).
+
+The decision is a pure function of signals, draws and parameters, so a
+counterfactual (a mechanism removed) is the same call with other parameters on
+the same draws.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from simfunnel.scenario import Manager
+
+
+@dataclass(frozen=True)
+class Signals:
+    """What the manager sees of each interviewee; arrays shape (openings, slots)."""
+
+    posterior_mean: np.ndarray
+    posterior_variance: np.ndarray
+    alignment: np.ndarray
+    culture: np.ndarray
+    narrative: np.ndarray
+    niche: np.ndarray
+
+
+@dataclass(frozen=True)
+class Weights:
+    """The parts of the manager's score that attribution can switch off."""
+
+    risk_aversion: float
+    affinity_weight: float
+    narrative_weight: float
+    niche_value: float
+    onboarding_cost: float
+    transfer_risk: float
+
+    @classmethod
+    def from_manager(cls, manager: Manager) -> Weights:
+        return cls(
+            manager.risk_aversion,
+            manager.affinity_weight,
+            manager.narrative_weight,
+            manager.niche_value,
+            manager.onboarding_cost,
+            manager.transfer_risk,
+        )
+
+    def without(self, *mechanisms: str) -> Weights:
+        """These weights with the named mechanisms removed (MODEL.md section 3)."""
+        changes: dict[str, float] = {}
+        if "safer_candidate" in mechanisms:
+            changes["risk_aversion"] = 0.0
+        if "culture_mirror" in mechanisms:
+            changes["affinity_weight"] = 0.0
+        if "niche_fit" in mechanisms:
+            changes.update(niche_value=0.0, narrative_weight=0.0)
+        return replace(self, **changes)
+
+
+def risk_adjusted_score(signals: Signals, weights: Weights) -> np.ndarray:
+    """``U``: expected value + culture-mirror bias - risk aversion * perceived SD.
+
+    A clean narrative lowers the *perceived* transfer risk, not the real one.
+    """
+    misalignment = 1.0 - signals.alignment
+    score = (
+        signals.posterior_mean
+        + weights.niche_value * signals.niche
+        - weights.onboarding_cost * misalignment
+    )
+    if weights.affinity_weight:
+        score = score + weights.affinity_weight * (signals.culture - 0.5)
+    if weights.risk_aversion:
+        perceived_variance = signals.posterior_variance + weights.transfer_risk**2 * misalignment * (
+            1.0 - weights.narrative_weight * signals.narrative
+        )
+        score = score - weights.risk_aversion * np.sqrt(perceived_variance)
+    return score
+
+
+def realised_value(
+    quality: np.ndarray,
+    alignment: np.ndarray,
+    niche: np.ndarray,
+    transfer_noise: np.ndarray,
+    manager: Manager,
+) -> np.ndarray:
+    """``V = q + niche_value*m - onboarding_cost*(1-a) + tau``, ``tau ~ N(0, t^2 (1-a))``."""
+    misalignment = 1.0 - alignment
+    return (
+        quality
+        + manager.niche_value * niche
+        - manager.onboarding_cost * misalignment
+        + manager.transfer_risk * np.sqrt(misalignment) * transfer_noise
+    )
+
+
+def make_offers(
+    score: np.ndarray,
+    eligible: np.ndarray,
+    declines: np.ndarray,
+    positions: np.ndarray,
+    max_offers: int,
+    hiring_bar: float | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Offers in order of ``score`` until ``positions`` are accepted or offers run out.
+
+    Parameters
+    ----------
+    score : ndarray, shape (openings, slots)
+        Risk-adjusted score ``U``.
+    eligible : ndarray of bool, shape (openings, slots)
+        Interviewed, and not removed by a counterfactual.
+    declines : ndarray of bool, shape (openings, slots)
+        Whether each candidate would decline an offer (a pre-drawn coin).
+    positions : ndarray of int, shape (openings,)
+    max_offers : int
+        Most offers per opening, declines included.
+    hiring_bar : float or None
+        Nobody with ``U`` below it gets an offer.
+
+    Returns
+    -------
+    offer, hired : ndarrays of bool, shape (openings, slots)
+    """
+    open_score = np.where(eligible, score, -np.inf)
+    if hiring_bar is not None:
+        open_score[open_score < hiring_bar] = -np.inf
+    offer = np.zeros(score.shape, dtype=bool)
+    hired = np.zeros(score.shape, dtype=bool)
+    accepted = np.zeros(score.shape[0], dtype=np.int64)
+    rows = np.arange(score.shape[0])
+    # A loop over offer rounds (at most max_offers), not over openings.
+    for _ in range(max_offers):
+        best = open_score.argmax(axis=1)
+        active = (open_score[rows, best] > -np.inf) & (accepted < positions)
+        if not active.any():
+            break
+        offer[rows[active], best[active]] = True
+        accepts = active & ~declines[rows, best]
+        hired[rows[accepts], best[accepts]] = True
+        accepted += accepts
+        open_score[rows, best] = -np.inf
+    return offer, hired

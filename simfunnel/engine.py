@@ -1,0 +1,255 @@
+"""The funnel engine: draw -> screen -> interview -> score -> decide, over chunks of openings.
+
+Arrays are shaped ``(openings, slots)``: slots ``0..K-1`` hold the shortlist
+(best CV score first, unused beyond an opening's own shortlist size) and the
+last slot holds the internal contender (empty when absent), so replays that
+remove the internal leave every other draw in place.
+
+Every block of :data:`~simfunnel.rng.BLOCK_OPENINGS` openings draws its random
+numbers from its own stream in a fixed layout (:func:`draw_layout`), so results
+depend on the seed only, never on chunk size or worker count.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from simfunnel import calendar as cal
+from simfunnel.attribution import Decision
+from simfunnel.calendar import Calendar
+from simfunnel.decision import Signals, Weights, realised_value
+from simfunnel.interview import felt_score, interview_score, posterior
+from simfunnel.population import N_LATENT, Screen, brute_force_top_k, exact_top_k, traits
+from simfunnel.rng import BLOCK_OPENINGS, Seed
+from simfunnel.scenario import Scenario
+
+# Columns of the per-opening "calendar" uniforms.
+U_WEEK, U_PROCESS, U_POOL, U_SHORTLIST, U_POSITIONS, U_INTERNAL = range(6)
+
+
+@dataclass(frozen=True)
+class Model:
+    """A scenario with everything that is fixed per scenario precomputed."""
+
+    scenario: Scenario
+    calendar: Calendar
+    screen: Screen
+    weights: Weights
+    position_values: np.ndarray
+    position_cdf: np.ndarray
+
+    @classmethod
+    def build(cls, scenario: Scenario) -> Model:
+        positions = scenario.role.positions
+        cdf = np.cumsum(list(positions.values()))
+        cdf[-1] = 1.0
+        return cls(
+            scenario=scenario,
+            calendar=Calendar.from_role(scenario.role),
+            screen=Screen.from_scenario(scenario),
+            weights=Weights.from_manager(scenario.manager),
+            position_values=np.array(list(positions), dtype=np.int64),
+            position_cdf=cdf,
+        )
+
+    @property
+    def top(self) -> int:
+        """K: the largest shortlist."""
+        return self.scenario.screening.shortlist.high
+
+    @property
+    def slots(self) -> int:
+        return self.top + 1
+
+
+def draw_layout(scenario: Scenario) -> tuple[tuple[str, tuple[int, ...], str], ...]:
+    """The fixed order and shape (per opening) of every random draw of a block.
+
+    The layout depends on the structure of the scenario (shortlist size, pool size
+    for the brute-force engine), never on parameter values, so scenarios with the
+    same structure share common random numbers.
+    """
+    top = scenario.screening.shortlist.high
+    slots = top + 1
+    if scenario.engine == "exact":
+        population = (("spacings", (top,), "exponential"), ("latent", (top, N_LATENT), "normal"))
+    else:
+        population = (("pool", (scenario.applicants.count.high, N_LATENT + 1), "normal"),)
+    return (
+        ("calendar", (6,), "uniform"),
+        ("cancel", (), "exponential"),
+        *population,
+        ("internal", (2,), "normal"),
+        ("interview", (slots,), "normal"),
+        ("felt", (slots,), "normal"),
+        ("transfer", (slots,), "normal"),
+        ("decline", (slots,), "uniform"),
+    )
+
+
+def draw_blocks(
+    scenario: Scenario, seed: Seed, stream: int, first_block: int, n_blocks: int
+) -> dict[str, np.ndarray]:
+    """Fill every draw of blocks ``first_block .. first_block + n_blocks - 1``."""
+    rows = n_blocks * BLOCK_OPENINGS
+    layout = draw_layout(scenario)
+    draws = {name: np.empty((rows, *shape)) for name, shape, _ in layout}
+    for i in range(n_blocks):
+        rng = seed.stream(stream, first_block + i)
+        block = slice(i * BLOCK_OPENINGS, (i + 1) * BLOCK_OPENINGS)
+        for name, _, kind in layout:
+            out = draws[name][block]
+            if kind == "uniform":
+                rng.random(out=out)
+            elif kind == "normal":
+                rng.standard_normal(out=out)
+            else:
+                rng.standard_exponential(out=out)
+    return draws
+
+
+def _uniform_int(uniform: np.ndarray, low: int, high: int) -> np.ndarray:
+    return low + (uniform * (high - low + 1)).astype(np.int64)
+
+
+@dataclass
+class Funnel:
+    """One chunk of simulated openings. Per-opening arrays have shape (openings,),
+    per-candidate arrays (openings, slots)."""
+
+    posting_week: np.ndarray
+    process_weeks: np.ndarray
+    applicants: np.ndarray
+    shortlist: np.ndarray
+    positions: np.ndarray
+    internal_present: np.ndarray
+    cancelled_stage: np.ndarray
+    interviewed: np.ndarray
+    internal_slot: np.ndarray
+    quality: np.ndarray
+    screen_score: np.ndarray
+    interview_score: np.ndarray
+    felt_score: np.ndarray
+    value: np.ndarray
+    signals: Signals
+    decision: Decision
+    score: np.ndarray
+    offer: np.ndarray
+    hired: np.ndarray
+    extras: dict[str, np.ndarray] = field(default_factory=dict)
+
+    @property
+    def quarter(self) -> np.ndarray:
+        return cal.quarter_of_week(self.posting_week)
+
+
+def simulate_funnel(model: Model, draws: dict[str, np.ndarray]) -> Funnel:
+    """Run every stage of MODEL.md section 1 on one chunk of draws."""
+    scenario = model.scenario
+    openings = draws["calendar"].shape[0]
+    top, slots = model.top, model.slots
+    uniforms = draws["calendar"]
+
+    # 1.1 calendar, 1.7 cancellation, 1.8 positions
+    posting_week = model.calendar.posting_week(uniforms[:, U_WEEK])
+    process_weeks = model.calendar.process_weeks(uniforms[:, U_PROCESS])
+    stage = model.calendar.cancellation(posting_week, process_weeks, draws["cancel"])
+    positions = model.position_values[
+        np.searchsorted(model.position_cdf, uniforms[:, U_POSITIONS], side="right")
+    ]
+
+    # 1.2-1.3 applicants and the shortlist
+    count, shortlist_range = scenario.applicants.count, scenario.screening.shortlist
+    applicants = _uniform_int(uniforms[:, U_POOL], count.low, count.high)
+    shortlist = _uniform_int(uniforms[:, U_SHORTLIST], shortlist_range.low, shortlist_range.high)
+    if scenario.engine == "exact":
+        latent, screened = exact_top_k(model.screen, applicants, draws["spacings"], draws["latent"])
+    else:
+        latent, screened = brute_force_top_k(model.screen, applicants, top, draws["pool"])
+    external = traits(model.screen, latent)
+
+    # 1.4 the internal contender: always the last slot
+    internal = scenario.internal
+    internal_present = uniforms[:, U_INTERNAL] < internal.probability
+    internal_quality = internal.quality_mean + internal.quality_sd * draws["internal"][:, 0]
+    known_observation = internal_quality
+    if internal.known_precision > 0:
+        known_observation = internal_quality + draws["internal"][:, 1] / np.sqrt(
+            internal.known_precision
+        )
+
+    def with_internal(values: np.ndarray, internal_value: np.ndarray | float) -> np.ndarray:
+        out = np.empty((openings, slots), dtype=np.result_type(values, np.asarray(internal_value)))
+        out[:, :top] = values
+        out[:, top] = internal_value
+        return out
+
+    quality = with_internal(external["quality"], internal_quality)
+    alignment = with_internal(external["alignment"], internal.alignment)
+    culture = with_internal(external["culture"], internal.culture)
+    narrative = with_internal(external["narrative"], internal.narrative)
+    niche = with_internal(external["niche"], True)
+    screen_score = with_internal(screened, np.nan)
+    internal_slot = np.zeros(slots, dtype=bool)
+    internal_slot[top] = True
+
+    in_shortlist = np.arange(slots) < shortlist[:, None]
+    in_shortlist[:, top] = internal_present
+    interviewed = in_shortlist & (stage != cal.CANCELLED_BEFORE_INTERVIEWS)[:, None]
+
+    # 1.5 interviews and the manager's belief
+    interview = scenario.interview
+    x_bar = interview_score(quality, draws["interview"], interview)
+    mean, variance = posterior(x_bar, internal_slot, known_observation[:, None], interview, internal)
+    felt = felt_score(x_bar, draws["felt"], interview)
+
+    # 1.6 value and risk-adjusted score; 1.8 offers
+    manager = scenario.manager
+    value = realised_value(quality, alignment, niche, draws["transfer"], manager)
+    signals = Signals(mean, variance, alignment, culture, narrative, niche)
+    offers = scenario.offers
+    decline_probability = np.where(
+        internal_slot, offers.internal_decline_probability, offers.decline_probability
+    )
+    decision = Decision(
+        signals=signals,
+        weights=model.weights,
+        interviewed=interviewed,
+        internal_slot=internal_slot,
+        declines=draws["decline"] < decline_probability,
+        positions=positions,
+        cancelled_after=stage == cal.CANCELLED_AFTER_INTERVIEWS,
+        max_offers=offers.max_offers,
+        hiring_bar=manager.hiring_bar,
+    )
+    offer, hired, score = decision.replay(0)
+    return Funnel(
+        posting_week=posting_week,
+        process_weeks=process_weeks,
+        applicants=applicants,
+        shortlist=shortlist,
+        positions=positions,
+        internal_present=internal_present,
+        cancelled_stage=stage,
+        interviewed=interviewed,
+        internal_slot=internal_slot,
+        quality=quality,
+        screen_score=screen_score,
+        interview_score=x_bar,
+        felt_score=felt,
+        value=value,
+        signals=signals,
+        decision=decision,
+        score=score,
+        offer=offer,
+        hired=hired,
+    )
+
+
+def run_blocks(
+    model: Model, seed: Seed, stream: int, first_block: int, n_blocks: int
+) -> Funnel:
+    """Draw and simulate whole blocks of openings."""
+    return simulate_funnel(model, draw_blocks(model.scenario, seed, stream, first_block, n_blocks))

@@ -1,0 +1,253 @@
+"""Summaries with confidence intervals that respect clustering within openings.
+
+Every metric is a ratio of per-opening totals, ``sum_j y_j / sum_j x_j`` (e.g.
+offers / interviewees). Interviewees of one opening compete with each other, so
+they are not independent; openings are. The 95% CI uses the ratio estimator's
+linearised (delta-method) variance over openings:
+
+    r = Y / X,   se(r)^2 = sum_j (y_j - r x_j)^2 / (n (n - 1) xbar^2)
+
+Only sufficient statistics are kept (n, sums of x, y, x^2, y^2, xy per block of
+openings), so memory does not grow with the number of openings, and summing
+the per-block statistics in block order makes the result independent of chunk
+size and worker count.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from simfunnel import calendar as cal
+from simfunnel.attribution import MECHANISMS, REASONS, Attribution
+from simfunnel.engine import Funnel
+
+Z_95 = 1.959963984540054
+
+METRICS: dict[str, str] = {
+    "applicants_per_opening": "mean pool size",
+    "shortlisted_per_opening": "mean interview slate (shortlist + internal), all openings",
+    "interviewed_per_opening": "mean interviewees per opening that reached interviews",
+    "interviewees_per_opening": "mean interviewees per opening, all openings",
+    "offer_rate_interviewed": "offers / interviewees (typical 15-25%)",
+    "offer_rate_per_opening_mean": "mean of per-opening offer rates (openings with interviews)",
+    "offers_per_opening": "offers made per opening",
+    "hire_rate": "openings that ended in a hire",
+    "hires_per_opening": "hires per opening",
+    "cancel_rate": "openings cancelled at any stage",
+    "cancel_before_interviews_rate": "openings cancelled before interviews ended",
+    "cancel_after_interviews_rate": "openings cancelled after final interviews",
+    "cancel_rate_q1": "cancel rate of openings posted in Q1",
+    "cancel_rate_q2": "cancel rate of openings posted in Q2",
+    "cancel_rate_q3": "cancel rate of openings posted in Q3",
+    "cancel_rate_q4": "cancel rate of openings posted in Q4",
+    "internal_present_rate": "openings with an internal contender",
+    "internal_win_rate": "internal hired, among openings with an internal and a hire",
+    "internal_share_of_hires": "hires that are internals (LinkedIn: ~17-20%)",
+    "best_interviewee_hired_rate": "hire had the highest true quality, among openings that hired",
+    "top_interview_offer_rate": "P(offer) for the best interview score (openings with interviews)",
+    "good_interview_offer_rate": "P(offer) for a good interview",
+    "felt_great_offer_rate": "P(offer) for those who felt great",
+    "felt_great_no_offer_rate": "P(no offer | felt great)",
+    "good_interview_share": "interviewees with a good interview",
+    "felt_great_share": "interviewees who felt great",
+    "microscopic_margin_rate": "decided openings where winner beat runner-up by < narrow_margin",
+    "loser_better_quality_rate": "good losses where the loser was truly better than the winner",
+    "mean_hire_value": "mean realised value V of hires",
+    "bad_hire_rate": "hires with V below analysis.bad_hire_threshold",
+}
+FUNNEL_STAGES = {
+    "applicants": "applicants_per_opening",
+    "shortlisted": "shortlisted_per_opening",
+    "interviewed": "interviewees_per_opening",
+    "offers": "offers_per_opening",
+    "hires": "hires_per_opening",
+}
+OUTCOMES = (
+    "hired_external",
+    "hired_internal",
+    "cancelled_before_interviews",
+    "cancelled_after_interviews",
+    "no_hire",
+)
+STATS = ("n", "x", "y", "xx", "yy", "xy")
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Fixed per run from the pilot sample (MODEL.md section 3)."""
+
+    good_interview: float
+    narrow_margin: float  # in units of U
+    bad_hire: float
+
+
+def _at(values: np.ndarray, index: np.ndarray) -> np.ndarray:
+    return np.take_along_axis(values, index[:, None], axis=1)[:, 0]
+
+
+def opening_outcome(funnel: Funnel) -> np.ndarray:
+    """Outcome code (index into OUTCOMES) per opening."""
+    hires = funnel.hired.sum(axis=1)
+    internal_hired = funnel.hired[:, -1]
+    outcome = np.full(hires.shape, OUTCOMES.index("no_hire"), dtype=np.int8)
+    outcome[hires > 0] = OUTCOMES.index("hired_external")
+    outcome[internal_hired] = OUTCOMES.index("hired_internal")
+    outcome[funnel.cancelled_stage == cal.CANCELLED_BEFORE_INTERVIEWS] = OUTCOMES.index(
+        "cancelled_before_interviews"
+    )
+    outcome[funnel.cancelled_stage == cal.CANCELLED_AFTER_INTERVIEWS] = OUTCOMES.index(
+        "cancelled_after_interviews"
+    )
+    return outcome
+
+
+def margins(funnel: Funnel) -> tuple[np.ndarray, np.ndarray]:
+    """Winner's margin over the runner-up per opening, in U and in interview score.
+
+    The winner is the last person offered (the marginal offer); the runner-up is the
+    best interviewee without an offer. NaN where either is missing.
+    """
+    offered = funnel.offer
+    rows = np.arange(offered.shape[0])
+    winner = np.where(offered, funnel.score, np.inf).argmin(axis=1)
+    runner_up = np.where(funnel.interviewed & ~offered, funnel.score, -np.inf).argmax(axis=1)
+    defined = offered.any(axis=1) & (funnel.interviewed & ~offered).any(axis=1)
+    score_margin = funnel.score[rows, winner] - funnel.score[rows, runner_up]
+    interview_margin = funnel.interview_score[rows, winner] - funnel.interview_score[rows, runner_up]
+    return np.where(defined, score_margin, np.nan), np.where(defined, interview_margin, np.nan)
+
+
+def metric_columns(
+    funnel: Funnel, thresholds: Thresholds, attribution: Attribution | None
+) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Per-opening (numerator, denominator) of every summary metric."""
+    interviewed = funnel.interviewed
+    offer, hired = funnel.offer, funnel.hired
+    one = np.ones(interviewed.shape[0])
+    interviewees = interviewed.sum(axis=1)
+    reached = interviewees > 0
+    offers, hires = offer.sum(axis=1), hired.sum(axis=1)
+    any_hire = hires > 0
+    stage = funnel.cancelled_stage
+    quarter = funnel.quarter
+    good = interviewed & (funnel.interview_score >= thresholds.good_interview)
+    felt = interviewed & (funnel.felt_score >= thresholds.good_interview)
+    best_quality = np.where(interviewed, funnel.quality, -np.inf).argmax(axis=1)
+    top_interview = np.where(interviewed, funnel.interview_score, -np.inf).argmax(axis=1)
+    score_margin, _ = margins(funnel)
+    bad = hired & (funnel.value < thresholds.bad_hire)
+    hire_value = np.where(hired, funnel.value, 0.0).sum(axis=1)
+
+    columns: dict[str, tuple[np.ndarray, np.ndarray]] = {
+        "applicants_per_opening": (funnel.applicants, one),
+        "shortlisted_per_opening": (funnel.shortlist + funnel.internal_present, one),
+        "interviewed_per_opening": (interviewees, reached),
+        "interviewees_per_opening": (interviewees, one),
+        "offer_rate_interviewed": (offers, interviewees),
+        "offer_rate_per_opening_mean": (np.divide(offers, interviewees, out=0 * one, where=reached), reached),
+        "offers_per_opening": (offers, one),
+        "hire_rate": (any_hire, one),
+        "hires_per_opening": (hires, one),
+        "cancel_rate": (stage > 0, one),
+        "cancel_before_interviews_rate": (stage == cal.CANCELLED_BEFORE_INTERVIEWS, one),
+        "cancel_after_interviews_rate": (stage == cal.CANCELLED_AFTER_INTERVIEWS, one),
+        **{
+            f"cancel_rate_q{q + 1}": ((stage > 0) & (quarter == q), quarter == q)
+            for q in range(4)
+        },
+        "internal_present_rate": (funnel.internal_present, one),
+        "internal_win_rate": (hired[:, -1], funnel.internal_present & any_hire),
+        "internal_share_of_hires": (hired[:, -1], hires),
+        "best_interviewee_hired_rate": (_at(hired, best_quality) & any_hire, any_hire),
+        "top_interview_offer_rate": (_at(offer, top_interview) & reached, reached),
+        "good_interview_offer_rate": ((good & offer).sum(axis=1), good.sum(axis=1)),
+        "felt_great_offer_rate": ((felt & offer).sum(axis=1), felt.sum(axis=1)),
+        "felt_great_no_offer_rate": ((felt & ~offer).sum(axis=1), felt.sum(axis=1)),
+        "good_interview_share": (good.sum(axis=1), interviewees),
+        "felt_great_share": (felt.sum(axis=1), interviewees),
+        "microscopic_margin_rate": (
+            np.nan_to_num(score_margin, nan=np.inf) < thresholds.narrow_margin,
+            ~np.isnan(score_margin),
+        ),
+        "mean_hire_value": (hire_value, hires),
+        "bad_hire_rate": (bad.sum(axis=1), hires),
+    }
+    if attribution is not None:
+        columns.update(loss_columns(funnel, attribution, good))
+    return columns
+
+
+def loss_columns(
+    funnel: Funnel, attribution: Attribution, good: np.ndarray
+) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Per-opening loss-attribution columns, named ``loss:<method>:<reason>``."""
+    losers = attribution.good_loser
+    n_losers = losers.sum(axis=1)
+    columns: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    for index, reason in enumerate(REASONS):
+        columns[f"loss:sequential:{reason}"] = ((attribution.sequential == index).sum(axis=1), n_losers)
+    for index, reason in enumerate(MECHANISMS):
+        columns[f"loss:shapley:{reason}"] = (attribution.shapley[..., index].sum(axis=1), n_losers)
+    for reason in ("narrow_margin", "outperformed"):
+        columns[f"loss:shapley:{reason}"] = (
+            (attribution.residual == REASONS.index(reason)).sum(axis=1),
+            n_losers,
+        )
+    n_good = good.sum(axis=1)
+    offered_good = (good & funnel.offer).sum(axis=1)
+    for index, reason in enumerate(MECHANISMS):
+        gained = (good & attribution.alone_offer[index]).sum(axis=1) - offered_good
+        columns[f"loss:removed_alone:{reason}"] = (gained, n_good)
+    # The interview was a noisy measure: the loser was truly better than the winner
+    # (the hire with the highest U).
+    winner = np.where(funnel.hired, funnel.score, -np.inf).argmax(axis=1)
+    winner_quality = _at(funnel.quality, winner)[:, None]
+    any_hire = funnel.hired.any(axis=1)
+    better = losers & (funnel.quality > winner_quality) & any_hire[:, None]
+    columns["loser_better_quality_rate"] = (better.sum(axis=1), n_losers * any_hire)
+    return columns
+
+
+def block_statistics(
+    columns: dict[str, tuple[np.ndarray, np.ndarray]], n_valid: int, block: int
+) -> np.ndarray:
+    """Sufficient statistics per block: shape (blocks, metrics, 6) in :data:`STATS` order.
+
+    Rows at or beyond ``n_valid`` (the tail of the last, partial block) count as absent.
+    """
+    rows = next(iter(columns.values()))[0].shape[0]
+    blocks = rows // block
+    valid = (np.arange(rows) < n_valid).reshape(blocks, block)
+    out = np.empty((blocks, len(columns), len(STATS)))
+    for i, (y, x) in enumerate(columns.values()):
+        y = np.where(valid, np.asarray(y, dtype=float).reshape(blocks, block), 0.0)
+        x = np.where(valid, np.asarray(x, dtype=float).reshape(blocks, block), 0.0)
+        out[:, i, 0] = valid.sum(axis=1)
+        out[:, i, 1] = x.sum(axis=1)
+        out[:, i, 2] = y.sum(axis=1)
+        out[:, i, 3] = (x * x).sum(axis=1)
+        out[:, i, 4] = (y * y).sum(axis=1)
+        out[:, i, 5] = (x * y).sum(axis=1)
+    return out
+
+
+def ratio_table(names: list[str], totals: np.ndarray) -> pd.DataFrame:
+    """Ratio estimates with 95% CIs from summed statistics, shape (metrics, 6)."""
+    n, x, y, xx, yy, xy = totals.T
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = y / x
+        residual_ss = np.clip(yy - 2 * ratio * xy + ratio**2 * xx, 0.0, None)
+        se = np.sqrt(residual_ss / (n * (n - 1))) / (x / n)
+    return pd.DataFrame(
+        {
+            "value": ratio,
+            "ci_low": ratio - Z_95 * se,
+            "ci_high": ratio + Z_95 * se,
+            "se": se,
+            "denominator": x,
+        },
+        index=pd.Index(names, name="metric"),
+    )
