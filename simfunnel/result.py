@@ -11,11 +11,10 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import yaml
 
 from simfunnel.attribution import REASONS
 from simfunnel.errors import InputError
-from simfunnel.scenario import Scenario, build_scenario
+from simfunnel.scenario import Scenario, load_scenario
 from simfunnel.summary import FUNNEL_STAGES, METRICS, STATS, ratio_table
 
 LOSS_METHODS = ("sequential", "shapley", "removed_alone")
@@ -134,8 +133,7 @@ def load_result(directory: str | Path) -> Result:
     missing = [name for name in required if not (directory / name).is_file()]
     if missing:
         raise InputError(f"{directory}: not a saved result (missing {', '.join(missing)})")
-    text = (directory / "scenario.yaml").read_text(encoding="utf-8")
-    scenario = build_scenario(yaml.safe_load(text), source=str(directory / "scenario.yaml"), text=text)
+    scenario = load_scenario(directory / "scenario.yaml")
     return Result(
         scenario=scenario,
         statistics=pd.read_csv(directory / "statistics.csv", index_col="metric"),

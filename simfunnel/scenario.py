@@ -65,7 +65,9 @@ class Role(_Section):
         "relative weekly cancellation hazard in Q1..Q4 (scaled to mean 1)",
     )
     positions: dict[int, float] = _field(
-        {1: 1.0}, "distribution of positions per opening, e.g. {1: 0.7, 2: 0.3}"
+        {1: 0.65, 2: 0.25, 3: 0.10},
+        "distribution of positions per opening (categorical; assumption: many requisitions hire "
+        "more than one person)",
     )
     freeze_correlation: float = _field(
         0.0,
@@ -107,7 +109,7 @@ class Applicants(_Section):
         IntRange(low=100, high=250), "applicants per opening (typical 100-250)"
     )
     correlations: dict[str, float] = _field(
-        {},
+        {"quality~alignment": 0.3, "alignment~narrative": 0.4, "alignment~niche": 0.3},
         "pairwise correlations of the latent traits, e.g. 'quality~alignment: 0.3'; "
         f"names: {', '.join(LATENT_NAMES)}",
     )
@@ -156,7 +158,7 @@ class Screening(_Section):
 
 class Internal(_Section):
     probability: float = _field(
-        0.3, "probability that an internal contender also interviews", ge=0, le=1
+        0.4, "probability that an internal contender also interviews", ge=0, le=1
     )
     quality_mean: float = _field(
         0.3, "mean true quality of internals (SD units of the applicant pool)", ge=-3, le=3
@@ -221,7 +223,7 @@ class Offers(_Section):
     internal_decline_probability: float = _field(
         0.05, "probability the internal declines (assumption)", ge=0, lt=1
     )
-    max_offers: int = _field(3, "most offers made per opening, declines included", ge=1, le=20)
+    max_offers: int = _field(4, "most offers made per opening, declines included", ge=1, le=20)
 
 
 class Analysis(_Section):
@@ -364,19 +366,19 @@ def _unknown_key_message(path: str, model: type[BaseModel]) -> str:
 
 
 # --------------------------------------------------------------------- loading
-def _line_index(text: str) -> dict[str, int]:
-    """Map dotted key paths (list items as indices) to their 1-based YAML line."""
-    lines: dict[str, int] = {}
+def _line_index(text: str, source: str) -> dict[str, str]:
+    """Map dotted key paths (list items as indices) to ``source:line``."""
+    lines: dict[str, str] = {}
 
     def walk(node: yaml.Node, path: str) -> None:
         if isinstance(node, yaml.MappingNode):
             for key_node, value_node in node.value:
                 child = f"{path}.{key_node.value}" if path else str(key_node.value)
-                lines[child] = key_node.start_mark.line + 1
+                lines[child] = f"{source}:{key_node.start_mark.line + 1}"
                 walk(value_node, child)
         elif isinstance(node, yaml.SequenceNode):
             for i, item in enumerate(node.value):
-                lines[f"{path}.{i}"] = item.start_mark.line + 1
+                lines[f"{path}.{i}"] = f"{source}:{item.start_mark.line + 1}"
                 walk(item, f"{path}.{i}")
 
     root = yaml.compose(text, Loader=yaml.SafeLoader)
@@ -385,10 +387,10 @@ def _line_index(text: str) -> dict[str, int]:
     return lines
 
 
-def _where(source: str, lines: dict[str, int], path: str | None) -> str:
+def _where(source: str, lines: dict[str, str], path: str | None) -> str:
     while path:
         if path in lines:
-            return f"{source}:{lines[path]}"
+            return lines[path]
         path = path.rpartition(".")[0]
     return source
 
@@ -444,15 +446,17 @@ def _format_pydantic_error(error: dict[str, Any]) -> tuple[str, str]:
     return f"{path}: should be {expected}, got {value!r}", path
 
 
-def build_scenario(data: Any, source: str = "<scenario>", text: str | None = None) -> Scenario:
+def build_scenario(
+    data: Any, source: str = "<scenario>", lines: dict[str, str] | None = None
+) -> Scenario:
     """Validate plain data (from YAML) into a :class:`Scenario`.
 
     Raises
     ------
     InputError
-        One line: ``source:line: dotted.path: what is wrong (range, value)``.
+        One line: ``file:line: dotted.path: what is wrong (range, value)``.
     """
-    lines = _line_index(text) if text is not None else {}
+    lines = lines or {}
     if data is None:
         data = {}
     if not isinstance(data, dict):
@@ -468,15 +472,7 @@ def build_scenario(data: Any, source: str = "<scenario>", text: str | None = Non
         raise InputError(f"{_where(source, lines, exc.path)}: {exc}", exc.path) from None
 
 
-def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> Scenario:
-    """Load and validate a YAML scenario (``yaml.safe_load`` only).
-
-    Parameters
-    ----------
-    path : path to a YAML file.
-    overrides : optional dotted-key overrides applied after loading.
-    """
-    path = Path(path)
+def _read_yaml(path: Path) -> tuple[Any, str]:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -484,16 +480,70 @@ def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> 
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(f"{path}: cannot read config ({exc})") from None
     try:
-        data = yaml.safe_load(text)
+        return yaml.safe_load(text), text
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
         raise InputError(f"{where}: malformed YAML: {exc.problem}") from None
     except yaml.YAMLError as exc:
         raise InputError(f"{path}: malformed YAML: {exc}") from None
+
+
+def _merge(base: dict[str, Any], child: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in child.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict) and key not in _LEAF_MAPPINGS:
+            merged[key] = _merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+# Mappings that are values in their own right: a child replaces them whole.
+_LEAF_MAPPINGS = {"positions", "correlations"}
+
+
+def _read_with_extends(path: Path, seen: tuple[Path, ...] = ()) -> tuple[Any, dict[str, str]]:
+    """Raw YAML data with ``extends: other.yaml`` resolved, and where each key was set."""
+    if path.resolve() in seen:
+        raise InputError(f"{path}: 'extends' loops back to itself")
+    data, text = _read_yaml(path)
+    lines = _line_index(text, str(path))
+    if not isinstance(data, dict) or "extends" not in data:
+        return data, lines
+    data = dict(data)
+    parent_name = data.pop("extends")
+    if not isinstance(parent_name, str):
+        raise InputError(f"{lines['extends']}: extends: expected a file name, got {parent_name!r}")
+    parent_path = path.parent / parent_name
+    if not parent_path.is_file():
+        raise InputError(f"{lines['extends']}: extends: no such config file {parent_path}")
+    parent, parent_lines = _read_with_extends(parent_path, (*seen, path.resolve()))
+    if not isinstance(parent, dict):
+        raise InputError(f"{parent_path}: a scenario must be a mapping of keys")
+    merged = _merge(parent, data)
+    # Name and story belong to the file itself, not to what it extends.
+    merged["name"] = data.get("name", path.stem)
+    merged["description"] = data.get("description", "")
+    return merged, {**parent_lines, **lines}
+
+
+def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> Scenario:
+    """Load and validate a YAML scenario (``yaml.safe_load`` only).
+
+    A scenario may start from another with ``extends: baseline.yaml`` (a path
+    relative to the file) and change only the keys that tell its story.
+
+    Parameters
+    ----------
+    path : path to a YAML file.
+    overrides : optional dotted-key overrides applied after loading.
+    """
+    path = Path(path)
+    data, lines = _read_with_extends(path)
     if isinstance(data, dict) and "name" not in data:
         data = {**data, "name": path.stem}
-    scenario = build_scenario(data, source=str(path), text=text)
+    scenario = build_scenario(data, source=str(path), lines=lines)
     return scenario.with_overrides(overrides) if overrides else scenario
 
 

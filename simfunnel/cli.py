@@ -1,0 +1,222 @@
+"""Command line: a thin shell over the Python API.
+
+Exit codes: 0 success; 2 bad input (one line on stderr, no traceback); 1 internal error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, NoReturn
+
+from simfunnel.errors import InputError
+
+CHART_FORMATS = ("png", "svg", "pdf")
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line and exit code 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text.replace("_", ""))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be >= 1, got {value}")
+    return value
+
+
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a non-negative integer, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be >= 0, got {value}")
+    return value
+
+
+def _formats(text: str) -> tuple[str, ...]:
+    formats = tuple(f.strip().lower() for f in text.split(",") if f.strip())
+    unknown = [f for f in formats if f not in (*CHART_FORMATS, "none")]
+    if unknown:
+        raise argparse.ArgumentTypeError(
+            f"unknown chart format {unknown[0]!r}; choose from {', '.join(CHART_FORMATS)} or none"
+        )
+    return () if "none" in formats else formats
+
+
+def _add_scenario_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--openings", type=_positive_int, help="openings to simulate (default: the config's)")
+    parser.add_argument("--seed", type=_seed, help="random seed (default: the config's)")
+    parser.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a scenario key, e.g. --set manager.risk_aversion=2 (repeatable)",
+    )
+    parser.add_argument(
+        "--workers", type=_positive_int, default=None, help="processes (default: all cores)"
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="simfunnel",
+        description="Hiring-funnel Monte Carlo: why do good interviews still lose?",
+    )
+    parser.add_argument("--version", action="version", version=f"simfunnel {_version()}")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    run = commands.add_parser("run", help="simulate a scenario and write its tables and charts")
+    run.add_argument("config", help="scenario YAML, e.g. configs/baseline.yaml")
+    _add_scenario_options(run)
+    run.add_argument("--out", type=Path, help="output folder (default: results/<scenario name>)")
+    run.add_argument(
+        "--formats", type=_formats, default=("png",), help="chart formats: png,svg,pdf or none"
+    )
+    run.add_argument(
+        "--engine", choices=("exact", "brute_force"), help="population sampler (default: the config's)"
+    )
+    run.add_argument("--quiet", action="store_true", help="no summary or progress bar")
+
+    validate = commands.add_parser("validate", help="check scenario files without running them")
+    validate.add_argument("configs", nargs="+")
+
+    commands.add_parser("keys", help="list every scenario key with its default, range and meaning")
+
+    charts = commands.add_parser("charts", help="re-render charts from a saved result folder")
+    charts.add_argument("result_dir", type=Path)
+    charts.add_argument("--formats", type=_formats, default=("png",))
+    return parser
+
+
+def _version() -> str:
+    from simfunnel import __version__
+
+    return __version__
+
+
+def _load(config: str, overrides: Sequence[str], extra: dict[str, Any] | None = None):
+    from simfunnel.scenario import load_scenario, parse_override
+
+    parsed = dict(parse_override(item) for item in overrides)
+    parsed.update(extra or {})
+    return load_scenario(config, parsed or None), parsed
+
+
+def _command_run(args: argparse.Namespace) -> int:
+    import simfunnel as sf
+    from simfunnel.report import format_result
+
+    scenario, overrides = _load(args.config, args.overrides, {"engine": args.engine} if args.engine else None)
+    out = args.out or Path("results") / scenario.name
+    _check_writable(out)
+    result = sf.simulate(
+        scenario, args.openings, scenario.seed if args.seed is None else args.seed,
+        workers=args.workers, progress=not args.quiet,
+    )
+    result.metadata["config"] = str(args.config)
+    result.metadata["overrides"] = overrides
+    result.save(out)
+    written = []
+    if args.formats:
+        from simfunnel import charts
+
+        written = charts.render_all(result, out, args.formats)
+    if not args.quiet:
+        print(format_result(result))
+        print(f"\nWrote {out}/: tables (summary.csv, funnel.csv, loss_reasons.csv, openings.csv, "
+              f"candidates.csv), scenario.yaml, run.json and {len(written)} chart files.")
+    return 0
+
+
+def _check_writable(out: Path) -> None:
+    """Fail before simulating, not after, if the output folder cannot be written."""
+    if out.exists() and not out.is_dir():
+        raise InputError(f"--out {out}: exists and is not a folder")
+    parent = out if out.exists() else next(p for p in out.absolute().parents if p.exists())
+    if not os.access(parent, os.W_OK):
+        raise InputError(f"--out {out}: folder {parent} is not writable")
+
+
+def _command_validate(args: argparse.Namespace) -> int:
+    from simfunnel.scenario import load_scenario
+
+    failed = 0
+    for config in args.configs:
+        try:
+            scenario = load_scenario(config)
+        except InputError as exc:
+            print(f"simfunnel: error: {exc}", file=sys.stderr)
+            failed += 1
+        else:
+            print(f"{config}: ok ({scenario.name})")
+    return 2 if failed else 0
+
+
+def _command_keys(args: argparse.Namespace) -> int:
+    from simfunnel.scenario import describe_keys
+
+    rows = describe_keys()
+    width = max(len(r["key"]) for r in rows)
+    for row in rows:
+        range_text = f" {row['range']}" if row["range"] else ""
+        print(f"{row['key']:<{width}}  {row['default']:<22}{range_text:<18}  {row['description']}")
+    return 0
+
+
+def _command_charts(args: argparse.Namespace) -> int:
+    from simfunnel import charts
+    from simfunnel.result import load_result
+
+    result = load_result(args.result_dir)
+    written = charts.render_all(result, args.result_dir, args.formats)
+    print(f"Wrote {len(written)} chart files to {args.result_dir}/")
+    return 0
+
+
+COMMANDS = {
+    "run": _command_run,
+    "validate": _command_validate,
+    "keys": _command_keys,
+    "charts": _command_charts,
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except InputError as exc:
+        print(f"simfunnel: error: {exc}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:  # e.g. `simfunnel keys | head`
+        sys.stderr.close()
+        return 0
+    except KeyboardInterrupt:
+        print("simfunnel: interrupted; files already written are complete", file=sys.stderr)
+        return 130
+    except Exception as exc:  # an internal error: short message, traceback on request
+        if os.environ.get("SIMFUNNEL_DEBUG"):
+            raise
+        print(
+            f"simfunnel: internal error: {type(exc).__name__}: {exc} "
+            "(set SIMFUNNEL_DEBUG=1 for a traceback and please report it)",
+            file=sys.stderr,
+        )
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,82 @@
+"""Plain-text reports for the terminal."""
+
+from __future__ import annotations
+
+from simfunnel.result import Result
+
+HEADLINE = {
+    "offer_rate_interviewed": "Offer rate among interviewed",
+    "hire_rate": "Openings that hired",
+    "cancel_rate": "Openings cancelled",
+    "cancel_after_interviews_rate": "  ... after final interviews",
+    "internal_win_rate": "Internal wins (when one is in the race)",
+    "internal_share_of_hires": "Hires that are internal",
+    "best_interviewee_hired_rate": "Truly best interviewee hired",
+    "top_interview_offer_rate": "Best interview of the slate gets an offer",
+    "good_interview_offer_rate": "Good interview gets an offer",
+    "felt_great_offer_rate": "Felt great gets an offer",
+    "microscopic_margin_rate": "Decided by a microscopic margin",
+    "loser_better_quality_rate": "Good loser was truly better than the winner",
+    "mean_hire_value": "Mean value of a hire (SD units)",
+    "bad_hire_rate": "Bad hires",
+}
+REASON_LABELS = {
+    "role_cancelled": "role cancelled",
+    "internal_candidate": "internal candidate",
+    "safer_candidate": "safer candidate (risk aversion)",
+    "culture_mirror": "culture mirror",
+    "niche_fit": "niche fit / narrative",
+    "narrow_margin": "narrow margin",
+    "outperformed": "outperformed",
+}
+
+
+def _is_rate(metric: str) -> bool:
+    return not (metric.endswith("_per_opening") or metric == "mean_hire_value")
+
+
+def format_value(metric: str, value: float) -> str:
+    return f"{100 * value:.1f}%" if _is_rate(metric) else f"{value:.2f}"
+
+
+def format_interval(metric: str, low: float, high: float) -> str:
+    if _is_rate(metric):
+        return f"{100 * low:.1f}–{100 * high:.1f}%"
+    return f"{low:.2f}–{high:.2f}"
+
+
+def format_result(result: Result) -> str:
+    """A short, readable summary of a run: header, funnel, headline metrics, loss reasons."""
+    meta = result.metadata
+    lines = [
+        f"simfunnel {meta.get('version', '?')} · {result.scenario.name} · "
+        f"{meta.get('openings', 0):,} openings · seed {meta.get('seed')} · "
+        f"{meta.get('elapsed_seconds', 0):.1f} s",
+    ]
+    if result.scenario.description:
+        lines.append(result.scenario.description)
+    funnel = result.funnel()
+    lines += ["", f"{'Funnel, per opening':<44}{'mean':>9}   conversion"]
+    for row in funnel.itertuples():
+        conversion = "" if row.Index == 0 else f"{100 * row.rate:.1f}%"
+        lines.append(f"  {row.stage:<42}{row.count_per_opening:>9.2f}   {conversion}")
+    summary = result.summary()
+    lines += ["", f"{'Headline':<44}{'value':>9}   95% CI"]
+    for metric, label in HEADLINE.items():
+        if metric not in summary.index:
+            continue
+        row = summary.loc[metric]
+        lines.append(
+            f"  {label:<42}{format_value(metric, row.value):>9}   "
+            f"{format_interval(metric, row.ci_low, row.ci_high)}"
+        )
+    losses = result.loss_reasons()
+    if len(losses):
+        lines += ["", "Why good interviews lost (share of good interviewees without an offer)"]
+        lines.append(f"  {'reason':<42}{'sequential':>11}{'Shapley':>10}")
+        table = losses.pivot(index="reason", columns="method", values="share")
+        for reason, label in REASON_LABELS.items():
+            if reason in table.index:
+                sequential, shapley = table.loc[reason, "sequential"], table.loc[reason, "shapley"]
+                lines.append(f"  {label:<42}{100 * sequential:>10.1f}%{100 * shapley:>9.1f}%")
+    return "\n".join(lines)
