@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import difflib
 import math
-from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
 
@@ -287,6 +286,9 @@ class Scenario(_Section):
                 "or raise applicants.count.low",
                 path="screening.shortlist.high",
             )
+        from simfunnel.calendar import Calendar  # a cycle at import time otherwise
+
+        Calendar.from_role(self.role)  # the cancellation rate must be reachable
         eigenvalues = np.linalg.eigvalsh(self.correlation_matrix)
         if eigenvalues.min() <= 1e-9:
             raise InputError(
@@ -298,7 +300,7 @@ class Scenario(_Section):
         return self
 
     # ------------------------------------------------------------------ derived
-    @cached_property
+    @property
     def correlation_matrix(self) -> np.ndarray:
         """The latent correlation matrix R, shape (5, 5), order of LATENT_NAMES."""
         matrix = np.eye(len(LATENT_NAMES))
@@ -484,7 +486,11 @@ def _read_yaml(path: Path) -> tuple[Any, str]:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
-        raise InputError(f"{where}: malformed YAML: {exc.problem}") from None
+        context = ""
+        if exc.context and exc.context_mark:
+            start = exc.context_mark
+            context = f" ({exc.context} started at line {start.line + 1}, column {start.column + 1})"
+        raise InputError(f"{where}: malformed YAML: {exc.problem}{context}") from None
     except yaml.YAMLError as exc:
         raise InputError(f"{path}: malformed YAML: {exc}") from None
 
