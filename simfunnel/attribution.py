@@ -91,15 +91,21 @@ class Attribution:
         Shapley value of each mechanism (0 for non-losers).
     residual : int8
         Index into :data:`REASONS` of the residual class (narrow/outperformed).
-    alone_offer : bool, shape (5, openings, slots)
-        Offer when only that mechanism is removed.
+    offer_when_removed : bool, shape (32, openings, slots)
+        ``[S]``: offers with the mechanisms in bitmask ``S`` removed (``[0]`` is
+        the actual decision, reconstructed by the replay machinery).
     """
 
     good_loser: np.ndarray
     sequential: np.ndarray
     shapley: np.ndarray
     residual: np.ndarray
-    alone_offer: np.ndarray
+    offer_when_removed: np.ndarray
+
+    @property
+    def alone_offer(self) -> np.ndarray:
+        """Offers with only one mechanism removed, shape (5, openings, slots)."""
+        return self.offer_when_removed[[1 << i for i in range(len(MECHANISMS))]]
 
 
 def attribute(
@@ -153,8 +159,7 @@ def attribute(
             loss = gets_offer[coalition] & ~gets_offer[coalition | bit] & good_loser
             if gain.any() or loss.any():
                 shapley[..., i] += weights[size] * (gain.astype(float) - loss)
-    alone = np.stack([gets_offer[1 << i] for i in range(len(MECHANISMS))])
-    return Attribution(good_loser, sequential, shapley, residual, alone)
+    return Attribution(good_loser, sequential, shapley, residual, gets_offer)
 
 
 def shapley_reason(attribution: Attribution) -> np.ndarray:
