@@ -177,10 +177,11 @@ def _command_keys(args: argparse.Namespace) -> int:
 
 
 def _command_charts(args: argparse.Namespace) -> int:
-    from simfunnel import charts
     from simfunnel.result import load_result
 
     result = load_result(args.result_dir)
+    from simfunnel import charts
+
     written = charts.render_all(result, args.result_dir, args.formats)
     print(f"Wrote {len(written)} chart files to {args.result_dir}/")
     return 0

@@ -1,0 +1,885 @@
+"""Charts for talks and notebooks.
+
+Every chart is a function ``chart(data, ax=None, *, title=None, **style) -> Axes``:
+
+- ``data`` is a :class:`~simfunnel.result.Result` (a list of them for :func:`compare`,
+  a tidy DataFrame for :func:`job_search`);
+- ``ax`` is drawn into when given, else a new 16:9 figure is made with pyplot (so a
+  notebook shows it);
+- ``title`` replaces the computed headline; by default the title *states the finding*,
+  computed from the data ("Only 1 in 5 interviewees gets an offer");
+- ``**style`` are matplotlib rcParams laid over the talk style for this chart only,
+  given as ``**{"font.size": 12}`` or with underscores, ``font_size=12``.
+
+The talk style (``talk.mplstyle`` beside this module) is applied with
+``plt.style.context`` inside each function, so it never leaks into the caller's
+global style. No function calls ``plt.show()``. This is the only module of the package
+that imports matplotlib.
+
+:func:`render_all` writes every chart a result supports into a folder (PNG at 200 dpi,
+SVG, PDF), each file atomically and reproducibly: the same result gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import matplotlib as mpl
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from scipy.special import ndtr
+
+from simfunnel.result import Result, atomic_write
+
+STYLE_PATH = Path(__file__).with_name("talk.mplstyle")
+Z_95 = 1.959963984540054
+
+# Okabe-Ito (the style's colour cycle, named for the roles they play here).
+BLUE, ORANGE, GREEN, VERMILLION = "#0072B2", "#E69F00", "#009E73", "#D55E00"
+PURPLE, SKY, GREY = "#CC79A7", "#56B4E9", "#777777"
+NOTE_COLOUR = "#555555"
+
+REASON_LABELS = {
+    "role_cancelled": "Role cancelled",
+    "internal_candidate": "Internal candidate",
+    "safer_candidate": "Safer candidate",
+    "culture_mirror": "Culture mirror",
+    "niche_fit": "Niche fit / narrative",
+    "narrow_margin": "Narrow margin",
+    "outperformed": "Outperformed",
+}
+METHOD_LABELS = {
+    "sequential": "Sequential (removed in order)",
+    "shapley": "Shapley (order-free)",
+    "removed_alone": "Removed alone (offer-rate gain)",
+}
+STAGE_LABELS = {
+    "applicants": "Applicants",
+    "shortlisted": "Shortlisted",
+    "interviewed": "Interviewed",
+    "offers": "Offers",
+    "hires": "Hires",
+}
+COMPARE_METRICS = {
+    "offer_rate_interviewed": "Interviewee gets an offer",
+    "top_interview_offer_rate": "Best interview gets an offer",
+    "good_interview_offer_rate": "Good interview gets an offer",
+    "best_interviewee_hired_rate": "Truly best interviewee hired",
+    "internal_win_rate": "Internal wins (when present)",
+    "hire_rate": "Opening ends in a hire",
+    "cancel_rate": "Opening cancelled",
+    "microscopic_margin_rate": "Decided by a microscopic margin",
+    "bad_hire_rate": "Bad hire",
+}
+CHART_FORMATS = ("png", "svg", "pdf")
+PNG_DPI = 200
+# Metadata that would otherwise stamp the render time into the file.
+_SAVE_OPTIONS: dict[str, dict[str, Any]] = {
+    "png": {"dpi": PNG_DPI, "metadata": {"Software": None}},
+    "svg": {"metadata": {"Date": None}},
+    "pdf": {"metadata": {"CreationDate": None, "ModDate": None}},
+}
+
+
+# --------------------------------------------------------------------------- style
+def _rc(style: Mapping[str, Any]) -> dict[str, Any]:
+    """rcParams from ``**style``: exact keys, or keys with '.' written as '_'."""
+    aliases = {key.replace(".", "_"): key for key in mpl.rcParams}
+    rc = {}
+    for key, value in style.items():
+        name = key if key in mpl.rcParams else aliases.get(key)
+        if name is None:
+            raise TypeError(f"unknown style option {key!r}: not a matplotlib rcParam")
+        rc[name] = value
+    return rc
+
+
+@contextmanager
+def talk_style(**style: Any) -> Iterator[None]:
+    """The talk style (plus ``**style`` rcParams) for the duration of a ``with`` block."""
+    with plt.style.context([str(STYLE_PATH), _rc(style)]):
+        yield
+
+
+def _axes(ax: Axes | None) -> Axes:
+    if ax is None:
+        _, ax = plt.subplots()
+    return ax
+
+
+def _headline(ax: Axes, finding: str, note: str, title: str | None = None) -> None:
+    """Title (the finding, wrapped to two lines at most) with a grey subtitle under it."""
+    text = textwrap.fill(title if title is not None else finding, 58)
+    note_size = 0.8 * mpl.rcParams["font.size"]
+    note_lines = note.count("\n") + 1 if note else 0
+    ax.set_title(text, pad=12 + 1.3 * note_size * note_lines)
+    if note:
+        ax.annotate(
+            note,
+            xy=(0, 1),
+            xycoords="axes fraction",
+            xytext=(0, 8),
+            textcoords="offset points",
+            ha="left",
+            va="bottom",
+            fontsize=note_size,
+            color=NOTE_COLOUR,
+            annotation_clip=False,
+        )
+
+
+def _pct(value: float, digits: int = 0) -> str:
+    return f"{100 * value:.{digits}f}%"
+
+
+def _one_in(rate: float) -> int:
+    return round(1 / rate)
+
+
+def _scenario_note(result: Result) -> str:
+    openings = result.metadata.get("openings", len(result.openings))
+    return f"{result.scenario.name} scenario · {openings:,} simulated openings · 95% CIs"
+
+
+def _percent_axis(axis: Any) -> None:
+    axis.set_major_formatter(mpl.ticker.PercentFormatter(1.0, decimals=0))
+
+
+# ------------------------------------------------------------------ tidy helpers
+def cluster_rate(frame: pd.DataFrame, by: str | pd.Series, success: str) -> pd.DataFrame:
+    """P(success) per group with 95% CIs that respect clustering within openings.
+
+    Interviewees of one opening compete, so they are not independent; openings are.
+    Each group's rate is a ratio of per-opening totals with the delta-method variance
+    over openings (as in :mod:`simfunnel.summary`), which reduces to the binomial
+    interval when an opening contributes at most one row per group.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        One row per interviewee (or opening), with an ``opening`` column.
+    by : str or Series
+        Column name or values to group by.
+    success : str
+        Boolean column.
+
+    Returns
+    -------
+    DataFrame
+        Index = group; columns ``rate, ci_low, ci_high, count, openings``.
+    """
+    keys = frame[by] if isinstance(by, str) else pd.Series(np.asarray(by), index=frame.index)
+    per_opening = (
+        pd.DataFrame({"group": keys, "opening": frame["opening"], "y": frame[success].astype(float)})
+        .groupby(["group", "opening"], observed=True)["y"]
+        .agg(["sum", "size"])
+    )
+    groups = per_opening.groupby(level="group", observed=True)
+    y, x, n = groups["sum"].sum(), groups["size"].sum(), groups.size()
+    rate = y / x
+    expected = rate.reindex(per_opening.index.get_level_values("group")).to_numpy() * per_opening["size"]
+    residual_ss = ((per_opening["sum"] - expected) ** 2).groupby(level="group", observed=True).sum()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        se = np.sqrt(residual_ss / (n * (n - 1))) / (x / n)
+    return pd.DataFrame(
+        {
+            "rate": rate,
+            "ci_low": (rate - Z_95 * se).clip(lower=0.0),
+            "ci_high": (rate + Z_95 * se).clip(upper=1.0),
+            "count": x.astype(int),
+            "openings": n.astype(int),
+        }
+    )
+
+
+def quality_percentile(candidates: pd.DataFrame) -> pd.Series:
+    """Each interviewee's true quality as a percentile of the applicant pool (q ~ N(0, 1))."""
+    return pd.Series(100 * ndtr(candidates["quality"].to_numpy()), index=candidates.index)
+
+
+QUALITY_BINS = (0, 25, 50, 70, 80, 90, 95, 99, 100)
+
+
+def offer_probability_table(
+    result: Result,
+    by: str = "rank",
+    *,
+    min_count: int = 50,
+    quality_bins: Sequence[float] = QUALITY_BINS,
+) -> pd.DataFrame:
+    """The data behind :func:`offer_probability`: P(offer) with cluster-honest 95% CIs.
+
+    Parameters
+    ----------
+    result : Result
+    by : {"rank", "quality"}
+        ``"rank"``: by rank within the slate (1 = best), once ranked by interview score
+        and once by true quality (column ``ranked_by``). ``"quality"``: external
+        interviewees by true-quality percentile of the applicant pool, in
+        ``quality_bins`` (columns ``low, high, mid``).
+    min_count : int
+        Groups with fewer interviewees are dropped (too noisy to show).
+    """
+    candidates = result.candidates
+    if by == "rank":
+        frames = []
+        for column, label in (("interview_rank", "interview score"), ("quality_rank", "true quality")):
+            table = cluster_rate(candidates, column, "offer")
+            table.index.name = "rank"
+            frames.append(table.reset_index().assign(ranked_by=label))
+        out = pd.concat(frames, ignore_index=True)
+        return out[out["count"] >= min_count].reset_index(drop=True)
+    if by == "quality":
+        externals = candidates[~candidates["internal"].astype(bool)]
+        edges = np.asarray(quality_bins, dtype=float)
+        bins = pd.cut(quality_percentile(externals), edges, include_lowest=True)
+        table = cluster_rate(externals, bins, "offer")
+        table = table.reindex(bins.cat.categories).dropna(subset=["rate"])
+        out = table.reset_index(drop=True)
+        out.insert(0, "low", [interval.left for interval in table.index])
+        out.insert(1, "high", [interval.right for interval in table.index])
+        out.insert(2, "mid", (out["low"] + out["high"]) / 2)
+        out["low"] = out["low"].clip(lower=0.0)
+        return out[out["count"] >= min_count].reset_index(drop=True)
+    raise ValueError(f"by must be 'rank' or 'quality', got {by!r}")
+
+
+# ------------------------------------------------------------------------ charts
+def funnel(result: Result, ax: Axes | None = None, *, title: str | None = None, **style: Any) -> Axes:
+    """Applicants -> shortlisted -> interviewed -> offers -> hires, per opening (log scale).
+
+    Each bar is labelled with its count per opening and the conversion from the stage
+    before; error bars are 95% CIs. The title states the offer rate among interviewees.
+    """
+    frame = result.funnel()
+    summary = result.summary()
+    offer_rate = float(summary.loc["offer_rate_interviewed", "value"])
+    with talk_style(**style):
+        ax = _axes(ax)
+        y = np.arange(len(frame))[::-1]
+        colours = [GREY, GREY, BLUE, ORANGE, GREEN][: len(frame)]
+        counts = frame["count_per_opening"].to_numpy()
+        errors = np.vstack([counts - frame["ci_low"], frame["ci_high"] - counts])
+        ax.barh(y, counts, color=colours, height=0.68)
+        ax.errorbar(counts, y, xerr=errors, fmt="none", ecolor="#222222", elinewidth=2)
+        ax.set_xscale("log")
+        ax.set_xlim(min(0.3, counts.min() / 2), counts.max() * 12)
+        ax.set_yticks(y, [STAGE_LABELS.get(s, s) for s in frame["stage"]])
+        ax.tick_params(axis="y", length=0)
+        ax.set_xlabel("Per opening (log scale)")
+        ax.xaxis.set_major_formatter(mpl.ticker.FuncFormatter(lambda v, _: f"{v:g}"))
+        previous = [None, *frame["stage"][:-1]]
+        for yi, count, rate, before in zip(y, counts, frame["rate"], previous, strict=True):
+            text = f"{count:.3g}" if count < 100 else f"{count:.0f}"
+            if before is not None:
+                text += f"   ({_pct(rate, 1 if rate < 0.1 else 0)} of {before})"
+            ax.annotate(
+                text,
+                xy=(count, yi),
+                xytext=(12, 0),
+                textcoords="offset points",
+                va="center",
+                fontsize=mpl.rcParams["font.size"],
+            )
+        finding = (
+            f"Only 1 in {_one_in(offer_rate)} interviewees gets an offer"
+            if offer_rate <= 0.4
+            else f"{_pct(offer_rate)} of interviewees get an offer"
+        )
+        hires = counts[-1]
+        note = (
+            f"{_scenario_note(result)}\n"
+            f"{counts[0]:.0f} applicants per opening end in {hires:.2f} hires"
+        )
+        _headline(ax, finding, note, title)
+    return ax
+
+
+def loss_reasons(
+    result: Result,
+    ax: Axes | None = None,
+    *,
+    methods: Sequence[str] = ("sequential", "shapley"),
+    title: str | None = None,
+    **style: Any,
+) -> Axes:
+    """Why good interviews lost: share of good interviewees without an offer, by reason.
+
+    ``methods`` picks the attributions shown side by side (``sequential``,
+    ``shapley``, ``removed_alone``); error bars are 95% CIs.
+    """
+    frame = result.loss_reasons()
+    frame = frame[frame["method"].isin(methods)]
+    if frame.empty:
+        raise ValueError("this result has no loss attribution (simulate with attribution=True)")
+    reasons = [r for r in REASON_LABELS if r in set(frame["reason"])]
+    first = methods[0]
+    primary = frame[frame["method"] == first].set_index("reason")["share"]
+    with talk_style(**style):
+        ax = _axes(ax)
+        height = 0.8 / len(methods)
+        base = np.arange(len(reasons))[::-1]
+        colours = {"sequential": BLUE, "shapley": ORANGE, "removed_alone": GREEN}
+        for i, method in enumerate(methods):
+            rows = frame[frame["method"] == method].set_index("reason").reindex(reasons)
+            y = base + (len(methods) - 1) / 2 * height - i * height
+            share = rows["share"].to_numpy()
+            errors = np.vstack([share - rows["ci_low"], rows["ci_high"] - share])
+            ax.barh(y, share, height=height * 0.92, color=colours.get(method), label=METHOD_LABELS[method])
+            ax.errorbar(share, y, xerr=np.nan_to_num(errors), fmt="none", ecolor="#222222", elinewidth=1.5)
+            if i == 0:
+                for yi, value, high in zip(y, share, rows["ci_high"], strict=True):
+                    if np.isfinite(value):
+                        ax.annotate(
+                            _pct(value),
+                            xy=(high, yi),
+                            xytext=(8, 0),
+                            textcoords="offset points",
+                            va="center",
+                            fontsize=0.85 * mpl.rcParams["font.size"],
+                            color=colours.get(method),
+                            fontweight="bold",
+                        )
+        ax.set_yticks(base, [REASON_LABELS[r] for r in reasons])
+        ax.tick_params(axis="y", length=0)
+        _percent_axis(ax.xaxis)
+        ax.set_xlim(0, max(0.05, float(frame["ci_high"].max())) * 1.15)
+        ax.set_xlabel("Share of good interviews that got no offer")
+        ax.grid(axis="x")
+        ax.legend(loc="lower right")
+        mechanisms = primary.drop(["narrow_margin", "outperformed"], errors="ignore")
+        if first == "removed_alone" or mechanisms.empty:
+            top = primary.idxmax()
+            finding = f"{REASON_LABELS[top]} matters most: {_pct(primary[top])}"
+        else:
+            top = mechanisms.idxmax()
+            finding = (
+                f"{REASON_LABELS[top]} sinks {_pct(mechanisms[top])} of the good interviews "
+                f"that lose"
+            )
+            if "outperformed" in primary:
+                finding += f"; {_pct(primary['outperformed'])} were simply outperformed"
+        note = (
+            f"{_scenario_note(result)}\n"
+            f"good interview = top {_pct(result.scenario.analysis.good_interview_top_share)} "
+            "of interview scores; each reason = what, removed, would have given them an offer"
+        )
+        _headline(ax, finding, note, title)
+    return ax
+
+
+def offer_probability(
+    result: Result,
+    ax: Axes | None = None,
+    *,
+    by: str = "rank",
+    min_count: int = 50,
+    title: str | None = None,
+    **style: Any,
+) -> Axes:
+    """P(offer) for an interviewee, with cluster-honest 95% CIs.
+
+    ``by="rank"``: against rank within the slate (1 = best), ranked by interview score
+    and by true quality. ``by="quality"``: external interviewees against their
+    true-quality percentile in the applicant pool.
+    """
+    table = offer_probability_table(result, by, min_count=min_count)
+    if table.empty:
+        raise ValueError("this result has no interviewees to chart")
+    with talk_style(**style):
+        ax = _axes(ax)
+        if by == "rank":
+            for label, colour, marker in (("interview score", BLUE, "o"), ("true quality", ORANGE, "s")):
+                rows = table[table["ranked_by"] == label]
+                ax.fill_between(rows["rank"], rows["ci_low"], rows["ci_high"], color=colour, alpha=0.2, lw=0)
+                ax.plot(rows["rank"], rows["rate"], marker=marker, color=colour, label=f"Ranked by {label}")
+            ax.set_xticks(np.arange(1, int(table["rank"].max()) + 1))
+            ax.set_xlabel("Rank within the interview slate (1 = best)")
+            ax.legend(loc="upper right")
+            best = table[(table["ranked_by"] == "interview score") & (table["rank"] == 1)]
+            truly = table[(table["ranked_by"] == "true quality") & (table["rank"] == 1)]
+            p_best = float(best["rate"].iloc[0])
+            finding = (
+                f"Even the best interview gets an offer only {_pct(p_best)} of the time"
+                if p_best < 0.9
+                else f"The best interview gets an offer {_pct(p_best)} of the time"
+            )
+            extra = ""
+            if len(truly):
+                extra = f"; the truly best candidate in the slate gets one {_pct(truly['rate'].iloc[0])} of the time"
+            note = f"{_scenario_note(result)}\n{len(result.candidates):,} interviewees{extra}"
+        elif by == "quality":
+            ax.fill_between(table["mid"], table["ci_low"], table["ci_high"], color=BLUE, alpha=0.2, lw=0)
+            ax.plot(table["mid"], table["rate"], marker="o", color=BLUE, label="P(offer | interviewed)")
+            for row in table.itertuples():
+                ax.plot([row.low, row.high], [row.rate, row.rate], color=BLUE, lw=1.5, alpha=0.5)
+            ax.set_xlim(0, 100)
+            ax.set_xlabel("True quality: percentile of the applicant pool")
+            top = table.iloc[-1]
+            finding = (
+                f"Even a top-{100 - top['low']:.0f}% candidate gets an offer from only "
+                f"{_pct(top['rate'])} of interviews"
+            )
+            overall = float(result.summary().loc["offer_rate_interviewed", "value"])
+            ax.axhline(overall, color=GREY, ls=":", lw=2)
+            ax.annotate(
+                f"all interviewees: {_pct(overall)}",
+                xy=(1, overall),
+                xycoords=("axes fraction", "data"),
+                xytext=(0, 6),
+                textcoords="offset points",
+                ha="right",
+                color=GREY,
+                fontsize=0.85 * mpl.rcParams["font.size"],
+            )
+            note = (
+                f"{_scenario_note(result)}\n"
+                "external interviewees; a dot per band of percentiles (the line shows its width)"
+            )
+        else:
+            raise ValueError(f"by must be 'rank' or 'quality', got {by!r}")
+        ax.set_ylim(0, min(1.0, float(table["ci_high"].max()) * 1.15))
+        _percent_axis(ax.yaxis)
+        ax.set_ylabel("P(offer)")
+        ax.grid(axis="y")
+        _headline(ax, finding, note, title)
+    return ax
+
+
+def margins(
+    result: Result,
+    ax: Axes | None = None,
+    *,
+    quantile: float = 0.99,
+    title: str | None = None,
+    **style: Any,
+) -> Axes:
+    """Distribution of the winner's lead over the runner-up in the manager's score U.
+
+    In standard deviations of U among interviewees (raw U when the scenario's
+    ``analysis.narrow_margin`` is 0); bins are as wide as the microscopic band, which
+    is shaded. The x-axis stops at the ``quantile`` of margins.
+    """
+    margin = result.openings["margin"].dropna().to_numpy(dtype=float)
+    if margin.size == 0:
+        raise ValueError("this result has no decided openings with a runner-up")
+    band_u = float(result.metadata["narrow_margin_u"])
+    band_sd = float(result.scenario.analysis.narrow_margin)
+    scale = band_u / band_sd if band_sd > 0 and band_u > 0 else 1.0
+    band = band_u / scale
+    values = margin / scale
+    summary = result.summary()
+    if "microscopic_margin_rate" in summary.index:
+        rate, low, high = summary.loc["microscopic_margin_rate", ["value", "ci_low", "ci_high"]]
+    else:
+        rate = low = high = float(np.mean(margin < band_u))
+    with talk_style(**style):
+        ax = _axes(ax)
+        width = band if band > 0 else (np.quantile(values, quantile) - values.min()) / 50
+        top = float(np.quantile(values, quantile))
+        edges = np.arange(min(0.0, values.min()), top + width, width)
+        counts, _ = np.histogram(values, edges)
+        share = counts / values.size
+        colours = [VERMILLION if left < band else BLUE for left in edges[:-1]]
+        ax.bar(edges[:-1], share, width=width, align="edge", color=colours, edgecolor="white", lw=0.5)
+        ax.axvspan(0, band, color=VERMILLION, alpha=0.12, lw=0)
+        ax.annotate(
+            f"microscopic: lead < {band:g} SD\n{_pct(rate, 1)} of decisions",
+            xy=(band, float(share[0]) if share.size else 0),
+            xytext=(40, 10),
+            textcoords="offset points",
+            color=VERMILLION,
+            fontweight="bold",
+            va="bottom",
+            arrowprops={"arrowstyle": "-", "color": VERMILLION, "lw": 1.5},
+        )
+        ax.set_xlim(edges[0], edges[-1])
+        _percent_axis(ax.yaxis)
+        ax.yaxis.set_major_formatter(mpl.ticker.PercentFormatter(1.0, decimals=1))
+        unit = "SDs of the manager's score" if scale != 1.0 else "manager's score U"
+        ax.set_xlabel(f"Winner's lead over the runner-up ({unit})")
+        ax.set_ylabel("Share of decisions")
+        finding = f"1 in {_one_in(rate)} hiring decisions is won by a microscopic margin"
+        note = (
+            f"{_scenario_note(result)}\n"
+            f"microscopic = under {band:g} SD: {_pct(rate, 1)} "
+            f"(95% CI {_pct(low, 1)}–{_pct(high, 1)}) of {values.size:,} decisions with a runner-up"
+        )
+        _headline(ax, finding, note, title)
+    return ax
+
+
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def seasonality(
+    result: Result,
+    ax: Axes | None = None,
+    *,
+    by: str = "quarter",
+    title: str | None = None,
+    **style: Any,
+) -> Axes:
+    """Probability that a role is cancelled, by posting quarter (or month), with 95% CIs.
+
+    ``by="quarter"`` uses the run's summary (all openings); ``by="month"`` uses the
+    openings table (posting week -> month).
+    """
+    summary = result.summary()
+    overall = float(summary.loc["cancel_rate", "value"])
+    if by == "quarter":
+        rows = summary.loc[[f"cancel_rate_q{q}" for q in range(1, 5)]]
+        labels = ["Q1", "Q2", "Q3", "Q4"]
+        rate = rows["value"].to_numpy()
+        low, high = rows["ci_low"].to_numpy(), rows["ci_high"].to_numpy()
+    elif by == "month":
+        openings = result.openings
+        month = np.minimum(openings["posting_week"].to_numpy() * 12 // 52, 11)
+        table = cluster_rate(openings, pd.Series(month, index=openings.index), "cancelled").reindex(range(12))
+        labels = list(MONTHS)
+        rate = table["rate"].to_numpy()
+        low, high = table["ci_low"].to_numpy(), table["ci_high"].to_numpy()
+    else:
+        raise ValueError(f"by must be 'quarter' or 'month', got {by!r}")
+    with talk_style(**style):
+        ax = _axes(ax)
+        x = np.arange(len(labels))
+        highest, lowest = int(np.nanargmax(rate)), int(np.nanargmin(rate))
+        colours = [VERMILLION if i == highest else BLUE for i in x]
+        ax.bar(x, rate, color=colours, width=0.7)
+        ax.errorbar(x, rate, yerr=np.vstack([rate - low, high - rate]), fmt="none", ecolor="#222222", elinewidth=2)
+        if by == "quarter":
+            for xi, value, top in zip(x, rate, high, strict=True):
+                ax.annotate(
+                    _pct(value, 1), xy=(xi, top), xytext=(0, 6), textcoords="offset points", ha="center"
+                )
+        ax.axhline(overall, color=GREY, ls="--", lw=2)
+        ax.annotate(
+            f"all year: {_pct(overall, 1)}",
+            xy=(1, overall),
+            xycoords=("axes fraction", "data"),
+            xytext=(0, 6),
+            textcoords="offset points",
+            ha="right",
+            color=GREY,
+            fontsize=0.85 * mpl.rcParams["font.size"],
+        )
+        ax.set_xticks(x, labels)
+        ax.tick_params(axis="x", length=0)
+        ax.set_xlabel(f"Posting {by}")
+        ax.set_ylabel("Roles cancelled")
+        ax.set_ylim(0, float(np.nanmax(high)) * 1.25)
+        _percent_axis(ax.yaxis)
+        ratio = rate[highest] / rate[lowest] if rate[lowest] > 0 else np.inf
+        if ratio >= 1.15:
+            finding = (
+                f"Roles posted in {labels[highest]} are cancelled {ratio:.1f}x as often "
+                f"as in {labels[lowest]}"
+            )
+        else:
+            finding = f"Cancellation risk barely depends on the posting {by} (about {_pct(overall)})"
+        note = f"{_scenario_note(result)}\ncancelled at any stage, before or after interviews"
+        _headline(ax, finding, note, title)
+    return ax
+
+
+def felt_vs_actual(
+    result: Result,
+    ax: Axes | None = None,
+    *,
+    bins: int = 10,
+    title: str | None = None,
+    **style: Any,
+) -> Axes:
+    """How the interview felt against how it went: by felt-score percentile among
+    interviewees, P(actually a good interview), P(best interview of the slate) and
+    P(offer), with cluster-honest 95% bands; the "felt great" range is shaded.
+    """
+    candidates = result.candidates
+    if candidates.empty:
+        raise ValueError("this result has no interviewees to chart")
+    summary = result.summary()
+    felt = candidates["felt_great"].astype(bool)
+    if "felt_great_no_offer_rate" in summary.index:
+        no_offer = float(summary.loc["felt_great_no_offer_rate", "value"])
+    else:
+        no_offer = float((~candidates.loc[felt, "offer"].astype(bool)).mean())
+    percentile = 100 * candidates["felt_score"].rank(pct=True, method="average")
+    edges = np.linspace(0, 100, bins + 1)
+    group = np.clip(np.searchsorted(edges, percentile.to_numpy(), side="left") - 1, 0, bins - 1)
+    mids = (edges[:-1] + edges[1:]) / 2
+    frame = candidates.assign(best_interview=candidates["interview_rank"] == 1)
+    series = (
+        ("good_interview", "Actually a good interview (top 30%)", GREEN, "s"),
+        ("best_interview", "Actually the best interview of the slate", BLUE, "D"),
+        ("offer", "Got an offer", VERMILLION, "o"),
+    )
+    share = result.scenario.analysis.good_interview_top_share
+    series = ((c, label.replace("top 30%", f"top {_pct(share)}"), col, m) for c, label, col, m in series)
+    with talk_style(**style):
+        ax = _axes(ax)
+        felt_low = float(percentile[felt].min()) if felt.any() else 100.0
+        ax.axvspan(felt_low, 100, color=ORANGE, alpha=0.12, lw=0)
+        ax.annotate(
+            "felt great",
+            xy=(felt_low, 1),
+            xycoords=("data", "axes fraction"),
+            xytext=(8, -8),
+            textcoords="offset points",
+            va="top",
+            color="#9A6200",
+            fontweight="bold",
+        )
+        for column, label, colour, marker in series:
+            table = cluster_rate(frame, pd.Series(group, index=frame.index), column).reindex(range(bins))
+            ax.fill_between(mids, table["ci_low"], table["ci_high"], color=colour, alpha=0.2, lw=0)
+            ax.plot(mids, table["rate"], marker=marker, color=colour, label=label)
+        ax.set_xlim(0, 100)
+        ax.set_ylim(0, 1)
+        _percent_axis(ax.yaxis)
+        ax.set_xlabel("How well the candidate felt it went (percentile among interviewees)")
+        ax.set_ylabel("Share of candidates")
+        ax.grid(axis="y")
+        ax.legend(loc="upper left", bbox_to_anchor=(0.0, 0.93))
+        finding = f"{_pct(no_offer)} of candidates who felt great got no offer"
+        bias = result.scenario.interview.self_assessment.bias
+        note = (
+            f"{_scenario_note(result)}\n"
+            f"felt score = interview score + self-assessment bias ({bias:+g}) + noise"
+        )
+        _headline(ax, finding, note, title)
+    return ax
+
+
+JOB_SEARCH_COLUMNS = ("percentile", "interviews", "p_any_offer", "ci_low", "ci_high")
+
+
+def job_search(
+    frame: pd.DataFrame,
+    ax: Axes | None = None,
+    *,
+    target: float = 0.8,
+    note: str = "",
+    title: str | None = None,
+    **style: Any,
+) -> Axes:
+    """P(at least one offer) against the number of interviews, one line per quality
+    percentile, with 95% bands.
+
+    ``frame`` is tidy, columns ``percentile, interviews, p_any_offer, ci_low, ci_high``
+    (what ``simfunnel you`` produces). The title says how many interviews the
+    median-most percentile needs for ``target`` chance of an offer.
+    """
+    missing = [c for c in JOB_SEARCH_COLUMNS if c not in frame]
+    if missing:
+        raise ValueError(f"job_search needs columns {', '.join(JOB_SEARCH_COLUMNS)}; missing {missing}")
+    percentiles = sorted(frame["percentile"].unique())
+    colours = [BLUE, ORANGE, GREEN, VERMILLION, PURPLE, SKY, "#000000"]
+    with talk_style(**style):
+        ax = _axes(ax)
+        for i, percentile in enumerate(percentiles):
+            rows = frame[frame["percentile"] == percentile].sort_values("interviews")
+            colour = colours[i % len(colours)]
+            ax.fill_between(rows["interviews"], rows["ci_low"], rows["ci_high"], color=colour, alpha=0.2, lw=0)
+            ax.plot(
+                rows["interviews"], rows["p_any_offer"], marker="o", color=colour,
+                label=f"{_ordinal(percentile)} percentile",
+            )
+        ax.axhline(target, color=GREY, ls=":", lw=2)
+        ax.set_ylim(0, 1.02)
+        _percent_axis(ax.yaxis)
+        ax.xaxis.set_major_locator(mpl.ticker.MaxNLocator(integer=True))
+        ax.set_xlabel("Number of interviews")
+        ax.set_ylabel("P(at least one offer)")
+        ax.grid(axis="y")
+        ax.legend(title="Your true quality", loc="lower right", title_fontsize=mpl.rcParams["legend.fontsize"])
+        reference = min(percentiles, key=lambda p: abs(p - 50))
+        rows = frame[frame["percentile"] == reference].sort_values("interviews")
+        reached = rows[rows["p_any_offer"] >= target]
+        who = "A median candidate" if reference == 50 else f"A {_ordinal(reference)}-percentile candidate"
+        if len(reached):
+            finding = (
+                f"{who} needs {int(reached['interviews'].iloc[0])} interviews for a "
+                f"{_pct(target)} chance of an offer"
+            )
+        else:
+            last = rows.iloc[-1]
+            finding = (
+                f"{who} has only a {_pct(last['p_any_offer'])} chance of an offer "
+                f"after {int(last['interviews'])} interviews"
+            )
+        _headline(ax, finding, note or "95% bands", title)
+    return ax
+
+
+def _ordinal(value: float) -> str:
+    number = int(round(value))
+    suffix = "th" if 10 <= number % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(number % 10, "th")
+    return f"{number}{suffix}"
+
+
+def compare(
+    results: Sequence[Result],
+    ax: Axes | None = None,
+    *,
+    labels: Sequence[str] | None = None,
+    metrics: Mapping[str, str] | Sequence[str] | None = None,
+    title: str | None = None,
+    **style: Any,
+) -> Axes:
+    """Headline rates of several scenarios side by side, with 95% CIs.
+
+    ``labels`` defaults to the scenario names; ``metrics`` to :data:`COMPARE_METRICS`
+    (a list of summary metric names, or a mapping name -> label). The title names the
+    metric that differs most between the scenarios.
+    """
+    if isinstance(results, Result):
+        results = [results]
+    results = list(results)
+    if not results:
+        raise ValueError("compare needs at least one result")
+    labels = list(labels) if labels is not None else [r.scenario.name for r in results]
+    if len(labels) != len(results):
+        raise ValueError(f"{len(labels)} labels for {len(results)} results")
+    if metrics is None:
+        metrics = COMPARE_METRICS
+    elif not isinstance(metrics, Mapping):
+        metrics = {m: COMPARE_METRICS.get(m, m.replace("_", " ")) for m in metrics}
+    summaries = [r.summary() for r in results]
+    names = [m for m in metrics if all(m in s.index for s in summaries)]
+    values = np.array([[s.loc[m, "value"] for m in names] for s in summaries])
+    lows = np.array([[s.loc[m, "ci_low"] for m in names] for s in summaries])
+    highs = np.array([[s.loc[m, "ci_high"] for m in names] for s in summaries])
+    colours = [BLUE, ORANGE, GREEN, VERMILLION, PURPLE, SKY, "#000000"]
+    with talk_style(**style):
+        ax = _axes(ax)
+        height = 0.8 / len(results)
+        base = np.arange(len(names))[::-1]
+        for i, label in enumerate(labels):
+            y = base + (len(results) - 1) / 2 * height - i * height
+            errors = np.vstack([values[i] - lows[i], highs[i] - values[i]])
+            ax.barh(y, values[i], height=height * 0.92, color=colours[i % len(colours)], label=label)
+            ax.errorbar(values[i], y, xerr=errors, fmt="none", ecolor="#222222", elinewidth=1.5)
+        ax.set_yticks(base, [metrics[m] for m in names])
+        ax.tick_params(axis="y", length=0)
+        ax.set_xlim(0, min(1.0, float(highs.max()) * 1.1))
+        _percent_axis(ax.xaxis)
+        ax.grid(axis="x")
+        ax.legend(loc="lower right")
+        spread = values.max(axis=0) - values.min(axis=0)
+        if len(results) == 1:
+            first = names[0]
+            finding = f"{metrics[first]}: {_pct(values[0, 0])}"
+        else:
+            j = int(np.argmax(spread))
+            low_i, high_i = int(np.argmin(values[:, j])), int(np.argmax(values[:, j]))
+            if len(results) == 2:
+                finding = (
+                    f"{metrics[names[j]]}: {_pct(values[0, j])} in {labels[0]} "
+                    f"vs {_pct(values[1, j])} in {labels[1]}"
+                )
+            else:
+                finding = (
+                    f"{metrics[names[j]]}: from {_pct(values[low_i, j])} ({labels[low_i]}) "
+                    f"to {_pct(values[high_i, j])} ({labels[high_i]})"
+                )
+        openings = ", ".join(f"{r.metadata.get('openings', len(r.openings)):,}" for r in results)
+        note = f"simulated openings: {openings} · 95% CIs"
+        _headline(ax, finding, note, title)
+    return ax
+
+
+# ----------------------------------------------------------------- render_all
+@dataclass(frozen=True)
+class _Entry:
+    draw: Callable[..., Axes]
+    options: dict[str, Any]
+    supported: Callable[[Result], bool]
+
+
+def _has_candidates(result: Result) -> bool:
+    return not result.candidates.empty and "offer" in result.candidates
+
+
+def _has_margins(result: Result) -> bool:
+    return (
+        "margin" in result.openings
+        and result.openings["margin"].notna().any()
+        and "narrow_margin_u" in result.metadata
+    )
+
+
+def _has_losses(result: Result) -> bool:
+    return not result.loss_reasons().empty
+
+
+def _has_quarters(result: Result) -> bool:
+    return {f"cancel_rate_q{q}" for q in range(1, 5)} <= set(result.summary().index)
+
+
+CHARTS: dict[str, _Entry] = {
+    "funnel": _Entry(funnel, {}, lambda r: True),
+    "loss_reasons": _Entry(loss_reasons, {}, _has_losses),
+    "offer_probability": _Entry(offer_probability, {"by": "rank"}, _has_candidates),
+    "offer_probability_by_quality": _Entry(offer_probability, {"by": "quality"}, _has_candidates),
+    "margins": _Entry(margins, {}, _has_margins),
+    "seasonality": _Entry(seasonality, {}, _has_quarters),
+    "felt_vs_actual": _Entry(felt_vs_actual, {}, _has_candidates),
+}
+
+
+def supported_charts(result: Result) -> list[str]:
+    """Names of the charts :func:`render_all` draws for ``result``."""
+    return [name for name, entry in CHARTS.items() if entry.supported(result)]
+
+
+def save_figure(figure: Figure, path: str | Path, fmt: str | None = None) -> Path:
+    """Save ``figure`` atomically and reproducibly (no timestamps; PNG at 200 dpi)."""
+    path = Path(path)
+    fmt = (fmt or path.suffix.lstrip(".")).lower()
+    if fmt not in _SAVE_OPTIONS:
+        raise ValueError(f"unknown chart format {fmt!r}; choose from {', '.join(CHART_FORMATS)}")
+    with talk_style():
+        atomic_write(path, lambda p: figure.savefig(p, format=fmt, **_SAVE_OPTIONS[fmt]))
+    return path
+
+
+def render_all(
+    result: Result, directory: str | Path, formats: Sequence[str] = ("png",)
+) -> list[Path]:
+    """Write every chart ``result`` supports into ``directory`` as ``<chart>.<fmt>``.
+
+    Works the same on a fresh result and on one from :func:`simfunnel.load_result`
+    (no re-simulation), and writes the same bytes for the same result: SVG ids use a
+    fixed salt and no file carries a timestamp. Each file is written to a temporary
+    name in the folder and then renamed.
+
+    Returns
+    -------
+    list of Path
+        The files written, chart by chart, in ``formats`` order.
+    """
+    formats = [f.lower() for f in formats]
+    unknown = [f for f in formats if f not in CHART_FORMATS]
+    if unknown:
+        raise ValueError(f"unknown chart format {unknown[0]!r}; choose from {', '.join(CHART_FORMATS)}")
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name in supported_charts(result):
+        entry = CHARTS[name]
+        with talk_style():
+            # A bare Figure, not pyplot: nothing to close, nothing shown, no global state.
+            figure = Figure()
+            entry.draw(result, figure.add_subplot(), **entry.options)
+            for fmt in formats:
+                written.append(save_figure(figure, directory / f"{name}.{fmt}", fmt))
+    return written
