@@ -17,7 +17,7 @@ re-drawn.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, replace
 from math import factorial
 
 import numpy as np
@@ -52,13 +52,25 @@ class Decision:
     max_offers: int
     hiring_bar: float | None
 
-    def replay(self, removed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Offers, hires and scores with the mechanisms in bitmask ``removed`` switched off.
+    def take(self, rows: np.ndarray) -> Decision:
+        """The decision of the openings ``rows`` only."""
+        signals = Signals(*(getattr(self.signals, f.name)[rows] for f in fields(Signals)))
+        return replace(
+            self,
+            signals=signals,
+            interviewed=self.interviewed[rows],
+            declines=self.declines[rows],
+            positions=self.positions[rows],
+            cancelled_after=self.cancelled_after[rows],
+        )
 
-        Bit ``i`` stands for ``MECHANISMS[i]``; ``replay(0)`` is the actual decision.
-        """
+    def score(self, removed: int) -> np.ndarray:
+        """Risk-adjusted score ``U`` with the mechanisms in bitmask ``removed`` switched off."""
         names = [m for i, m in enumerate(MECHANISMS) if removed >> i & 1]
-        score = risk_adjusted_score(self.signals, self.weights.without(*names))
+        return risk_adjusted_score(self.signals, self.weights.without(*names))
+
+    def offers(self, score: np.ndarray, removed: int) -> tuple[np.ndarray, np.ndarray]:
+        """Offers and hires given ``score``, with the internal and cancellation per ``removed``."""
         eligible = self.interviewed
         if removed & _INTERNAL:
             eligible = eligible & ~self.internal_slot
@@ -68,7 +80,15 @@ class Decision:
         if not removed & _CANCEL:
             voided = self.cancelled_after[:, None]
             offer, hired = offer & ~voided, hired & ~voided
-        return offer, hired, score
+        return offer, hired
+
+    def replay(self, removed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Offers, hires and scores with the mechanisms in bitmask ``removed`` switched off.
+
+        Bit ``i`` stands for ``MECHANISMS[i]``; ``replay(0)`` is the actual decision.
+        """
+        score = self.score(removed)
+        return (*self.offers(score, removed), score)
 
 
 def shapley_weights(players: int = len(MECHANISMS)) -> np.ndarray:
@@ -90,22 +110,24 @@ class Attribution:
     shapley : float, shape (openings, slots, 5)
         Shapley value of each mechanism (0 for non-losers).
     residual : int8
-        Index into :data:`REASONS` of the residual class (narrow/outperformed).
-    offer_when_removed : bool, shape (32, openings, slots)
-        ``[S]``: offers with the mechanisms in bitmask ``S`` removed (``[0]`` is
-        the actual decision, reconstructed by the replay machinery).
+        Index into :data:`REASONS` of the residual class (narrow/outperformed)
+        for losers whom no removal helps.
+    alone_offer : bool, shape (openings, slots, 5)
+        Losers who get an offer when only that mechanism is removed.
+    replayed_rows : int, shape (rows,)
+        Openings that were replayed (those with a good loser).
+    replayed_actual : bool, shape (rows, slots)
+        The actual decision of those openings, rebuilt by the replay machinery
+        from the coalition "nothing removed": equal to the original bit for bit.
     """
 
     good_loser: np.ndarray
     sequential: np.ndarray
     shapley: np.ndarray
     residual: np.ndarray
-    offer_when_removed: np.ndarray
-
-    @property
-    def alone_offer(self) -> np.ndarray:
-        """Offers with only one mechanism removed, shape (5, openings, slots)."""
-        return self.offer_when_removed[[1 << i for i in range(len(MECHANISMS))]]
+    alone_offer: np.ndarray
+    replayed_rows: np.ndarray
+    replayed_actual: np.ndarray
 
 
 def attribute(
@@ -123,43 +145,60 @@ def attribute(
         The ``narrow_margin`` threshold in units of ``U`` (already scaled by its SD).
     """
     good_loser = good & decision.interviewed & ~offer
+    # Only openings with a good loser are replayed, and the replays without the
+    # internal only where an internal interviewed: elsewhere they change nothing.
+    rows = np.flatnonzero(good_loser.any(axis=1))
+    sub = decision.take(rows)
+    has_internal = np.flatnonzero((sub.interviewed & sub.internal_slot).any(axis=1))
+    with_internal = sub.take(has_internal)
+
     # v(S): does the candidate get an offer with the mechanisms in S removed?
-    # Cancellation only voids offers, so each replay serves two coalitions.
-    gets_offer = np.empty((_ALL + 1, *offer.shape), dtype=bool)
-    final_score = final_offer = None
+    # Cancellation only voids offers, so each replay serves two coalitions, and the
+    # score depends only on the manager's mechanisms: 8 scores serve 32 coalitions.
+    gets_offer = np.empty((_ALL + 1, *sub.interviewed.shape), dtype=bool)
+    scores: dict[int, np.ndarray] = {}
     for removed in range(0, _ALL + 1, 2):
-        kept_offer, _, score = decision.replay(removed | _CANCEL)
+        manager_bits = removed & ~(_CANCEL | _INTERNAL)
+        if manager_bits not in scores:
+            scores[manager_bits] = sub.score(manager_bits)
+        score = scores[manager_bits]
+        if removed & _INTERNAL:
+            kept_offer = gets_offer[(removed & ~_INTERNAL) | _CANCEL].copy()
+            kept_offer[has_internal] = with_internal.offers(score[has_internal], removed | _CANCEL)[0]
+        else:
+            kept_offer = sub.offers(score, removed | _CANCEL)[0]
         gets_offer[removed | _CANCEL] = kept_offer
-        gets_offer[removed] = kept_offer & ~decision.cancelled_after[:, None]
-        if removed | _CANCEL == _ALL:
-            final_score, final_offer = score, kept_offer
+        gets_offer[removed] = kept_offer & ~sub.cancelled_after[:, None]
+    final_score, final_offer = scores[_ALL & ~(_CANCEL | _INTERNAL)], gets_offer[_ALL]
 
+    # Everything below works on the losers only: shape (coalitions, losers).
+    local = np.nonzero(good_loser[rows])
+    cells = (rows[local[0]], local[1])
+    loser_offer = gets_offer[:, local[0], local[1]]
+
+    stages = loser_offer[[(1 << (stage + 1)) - 1 for stage in range(len(MECHANISMS))]]
+    last_offered = np.where(final_offer, final_score, np.inf).min(axis=1)
+    gap = last_offered[local[0]] - final_score[local]
+    residual_class = np.where(
+        gap < narrow_margin, REASONS.index("narrow_margin"), REASONS.index("outperformed")
+    ).astype(np.int8)
     sequential = np.full(offer.shape, NO_REASON, dtype=np.int8)
-    unresolved = good_loser.copy()
-    for stage in range(len(MECHANISMS)):
-        fixed = unresolved & gets_offer[(1 << (stage + 1)) - 1]
-        sequential[fixed] = stage
-        unresolved &= ~fixed
+    sequential[cells] = np.where(stages.any(axis=0), stages.argmax(axis=0), residual_class)
+    residual = np.full(offer.shape, NO_REASON, dtype=np.int8)
+    residual[cells] = np.where(loser_offer[_ALL], NO_REASON, residual_class)
 
-    last_offered = np.where(final_offer, final_score, np.inf).min(axis=1, keepdims=True)
-    narrow = (last_offered - final_score) < narrow_margin
-    residual = np.where(narrow, REASONS.index("narrow_margin"), REASONS.index("outperformed"))
-    residual = np.where(good_loser & ~gets_offer[_ALL], residual, NO_REASON).astype(np.int8)
-    sequential[unresolved] = residual[unresolved]
-
+    # Shapley: phi_i = sum over coalitions S without i of w(|S|) (v(S + i) - v(S)).
     weights = shapley_weights()
+    coalitions = np.arange(_ALL + 1)
+    sizes = np.array([bin(c).count("1") for c in coalitions])
     shapley = np.zeros((*offer.shape, len(MECHANISMS)))
+    alone = np.zeros((*offer.shape, len(MECHANISMS)), dtype=bool)
     for i in range(len(MECHANISMS)):
-        bit = 1 << i
-        for coalition in range(_ALL + 1):
-            if coalition & bit:
-                continue
-            size = bin(coalition).count("1")
-            gain = gets_offer[coalition | bit] & ~gets_offer[coalition] & good_loser
-            loss = gets_offer[coalition] & ~gets_offer[coalition | bit] & good_loser
-            if gain.any() or loss.any():
-                shapley[..., i] += weights[size] * (gain.astype(float) - loss)
-    return Attribution(good_loser, sequential, shapley, residual, gets_offer)
+        without = coalitions[(coalitions >> i & 1) == 0]
+        gain = loser_offer[without | (1 << i)].astype(np.int8) - loser_offer[without]
+        shapley[cells[0], cells[1], i] = weights[sizes[without]] @ gain
+        alone[cells[0], cells[1], i] = loser_offer[1 << i]
+    return Attribution(good_loser, sequential, shapley, residual, alone, rows, gets_offer[0])
 
 
 def shapley_reason(attribution: Attribution) -> np.ndarray:

@@ -22,7 +22,6 @@ SVG, PDF), each file atomically and reproducibly: the same result gives the same
 
 from __future__ import annotations
 
-import textwrap
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -116,24 +115,52 @@ def _axes(ax: Axes | None) -> Axes:
 
 
 def _headline(ax: Axes, finding: str, note: str, title: str | None = None) -> None:
-    """Title (the finding, wrapped to two lines at most) with a grey subtitle under it."""
-    text = textwrap.fill(title if title is not None else finding, 58)
+    """Title (the finding) with a grey subtitle under it, both wrapped to fit the figure.
+
+    The title is left-aligned with the axes; it may run on to the figure's right edge
+    (to the axes' right edge when the figure has several axes). Call it last: the width
+    left for the title depends on the tick labels already drawn.
+    """
+    figure = ax.get_figure(root=True)
     note_size = 0.8 * mpl.rcParams["font.size"]
-    note_lines = note.count("\n") + 1 if note else 0
-    ax.set_title(text, pad=12 + 1.3 * note_size * note_lines)
-    if note:
-        ax.annotate(
-            note,
-            xy=(0, 1),
-            xycoords="axes fraction",
-            xytext=(0, 8),
-            textcoords="offset points",
-            ha="left",
-            va="bottom",
-            fontsize=note_size,
-            color=NOTE_COLOUR,
-            annotation_clip=False,
-        )
+    heading = ax.set_title(title if title is not None else finding)
+    subtitle = ax.annotate(
+        note,
+        xy=(0, 1),
+        xycoords="axes fraction",
+        xytext=(0, 8),
+        textcoords="offset points",
+        ha="left",
+        va="bottom",
+        fontsize=note_size,
+        color=NOTE_COLOUR,
+        annotation_clip=False,
+    )
+    figure.draw_without_rendering()  # lays the axes out, so their position is final
+    box = ax.get_window_extent()
+    right = box.x1 if len(figure.axes) > 1 else figure.bbox.x1 - 0.02 * figure.bbox.width
+    available = right - box.x0
+    _wrap(heading, available)
+    _wrap(subtitle, available)
+    lines = subtitle.get_text().count("\n") + 1 if note else 0
+    ax.set_title(heading.get_text(), pad=12 + 1.25 * note_size * lines)
+
+
+def _wrap(text: Any, width: float) -> None:
+    """Re-break each line of ``text`` at spaces so that no line is wider than ``width`` px."""
+    lines = []
+    for paragraph in text.get_text().split("\n"):
+        line = ""
+        for word in paragraph.split(" "):
+            candidate = f"{line} {word}" if line else word
+            text.set_text(candidate)
+            if line and text.get_window_extent().width > width:
+                lines.append(line)
+                line = word
+            else:
+                line = candidate
+        lines.append(line)
+    text.set_text("\n".join(lines))
 
 
 def _pct(value: float, digits: int = 0) -> str:
@@ -271,7 +298,7 @@ def funnel(result: Result, ax: Axes | None = None, *, title: str | None = None, 
         ax.barh(y, counts, color=colours, height=0.68)
         ax.errorbar(counts, y, xerr=errors, fmt="none", ecolor="#222222", elinewidth=2)
         ax.set_xscale("log")
-        ax.set_xlim(min(0.3, counts.min() / 2), counts.max() * 12)
+        ax.set_xlim(min(0.3, counts.min() / 2), counts.max() * 5)
         ax.set_yticks(y, [STAGE_LABELS.get(s, s) for s in frame["stage"]])
         ax.tick_params(axis="y", length=0)
         ax.set_xlabel("Per opening (log scale)")
@@ -354,7 +381,7 @@ def loss_reasons(
         ax.set_xlim(0, max(0.05, float(frame["ci_high"].max())) * 1.15)
         ax.set_xlabel("Share of good interviews that got no offer")
         ax.grid(axis="x")
-        ax.legend(loc="lower right")
+        ax.legend(loc="center right")
         mechanisms = primary.drop(["narrow_margin", "outperformed"], errors="ignore")
         if first == "removed_alone" or mechanisms.empty:
             top = primary.idxmax()
@@ -369,8 +396,8 @@ def loss_reasons(
                 finding += f"; {_pct(primary['outperformed'])} were simply outperformed"
         note = (
             f"{_scenario_note(result)}\n"
-            f"good interview = top {_pct(result.scenario.analysis.good_interview_top_share)} "
-            "of interview scores; each reason = what, removed, would have given them an offer"
+            f"good interview = top {_pct(result.scenario.analysis.good_interview_top_share)} of "
+            "scores; reason = the mechanism whose removal would have given them an offer"
         )
         _headline(ax, finding, note, title)
     return ax
@@ -419,9 +446,7 @@ def offer_probability(
         elif by == "quality":
             ax.fill_between(table["mid"], table["ci_low"], table["ci_high"], color=BLUE, alpha=0.2, lw=0)
             ax.plot(table["mid"], table["rate"], marker="o", color=BLUE, label="P(offer | interviewed)")
-            for row in table.itertuples():
-                ax.plot([row.low, row.high], [row.rate, row.rate], color=BLUE, lw=1.5, alpha=0.5)
-            ax.set_xlim(0, 100)
+            ax.set_xlim(0, 101)
             ax.set_xlabel("True quality: percentile of the applicant pool")
             top = table.iloc[-1]
             finding = (
@@ -432,17 +457,18 @@ def offer_probability(
             ax.axhline(overall, color=GREY, ls=":", lw=2)
             ax.annotate(
                 f"all interviewees: {_pct(overall)}",
-                xy=(1, overall),
+                xy=(0.01, overall),
                 xycoords=("axes fraction", "data"),
                 xytext=(0, 6),
                 textcoords="offset points",
-                ha="right",
+                ha="left",
                 color=GREY,
                 fontsize=0.85 * mpl.rcParams["font.size"],
             )
             note = (
                 f"{_scenario_note(result)}\n"
-                "external interviewees; a dot per band of percentiles (the line shows its width)"
+                "external interviewees, in bands of percentiles: "
+                + ", ".join(f"{lo:g}–{hi:g}" for lo, hi in zip(table["low"], table["high"], strict=True))
             )
         else:
             raise ValueError(f"by must be 'rank' or 'quality', got {by!r}")
@@ -494,15 +520,15 @@ def margins(
         ax.annotate(
             f"microscopic: lead < {band:g} SD\n{_pct(rate, 1)} of decisions",
             xy=(band, float(share[0]) if share.size else 0),
-            xytext=(40, 10),
-            textcoords="offset points",
+            xytext=(0.12, 0.92),
+            textcoords="axes fraction",
             color=VERMILLION,
             fontweight="bold",
-            va="bottom",
+            va="top",
             arrowprops={"arrowstyle": "-", "color": VERMILLION, "lw": 1.5},
         )
         ax.set_xlim(edges[0], edges[-1])
-        _percent_axis(ax.yaxis)
+        ax.set_ylim(0, float(share.max()) * 1.1)
         ax.yaxis.set_major_formatter(mpl.ticker.PercentFormatter(1.0, decimals=1))
         unit = "SDs of the manager's score" if scale != 1.0 else "manager's score U"
         ax.set_xlabel(f"Winner's lead over the runner-up ({unit})")
@@ -561,22 +587,13 @@ def seasonality(
                 ax.annotate(
                     _pct(value, 1), xy=(xi, top), xytext=(0, 6), textcoords="offset points", ha="center"
                 )
-        ax.axhline(overall, color=GREY, ls="--", lw=2)
-        ax.annotate(
-            f"all year: {_pct(overall, 1)}",
-            xy=(1, overall),
-            xycoords=("axes fraction", "data"),
-            xytext=(0, 6),
-            textcoords="offset points",
-            ha="right",
-            color=GREY,
-            fontsize=0.85 * mpl.rcParams["font.size"],
-        )
+        ax.axhline(overall, color=GREY, ls="--", lw=2, label=f"All openings: {_pct(overall, 1)}")
+        ax.legend(loc="upper center")
         ax.set_xticks(x, labels)
         ax.tick_params(axis="x", length=0)
         ax.set_xlabel(f"Posting {by}")
         ax.set_ylabel("Roles cancelled")
-        ax.set_ylim(0, float(np.nanmax(high)) * 1.25)
+        ax.set_ylim(0, float(np.nanmax(high)) * 1.3)
         _percent_axis(ax.yaxis)
         ratio = rate[highest] / rate[lowest] if rate[lowest] > 0 else np.inf
         if ratio >= 1.15:
@@ -617,13 +634,12 @@ def felt_vs_actual(
     group = np.clip(np.searchsorted(edges, percentile.to_numpy(), side="left") - 1, 0, bins - 1)
     mids = (edges[:-1] + edges[1:]) / 2
     frame = candidates.assign(best_interview=candidates["interview_rank"] == 1)
+    top_share = _pct(result.scenario.analysis.good_interview_top_share)
     series = (
-        ("good_interview", "Actually a good interview (top 30%)", GREEN, "s"),
+        ("good_interview", f"Actually a good interview (top {top_share})", GREEN, "s"),
         ("best_interview", "Actually the best interview of the slate", BLUE, "D"),
         ("offer", "Got an offer", VERMILLION, "o"),
     )
-    share = result.scenario.analysis.good_interview_top_share
-    series = ((c, label.replace("top 30%", f"top {_pct(share)}"), col, m) for c, label, col, m in series)
     with talk_style(**style):
         ax = _axes(ax)
         felt_low = float(percentile[felt].min()) if felt.any() else 100.0
@@ -641,7 +657,7 @@ def felt_vs_actual(
         for column, label, colour, marker in series:
             table = cluster_rate(frame, pd.Series(group, index=frame.index), column).reindex(range(bins))
             ax.fill_between(mids, table["ci_low"], table["ci_high"], color=colour, alpha=0.2, lw=0)
-            ax.plot(mids, table["rate"], marker=marker, color=colour, label=label)
+            ax.plot(mids, table["rate"], marker=marker, color=colour, label=label, clip_on=False)
         ax.set_xlim(0, 100)
         ax.set_ylim(0, 1)
         _percent_axis(ax.yaxis)
@@ -707,8 +723,8 @@ def job_search(
         who = "A median candidate" if reference == 50 else f"A {_ordinal(reference)}-percentile candidate"
         if len(reached):
             finding = (
-                f"{who} needs {int(reached['interviews'].iloc[0])} interviews for a "
-                f"{_pct(target)} chance of an offer"
+                f"{who} needs {int(reached['interviews'].iloc[0])} interviews to have "
+                f"{_pct(target)} odds of an offer"
             )
         else:
             last = rows.iloc[-1]
@@ -771,6 +787,7 @@ def compare(
         ax.set_yticks(base, [metrics[m] for m in names])
         ax.tick_params(axis="y", length=0)
         ax.set_xlim(0, min(1.0, float(highs.max()) * 1.1))
+        ax.set_xlabel("Rate")
         _percent_axis(ax.xaxis)
         ax.grid(axis="x")
         ax.legend(loc="lower right")

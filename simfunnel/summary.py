@@ -176,12 +176,12 @@ def metric_columns(
         "bad_hire_rate": (bad.sum(axis=1), hires),
     }
     if attribution is not None:
-        columns.update(loss_columns(funnel, attribution, good))
+        columns.update(loss_columns(funnel, attribution))
     return columns
 
 
 def loss_columns(
-    funnel: Funnel, attribution: Attribution, good: np.ndarray
+    funnel: Funnel, attribution: Attribution
 ) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """Per-opening loss-attribution columns, named ``loss:<method>:<reason>``."""
     losers = attribution.good_loser
@@ -196,11 +196,8 @@ def loss_columns(
             (attribution.residual == REASONS.index(reason)).sum(axis=1),
             n_losers,
         )
-    n_good = good.sum(axis=1)
-    offered_good = (good & funnel.offer).sum(axis=1)
     for index, reason in enumerate(MECHANISMS):
-        gained = (good & attribution.alone_offer[index]).sum(axis=1) - offered_good
-        columns[f"loss:removed_alone:{reason}"] = (gained, n_good)
+        columns[f"loss:removed_alone:{reason}"] = (attribution.alone_offer[..., index].sum(axis=1), n_losers)
     # The interview was a noisy measure: the loser was truly better than the winner
     # (the hire with the highest U).
     winner = np.where(funnel.hired, funnel.score, -np.inf).argmax(axis=1)
