@@ -7,7 +7,8 @@ Every chart is a function ``chart(data, ax=None, *, title=None, **style) -> Axes
 - ``ax`` is drawn into when given, else a new 16:9 figure is made with pyplot (so a
   notebook shows it);
 - ``title`` replaces the computed headline; by default the title *states the finding*,
-  computed from the data ("Only 1 in 5 interviewees gets an offer");
+  computed from the data ("Only 1 in 5 interviewees gets an offer"). It is the axes'
+  left-aligned title, ``ax.get_title(loc="left")``, with a grey subtitle under it;
 - ``**style`` are matplotlib rcParams laid over the talk style for this chart only,
   given as ``**{"font.size": 12}`` or with underscores, ``font_size=12``.
 
@@ -205,14 +206,18 @@ def cluster_rate(frame: pd.DataFrame, by: str | pd.Series, success: str) -> pd.D
     """
     keys = frame[by] if isinstance(by, str) else pd.Series(np.asarray(by), index=frame.index)
     per_opening = (
-        pd.DataFrame({"group": keys, "opening": frame["opening"], "y": frame[success].astype(float)})
+        pd.DataFrame(
+            {"group": keys, "opening": frame["opening"], "y": frame[success].astype(float)}
+        )
         .groupby(["group", "opening"], observed=True)["y"]
         .agg(["sum", "size"])
     )
     groups = per_opening.groupby(level="group", observed=True)
     y, x, n = groups["sum"].sum(), groups["size"].sum(), groups.size()
     rate = y / x
-    expected = rate.reindex(per_opening.index.get_level_values("group")).to_numpy() * per_opening["size"]
+    expected = (
+        rate.reindex(per_opening.index.get_level_values("group")).to_numpy() * per_opening["size"]
+    )
     residual_ss = ((per_opening["sum"] - expected) ** 2).groupby(level="group", observed=True).sum()
     with np.errstate(divide="ignore", invalid="ignore"):
         se = np.sqrt(residual_ss / (n * (n - 1))) / (x / n)
@@ -258,7 +263,10 @@ def offer_probability_table(
     candidates = result.candidates
     if by == "rank":
         frames = []
-        for column, label in (("interview_rank", "interview score"), ("quality_rank", "true quality")):
+        for column, label in (
+            ("interview_rank", "interview score"),
+            ("quality_rank", "true quality"),
+        ):
             table = cluster_rate(candidates, column, "offer")
             table.index.name = "rank"
             frames.append(table.reset_index().assign(ranked_by=label))
@@ -280,7 +288,9 @@ def offer_probability_table(
 
 
 # ------------------------------------------------------------------------ charts
-def funnel(result: Result, ax: Axes | None = None, *, title: str | None = None, **style: Any) -> Axes:
+def funnel(
+    result: Result, ax: Axes | None = None, *, title: str | None = None, **style: Any
+) -> Axes:
     """Applicants -> shortlisted -> interviewed -> offers -> hires, per opening (log scale).
 
     Each bar is labelled with its count per opening and the conversion from the stage
@@ -360,8 +370,16 @@ def loss_reasons(
             y = base + (len(methods) - 1) / 2 * height - i * height
             share = rows["share"].to_numpy()
             errors = np.vstack([share - rows["ci_low"], rows["ci_high"] - share])
-            ax.barh(y, share, height=height * 0.92, color=colours.get(method), label=METHOD_LABELS[method])
-            ax.errorbar(share, y, xerr=np.nan_to_num(errors), fmt="none", ecolor="#222222", elinewidth=1.5)
+            ax.barh(
+                y,
+                share,
+                height=height * 0.92,
+                color=colours.get(method),
+                label=METHOD_LABELS[method],
+            )
+            ax.errorbar(
+                share, y, xerr=np.nan_to_num(errors), fmt="none", ecolor="#222222", elinewidth=1.5
+            )
             if i == 0:
                 for yi, value, high in zip(y, share, rows["ci_high"], strict=True):
                     if np.isfinite(value):
@@ -424,10 +442,21 @@ def offer_probability(
     with talk_style(**style):
         ax = _axes(ax)
         if by == "rank":
-            for label, colour, marker in (("interview score", BLUE, "o"), ("true quality", ORANGE, "s")):
+            for label, colour, marker in (
+                ("interview score", BLUE, "o"),
+                ("true quality", ORANGE, "s"),
+            ):
                 rows = table[table["ranked_by"] == label]
-                ax.fill_between(rows["rank"], rows["ci_low"], rows["ci_high"], color=colour, alpha=0.2, lw=0)
-                ax.plot(rows["rank"], rows["rate"], marker=marker, color=colour, label=f"Ranked by {label}")
+                ax.fill_between(
+                    rows["rank"], rows["ci_low"], rows["ci_high"], color=colour, alpha=0.2, lw=0
+                )
+                ax.plot(
+                    rows["rank"],
+                    rows["rate"],
+                    marker=marker,
+                    color=colour,
+                    label=f"Ranked by {label}",
+                )
             ax.set_xticks(np.arange(1, int(table["rank"].max()) + 1))
             ax.set_xlabel("Rank within the interview slate (1 = best)")
             ax.legend(loc="upper right")
@@ -441,11 +470,16 @@ def offer_probability(
             )
             extra = ""
             if len(truly):
-                extra = f"; the truly best candidate in the slate gets one {_pct(truly['rate'].iloc[0])} of the time"
+                p_truly = _pct(truly["rate"].iloc[0])
+                extra = f"; the truly best candidate in the slate gets one {p_truly} of the time"
             note = f"{_scenario_note(result)}\n{len(result.candidates):,} interviewees{extra}"
         elif by == "quality":
-            ax.fill_between(table["mid"], table["ci_low"], table["ci_high"], color=BLUE, alpha=0.2, lw=0)
-            ax.plot(table["mid"], table["rate"], marker="o", color=BLUE, label="P(offer | interviewed)")
+            ax.fill_between(
+                table["mid"], table["ci_low"], table["ci_high"], color=BLUE, alpha=0.2, lw=0
+            )
+            ax.plot(
+                table["mid"], table["rate"], marker="o", color=BLUE, label="P(offer | interviewed)"
+            )
             ax.set_xlim(0, 101)
             ax.set_xlabel("True quality: percentile of the applicant pool")
             top = table.iloc[-1]
@@ -468,7 +502,9 @@ def offer_probability(
             note = (
                 f"{_scenario_note(result)}\n"
                 "external interviewees, in bands of percentiles: "
-                + ", ".join(f"{lo:g}–{hi:g}" for lo, hi in zip(table["low"], table["high"], strict=True))
+                + ", ".join(
+                    f"{lo:g}–{hi:g}" for lo, hi in zip(table["low"], table["high"], strict=True)
+                )
             )
         else:
             raise ValueError(f"by must be 'rank' or 'quality', got {by!r}")
@@ -515,7 +551,9 @@ def margins(
         counts, _ = np.histogram(values, edges)
         share = counts / values.size
         colours = [VERMILLION if left < band else BLUE for left in edges[:-1]]
-        ax.bar(edges[:-1], share, width=width, align="edge", color=colours, edgecolor="white", lw=0.5)
+        ax.bar(
+            edges[:-1], share, width=width, align="edge", color=colours, edgecolor="white", lw=0.5
+        )
         ax.axvspan(0, band, color=VERMILLION, alpha=0.12, lw=0)
         ax.annotate(
             f"microscopic: lead < {band:g} SD\n{_pct(rate, 1)} of decisions",
@@ -569,7 +607,9 @@ def seasonality(
     elif by == "month":
         openings = result.openings
         month = np.minimum(openings["posting_week"].to_numpy() * 12 // 52, 11)
-        table = cluster_rate(openings, pd.Series(month, index=openings.index), "cancelled").reindex(range(12))
+        table = cluster_rate(openings, pd.Series(month, index=openings.index), "cancelled").reindex(
+            range(12)
+        )
         labels = list(MONTHS)
         rate = table["rate"].to_numpy()
         low, high = table["ci_low"].to_numpy(), table["ci_high"].to_numpy()
@@ -581,11 +621,22 @@ def seasonality(
         highest, lowest = int(np.nanargmax(rate)), int(np.nanargmin(rate))
         colours = [VERMILLION if i == highest else BLUE for i in x]
         ax.bar(x, rate, color=colours, width=0.7)
-        ax.errorbar(x, rate, yerr=np.vstack([rate - low, high - rate]), fmt="none", ecolor="#222222", elinewidth=2)
+        ax.errorbar(
+            x,
+            rate,
+            yerr=np.vstack([rate - low, high - rate]),
+            fmt="none",
+            ecolor="#222222",
+            elinewidth=2,
+        )
         if by == "quarter":
             for xi, value, top in zip(x, rate, high, strict=True):
                 ax.annotate(
-                    _pct(value, 1), xy=(xi, top), xytext=(0, 6), textcoords="offset points", ha="center"
+                    _pct(value, 1),
+                    xy=(xi, top),
+                    xytext=(0, 6),
+                    textcoords="offset points",
+                    ha="center",
                 )
         ax.axhline(overall, color=GREY, ls="--", lw=2, label=f"All openings: {_pct(overall, 1)}")
         ax.legend(loc="upper center")
@@ -602,7 +653,9 @@ def seasonality(
                 f"as in {labels[lowest]}"
             )
         else:
-            finding = f"Cancellation risk barely depends on the posting {by} (about {_pct(overall)})"
+            finding = (
+                f"Cancellation risk barely depends on the posting {by} (about {_pct(overall)})"
+            )
         note = f"{_scenario_note(result)}\ncancelled at any stage, before or after interviews"
         _headline(ax, finding, note, title)
     return ax
@@ -655,7 +708,9 @@ def felt_vs_actual(
             fontweight="bold",
         )
         for column, label, colour, marker in series:
-            table = cluster_rate(frame, pd.Series(group, index=frame.index), column).reindex(range(bins))
+            table = cluster_rate(frame, pd.Series(group, index=frame.index), column).reindex(
+                range(bins)
+            )
             ax.fill_between(mids, table["ci_low"], table["ci_high"], color=colour, alpha=0.2, lw=0)
             ax.plot(mids, table["rate"], marker=marker, color=colour, label=label, clip_on=False)
         ax.set_xlim(0, 100)
@@ -696,7 +751,9 @@ def job_search(
     """
     missing = [c for c in JOB_SEARCH_COLUMNS if c not in frame]
     if missing:
-        raise ValueError(f"job_search needs columns {', '.join(JOB_SEARCH_COLUMNS)}; missing {missing}")
+        raise ValueError(
+            f"job_search needs columns {', '.join(JOB_SEARCH_COLUMNS)}; missing {missing}"
+        )
     percentiles = sorted(frame["percentile"].unique())
     colours = [BLUE, ORANGE, GREEN, VERMILLION, PURPLE, SKY, "#000000"]
     with talk_style(**style):
@@ -704,9 +761,14 @@ def job_search(
         for i, percentile in enumerate(percentiles):
             rows = frame[frame["percentile"] == percentile].sort_values("interviews")
             colour = colours[i % len(colours)]
-            ax.fill_between(rows["interviews"], rows["ci_low"], rows["ci_high"], color=colour, alpha=0.2, lw=0)
+            ax.fill_between(
+                rows["interviews"], rows["ci_low"], rows["ci_high"], color=colour, alpha=0.2, lw=0
+            )
             ax.plot(
-                rows["interviews"], rows["p_any_offer"], marker="o", color=colour,
+                rows["interviews"],
+                rows["p_any_offer"],
+                marker="o",
+                color=colour,
                 label=f"{_ordinal(percentile)} percentile",
             )
         ax.axhline(target, color=GREY, ls=":", lw=2)
@@ -716,11 +778,19 @@ def job_search(
         ax.set_xlabel("Number of interviews")
         ax.set_ylabel("P(at least one offer)")
         ax.grid(axis="y")
-        ax.legend(title="Your true quality", loc="lower right", title_fontsize=mpl.rcParams["legend.fontsize"])
+        ax.legend(
+            title="Your true quality",
+            loc="lower right",
+            title_fontsize=mpl.rcParams["legend.fontsize"],
+        )
         reference = min(percentiles, key=lambda p: abs(p - 50))
         rows = frame[frame["percentile"] == reference].sort_values("interviews")
         reached = rows[rows["p_any_offer"] >= target]
-        who = "A median candidate" if reference == 50 else f"A {_ordinal(reference)}-percentile candidate"
+        who = (
+            "A median candidate"
+            if reference == 50
+            else f"A {_ordinal(reference)}-percentile candidate"
+        )
         if len(reached):
             finding = (
                 f"{who} needs {int(reached['interviews'].iloc[0])} interviews to have "
@@ -737,8 +807,10 @@ def job_search(
 
 
 def _ordinal(value: float) -> str:
-    number = int(round(value))
-    suffix = "th" if 10 <= number % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(number % 10, "th")
+    number = round(value)
+    suffix = (
+        "th" if 10 <= number % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(number % 10, "th")
+    )
     return f"{number}{suffix}"
 
 
@@ -782,7 +854,9 @@ def compare(
         for i, label in enumerate(labels):
             y = base + (len(results) - 1) / 2 * height - i * height
             errors = np.vstack([values[i] - lows[i], highs[i] - values[i]])
-            ax.barh(y, values[i], height=height * 0.92, color=colours[i % len(colours)], label=label)
+            ax.barh(
+                y, values[i], height=height * 0.92, color=colours[i % len(colours)], label=label
+            )
             ax.errorbar(values[i], y, xerr=errors, fmt="none", ecolor="#222222", elinewidth=1.5)
         ax.set_yticks(base, [metrics[m] for m in names])
         ax.tick_params(axis="y", length=0)
@@ -887,7 +961,9 @@ def render_all(
     formats = [f.lower() for f in formats]
     unknown = [f for f in formats if f not in CHART_FORMATS]
     if unknown:
-        raise ValueError(f"unknown chart format {unknown[0]!r}; choose from {', '.join(CHART_FORMATS)}")
+        raise ValueError(
+            f"unknown chart format {unknown[0]!r}; choose from {', '.join(CHART_FORMATS)}"
+        )
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     written = []
@@ -897,6 +973,10 @@ def render_all(
             # A bare Figure, not pyplot: nothing to close, nothing shown, no global state.
             figure = Figure()
             entry.draw(result, figure.add_subplot(), **entry.options)
+            # Lay out once and freeze: constrained layout refines itself on every draw,
+            # so without this each format (and a PNG saved before an SVG) would differ.
+            figure.draw_without_rendering()
+            figure.set_layout_engine("none")
             for fmt in formats:
                 written.append(save_figure(figure, directory / f"{name}.{fmt}", fmt))
     return written

@@ -44,6 +44,26 @@ def _seed(text: str) -> int:
     return value
 
 
+def _percentile(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not 0 < value < 100:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 100 (exclusive), got {value:g}")
+    return value
+
+
+def _unit_interval(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not 0 < value < 1:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 1 (exclusive), got {value:g}")
+    return value
+
+
 def _formats(text: str) -> tuple[str, ...]:
     formats = tuple(f.strip().lower() for f in text.split(",") if f.strip())
     unknown = [f for f in formats if f not in (*CHART_FORMATS, "none")]
@@ -94,6 +114,21 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument("configs", nargs="+")
 
     commands.add_parser("keys", help="list every scenario key with its default, range and meaning")
+
+    you = commands.add_parser(
+        "you", help="your chances: P(offer) per interview, why you lose, your job search"
+    )
+    you.add_argument("config")
+    you.add_argument(
+        "--quality-percentile", type=_percentile, required=True, metavar="P",
+        help="your true quality as a percentile among applicants (0-100)",
+    )
+    you.add_argument("--alignment", type=_unit_interval, help="fix your alignment (0-1)")
+    you.add_argument("--niche", action="store_true", default=None, help="you have the niche experience")
+    you.add_argument("--felt-great", action="store_true", help="condition on feeling the interview went great")
+    you.add_argument("--interviews", type=_positive_int, default=10, help="longest job search to report")
+    _add_scenario_options(you)
+    you.add_argument("--out", type=Path, help="also write job_search.csv and loss_reasons.csv here")
 
     charts = commands.add_parser("charts", help="re-render charts from a saved result folder")
     charts.add_argument("result_dir", type=Path)
@@ -176,6 +211,32 @@ def _command_keys(args: argparse.Namespace) -> int:
     return 0
 
 
+def _command_you(args: argparse.Namespace) -> int:
+    from simfunnel.report import format_you
+    from simfunnel.result import atomic_write
+    from simfunnel.you import you
+
+    scenario, _ = _load(args.config, args.overrides)
+    if args.out:
+        _check_writable(args.out)
+    result = you(
+        scenario,
+        args.quality_percentile,
+        alignment=args.alignment,
+        niche=args.niche,
+        felt_great=args.felt_great,
+        interviews=args.interviews,
+        openings=args.openings or 20_000,
+        seed=scenario.seed if args.seed is None else args.seed,
+    )
+    print(format_you(result))
+    if args.out:
+        args.out.mkdir(parents=True, exist_ok=True)
+        atomic_write(args.out / "job_search.csv", lambda p: result.job_search.to_csv(p, index=False))
+        atomic_write(args.out / "loss_reasons.csv", lambda p: result.loss_reasons.to_csv(p, index=False))
+    return 0
+
+
 def _command_charts(args: argparse.Namespace) -> int:
     from simfunnel.result import load_result
 
@@ -192,6 +253,7 @@ COMMANDS = {
     "validate": _command_validate,
     "keys": _command_keys,
     "charts": _command_charts,
+    "you": _command_you,
 }
 
 

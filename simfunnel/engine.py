@@ -145,8 +145,32 @@ class Funnel:
         return cal.quarter_of_week(self.posting_week)
 
 
-def simulate_funnel(model: Model, draws: dict[str, np.ndarray]) -> Funnel:
-    """Run every stage of MODEL.md section 1 on one chunk of draws."""
+@dataclass(frozen=True)
+class Focal:
+    """A focal applicant who applies to every opening (``simfunnel you``).
+
+    Attributes
+    ----------
+    latent : ndarray, shape (openings, 5)
+        The focal applicant's latent vector in each opening.
+    screen_score : ndarray, shape (openings,)
+        Their CV score. They are shortlisted when it beats the k-th best of the
+        other ``n - 1`` applicants; they then take that applicant's slot.
+    """
+
+    latent: np.ndarray
+    screen_score: np.ndarray
+
+
+def simulate_funnel(
+    model: Model, draws: dict[str, np.ndarray], focal: Focal | None = None
+) -> Funnel:
+    """Run every stage of MODEL.md section 1 on one chunk of draws.
+
+    With a ``focal`` applicant, the others are the ``n - 1`` remaining applicants;
+    ``extras["focal_slot"]`` is the focal's slot and ``extras["focal_shortlisted"]``
+    whether they made the shortlist.
+    """
     scenario = model.scenario
     openings = draws["calendar"].shape[0]
     top, slots = model.top, model.slots
@@ -164,10 +188,18 @@ def simulate_funnel(model: Model, draws: dict[str, np.ndarray]) -> Funnel:
     count, shortlist_range = scenario.applicants.count, scenario.screening.shortlist
     applicants = _uniform_int(uniforms[:, U_POOL], count.low, count.high)
     shortlist = _uniform_int(uniforms[:, U_SHORTLIST], shortlist_range.low, shortlist_range.high)
+    others = applicants if focal is None else applicants - 1
     if scenario.engine == "exact":
-        latent, screened = exact_top_k(model.screen, applicants, draws["spacings"], draws["latent"])
+        latent, screened = exact_top_k(model.screen, others, draws["spacings"], draws["latent"])
     else:
-        latent, screened = brute_force_top_k(model.screen, applicants, top, draws["pool"])
+        latent, screened = brute_force_top_k(model.screen, others, top, draws["pool"])
+    extras: dict[str, np.ndarray] = {}
+    if focal is not None:
+        rows, focal_slot = np.arange(openings), shortlist - 1
+        extras["focal_slot"] = focal_slot
+        extras["focal_shortlisted"] = focal.screen_score > screened[rows, focal_slot]
+        latent[rows, focal_slot] = focal.latent
+        screened[rows, focal_slot] = focal.screen_score
     external = traits(model.screen, latent)
 
     # 1.4 the internal contender: always the last slot
@@ -245,6 +277,7 @@ def simulate_funnel(model: Model, draws: dict[str, np.ndarray]) -> Funnel:
         score=score,
         offer=offer,
         hired=hired,
+        extras=extras,
     )
 
 

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from simfunnel.result import Result
+
+if TYPE_CHECKING:
+    from simfunnel.you import YouResult
 
 HEADLINE = {
     "offer_rate_interviewed": "Offer rate among interviewed",
@@ -73,10 +78,74 @@ def format_result(result: Result) -> str:
     losses = result.loss_reasons()
     if len(losses):
         lines += ["", "Why good interviews lost (share of good interviewees without an offer)"]
-        lines.append(f"  {'reason':<42}{'sequential':>11}{'Shapley':>10}")
-        table = losses.pivot(index="reason", columns="method", values="share")
-        for reason, label in REASON_LABELS.items():
-            if reason in table.index:
-                sequential, shapley = table.loc[reason, "sequential"], table.loc[reason, "shapley"]
-                lines.append(f"  {label:<42}{100 * sequential:>10.1f}%{100 * shapley:>9.1f}%")
+        lines += _loss_lines(losses)
+    return "\n".join(lines)
+
+
+def _loss_lines(losses) -> list[str]:
+    lines = [f"  {'reason':<42}{'sequential':>11}{'Shapley':>10}"]
+    table = losses.pivot(index="reason", columns="method", values="share")
+    for reason, label in REASON_LABELS.items():
+        if reason in table.index:
+            sequential, shapley = table.loc[reason, "sequential"], table.loc[reason, "shapley"]
+            lines.append(f"  {label:<42}{100 * sequential:>10.1f}%{100 * shapley:>9.1f}%")
+    return lines
+
+
+def _ordinal(value: float) -> str:
+    text = f"{value:g}"
+    if text.endswith("1") and not text.endswith("11"):
+        return text + "st"
+    if text.endswith("2") and not text.endswith("12"):
+        return text + "nd"
+    if text.endswith("3") and not text.endswith("13"):
+        return text + "rd"
+    return text + "th"
+
+
+def format_you(result: YouResult) -> str:
+    """The focal candidate's report: P(offer), why they lost, their job search."""
+    p, low, high = result.offer
+    scenario = result.scenario
+    conditions = []
+    if result.metadata.get("felt_great"):
+        conditions.append("who felt the interview went great")
+    if result.metadata.get("alignment") is not None:
+        conditions.append(f"with alignment {result.metadata['alignment']:g}")
+    if result.metadata.get("niche") is not None:
+        conditions.append("with the niche experience" if result.metadata["niche"] else "without the niche experience")
+    who = f"a candidate at the {_ordinal(result.percentile)} percentile of true quality"
+    lines = [
+        f"simfunnel you · {scenario.name} · {who}" + (" " + ", ".join(conditions) if conditions else ""),
+        f"Shortlisted and interviewed in {result.openings:,} of {result.simulated:,} simulated "
+        f"openings ({100 * result.shortlist_rate:.1f}%).",
+        "",
+        f"P(offer) per interview: {100 * p:.1f}%  (95% CI {100 * low:.1f}–{100 * high:.1f}%)",
+        f"That is about 1 offer in {1 / p:.1f} interviews." if p > 0 else "No offers at all.",
+        "",
+        "Why you lost (share of your interviews without an offer)",
+        *_loss_lines(result.loss_reasons),
+        "",
+        "Your job search: P(at least one offer) within N interviews",
+        f"  {'N':>3}{'simulated':>12}{'95% CI':>16}{'if independent':>16}{'staying visible':>17}",
+    ]
+    for row in result.job_search.itertuples():
+        lines.append(
+            f"  {row.interviews:>3}{100 * row.p_any_offer:>11.1f}%"
+            f"{f'{100 * row.ci_low:.1f}–{100 * row.ci_high:.1f}%':>16}"
+            f"{100 * row.p_any_offer_independent:>15.1f}%{100 * row.p_any_offer_visible:>16.1f}%"
+        )
+    medians = result.median_interviews
+    def median_text(value):
+        return f"{value:g}" if value is not None else f"more than {result.interviews}"
+    lines += [
+        "",
+        f"Median interviews to a first offer: {median_text(medians['p_any_offer'])} "
+        f"(staying visible: {median_text(medians['p_any_offer_visible'])}).",
+        f"Assumptions: openings are independent employers except for hiring freezes, which "
+        f"the openings of one search share with role.freeze_correlation = "
+        f"{scenario.role.freeze_correlation:g}; a runner-up is re-approached for a later "
+        f"opening with pipeline.recontact_probability = {scenario.pipeline.recontact_probability:g} "
+        "(an assumption: no published rate).",
+    ]
     return "\n".join(lines)

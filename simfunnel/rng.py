@@ -18,7 +18,9 @@ BLOCK_OPENINGS = 1000
 # Child-stream keys: each use of randomness has its own branch of the seed.
 BLOCKS = 0
 PILOT = 1
-FOCAL = 2
+FOCAL_OPENINGS = 2  # `simfunnel you`: the openings the focal candidate applies to
+FOCAL_CANDIDATE = 3  # ... the focal candidate's own traits
+FOCAL_SEARCH = 4  # ... resampled job searches
 
 SeedLike = None | int | np.random.SeedSequence | np.random.Generator
 

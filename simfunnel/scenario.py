@@ -69,7 +69,7 @@ class Role(_Section):
         "more than one person)",
     )
     freeze_correlation: float = _field(
-        0.0,
+        0.25,
         "0..1: how much openings in the same quarter share one freeze shock (used by `you`)",
         ge=0,
         le=1,
@@ -250,7 +250,7 @@ class Analysis(_Section):
 
 class Pipeline(_Section):
     recontact_probability: float = _field(
-        0.0,
+        0.25,
         "probability a runner-up is re-approached for a later opening (assumption)",
         ge=0,
         le=1,

@@ -1,0 +1,307 @@
+"""``simfunnel you``: one focal candidate's chances, why they lose, and their job search.
+
+A focal applicant of a given true-quality percentile applies to every simulated
+opening. Their other traits are drawn from the applicant copula given their
+quality (or fixed: ``alignment``, ``niche``). We keep the openings where they
+were shortlisted and interviewed (exact conditioning by rejection), optionally
+also where they felt great, and report:
+
+- P(offer) per interview, with a binomial 95% CI (openings are independent);
+- why they lost, with the same counterfactual attribution as the summary;
+- P(at least one offer within 1..N interviews) and the median number of
+  interviews to a first offer, by simulating job searches that resample those
+  openings. Openings are independent employers, except for hiring freezes:
+  with ``role.freeze_correlation = rho`` the openings of one search (assumed to
+  fall in one quarter) share one freeze shock (a common-shock copula that keeps
+  each opening's own cancellation probability);
+- the same with "staying visible": a runner-up (best interviewee without an
+  offer) is re-approached for a later opening with probability
+  ``pipeline.recontact_probability`` (an assumption: no published rate), and
+  competes there like any interviewee.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from scipy.special import ndtr, ndtri
+
+from simfunnel import calendar as cal
+from simfunnel.attribution import MECHANISMS, REASONS, attribute
+from simfunnel.engine import Focal, Model, draw_blocks, simulate_funnel
+from simfunnel.population import ALIGNMENT, N_LATENT, NICHE, QUALITY, Screen
+from simfunnel.rng import (
+    BLOCK_OPENINGS,
+    FOCAL_CANDIDATE,
+    FOCAL_OPENINGS,
+    FOCAL_SEARCH,
+    SeedLike,
+    normalise_seed,
+)
+from simfunnel.run import _FROM_SCENARIO, pilot_thresholds
+from simfunnel.scenario import Scenario
+from simfunnel.summary import Z_95
+
+SEARCHES = 20_000
+MAX_SIMULATED_PER_INTERVIEW = 400  # rejection cap: openings simulated per kept one
+
+
+def focal_latent(
+    screen: Screen,
+    correlation: np.ndarray,
+    quality: float,
+    alignment: float | None,
+    niche: bool | None,
+    normals: np.ndarray,
+    niche_uniform: np.ndarray,
+) -> np.ndarray:
+    """Latent vectors of the focal applicant, shape (openings, 5).
+
+    Quality (and alignment, if given) are fixed; the niche latent is drawn from
+    its conditional given those (truncated to the requested side of the niche cut
+    when ``niche`` is given), then the rest from their conditional given all fixed
+    and drawn values. Sequential conditioning of a Gaussian: exact.
+    """
+    openings = normals.shape[0]
+    latent = np.zeros((openings, N_LATENT))
+    latent[:, QUALITY] = quality
+    known = [QUALITY]
+    if alignment is not None:
+        latent[:, ALIGNMENT] = ndtri(alignment)
+        known.append(ALIGNMENT)
+
+    def conditional(target: list[int], given: list[int]) -> tuple[np.ndarray, np.ndarray]:
+        gain = correlation[np.ix_(target, given)] @ np.linalg.inv(correlation[np.ix_(given, given)])
+        covariance = correlation[np.ix_(target, target)] - gain @ correlation[np.ix_(given, target)]
+        return latent[:, given] @ gain.T, covariance
+
+    mean, covariance = conditional([NICHE], known)
+    sd = math.sqrt(max(covariance[0, 0], 0.0))
+    if niche is None or sd == 0:
+        latent[:, NICHE] = mean[:, 0] + sd * normals[:, NICHE]
+    else:
+        cut = ndtr((screen.niche_cut - mean[:, 0]) / sd)
+        low, high = (cut, 1.0) if niche else (0.0, cut)
+        u = low + (high - low) * niche_uniform
+        latent[:, NICHE] = mean[:, 0] + sd * ndtri(np.clip(u, 1e-300, 1 - 1e-16))
+    known.append(NICHE)
+    rest = [i for i in range(N_LATENT) if i not in known]
+    mean, covariance = conditional(rest, known)
+    eigenvalues, eigenvectors = np.linalg.eigh(covariance)
+    factor = eigenvectors * np.sqrt(np.clip(eigenvalues, 0.0, None))
+    latent[:, rest] = mean + normals[:, rest] @ factor.T
+    return latent
+
+
+@dataclass
+class YouResult:
+    """What ``simfunnel you`` reports. Rates are shares with 95% CIs."""
+
+    scenario: Scenario
+    percentile: float
+    quality: float
+    interviews: int
+    openings: int  # openings where the focal interviewed (kept)
+    simulated: int  # openings simulated to find them
+    offer: tuple[float, float, float]
+    loss_reasons: pd.DataFrame
+    job_search: pd.DataFrame
+    median_interviews: dict[str, float | None]
+    metadata: dict = field(default_factory=dict)
+
+    @property
+    def shortlist_rate(self) -> float:
+        return self.openings / self.simulated
+
+
+def you(
+    scenario: Scenario,
+    quality_percentile: float,
+    *,
+    alignment: float | None = None,
+    niche: bool | None = None,
+    felt_great: bool = False,
+    interviews: int = 10,
+    openings: int = 20_000,
+    seed: SeedLike = _FROM_SCENARIO,
+    searches: int = SEARCHES,
+) -> YouResult:
+    """A focal candidate's P(offer), why they lose, and their job search.
+
+    Parameters
+    ----------
+    quality_percentile : float in (0, 100)
+        The candidate's true quality as a percentile among applicants.
+    alignment : float in (0, 1), optional
+        Fix their alignment (how directly their experience maps to the role).
+    niche : bool, optional
+        Fix whether they have the niche experience (default: as in the population).
+    felt_great : bool
+        Condition on them feeling the interview went great.
+    interviews : int
+        Longest job search to report (P(at least one offer within 1..N)).
+    openings : int
+        Openings in which they interview (found by rejection from at most
+        ``400 * openings`` simulated ones).
+    """
+    from simfunnel.errors import InputError
+
+    if not 0 < quality_percentile < 100:
+        raise InputError(f"--quality-percentile must be between 0 and 100, got {quality_percentile}")
+    if alignment is not None and not 0 < alignment < 1:
+        raise InputError(f"--alignment must be between 0 and 1, got {alignment}")
+    if interviews < 1:
+        raise InputError(f"--interviews must be >= 1, got {interviews}")
+    seed = normalise_seed(scenario.seed if seed is _FROM_SCENARIO else seed)
+    model = Model.build(scenario)
+    thresholds = pilot_thresholds(model, seed)
+    quality = float(ndtri(quality_percentile / 100))
+    correlation = scenario.correlation_matrix
+
+    kept: list[dict[str, np.ndarray]] = []
+    found = simulated = block = 0
+    cap = MAX_SIMULATED_PER_INTERVIEW * openings
+    while found < openings and simulated < cap:
+        blocks = 10
+        draws = draw_blocks(scenario, seed, FOCAL_OPENINGS, block, blocks)
+        focal_rng = seed.stream(FOCAL_CANDIDATE, block)
+        rows = blocks * BLOCK_OPENINGS
+        latent = focal_latent(
+            model.screen, correlation, quality, alignment, niche,
+            focal_rng.standard_normal((rows, N_LATENT)), focal_rng.random(rows),
+        )
+        score = latent @ model.screen.weights + model.screen.noise_sd * focal_rng.standard_normal(rows)
+        funnel = simulate_funnel(model, draws, Focal(latent, score))
+        block += blocks
+        simulated += rows
+        slot = funnel.extras["focal_slot"]
+        index = np.arange(rows)
+        keep = funnel.extras["focal_shortlisted"] & funnel.interviewed[index, slot]
+        if felt_great:
+            keep &= funnel.felt_score[index, slot] >= thresholds.good_interview
+        keep_rows = np.flatnonzero(keep)[: openings - found]
+        if len(keep_rows) == 0:
+            continue
+        found += len(keep_rows)
+        kept.append(_focal_outcomes(model, funnel, keep_rows, slot[keep_rows], thresholds.narrow_margin))
+    if found == 0:
+        raise InputError(
+            f"a candidate at the {quality_percentile}th percentile was never shortlisted in "
+            f"{simulated:,} openings; try a higher percentile"
+        )
+    outcomes = {name: np.concatenate([k[name] for k in kept]) for name in kept[0]}
+    n = found
+    p = float(outcomes["offer"].mean())
+    half = Z_95 * math.sqrt(p * (1 - p) / n)
+    search_rng = seed.stream(FOCAL_SEARCH)
+    job_search, medians = _job_search(
+        outcomes, interviews, searches, scenario.role.freeze_correlation,
+        scenario.pipeline.recontact_probability, search_rng,
+    )
+    job_search.insert(0, "percentile", quality_percentile)
+    return YouResult(
+        scenario=scenario,
+        percentile=quality_percentile,
+        quality=quality,
+        interviews=interviews,
+        openings=n,
+        simulated=simulated,
+        offer=(p, p - half, p + half),
+        loss_reasons=_loss_table(outcomes),
+        job_search=job_search,
+        median_interviews=medians,
+        metadata={"seed": seed.entropy, "felt_great": felt_great, "alignment": alignment, "niche": niche},
+    )
+
+
+def _focal_outcomes(
+    model: Model, funnel, rows: np.ndarray, slot: np.ndarray, narrow_margin: float
+) -> dict[str, np.ndarray]:
+    """Per kept opening: offer, attribution of a loss, offer and runner-up without cancellation."""
+    decision = funnel.decision.take(rows)
+    offer = funnel.offer[rows]
+    index = np.arange(len(rows))
+    focal_cell = np.zeros(offer.shape, dtype=bool)
+    focal_cell[index, slot] = True
+    attribution = attribute(decision, offer, focal_cell, narrow_margin)
+    # Without cancellation: the decision the role would have made.
+    score = funnel.score[rows]
+    uncancelled, _ = decision.offers(score, 1)
+    passed_over = decision.interviewed & ~uncancelled
+    runner_up = np.where(passed_over, score, -np.inf).argmax(axis=1) == slot
+    calendar = model.calendar
+    weeks, length = funnel.posting_week[rows], funnel.process_weeks[rows]
+    hazard = calendar.cumulative_hazard
+    start = weeks + calendar.interviews_end(length)
+    # P(cancelled after interviews | not cancelled before) for this calendar.
+    cancel_after = -np.expm1(-(hazard[weeks + length] - hazard[start]))
+    return {
+        "offer": offer[index, slot],
+        "offer_uncancelled": uncancelled[index, slot],
+        "runner_up": runner_up & passed_over[index, slot],
+        "cancel_after": cancel_after,
+        "reason": attribution.sequential[index, slot],
+        "shapley": attribution.shapley[index, slot],
+        "residual": attribution.residual[index, slot],
+        "cancelled_after": funnel.cancelled_stage[rows] == cal.CANCELLED_AFTER_INTERVIEWS,
+    }
+
+
+def _loss_table(outcomes: dict[str, np.ndarray]) -> pd.DataFrame:
+    lost = ~outcomes["offer"]
+    n = int(lost.sum())
+    rows = []
+    for method in ("sequential", "shapley"):
+        for index, reason in enumerate(REASONS):
+            if method == "sequential":
+                values = (outcomes["reason"][lost] == index).astype(float)
+            elif reason in MECHANISMS:
+                values = outcomes["shapley"][lost, index]
+            else:
+                values = (outcomes["residual"][lost] == index).astype(float)
+            share = float(values.mean()) if n else math.nan
+            se = float(values.std(ddof=1) / math.sqrt(n)) if n > 1 else math.nan
+            rows.append((method, reason, share, share - Z_95 * se, share + Z_95 * se))
+    return pd.DataFrame(rows, columns=["method", "reason", "share", "ci_low", "ci_high"])
+
+
+def _job_search(
+    outcomes: dict[str, np.ndarray],
+    interviews: int,
+    searches: int,
+    freeze_correlation: float,
+    recontact: float,
+    rng: np.random.Generator,
+) -> tuple[pd.DataFrame, dict[str, float | None]]:
+    """Simulate job searches of ``interviews`` interviews from the kept openings."""
+    n = len(outcomes["offer"])
+    pick = rng.integers(0, n, (searches, interviews))
+    shared = rng.random((searches, 1))
+    own = rng.random((searches, interviews))
+    # Common shock: with probability rho an opening's freeze draw is the search's.
+    uniform = np.where(rng.random((searches, interviews)) < freeze_correlation, shared, own)
+    cancelled = uniform < outcomes["cancel_after"][pick]
+    offer = outcomes["offer_uncancelled"][pick] & ~cancelled
+    # Staying visible: a runner-up is re-approached for one later opening.
+    runner_up = outcomes["runner_up"][pick] & ~cancelled & (rng.random(pick.shape) < recontact)
+    later = rng.integers(0, n, pick.shape)
+    later_offer = outcomes["offer_uncancelled"][later] & ~(rng.random(pick.shape) < outcomes["cancel_after"][later])
+    visible = offer | (runner_up & later_offer)
+
+    table = {"interviews": np.arange(1, interviews + 1)}
+    medians: dict[str, float | None] = {}
+    for name, got in (("p_any_offer", offer), ("p_any_offer_visible", visible)):
+        any_by = np.logical_or.accumulate(got, axis=1).mean(axis=0)
+        half = Z_95 * np.sqrt(any_by * (1 - any_by) / searches)
+        table[name] = any_by
+        table[f"{name}_ci_low" if name != "p_any_offer" else "ci_low"] = any_by - half
+        table[f"{name}_ci_high" if name != "p_any_offer" else "ci_high"] = any_by + half
+        first = np.where(got.any(axis=1), got.argmax(axis=1) + 1, np.inf)
+        median = float(np.median(first))
+        medians[name] = median if np.isfinite(median) else None
+    p = outcomes["offer"].mean()
+    table["p_any_offer_independent"] = 1 - (1 - p) ** table["interviews"]
+    return pd.DataFrame(table), medians

@@ -1,0 +1,92 @@
+"""`simfunnel you`: the focal candidate's chances and job search."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import simfunnel as sf
+from simfunnel.cli import main
+from simfunnel.population import ALIGNMENT, NICHE, QUALITY, Screen
+from simfunnel.you import focal_latent
+
+from .conftest import CONFIGS, null_scenario
+
+
+def test_top_candidate_beats_median_and_search_is_monotone() -> None:
+    scenario = null_scenario()
+    top = sf.you(scenario, 99.9, openings=4_000, interviews=8, seed=1)
+    median = sf.you(scenario, 50, openings=4_000, interviews=8, seed=1)
+    assert top.offer[1] > median.offer[2] + 0.1  # far more often, CIs well apart
+    for result in (top, median):
+        p_any = result.job_search.p_any_offer.to_numpy()
+        assert np.all(np.diff(p_any) >= 0)
+        assert np.all(np.diff(result.job_search.p_any_offer_visible) >= 0)
+
+
+def test_search_without_freezes_matches_independent_closed_form(baseline: sf.Scenario) -> None:
+    scenario = baseline.with_overrides(
+        {"role.freeze_correlation": 0.0, "pipeline.recontact_probability": 0.0}
+    )
+    result = sf.you(scenario, 80, openings=5_000, interviews=6, seed=2)
+    table = result.job_search
+    # P(>=1 offer in N) = 1 - (1 - p)^N; the resampled search and p share one sample,
+    # so the CI of the search alone (binomial over searches) is the right yardstick.
+    half = (table.ci_high - table.ci_low) / 2
+    assert np.all(np.abs(table.p_any_offer - table.p_any_offer_independent) < 1.5 * half)
+    assert (table.p_any_offer_visible == table.p_any_offer).all()
+
+
+def test_freeze_correlation_lowers_long_search_success(baseline: sf.Scenario) -> None:
+    heavy = baseline.with_overrides(
+        {"role.cancel_probability": 0.5, "role.interview_at": 0.3, "pipeline.recontact_probability": 0.0}
+    )
+    independent = sf.you(heavy.with_overrides({"role.freeze_correlation": 0.0}), 90, openings=3_000, seed=3)
+    shared = sf.you(heavy.with_overrides({"role.freeze_correlation": 1.0}), 90, openings=3_000, seed=3)
+    last = len(independent.job_search) - 1
+    assert shared.job_search.p_any_offer[last] < independent.job_search.ci_low[last]
+    # the first interview's chance does not depend on the correlation
+    assert abs(shared.job_search.p_any_offer[0] - independent.job_search.p_any_offer[0]) < 0.02
+
+
+def test_staying_visible_helps(baseline: sf.Scenario) -> None:
+    result = sf.you(baseline.with_overrides({"pipeline.recontact_probability": 1.0}), 90, openings=3_000, seed=4)
+    assert (result.job_search.p_any_offer_visible > result.job_search.ci_high).all()
+
+
+def test_focal_latent_conditionals(baseline: sf.Scenario) -> None:
+    rng = np.random.default_rng(0)
+    rows = 200_000
+    screen = Screen.from_scenario(baseline)
+    correlation = baseline.correlation_matrix
+    latent = focal_latent(screen, correlation, 1.5, None, None, rng.standard_normal((rows, 5)), rng.random(rows))
+    assert (latent[:, QUALITY] == 1.5).all()
+    # E[alpha | q] = r * q with r = corr(quality, alignment)
+    r = correlation[QUALITY, ALIGNMENT]
+    assert abs(latent[:, ALIGNMENT].mean() - r * 1.5) < 4 * np.sqrt(1 - r**2) / np.sqrt(rows)
+    fixed = focal_latent(screen, correlation, 0.0, 0.9, True, rng.standard_normal((rows, 5)), rng.random(rows))
+    assert np.allclose(fixed[:, ALIGNMENT], 1.2815515655446004)
+    assert (fixed[:, NICHE] > screen.niche_cut).all()
+    without = focal_latent(screen, correlation, 0.0, None, False, rng.standard_normal((rows, 5)), rng.random(rows))
+    assert (without[:, NICHE] <= screen.niche_cut).all()
+
+
+def test_felt_great_and_conditions_run(baseline: sf.Scenario) -> None:
+    result = sf.you(baseline, 70, felt_great=True, alignment=0.2, niche=False, openings=1_000, seed=5)
+    assert 0 < result.offer[0] < 1
+    shares = result.loss_reasons
+    for method in ("sequential", "shapley"):
+        assert shares[shares.method == method].share.sum() == pytest.approx(1.0)
+
+
+def test_you_cli(capsys, tmp_path) -> None:
+    code = main(["you", str(CONFIGS / "baseline.yaml"), "--quality-percentile", "90", "--openings", "1000",
+                 "--interviews", "4", "--out", str(tmp_path)])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "P(offer) per interview" in out and "Median interviews to a first offer" in out
+    assert (tmp_path / "job_search.csv").exists()
+    with pytest.raises(SystemExit) as info:
+        main(["you", str(CONFIGS / "baseline.yaml"), "--quality-percentile", "100"])
+    assert info.value.code == 2
+    assert "must be between 0 and 100" in capsys.readouterr().err
