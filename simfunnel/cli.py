@@ -64,6 +64,19 @@ def _unit_interval(text: str) -> float:
     return value
 
 
+def _target(text: str) -> tuple[str, float]:
+    metric, sep, value = text.partition("=")
+    try:
+        half_width = float(value)
+    except ValueError:
+        half_width = -1.0
+    if not sep or half_width <= 0:
+        raise argparse.ArgumentTypeError(
+            f"expected METRIC=HALF_WIDTH with a positive half-width, got {text!r}"
+        )
+    return metric.strip(), half_width
+
+
 def _formats(text: str) -> tuple[str, ...]:
     formats = tuple(f.strip().lower() for f in text.split(",") if f.strip())
     unknown = [f for f in formats if f not in (*CHART_FORMATS, "none")]
@@ -109,6 +122,39 @@ def build_parser() -> argparse.ArgumentParser:
         "--engine", choices=("exact", "brute_force"), help="population sampler (default: the config's)"
     )
     run.add_argument("--quiet", action="store_true", help="no summary or progress bar")
+    run.add_argument(
+        "--target-ci", action="append", default=[], metavar="METRIC=HALF_WIDTH", type=_target,
+        help="simulate until the metric's 95%% CI half-width is below the target "
+        "(--openings is then the cap), e.g. --target-ci good_interview_offer_rate=0.002",
+    )
+
+    compare = commands.add_parser("compare", help="compare scenarios on the same openings (paired)")
+    compare.add_argument("configs", nargs="+", metavar="CONFIG")
+    _add_scenario_options(compare)
+    compare.add_argument("--out", type=Path, help="output folder (default: results/compare)")
+    compare.add_argument("--formats", type=_formats, default=("png",))
+
+    sweep = commands.add_parser("sweep", help="simulate a 1-D or 2-D grid of parameter values")
+    sweep.add_argument("config")
+    sweep.add_argument(
+        "--vary", action="append", required=True, metavar="KEY=START:STOP:NUM",
+        help="a key and its values (inclusive), or KEY=v1,v2,...; give one or two",
+    )
+    sweep.add_argument("--metric", action="append", help="metrics to report (default: all)")
+    _add_scenario_options(sweep)
+    sweep.add_argument("--scheduler", help="address of a Dask distributed scheduler")
+    sweep.add_argument("--out", type=Path, help="output folder (default: results/sweep_<name>)")
+    sweep.add_argument("--formats", type=_formats, default=("png",))
+
+    sensitivity = commands.add_parser(
+        "sensitivity", help="one-at-a-time sensitivity (tornado) of a metric"
+    )
+    sensitivity.add_argument("config")
+    sensitivity.add_argument("--metric", default="good_interview_offer_rate")
+    _add_scenario_options(sensitivity)
+    sensitivity.add_argument("--scheduler", help="address of a Dask distributed scheduler")
+    sensitivity.add_argument("--out", type=Path, help="output folder (default: results/sensitivity_<name>)")
+    sensitivity.add_argument("--formats", type=_formats, default=("png",))
 
     validate = commands.add_parser("validate", help="check scenario files without running them")
     validate.add_argument("configs", nargs="+")
@@ -157,9 +203,11 @@ def _command_run(args: argparse.Namespace) -> int:
     scenario, overrides = _load(args.config, args.overrides, {"engine": args.engine} if args.engine else None)
     out = args.out or Path("results") / scenario.name
     _check_writable(out)
+    target_ci = dict(args.target_ci) or None
+    openings = args.openings or (scenario.openings * 10 if target_ci else None)
     result = sf.simulate(
-        scenario, args.openings, scenario.seed if args.seed is None else args.seed,
-        workers=args.workers, progress=not args.quiet,
+        scenario, openings, scenario.seed if args.seed is None else args.seed,
+        workers=args.workers, progress=not args.quiet, target_ci=target_ci,
     )
     result.metadata["config"] = str(args.config)
     result.metadata["overrides"] = overrides
@@ -237,6 +285,80 @@ def _command_you(args: argparse.Namespace) -> int:
     return 0
 
 
+def _seed_of(args: argparse.Namespace, scenario) -> int:
+    return scenario.seed if args.seed is None else args.seed
+
+
+def _command_compare(args: argparse.Namespace) -> int:
+    from simfunnel.explore import compare
+    from simfunnel.report import format_comparison
+
+    scenarios = [_load(config, args.overrides)[0] for config in args.configs]
+    out = args.out or Path("results") / "compare"
+    _check_writable(out)
+    comparison = compare(
+        scenarios, args.openings, _seed_of(args, scenarios[0]), workers=args.workers, progress=True
+    )
+    comparison.save(out)
+    written = []
+    if args.formats:
+        from simfunnel import charts
+
+        written = charts.save_chart(charts.compare, comparison.results, out / "compare", args.formats)
+    print(format_comparison(comparison))
+    print(f"\nWrote {out}/: compare.csv, differences.csv and {len(written)} chart files.")
+    return 0
+
+
+def _command_sweep(args: argparse.Namespace) -> int:
+    from simfunnel.explore import parse_vary, sweep
+    from simfunnel.result import atomic_write
+
+    scenario, _ = _load(args.config, args.overrides)
+    vary = dict(parse_vary(text, scenario) for text in args.vary)
+    out = args.out or Path("results") / f"sweep_{scenario.name}"
+    _check_writable(out)
+    table = sweep(
+        scenario, vary, args.openings, _seed_of(args, scenario), metrics=args.metric,
+        workers=args.workers, scheduler=args.scheduler, progress=True,
+    )
+    out.mkdir(parents=True, exist_ok=True)
+    atomic_write(out / "sweep.csv", lambda p: table.to_csv(p, index=False))
+    written = []
+    if args.formats:
+        from simfunnel import charts
+
+        written = charts.render_sweep(table, out, args.formats)
+    keys = list(vary)
+    print(table.pivot_table(index=keys, columns="metric", values="value").round(4).to_string())
+    print(f"\nWrote {out}/: sweep.csv and {len(written)} chart files.")
+    return 0
+
+
+def _command_sensitivity(args: argparse.Namespace) -> int:
+    from simfunnel.explore import sensitivity
+    from simfunnel.result import atomic_write
+
+    scenario, _ = _load(args.config, args.overrides)
+    out = args.out or Path("results") / f"sensitivity_{scenario.name}"
+    _check_writable(out)
+    table = sensitivity(
+        scenario, args.metric, openings=args.openings or 20_000, seed=_seed_of(args, scenario),
+        workers=args.workers, scheduler=args.scheduler, progress=True,
+    )
+    out.mkdir(parents=True, exist_ok=True)
+    atomic_write(out / "sensitivity.csv", lambda p: table.to_csv(p, index=False))
+    written = []
+    if args.formats:
+        from simfunnel import charts
+
+        written = charts.save_chart(charts.tornado, table, out / "tornado", args.formats)
+    print(f"{args.metric} at the scenario's values: {table.attrs['base']:.4f}")
+    print(table.head(10).round(4).to_string(index=False))
+    print(f"\nWrote {out}/: sensitivity.csv and {len(written)} chart files.")
+    return 0
+
+
 def _command_charts(args: argparse.Namespace) -> int:
     from simfunnel.result import load_result
 
@@ -254,6 +376,9 @@ COMMANDS = {
     "keys": _command_keys,
     "charts": _command_charts,
     "you": _command_you,
+    "compare": _command_compare,
+    "sweep": _command_sweep,
+    "sensitivity": _command_sensitivity,
 }
 
 

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from simfunnel.result import Result
 
 if TYPE_CHECKING:
+    from simfunnel.explore import Comparison
     from simfunnel.you import YouResult
 
 HEADLINE = {
@@ -41,6 +42,8 @@ def _is_rate(metric: str) -> bool:
 
 
 def format_value(metric: str, value: float) -> str:
+    if value != value:  # NaN: the metric has no denominator here
+        return "n/a"
     return f"{100 * value:.1f}%" if _is_rate(metric) else f"{value:.2f}"
 
 
@@ -148,4 +151,38 @@ def format_you(result: YouResult) -> str:
         f"opening with pipeline.recontact_probability = {scenario.pipeline.recontact_probability:g} "
         "(an assumption: no published rate).",
     ]
+    return "\n".join(lines)
+
+
+def format_comparison(comparison: Comparison) -> str:
+    """Headline metrics side by side, then paired differences against the first scenario."""
+    names = [r.scenario.name for r in comparison.results]
+    width = max(12, *(len(n) + 2 for n in names))
+    lines = [
+        f"simfunnel compare · {comparison.results[0].metadata['openings']:,} openings per "
+        f"scenario · seed {comparison.results[0].metadata['seed']} · common random numbers",
+        "",
+        f"{'':<44}" + "".join(f"{n:>{width}}" for n in names),
+    ]
+    summaries = [r.summary() for r in comparison.results]
+    for metric, label in HEADLINE.items():
+        values = [format_value(metric, s.loc[metric, "value"]) for s in summaries]
+        lines.append(f"  {label:<42}" + "".join(f"{v:>{width}}" for v in values))
+    lines += ["", "Differences against the first scenario (paired 95% CI; unpaired CI width for scale)"]
+    for name, group in comparison.differences.groupby("scenario", sort=False):
+        lines.append(f"  {name}")
+        group = group.set_index("metric")
+        for metric, label in HEADLINE.items():
+            row = group.loc[metric]
+            if row.difference != row.difference:
+                lines.append(f"    {label:<44}{'n/a':>8}")
+                continue
+            scale = 100 if _is_rate(metric) else 1
+            unit = " pp" if _is_rate(metric) else ""
+            lines.append(
+                f"    {label:<44}{scale * row.difference:>+8.2f}{unit}  "
+                f"[{scale * row.ci_low:+.2f}, {scale * row.ci_high:+.2f}]  "
+                f"width {scale * (row.ci_high - row.ci_low):.2f} vs unpaired "
+                f"{scale * (row.unpaired_ci_high - row.unpaired_ci_low):.2f}"
+            )
     return "\n".join(lines)

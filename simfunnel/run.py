@@ -6,7 +6,8 @@ import math
 import multiprocessing
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -21,7 +22,8 @@ from simfunnel.engine import Model, run_blocks
 from simfunnel.result import Result
 from simfunnel.rng import BLOCK_OPENINGS, BLOCKS, PILOT, Seed, SeedLike, normalise_seed
 from simfunnel.scenario import Scenario
-from simfunnel.summary import STATS, Thresholds, block_statistics, metric_columns
+from simfunnel.errors import InputError
+from simfunnel.summary import METRICS, Moments, Thresholds, block_moments, metric_columns, ratio_table
 from simfunnel.tables import candidates_frame, openings_frame
 
 DEFAULT_CHUNK = 10_000  # fits the working set in cache better than larger chunks
@@ -43,52 +45,47 @@ def pilot_thresholds(model: Model, seed: Seed) -> Thresholds:
 
 @dataclass(frozen=True)
 class _Task:
-    model: Model
+    models: tuple[Model, ...]
     seed: Seed
-    thresholds: Thresholds
+    thresholds: tuple[Thresholds, ...]
     first_block: int
     blocks: int
-    openings: int  # total openings in the run
+    valid: int  # openings of this task inside the run (the last block may be partial)
     keep_openings: int
-    keep_candidates: int
     attribution: bool
 
 
 @dataclass
 class _ChunkOutput:
-    statistics: np.ndarray  # (blocks, metrics, 6)
     names: list[str]
-    openings: pd.DataFrame | None
-    candidates: pd.DataFrame | None
+    moments: Moments
+    openings: list[pd.DataFrame | None]
+    candidates: list[pd.DataFrame | None]
 
 
 def _run_chunk(task: _Task) -> _ChunkOutput:
-    model = task.model
-    funnel = run_blocks(model, task.seed, BLOCKS, task.first_block, task.blocks)
     first = task.first_block * BLOCK_OPENINGS
-    valid = min(task.openings - first, task.blocks * BLOCK_OPENINGS)
-    attribution = None
-    if task.attribution:
-        good = funnel.interviewed & (funnel.interview_score >= task.thresholds.good_interview)
-        attribution = attribute(funnel.decision, funnel.offer, good, task.thresholds.narrow_margin)
-    columns = metric_columns(funnel, task.thresholds, attribution)
-    statistics = block_statistics(columns, valid, BLOCK_OPENINGS)
-    keep_openings = min(valid, task.keep_openings - first)
-    keep_candidates = min(valid, task.keep_candidates - first)
-    return _ChunkOutput(
-        statistics,
-        list(columns),
-        openings_frame(funnel, first, keep_openings) if keep_openings > 0 else None,
-        candidates_frame(
-            funnel,
-            first,
-            keep_candidates,
-            task.thresholds,
-            attribution,
-            model.scenario.analysis.attribution,
+    columns, openings, candidates = [], [], []
+    for model, thresholds in zip(task.models, task.thresholds, strict=True):
+        funnel = run_blocks(model, task.seed, BLOCKS, task.first_block, task.blocks)
+        attribution = None
+        if task.attribution:
+            good = funnel.interviewed & (funnel.interview_score >= thresholds.good_interview)
+            attribution = attribute(funnel.decision, funnel.offer, good, thresholds.narrow_margin)
+        columns.append(metric_columns(funnel, thresholds, attribution))
+        keep_openings = min(task.valid, task.keep_openings - first)
+        keep_candidates = min(task.valid, model.scenario.analysis.candidate_openings - first)
+        openings.append(openings_frame(funnel, first, keep_openings) if keep_openings > 0 else None)
+        candidates.append(
+            candidates_frame(
+                funnel, first, keep_candidates, thresholds, attribution,
+                model.scenario.analysis.attribution,
+            )
+            if keep_candidates > 0
+            else None
         )
-        if keep_candidates > 0
-        else None,
+    return _ChunkOutput(
+        list(columns[0]), block_moments(columns, task.valid, BLOCK_OPENINGS), openings, candidates
     )
 
 
@@ -97,16 +94,138 @@ def _resolve_workers(workers: int | None, tasks: int) -> int:
         workers = os.cpu_count() or 1
     if workers < 1:
         raise ValueError(f"workers must be >= 1, got {workers}")
-    return min(workers, tasks)
+    return max(1, min(workers, tasks))
 
 
-def _map(tasks: list[_Task], workers: int) -> Iterator[_ChunkOutput]:
+@contextmanager
+def _executor(workers: int) -> Iterator[Callable[[list[_Task]], Iterator[_ChunkOutput]]]:
+    """A map over tasks, in order: in-process for one worker, else a process pool."""
     if workers == 1:
-        yield from map(_run_chunk, tasks)
+        yield lambda tasks: map(_run_chunk, tasks)
         return
     context = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
     with ProcessPoolExecutor(workers, mp_context=context) as pool:
-        yield from pool.map(_run_chunk, tasks)
+        yield lambda tasks: pool.map(_run_chunk, tasks)
+
+
+@dataclass
+class Run:
+    """Results of scenarios simulated in lockstep on the same openings (same seed)."""
+
+    results: list[Result]
+    names: list[str]
+    moments: Moments  # per-opening moments of (x_1, y_1, ..., x_K, y_K), summed
+
+
+def _milestones(first: int, cap: int) -> list[int]:
+    """Openings at which precision is checked: doubling from ``first``, whole blocks."""
+    stops, stop = [], max(BLOCK_OPENINGS, first)
+    while stop < cap:
+        stops.append(stop)
+        stop *= 2
+    return [*stops, cap]
+
+
+def simulate_many(
+    scenarios: list[Scenario],
+    openings: int | None = None,
+    seed: SeedLike = _FROM_SCENARIO,
+    *,
+    chunk_size: int = DEFAULT_CHUNK,
+    workers: int | None = 1,
+    attribution: bool = True,
+    progress: bool = False,
+    keep_openings: int = KEEP_OPENINGS,
+    target_ci: dict[str, float] | None = None,
+) -> Run:
+    """Simulate several scenarios on the same openings: common random numbers.
+
+    Every scenario draws block ``b`` from the same stream, so where their
+    structure agrees (same shortlist size, same engine) they share applicants,
+    interview noise, declines and cancellation draws, and per-opening differences
+    are paired. With ``target_ci`` (metric -> 95% CI half-width), ``openings`` is
+    a cap: blocks are simulated until every target is met at one of the
+    milestones 10k, 20k, 40k, ... openings, so the stopping point depends on the
+    seed only.
+    """
+    first = scenarios[0]
+    openings = first.openings if openings is None else int(openings)
+    if openings < 1:
+        raise ValueError(f"openings must be >= 1, got {openings}")
+    seed = normalise_seed(first.seed if seed is _FROM_SCENARIO else seed)
+    started = time.perf_counter()
+    models = tuple(Model.build(s) for s in scenarios)
+    thresholds = tuple(pilot_thresholds(m, seed) for m in models)
+    if any(s.engine == "brute_force" for s in scenarios):
+        per_opening_bytes = 8 * (max(s.applicants.count.high for s in scenarios) * 6 + 1)
+        chunk_size = min(chunk_size, BRUTE_FORCE_CHUNK_BYTES // per_opening_bytes)
+    chunk_blocks = max(1, chunk_size // BLOCK_OPENINGS)
+    stops = _milestones(DEFAULT_CHUNK, openings) if target_ci else [openings]
+
+    def tasks_between(start: int, stop: int) -> list[_Task]:
+        first_block, end_block = start // BLOCK_OPENINGS, math.ceil(stop / BLOCK_OPENINGS)
+        return [
+            _Task(
+                models, seed, thresholds, b, min(chunk_blocks, end_block - b),
+                min(stop - b * BLOCK_OPENINGS, min(chunk_blocks, end_block - b) * BLOCK_OPENINGS),
+                keep_openings, attribution,
+            )
+            for b in range(first_block, end_block, chunk_blocks)
+        ]
+
+    outputs: list[_ChunkOutput] = []
+    done = 0
+    workers = _resolve_workers(workers, math.ceil(openings / (chunk_blocks * BLOCK_OPENINGS)))
+    with (
+        tqdm(total=openings, unit=" openings", delay=2, disable=not progress, unit_scale=True) as bar,
+        _executor(workers) as run_tasks,
+    ):
+        for stop in stops:
+            tasks = tasks_between(done, stop)
+            for task, output in zip(tasks, run_tasks(tasks), strict=True):
+                outputs.append(output)
+                bar.update(task.valid)
+            done = stop
+            if target_ci and _targets_met(outputs, target_ci):
+                break
+    names = outputs[0].names
+    moments = Moments.total(o.moments for o in outputs)
+    results = []
+    for i, (scenario, limits) in enumerate(zip(scenarios, thresholds, strict=True)):
+        results.append(
+            Result(
+                scenario=scenario,
+                statistics=moments.statistics(names, i),
+                openings=_concat([o.openings[i] for o in outputs]),
+                candidates=_concat([o.candidates[i] for o in outputs]),
+                metadata={
+                    "version": __version__,
+                    "seed": seed.entropy,
+                    "openings": done,
+                    "engine": scenario.engine,
+                    "attribution": attribution,
+                    "good_interview_threshold": limits.good_interview,
+                    "narrow_margin_u": limits.narrow_margin,
+                    "target_ci": target_ci or {},
+                    "elapsed_seconds": round(time.perf_counter() - started, 3),
+                },
+            )
+        )
+    return Run(results, names, moments)
+
+
+def _targets_met(outputs: list[_ChunkOutput], target_ci: dict[str, float]) -> bool:
+    names = outputs[0].names
+    unknown = [m for m in target_ci if m not in names]
+    if unknown:
+        raise InputError(f"--target-ci: unknown metric '{unknown[0]}'; choose from {', '.join(METRICS)}")
+    moments = Moments.total(o.moments for o in outputs)
+    for index in range(len(outputs[0].openings)):
+        table = ratio_table(names, moments.statistics(names, index).to_numpy())
+        for metric, half_width in target_ci.items():
+            if not (table.loc[metric, "ci_high"] - table.loc[metric, "value"] <= half_width):
+                return False
+    return True
 
 
 def simulate(
@@ -119,6 +238,7 @@ def simulate(
     attribution: bool = True,
     progress: bool = False,
     keep_openings: int = KEEP_OPENINGS,
+    target_ci: dict[str, float] | None = None,
 ) -> Result:
     """Simulate ``openings`` job openings of ``scenario``.
 
@@ -126,7 +246,7 @@ def simulate(
     ----------
     scenario : Scenario
     openings : int, optional
-        Number of openings; default ``scenario.openings``.
+        Number of openings; default ``scenario.openings``. With ``target_ci``, the cap.
     seed : None, int, SeedSequence or Generator, optional
         Default ``scenario.seed``; ``None`` draws fresh entropy (recorded in the result).
     chunk_size : int
@@ -140,68 +260,20 @@ def simulate(
         Show a progress bar (after 2 s).
     keep_openings : int
         Openings kept in ``result.openings`` (the first ones; summaries use all).
+    target_ci : dict, optional
+        Metric -> target 95% CI half-width: simulate until met (or ``openings``).
 
     Returns
     -------
     Result
     """
-    openings = scenario.openings if openings is None else int(openings)
-    if openings < 1:
-        raise ValueError(f"openings must be >= 1, got {openings}")
-    seed = normalise_seed(scenario.seed if seed is _FROM_SCENARIO else seed)
-    started = time.perf_counter()
-    model = Model.build(scenario)
-    thresholds = pilot_thresholds(model, seed)
-
-    per_opening_bytes = 8 * (scenario.applicants.count.high * 6 + 1)
-    if scenario.engine == "brute_force":
-        chunk_size = min(chunk_size, BRUTE_FORCE_CHUNK_BYTES // per_opening_bytes)
-    chunk_blocks = max(1, chunk_size // BLOCK_OPENINGS)
-    total_blocks = math.ceil(openings / BLOCK_OPENINGS)
-    tasks = [
-        _Task(
-            model,
-            seed,
-            thresholds,
-            first,
-            min(chunk_blocks, total_blocks - first),
-            openings,
-            keep_openings,
-            scenario.analysis.candidate_openings,
-            attribution,
-        )
-        for first in range(0, total_blocks, chunk_blocks)
-    ]
-    statistics, opening_frames, candidate_frames = [], [], []
-    names: list[str] = []
-    with tqdm(total=openings, unit=" openings", delay=2, disable=not progress, unit_scale=True) as bar:
-        for task, output in zip(tasks, _map(tasks, _resolve_workers(workers, len(tasks))), strict=True):
-            statistics.append(output.statistics)
-            names = output.names
-            if output.openings is not None:
-                opening_frames.append(output.openings)
-            if output.candidates is not None:
-                candidate_frames.append(output.candidates)
-            bar.update(min(task.blocks * BLOCK_OPENINGS, openings - task.first_block * BLOCK_OPENINGS))
-    # Summing per-block statistics in block order: independent of chunking.
-    totals = np.concatenate(statistics).sum(axis=0)
-    return Result(
-        scenario=scenario,
-        statistics=pd.DataFrame(totals, index=pd.Index(names, name="metric"), columns=list(STATS)),
-        openings=_concat(opening_frames),
-        candidates=_concat(candidate_frames),
-        metadata={
-            "version": __version__,
-            "seed": seed.entropy,
-            "openings": openings,
-            "engine": scenario.engine,
-            "attribution": attribution,
-            "good_interview_threshold": thresholds.good_interview,
-            "narrow_margin_u": thresholds.narrow_margin,
-            "elapsed_seconds": round(time.perf_counter() - started, 3),
-        },
-    )
+    return simulate_many(
+        [scenario], openings, seed, chunk_size=chunk_size, workers=workers,
+        attribution=attribution, progress=progress, keep_openings=keep_openings,
+        target_ci=target_ci,
+    ).results[0]
 
 
-def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
-    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+def _concat(frames: list[pd.DataFrame | None]) -> pd.DataFrame:
+    kept = [f for f in frames if f is not None]
+    return pd.concat(kept, ignore_index=True) if kept else pd.DataFrame()

@@ -15,6 +15,7 @@ size and worker count.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -58,6 +59,7 @@ METRICS: dict[str, str] = {
     "mean_hire_value": "mean realised value V of hires",
     "bad_hire_rate": "hires with V below analysis.bad_hire_threshold",
 }
+ATTRIBUTION_METRICS = ("loser_better_quality_rate",)
 FUNNEL_STAGES = {
     "applicants": "applicants_per_opening",
     "shortlisted": "shortlisted_per_opening",
@@ -208,27 +210,109 @@ def loss_columns(
     return columns
 
 
-def block_statistics(
-    columns: dict[str, tuple[np.ndarray, np.ndarray]], n_valid: int, block: int
-) -> np.ndarray:
-    """Sufficient statistics per block: shape (blocks, metrics, 6) in :data:`STATS` order.
+@dataclass(frozen=True)
+class Moments:
+    """Sums over openings of ``v = (x_1, y_1, ..., x_K, y_K)`` per metric, for K scenarios.
+
+    Attributes
+    ----------
+    count : ndarray, shape (blocks,) or ()
+        Openings.
+    sums : ndarray, shape (blocks, metrics, 2K) or (metrics, 2K)
+    products : ndarray, shape (blocks, metrics, 2K, 2K) or (metrics, 2K, 2K)
+    """
+
+    count: np.ndarray
+    sums: np.ndarray
+    products: np.ndarray
+
+    @classmethod
+    def total(cls, parts: Iterable[Moments]) -> Moments:
+        """Totals over blocks, summed in block order: independent of chunking."""
+        parts = list(parts)
+        return cls(
+            np.concatenate([p.count for p in parts]).sum(axis=0),
+            np.concatenate([p.sums for p in parts]).sum(axis=0),
+            np.concatenate([p.products for p in parts]).sum(axis=0),
+        )
+
+    def statistics(self, names: list[str], scenario: int = 0) -> pd.DataFrame:
+        """The (n, x, y, xx, yy, xy) sums of one scenario, one row per metric."""
+        x, y = 2 * scenario, 2 * scenario + 1
+        table = np.column_stack(
+            [
+                np.full(len(names), float(self.count)),
+                self.sums[:, x],
+                self.sums[:, y],
+                self.products[:, x, x],
+                self.products[:, y, y],
+                self.products[:, x, y],
+            ]
+        )
+        return pd.DataFrame(table, index=pd.Index(names, name="metric"), columns=list(STATS))
+
+    def difference(self, names: list[str], a: int, b: int) -> pd.DataFrame:
+        """Ratio of scenario ``a`` minus ratio of scenario ``b``, with paired and unpaired CIs.
+
+        Linearised: d_j = (y_aj - r_a x_aj) / xbar_a - (y_bj - r_b x_bj) / xbar_b; the
+        paired variance keeps the covariance between the two scenarios on the same
+        opening, the unpaired one drops it (as if the runs were independent).
+        """
+        n = float(self.count)
+        mean = self.sums / n
+        covariance = (self.products - n * mean[:, :, None] * mean[:, None, :]) / (n - 1)
+        xa, ya, xb, yb = 2 * a, 2 * a + 1, 2 * b, 2 * b + 1
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratio_a, ratio_b = mean[:, ya] / mean[:, xa], mean[:, yb] / mean[:, xb]
+            gradient = np.zeros(mean.shape)
+            gradient[:, xa], gradient[:, ya] = -ratio_a / mean[:, xa], 1 / mean[:, xa]
+            gradient[:, xb], gradient[:, yb] = ratio_b / mean[:, xb], -1 / mean[:, xb]
+            paired = np.einsum("mi,mij,mj->m", gradient, covariance, gradient) / n
+            own = np.zeros_like(covariance)
+            for index in (xa, ya, xb, yb):
+                block = [xa, ya] if index in (xa, ya) else [xb, yb]
+                own[:, index, block] = covariance[:, index, block]
+            unpaired = np.einsum("mi,mij,mj->m", gradient, own, gradient) / n
+        difference = ratio_a - ratio_b
+        se, se_unpaired = np.sqrt(np.clip(paired, 0, None)), np.sqrt(np.clip(unpaired, 0, None))
+        return pd.DataFrame(
+            {
+                "difference": difference,
+                "ci_low": difference - Z_95 * se,
+                "ci_high": difference + Z_95 * se,
+                "se": se,
+                "unpaired_ci_low": difference - Z_95 * se_unpaired,
+                "unpaired_ci_high": difference + Z_95 * se_unpaired,
+                "unpaired_se": se_unpaired,
+            },
+            index=pd.Index(names, name="metric"),
+        )
+
+
+def block_moments(
+    columns: list[dict[str, tuple[np.ndarray, np.ndarray]]], n_valid: int, block: int
+) -> Moments:
+    """Per-block moments of the metric columns of K scenarios on the same openings.
 
     Rows at or beyond ``n_valid`` (the tail of the last, partial block) count as absent.
     """
-    rows = next(iter(columns.values()))[0].shape[0]
+    rows = next(iter(columns[0].values()))[0].shape[0]
     blocks = rows // block
     valid = (np.arange(rows) < n_valid).reshape(blocks, block)
-    out = np.empty((blocks, len(columns), len(STATS)))
-    for i, (y, x) in enumerate(columns.values()):
-        y = np.where(valid, np.asarray(y, dtype=float).reshape(blocks, block), 0.0)
-        x = np.where(valid, np.asarray(x, dtype=float).reshape(blocks, block), 0.0)
-        out[:, i, 0] = valid.sum(axis=1)
-        out[:, i, 1] = x.sum(axis=1)
-        out[:, i, 2] = y.sum(axis=1)
-        out[:, i, 3] = (x * x).sum(axis=1)
-        out[:, i, 4] = (y * y).sum(axis=1)
-        out[:, i, 5] = (x * y).sum(axis=1)
-    return out
+    width = 2 * len(columns)
+    sums = np.empty((blocks, len(columns[0]), width))
+    products = np.empty((blocks, len(columns[0]), width, width))
+    for m, name in enumerate(columns[0]):
+        values = []
+        for scenario_columns in columns:
+            y, x = scenario_columns[name]
+            for v in (x, y):
+                values.append(np.where(valid, np.asarray(v, dtype=float).reshape(blocks, block), 0.0))
+        for i, vi in enumerate(values):
+            sums[:, m, i] = vi.sum(axis=1)
+            for j in range(i, width):
+                products[:, m, i, j] = products[:, m, j, i] = (vi * values[j]).sum(axis=1)
+    return Moments(valid.sum(axis=1).astype(float), sums, products)
 
 
 def ratio_table(names: list[str], totals: np.ndarray) -> pd.DataFrame:

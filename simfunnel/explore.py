@@ -1,0 +1,319 @@
+"""What-if questions: compare scenarios, sweep parameters, sensitivity.
+
+Every scenario and grid point is simulated with the same seed, so they share
+common random numbers wherever their structure allows (same shortlist size and
+engine): the same applicants, interview noise, declines and cancellation draws.
+Differences between them are then much sharper than independent runs allow.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from tqdm.auto import tqdm
+
+from simfunnel.errors import InputError
+from simfunnel.result import Result
+from simfunnel.rng import SeedLike, normalise_seed
+from simfunnel.run import _FROM_SCENARIO, simulate, simulate_many
+from simfunnel.scenario import Scenario, describe_keys
+from simfunnel.summary import ATTRIBUTION_METRICS, METRICS
+
+
+@dataclass
+class Comparison:
+    """Scenarios run on the same openings, with paired differences."""
+
+    results: list[Result]
+    differences: pd.DataFrame  # scenario, metric, difference, paired and unpaired CIs
+
+    def table(self) -> pd.DataFrame:
+        """Headline metrics side by side: one row per (metric, scenario)."""
+        frames = []
+        for result in self.results:
+            summary = result.summary()[["value", "ci_low", "ci_high"]].reset_index()
+            summary.insert(0, "scenario", result.scenario.name)
+            frames.append(summary)
+        return pd.concat(frames, ignore_index=True)
+
+    def save(self, directory) -> None:
+        from pathlib import Path
+
+        from simfunnel.result import atomic_write
+
+        directory = Path(directory)
+        directory.mkdir(parents=True, exist_ok=True)
+        atomic_write(directory / "compare.csv", lambda p: self.table().to_csv(p, index=False))
+        atomic_write(directory / "differences.csv", lambda p: self.differences.to_csv(p, index=False))
+
+
+def compare(
+    scenarios: Sequence[Scenario],
+    openings: int | None = None,
+    seed: SeedLike = _FROM_SCENARIO,
+    *,
+    workers: int | None = 1,
+    attribution: bool = True,
+    progress: bool = False,
+) -> Comparison:
+    """Run ``scenarios`` on the same openings and difference each against the first.
+
+    The CI of a difference is paired, per opening: it keeps the covariance that
+    common random numbers create, so it is far narrower than the unpaired CI
+    (also reported) of two independent runs.
+    """
+    if len(scenarios) < 2:
+        raise InputError("compare needs at least two scenarios")
+    names = [s.name for s in scenarios]
+    if len(set(names)) < len(names):
+        raise InputError(f"compare: scenario names must differ, got {', '.join(names)}")
+    seed = scenarios[0].seed if seed is _FROM_SCENARIO else seed
+    run = simulate_many(
+        list(scenarios), openings, seed, workers=workers, attribution=attribution, progress=progress
+    )
+    frames = []
+    for index in range(1, len(scenarios)):
+        difference = run.moments.difference(run.names, index, 0)
+        difference = difference.loc[[m for m in METRICS if m in difference.index]].reset_index()
+        difference.insert(0, "scenario", f"{names[index]} - {names[0]}")
+        frames.append(difference)
+    return Comparison(run.results, pd.concat(frames, ignore_index=True))
+
+
+# ------------------------------------------------------------------------ grids
+def parse_vary(text: str, scenario: Scenario) -> tuple[str, list[Any]]:
+    """``KEY=START:STOP:NUM`` (inclusive linspace) or ``KEY=a,b,c`` -> (key, values)."""
+    key, sep, spec = text.partition("=")
+    key = key.strip()
+    if not sep or not spec:
+        raise InputError(f"--vary {text!r}: expected KEY=START:STOP:NUM or KEY=v1,v2,...")
+    current = _get(scenario, key)
+    try:
+        if ":" in spec:
+            start, stop, num = spec.split(":")
+            values: list[Any] = list(np.linspace(float(start), float(stop), int(num)))
+        else:
+            values = [float(v) for v in spec.split(",")]
+    except ValueError:
+        raise InputError(f"--vary {text!r}: START, STOP must be numbers and NUM a whole number") from None
+    if not values:
+        raise InputError(f"--vary {text!r}: no values")
+    if isinstance(current, int) and not isinstance(current, bool):
+        values = sorted({round(v) for v in values})
+    else:
+        values = [round(float(v), 12) for v in values]
+    return key, values
+
+
+def _get(scenario: Scenario, key: str) -> Any:
+    node: Any = scenario
+    for part in key.split("."):
+        if not hasattr(node, part):
+            scenario.with_overrides({key: None})  # raises the unknown-key message
+        node = getattr(node, part)
+    if not isinstance(node, int | float) or isinstance(node, bool):
+        raise InputError(f"--vary {key}: only numeric keys can be varied, got {node!r}")
+    return node
+
+
+def _simulate_point(args: tuple[Scenario, int | None, int, bool]) -> Result:
+    scenario, openings, entropy, attribution = args
+    return simulate(scenario, openings, entropy, workers=1, attribution=attribution)
+
+
+def run_points(
+    scenarios: list[Scenario],
+    openings: int | None,
+    seed: SeedLike,
+    *,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    attribution: bool = False,
+    progress: bool = False,
+) -> list[Result]:
+    """Simulate each scenario with the same seed: locally on all cores, or on Dask.
+
+    Each point is one task with one worker, so the results are identical whatever
+    runs them (local processes or a Dask cluster).
+    """
+    entropy = normalise_seed(seed).entropy
+    tasks = [(s, openings, entropy, attribution) for s in scenarios]
+    bar = tqdm(total=len(tasks), unit=" points", delay=2, disable=not progress)
+    if scheduler is not None:
+        results = _run_on_dask(tasks, scheduler, bar.update)
+    else:
+        workers = min(workers or os.cpu_count() or 1, len(tasks))
+        if workers == 1:
+            results = []
+            for task in tasks:
+                results.append(_simulate_point(task))
+                bar.update()
+        else:
+            import multiprocessing
+
+            context = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
+            with ProcessPoolExecutor(workers, mp_context=context) as pool:
+                results = []
+                for result in pool.map(_simulate_point, tasks):
+                    results.append(result)
+                    bar.update()
+    bar.close()
+    return results
+
+
+def _run_on_dask(tasks: list, address: Any, update: Callable[[], Any]) -> list[Result]:
+    try:
+        from distributed import Client
+    except ImportError:
+        raise InputError(
+            "--scheduler needs Dask distributed: pip install 'simfunnel[dask]'"
+        ) from None
+    client = address if isinstance(address, Client) else Client(address, timeout="10s")
+    try:
+        futures = client.map(_simulate_point, tasks, pure=False)
+        results = client.gather(futures)
+        for _ in results:
+            update()
+        return list(results)
+    finally:
+        if client is not address:
+            client.close()
+
+
+def sweep(
+    scenario: Scenario,
+    vary: dict[str, Sequence[Any]],
+    openings: int | None = None,
+    seed: SeedLike = _FROM_SCENARIO,
+    *,
+    metrics: Sequence[str] | None = None,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    attribution: bool = False,
+    progress: bool = False,
+) -> pd.DataFrame:
+    """Simulate every point of a 1-D or 2-D grid of parameter values.
+
+    Returns
+    -------
+    DataFrame
+        Tidy: one row per grid point and metric, with the varied keys as columns
+        and ``metric, value, ci_low, ci_high``.
+    """
+    if not 1 <= len(vary) <= 2:
+        raise InputError(f"sweep: vary one or two keys, got {len(vary)}")
+    unknown = [m for m in metrics or [] if m not in METRICS]
+    if unknown:
+        raise InputError(f"--metric: unknown metric '{unknown[0]}'; choose from {', '.join(METRICS)}")
+    # Metrics of loss attribution need the (slower) replays: only when asked for.
+    attribution = attribution or any(m in ATTRIBUTION_METRICS for m in metrics or [])
+    keys = list(vary)
+    points = list(itertools.product(*(vary[k] for k in keys)))
+    scenarios = [scenario.with_overrides(dict(zip(keys, point, strict=True))) for point in points]
+    seed = scenario.seed if seed is _FROM_SCENARIO else seed
+    results = run_points(
+        scenarios, openings, seed, workers=workers, scheduler=scheduler,
+        attribution=attribution, progress=progress,
+    )
+    rows = []
+    for point, result in zip(points, results, strict=True):
+        summary = result.summary()
+        for metric in metrics or summary.index:
+            row = summary.loc[metric]
+            rows.append({**dict(zip(keys, point, strict=True)), "metric": metric,
+                         "value": row.value, "ci_low": row.ci_low, "ci_high": row.ci_high})
+    return pd.DataFrame(rows)
+
+
+# ------------------------------------------------------------------ sensitivity
+SENSITIVITY_SKIP = ("openings", "seed", "analysis.", "role.freeze_correlation", "pipeline.")
+
+
+def default_ranges(scenario: Scenario) -> dict[str, tuple[float, float]]:
+    """Each numeric parameter +-50% of its value, clipped to its valid range.
+
+    Parameters at 0 (switched off) and keys that do not shape the funnel
+    (openings, seed, analysis, `you`-mode settings) are left out.
+    """
+    ranges: dict[str, tuple[float, float]] = {}
+    for row in describe_keys():
+        key = row["key"]
+        if key.startswith(SENSITIVITY_SKIP):
+            continue
+        node: Any = scenario
+        for part in key.split("."):
+            node = getattr(node, part)
+        if not isinstance(node, int | float) or isinstance(node, bool) or node == 0:
+            continue
+        low, high = _bounds(row["range"])
+        lower, upper = max(low, 0.5 * node), min(high, 1.5 * node)
+        if isinstance(node, int):
+            lower, upper = round(lower), round(upper)
+        if lower != upper:
+            ranges[key] = (lower, upper)
+    return ranges
+
+
+def _bounds(text: str) -> tuple[float, float]:
+    if not text:
+        return -np.inf, np.inf
+    low, high = text[1:-1].split(", ")
+    eps = 1e-9
+    lower = float(low) + (eps if text[0] == "(" else 0.0)
+    upper = float(high) - (eps if text[-1] == ")" else 0.0)
+    return lower, upper
+
+
+def sensitivity(
+    scenario: Scenario,
+    metric: str = "good_interview_offer_rate",
+    ranges: dict[str, tuple[float, float]] | None = None,
+    openings: int | None = None,
+    seed: SeedLike = _FROM_SCENARIO,
+    *,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    progress: bool = False,
+) -> pd.DataFrame:
+    """One-at-a-time sensitivity of ``metric`` (a tornado): each parameter at its low
+    and high value, everything else at the scenario's value, same seed.
+
+    Returns
+    -------
+    DataFrame
+        parameter, low, high, value_low, value_high, swing (|high - low| of the
+        metric), sorted by swing, largest first; plus the base value in ``attrs``.
+    """
+    if metric not in METRICS:
+        raise InputError(f"--metric: unknown metric '{metric}'; choose from {', '.join(METRICS)}")
+    ranges = ranges or default_ranges(scenario)
+    keys = list(ranges)
+    scenarios = [scenario]
+    for key in keys:
+        scenarios += [scenario.with_overrides({key: value}) for value in ranges[key]]
+    seed = scenario.seed if seed is _FROM_SCENARIO else seed
+    results = run_points(
+        scenarios, openings, seed, workers=workers, scheduler=scheduler,
+        attribution=metric in ATTRIBUTION_METRICS, progress=progress,
+    )
+    values = [r.summary().loc[metric, "value"] for r in results]
+    frame = pd.DataFrame(
+        {
+            "parameter": keys,
+            "low": [ranges[k][0] for k in keys],
+            "high": [ranges[k][1] for k in keys],
+            "value_low": values[1::2],
+            "value_high": values[2::2],
+        }
+    )
+    frame["swing"] = (frame.value_high - frame.value_low).abs()
+    frame = frame.sort_values("swing", ascending=False, ignore_index=True)
+    frame.attrs.update(metric=metric, base=values[0], scenario=scenario.name)
+    return frame

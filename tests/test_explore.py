@@ -1,0 +1,128 @@
+"""Compare, sweep, sensitivity, precision control, Dask."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import simfunnel as sf
+from simfunnel.cli import main
+from simfunnel.explore import default_ranges, parse_vary, run_points
+
+from .conftest import CONFIGS
+
+
+def test_comparing_a_scenario_with_itself_gives_exactly_zero(baseline: sf.Scenario) -> None:
+    twin = baseline.with_overrides({"name": "twin"})
+    comparison = sf.compare([baseline, twin], 3_000, seed=1, attribution=False)
+    differences = comparison.differences.dropna(subset=["difference"])
+    assert (differences.difference == 0).all()
+    assert (differences.se == 0).all()
+
+
+def test_paired_ci_is_narrower_than_unpaired(baseline: sf.Scenario) -> None:
+    panels = sf.load_scenario(CONFIGS / "structured_panels.yaml")
+    comparison = sf.compare([baseline, panels], 10_000, seed=2, attribution=False)
+    row = comparison.differences.set_index("metric").loc["good_interview_offer_rate"]
+    paired, unpaired = row.ci_high - row.ci_low, row.unpaired_ci_high - row.unpaired_ci_low
+    assert paired < 0.75 * unpaired
+    # the paired SE is an honest one: it matches the spread of differences over seeds
+    assert row.ci_low > 0  # structured interviews help good interviewees
+
+
+def test_paired_se_matches_spread_over_independent_seeds(baseline: sf.Scenario) -> None:
+    panels = sf.load_scenario(CONFIGS / "structured_panels.yaml")
+    estimates, ses = [], []
+    for seed in range(12):
+        row = sf.compare([baseline, panels], 2_000, seed=seed, attribution=False).differences
+        row = row.set_index("metric").loc["good_interview_offer_rate"]
+        estimates.append(row.difference)
+        ses.append(row.se)
+    ratio = np.std(estimates, ddof=1) / np.mean(ses)
+    assert 0.5 < ratio < 1.6  # 12 replicates: the SD of an SD estimate is ~21%
+
+
+def test_compare_results_equal_individual_runs(baseline: sf.Scenario) -> None:
+    risky = sf.load_scenario(CONFIGS / "risk_averse_manager.yaml")
+    comparison = sf.compare([baseline, risky], 2_000, seed=3)
+    alone = sf.simulate(risky, 2_000, seed=3)
+    pd.testing.assert_frame_equal(comparison.results[1].summary(), alone.summary())
+
+
+def test_sweep_equals_individual_runs_and_workers_agree(baseline: sf.Scenario) -> None:
+    vary = {"manager.risk_aversion": [0.0, 1.0, 2.0]}
+    one = sf.sweep(baseline, vary, 2_000, seed=4, workers=1)
+    two = sf.sweep(baseline, vary, 2_000, seed=4, workers=2)
+    pd.testing.assert_frame_equal(one, two, check_exact=True)
+    single = sf.simulate(baseline.with_overrides({"manager.risk_aversion": 1.0}), 2_000, seed=4, attribution=False)
+    rows = one[one["manager.risk_aversion"] == 1.0].set_index("metric")
+    np.testing.assert_array_equal(rows.value.to_numpy(), single.summary().loc[rows.index, "value"].to_numpy())
+    assert len(one) == 3 * (len(sf.summary.METRICS) - len(sf.summary.ATTRIBUTION_METRICS))
+
+
+def test_two_dimensional_sweep_and_parse_vary(baseline: sf.Scenario) -> None:
+    key, values = parse_vary("interview.rounds=1:5:3", baseline)
+    assert key == "interview.rounds" and values == [1, 3, 5]
+    assert parse_vary("manager.risk_aversion=0,0.5", baseline)[1] == [0.0, 0.5]
+    with pytest.raises(sf.InputError, match="did you mean"):
+        parse_vary("manager.risk_aversoin=0:1:2", baseline)
+    with pytest.raises(sf.InputError, match="only numeric keys"):
+        parse_vary("engine=0:1:2", baseline)
+    table = sf.sweep(baseline, {"interview.rounds": [1, 3], "interview.validity": [0.2, 0.4]},
+                     1_000, seed=5, metrics=["good_interview_offer_rate"], workers=1)
+    assert len(table) == 4 and set(table.columns) >= {"interview.rounds", "interview.validity", "value"}
+
+
+def test_precision_control_stops_below_target(baseline: sf.Scenario) -> None:
+    target = 0.01
+    result = sf.simulate(baseline, 200_000, seed=6, attribution=False,
+                         target_ci={"good_interview_offer_rate": target})
+    row = result.summary().loc["good_interview_offer_rate"]
+    assert row.ci_high - row.value <= target
+    assert result.metadata["openings"] < 200_000
+    again = sf.simulate(baseline, 200_000, seed=6, attribution=False, workers=2, chunk_size=3_000,
+                        target_ci={"good_interview_offer_rate": target})
+    assert again.metadata["openings"] == result.metadata["openings"]
+    with pytest.raises(sf.InputError, match="unknown metric"):
+        sf.simulate(baseline, 20_000, seed=6, target_ci={"nope": 0.1})
+
+
+def test_sensitivity_ranks_parameters(baseline: sf.Scenario) -> None:
+    ranges = default_ranges(baseline)
+    assert ranges["manager.risk_aversion"] == (0.25, 0.75)
+    assert ranges["interview.validity"] == pytest.approx((0.095, 0.285))
+    picked = {k: ranges[k] for k in ("interview.validity", "manager.affinity_weight", "applicants.niche_share")}
+    table = sf.sensitivity(baseline, ranges=picked, openings=4_000, seed=7, workers=1)
+    assert list(table.parameter)[0] == "interview.validity"  # interview noise moves it most
+    assert table.swing.is_monotonic_decreasing
+
+
+def test_dask_local_cluster_gives_identical_tables(baseline: sf.Scenario) -> None:
+    distributed = pytest.importorskip("distributed")
+    scenarios = [baseline.with_overrides({"manager.risk_aversion": r}) for r in (0.0, 1.0)]
+    local = run_points(scenarios, 1_000, 8, workers=1)
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  dashboard_address=None) as cluster:
+        remote = run_points(scenarios, 1_000, 8, scheduler=cluster.scheduler_address)
+    for a, b in zip(local, remote, strict=True):
+        pd.testing.assert_frame_equal(a.statistics, b.statistics, check_exact=True)
+
+
+def test_cli_compare_sweep_sensitivity(tmp_path, capsys) -> None:
+    base, panels = str(CONFIGS / "baseline.yaml"), str(CONFIGS / "structured_panels.yaml")
+    assert main(["compare", base, panels, "--openings", "2000", "--out", str(tmp_path / "c"),
+                 "--formats", "none", "--workers", "1"]) == 0
+    assert "width" in capsys.readouterr().out
+    assert (tmp_path / "c" / "differences.csv").exists()
+    assert main(["sweep", base, "--vary", "manager.risk_aversion=0:2:3", "--openings", "1000",
+                 "--metric", "internal_win_rate", "--out", str(tmp_path / "s"), "--formats", "none",
+                 "--workers", "1"]) == 0
+    assert (tmp_path / "s" / "sweep.csv").exists()
+    assert main(["run", base, "--openings", "200000", "--target-ci", "hire_rate=0.01",
+                 "--out", str(tmp_path / "r"), "--formats", "none", "--quiet"]) == 0
+    with pytest.raises(SystemExit) as info:
+        main(["run", base, "--target-ci", "hire_rate"])
+    assert info.value.code == 2
+    assert main(["compare", base]) == 2
+    assert "at least two scenarios" in capsys.readouterr().err
