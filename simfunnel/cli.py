@@ -151,6 +151,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sensitivity.add_argument("config")
     sensitivity.add_argument("--metric", default="good_interview_offer_rate")
+    sensitivity.add_argument(
+        "--sobol", type=_positive_int, metavar="N",
+        help="also global Sobol indices from N Saltelli samples (needs simfunnel[sobol])",
+    )
     _add_scenario_options(sensitivity)
     sensitivity.add_argument("--scheduler", help="address of a Dask distributed scheduler")
     sensitivity.add_argument("--out", type=Path, help="output folder (default: results/sensitivity_<name>)")
@@ -355,6 +359,17 @@ def _command_sensitivity(args: argparse.Namespace) -> int:
         written = charts.save_chart(charts.tornado, table, out / "tornado", args.formats)
     print(f"{args.metric} at the scenario's values: {table.attrs['base']:.4f}")
     print(table.head(10).round(4).to_string(index=False))
+    if args.sobol:
+        from simfunnel.explore import sobol
+
+        indices = sobol(
+            scenario, args.metric, samples=args.sobol, openings=args.openings or 5_000,
+            seed=_seed_of(args, scenario), workers=args.workers, scheduler=args.scheduler,
+            progress=True,
+        )
+        atomic_write(out / "sobol.csv", lambda p: indices.to_csv(p, index=False))
+        print(f"\nSobol indices ({indices.attrs['runs']} runs):")
+        print(indices.round(3).to_string(index=False))
     print(f"\nWrote {out}/: sensitivity.csv and {len(written)} chart files.")
     return 0
 

@@ -126,3 +126,16 @@ def test_cli_compare_sweep_sensitivity(tmp_path, capsys) -> None:
     assert info.value.code == 2
     assert main(["compare", base]) == 2
     assert "at least two scenarios" in capsys.readouterr().err
+
+
+def test_sobol_finds_the_parameter_that_matters(baseline: sf.Scenario) -> None:
+    pytest.importorskip("SALib")
+    from simfunnel.explore import sobol
+
+    ranges = {"interview.validity": (0.1, 0.6), "manager.affinity_weight": (0.0, 0.6),
+              "offers.internal_decline_probability": (0.0, 0.1)}
+    quick = baseline.with_overrides({"analysis.pilot_openings": 2_000})
+    table = sobol(quick, ranges=ranges, samples=16, openings=1_000, seed=9, workers=1)
+    assert table.parameter[0] == "interview.validity"
+    top = table.iloc[0]
+    assert top.ST > 0.5 and top.ST > table.ST.iloc[1:].max() + 0.3
