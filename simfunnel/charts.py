@@ -23,6 +23,8 @@ SVG, PDF), each file atomically and reproducibly: the same result gives the same
 
 from __future__ import annotations
 
+import os
+import tempfile
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -104,9 +106,18 @@ def _rc(style: Mapping[str, Any]) -> dict[str, Any]:
 
 @contextmanager
 def talk_style(**style: Any) -> Iterator[None]:
-    """The talk style (plus ``**style`` rcParams) for the duration of a ``with`` block."""
+    """The talk style (plus ``**style`` rcParams) for the duration of a ``with`` block.
+
+    Everything is restored on exit except the interactive flag: pyplot may switch it on
+    when it first resolves its backend inside the block (Jupyter's inline backend does),
+    and undoing that would stop every later figure of the session from being shown.
+    """
     with plt.style.context([str(STYLE_PATH), _rc(style)]):
-        yield
+        try:
+            yield
+        finally:
+            interactive = mpl.is_interactive()
+    mpl.interactive(interactive)
 
 
 def _axes(ax: Axes | None) -> Axes:
@@ -178,7 +189,7 @@ def _scenario_note(result: Result) -> str:
 
 
 def _percent_axis(axis: Any) -> None:
-    axis.set_major_formatter(mpl.ticker.PercentFormatter(1.0, decimals=0))
+    axis.set_major_formatter(mpl.ticker.PercentFormatter(1.0))
 
 
 # ------------------------------------------------------------------ tidy helpers
@@ -384,7 +395,7 @@ def loss_reasons(
                 for yi, value, high in zip(y, share, rows["ci_high"], strict=True):
                     if np.isfinite(value):
                         ax.annotate(
-                            _pct(value),
+                            f"+{100 * value:.0f} pts" if method == "removed_alone" else _pct(value),
                             xy=(high, yi),
                             xytext=(8, 0),
                             textcoords="offset points",
@@ -397,26 +408,32 @@ def loss_reasons(
         ax.tick_params(axis="y", length=0)
         _percent_axis(ax.xaxis)
         ax.set_xlim(0, max(0.05, float(frame["ci_high"].max())) * 1.15)
-        ax.set_xlabel("Share of good interviews that got no offer")
         ax.grid(axis="x")
-        ax.legend(loc="center right")
-        mechanisms = primary.drop(["narrow_margin", "outperformed"], errors="ignore")
-        if first == "removed_alone" or mechanisms.empty:
+        if len(methods) > 1:
+            ax.legend(loc="center right")
+        good_share = _pct(result.scenario.analysis.good_interview_top_share)
+        if first == "removed_alone":
+            ax.set_xlabel("Rise in the good-interview offer rate (percentage points)")
             top = primary.idxmax()
-            finding = f"{REASON_LABELS[top]} matters most: {_pct(primary[top])}"
+            finding = (
+                f"Removing {REASON_LABELS[top].lower()} alone would lift the good-interview "
+                f"offer rate by {100 * primary[top]:.0f} points"
+            )
+            detail = "each mechanism switched off on its own, on the same random draws"
         else:
+            ax.set_xlabel("Share of good interviews that got no offer")
+            mechanisms = primary.drop(["narrow_margin", "outperformed"], errors="ignore")
+            if mechanisms.empty:
+                mechanisms = primary
             top = mechanisms.idxmax()
             finding = (
                 f"{REASON_LABELS[top]} sinks {_pct(mechanisms[top])} of the good interviews "
-                f"that lose"
+                "that lose"
             )
             if "outperformed" in primary:
                 finding += f"; {_pct(primary['outperformed'])} were simply outperformed"
-        note = (
-            f"{_scenario_note(result)}\n"
-            f"good interview = top {_pct(result.scenario.analysis.good_interview_top_share)} of "
-            "scores; reason = the mechanism whose removal would have given them an offer"
-        )
+            detail = "reason = the first removal that gives them an offer"
+        note = f"{_scenario_note(result)}\ngood interview = top {good_share} of scores; {detail}"
         _headline(ax, finding, note, title)
     return ax
 
@@ -943,6 +960,41 @@ def save_figure(figure: Figure, path: str | Path, fmt: str | None = None) -> Pat
     return path
 
 
+def _check_formats(formats: Sequence[str]) -> list[str]:
+    formats = [f.lower() for f in formats]
+    unknown = [f for f in formats if f not in CHART_FORMATS]
+    if unknown:
+        choices = ", ".join(CHART_FORMATS)
+        raise ValueError(f"unknown chart format {unknown[0]!r}; choose from {choices}")
+    return formats
+
+
+def save_chart(
+    chart: Callable[..., Axes],
+    data: Any,
+    stem: str | Path,
+    formats: Sequence[str] = ("png",),
+    **options: Any,
+) -> list[Path]:
+    """Draw ``chart(data, ax, **options)`` on a new talk-style figure and save it as
+    ``<stem>.<fmt>`` for each format (atomically, reproducibly); returns the paths.
+
+    E.g. ``save_chart(charts.compare, [baseline, variant], "results/compare", ("png", "pdf"))``.
+    """
+    formats = _check_formats(formats)
+    stem = Path(stem)
+    stem.parent.mkdir(parents=True, exist_ok=True)
+    with talk_style():
+        # A bare Figure, not pyplot: nothing to close, nothing shown, no global state.
+        figure = Figure()
+        chart(data, figure.add_subplot(), **options)
+        # Lay out once and freeze: constrained layout refines itself on every draw,
+        # so without this each format (and a PNG saved before an SVG) would differ.
+        figure.draw_without_rendering()
+        figure.set_layout_engine("none")
+        return [save_figure(figure, stem.with_name(f"{stem.name}.{fmt}"), fmt) for fmt in formats]
+
+
 def render_all(
     result: Result, directory: str | Path, formats: Sequence[str] = ("png",)
 ) -> list[Path]:
@@ -958,25 +1010,10 @@ def render_all(
     list of Path
         The files written, chart by chart, in ``formats`` order.
     """
-    formats = [f.lower() for f in formats]
-    unknown = [f for f in formats if f not in CHART_FORMATS]
-    if unknown:
-        raise ValueError(
-            f"unknown chart format {unknown[0]!r}; choose from {', '.join(CHART_FORMATS)}"
-        )
+    formats = _check_formats(formats)
     directory = Path(directory)
-    directory.mkdir(parents=True, exist_ok=True)
     written = []
     for name in supported_charts(result):
         entry = CHARTS[name]
-        with talk_style():
-            # A bare Figure, not pyplot: nothing to close, nothing shown, no global state.
-            figure = Figure()
-            entry.draw(result, figure.add_subplot(), **entry.options)
-            # Lay out once and freeze: constrained layout refines itself on every draw,
-            # so without this each format (and a PNG saved before an SVG) would differ.
-            figure.draw_without_rendering()
-            figure.set_layout_engine("none")
-            for fmt in formats:
-                written.append(save_figure(figure, directory / f"{name}.{fmt}", fmt))
+        written += save_chart(entry.draw, result, directory / name, formats, **entry.options)
     return written

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from tqdm.auto import tqdm
+from tqdm import tqdm  # plain: no ipywidgets warning in notebooks
 
 from simfunnel import __version__
 from simfunnel.attribution import attribute

@@ -173,9 +173,15 @@ class Internal(_Section):
 
 class SelfAssessment(_Section):
     bias: float = _field(
-        0.3, "upward bias of a candidate's impression of their interview (SD units)", ge=-3, le=3
+        1.0,
+        "upward bias of a candidate's impression of their interview, in interview-score "
+        "units (assumption; the baseline's mean interview score has SD ~3.1)",
+        ge=-10,
+        le=10,
     )
-    noise: float = _field(0.5, "noise of that impression (SD units)", ge=0, le=5)
+    noise: float = _field(
+        3.0, "noise of that impression, interview-score units (assumption)", ge=0, le=20
+    )
 
 
 class Interview(_Section):

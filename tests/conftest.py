@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
+import matplotlib
 import pytest
 
-os.environ.setdefault("MPLBACKEND", "Agg")
+import simfunnel as sf
 
-import simfunnel as sf  # noqa: E402
+# No screen: draw off-screen in this process (not via MPLBACKEND, which would
+# also reach the notebook kernels that tests start).
+matplotlib.use("Agg")
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIGS = ROOT / "configs"

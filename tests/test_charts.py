@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import os
 import struct
 from pathlib import Path
 
@@ -96,6 +97,12 @@ def test_loss_reasons_shows_both_attributions_with_error_bars(result):
 
     only = charts.loss_reasons(result, methods=("shapley",))
     assert len(_bars(only)) == len(sequential)
+
+    alone = losses[losses["method"] == "removed_alone"].set_index("reason")["share"]
+    ax = charts.loss_reasons(result, methods=("removed_alone",))
+    assert len(_bars(ax)) == len(alone) == 5  # the mechanisms; residuals have no "removal"
+    assert f"by {100 * alone.max():.0f} points" in _title(ax)
+    assert charts.REASON_LABELS[alone.idxmax()].lower() in _title(ax)
 
 
 def test_offer_probability_by_rank(result):
@@ -275,6 +282,9 @@ def test_render_all_writes_reproducible_files(result, tmp_path):
     assert _png_size(written[0]) == (int(13.333 * 200), 1500)  # 16:9 at 200 dpi
     assert written[2].read_bytes().startswith(b"%PDF")
     assert not [p for p in (tmp_path / "fresh").iterdir() if p.suffix == ".tmp"]
+    umask = os.umask(0o022)
+    os.umask(umask)
+    assert written[0].stat().st_mode & 0o777 == 0o666 & ~umask  # not mkstemp's 0600
 
     # Re-rendering from the saved result gives the same files, byte for byte.
     result.save(tmp_path / "saved")
@@ -288,3 +298,11 @@ def test_render_all_writes_reproducible_files(result, tmp_path):
 
     with pytest.raises(ValueError, match="unknown chart format"):
         charts.render_all(result, tmp_path, formats=("gif",))
+
+
+def test_save_chart_for_charts_of_several_results(result, tmp_path):
+    written = charts.save_chart(
+        charts.compare, [result, result], tmp_path / "out" / "compare", ["svg", "pdf"]
+    )
+    assert [p.name for p in written] == ["compare.svg", "compare.pdf"]
+    assert all(p.stat().st_size > 5_000 for p in written)
