@@ -164,7 +164,9 @@ def attribute(
         score = scores[manager_bits]
         if removed & _INTERNAL:
             kept_offer = gets_offer[(removed & ~_INTERNAL) | _CANCEL].copy()
-            kept_offer[has_internal] = with_internal.offers(score[has_internal], removed | _CANCEL)[0]
+            kept_offer[has_internal] = with_internal.offers(score[has_internal], removed | _CANCEL)[
+                0
+            ]
         else:
             kept_offer = sub.offers(score, removed | _CANCEL)[0]
         gets_offer[removed | _CANCEL] = kept_offer

@@ -88,7 +88,9 @@ def _formats(text: str) -> tuple[str, ...]:
 
 
 def _add_scenario_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--openings", type=_positive_int, help="openings to simulate (default: the config's)")
+    parser.add_argument(
+        "--openings", type=_positive_int, help="openings to simulate (default: the config's)"
+    )
     parser.add_argument("--seed", type=_seed, help="random seed (default: the config's)")
     parser.add_argument(
         "--set",
@@ -119,11 +121,17 @@ def build_parser() -> argparse.ArgumentParser:
         "--formats", type=_formats, default=("png",), help="chart formats: png,svg,pdf or none"
     )
     run.add_argument(
-        "--engine", choices=("exact", "brute_force"), help="population sampler (default: the config's)"
+        "--engine",
+        choices=("exact", "brute_force"),
+        help="population sampler (default: the config's)",
     )
     run.add_argument("--quiet", action="store_true", help="no summary or progress bar")
     run.add_argument(
-        "--target-ci", action="append", default=[], metavar="METRIC=HALF_WIDTH", type=_target,
+        "--target-ci",
+        action="append",
+        default=[],
+        metavar="METRIC=HALF_WIDTH",
+        type=_target,
         help="simulate until the metric's 95%% CI half-width is below the target "
         "(--openings is then the cap), e.g. --target-ci good_interview_offer_rate=0.002",
     )
@@ -137,7 +145,10 @@ def build_parser() -> argparse.ArgumentParser:
     sweep = commands.add_parser("sweep", help="simulate a 1-D or 2-D grid of parameter values")
     sweep.add_argument("config")
     sweep.add_argument(
-        "--vary", action="append", required=True, metavar="KEY=START:STOP:NUM",
+        "--vary",
+        action="append",
+        required=True,
+        metavar="KEY=START:STOP:NUM",
         help="a key and its values (inclusive), or KEY=v1,v2,...; give one or two",
     )
     sweep.add_argument("--metric", action="append", help="metrics to report (default: all)")
@@ -152,12 +163,16 @@ def build_parser() -> argparse.ArgumentParser:
     sensitivity.add_argument("config")
     sensitivity.add_argument("--metric", default="good_interview_offer_rate")
     sensitivity.add_argument(
-        "--sobol", type=_positive_int, metavar="N",
+        "--sobol",
+        type=_positive_int,
+        metavar="N",
         help="also global Sobol indices from N Saltelli samples (needs simfunnel[sobol])",
     )
     _add_scenario_options(sensitivity)
     sensitivity.add_argument("--scheduler", help="address of a Dask distributed scheduler")
-    sensitivity.add_argument("--out", type=Path, help="output folder (default: results/sensitivity_<name>)")
+    sensitivity.add_argument(
+        "--out", type=Path, help="output folder (default: results/sensitivity_<name>)"
+    )
     sensitivity.add_argument("--formats", type=_formats, default=("png",))
 
     validate = commands.add_parser("validate", help="check scenario files without running them")
@@ -170,13 +185,22 @@ def build_parser() -> argparse.ArgumentParser:
     )
     you.add_argument("config")
     you.add_argument(
-        "--quality-percentile", type=_percentile, required=True, metavar="P",
+        "--quality-percentile",
+        type=_percentile,
+        required=True,
+        metavar="P",
         help="your true quality as a percentile among applicants (0-100)",
     )
     you.add_argument("--alignment", type=_unit_interval, help="fix your alignment (0-1)")
-    you.add_argument("--niche", action="store_true", default=None, help="you have the niche experience")
-    you.add_argument("--felt-great", action="store_true", help="condition on feeling the interview went great")
-    you.add_argument("--interviews", type=_positive_int, default=10, help="longest job search to report")
+    you.add_argument(
+        "--niche", action="store_true", default=None, help="you have the niche experience"
+    )
+    you.add_argument(
+        "--felt-great", action="store_true", help="condition on feeling the interview went great"
+    )
+    you.add_argument(
+        "--interviews", type=_positive_int, default=10, help="longest job search to report"
+    )
     _add_scenario_options(you)
     you.add_argument("--out", type=Path, help="also write job_search.csv and loss_reasons.csv here")
 
@@ -204,14 +228,20 @@ def _command_run(args: argparse.Namespace) -> int:
     import simfunnel as sf
     from simfunnel.report import format_result
 
-    scenario, overrides = _load(args.config, args.overrides, {"engine": args.engine} if args.engine else None)
+    scenario, overrides = _load(
+        args.config, args.overrides, {"engine": args.engine} if args.engine else None
+    )
     out = args.out or Path("results") / scenario.name
     _check_writable(out)
     target_ci = dict(args.target_ci) or None
     openings = args.openings or (scenario.openings * 10 if target_ci else None)
     result = sf.simulate(
-        scenario, openings, scenario.seed if args.seed is None else args.seed,
-        workers=args.workers, progress=not args.quiet, target_ci=target_ci,
+        scenario,
+        openings,
+        scenario.seed if args.seed is None else args.seed,
+        workers=args.workers,
+        progress=not args.quiet,
+        target_ci=target_ci,
     )
     result.metadata["config"] = str(args.config)
     result.metadata["overrides"] = overrides
@@ -223,8 +253,10 @@ def _command_run(args: argparse.Namespace) -> int:
         written = charts.render_all(result, out, args.formats)
     if not args.quiet:
         print(format_result(result))
-        print(f"\nWrote {out}/: tables (summary.csv, funnel.csv, loss_reasons.csv, openings.csv, "
-              f"candidates.csv), scenario.yaml, run.json and {len(written)} chart files.")
+        print(
+            f"\nWrote {out}/: tables (summary.csv, funnel.csv, loss_reasons.csv, openings.csv, "
+            f"candidates.csv), scenario.yaml, run.json and {len(written)} chart files."
+        )
     return 0
 
 
@@ -284,8 +316,12 @@ def _command_you(args: argparse.Namespace) -> int:
     print(format_you(result))
     if args.out:
         args.out.mkdir(parents=True, exist_ok=True)
-        atomic_write(args.out / "job_search.csv", lambda p: result.job_search.to_csv(p, index=False))
-        atomic_write(args.out / "loss_reasons.csv", lambda p: result.loss_reasons.to_csv(p, index=False))
+        atomic_write(
+            args.out / "job_search.csv", lambda p: result.job_search.to_csv(p, index=False)
+        )
+        atomic_write(
+            args.out / "loss_reasons.csv", lambda p: result.loss_reasons.to_csv(p, index=False)
+        )
     return 0
 
 
@@ -308,7 +344,9 @@ def _command_compare(args: argparse.Namespace) -> int:
     if args.formats:
         from simfunnel import charts
 
-        written = charts.save_chart(charts.compare, comparison.results, out / "compare", args.formats)
+        written = charts.save_chart(
+            charts.compare, comparison.results, out / "compare", args.formats
+        )
     print(format_comparison(comparison))
     print(f"\nWrote {out}/: compare.csv, differences.csv and {len(written)} chart files.")
     return 0
@@ -323,8 +361,14 @@ def _command_sweep(args: argparse.Namespace) -> int:
     out = args.out or Path("results") / f"sweep_{scenario.name}"
     _check_writable(out)
     table = sweep(
-        scenario, vary, args.openings, _seed_of(args, scenario), metrics=args.metric,
-        workers=args.workers, scheduler=args.scheduler, progress=True,
+        scenario,
+        vary,
+        args.openings,
+        _seed_of(args, scenario),
+        metrics=args.metric,
+        workers=args.workers,
+        scheduler=args.scheduler,
+        progress=True,
     )
     out.mkdir(parents=True, exist_ok=True)
     atomic_write(out / "sweep.csv", lambda p: table.to_csv(p, index=False))
@@ -347,8 +391,13 @@ def _command_sensitivity(args: argparse.Namespace) -> int:
     out = args.out or Path("results") / f"sensitivity_{scenario.name}"
     _check_writable(out)
     table = sensitivity(
-        scenario, args.metric, openings=args.openings or 20_000, seed=_seed_of(args, scenario),
-        workers=args.workers, scheduler=args.scheduler, progress=True,
+        scenario,
+        args.metric,
+        openings=args.openings or 20_000,
+        seed=_seed_of(args, scenario),
+        workers=args.workers,
+        scheduler=args.scheduler,
+        progress=True,
     )
     out.mkdir(parents=True, exist_ok=True)
     atomic_write(out / "sensitivity.csv", lambda p: table.to_csv(p, index=False))
@@ -363,8 +412,13 @@ def _command_sensitivity(args: argparse.Namespace) -> int:
         from simfunnel.explore import sobol
 
         indices = sobol(
-            scenario, args.metric, samples=args.sobol, openings=args.openings or 5_000,
-            seed=_seed_of(args, scenario), workers=args.workers, scheduler=args.scheduler,
+            scenario,
+            args.metric,
+            samples=args.sobol,
+            openings=args.openings or 5_000,
+            seed=_seed_of(args, scenario),
+            workers=args.workers,
+            scheduler=args.scheduler,
             progress=True,
         )
         atomic_write(out / "sobol.csv", lambda p: indices.to_csv(p, index=False))

@@ -74,8 +74,11 @@ def risk_adjusted_score(signals: Signals, weights: Weights) -> np.ndarray:
     if weights.affinity_weight:
         score = score + weights.affinity_weight * (signals.culture - 0.5)
     if weights.risk_aversion:
-        perceived_variance = signals.posterior_variance + weights.transfer_risk**2 * misalignment * (
-            1.0 - weights.narrative_weight * signals.narrative
+        perceived_variance = (
+            signals.posterior_variance
+            + weights.transfer_risk** 2
+            * misalignment
+            * (1.0 - weights.narrative_weight * signals.narrative)
         )
         score = score - weights.risk_aversion * np.sqrt(perceived_variance)
     return score

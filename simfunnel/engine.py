@@ -234,7 +234,9 @@ def simulate_funnel(
     # 1.5 interviews and the manager's belief
     interview = scenario.interview
     x_bar = interview_score(quality, draws["interview"], interview)
-    mean, variance = posterior(x_bar, internal_slot, known_observation[:, None], interview, internal)
+    mean, variance = posterior(
+        x_bar, internal_slot, known_observation[:, None], interview, internal
+    )
     felt = felt_score(x_bar, draws["felt"], interview)
 
     # 1.6 value and risk-adjusted score; 1.8 offers
@@ -281,8 +283,6 @@ def simulate_funnel(
     )
 
 
-def run_blocks(
-    model: Model, seed: Seed, stream: int, first_block: int, n_blocks: int
-) -> Funnel:
+def run_blocks(model: Model, seed: Seed, stream: int, first_block: int, n_blocks: int) -> Funnel:
     """Draw and simulate whole blocks of openings."""
     return simulate_funnel(model, draw_blocks(model.scenario, seed, stream, first_block, n_blocks))

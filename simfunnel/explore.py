@@ -51,7 +51,9 @@ class Comparison:
         directory = Path(directory)
         directory.mkdir(parents=True, exist_ok=True)
         atomic_write(directory / "compare.csv", lambda p: self.table().to_csv(p, index=False))
-        atomic_write(directory / "differences.csv", lambda p: self.differences.to_csv(p, index=False))
+        atomic_write(
+            directory / "differences.csv", lambda p: self.differences.to_csv(p, index=False)
+        )
 
 
 def compare(
@@ -102,7 +104,9 @@ def parse_vary(text: str, scenario: Scenario) -> tuple[str, list[Any]]:
         else:
             values = [float(v) for v in spec.split(",")]
     except ValueError:
-        raise InputError(f"--vary {text!r}: START, STOP must be numbers and NUM a whole number") from None
+        raise InputError(
+            f"--vary {text!r}: START, STOP must be numbers and NUM a whole number"
+        ) from None
     if not values:
         raise InputError(f"--vary {text!r}: no values")
     if isinstance(current, int) and not isinstance(current, bool):
@@ -211,7 +215,9 @@ def sweep(
         raise InputError(f"sweep: vary one or two keys, got {len(vary)}")
     unknown = [m for m in metrics or [] if m not in METRICS]
     if unknown:
-        raise InputError(f"--metric: unknown metric '{unknown[0]}'; choose from {', '.join(METRICS)}")
+        raise InputError(
+            f"--metric: unknown metric '{unknown[0]}'; choose from {', '.join(METRICS)}"
+        )
     # Metrics of loss attribution need the (slower) replays: only when asked for.
     attribution = attribution or any(m in ATTRIBUTION_METRICS for m in metrics or [])
     keys = list(vary)
@@ -219,16 +225,28 @@ def sweep(
     scenarios = [scenario.with_overrides(dict(zip(keys, point, strict=True))) for point in points]
     seed = scenario.seed if seed is _FROM_SCENARIO else seed
     results = run_points(
-        scenarios, openings, seed, workers=workers, scheduler=scheduler,
-        attribution=attribution, progress=progress,
+        scenarios,
+        openings,
+        seed,
+        workers=workers,
+        scheduler=scheduler,
+        attribution=attribution,
+        progress=progress,
     )
     rows = []
     for point, result in zip(points, results, strict=True):
         summary = result.summary()
         for metric in metrics or summary.index:
             row = summary.loc[metric]
-            rows.append({**dict(zip(keys, point, strict=True)), "metric": metric,
-                         "value": row.value, "ci_low": row.ci_low, "ci_high": row.ci_high})
+            rows.append(
+                {
+                    **dict(zip(keys, point, strict=True)),
+                    "metric": metric,
+                    "value": row.value,
+                    "ci_low": row.ci_low,
+                    "ci_high": row.ci_high,
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -300,8 +318,13 @@ def sensitivity(
         scenarios += [scenario.with_overrides({key: value}) for value in ranges[key]]
     seed = scenario.seed if seed is _FROM_SCENARIO else seed
     results = run_points(
-        scenarios, openings, seed, workers=workers, scheduler=scheduler,
-        attribution=metric in ATTRIBUTION_METRICS, progress=progress,
+        scenarios,
+        openings,
+        seed,
+        workers=workers,
+        scheduler=scheduler,
+        attribution=metric in ATTRIBUTION_METRICS,
+        progress=progress,
     )
     values = [r.summary().loc[metric, "value"] for r in results]
     frame = pd.DataFrame(
@@ -362,8 +385,13 @@ def sobol(
         for row in design
     ]
     results = run_points(
-        scenarios, openings, entropy, workers=workers, scheduler=scheduler,
-        attribution=metric in ATTRIBUTION_METRICS, progress=progress,
+        scenarios,
+        openings,
+        entropy,
+        workers=workers,
+        scheduler=scheduler,
+        attribution=metric in ATTRIBUTION_METRICS,
+        progress=progress,
     )
     outputs = np.array([r.summary().loc[metric, "value"] for r in results])
     indices = sobol_analyze.analyze(problem, outputs, calc_second_order=False, seed=entropy % 2**32)

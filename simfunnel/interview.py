@@ -56,7 +56,9 @@ def posterior(
     if np.isinf(precision_x):
         return score.copy(), np.zeros_like(score)
     prior_precision = np.where(internal_slot, 1.0 / internal.quality_sd**2, 1.0)
-    prior_weighted_mean = np.where(internal_slot, internal.quality_mean / internal.quality_sd**2, 0.0)
+    prior_weighted_mean = np.where(
+        internal_slot, internal.quality_mean / internal.quality_sd**2, 0.0
+    )
     known = np.where(internal_slot, internal.known_precision, 0.0)
     precision = prior_precision + precision_x + known
     weighted = prior_weighted_mean + precision_x * score

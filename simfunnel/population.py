@@ -75,7 +75,9 @@ class Screen:
         eigenvalues, eigenvectors = np.linalg.eigh(conditional)
         factor = eigenvectors * np.sqrt(np.clip(eigenvalues, 0.0, None))
         share = scenario.applicants.niche_share
-        niche_cut = float(ndtri(1.0 - share)) if 0 < share < 1 else (np.inf if share == 0 else -np.inf)
+        niche_cut = (
+            float(ndtri(1.0 - share)) if 0 < share < 1 else (np.inf if share == 0 else -np.inf)
+        )
         return cls(
             weights=weights,
             noise_sd=noise_sd,
@@ -139,7 +141,7 @@ def brute_force_top_k(
     pool_noise : ndarray, shape (openings, max pool, 6)
         iid standard normals: 5 latent, 1 CV-score noise per applicant slot.
     """
-    openings, max_pool, _ = pool_noise.shape
+    max_pool = pool_noise.shape[1]
     latent = correlate(pool_noise[..., :N_LATENT], screen.correlation_factor)
     score = screen.noise_sd * pool_noise[..., N_LATENT]
     for trait in range(N_LATENT):

@@ -116,10 +116,15 @@ def format_you(result: YouResult) -> str:
     if result.metadata.get("alignment") is not None:
         conditions.append(f"with alignment {result.metadata['alignment']:g}")
     if result.metadata.get("niche") is not None:
-        conditions.append("with the niche experience" if result.metadata["niche"] else "without the niche experience")
+        conditions.append(
+            "with the niche experience"
+            if result.metadata["niche"]
+            else "without the niche experience"
+        )
     who = f"a candidate at the {_ordinal(result.percentile)} percentile of true quality"
     lines = [
-        f"simfunnel you · {scenario.name} · {who}" + (" " + ", ".join(conditions) if conditions else ""),
+        f"simfunnel you · {scenario.name} · {who}"
+        + (" " + ", ".join(conditions) if conditions else ""),
         f"Shortlisted and interviewed in {result.openings:,} of {result.simulated:,} simulated "
         f"openings ({100 * result.shortlist_rate:.1f}%).",
         "",
@@ -139,8 +144,10 @@ def format_you(result: YouResult) -> str:
             f"{100 * row.p_any_offer_independent:>15.1f}%{100 * row.p_any_offer_visible:>16.1f}%"
         )
     medians = result.median_interviews
+
     def median_text(value):
         return f"{value:g}" if value is not None else f"more than {result.interviews}"
+
     lines += [
         "",
         f"Median interviews to a first offer: {median_text(medians['p_any_offer'])} "
@@ -148,8 +155,8 @@ def format_you(result: YouResult) -> str:
         f"Assumptions: openings are independent employers except for hiring freezes, which "
         f"the openings of one search share with role.freeze_correlation = "
         f"{scenario.role.freeze_correlation:g}; a runner-up is re-approached for a later "
-        f"opening with pipeline.recontact_probability = {scenario.pipeline.recontact_probability:g} "
-        "(an assumption: no published rate).",
+        "opening with pipeline.recontact_probability = "
+        f"{scenario.pipeline.recontact_probability:g} (an assumption: no published rate).",
     ]
     return "\n".join(lines)
 
@@ -168,7 +175,10 @@ def format_comparison(comparison: Comparison) -> str:
     for metric, label in HEADLINE.items():
         values = [format_value(metric, s.loc[metric, "value"]) for s in summaries]
         lines.append(f"  {label:<42}" + "".join(f"{v:>{width}}" for v in values))
-    lines += ["", "Differences against the first scenario (paired 95% CI; unpaired CI width for scale)"]
+    lines += [
+        "",
+        "Differences against the first scenario (paired 95% CI; unpaired CI width for scale)",
+    ]
     for name, group in comparison.differences.groupby("scenario", sort=False):
         lines.append(f"  {name}")
         group = group.set_index("metric")

@@ -56,4 +56,6 @@ def normalise_seed(seed: SeedLike) -> Seed:
         return Seed(int(seed.integers(0, 2**63)))
     if isinstance(seed, int | np.integer) and not isinstance(seed, bool) and seed >= 0:
         return Seed(int(seed))
-    raise TypeError(f"seed must be None, a non-negative int, SeedSequence or Generator, got {seed!r}")
+    raise TypeError(
+        f"seed must be None, a non-negative int, SeedSequence or Generator, got {seed!r}"
+    )

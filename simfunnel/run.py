@@ -7,8 +7,8 @@ import multiprocessing
 import os
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,11 +19,18 @@ from tqdm import tqdm  # plain: no ipywidgets warning in notebooks
 from simfunnel import __version__
 from simfunnel.attribution import attribute
 from simfunnel.engine import Model, run_blocks
+from simfunnel.errors import InputError
 from simfunnel.result import Result
 from simfunnel.rng import BLOCK_OPENINGS, BLOCKS, PILOT, Seed, SeedLike, normalise_seed
 from simfunnel.scenario import Scenario
-from simfunnel.errors import InputError
-from simfunnel.summary import METRICS, Moments, Thresholds, block_moments, metric_columns, ratio_table
+from simfunnel.summary import (
+    METRICS,
+    Moments,
+    Thresholds,
+    block_moments,
+    metric_columns,
+    ratio_table,
+)
 from simfunnel.tables import candidates_frame, openings_frame
 
 DEFAULT_CHUNK = 10_000  # fits the working set in cache better than larger chunks
@@ -38,7 +45,9 @@ def pilot_thresholds(model: Model, seed: Seed) -> Thresholds:
     blocks = math.ceil(analysis.pilot_openings / BLOCK_OPENINGS)
     funnel = run_blocks(model, seed, PILOT, 0, blocks)
     interviewed = funnel.interviewed
-    threshold = float(np.quantile(funnel.interview_score[interviewed], 1 - analysis.good_interview_top_share))
+    threshold = float(
+        np.quantile(funnel.interview_score[interviewed], 1 - analysis.good_interview_top_share)
+    )
     score_sd = float(np.std(funnel.score[interviewed]))
     return Thresholds(threshold, analysis.narrow_margin * score_sd, analysis.bad_hire_threshold)
 
@@ -78,7 +87,11 @@ def _run_chunk(task: _Task) -> _ChunkOutput:
         openings.append(openings_frame(funnel, first, keep_openings) if keep_openings > 0 else None)
         candidates.append(
             candidates_frame(
-                funnel, first, keep_candidates, thresholds, attribution,
+                funnel,
+                first,
+                keep_candidates,
+                thresholds,
+                attribution,
                 model.scenario.analysis.attribution,
             )
             if keep_candidates > 0
@@ -166,9 +179,14 @@ def simulate_many(
         first_block, end_block = start // BLOCK_OPENINGS, math.ceil(stop / BLOCK_OPENINGS)
         return [
             _Task(
-                models, seed, thresholds, b, min(chunk_blocks, end_block - b),
+                models,
+                seed,
+                thresholds,
+                b,
+                min(chunk_blocks, end_block - b),
                 min(stop - b * BLOCK_OPENINGS, min(chunk_blocks, end_block - b) * BLOCK_OPENINGS),
-                keep_openings, attribution,
+                keep_openings,
+                attribution,
             )
             for b in range(first_block, end_block, chunk_blocks)
         ]
@@ -177,7 +195,9 @@ def simulate_many(
     done = 0
     workers = _resolve_workers(workers, math.ceil(openings / (chunk_blocks * BLOCK_OPENINGS)))
     with (
-        tqdm(total=openings, unit=" openings", delay=2, disable=not progress, unit_scale=True) as bar,
+        tqdm(
+            total=openings, unit=" openings", delay=2, disable=not progress, unit_scale=True
+        ) as bar,
         _executor(workers) as run_tasks,
     ):
         for stop in stops:
@@ -218,7 +238,9 @@ def _targets_met(outputs: list[_ChunkOutput], target_ci: dict[str, float]) -> bo
     names = outputs[0].names
     unknown = [m for m in target_ci if m not in names]
     if unknown:
-        raise InputError(f"--target-ci: unknown metric '{unknown[0]}'; choose from {', '.join(METRICS)}")
+        raise InputError(
+            f"--target-ci: unknown metric '{unknown[0]}'; choose from {', '.join(METRICS)}"
+        )
     moments = Moments.total(o.moments for o in outputs)
     for index in range(len(outputs[0].openings)):
         table = ratio_table(names, moments.statistics(names, index).to_numpy())
@@ -268,8 +290,14 @@ def simulate(
     Result
     """
     return simulate_many(
-        [scenario], openings, seed, chunk_size=chunk_size, workers=workers,
-        attribution=attribution, progress=progress, keep_openings=keep_openings,
+        [scenario],
+        openings,
+        seed,
+        chunk_size=chunk_size,
+        workers=workers,
+        attribution=attribution,
+        progress=progress,
+        keep_openings=keep_openings,
         target_ci=target_ci,
     ).results[0]
 

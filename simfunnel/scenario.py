@@ -212,9 +212,7 @@ class Manager(_Section):
     onboarding_cost: float = _field(
         0.3, "value lost per unit of misalignment (1 - alignment)", ge=0, le=5
     )
-    transfer_risk: float = _field(
-        0.5, "SD of how well skills transfer, at alignment 0", ge=0, le=5
-    )
+    transfer_risk: float = _field(0.5, "SD of how well skills transfer, at alignment 0", ge=0, le=5)
     hiring_bar: float | None = _field(
         None, "nobody with a risk-adjusted score below this gets an offer; null = no bar"
     )
@@ -222,8 +220,10 @@ class Manager(_Section):
 
 class Offers(_Section):
     decline_probability: float = _field(
-        0.16, "probability an external declines an offer (84% acceptance: PwC Saratoga 2022)",
-        ge=0, lt=1,
+        0.16,
+        "probability an external declines an offer (84% acceptance: PwC Saratoga 2022)",
+        ge=0,
+        lt=1,
     )
     internal_decline_probability: float = _field(
         0.05, "probability the internal declines (assumption)", ge=0, lt=1
@@ -245,12 +245,16 @@ class Analysis(_Section):
         "sequential", "which attribution fills candidates.loss_reason"
     )
     pilot_openings: int = _field(
-        20_000, "openings in the pilot sample that fixes the good-interview threshold",
-        ge=1000, le=1_000_000,
+        20_000,
+        "openings in the pilot sample that fixes the good-interview threshold",
+        ge=1000,
+        le=1_000_000,
     )
     candidate_openings: int = _field(
-        20_000, "openings whose interviewees are kept in result.candidates",
-        ge=0, le=10_000_000,
+        20_000,
+        "openings whose interviewees are kept in result.candidates",
+        ge=0,
+        le=10_000_000,
     )
 
 
@@ -357,7 +361,11 @@ def _set_dotted(data: dict[str, Any], dotted: str, value: Any) -> None:
             node[part] = value
             return
         annotation = fields[part].annotation if model is not None else None
-        model = annotation if isinstance(annotation, type) and issubclass(annotation, BaseModel) else None
+        model = (
+            annotation
+            if isinstance(annotation, type) and issubclass(annotation, BaseModel)
+            else None
+        )
         if not isinstance(node.get(part), dict):
             raise InputError(f"{dotted}: '{part}' is not a section with keys", dotted)
         node = node[part]
@@ -367,8 +375,10 @@ def _unknown_key_message(path: str, model: type[BaseModel]) -> str:
     *parents, key = path.split(".")
     prefix = ".".join(parents) + "." if parents else ""
     hint = difflib.get_close_matches(key, list(model.model_fields), n=1, cutoff=0.5)
-    suggestion = f"; did you mean '{prefix}{hint[0]}'?" if hint else (
-        f"; valid keys here: {', '.join(model.model_fields)}"
+    suggestion = (
+        f"; did you mean '{prefix}{hint[0]}'?"
+        if hint
+        else (f"; valid keys here: {', '.join(model.model_fields)}")
     )
     return f"unknown key '{path}'{suggestion}"
 
@@ -468,7 +478,9 @@ def build_scenario(
     if data is None:
         data = {}
     if not isinstance(data, dict):
-        raise InputError(f"{source}: a scenario must be a mapping of keys, got {type(data).__name__}")
+        raise InputError(
+            f"{source}: a scenario must be a mapping of keys, got {type(data).__name__}"
+        )
     try:
         return Scenario.model_validate(data)
     except ValidationError as exc:
@@ -495,7 +507,9 @@ def _read_yaml(path: Path) -> tuple[Any, str]:
         context = ""
         if exc.context and exc.context_mark:
             start = exc.context_mark
-            context = f" ({exc.context} started at line {start.line + 1}, column {start.column + 1})"
+            context = (
+                f" ({exc.context} started at line {start.line + 1}, column {start.column + 1})"
+            )
         raise InputError(f"{where}: malformed YAML: {exc.problem}{context}") from None
     except yaml.YAMLError as exc:
         raise InputError(f"{path}: malformed YAML: {exc}") from None
@@ -504,7 +518,11 @@ def _read_yaml(path: Path) -> tuple[Any, str]:
 def _merge(base: dict[str, Any], child: dict[str, Any]) -> dict[str, Any]:
     merged = dict(base)
     for key, value in child.items():
-        if isinstance(value, dict) and isinstance(merged.get(key), dict) and key not in _LEAF_MAPPINGS:
+        if (
+            isinstance(value, dict)
+            and isinstance(merged.get(key), dict)
+            and key not in _LEAF_MAPPINGS
+        ):
             merged[key] = _merge(merged[key], value)
         else:
             merged[key] = value
@@ -586,7 +604,10 @@ def describe_keys() -> list[dict[str, str]]:
             rows.append(
                 {
                     "key": path,
-                    "default": yaml.safe_dump(shown, default_flow_style=True).strip().removesuffix("\n...").removesuffix("..."),
+                    "default": yaml.safe_dump(shown, default_flow_style=True)
+                    .strip()
+                    .removesuffix("\n...")
+                    .removesuffix("..."),
                     "range": _range_text(field),
                     "description": field.description or "",
                 }

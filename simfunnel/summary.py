@@ -118,7 +118,9 @@ def margins(funnel: Funnel) -> tuple[np.ndarray, np.ndarray]:
     runner_up = np.where(funnel.interviewed & ~offered, funnel.score, -np.inf).argmax(axis=1)
     defined = offered.any(axis=1) & (funnel.interviewed & ~offered).any(axis=1)
     score_margin = funnel.score[rows, winner] - funnel.score[rows, runner_up]
-    interview_margin = funnel.interview_score[rows, winner] - funnel.interview_score[rows, runner_up]
+    interview_margin = (
+        funnel.interview_score[rows, winner] - funnel.interview_score[rows, runner_up]
+    )
     return np.where(defined, score_margin, np.nan), np.where(defined, interview_margin, np.nan)
 
 
@@ -149,17 +151,17 @@ def metric_columns(
         "interviewed_per_opening": (interviewees, reached),
         "interviewees_per_opening": (interviewees, one),
         "offer_rate_interviewed": (offers, interviewees),
-        "offer_rate_per_opening_mean": (np.divide(offers, interviewees, out=0 * one, where=reached), reached),
+        "offer_rate_per_opening_mean": (
+            np.divide(offers, interviewees, out=0 * one, where=reached),
+            reached,
+        ),
         "offers_per_opening": (offers, one),
         "hire_rate": (any_hire, one),
         "hires_per_opening": (hires, one),
         "cancel_rate": (stage > 0, one),
         "cancel_before_interviews_rate": (stage == cal.CANCELLED_BEFORE_INTERVIEWS, one),
         "cancel_after_interviews_rate": (stage == cal.CANCELLED_AFTER_INTERVIEWS, one),
-        **{
-            f"cancel_rate_q{q + 1}": ((stage > 0) & (quarter == q), quarter == q)
-            for q in range(4)
-        },
+        **{f"cancel_rate_q{q + 1}": ((stage > 0) & (quarter == q), quarter == q) for q in range(4)},
         "internal_present_rate": (funnel.internal_present, one),
         "internal_win_rate": (hired[:, -1], funnel.internal_present & any_hire),
         "internal_share_of_hires": (hired[:, -1], hires),
@@ -190,7 +192,10 @@ def loss_columns(
     n_losers = losers.sum(axis=1)
     columns: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     for index, reason in enumerate(REASONS):
-        columns[f"loss:sequential:{reason}"] = ((attribution.sequential == index).sum(axis=1), n_losers)
+        columns[f"loss:sequential:{reason}"] = (
+            (attribution.sequential == index).sum(axis=1),
+            n_losers,
+        )
     for index, reason in enumerate(MECHANISMS):
         columns[f"loss:shapley:{reason}"] = (attribution.shapley[..., index].sum(axis=1), n_losers)
     for reason in ("narrow_margin", "outperformed"):
@@ -199,7 +204,10 @@ def loss_columns(
             n_losers,
         )
     for index, reason in enumerate(MECHANISMS):
-        columns[f"loss:removed_alone:{reason}"] = (attribution.alone_offer[..., index].sum(axis=1), n_losers)
+        columns[f"loss:removed_alone:{reason}"] = (
+            attribution.alone_offer[..., index].sum(axis=1),
+            n_losers,
+        )
     # The interview was a noisy measure: the loser was truly better than the winner
     # (the hire with the highest U).
     winner = np.where(funnel.hired, funnel.score, -np.inf).argmax(axis=1)
@@ -307,7 +315,9 @@ def block_moments(
         for scenario_columns in columns:
             y, x = scenario_columns[name]
             for v in (x, y):
-                values.append(np.where(valid, np.asarray(v, dtype=float).reshape(blocks, block), 0.0))
+                values.append(
+                    np.where(valid, np.asarray(v, dtype=float).reshape(blocks, block), 0.0)
+                )
         for i, vi in enumerate(values):
             sums[:, m, i] = vi.sum(axis=1)
             for j in range(i, width):

@@ -34,7 +34,9 @@ def openings_frame(funnel: Funnel, first_opening: int, rows: int) -> pd.DataFram
             "cancelled_stage": pd.Categorical.from_codes(
                 funnel.cancelled_stage, categories=list(CANCELLED_STAGES)
             ),
-            "outcome": pd.Categorical.from_codes(opening_outcome(funnel), categories=list(OUTCOMES)),
+            "outcome": pd.Categorical.from_codes(
+                opening_outcome(funnel), categories=list(OUTCOMES)
+            ),
             "offers": funnel.offer.sum(axis=1),
             "hires": hires,
             "margin": score_margin,

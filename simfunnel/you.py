@@ -150,7 +150,9 @@ def you(
     from simfunnel.errors import InputError
 
     if not 0 < quality_percentile < 100:
-        raise InputError(f"--quality-percentile must be between 0 and 100, got {quality_percentile}")
+        raise InputError(
+            f"--quality-percentile must be between 0 and 100, got {quality_percentile}"
+        )
     if alignment is not None and not 0 < alignment < 1:
         raise InputError(f"--alignment must be between 0 and 1, got {alignment}")
     if interviews < 1:
@@ -170,10 +172,17 @@ def you(
         focal_rng = seed.stream(FOCAL_CANDIDATE, block)
         rows = blocks * BLOCK_OPENINGS
         latent = focal_latent(
-            model.screen, correlation, quality, alignment, niche,
-            focal_rng.standard_normal((rows, N_LATENT)), focal_rng.random(rows),
+            model.screen,
+            correlation,
+            quality,
+            alignment,
+            niche,
+            focal_rng.standard_normal((rows, N_LATENT)),
+            focal_rng.random(rows),
         )
-        score = latent @ model.screen.weights + model.screen.noise_sd * focal_rng.standard_normal(rows)
+        score = latent @ model.screen.weights + model.screen.noise_sd * focal_rng.standard_normal(
+            rows
+        )
         funnel = simulate_funnel(model, draws, Focal(latent, score))
         block += blocks
         simulated += rows
@@ -186,7 +195,9 @@ def you(
         if len(keep_rows) == 0:
             continue
         found += len(keep_rows)
-        kept.append(_focal_outcomes(model, funnel, keep_rows, slot[keep_rows], thresholds.narrow_margin))
+        kept.append(
+            _focal_outcomes(model, funnel, keep_rows, slot[keep_rows], thresholds.narrow_margin)
+        )
     if found == 0:
         raise InputError(
             f"a candidate at the {quality_percentile}th percentile was never shortlisted in "
@@ -198,8 +209,12 @@ def you(
     half = Z_95 * math.sqrt(p * (1 - p) / n)
     search_rng = seed.stream(FOCAL_SEARCH)
     job_search, medians = _job_search(
-        outcomes, interviews, searches, scenario.role.freeze_correlation,
-        scenario.pipeline.recontact_probability, search_rng,
+        outcomes,
+        interviews,
+        searches,
+        scenario.role.freeze_correlation,
+        scenario.pipeline.recontact_probability,
+        search_rng,
     )
     job_search.insert(0, "percentile", quality_percentile)
     return YouResult(
@@ -213,7 +228,12 @@ def you(
         loss_reasons=_loss_table(outcomes),
         job_search=job_search,
         median_interviews=medians,
-        metadata={"seed": seed.entropy, "felt_great": felt_great, "alignment": alignment, "niche": niche},
+        metadata={
+            "seed": seed.entropy,
+            "felt_great": felt_great,
+            "alignment": alignment,
+            "niche": niche,
+        },
     )
 
 
@@ -288,7 +308,9 @@ def _job_search(
     # Staying visible: a runner-up is re-approached for one later opening.
     runner_up = outcomes["runner_up"][pick] & ~cancelled & (rng.random(pick.shape) < recontact)
     later = rng.integers(0, n, pick.shape)
-    later_offer = outcomes["offer_uncancelled"][later] & ~(rng.random(pick.shape) < outcomes["cancel_after"][later])
+    later_offer = outcomes["offer_uncancelled"][later] & ~(
+        rng.random(pick.shape) < outcomes["cancel_after"][later]
+    )
     visible = offer | (runner_up & later_offer)
 
     table = {"interviews": np.arange(1, interviews + 1)}

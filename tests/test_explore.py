@@ -55,9 +55,13 @@ def test_sweep_equals_individual_runs_and_workers_agree(baseline: sf.Scenario) -
     one = sf.sweep(baseline, vary, 2_000, seed=4, workers=1)
     two = sf.sweep(baseline, vary, 2_000, seed=4, workers=2)
     pd.testing.assert_frame_equal(one, two, check_exact=True)
-    single = sf.simulate(baseline.with_overrides({"manager.risk_aversion": 1.0}), 2_000, seed=4, attribution=False)
+    single = sf.simulate(
+        baseline.with_overrides({"manager.risk_aversion": 1.0}), 2_000, seed=4, attribution=False
+    )
     rows = one[one["manager.risk_aversion"] == 1.0].set_index("metric")
-    np.testing.assert_array_equal(rows.value.to_numpy(), single.summary().loc[rows.index, "value"].to_numpy())
+    np.testing.assert_array_equal(
+        rows.value.to_numpy(), single.summary().loc[rows.index, "value"].to_numpy()
+    )
     assert len(one) == 3 * (len(sf.summary.METRICS) - len(sf.summary.ATTRIBUTION_METRICS))
 
 
@@ -69,20 +73,42 @@ def test_two_dimensional_sweep_and_parse_vary(baseline: sf.Scenario) -> None:
         parse_vary("manager.risk_aversoin=0:1:2", baseline)
     with pytest.raises(sf.InputError, match="only numeric keys"):
         parse_vary("engine=0:1:2", baseline)
-    table = sf.sweep(baseline, {"interview.rounds": [1, 3], "interview.validity": [0.2, 0.4]},
-                     1_000, seed=5, metrics=["good_interview_offer_rate"], workers=1)
-    assert len(table) == 4 and set(table.columns) >= {"interview.rounds", "interview.validity", "value"}
+    table = sf.sweep(
+        baseline,
+        {"interview.rounds": [1, 3], "interview.validity": [0.2, 0.4]},
+        1_000,
+        seed=5,
+        metrics=["good_interview_offer_rate"],
+        workers=1,
+    )
+    assert len(table) == 4 and set(table.columns) >= {
+        "interview.rounds",
+        "interview.validity",
+        "value",
+    }
 
 
 def test_precision_control_stops_below_target(baseline: sf.Scenario) -> None:
     target = 0.01
-    result = sf.simulate(baseline, 200_000, seed=6, attribution=False,
-                         target_ci={"good_interview_offer_rate": target})
+    result = sf.simulate(
+        baseline,
+        200_000,
+        seed=6,
+        attribution=False,
+        target_ci={"good_interview_offer_rate": target},
+    )
     row = result.summary().loc["good_interview_offer_rate"]
     assert row.ci_high - row.value <= target
     assert result.metadata["openings"] < 200_000
-    again = sf.simulate(baseline, 200_000, seed=6, attribution=False, workers=2, chunk_size=3_000,
-                        target_ci={"good_interview_offer_rate": target})
+    again = sf.simulate(
+        baseline,
+        200_000,
+        seed=6,
+        attribution=False,
+        workers=2,
+        chunk_size=3_000,
+        target_ci={"good_interview_offer_rate": target},
+    )
     assert again.metadata["openings"] == result.metadata["openings"]
     with pytest.raises(sf.InputError, match="unknown metric"):
         sf.simulate(baseline, 20_000, seed=6, target_ci={"nope": 0.1})
@@ -92,9 +118,12 @@ def test_sensitivity_ranks_parameters(baseline: sf.Scenario) -> None:
     ranges = default_ranges(baseline)
     assert ranges["manager.risk_aversion"] == (0.25, 0.75)
     assert ranges["interview.validity"] == pytest.approx((0.095, 0.285))
-    picked = {k: ranges[k] for k in ("interview.validity", "manager.affinity_weight", "applicants.niche_share")}
+    picked = {
+        k: ranges[k]
+        for k in ("interview.validity", "manager.affinity_weight", "applicants.niche_share")
+    }
     table = sf.sensitivity(baseline, ranges=picked, openings=4_000, seed=7, workers=1)
-    assert list(table.parameter)[0] == "interview.validity"  # interview noise moves it most
+    assert table.parameter.iloc[0] == "interview.validity"  # interview noise moves it most
     assert table.swing.is_monotonic_decreasing
 
 
@@ -102,8 +131,9 @@ def test_dask_local_cluster_gives_identical_tables(baseline: sf.Scenario) -> Non
     distributed = pytest.importorskip("distributed")
     scenarios = [baseline.with_overrides({"manager.risk_aversion": r}) for r in (0.0, 1.0)]
     local = run_points(scenarios, 1_000, 8, workers=1)
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                  dashboard_address=None) as cluster:
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+    ) as cluster:
         remote = run_points(scenarios, 1_000, 8, scheduler=cluster.scheduler_address)
     for a, b in zip(local, remote, strict=True):
         pd.testing.assert_frame_equal(a.statistics, b.statistics, check_exact=True)
@@ -111,16 +141,66 @@ def test_dask_local_cluster_gives_identical_tables(baseline: sf.Scenario) -> Non
 
 def test_cli_compare_sweep_sensitivity(tmp_path, capsys) -> None:
     base, panels = str(CONFIGS / "baseline.yaml"), str(CONFIGS / "structured_panels.yaml")
-    assert main(["compare", base, panels, "--openings", "2000", "--out", str(tmp_path / "c"),
-                 "--formats", "none", "--workers", "1"]) == 0
+    assert (
+        main(
+            [
+                "compare",
+                base,
+                panels,
+                "--openings",
+                "2000",
+                "--out",
+                str(tmp_path / "c"),
+                "--formats",
+                "none",
+                "--workers",
+                "1",
+            ]
+        )
+        == 0
+    )
     assert "width" in capsys.readouterr().out
     assert (tmp_path / "c" / "differences.csv").exists()
-    assert main(["sweep", base, "--vary", "manager.risk_aversion=0:2:3", "--openings", "1000",
-                 "--metric", "internal_win_rate", "--out", str(tmp_path / "s"), "--formats", "none",
-                 "--workers", "1"]) == 0
+    assert (
+        main(
+            [
+                "sweep",
+                base,
+                "--vary",
+                "manager.risk_aversion=0:2:3",
+                "--openings",
+                "1000",
+                "--metric",
+                "internal_win_rate",
+                "--out",
+                str(tmp_path / "s"),
+                "--formats",
+                "none",
+                "--workers",
+                "1",
+            ]
+        )
+        == 0
+    )
     assert (tmp_path / "s" / "sweep.csv").exists()
-    assert main(["run", base, "--openings", "200000", "--target-ci", "hire_rate=0.01",
-                 "--out", str(tmp_path / "r"), "--formats", "none", "--quiet"]) == 0
+    assert (
+        main(
+            [
+                "run",
+                base,
+                "--openings",
+                "200000",
+                "--target-ci",
+                "hire_rate=0.01",
+                "--out",
+                str(tmp_path / "r"),
+                "--formats",
+                "none",
+                "--quiet",
+            ]
+        )
+        == 0
+    )
     with pytest.raises(SystemExit) as info:
         main(["run", base, "--target-ci", "hire_rate"])
     assert info.value.code == 2
@@ -132,10 +212,13 @@ def test_sobol_finds_the_parameter_that_matters(baseline: sf.Scenario) -> None:
     pytest.importorskip("SALib")
     from simfunnel.explore import sobol
 
-    ranges = {"interview.validity": (0.1, 0.6), "manager.affinity_weight": (0.0, 0.6),
-              "offers.internal_decline_probability": (0.0, 0.1)}
+    ranges = {
+        "interview.validity": (0.1, 0.6),
+        "manager.affinity_weight": (0.0, 0.6),
+        "offers.internal_decline_probability": (0.0, 0.1),
+    }
     quick = baseline.with_overrides({"analysis.pilot_openings": 2_000})
     table = sobol(quick, ranges=ranges, samples=16, openings=1_000, seed=9, workers=1)
     assert table.parameter[0] == "interview.validity"
     top = table.iloc[0]
-    assert top.ST > 0.5 and top.ST > table.ST.iloc[1:].max() + 0.3
+    assert top.ST > 0.5 and table.ST.iloc[1:].max() + 0.3 < top.ST

@@ -13,7 +13,9 @@ import pytest
 
 from .conftest import CONFIGS, ROOT
 
-_spec = importlib.util.spec_from_file_location("update_golden", ROOT / "scripts" / "update_golden.py")
+_spec = importlib.util.spec_from_file_location(
+    "update_golden", ROOT / "scripts" / "update_golden.py"
+)
 update_golden = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(update_golden)
 

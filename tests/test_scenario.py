@@ -22,25 +22,50 @@ def write(tmp_path: Path, text: str, name: str = "s.yaml") -> Path:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("manager:\n  risk_averson: 2\n", "s.yaml:2: unknown key 'manager.risk_averson'; did you mean 'manager.risk_aversion'?"),
-        ("manager:\n  risk_aversion: -1\n", "s.yaml:2: manager.risk_aversion: must be in [0, 10], got -1"),
+        (
+            "manager:\n  risk_averson: 2\n",
+            "s.yaml:2: unknown key 'manager.risk_averson'; did you mean 'manager.risk_aversion'?",
+        ),
+        (
+            "manager:\n  risk_aversion: -1\n",
+            "s.yaml:2: manager.risk_aversion: must be in [0, 10], got -1",
+        ),
         ("interview:\n  validity: 0\n", "s.yaml:2: interview.validity: must be in (0, 1], got 0"),
-        ("manager:\n  risk_aversion: [1\n", "s.yaml:3:1: malformed YAML: expected ',' or ']', but got '<stream end>' (while parsing a flow sequence started at line 2, column 18)"),
-        ("screening:\n  shortlist: {low: 5, high: 120}\n", "shortlist of up to 120 is larger than the smallest pool (100 applicants)"),
+        (
+            "manager:\n  risk_aversion: [1\n",
+            "s.yaml:3:1: malformed YAML: expected ',' or ']', but got '<stream end>' "
+            "(while parsing a flow sequence started at line 2, column 18)",
+        ),
+        (
+            "screening:\n  shortlist: {low: 5, high: 120}\n",
+            "shortlist of up to 120 is larger than the smallest pool (100 applicants)",
+        ),
         (
             "applicants:\n  correlations:\n    quality~alignment: 0.9\n    alignment~culture: 0.9\n"
             "    quality~culture: -0.9\n",
             "s.yaml:2: the correlations do not form a valid (positive definite) correlation matrix",
         ),
-        ("applicants:\n  correlations:\n    quality~alignmnt: 0.2\n", "did you mean 'quality~alignment'?"),
-        ("role:\n  positions: {1: 0.5, 2: 0.3}\n", "s.yaml:2: role.positions: probabilities must be >= 0 and sum to 1, got 0.8"),
-        ("role:\n  process_weeks: {low: 9, high: 4}\n", "s.yaml:2: role.process_weeks: low (9) must be <= high (4)"),
+        (
+            "applicants:\n  correlations:\n    quality~alignmnt: 0.2\n",
+            "did you mean 'quality~alignment'?",
+        ),
+        (
+            "role:\n  positions: {1: 0.5, 2: 0.3}\n",
+            "s.yaml:2: role.positions: probabilities must be >= 0 and sum to 1, got 0.8",
+        ),
+        (
+            "role:\n  process_weeks: {low: 9, high: 4}\n",
+            "s.yaml:2: role.process_weeks: low (9) must be <= high (4)",
+        ),
         ("role:\n  posting_month_weights: [1, 2]\n", "needs 12 weights (January first), got 2"),
         ("interview:\n  rounds: three\n", "s.yaml:2: interview.rounds: should be a valid integer"),
         ("- just\n- a list\n", "a scenario must be a mapping of keys"),
         ("extends: missing.yaml\n", "s.yaml:1: extends: no such config file"),
-        ("role:\n  cancel_probability: 0.5\n  quarter_multipliers: [0, 0, 0, 1]\n  process_weeks: {low: 4, high: 4}\n",
-         "cancel probability 0.5 cannot be reached"),
+        (
+            "role:\n  cancel_probability: 0.5\n  quarter_multipliers: [0, 0, 0, 1]\n"
+            "  process_weeks: {low: 4, high: 4}\n",
+            "cancel probability 0.5 cannot be reached",
+        ),
     ],
 )
 def test_bad_input_is_one_clear_line(tmp_path: Path, text: str, expected: str) -> None:
@@ -82,7 +107,11 @@ def test_parse_override_reads_yaml_values() -> None:
 
 
 def test_extends_merges_and_names_the_child(tmp_path: Path) -> None:
-    base = write(tmp_path, "name: base\nmanager:\n  risk_aversion: 1.5\n  affinity_weight: 0.2\n", "base.yaml")
+    base = write(
+        tmp_path,
+        "name: base\nmanager:\n  risk_aversion: 1.5\n  affinity_weight: 0.2\n",
+        "base.yaml",
+    )
     child = write(tmp_path, f"extends: {base.name}\nmanager:\n  affinity_weight: 0\n", "child.yaml")
     scenario = sf.load_scenario(child)
     assert scenario.name == "child"

@@ -39,10 +39,18 @@ def test_search_without_freezes_matches_independent_closed_form(baseline: sf.Sce
 
 def test_freeze_correlation_lowers_long_search_success(baseline: sf.Scenario) -> None:
     heavy = baseline.with_overrides(
-        {"role.cancel_probability": 0.5, "role.interview_at": 0.3, "pipeline.recontact_probability": 0.0}
+        {
+            "role.cancel_probability": 0.5,
+            "role.interview_at": 0.3,
+            "pipeline.recontact_probability": 0.0,
+        }
     )
-    independent = sf.you(heavy.with_overrides({"role.freeze_correlation": 0.0}), 90, openings=3_000, seed=3)
-    shared = sf.you(heavy.with_overrides({"role.freeze_correlation": 1.0}), 90, openings=3_000, seed=3)
+    independent = sf.you(
+        heavy.with_overrides({"role.freeze_correlation": 0.0}), 90, openings=3_000, seed=3
+    )
+    shared = sf.you(
+        heavy.with_overrides({"role.freeze_correlation": 1.0}), 90, openings=3_000, seed=3
+    )
     last = len(independent.job_search) - 1
     assert shared.job_search.p_any_offer[last] < independent.job_search.ci_low[last]
     # the first interview's chance does not depend on the correlation
@@ -50,7 +58,9 @@ def test_freeze_correlation_lowers_long_search_success(baseline: sf.Scenario) ->
 
 
 def test_staying_visible_helps(baseline: sf.Scenario) -> None:
-    result = sf.you(baseline.with_overrides({"pipeline.recontact_probability": 1.0}), 90, openings=3_000, seed=4)
+    result = sf.you(
+        baseline.with_overrides({"pipeline.recontact_probability": 1.0}), 90, openings=3_000, seed=4
+    )
     assert (result.job_search.p_any_offer_visible > result.job_search.ci_high).all()
 
 
@@ -59,20 +69,28 @@ def test_focal_latent_conditionals(baseline: sf.Scenario) -> None:
     rows = 200_000
     screen = Screen.from_scenario(baseline)
     correlation = baseline.correlation_matrix
-    latent = focal_latent(screen, correlation, 1.5, None, None, rng.standard_normal((rows, 5)), rng.random(rows))
+    latent = focal_latent(
+        screen, correlation, 1.5, None, None, rng.standard_normal((rows, 5)), rng.random(rows)
+    )
     assert (latent[:, QUALITY] == 1.5).all()
     # E[alpha | q] = r * q with r = corr(quality, alignment)
     r = correlation[QUALITY, ALIGNMENT]
     assert abs(latent[:, ALIGNMENT].mean() - r * 1.5) < 4 * np.sqrt(1 - r**2) / np.sqrt(rows)
-    fixed = focal_latent(screen, correlation, 0.0, 0.9, True, rng.standard_normal((rows, 5)), rng.random(rows))
+    fixed = focal_latent(
+        screen, correlation, 0.0, 0.9, True, rng.standard_normal((rows, 5)), rng.random(rows)
+    )
     assert np.allclose(fixed[:, ALIGNMENT], 1.2815515655446004)
     assert (fixed[:, NICHE] > screen.niche_cut).all()
-    without = focal_latent(screen, correlation, 0.0, None, False, rng.standard_normal((rows, 5)), rng.random(rows))
+    without = focal_latent(
+        screen, correlation, 0.0, None, False, rng.standard_normal((rows, 5)), rng.random(rows)
+    )
     assert (without[:, NICHE] <= screen.niche_cut).all()
 
 
 def test_felt_great_and_conditions_run(baseline: sf.Scenario) -> None:
-    result = sf.you(baseline, 70, felt_great=True, alignment=0.2, niche=False, openings=1_000, seed=5)
+    result = sf.you(
+        baseline, 70, felt_great=True, alignment=0.2, niche=False, openings=1_000, seed=5
+    )
     assert 0 < result.offer[0] < 1
     shares = result.loss_reasons
     for method in ("sequential", "shapley"):
@@ -80,8 +98,20 @@ def test_felt_great_and_conditions_run(baseline: sf.Scenario) -> None:
 
 
 def test_you_cli(capsys, tmp_path) -> None:
-    code = main(["you", str(CONFIGS / "baseline.yaml"), "--quality-percentile", "90", "--openings", "1000",
-                 "--interviews", "4", "--out", str(tmp_path)])
+    code = main(
+        [
+            "you",
+            str(CONFIGS / "baseline.yaml"),
+            "--quality-percentile",
+            "90",
+            "--openings",
+            "1000",
+            "--interviews",
+            "4",
+            "--out",
+            str(tmp_path),
+        ]
+    )
     out = capsys.readouterr().out
     assert code == 0
     assert "P(offer) per interview" in out and "Median interviews to a first offer" in out
