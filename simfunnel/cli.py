@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -24,44 +24,31 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text.replace("_", ""))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be >= 1, got {value}")
-    return value
+def _number(
+    kind: type, low: float, high: float | None = None, *, exclusive: bool = False, what: str
+) -> Callable[[str], Any]:
+    """An argparse type: a number of ``kind`` in [low, high] (or (low, high))."""
+
+    def parse(text: str) -> Any:
+        try:
+            value = kind(text.replace("_", ""))
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}") from None
+        if exclusive and not low < value < high:
+            raise argparse.ArgumentTypeError(
+                f"must be between {low:g} and {high:g} (exclusive), got {value:g}"
+            )
+        if not exclusive and value < low:
+            raise argparse.ArgumentTypeError(f"must be >= {low:g}, got {value:g}")
+        return value
+
+    return parse
 
 
-def _seed(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a non-negative integer, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be >= 0, got {value}")
-    return value
-
-
-def _percentile(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-    if not 0 < value < 100:
-        raise argparse.ArgumentTypeError(f"must be between 0 and 100 (exclusive), got {value:g}")
-    return value
-
-
-def _unit_interval(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-    if not 0 < value < 1:
-        raise argparse.ArgumentTypeError(f"must be between 0 and 1 (exclusive), got {value:g}")
-    return value
+_positive_int = _number(int, 1, what="a whole number")
+_seed = _number(int, 0, what="a non-negative integer")
+_percentile = _number(float, 0, 100, exclusive=True, what="a number")
+_unit_interval = _number(float, 0, 1, exclusive=True, what="a number")
 
 
 def _target(text: str) -> tuple[str, float]:
