@@ -1,0 +1,412 @@
+"""simfunnel benchmarks: speed, scaling and memory against the targets of issue 5.
+
+Run from the repository root::
+
+    python benchmarks/run.py            # full run, a few minutes
+    python benchmarks/run.py --quick    # smaller sizes, a smoke run (~30 s)
+    python benchmarks/run.py --profile  # also print a cProfile of a plain run
+
+Prints one table and writes it as CSV (default ``benchmarks/results.csv``,
+gitignored). Every figure is measured in the same run on the same machine, so
+the ratios are comparable even when absolute speeds are not. Timings are wall
+clock, the best of ``--repeat`` runs (the machine may be shared: the load
+average at start and end is part of the table). Not part of the pytest suite:
+timings are not unit tests.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import csv
+import math
+import os
+import platform
+import pstats
+import re
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+import simfunnel as sf
+from simfunnel import run as sf_run
+from simfunnel.engine import Model, draw_blocks, run_blocks
+from simfunnel.rng import BLOCK_OPENINGS, BLOCKS, PILOT, normalise_seed
+
+ROOT = Path(__file__).resolve().parents[1]
+BASELINE = ROOT / "configs" / "baseline.yaml"
+SEED = 12345
+GIB = 2**30
+
+
+@dataclass(frozen=True)
+class Sizes:
+    openings: int  # the headline size (issue 5: 10^6)
+    small: int  # the second speed figure (issue 2: 10^5)
+    brute_force: int  # brute force is measured here and extrapolated to `openings`
+    pool: int  # openings per pool-size timing
+    memory: int  # peak memory run (issue 5: 10^7)
+
+
+FULL = Sizes(openings=10**6, small=10**5, brute_force=10**5, pool=10**6, memory=10**7)
+QUICK = Sizes(openings=10**5, small=2 * 10**4, brute_force=10**4, pool=10**5, memory=10**6)
+
+
+@dataclass
+class Row:
+    name: str
+    value: float
+    unit: str
+    target: str = ""
+    met: str = ""  # "yes", "no" or "" for figures without a target
+
+
+def busy_cores(seconds: float = 1.0) -> float:
+    """Cores busy over the next ``seconds`` (Linux /proc/stat), i.e. other people's work.
+
+    Sampled while this script idles, so it measures the rest of the machine; the
+    1-minute load average would include this script's own recent work. NaN where
+    /proc/stat is missing.
+    """
+
+    def snapshot() -> tuple[int, int]:
+        fields = [int(v) for v in Path("/proc/stat").read_text().split("\n")[0].split()[1:]]
+        idle = fields[3] + fields[4]  # idle + iowait
+        return sum(fields) - idle, sum(fields)
+
+    try:
+        busy_before, total_before = snapshot()
+        time.sleep(seconds)
+        busy_after, total_after = snapshot()
+    except OSError:
+        return float("nan")
+    share = (busy_after - busy_before) / max(1, total_after - total_before)
+    return share * (os.cpu_count() or 1)
+
+
+def best_time(action: Callable[[], object], repeat: int) -> float:
+    """Best wall-clock seconds of ``repeat`` calls."""
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        action()
+        times.append(time.perf_counter() - started)
+    return min(times)
+
+
+def simulate_time(scenario: sf.Scenario, openings: int, repeat: int, **options: object) -> float:
+    """Seconds for ``sf.simulate`` end to end (pilot, chunks, summaries)."""
+    return best_time(lambda: sf.simulate(scenario, openings, seed=SEED, **options), repeat)
+
+
+def rng_floor_time(scenario: sf.Scenario, openings: int, chunk_blocks: int, repeat: int) -> float:
+    """Seconds to draw every random number a run of ``openings`` consumes, and nothing else.
+
+    The same blocks, streams and layout as the engine (``draw_blocks``), in the
+    engine's default chunks, including the pilot sample's blocks.
+    """
+    seed = normalise_seed(SEED)
+    blocks = math.ceil(openings / BLOCK_OPENINGS)
+    pilot_blocks = math.ceil(scenario.analysis.pilot_openings / BLOCK_OPENINGS)
+
+    def draw_all() -> None:
+        draw_blocks(scenario, seed, PILOT, 0, pilot_blocks)
+        for first in range(0, blocks, chunk_blocks):
+            draw_blocks(scenario, seed, BLOCKS, first, min(chunk_blocks, blocks - first))
+
+    return best_time(draw_all, repeat)
+
+
+def engine_core_time(scenario: sf.Scenario, openings: int, chunk_blocks: int, repeat: int) -> float:
+    """Seconds for ``run_blocks`` alone (draws + funnel, no pilot, no summaries)."""
+    model = Model.build(scenario)
+    seed = normalise_seed(SEED)
+    blocks = math.ceil(openings / BLOCK_OPENINGS)
+
+    def run_all() -> None:
+        for first in range(0, blocks, chunk_blocks):
+            run_blocks(model, seed, BLOCKS, first, min(chunk_blocks, blocks - first))
+
+    return best_time(run_all, repeat)
+
+
+MEMORY_SCRIPT = """
+import resource, sys, time
+import simfunnel as sf
+scenario = sf.load_scenario(sys.argv[1])
+started = time.perf_counter()
+sf.simulate(scenario, int(sys.argv[2]), seed=int(sys.argv[3]), workers=1)
+print("elapsed", time.perf_counter() - started)
+print("self_maxrss_kib", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+"""
+
+
+def peak_memory(openings: int) -> tuple[float, float, str]:
+    """Peak resident memory (bytes) and seconds of a default run in a fresh process.
+
+    One worker (a pool's workers would each have their own peak), attribution on
+    and the default ``keep_openings``: what ``simfunnel run`` keeps in memory.
+    Measured with ``/usr/bin/time -v`` when present, else the child's own
+    ``getrusage`` (both are the kernel's peak RSS, in KiB on Linux).
+    """
+    command = [sys.executable, "-c", MEMORY_SCRIPT, str(BASELINE), str(openings), str(SEED)]
+    time_binary = shutil.which("time")  # GNU time, e.g. /usr/bin/time
+    if time_binary:
+        command = [time_binary, "-v", *command]
+    done = subprocess.run(command, capture_output=True, text=True, check=True)
+    elapsed = float(re.search(r"elapsed (\S+)", done.stdout).group(1))
+    if time_binary:
+        kib = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", done.stderr).group(1))
+        return kib * 1024.0, elapsed, "/usr/bin/time -v"
+    kib = int(re.search(r"self_maxrss_kib (\d+)", done.stdout).group(1))
+    return kib * 1024.0, elapsed, "getrusage"
+
+
+def check(value: float, target: float, at_least: bool) -> str:
+    return "yes" if (value >= target if at_least else value <= target) else "no"
+
+
+def openings_label(openings: int) -> str:
+    exponent = math.log10(openings)
+    return f"1e{exponent:.0f}" if exponent.is_integer() else f"{openings:,}"
+
+
+def run_benchmarks(sizes: Sizes, repeat: int, log: Callable[[str], None]) -> list[Row]:
+    baseline = sf.load_scenario(BASELINE)
+    brute_force = baseline.with_overrides({"engine": "brute_force"})
+    chunk_blocks = sf_run.DEFAULT_CHUNK // BLOCK_OPENINGS
+    n, big = sizes.openings, openings_label(sizes.openings)
+    rows: list[Row] = []
+    rows.append(Row("other load at start (busy cores, 1 s sample)", busy_cores(), "cores"))
+    rows.append(Row("cpu cores", os.cpu_count() or 0, "cores"))
+
+    # warm-up: imports, caches, the calendar's hazard solve
+    sf.simulate(baseline, 2 * BLOCK_OPENINGS, seed=SEED, attribution=False)
+
+    # (a) exact vs brute force, (f) attribution overhead
+    log(f"exact path, {big} openings")
+    exact_off = simulate_time(baseline, n, repeat, attribution=False)
+    exact_on = simulate_time(baseline, n, repeat, attribution=True)
+    log(f"brute-force path, {openings_label(sizes.brute_force)} openings (extrapolated to {big})")
+    # Brute force on fewer openings, scaled by openings processed: the pilot's
+    # (a fixed number, same engine) plus the run's. No subtraction of separately
+    # timed parts, which goes wrong on a noisy machine.
+    pilot_openings = brute_force.analysis.pilot_openings
+    scale = (n + pilot_openings) / (sizes.brute_force + pilot_openings)
+    brute_rates = {}
+    for attribution in (False, True):
+        elapsed = simulate_time(brute_force, sizes.brute_force, 1, attribution=attribution)
+        brute_rates[attribution] = n / (elapsed * scale)
+    for attribution, exact in ((False, exact_off), (True, exact_on)):
+        label = "on" if attribution else "off"
+        rows.append(Row(f"exact openings/s, {big}, attribution {label}", n / exact, "openings/s"))
+        rows.append(
+            Row(
+                f"brute force openings/s, {big} (from {openings_label(sizes.brute_force)}), "
+                f"attribution {label}",
+                brute_rates[attribution],
+                "openings/s",
+            )
+        )
+        speedup = n / exact / brute_rates[attribution]
+        rows.append(
+            Row(
+                f"exact / brute force, attribution {label}",
+                speedup,
+                "x",
+                ">= 10",
+                check(speedup, 10, True),
+            )
+        )
+    log(f"exact path, {openings_label(sizes.small)} openings")
+    for attribution in (False, True):
+        label = "on" if attribution else "off"
+        small = simulate_time(baseline, sizes.small, repeat, attribution=attribution)
+        rows.append(
+            Row(
+                f"exact openings/s, {openings_label(sizes.small)}, attribution {label}",
+                sizes.small / small,
+                "openings/s",
+            )
+        )
+
+    # (b) pool size: the exact path's cost should not depend on it
+    log("pool sizes 100, 1,000, 10,000")
+    pool_times = {}
+    for pool in (100, 1_000, 10_000):
+        scenario = baseline.with_overrides(
+            {"applicants.count.low": pool, "applicants.count.high": pool}
+        )
+        pool_times[pool] = simulate_time(scenario, sizes.pool, repeat, attribution=False)
+        rows.append(
+            Row(
+                f"exact seconds, pool {pool:,}, {openings_label(sizes.pool)} openings, plain",
+                pool_times[pool],
+                "s",
+            )
+        )
+    for pool in (1_000, 10_000):
+        ratio = pool_times[pool] / pool_times[100]
+        target = ("<= 1.3", check(ratio, 1.3, False)) if pool == 10_000 else ("", "")
+        rows.append(Row(f"pool {pool:,} / pool 100", ratio, "x", *target))
+
+    # (c) the RNG floor
+    log("RNG floor")
+    floor = rng_floor_time(baseline, n, chunk_blocks, repeat)
+    core = engine_core_time(baseline, n, chunk_blocks, repeat)
+    lean = simulate_time(baseline, n, repeat, attribution=False, keep_openings=0)
+    rows.append(Row(f"RNG floor seconds, {big} openings + pilot (draw_blocks only)", floor, "s"))
+    rows.append(
+        Row(f"engine seconds, {big}, plain run (simulate, attribution off)", exact_off, "s")
+    )
+    ratio = exact_off / floor
+    rows.append(Row("engine / RNG floor (plain run)", ratio, "x", "<= 2", check(ratio, 2, False)))
+    rows.append(Row("engine / RNG floor, keep_openings=0 (no openings frame)", lean / floor, "x"))
+    rows.append(Row(f"engine core seconds, {big} (run_blocks only, no pilot/summaries)", core, "s"))
+    rows.append(Row("engine core / RNG floor", core / floor, "x"))
+
+    # (e) workers: interleaved 1, 2, 1, 2, ... so a burst of load hits both alike
+    log("1 vs 2 workers")
+    rows.append(Row("other load before workers (busy cores)", busy_cores(), "cores"))
+    worker_repeat = max(repeat, 3)
+    for keep, label in ((sf_run.KEEP_OPENINGS, "default keep_openings"), (0, "keep_openings=0")):
+        times: dict[int, list[float]] = {1: [], 2: []}
+        for _ in range(worker_repeat):
+            for workers in (1, 2):
+                times[workers].append(
+                    simulate_time(
+                        baseline, n, 1, attribution=False, workers=workers, keep_openings=keep
+                    )
+                )
+        one, two = min(times[1]), min(times[2])
+        speedup = one / two
+        rows.append(Row(f"1 worker seconds, {big}, plain, {label}", one, "s"))
+        rows.append(Row(f"2 workers seconds, {big}, plain, {label}", two, "s"))
+        target = (">= 1.7", check(speedup, 1.7, True)) if keep else ("", "")
+        rows.append(Row(f"2 workers speed-up over 1, {label}", speedup, "x", *target))
+
+    # (f) attribution overhead
+    overhead = exact_on / exact_off
+    rows.append(
+        Row(
+            f"attribution overhead (on / off), {big}",
+            overhead,
+            "x",
+            "<= 1.5",
+            check(overhead, 1.5, False),
+        )
+    )
+
+    # (d) peak memory, in a fresh process
+    log(f"peak memory, {openings_label(sizes.memory)} openings (one worker, attribution on)")
+    peak, elapsed, how = peak_memory(sizes.memory)
+    rows.append(
+        Row(
+            f"peak RSS, {openings_label(sizes.memory)} openings, 1 worker, attribution on ({how})",
+            peak / GIB,
+            "GiB",
+            "< 1",
+            check(peak / GIB, 1 - 1e-12, False),
+        )
+    )
+    rows.append(
+        Row(
+            f"openings/s of that run, {openings_label(sizes.memory)}",
+            sizes.memory / elapsed,
+            "openings/s",
+        )
+    )
+    rows.append(Row("other load at end (busy cores)", busy_cores(), "cores"))
+    return rows
+
+
+def format_value(value: float) -> str:
+    if abs(value) >= 1000:
+        return f"{value:,.0f}"
+    if abs(value) >= 100:
+        return f"{value:.1f}"
+    return f"{value:.3g}" if abs(value) < 10 else f"{value:.2f}"
+
+
+def print_table(rows: list[Row]) -> None:
+    header = ("name", "value", "unit", "target", "met")
+    cells = [header, *((r.name, format_value(r.value), r.unit, r.target, r.met) for r in rows)]
+    widths = [max(len(c[i]) for c in cells) for i in range(len(header))]
+    for i, line in enumerate(cells):
+        aligned = [
+            cell.rjust(width) if column == 1 and i else cell.ljust(width)
+            for column, (cell, width) in enumerate(zip(line, widths, strict=True))
+        ]
+        print("  ".join(aligned).rstrip())
+        if i == 0:
+            print("  ".join("-" * w for w in widths))
+
+
+def write_csv(rows: list[Row], path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(("name", "value", "unit", "target", "met"))
+        for row in rows:
+            writer.writerow((row.name, f"{row.value:.6g}", row.unit, row.target, row.met))
+
+
+def profile_plain_run(openings: int, top: int = 25) -> None:
+    """cProfile of a plain run (attribution off, one worker), by cumulative and own time."""
+    baseline = sf.load_scenario(BASELINE)
+    sf.simulate(baseline, 2 * BLOCK_OPENINGS, seed=SEED, attribution=False)
+    profiler = cProfile.Profile()
+    profiler.enable()
+    sf.simulate(baseline, openings, seed=SEED, attribution=False)
+    profiler.disable()
+    for order in ("cumulative", "tottime"):
+        print(f"\ncProfile of a plain run of {openings:,} openings, sorted by {order}:")
+        pstats.Stats(profiler, stream=sys.stdout).strip_dirs().sort_stats(order).print_stats(top)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="smaller sizes, for a smoke run")
+    parser.add_argument(
+        "--repeat", type=int, default=None, help="timings: best of N (default 2, quick 1)"
+    )
+    parser.add_argument(
+        "--csv", type=Path, default=ROOT / "benchmarks" / "results.csv", help="CSV output"
+    )
+    parser.add_argument(
+        "--profile", action="store_true", help="also print a cProfile of a plain run"
+    )
+    args = parser.parse_args(argv)
+    sizes = QUICK if args.quick else FULL
+    repeat = args.repeat or (1 if args.quick else 2)
+
+    def log(message: str) -> None:
+        load = os.getloadavg()[0]
+        stamp = f"[{time.strftime('%H:%M:%S')} loadavg {load:.2f}]"
+        print(f"{stamp} {message}", file=sys.stderr, flush=True)
+
+    log(
+        f"simfunnel {sf.__version__}, numpy {np.__version__}, Python {platform.python_version()}, "
+        f"{os.cpu_count()} cores, {'quick' if args.quick else 'full'} sizes, best of {repeat}"
+    )
+    other = busy_cores()
+    if other > 0.2:
+        log(f"warning: {other:.2f} cores busy with other work; timings and ratios may be off")
+    started = time.perf_counter()
+    rows = run_benchmarks(sizes, repeat, log)
+    print_table(rows)
+    write_csv(rows, args.csv)
+    log(f"wrote {args.csv} in {time.perf_counter() - started:.0f} s")
+    if args.profile:
+        profile_plain_run(sizes.openings)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
