@@ -23,8 +23,6 @@ SVG, PDF), each file atomically and reproducibly: the same result gives the same
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -40,6 +38,7 @@ from matplotlib.figure import Figure
 from scipy.special import ndtr
 
 from simfunnel.result import Result, atomic_write
+from simfunnel.you import YouResult
 
 STYLE_PATH = Path(__file__).with_name("talk.mplstyle")
 Z_95 = 1.959963984540054
@@ -135,6 +134,14 @@ def _headline(ax: Axes, finding: str, note: str, title: str | None = None) -> No
     """
     figure = ax.get_figure(root=True)
     note_size = 0.8 * mpl.rcParams["font.size"]
+    # Lay the axes out before the title is set: a long title, not yet wrapped, would make
+    # constrained layout squeeze the axes, and it does not give the width back at once.
+    figure.draw_without_rendering()
+    box = ax.get_window_extent()
+    margin = 0.02 * figure.bbox.width
+    # With several axes, a title wider than its axes would make the layout shrink them.
+    right = box.x1 - 2 * margin if len(figure.axes) > 1 else figure.bbox.x1 - margin
+    available = right - box.x0
     heading = ax.set_title(title if title is not None else finding)
     subtitle = ax.annotate(
         note,
@@ -148,10 +155,6 @@ def _headline(ax: Axes, finding: str, note: str, title: str | None = None) -> No
         color=NOTE_COLOUR,
         annotation_clip=False,
     )
-    figure.draw_without_rendering()  # lays the axes out, so their position is final
-    box = ax.get_window_extent()
-    right = box.x1 if len(figure.axes) > 1 else figure.bbox.x1 - 0.02 * figure.bbox.width
-    available = right - box.x0
     _wrap(heading, available)
     _wrap(subtitle, available)
     lines = subtitle.get_text().count("\n") + 1 if note else 0
@@ -748,13 +751,42 @@ def felt_vs_actual(
 
 
 JOB_SEARCH_COLUMNS = ("percentile", "interviews", "p_any_offer", "ci_low", "ci_high")
+VISIBLE_COLUMNS = (
+    "p_any_offer_visible",
+    "p_any_offer_visible_ci_low",
+    "p_any_offer_visible_ci_high",
+)
+
+
+def _job_search_frame(data: Any) -> tuple[pd.DataFrame, str]:
+    """The tidy job-search table of ``data`` and a subtitle describing where it came from."""
+    if isinstance(data, pd.DataFrame):
+        return data, ""
+    searches = [data] if isinstance(data, YouResult) else list(data)
+    if not searches or not all(isinstance(s, YouResult) for s in searches):
+        raise TypeError("job_search takes a YouResult, a list of them, or a tidy DataFrame")
+    frame = pd.concat([s.job_search for s in searches], ignore_index=True)
+    first = searches[0]
+    counts = list(dict.fromkeys(s.openings for s in searches))
+    openings = f"{counts[0]:,}" if len(counts) == 1 else ", ".join(f"{n:,}" for n in counts)
+    each = " (per percentile)" if len(searches) > 1 else ""
+    role, pipeline = first.scenario.role, first.scenario.pipeline
+    note = (
+        f"{first.scenario.name} scenario · P(offer) from {openings} openings you interviewed "
+        f"for{each}"
+        f" · interviews share freeze shocks (correlation {role.freeze_correlation:g})"
+        f"\ndashed: staying visible, a runner-up re-approached for a later opening with "
+        f"probability {pipeline.recontact_probability:g} · 95% bands"
+    )
+    return frame, note
 
 
 def job_search(
-    frame: pd.DataFrame,
+    data: pd.DataFrame | YouResult | Sequence[YouResult],
     ax: Axes | None = None,
     *,
     target: float = 0.8,
+    visible: bool | None = None,
     note: str = "",
     title: str | None = None,
     **style: Any,
@@ -762,32 +794,52 @@ def job_search(
     """P(at least one offer) against the number of interviews, one line per quality
     percentile, with 95% bands.
 
-    ``frame`` is tidy, columns ``percentile, interviews, p_any_offer, ci_low, ci_high``
-    (what ``simfunnel you`` produces). The title says how many interviews the
+    ``data`` is what :func:`simfunnel.you` returns (a YouResult, or a list of them for
+    several percentiles), or a tidy frame with columns ``percentile, interviews,
+    p_any_offer, ci_low, ci_high`` (the ``job_search`` tables of YouResults,
+    concatenated). ``visible`` adds the "staying visible" curves dashed (a runner-up
+    re-approached for a later opening, ``p_any_offer_visible``); by default they are
+    drawn when the column exists and differs. The title says how many interviews the
     median-most percentile needs for ``target`` chance of an offer.
     """
+    frame, default_note = _job_search_frame(data)
     missing = [c for c in JOB_SEARCH_COLUMNS if c not in frame]
     if missing:
         raise ValueError(
             f"job_search needs columns {', '.join(JOB_SEARCH_COLUMNS)}; missing {missing}"
         )
+    has_visible = all(c in frame for c in VISIBLE_COLUMNS)
+    if visible is None:
+        visible = has_visible and not np.allclose(frame[VISIBLE_COLUMNS[0]], frame["p_any_offer"])
+    elif visible and not has_visible:
+        raise ValueError(f"visible=True needs columns {', '.join(VISIBLE_COLUMNS)}")
+    if not visible and default_note:
+        default_note = default_note.split("\ndashed:")[0] + " · 95% bands"
     percentiles = sorted(frame["percentile"].unique())
     colours = [BLUE, ORANGE, GREEN, VERMILLION, PURPLE, SKY, "#000000"]
     with talk_style(**style):
         ax = _axes(ax)
+        handles = []
         for i, percentile in enumerate(percentiles):
             rows = frame[frame["percentile"] == percentile].sort_values("interviews")
             colour = colours[i % len(colours)]
             ax.fill_between(
                 rows["interviews"], rows["ci_low"], rows["ci_high"], color=colour, alpha=0.2, lw=0
             )
-            ax.plot(
+            (line,) = ax.plot(
                 rows["interviews"],
                 rows["p_any_offer"],
                 marker="o",
                 color=colour,
                 label=f"{_ordinal(percentile)} percentile",
             )
+            handles.append(line)
+            if visible:
+                low, value, high = VISIBLE_COLUMNS[1], VISIBLE_COLUMNS[0], VISIBLE_COLUMNS[2]
+                ax.fill_between(
+                    rows["interviews"], rows[low], rows[high], color=colour, alpha=0.1, lw=0
+                )
+                ax.plot(rows["interviews"], rows[value], ls="--", lw=2.5, color=colour)
         ax.axhline(target, color=GREY, ls=":", lw=2)
         ax.set_ylim(0, 1.02)
         _percent_axis(ax.yaxis)
@@ -795,7 +847,13 @@ def job_search(
         ax.set_xlabel("Number of interviews")
         ax.set_ylabel("P(at least one offer)")
         ax.grid(axis="y")
+        if visible:
+            handles += [
+                mpl.lines.Line2D([], [], color=GREY, label="from these interviews"),
+                mpl.lines.Line2D([], [], color=GREY, ls="--", lw=2.5, label="…or staying visible"),
+            ]
         ax.legend(
+            handles=handles,
             title="Your true quality",
             loc="lower right",
             title_fontsize=mpl.rcParams["legend.fontsize"],
@@ -813,13 +871,17 @@ def job_search(
                 f"{who} needs {int(reached['interviews'].iloc[0])} interviews to have "
                 f"{_pct(target)} odds of an offer"
             )
+            if visible:
+                sooner = rows[rows[VISIBLE_COLUMNS[0]] >= target]
+                if len(sooner) and sooner["interviews"].iloc[0] < reached["interviews"].iloc[0]:
+                    finding += f" ({int(sooner['interviews'].iloc[0])} if they stay visible)"
         else:
             last = rows.iloc[-1]
             finding = (
                 f"{who} has only a {_pct(last['p_any_offer'])} chance of an offer "
                 f"after {int(last['interviews'])} interviews"
             )
-        _headline(ax, finding, note or "95% bands", title)
+        _headline(ax, finding, note or default_note or "95% bands", title)
     return ax
 
 
@@ -901,6 +963,640 @@ def compare(
                 )
         openings = ", ".join(f"{r.metadata.get('openings', len(r.openings)):,}" for r in results)
         note = f"simulated openings: {openings} · 95% CIs"
+        _headline(ax, finding, note, title)
+    return ax
+
+
+# ------------------------------------------------------ sweeps and sensitivity
+# Short labels for the summary metrics (simfunnel.summary.METRICS), for axes and titles.
+METRIC_LABELS = {
+    "applicants_per_opening": "Applicants per opening",
+    "shortlisted_per_opening": "Shortlisted per opening",
+    "interviewed_per_opening": "Interviewees per opening that interviewed",
+    "interviewees_per_opening": "Interviewees per opening",
+    "offer_rate_interviewed": "Offer rate of interviewees",
+    "offer_rate_per_opening_mean": "Mean offer rate per opening",
+    "offers_per_opening": "Offers per opening",
+    "hire_rate": "Openings that end in a hire",
+    "hires_per_opening": "Hires per opening",
+    "cancel_rate": "Openings cancelled",
+    "cancel_before_interviews_rate": "Cancelled before interviews end",
+    "cancel_after_interviews_rate": "Cancelled after final interviews",
+    "cancel_rate_q1": "Cancelled, posted in Q1",
+    "cancel_rate_q2": "Cancelled, posted in Q2",
+    "cancel_rate_q3": "Cancelled, posted in Q3",
+    "cancel_rate_q4": "Cancelled, posted in Q4",
+    "internal_present_rate": "Openings with an internal contender",
+    "internal_win_rate": "Internal win rate (when present)",
+    "internal_share_of_hires": "Internal share of hires",
+    "best_interviewee_hired_rate": "Truly best interviewee hired",
+    "top_interview_offer_rate": "Offer rate of the best interview",
+    "good_interview_offer_rate": "Offer rate of good interviews",
+    "felt_great_offer_rate": "Offer rate of those who felt great",
+    "felt_great_no_offer_rate": "No offer despite feeling great",
+    "good_interview_share": "Interviewees with a good interview",
+    "felt_great_share": "Interviewees who felt great",
+    "microscopic_margin_rate": "Decided by a microscopic margin",
+    "loser_better_quality_rate": "Good losers truly better than the winner",
+    "mean_hire_value": "Mean value of a hire",
+    "bad_hire_rate": "Bad-hire rate",
+}
+# What a sweep over every metric draws: the story's headline metrics.
+SWEEP_METRICS = (
+    "offer_rate_interviewed",
+    "good_interview_offer_rate",
+    "internal_win_rate",
+    "best_interviewee_hired_rate",
+    "mean_hire_value",
+    "bad_hire_rate",
+    "hire_rate",
+)
+RISK_AVERSION = "manager.risk_aversion"
+RISK_TRADEOFF_METRICS = (
+    "mean_hire_value",
+    "bad_hire_rate",
+    "internal_win_rate",
+    "best_interviewee_hired_rate",
+)
+SWEEP_COLUMNS = ("metric", "value", "ci_low", "ci_high")
+SENSITIVITY_COLUMNS = ("parameter", "low", "high", "value_low", "value_high", "swing")
+SOBOL_COLUMNS = ("parameter", "S1", "S1_conf", "ST", "ST_conf")
+KEY_LABELS = {
+    "manager.risk_aversion": "Manager's risk aversion",
+    "interview.validity": "Interview validity (per round)",
+    "interview.rounds": "Interview rounds",
+    "screening.validity": "Screening validity",
+    "internal.probability": "Chance of an internal contender",
+    "role.cancel_probability": "Chance the role is cancelled",
+    "role.freeze_correlation": "Freeze correlation within a search",
+    "offers.decline_probability": "Chance an offer is declined",
+    "pipeline.recontact_probability": "Chance a runner-up is re-approached",
+}
+# The realised value V of a hire is in units of the applicants' quality SD (q ~ N(0, 1)).
+VALUE_UNIT = "SD of quality"
+
+
+def _unit(metric: str) -> str:
+    """``"rate"`` (a share, shown in %), ``"count"`` (per opening) or ``"value"`` (SD)."""
+    if metric == "mean_hire_value":
+        return "value"
+    return "count" if metric.endswith("_per_opening") else "rate"
+
+
+def _metric_label(metric: str) -> str:
+    return METRIC_LABELS.get(metric, metric.replace("_", " ").capitalize())
+
+
+def _axis_label(metric: str) -> str:
+    label = _metric_label(metric)
+    return f"{label} ({VALUE_UNIT})" if _unit(metric) == "value" else label
+
+
+def _key_label(key: str) -> str:
+    """A readable name for a dotted scenario key: ``interview.rounds`` -> "Interview rounds"."""
+    return KEY_LABELS.get(key) or key.replace(".", " ").replace("_", " ").capitalize()
+
+
+def _lower_first(text: str) -> str:
+    return text[:1].lower() + text[1:]
+
+
+def _rate_digits(values: np.ndarray) -> int:
+    """Whole percentages unless the values are small or close together."""
+    values = np.asarray(values, dtype=float)
+    values = values[np.isfinite(values)]
+    if values.size == 0:
+        return 0
+    return 1 if values.min() < 0.1 or np.ptp(values) < 0.03 else 0
+
+
+def _format_metric(metric: str, value: float, digits: int = 0) -> str:
+    unit = _unit(metric)
+    if unit == "rate":
+        return _pct(value, digits)
+    if unit == "value":
+        return f"{value:.2f} SD"
+    return f"{value:.3g}"
+
+
+def _format_axis(metric: str, axis: Any) -> None:
+    """Percentages for rates, with as many decimals as the tick spacing needs."""
+    if _unit(metric) != "rate":
+        return
+    ticks = axis.get_majorticklocs()
+    step = float(np.min(np.diff(ticks))) if len(ticks) > 1 else 0.01
+    decimals = max(0, int(np.ceil(-np.log10(100 * step) - 1e-9))) if step > 0 else 1
+    axis.set_major_formatter(mpl.ticker.PercentFormatter(1.0, decimals=decimals))
+
+
+def sweep_keys(table: pd.DataFrame) -> list[str]:
+    """The varied keys of a :func:`simfunnel.sweep` table: every column but the metric's."""
+    missing = [c for c in SWEEP_COLUMNS if c not in table]
+    if missing:
+        raise ValueError(
+            f"a sweep table needs columns {', '.join(SWEEP_COLUMNS)} after the varied keys; "
+            f"missing {missing}"
+        )
+    return [c for c in table.columns if c not in SWEEP_COLUMNS]
+
+
+def _sweep_note(table: pd.DataFrame, keys: Sequence[str]) -> str:
+    parts = []
+    if table.attrs.get("scenario"):
+        parts.append(f"{table.attrs['scenario']} scenario")
+    parts.append("sweep of " + " × ".join(keys))
+    if table.attrs.get("openings"):
+        parts.append(f"{int(table.attrs['openings']):,} simulated openings per point")
+    parts.append("the same random draws at every point")
+    return " · ".join(parts)
+
+
+def _sweep_series(table: pd.DataFrame, key: str, metric: str) -> pd.DataFrame:
+    rows = table[table["metric"] == metric].dropna(subset=["value"]).sort_values(key)
+    if rows.empty:
+        raise ValueError(f"the sweep table has no values of {metric!r}")
+    return rows
+
+
+def _sweep_finding(rows: pd.DataFrame, key: str, metric: str) -> str:
+    """The sentence a 1-D sweep of ``metric`` supports: a rise, a fall, a peak, or no change."""
+    x = rows[key].to_numpy(dtype=float)
+    value = rows["value"].to_numpy(dtype=float)
+    low, high = rows["ci_low"].to_numpy(dtype=float), rows["ci_high"].to_numpy(dtype=float)
+    digits = _rate_digits(value)
+    label, where = _metric_label(metric), _lower_first(_key_label(key))
+
+    def show(v: float) -> str:
+        return _format_metric(metric, v, digits)
+
+    top, bottom = int(np.argmax(value)), int(np.argmin(value))
+    if len(value) < 2 or high[bottom] >= low[top]:
+        return f"{label} barely moves with {where} ({show(value[bottom])}–{show(value[top])})"
+    ends = (0, len(value) - 1)
+    if top not in ends and low[top] > max(high[0], high[-1]):
+        return f"{label} peaks at {show(value[top])} when {where} is {x[top]:g}"
+    if bottom not in ends and high[bottom] < min(low[0], low[-1]):
+        return f"{label} is lowest, {show(value[bottom])}, when {where} is {x[bottom]:g}"
+    return (
+        f"{label}: {show(value[0])} → {show(value[-1])} as {where} goes from {x[0]:g} to {x[-1]:g}"
+    )
+
+
+def _grid_ticks(ax: Axes, values: np.ndarray) -> None:
+    """Tick every grid value when there are few of them."""
+    if len(values) <= 12:
+        ax.set_xticks(values, [f"{v:g}" for v in values])
+
+
+def sweep_lines(
+    table: pd.DataFrame,
+    ax: Axes | None = None,
+    *,
+    metric: str | Sequence[str] | None = None,
+    title: str | None = None,
+    **style: Any,
+) -> Axes:
+    """A 1-D sweep: each metric against the varied key, with its 95% band.
+
+    ``table`` is what :func:`simfunnel.sweep` returns for one varied key (the key's
+    column, then ``metric, value, ci_low, ci_high``). ``metric`` names one metric or
+    several that share a unit (rates, per-opening counts or hire value); by default
+    the table's only metric, or the headline rates of :data:`SWEEP_METRICS` it holds.
+    The title states how the (most changed) metric moves across the grid.
+    """
+    keys = sweep_keys(table)
+    if len(keys) != 1:
+        raise ValueError(
+            f"sweep_lines draws a 1-D sweep; this table varies {', '.join(keys) or 'nothing'} "
+            "(use sweep_heatmap for two keys)"
+        )
+    key = keys[0]
+    present = list(dict.fromkeys(table["metric"]))
+    if metric is None:
+        names = (
+            present
+            if len(present) == 1
+            else [m for m in SWEEP_METRICS if m in present and _unit(m) == "rate"]
+        )
+        if not names:
+            raise ValueError(f"name the metric to draw: one of {', '.join(present)}")
+    else:
+        names = [metric] if isinstance(metric, str) else list(metric)
+    unknown = [m for m in names if m not in present]
+    if unknown:
+        raise ValueError(
+            f"the sweep table has no metric {unknown[0]!r}; it has {', '.join(present)}"
+        )
+    if len({_unit(m) for m in names}) > 1:
+        raise ValueError(
+            f"metrics drawn together must share a unit; {', '.join(names)} mix rates, "
+            "per-opening counts and hire value (draw them separately)"
+        )
+    series = {m: _sweep_series(table, key, m) for m in names}
+    colours = [BLUE, ORANGE, GREEN, VERMILLION, PURPLE, SKY, "#000000"]
+    with talk_style(**style):
+        ax = _axes(ax)
+        for i, (name, rows) in enumerate(series.items()):
+            colour = colours[i % len(colours)]
+            ax.fill_between(
+                rows[key], rows["ci_low"], rows["ci_high"], color=colour, alpha=0.2, lw=0
+            )
+            ax.plot(rows[key], rows["value"], marker="o", color=colour, label=_metric_label(name))
+        _grid_ticks(ax, np.sort(table[key].unique()))
+        _format_axis(names[0], ax.yaxis)
+        ax.set_xlabel(_key_label(key))
+        ax.set_ylabel(_axis_label(names[0]) if len(names) == 1 else "Rate")
+        ax.grid(axis="y")
+        if len(names) > 1:
+            ax.legend(loc="best")
+
+        # The title follows the metric that moves most across the grid.
+        def change(name: str) -> float:
+            values = series[name]["value"].to_numpy(dtype=float)
+            return float(np.ptp(values)) if values.size else 0.0
+
+        lead = max(names, key=change)
+        finding = _sweep_finding(series[lead], key, lead)
+        _headline(ax, finding, f"{_sweep_note(table, keys)} · 95% bands", title)
+    return ax
+
+
+def sweep_heatmap(
+    table: pd.DataFrame,
+    ax: Axes | None = None,
+    *,
+    metric: str | None = None,
+    cmap: str = "cividis",
+    title: str | None = None,
+    **style: Any,
+) -> Axes:
+    """A 2-D sweep: ``metric`` over the grid of the two varied keys, each cell labelled.
+
+    ``metric`` may be left out when the table holds only one. The first key runs up
+    the y-axis, the second along the x-axis; the colour map is
+    sequential and colour-blind safe (cividis). The title gives the range over the
+    grid and where the metric is highest.
+    """
+    keys = sweep_keys(table)
+    if len(keys) != 2:
+        raise ValueError(
+            f"sweep_heatmap draws a 2-D sweep; this table varies {', '.join(keys) or 'nothing'}"
+            " (use sweep_lines for one key)"
+        )
+    row_key, column_key = keys
+    if metric is None:
+        present = list(dict.fromkeys(table["metric"]))
+        if len(present) != 1:
+            raise ValueError(f"name the metric to draw: one of {', '.join(present)}")
+        metric = present[0]
+    rows = table[table["metric"] == metric]
+    if rows.empty:
+        present = ", ".join(dict.fromkeys(table["metric"]))
+        raise ValueError(f"the sweep table has no metric {metric!r}; it has {present}")
+    grid = rows.pivot(index=row_key, columns=column_key, values="value").sort_index()
+    grid = grid.sort_index(axis=1)
+    values = grid.to_numpy(dtype=float)
+    if not np.isfinite(values).any():
+        raise ValueError(f"the sweep table has no values of {metric!r}")
+    digits = _rate_digits(values)
+    half_width = float(((rows["ci_high"] - rows["ci_low"]) / 2).max())
+    with talk_style(**style):
+        ax = _axes(ax)
+        image = ax.imshow(values, cmap=cmap, origin="lower", aspect="auto")
+        figure = ax.get_figure(root=True)
+        colourbar = figure.colorbar(image, ax=ax, pad=0.02, fraction=0.05)
+        colourbar.set_label(_axis_label(metric))
+        colourbar.outline.set_visible(False)
+        _format_axis(metric, colourbar.ax.yaxis)
+        ax.set_xticks(range(grid.shape[1]), [f"{v:g}" for v in grid.columns])
+        ax.set_yticks(range(grid.shape[0]), [f"{v:g}" for v in grid.index])
+        ax.tick_params(length=0)
+        for spine in ax.spines.values():
+            spine.set_visible(False)
+        ax.set_xlabel(_key_label(column_key))
+        ax.set_ylabel(_key_label(row_key))
+        size = mpl.rcParams["font.size"] * min(1.0, 7 / max(grid.shape))
+        for (i, j), value in np.ndenumerate(values):
+            if np.isfinite(value):
+                shade = image.cmap(image.norm(value))
+                luminance = 0.2126 * shade[0] + 0.7152 * shade[1] + 0.0722 * shade[2]
+                ax.text(
+                    j,
+                    i,
+                    _format_metric(metric, value, digits),
+                    ha="center",
+                    va="center",
+                    fontsize=size,
+                    color="#111111" if luminance > 0.5 else "white",
+                )
+        top = np.unravel_index(np.nanargmax(values), values.shape)
+        bottom = np.unravel_index(np.nanargmin(values), values.shape)
+
+        def show(v: float) -> str:
+            return _format_metric(metric, v, digits)
+
+        if values[top] - values[bottom] < half_width:
+            finding = (
+                f"{_metric_label(metric)} barely varies over the grid "
+                f"({show(values[bottom])}–{show(values[top])}, within the noise)"
+            )
+        else:
+            finding = (
+                f"{_metric_label(metric)}: from {show(values[bottom])} to {show(values[top])}, "
+                f"highest where {_lower_first(_key_label(row_key))} = {grid.index[top[0]]:g} and "
+                f"{_lower_first(_key_label(column_key))} = {grid.columns[top[1]]:g}"
+            )
+        note = (
+            f"{_sweep_note(table, keys)}\n95% CIs within ±"
+            f"{_format_metric(metric, half_width, max(digits, 1))} of each cell"
+        )
+        _headline(ax, finding, note, title)
+    return ax
+
+
+def risk_tradeoff(
+    table: pd.DataFrame, ax: Axes | None = None, *, title: str | None = None, **style: Any
+) -> Axes:
+    """Why managers fear the wrong hire: a 1-D sweep of ``manager.risk_aversion``.
+
+    Internal win rate, P(the truly best interviewee is hired) and the bad-hire rate
+    (left axis, %) and the mean value of a hire (right axis, dashed, in SDs of
+    applicant quality) against risk aversion, with 95% bands. The title says what
+    risk aversion buys: fewer bad hires, or not, and how rarely the truly best is hired.
+    """
+    keys = sweep_keys(table)
+    if keys != [RISK_AVERSION]:
+        raise ValueError(
+            f"risk_tradeoff needs a 1-D sweep of {RISK_AVERSION}; this table varies "
+            f"{', '.join(keys) or 'nothing'}"
+        )
+    present = set(table["metric"])
+    missing = [m for m in RISK_TRADEOFF_METRICS if m not in present]
+    if missing:
+        raise ValueError(f"risk_tradeoff needs the metrics {', '.join(missing)} in the sweep")
+    series = {m: _sweep_series(table, RISK_AVERSION, m) for m in RISK_TRADEOFF_METRICS}
+    rates = (
+        ("internal_win_rate", ORANGE, "s"),
+        ("best_interviewee_hired_rate", BLUE, "o"),
+        ("bad_hire_rate", VERMILLION, "D"),
+    )
+    with talk_style(**style):
+        ax = _axes(ax)
+        handles = []
+        for name, colour, marker in rates:
+            rows = series[name]
+            ax.fill_between(
+                rows[RISK_AVERSION], rows["ci_low"], rows["ci_high"], color=colour, alpha=0.2, lw=0
+            )
+            (line,) = ax.plot(
+                rows[RISK_AVERSION],
+                rows["value"],
+                marker=marker,
+                color=colour,
+                label=_metric_label(name),
+            )
+            handles.append(line)
+        ax.set_ylim(0, 1)
+        _percent_axis(ax.yaxis)
+        ax.set_ylabel("Share of hires")
+        ax.set_xlabel(_key_label(RISK_AVERSION))
+        _grid_ticks(ax, series["bad_hire_rate"][RISK_AVERSION].to_numpy())
+        ax.grid(axis="y")
+
+        value_ax = ax.twinx()
+        rows = series["mean_hire_value"]
+        value_ax.fill_between(
+            rows[RISK_AVERSION], rows["ci_low"], rows["ci_high"], color=GREEN, alpha=0.15, lw=0
+        )
+        (line,) = value_ax.plot(
+            rows[RISK_AVERSION],
+            rows["value"],
+            ls="--",
+            marker="v",
+            color=GREEN,
+            label=f"{_metric_label('mean_hire_value')} (right axis)",
+        )
+        handles.append(line)
+        for side in ("left", "top", "bottom"):
+            value_ax.spines[side].set_visible(False)
+        value_ax.spines["right"].set_visible(True)
+        value_ax.spines["right"].set_color(GREEN)
+        value_ax.tick_params(axis="y", colors=GREEN)
+        value_ax.set_ylabel("Mean value of a hire (SD)", color=GREEN)
+        value_ax.set_ylim(*_value_limits(rows, [series[name] for name, _, _ in rates]))
+        ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncols=2)
+
+        def ends(name: str) -> tuple[pd.Series, pd.Series]:
+            rows = series[name]
+            return rows.iloc[0], rows.iloc[-1]
+
+        bad0, bad1 = ends("bad_hire_rate")
+        best0, best1 = ends("best_interviewee_hired_rate")
+        internal0, internal1 = ends("internal_win_rate")
+        value0, value1 = ends("mean_hire_value")
+        x0, x1 = bad0[RISK_AVERSION], bad1[RISK_AVERSION]
+        digits = _rate_digits(np.array([bad0["value"], bad1["value"]]))
+        bad = f"from {_pct(bad0['value'], digits)} to {_pct(bad1['value'], digits)}"
+        best = f"only {_pct(best1['value'])} of the time"
+        if bad1["ci_high"] < bad0["ci_low"]:
+            finding = (
+                f"A more risk-averse manager cuts bad hires {bad} but hires the truly best "
+                f"interviewee {best}"
+            )
+        elif bad1["ci_low"] > bad0["ci_high"]:
+            finding = (
+                f"Playing safe backfires: as the manager grows more risk-averse, bad hires rise "
+                f"{bad} and the truly best interviewee is hired {best}"
+            )
+        else:
+            finding = (
+                f"Playing safe does not cut bad hires ({bad}), and the truly best interviewee "
+                f"is hired {best}"
+            )
+        note = (
+            f"{_sweep_note(table, [RISK_AVERSION])} · 95% bands\nrisk aversion {x0:g} → {x1:g}: "
+            f"internal wins {_pct(internal0['value'])} → {_pct(internal1['value'])} when present"
+            f"; truly best hired {_pct(best0['value'])} → {_pct(best1['value'])}; mean value of "
+            f"a hire {value0['value']:.2f} → {value1['value']:.2f} SD"
+        )
+        _headline(ax, finding, note, title)
+    return ax
+
+
+def _value_limits(
+    values: pd.DataFrame, rates: Sequence[pd.DataFrame], band: float = 0.16
+) -> tuple[float, float]:
+    """Limits for the value axis of :func:`risk_tradeoff` that put the value line (with its
+    CIs) in the horizontal band, ``band`` of the height, farthest from the rate lines."""
+    occupied = np.concatenate(
+        [np.concatenate([r["ci_low"], r["ci_high"]]).astype(float) for r in rates]
+    )
+    candidates = np.linspace(0.04, 0.96 - band, 47)
+    clearance = [
+        np.min(np.abs(np.concatenate([occupied - start, occupied - (start + band)])))
+        if not ((occupied > start) & (occupied < start + band)).any()
+        else 0.0
+        for start in candidates
+    ]
+    start = float(candidates[int(np.argmax(clearance))])
+    low, high = float(values["ci_low"].min()), float(values["ci_high"].max())
+    scale = max(high - low, 0.02) / band
+    bottom = low - start * scale
+    return bottom, bottom + scale
+
+
+def tornado(
+    table: pd.DataFrame,
+    ax: Axes | None = None,
+    *,
+    top: int = 12,
+    title: str | None = None,
+    **style: Any,
+) -> Axes:
+    """One-at-a-time sensitivity: the metric with each parameter at its low and high
+    value (the rest at the scenario's), as bars from the base value; largest swing on top.
+
+    ``table`` is what :func:`simfunnel.sensitivity` returns (``attrs`` carries the
+    ``metric`` and its ``base`` value). ``top`` parameters are drawn.
+    """
+    missing = [c for c in SENSITIVITY_COLUMNS if c not in table]
+    if missing:
+        raise ValueError(
+            f"tornado needs columns {', '.join(SENSITIVITY_COLUMNS)}; missing {missing}"
+        )
+    if "base" not in table.attrs or "metric" not in table.attrs:
+        raise ValueError("tornado needs table.attrs 'metric' and 'base' (as sf.sensitivity sets)")
+    metric, base = str(table.attrs["metric"]), float(table.attrs["base"])
+    rows = table.sort_values("swing", ascending=False, kind="stable").head(top)
+    if rows.empty:
+        raise ValueError("the sensitivity table has no parameters")
+    values = np.concatenate([rows["value_low"], rows["value_high"], [base]])
+    digits = _rate_digits(values)
+
+    def show(v: float) -> str:
+        return _format_metric(metric, v, digits)
+
+    with talk_style(**style):
+        ax = _axes(ax)
+        y = np.arange(len(rows))[::-1]
+        for column, colour, label in (
+            ("value_low", ORANGE, "Parameter at its low value"),
+            ("value_high", BLUE, "Parameter at its high value"),
+        ):
+            ax.barh(
+                y, rows[column] - base, left=base, height=0.62, color=colour, label=label, alpha=0.9
+            )
+        ax.axvline(base, color="#222222", lw=1.5)
+        ax.annotate(
+            f"base {show(base)}",
+            xy=(base, 1),
+            xycoords=("data", "axes fraction"),
+            xytext=(6, 0),
+            textcoords="offset points",
+            va="top",
+            fontsize=0.85 * mpl.rcParams["font.size"],
+            color="#222222",
+        )
+        ax.set_yticks(
+            y,
+            [
+                f"{p} ({low:g} → {high:g})"
+                for p, low, high in zip(rows["parameter"], rows["low"], rows["high"], strict=True)
+            ],
+            fontsize=0.85 * mpl.rcParams["ytick.labelsize"],
+        )
+        ax.tick_params(axis="y", length=0)
+        ax.set_xlabel(_axis_label(metric))
+        span = max(float(values.max() - values.min()), 1e-9)
+        ax.set_xlim(values.min() - 0.08 * span, values.max() + 0.08 * span)
+        _format_axis(metric, ax.xaxis)
+        ax.grid(axis="x")
+        # The shortest bars are at the bottom: the legend goes on their wider side.
+        wider_left = base - values.min() > values.max() - base
+        ax.legend(loc="lower left" if wider_left else "lower right")
+        lead = rows.iloc[0]
+        if _unit(metric) == "rate":
+            size = f"a {100 * lead['swing']:.{digits}f}-point swing"
+        else:
+            size = f"a swing of {_format_metric(metric, lead['swing'], digits)}"
+        finding = (
+            f"{_metric_label(metric)} depends most on {lead['parameter']}: {size}, "
+            f"{show(lead['value_low'])} at {lead['low']:g} vs {show(lead['value_high'])} at "
+            f"{lead['high']:g}"
+        )
+        scenario = table.attrs.get("scenario")
+        note = (
+            (f"{scenario} scenario · " if scenario else "")
+            + f"each parameter alone at its low and high value (default ±50%), the rest at "
+            f"base · same random draws\ntop {len(rows)} of {len(table)} parameters by swing"
+        )
+        _headline(ax, finding, note, title)
+    return ax
+
+
+def sobol_indices(
+    table: pd.DataFrame,
+    ax: Axes | None = None,
+    *,
+    top: int = 12,
+    title: str | None = None,
+    **style: Any,
+) -> Axes:
+    """Global sensitivity: first-order (S1) and total (ST) Sobol indices per parameter,
+    with 95% error bars; largest total index on top.
+
+    ``table`` is what :func:`simfunnel.explore.sobol` returns (``attrs``: ``metric``,
+    ``runs``). S1 is the share of the metric's variance a parameter explains alone; ST
+    adds its interactions.
+    """
+    missing = [c for c in SOBOL_COLUMNS if c not in table]
+    if missing:
+        raise ValueError(
+            f"sobol_indices needs columns {', '.join(SOBOL_COLUMNS)}; missing {missing}"
+        )
+    rows = table.sort_values("ST", ascending=False, kind="stable").head(top)
+    if rows.empty:
+        raise ValueError("the Sobol table has no parameters")
+    metric = table.attrs.get("metric")
+    with talk_style(**style):
+        ax = _axes(ax)
+        base = np.arange(len(rows))[::-1]
+        height = 0.38
+        for offset, column, colour, label in (
+            (height / 2, "S1", BLUE, "First order S1 (alone)"),
+            (-height / 2, "ST", ORANGE, "Total ST (with interactions)"),
+        ):
+            ax.barh(base + offset, rows[column], height=height * 0.92, color=colour, label=label)
+            ax.errorbar(
+                rows[column],
+                base + offset,
+                xerr=rows[f"{column}_conf"].abs(),
+                fmt="none",
+                ecolor="#222222",
+                elinewidth=1.5,
+            )
+        ax.axvline(0, color="#222222", lw=1)
+        ax.set_yticks(
+            base, list(rows["parameter"]), fontsize=0.85 * mpl.rcParams["ytick.labelsize"]
+        )
+        ax.tick_params(axis="y", length=0)
+        _percent_axis(ax.xaxis)
+        what = f"the {_lower_first(_metric_label(metric))}" if metric else "the metric"
+        ax.set_xlabel(f"Share of the variance in {what}")
+        ax.grid(axis="x")
+        ax.legend(loc="lower right")
+        lead = rows.iloc[0]
+        finding = f"{lead['parameter']} accounts for {_pct(lead['ST'])} of the variance in {what}"
+        if 0 <= lead["S1"] <= lead["ST"]:
+            finding += f", {_pct(lead['S1'])} on its own"
+        runs = table.attrs.get("runs")
+        note = (
+            (f"{table.attrs['scenario']} scenario · " if table.attrs.get("scenario") else "")
+            + (f"Saltelli design, {int(runs):,} runs · " if runs else "")
+            + "95% error bars\n"
+            + f"top {len(rows)} of {len(table)} parameters by total index; an index below zero "
+            "is sampling noise around zero"
+        )
         _headline(ax, finding, note, title)
     return ax
 
@@ -1016,4 +1712,50 @@ def render_all(
     for name in supported_charts(result):
         entry = CHARTS[name]
         written += save_chart(entry.draw, result, directory / name, formats, **entry.options)
+    return written
+
+
+def _sweep_metrics(table: pd.DataFrame) -> list[str]:
+    """The metrics :func:`render_sweep` draws: all, or the headline ones of a full table."""
+    present = [
+        m
+        for m in dict.fromkeys(table["metric"])
+        if table.loc[table["metric"] == m, "value"].notna().any()
+    ]
+    headline = [m for m in SWEEP_METRICS if m in present]
+    return headline if len(present) > len(SWEEP_METRICS) and headline else present
+
+
+def render_sweep(
+    table: pd.DataFrame, directory: str | Path, formats: Sequence[str] = ("png",)
+) -> list[Path]:
+    """Write the charts of a sweep into ``directory``: ``sweep_<metric>.<fmt>``.
+
+    A 1-D sweep gives a line chart per metric (:func:`sweep_lines`), a 2-D sweep a
+    heatmap per metric (:func:`sweep_heatmap`); a table of every summary metric is cut
+    to the headline ones (:data:`SWEEP_METRICS`). A 1-D sweep of
+    ``manager.risk_aversion`` with the metrics it needs also gives ``risk_tradeoff``.
+
+    Returns
+    -------
+    list of Path
+        The files written, chart by chart, in ``formats`` order.
+    """
+    formats = _check_formats(formats)
+    directory = Path(directory)
+    keys = sweep_keys(table)
+    if len(keys) not in (1, 2):
+        raise ValueError(f"a sweep varies one or two keys; this table varies {keys}")
+    written = []
+    for metric in _sweep_metrics(table):
+        if len(keys) == 1:
+            written += save_chart(
+                sweep_lines, table, directory / f"sweep_{metric}", formats, metric=metric
+            )
+        else:
+            written += save_chart(
+                sweep_heatmap, table, directory / f"sweep_{metric}", formats, metric=metric
+            )
+    if keys == [RISK_AVERSION] and set(RISK_TRADEOFF_METRICS) <= set(table["metric"]):
+        written += save_chart(risk_tradeoff, table, directory / "risk_tradeoff", formats)
     return written

@@ -13,6 +13,7 @@ depend on the seed only, never on chunk size or worker count.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 
@@ -143,6 +144,25 @@ class Funnel:
     @property
     def quarter(self) -> np.ndarray:
         return cal.quarter_of_week(self.posting_week)
+
+    @cached_property
+    def margins(self) -> tuple[np.ndarray, np.ndarray]:
+        """Winner's margin over the runner-up per opening, in U and in interview score.
+
+        The winner is the last person offered (the marginal offer); the runner-up is
+        the best interviewee without an offer. NaN where either is missing.
+        """
+        offered = self.offer
+        rows = np.arange(offered.shape[0])
+        passed_over = self.interviewed & ~offered
+        winner = np.where(offered, self.score, np.inf).argmin(axis=1)
+        runner_up = np.where(passed_over, self.score, -np.inf).argmax(axis=1)
+        defined = offered.any(axis=1) & passed_over.any(axis=1)
+        score_margin = self.score[rows, winner] - self.score[rows, runner_up]
+        interview_margin = (
+            self.interview_score[rows, winner] - self.interview_score[rows, runner_up]
+        )
+        return np.where(defined, score_margin, np.nan), np.where(defined, interview_margin, np.nan)
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import ndtr, ndtri
 
+from simfunnel.rng import BLOCK_OPENINGS
 from simfunnel.scenario import Scenario
 
 N_LATENT = 5
@@ -90,14 +91,19 @@ class Screen:
 
 
 def correlate(noise: np.ndarray, factor: np.ndarray) -> np.ndarray:
-    """``noise @ factor.T`` over the last axis, as explicit element-wise sums.
+    """``noise @ factor.T`` over the last axis, one matrix product per block of openings.
 
-    Deliberately not BLAS: a BLAS kernel may round differently for different
-    array sizes, and results must not depend on chunk size.
+    A BLAS kernel may round a row differently depending on where it falls in the
+    matrix, so the product is taken block by block (always the same shape): the
+    result then never depends on how many blocks a chunk holds.
     """
-    out = noise[..., :1] * factor[:, 0]
-    for column in range(1, factor.shape[1]):
-        out += noise[..., column : column + 1] * factor[:, column]
+    out = np.empty(noise.shape[:-1] + (factor.shape[0],))
+    rows = noise.reshape(-1, noise.shape[-1])
+    flat = out.reshape(-1, factor.shape[0])
+    per_block = BLOCK_OPENINGS * (rows.shape[0] // noise.shape[0])
+    for start in range(0, rows.shape[0], per_block):
+        block = slice(start, start + per_block)
+        np.matmul(rows[block], factor.T, out=flat[block])
     return out
 
 

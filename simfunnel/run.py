@@ -35,7 +35,7 @@ from simfunnel.tables import candidates_frame, openings_frame
 
 DEFAULT_CHUNK = 10_000  # fits the working set in cache better than larger chunks
 BRUTE_FORCE_CHUNK_BYTES = 100 * 2**20
-KEEP_OPENINGS = 1_000_000
+KEEP_OPENINGS = 100_000  # enough for every chart; summaries use all openings
 _FROM_SCENARIO: Any = object()
 
 

@@ -251,7 +251,7 @@ class Analysis(_Section):
         le=1_000_000,
     )
     candidate_openings: int = _field(
-        20_000,
+        10_000,
         "openings whose interviewees are kept in result.candidates",
         ge=0,
         le=10_000_000,

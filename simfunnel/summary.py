@@ -106,24 +106,6 @@ def opening_outcome(funnel: Funnel) -> np.ndarray:
     return outcome
 
 
-def margins(funnel: Funnel) -> tuple[np.ndarray, np.ndarray]:
-    """Winner's margin over the runner-up per opening, in U and in interview score.
-
-    The winner is the last person offered (the marginal offer); the runner-up is the
-    best interviewee without an offer. NaN where either is missing.
-    """
-    offered = funnel.offer
-    rows = np.arange(offered.shape[0])
-    winner = np.where(offered, funnel.score, np.inf).argmin(axis=1)
-    runner_up = np.where(funnel.interviewed & ~offered, funnel.score, -np.inf).argmax(axis=1)
-    defined = offered.any(axis=1) & (funnel.interviewed & ~offered).any(axis=1)
-    score_margin = funnel.score[rows, winner] - funnel.score[rows, runner_up]
-    interview_margin = (
-        funnel.interview_score[rows, winner] - funnel.interview_score[rows, runner_up]
-    )
-    return np.where(defined, score_margin, np.nan), np.where(defined, interview_margin, np.nan)
-
-
 def metric_columns(
     funnel: Funnel, thresholds: Thresholds, attribution: Attribution | None
 ) -> dict[str, tuple[np.ndarray, np.ndarray]]:
@@ -141,7 +123,7 @@ def metric_columns(
     felt = interviewed & (funnel.felt_score >= thresholds.good_interview)
     best_quality = np.where(interviewed, funnel.quality, -np.inf).argmax(axis=1)
     top_interview = np.where(interviewed, funnel.interview_score, -np.inf).argmax(axis=1)
-    score_margin, _ = margins(funnel)
+    score_margin, _ = funnel.margins
     bad = hired & (funnel.value < thresholds.bad_hire)
     hire_value = np.where(hired, funnel.value, 0.0).sum(axis=1)
 
@@ -306,22 +288,22 @@ def block_moments(
     """
     rows = next(iter(columns[0].values()))[0].shape[0]
     blocks = rows // block
-    valid = (np.arange(rows) < n_valid).reshape(blocks, block)
-    width = 2 * len(columns)
-    sums = np.empty((blocks, len(columns[0]), width))
-    products = np.empty((blocks, len(columns[0]), width, width))
-    for m, name in enumerate(columns[0]):
-        values = []
-        for scenario_columns in columns:
-            y, x = scenario_columns[name]
-            for v in (x, y):
-                values.append(
-                    np.where(valid, np.asarray(v, dtype=float).reshape(blocks, block), 0.0)
-                )
-        for i, vi in enumerate(values):
-            sums[:, m, i] = vi.sum(axis=1)
-            for j in range(i, width):
-                products[:, m, i, j] = products[:, m, j, i] = (vi * values[j]).sum(axis=1)
+    valid = np.arange(rows) < n_valid
+    # values[opening, metric, 2k + (0 for x, 1 for y)] for scenario k
+    values = np.empty((rows, len(columns[0]), 2 * len(columns)))
+    for k, scenario_columns in enumerate(columns):
+        for m, (y, x) in enumerate(scenario_columns.values()):
+            values[:, m, 2 * k] = x
+            values[:, m, 2 * k + 1] = y
+    values[~valid] = 0.0
+    values = values.reshape(blocks, block, *values.shape[1:])
+    sums = values.sum(axis=1)
+    width = values.shape[-1]
+    products = np.empty((*sums.shape, width))
+    for i in range(width):
+        for j in range(i, width):
+            products[..., i, j] = products[..., j, i] = (values[..., i] * values[..., j]).sum(axis=1)
+    valid = valid.reshape(blocks, block)
     return Moments(valid.sum(axis=1).astype(float), sums, products)
 
 

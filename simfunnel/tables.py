@@ -8,14 +8,14 @@ import pandas as pd
 from simfunnel import calendar as cal
 from simfunnel.attribution import REASONS, Attribution, shapley_reason
 from simfunnel.engine import Funnel
-from simfunnel.summary import OUTCOMES, Thresholds, margins, opening_outcome
+from simfunnel.summary import OUTCOMES, Thresholds, opening_outcome
 
 CANCELLED_STAGES = ("none", "before_interviews", "after_interviews")
 
 
 def openings_frame(funnel: Funnel, first_opening: int, rows: int) -> pd.DataFrame:
     """One row per opening for the first ``rows`` openings of the chunk."""
-    score_margin, interview_margin = margins(funnel)
+    score_margin, interview_margin = funnel.margins
     hires = funnel.hired.sum(axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
         hire_value = np.where(funnel.hired, funnel.value, 0.0).sum(axis=1) / hires
