@@ -1,11 +1,15 @@
-"""Render the charts embedded in the README into docs/ from a run of the baseline.
+"""Render the charts embedded in the README into docs/ from runs of the shipped configs.
 
 Usage (from the repository root)::
 
     python scripts/make_docs_charts.py [--openings N] [--seed S] [--out docs]
 
-Re-run it whenever the model or the charts change; the PNGs are reproducible (same
-seed, same bytes), so a diff shows only real changes.
+Writes every chart of a baseline run (``render_all``), plus ``job_search.png``
+(``sf.you`` at the 50th, 90th and 99th percentiles), ``risk_tradeoff.png`` (a sweep of
+``manager.risk_aversion`` over 0..3), ``tornado.png`` (one-at-a-time sensitivity) and
+``compare.png`` (baseline vs structured_panels vs strong_internal vs
+risk_averse_manager). Re-run it whenever the model or the charts change; the PNGs are
+reproducible (same seed, same bytes), so a diff shows only real changes.
 """
 
 from __future__ import annotations
@@ -13,10 +17,17 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+import numpy as np
+
 import simfunnel as sf
 from simfunnel import charts  # draws on bare Figures: no display or backend needed
 
 ROOT = Path(__file__).resolve().parents[1]
+CONFIGS = ROOT / "configs"
+COMPARED = ("baseline", "structured_panels", "strong_internal", "risk_averse_manager")
+SWEEP_OPENINGS = 50_000  # per grid point
+SENSITIVITY_OPENINGS = 20_000  # per parameter value
+YOU_OPENINGS = 20_000  # openings the focal candidate interviews in, per percentile
 
 
 def main(argv: list[str] | None = None) -> list[Path]:
@@ -26,10 +37,32 @@ def main(argv: list[str] | None = None) -> list[Path]:
     parser.add_argument("--out", type=Path, default=ROOT / "docs")
     args = parser.parse_args(argv)
 
-    scenario = sf.load_scenario(ROOT / "configs" / "baseline.yaml")
+    scenario = sf.load_scenario(CONFIGS / "baseline.yaml")
     seed = scenario.seed if args.seed is None else args.seed
     result = sf.simulate(scenario, openings=args.openings, seed=seed, workers=None)
     written = charts.render_all(result, args.out, formats=("png",))
+
+    searches = [
+        sf.you(scenario, p, openings=YOU_OPENINGS, interviews=15, seed=seed) for p in (50, 90, 99)
+    ]
+    written += charts.save_chart(charts.job_search, searches, args.out / "job_search")
+
+    risk = sf.sweep(
+        scenario,
+        {charts.RISK_AVERSION: [float(v) for v in np.linspace(0, 3, 7)]},
+        SWEEP_OPENINGS,
+        seed,
+        metrics=list(charts.RISK_TRADEOFF_METRICS),
+    )
+    written += charts.save_chart(charts.risk_tradeoff, risk, args.out / "risk_tradeoff")
+
+    sensitivity = sf.sensitivity(scenario, openings=SENSITIVITY_OPENINGS, seed=seed)
+    written += charts.save_chart(charts.tornado, sensitivity, args.out / "tornado")
+
+    scenarios = [sf.load_scenario(CONFIGS / f"{name}.yaml") for name in COMPARED]
+    comparison = sf.compare(scenarios, args.openings, seed, workers=None)
+    written += charts.save_chart(charts.compare, comparison.results, args.out / "compare")
+
     for path in written:
         print(path.relative_to(ROOT) if path.is_relative_to(ROOT) else path)
     return written

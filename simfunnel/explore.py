@@ -247,7 +247,13 @@ def sweep(
                     "ci_high": row.ci_high,
                 }
             )
-    return pd.DataFrame(rows)
+    table = pd.DataFrame(rows)
+    table.attrs.update(
+        scenario=scenario.name,
+        openings=results[0].metadata["openings"],
+        seed=results[0].metadata["seed"],
+    )
+    return table
 
 
 # ------------------------------------------------------------------ sensitivity

@@ -306,3 +306,205 @@ def test_save_chart_for_charts_of_several_results(result, tmp_path):
     )
     assert [p.name for p in written] == ["compare.svg", "compare.pdf"]
     assert all(p.stat().st_size > 5_000 for p in written)
+
+
+# ------------------------------------------------------ sweeps, sensitivity, you
+RISK_GRID = [0.0, 1.0, 3.0]
+
+
+@pytest.fixture(scope="module")
+def risk_sweep(scenario) -> pd.DataFrame:
+    metrics = [*charts.RISK_TRADEOFF_METRICS, "offer_rate_interviewed", "hire_rate"]
+    return sf.sweep(
+        scenario, {"manager.risk_aversion": RISK_GRID}, 4_000, seed=5, metrics=metrics, workers=1
+    )
+
+
+def _series(table: pd.DataFrame, metric: str) -> pd.DataFrame:
+    return table[table["metric"] == metric].sort_values(table.columns[0])
+
+
+def test_sweep_lines_one_and_several_metrics(risk_sweep):
+    ax = charts.sweep_lines(risk_sweep, metric="internal_win_rate")
+    rows = _series(risk_sweep, "internal_win_rate")
+    first, last = rows["value"].iloc[0], rows["value"].iloc[-1]
+    assert last > first  # a risk-averse manager favours the known internal
+    assert f"{_pct(first)} → {_pct(last)}" in _title(ax)
+    assert "from 0 to 3" in _title(ax)
+    (line,) = ax.get_lines()
+    np.testing.assert_array_equal(line.get_xdata(), RISK_GRID)
+    np.testing.assert_allclose(line.get_ydata(), rows["value"])
+    assert len(ax.collections) == 1  # the CI band
+    assert ax.get_xlabel() == "Manager's risk aversion"
+    assert ax.get_ylabel() == charts.METRIC_LABELS["internal_win_rate"]
+
+    # By default: the headline rates, one line each, titled by the one that moves most.
+    ax = charts.sweep_lines(risk_sweep)
+    rates = [
+        m for m in charts.SWEEP_METRICS if m in set(risk_sweep["metric"]) and m != "mean_hire_value"
+    ]
+    assert len(ax.get_lines()) == len(rates) == 5
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == [
+        charts.METRIC_LABELS[m] for m in rates
+    ]
+    assert _title(ax).startswith(charts.METRIC_LABELS["internal_win_rate"])
+
+    value = charts.sweep_lines(risk_sweep, metric="mean_hire_value")
+    assert "SD" in value.get_ylabel() and " SD → " in _title(value)
+    with pytest.raises(ValueError, match="share a unit"):
+        charts.sweep_lines(risk_sweep, metric=["bad_hire_rate", "mean_hire_value"])
+    with pytest.raises(ValueError, match="no metric"):
+        charts.sweep_lines(risk_sweep, metric="cancel_rate")
+
+
+@pytest.fixture(scope="module")
+def grid_sweep(scenario) -> pd.DataFrame:
+    vary = {"interview.validity": [0.1, 0.3, 0.5], "manager.risk_aversion": [0.0, 2.0]}
+    return sf.sweep(scenario, vary, 2_000, seed=5, metrics=["mean_hire_value"], workers=1)
+
+
+def test_sweep_heatmap_labels_every_cell(grid_sweep):
+    ax = charts.sweep_heatmap(grid_sweep, metric="mean_hire_value")
+    (image,) = ax.get_images()
+    assert image.get_array().shape == (3, 2)  # rows: interview validity; columns: risk
+    assert image.get_cmap().name == "cividis"
+    cells = [t.get_text() for t in ax.texts[:-1]]  # the last text is the subtitle
+    assert len(cells) == 6 and all(c.endswith(" SD") for c in cells)
+    best = grid_sweep.loc[grid_sweep["value"].idxmax()]
+    assert f"to {best['value']:.2f} SD" in _title(ax)
+    assert f"interview validity (per round) = {best['interview.validity']:g}" in _title(ax)
+    assert ax.get_ylabel() == "Interview validity (per round)"
+    assert ax.get_xlabel() == "Manager's risk aversion"
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["0.1", "0.3", "0.5"]
+    with pytest.raises(ValueError, match="1-D sweep"):
+        charts.sweep_lines(grid_sweep)
+
+
+def test_risk_tradeoff_states_what_risk_aversion_buys(risk_sweep):
+    ax = charts.risk_tradeoff(risk_sweep)
+    bad = _series(risk_sweep, "bad_hire_rate")
+    best = _series(risk_sweep, "best_interviewee_hired_rate")
+    digits = charts._rate_digits(bad["value"].to_numpy()[[0, -1]])
+    title = _title(ax)
+    assert (
+        f"from {_pct(bad['value'].iloc[0], digits)} to {_pct(bad['value'].iloc[-1], digits)}"
+        in title
+    )
+    assert f"only {_pct(best['value'].iloc[-1])} of the time" in title
+    value_ax = next(a for a in ax.get_figure().axes if a is not ax)
+    assert len(ax.get_lines()) == 3 and len(value_ax.get_lines()) == 1
+    assert len(ax.collections) == 3 and len(value_ax.collections) == 1  # bands
+    assert ax.get_ylabel() == "Share of hires" and "SD" in value_ax.get_ylabel()
+    assert ax.get_xlabel() == "Manager's risk aversion"
+    assert len(ax.get_legend().get_texts()) == 4
+    with pytest.raises(ValueError, match="needs the metrics"):
+        charts.risk_tradeoff(risk_sweep[risk_sweep["metric"] != "bad_hire_rate"])
+
+
+def test_render_sweep_writes_lines_and_the_tradeoff(risk_sweep, grid_sweep, tmp_path):
+    tradeoff = risk_sweep[risk_sweep["metric"].isin(charts.RISK_TRADEOFF_METRICS)]
+    written = charts.render_sweep(tradeoff, tmp_path / "one")
+    metrics = list(dict.fromkeys(tradeoff["metric"]))
+    assert [p.name for p in written] == [f"sweep_{m}.png" for m in metrics] + ["risk_tradeoff.png"]
+    assert all(p.stat().st_size > 20_000 for p in written)
+    assert _png_size(written[-1]) == (int(13.333 * 200), 1500)
+
+    written = charts.render_sweep(grid_sweep, tmp_path / "two", formats=("svg",))
+    assert [p.name for p in written] == ["sweep_mean_hire_value.svg"]
+    assert written[0].stat().st_size > 20_000
+
+
+def test_render_sweep_keeps_the_headline_metrics_of_a_full_table():
+    metrics = list(sf.summary.METRICS)
+    table = pd.DataFrame(
+        [(x, m, 0.5 + x / 10, 0.45 + x / 10, 0.55 + x / 10) for x in (0, 1) for m in metrics],
+        columns=["manager.risk_aversion", "metric", "value", "ci_low", "ci_high"],
+    )
+    assert charts._sweep_metrics(table) == list(charts.SWEEP_METRICS)
+    assert charts._sweep_metrics(table[table["metric"] == "cancel_rate"]) == ["cancel_rate"]
+
+
+@pytest.fixture(scope="module")
+def sensitivity(scenario) -> pd.DataFrame:
+    ranges = {
+        "interview.validity": (0.1, 0.4),
+        "internal.probability": (0.2, 0.6),
+        "manager.risk_aversion": (0.25, 0.75),
+    }
+    return sf.sensitivity(scenario, ranges=ranges, openings=3_000, seed=5, workers=1)
+
+
+def test_tornado(sensitivity):
+    ax = charts.tornado(sensitivity)
+    lead = sensitivity.iloc[0]
+    base = sensitivity.attrs["base"]
+    title = _title(ax)
+    assert title.startswith("Offer rate of good interviews depends most on " + lead["parameter"])
+    assert f"a {100 * lead['swing']:.0f}-point swing" in title
+    low, high = ax.containers
+    assert len(low) == len(high) == 3
+    # Bars run from the base value to the metric at each end of the range.
+    assert low[0].get_x() == pytest.approx(base)
+    assert low[0].get_x() + low[0].get_width() == pytest.approx(lead["value_low"])
+    assert high[0].get_x() + high[0].get_width() == pytest.approx(lead["value_high"])
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert labels[0] == f"{lead['parameter']} ({lead['low']:g} → {lead['high']:g})"
+    assert ax.get_xlabel() == charts.METRIC_LABELS["good_interview_offer_rate"]
+    assert any(t.get_text().startswith("base ") for t in ax.texts)
+    assert len(charts.tornado(sensitivity, top=2).containers[0]) == 2
+    with pytest.raises(ValueError, match="attrs"):
+        charts.tornado(pd.DataFrame(sensitivity))
+
+
+def test_sobol_indices():
+    table = pd.DataFrame(
+        {
+            "parameter": ["interview.validity", "internal.probability", "screening.validity"],
+            "S1": [0.62, 0.2, -0.01],
+            "S1_conf": [0.1, 0.05, 0.02],
+            "ST": [0.7, 0.25, 0.01],
+            "ST_conf": [0.12, 0.06, 0.01],
+        }
+    )
+    table.attrs.update(metric="good_interview_offer_rate", runs=320)
+    ax = charts.sobol_indices(table)
+    assert _title(ax).startswith(
+        "interview.validity accounts for 70% of the variance in the offer rate of good "
+        "interviews, 62% on its own"
+    )
+    assert len(_bars(ax)) == 6
+    assert len(ax.containers) == 4  # S1 and ST bars, each with error bars
+    assert [t.get_text() for t in ax.get_yticklabels()] == list(table["parameter"])
+    assert "variance" in ax.get_xlabel()
+    assert "320 runs" in ax.texts[-1].get_text()
+
+
+@pytest.fixture(scope="module")
+def searches(scenario) -> list:
+    return [sf.you(scenario, p, openings=1_500, interviews=12, seed=3) for p in (50, 90)]
+
+
+def test_job_search_from_you_results(searches, tmp_path):
+    median = searches[0].job_search
+    ax = charts.job_search(searches)
+    reached = median[median["p_any_offer"] >= 0.8]
+    if len(reached):
+        assert f"needs {reached['interviews'].iloc[0]} interviews" in _title(ax)
+    else:
+        assert f"after {median['interviews'].iloc[-1]} interviews" in _title(ax)
+    solid = [line for line in ax.get_lines() if line.get_linestyle() == "-"]
+    dashed = [line for line in ax.get_lines() if line.get_linestyle() == "--"]
+    assert len(solid) == len(dashed) == 2  # a solid and a staying-visible line per percentile
+    np.testing.assert_allclose(dashed[0].get_ydata(), median["p_any_offer_visible"])
+    assert "openings you interviewed for" in ax.texts[-1].get_text()
+
+    one = charts.job_search(searches[0], visible=False)
+    assert len(one.get_lines()) == 1 + 1  # the line and the 80% target
+    assert "dashed" not in one.texts[-1].get_text()
+    frame = pd.concat([s.job_search for s in searches])
+    assert _title(charts.job_search(frame)) == _title(ax)
+    with pytest.raises(TypeError):
+        charts.job_search([1, 2])
+
+    written = charts.save_chart(charts.job_search, searches, tmp_path / "job_search", ["png"])
+    assert written[0].stat().st_size > 20_000
