@@ -1397,22 +1397,13 @@ def risk_tradeoff(
         x0, x1 = bad0[RISK_AVERSION], bad1[RISK_AVERSION]
         digits = _rate_digits(np.array([bad0["value"], bad1["value"]]))
         bad = f"from {_pct(bad0['value'], digits)} to {_pct(bad1['value'], digits)}"
-        best = f"only {_pct(best1['value'])} of the time"
+        # One short finding for the slide; the other end points go in the note.
         if bad1["ci_high"] < bad0["ci_low"]:
-            finding = (
-                f"A more risk-averse manager cuts bad hires {bad} but hires the truly best "
-                f"interviewee {best}"
-            )
+            finding = f"Playing safe cuts bad hires {bad}"
         elif bad1["ci_low"] > bad0["ci_high"]:
-            finding = (
-                f"Playing safe backfires: as the manager grows more risk-averse, bad hires rise "
-                f"{bad} and the truly best interviewee is hired {best}"
-            )
+            finding = f"Playing safe backfires: bad hires rise {bad}"
         else:
-            finding = (
-                f"Playing safe does not cut bad hires ({bad}), and the truly best interviewee "
-                f"is hired {best}"
-            )
+            finding = f"Playing safe does not cut bad hires ({bad})"
         note = (
             f"{_sweep_note(table, [RISK_AVERSION])} · 95% bands\nrisk aversion {x0:g} → {x1:g}: "
             f"internal wins {_pct(internal0['value'])} → {_pct(internal1['value'])} when present"
@@ -1519,16 +1510,17 @@ def tornado(
             size = f"a {100 * lead['swing']:.{digits}f}-point swing"
         else:
             size = f"a swing of {_format_metric(metric, lead['swing'], digits)}"
-        finding = (
-            f"{_metric_label(metric)} depends most on {lead['parameter']}: {size}, "
-            f"{show(lead['value_low'])} at {lead['low']:g} vs {show(lead['value_high'])} at "
-            f"{lead['high']:g}"
-        )
+        # Short enough for a slide; the end values go in the note.
+        finding = f"{lead['parameter']} moves the {_metric_label(metric).lower()} most: {size}"
         scenario = table.attrs.get("scenario")
+        detail = (
+            f"{_metric_label(metric)}: {show(lead['value_low'])} at {lead['parameter']} = "
+            f"{lead['low']:g} vs {show(lead['value_high'])} at {lead['high']:g}"
+        )
         note = (
             (f"{scenario} scenario · " if scenario else "")
             + f"each parameter alone at its low and high value (default ±50%), the rest at "
-            f"base · same random draws\ntop {len(rows)} of {len(table)} parameters by swing"
+            f"base · same random draws\n{detail} · top {len(rows)} of {len(table)} parameters"
         )
         _headline(ax, finding, note, title)
     return ax
