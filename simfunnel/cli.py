@@ -189,7 +189,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--interviews", type=_positive_int, default=10, help="longest job search to report"
     )
     _add_scenario_options(you)
-    you.add_argument("--out", type=Path, help="also write job_search.csv and loss_reasons.csv here")
+    you.add_argument(
+        "--out", type=Path, help="also write job_search.csv, loss_reasons.csv and the chart here"
+    )
+    you.add_argument("--formats", type=_formats, default=("png",))
 
     charts = commands.add_parser("charts", help="re-render charts from a saved result folder")
     charts.add_argument("result_dir", type=Path)
@@ -309,6 +312,10 @@ def _command_you(args: argparse.Namespace) -> int:
         atomic_write(
             args.out / "loss_reasons.csv", lambda p: result.loss_reasons.to_csv(p, index=False)
         )
+        if args.formats:
+            from simfunnel import charts
+
+            charts.save_chart(charts.job_search, result, args.out / "job_search", args.formats)
     return 0
 
 

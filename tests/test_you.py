@@ -116,6 +116,7 @@ def test_you_cli(capsys, tmp_path) -> None:
     assert code == 0
     assert "P(offer) per interview" in out and "Median interviews to a first offer" in out
     assert (tmp_path / "job_search.csv").exists()
+    assert (tmp_path / "job_search.png").stat().st_size > 20_000
     with pytest.raises(SystemExit) as info:
         main(["you", str(CONFIGS / "baseline.yaml"), "--quality-percentile", "100"])
     assert info.value.code == 2
