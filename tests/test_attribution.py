@@ -74,6 +74,7 @@ def test_switching_a_mechanism_off_makes_its_share_exactly_zero(
     assert (without[without.reason == mechanism].share == 0).all()
 
 
+@pytest.mark.slow
 def test_cancellation_alone_matches_the_after_interview_cancel_rate() -> None:
     # Cancellation is independent of the candidates: the good interviewees it costs an
     # offer are the after-interview cancel rate times the good interviewees who get an

@@ -15,6 +15,7 @@ from simfunnel.rng import BLOCKS, normalise_seed
 from .conftest import null_scenario
 
 
+@pytest.mark.slow
 def test_null_scenario_every_interviewee_has_chance_one_in_k() -> None:
     # Exchangeable interviewees: the offer lands on each screen-rank slot with
     # probability 1/k. Check per slot, for every shortlist size, within 3 SE.
@@ -30,6 +31,7 @@ def test_null_scenario_every_interviewee_has_chance_one_in_k() -> None:
         assert not funnel.offer[rows, k:].any()
 
 
+@pytest.mark.slow
 def test_null_scenario_offer_rate_is_mean_of_one_over_k() -> None:
     result = sf.simulate(null_scenario(), 40_000, seed=2, attribution=False)
     row = result.summary().loc["offer_rate_interviewed"]
@@ -60,6 +62,7 @@ def test_noisy_interview_does_not_always_hire_the_best(baseline: sf.Scenario) ->
     assert result.summary().loc["best_interviewee_hired_rate", "value"] < 0.6
 
 
+@pytest.mark.slow
 def test_cancel_rate_matches_config_and_quarters(baseline: sf.Scenario) -> None:
     # h0 is solved so the cancelled share equals the config's; check within 3 SE.
     scenario = baseline.with_overrides({"role.cancel_probability": 0.2})

@@ -31,6 +31,7 @@ def test_paired_ci_is_narrower_than_unpaired(baseline: sf.Scenario) -> None:
     assert row.ci_low > 0  # structured interviews help good interviewees
 
 
+@pytest.mark.slow
 def test_paired_se_matches_spread_over_independent_seeds(baseline: sf.Scenario) -> None:
     panels = sf.load_scenario(CONFIGS / "structured_panels.yaml")
     estimates, ses = [], []
