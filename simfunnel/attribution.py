@@ -22,7 +22,15 @@ from math import factorial
 
 import numpy as np
 
-from simfunnel.decision import Signals, Weights, make_offers, risk_adjusted_score
+from simfunnel.decision import (
+    ScoreTerms,
+    Signals,
+    Weights,
+    make_offers,
+    perceived_risk,
+    risk_adjusted_score,
+    score_terms,
+)
 
 MECHANISMS = (
     "role_cancelled",
@@ -35,7 +43,7 @@ RESIDUALS = ("narrow_margin", "outperformed")
 REASONS = MECHANISMS + RESIDUALS
 NO_REASON = -1
 _ALL = (1 << len(MECHANISMS)) - 1
-_CANCEL, _INTERNAL = 1, 2
+_CANCEL, _INTERNAL, _RISK, _CULTURE, _NICHE = 1, 2, 4, 8, 16
 
 
 @dataclass(frozen=True)
@@ -99,35 +107,59 @@ def shapley_weights(players: int = len(MECHANISMS)) -> np.ndarray:
 
 @dataclass(frozen=True)
 class Attribution:
-    """Per-candidate attribution, arrays shape (openings, slots) unless noted.
+    """Attribution of every good interviewee without an offer (a "loser").
+
+    Arrays are per loser, in (opening, slot) order, unless noted; :meth:`dense`
+    spreads one onto the (openings, slots) grid.
 
     Attributes
     ----------
-    good_loser : bool
-        Good interview, interviewed, no offer.
+    shape : (openings, slots)
+    rows, slots : int, shape (losers,)
+        Where each loser sits.
     sequential : int8
-        Index into :data:`REASONS`, or ``NO_REASON``.
-    shapley : float, shape (openings, slots, 5)
-        Shapley value of each mechanism (0 for non-losers).
+        Index into :data:`REASONS`.
+    shapley : float, shape (losers, 5)
+        Shapley value of each mechanism.
     residual : int8
         Index into :data:`REASONS` of the residual class (narrow/outperformed)
-        for losers whom no removal helps.
-    alone_offer : bool, shape (openings, slots, 5)
-        Losers who get an offer when only that mechanism is removed.
-    replayed_rows : int, shape (rows,)
+        for losers whom no removal helps, else ``NO_REASON``.
+    alone_offer : bool, shape (losers, 5)
+        Whether removing only that mechanism gives the loser an offer.
+    replayed_rows : int, shape (replayed,)
         Openings that were replayed (those with a good loser).
-    replayed_actual : bool, shape (rows, slots)
+    replayed_actual : bool, shape (replayed, slots)
         The actual decision of those openings, rebuilt by the replay machinery
         from the coalition "nothing removed": equal to the original bit for bit.
     """
 
-    good_loser: np.ndarray
+    shape: tuple[int, int]
+    rows: np.ndarray
+    slots: np.ndarray
     sequential: np.ndarray
     shapley: np.ndarray
     residual: np.ndarray
     alone_offer: np.ndarray
     replayed_rows: np.ndarray
     replayed_actual: np.ndarray
+
+    def dense(self, values: np.ndarray, fill: float | int | bool) -> np.ndarray:
+        """Per-loser ``values`` on the (openings, slots[, ...]) grid, ``fill`` elsewhere."""
+        out = np.full((*self.shape, *values.shape[1:]), fill, dtype=values.dtype)
+        out[self.rows, self.slots] = values
+        return out
+
+    @property
+    def good_loser(self) -> np.ndarray:
+        """Bool (openings, slots): good interview, interviewed, no offer."""
+        return self.dense(np.ones(self.rows.size, dtype=bool), False)
+
+    def per_opening(self, values: np.ndarray) -> np.ndarray:
+        """Sum of per-loser ``values`` for each opening, shape (openings,).
+
+        Summed in slot order within each opening: independent of chunking.
+        """
+        return np.bincount(self.rows, weights=values, minlength=self.shape[0])
 
 
 def attribute(
@@ -151,61 +183,84 @@ def attribute(
     sub = decision.take(rows)
     has_internal = np.flatnonzero((sub.interviewed & sub.internal_slot).any(axis=1))
     with_internal = sub.take(has_internal)
+    local_rows, local_slots = np.nonzero(good_loser[rows])
+    cancelled = sub.cancelled_after[local_rows]
+    # Losers in openings with an internal: their place among the `with_internal` rows.
+    internal_position = np.full(len(rows), -1)
+    internal_position[has_internal] = np.arange(len(has_internal))
+    in_internal = internal_position[local_rows] >= 0
+    internal_cells = (internal_position[local_rows[in_internal]], local_slots[in_internal])
 
-    # v(S): does the candidate get an offer with the mechanisms in S removed?
-    # Cancellation only voids offers, so each replay serves two coalitions, and the
-    # score depends only on the manager's mechanisms: 8 scores serve 32 coalitions.
-    gets_offer = np.empty((_ALL + 1, *sub.interviewed.shape), dtype=bool)
-    scores: dict[int, np.ndarray] = {}
-    for removed in range(0, _ALL + 1, 2):
-        manager_bits = removed & ~(_CANCEL | _INTERNAL)
-        if manager_bits not in scores:
-            scores[manager_bits] = sub.score(manager_bits)
-        score = scores[manager_bits]
-        if removed & _INTERNAL:
-            kept_offer = gets_offer[(removed & ~_INTERNAL) | _CANCEL].copy()
-            kept_offer[has_internal] = with_internal.offers(score[has_internal], removed | _CANCEL)[
-                0
-            ]
-        else:
-            kept_offer = sub.offers(score, removed | _CANCEL)[0]
-        gets_offer[removed | _CANCEL] = kept_offer
-        gets_offer[removed] = kept_offer & ~sub.cancelled_after[:, None]
-    final_score, final_offer = scores[_ALL & ~(_CANCEL | _INTERNAL)], gets_offer[_ALL]
+    # The score depends only on the manager's mechanisms: 8 scores serve 32
+    # coalitions, assembled from one set of terms (exactly as the decision does).
+    terms = score_terms(sub.signals, sub.weights)
+    plain_risk = perceived_risk(sub.signals, replace(sub.weights, narrative_weight=0.0))
 
-    # Everything below works on the losers only: shape (coalitions, losers).
-    local = np.nonzero(good_loser[rows])
-    cells = (rows[local[0]], local[1])
-    loser_offer = gets_offer[:, local[0], local[1]]
+    def score(removed: int) -> np.ndarray:
+        niche_removed = removed & _NICHE
+        return ScoreTerms(
+            terms.expected_value,
+            0.0 if niche_removed else terms.niche,
+            0.0 if removed & _CULTURE else terms.culture,
+            0.0 if removed & _RISK else (plain_risk if niche_removed else terms.risk),
+        ).total()
+
+    # v(S) for every loser: does removing the mechanisms in S give them an offer?
+    # Cancellation only voids offers, so each replay serves two coalitions.
+    loser_offer = np.empty((_ALL + 1, local_rows.size), dtype=bool)
+    for manager_bits in range(0, _ALL + 1, 4):  # bits 0 and 1 clear
+        manager_score = score(manager_bits)
+        kept, _ = sub.offers(manager_score, manager_bits | _CANCEL)
+        if manager_bits == 0:
+            replayed_actual = kept & ~sub.cancelled_after[:, None]
+        without_internal, _ = with_internal.offers(
+            manager_score[has_internal], manager_bits | _INTERNAL | _CANCEL
+        )
+        at_loser = kept[local_rows, local_slots]
+        for removed in (manager_bits, manager_bits | _INTERNAL):
+            if removed & _INTERNAL:
+                at_loser = at_loser.copy()
+                at_loser[in_internal] = without_internal[internal_cells]
+                if removed | _CANCEL == _ALL:
+                    final_score, final_offer = manager_score, kept.copy()
+                    final_offer[has_internal] = without_internal
+            loser_offer[removed | _CANCEL] = at_loser
+            loser_offer[removed] = at_loser & ~cancelled
 
     stages = loser_offer[[(1 << (stage + 1)) - 1 for stage in range(len(MECHANISMS))]]
     last_offered = np.where(final_offer, final_score, np.inf).min(axis=1)
-    gap = last_offered[local[0]] - final_score[local]
+    gap = last_offered[local_rows] - final_score[local_rows, local_slots]
     residual_class = np.where(
         gap < narrow_margin, REASONS.index("narrow_margin"), REASONS.index("outperformed")
     ).astype(np.int8)
-    sequential = np.full(offer.shape, NO_REASON, dtype=np.int8)
-    sequential[cells] = np.where(stages.any(axis=0), stages.argmax(axis=0), residual_class)
-    residual = np.full(offer.shape, NO_REASON, dtype=np.int8)
-    residual[cells] = np.where(loser_offer[_ALL], NO_REASON, residual_class)
+    sequential = np.where(stages.any(axis=0), stages.argmax(axis=0), residual_class)
+    residual = np.where(loser_offer[_ALL], NO_REASON, residual_class).astype(np.int8)
 
     # Shapley: phi_i = sum over coalitions S without i of w(|S|) (v(S + i) - v(S)).
     weights = shapley_weights()
     coalitions = np.arange(_ALL + 1)
     sizes = np.array([bin(c).count("1") for c in coalitions])
-    shapley = np.zeros((*offer.shape, len(MECHANISMS)))
-    alone = np.zeros((*offer.shape, len(MECHANISMS)), dtype=bool)
+    shapley = np.empty((local_rows.size, len(MECHANISMS)))
     for i in range(len(MECHANISMS)):
         without = coalitions[(coalitions >> i & 1) == 0]
         gain = loser_offer[without | (1 << i)].astype(np.int8) - loser_offer[without]
-        shapley[cells[0], cells[1], i] = weights[sizes[without]] @ gain
-        alone[cells[0], cells[1], i] = loser_offer[1 << i]
-    return Attribution(good_loser, sequential, shapley, residual, alone, rows, gets_offer[0])
+        shapley[:, i] = weights[sizes[without]] @ gain
+    alone = loser_offer[[1 << i for i in range(len(MECHANISMS))]].T
+    return Attribution(
+        shape=offer.shape,
+        rows=rows[local_rows],
+        slots=local_slots,
+        sequential=sequential.astype(np.int8),
+        shapley=shapley,
+        residual=residual,
+        alone_offer=alone,
+        replayed_rows=rows,
+        replayed_actual=replayed_actual,
+    )
 
 
 def shapley_reason(attribution: Attribution) -> np.ndarray:
     """Per loser, the mechanism with the largest Shapley value (residual class if none)."""
     best = attribution.shapley.argmax(axis=-1).astype(np.int8)
     helped = attribution.shapley.max(axis=-1) > 0
-    reason = np.where(helped, best, attribution.residual)
-    return np.where(attribution.good_loser, reason, NO_REASON).astype(np.int8)
+    return np.where(helped, best, attribution.residual).astype(np.int8)

@@ -60,28 +60,51 @@ class Weights:
         return replace(self, **changes)
 
 
-def risk_adjusted_score(signals: Signals, weights: Weights) -> np.ndarray:
-    """``U``: expected value + culture-mirror bias - risk aversion * perceived SD.
+@dataclass(frozen=True)
+class ScoreTerms:
+    """The parts of the manager's score ``U``; a switched-off part is the scalar 0.0.
+
+    Adding an exact 0.0 changes nothing, so a counterfactual assembled from these
+    parts equals, bit for bit, the score computed with that weight set to zero.
+    """
+
+    expected_value: np.ndarray  # mu_q - onboarding_cost * (1 - a)
+    niche: np.ndarray | float  # niche_value * m
+    culture: np.ndarray | float  # affinity_weight * (c - 1/2): a bias, not value
+    risk: np.ndarray | float  # risk_aversion * perceived SD
+
+    def total(self) -> np.ndarray:
+        return self.expected_value + self.niche + self.culture - self.risk
+
+
+def perceived_risk(signals: Signals, weights: Weights) -> np.ndarray | float:
+    """``risk_aversion * sqrt(v_q + t^2 (1 - a)(1 - narrative_weight * r))``.
 
     A clean narrative lowers the *perceived* transfer risk, not the real one.
     """
-    misalignment = 1.0 - signals.alignment
-    score = (
-        signals.posterior_mean
-        + weights.niche_value * signals.niche
-        - weights.onboarding_cost * misalignment
+    if not weights.risk_aversion:
+        return 0.0
+    perceived_variance = signals.posterior_variance + weights.transfer_risk**2 * (
+        1.0 - signals.alignment
+    ) * (1.0 - weights.narrative_weight * signals.narrative)
+    return weights.risk_aversion * np.sqrt(perceived_variance)
+
+
+def score_terms(signals: Signals, weights: Weights) -> ScoreTerms:
+    """The terms of ``U`` for these weights."""
+    return ScoreTerms(
+        expected_value=signals.posterior_mean - weights.onboarding_cost * (1.0 - signals.alignment),
+        niche=weights.niche_value * signals.niche if weights.niche_value else 0.0,
+        culture=weights.affinity_weight * (signals.culture - 0.5)
+        if weights.affinity_weight
+        else 0.0,
+        risk=perceived_risk(signals, weights),
     )
-    if weights.affinity_weight:
-        score = score + weights.affinity_weight * (signals.culture - 0.5)
-    if weights.risk_aversion:
-        perceived_variance = (
-            signals.posterior_variance
-            + weights.transfer_risk** 2
-            * misalignment
-            * (1.0 - weights.narrative_weight * signals.narrative)
-        )
-        score = score - weights.risk_aversion * np.sqrt(perceived_variance)
-    return score
+
+
+def risk_adjusted_score(signals: Signals, weights: Weights) -> np.ndarray:
+    """``U``: expected value + culture-mirror bias - risk aversion * perceived SD."""
+    return score_terms(signals, weights).total()
 
 
 def realised_value(
@@ -138,17 +161,29 @@ def make_offers(
     offer = np.zeros(open_score.shape, dtype=bool)
     hired = np.zeros(open_score.shape, dtype=bool)
     accepted = np.zeros(open_score.shape[1], dtype=np.int64)
+    columns: np.ndarray | slice = slice(None)  # openings still deciding
     # A loop over offer rounds (at most max_offers), not over openings. Exact ties
     # in U between eligible candidates have probability zero.
     for _ in range(max_offers):
         best_score = open_score.max(axis=0)
         active = (best_score > -np.inf) & (accepted < positions)
-        if not active.any():
+        deciding = np.count_nonzero(active)
+        if not deciding:
             break
+        if deciding < active.size // 2:  # most openings are done: drop them
+            keep = np.flatnonzero(active)
+            open_score, best_score = open_score[:, keep], best_score[keep]
+            will_decline, accepted, positions = (
+                will_decline[:, keep],
+                accepted[keep],
+                positions[keep],
+            )
+            columns = keep if isinstance(columns, slice) else columns[keep]
+            active = np.ones(keep.size, dtype=bool)
         chosen = (open_score == best_score) & active
-        offer |= chosen
         accepts = chosen & ~will_decline
-        hired |= accepts
+        offer[:, columns] |= chosen
+        hired[:, columns] |= accepts
         accepted += accepts.sum(axis=0)
         np.copyto(open_score, -np.inf, where=chosen)
     return offer.T, hired.T

@@ -107,9 +107,7 @@ class Result:
             "loss_reasons.csv": lambda p: self.loss_reasons().to_csv(p, index=False),
             # 8 significant digits: far below Monte Carlo error, and much faster to write.
             "openings.csv": lambda p: self.openings.to_csv(p, index=False, float_format="%.8g"),
-            "candidates.csv": lambda p: self.candidates.to_csv(
-                p, index=False, float_format="%.8g"
-            ),
+            "candidates.csv": lambda p: self.candidates.to_csv(p, index=False, float_format="%.8g"),
         }
         for name, write in writers.items():
             atomic_write(directory / name, write)

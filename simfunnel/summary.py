@@ -170,33 +170,35 @@ def loss_columns(
     funnel: Funnel, attribution: Attribution
 ) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """Per-opening loss-attribution columns, named ``loss:<method>:<reason>``."""
-    losers = attribution.good_loser
-    n_losers = losers.sum(axis=1)
+    per_opening = attribution.per_opening
+    n_losers = per_opening(np.ones(attribution.rows.size))
     columns: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     for index, reason in enumerate(REASONS):
         columns[f"loss:sequential:{reason}"] = (
-            (attribution.sequential == index).sum(axis=1),
+            per_opening(attribution.sequential == index),
             n_losers,
         )
     for index, reason in enumerate(MECHANISMS):
-        columns[f"loss:shapley:{reason}"] = (attribution.shapley[..., index].sum(axis=1), n_losers)
+        columns[f"loss:shapley:{reason}"] = (per_opening(attribution.shapley[:, index]), n_losers)
     for reason in ("narrow_margin", "outperformed"):
         columns[f"loss:shapley:{reason}"] = (
-            (attribution.residual == REASONS.index(reason)).sum(axis=1),
+            per_opening(attribution.residual == REASONS.index(reason)),
             n_losers,
         )
     for index, reason in enumerate(MECHANISMS):
         columns[f"loss:removed_alone:{reason}"] = (
-            attribution.alone_offer[..., index].sum(axis=1),
+            per_opening(attribution.alone_offer[:, index]),
             n_losers,
         )
     # The interview was a noisy measure: the loser was truly better than the winner
     # (the hire with the highest U).
     winner = np.where(funnel.hired, funnel.score, -np.inf).argmax(axis=1)
-    winner_quality = _at(funnel.quality, winner)[:, None]
     any_hire = funnel.hired.any(axis=1)
-    better = losers & (funnel.quality > winner_quality) & any_hire[:, None]
-    columns["loser_better_quality_rate"] = (better.sum(axis=1), n_losers * any_hire)
+    rows = attribution.rows
+    better = (funnel.quality[rows, attribution.slots] > _at(funnel.quality, winner)[rows]) & (
+        any_hire[rows]
+    )
+    columns["loser_better_quality_rate"] = (per_opening(better), n_losers * any_hire)
     return columns
 
 
@@ -302,7 +304,9 @@ def block_moments(
     products = np.empty((*sums.shape, width))
     for i in range(width):
         for j in range(i, width):
-            products[..., i, j] = products[..., j, i] = (values[..., i] * values[..., j]).sum(axis=1)
+            products[..., i, j] = products[..., j, i] = (values[..., i] * values[..., j]).sum(
+                axis=1
+            )
     valid = valid.reshape(blocks, block)
     return Moments(valid.sum(axis=1).astype(float), sums, products)
 

@@ -72,10 +72,9 @@ def candidates_frame(
     slot = np.broadcast_to(np.arange(funnel.interviewed.shape[1]), funnel.interviewed.shape)
     if attribution is None:
         reason = np.full(funnel.interviewed.shape, -1, dtype=np.int8)
-    elif method == "shapley":
-        reason = shapley_reason(attribution)
     else:
-        reason = attribution.sequential
+        per_loser = shapley_reason(attribution) if method == "shapley" else attribution.sequential
+        reason = attribution.dense(per_loser, -1)
     labels = np.array([*REASONS, ""], dtype=object)  # index -1 -> ""
     columns = {
         "opening": opening,

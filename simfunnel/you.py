@@ -30,7 +30,7 @@ import pandas as pd
 from scipy.special import ndtr, ndtri
 
 from simfunnel import calendar as cal
-from simfunnel.attribution import MECHANISMS, REASONS, attribute
+from simfunnel.attribution import MECHANISMS, NO_REASON, REASONS, attribute
 from simfunnel.engine import Focal, Model, draw_blocks, simulate_funnel
 from simfunnel.population import ALIGNMENT, N_LATENT, NICHE, QUALITY, Screen
 from simfunnel.rng import (
@@ -263,9 +263,9 @@ def _focal_outcomes(
         "offer_uncancelled": uncancelled[index, slot],
         "runner_up": runner_up & passed_over[index, slot],
         "cancel_after": cancel_after,
-        "reason": attribution.sequential[index, slot],
-        "shapley": attribution.shapley[index, slot],
-        "residual": attribution.residual[index, slot],
+        "reason": attribution.dense(attribution.sequential, NO_REASON)[index, slot],
+        "shapley": attribution.dense(attribution.shapley, 0.0)[index, slot],
+        "residual": attribution.dense(attribution.residual, NO_REASON)[index, slot],
         "cancelled_after": funnel.cancelled_stage[rows] == cal.CANCELLED_AFTER_INTERVIEWS,
     }
 
