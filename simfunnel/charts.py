@@ -944,7 +944,13 @@ def compare(
         _percent_axis(ax.xaxis)
         ax.grid(axis="x")
         ax.legend(loc="lower right")
-        spread = values.max(axis=0) - values.min(axis=0)
+        # The finding names the metric that differs most among those every scenario
+        # has (an internal win rate is undefined without internals).
+        spread = np.where(
+            np.isnan(values).any(axis=0),
+            -np.inf,
+            np.nanmax(values, axis=0) - np.nanmin(values, axis=0),
+        )
         if len(results) == 1:
             first = names[0]
             finding = f"{metrics[first]}: {_pct(values[0, 0])}"
@@ -1308,7 +1314,12 @@ def sweep_heatmap(
             )
         note = (
             f"{_sweep_note(table, keys)}\n95% CIs within ±"
-            f"{_format_metric(metric, half_width, max(digits, 1))} of each cell"
+            + (
+                f"{100 * half_width:.{max(digits, 1)}f} percentage points"
+                if _unit(metric) == "rate"
+                else _format_metric(metric, half_width, max(digits, 1))
+            )
+            + " of each cell"
         )
         _headline(ax, finding, note, title)
     return ax
@@ -1358,7 +1369,7 @@ def risk_tradeoff(
             handles.append(line)
         ax.set_ylim(0, 1)
         _percent_axis(ax.yaxis)
-        ax.set_ylabel("Share of hires")
+        ax.set_ylabel("Rate")  # of hires, or of races with an internal
         ax.set_xlabel(_key_label(RISK_AVERSION))
         _grid_ticks(ax, series["bad_hire_rate"][RISK_AVERSION].to_numpy())
         ax.grid(axis="y")

@@ -74,10 +74,11 @@ def _formats(text: str) -> tuple[str, ...]:
     return () if "none" in formats else formats
 
 
-def _add_scenario_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--openings", type=_positive_int, help="openings to simulate (default: the config's)"
-    )
+def _add_scenario_options(
+    parser: argparse.ArgumentParser,
+    openings_help: str = "openings to simulate (default: the config's)",
+) -> None:
+    parser.add_argument("--openings", type=_positive_int, help=openings_help)
     parser.add_argument("--seed", type=_seed, help="random seed (default: the config's)")
     parser.add_argument(
         "--set",
@@ -89,6 +90,12 @@ def _add_scenario_options(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--workers", type=_positive_int, default=None, help="processes (default: all cores)"
+    )
+
+
+def _add_formats(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--formats", type=_formats, default=("png",), help="chart formats: png,svg,pdf or none"
     )
 
 
@@ -104,9 +111,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("config", help="scenario YAML, e.g. configs/baseline.yaml")
     _add_scenario_options(run)
     run.add_argument("--out", type=Path, help="output folder (default: results/<scenario name>)")
-    run.add_argument(
-        "--formats", type=_formats, default=("png",), help="chart formats: png,svg,pdf or none"
-    )
+    _add_formats(run)
     run.add_argument(
         "--engine",
         choices=("exact", "brute_force"),
@@ -127,7 +132,7 @@ def build_parser() -> argparse.ArgumentParser:
     compare.add_argument("configs", nargs="+", metavar="CONFIG")
     _add_scenario_options(compare)
     compare.add_argument("--out", type=Path, help="output folder (default: results/compare)")
-    compare.add_argument("--formats", type=_formats, default=("png",))
+    _add_formats(compare)
 
     sweep = commands.add_parser("sweep", help="simulate a 1-D or 2-D grid of parameter values")
     sweep.add_argument("config")
@@ -142,7 +147,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_scenario_options(sweep)
     sweep.add_argument("--scheduler", help="address of a Dask distributed scheduler")
     sweep.add_argument("--out", type=Path, help="output folder (default: results/sweep_<name>)")
-    sweep.add_argument("--formats", type=_formats, default=("png",))
+    _add_formats(sweep)
 
     sensitivity = commands.add_parser(
         "sensitivity", help="one-at-a-time sensitivity (tornado) of a metric"
@@ -160,7 +165,7 @@ def build_parser() -> argparse.ArgumentParser:
     sensitivity.add_argument(
         "--out", type=Path, help="output folder (default: results/sensitivity_<name>)"
     )
-    sensitivity.add_argument("--formats", type=_formats, default=("png",))
+    _add_formats(sensitivity)
 
     validate = commands.add_parser("validate", help="check scenario files without running them")
     validate.add_argument("configs", nargs="+")
@@ -188,15 +193,19 @@ def build_parser() -> argparse.ArgumentParser:
     you.add_argument(
         "--interviews", type=_positive_int, default=10, help="longest job search to report"
     )
-    _add_scenario_options(you)
+    _add_scenario_options(
+        you,
+        "openings in which you are interviewed (default 20,000; about 10-30x as many "
+        "are simulated to find them)",
+    )
     you.add_argument(
         "--out", type=Path, help="also write job_search.csv, loss_reasons.csv and the chart here"
     )
-    you.add_argument("--formats", type=_formats, default=("png",))
+    _add_formats(you)
 
     charts = commands.add_parser("charts", help="re-render charts from a saved result folder")
     charts.add_argument("result_dir", type=Path)
-    charts.add_argument("--formats", type=_formats, default=("png",))
+    _add_formats(charts)
     return parser
 
 
@@ -245,18 +254,28 @@ def _command_run(args: argparse.Namespace) -> int:
         print(format_result(result))
         print(
             f"\nWrote {out}/: tables (summary.csv, funnel.csv, loss_reasons.csv, openings.csv, "
-            f"candidates.csv), scenario.yaml, run.json and {len(written)} chart files."
+            f"candidates.csv), scenario.yaml, run.json and {_files(len(written))}."
         )
     return 0
 
 
 def _check_writable(out: Path) -> None:
-    """Fail before simulating, not after, if the output folder cannot be written."""
+    """Fail before simulating, not after, if the output folder cannot be made or written."""
     if out.exists() and not out.is_dir():
         raise InputError(f"--out {out}: exists and is not a folder")
-    parent = out if out.exists() else next(p for p in out.absolute().parents if p.exists())
-    if not os.access(parent, os.W_OK):
-        raise InputError(f"--out {out}: folder {parent} is not writable")
+    existing = out if out.exists() else next(p for p in out.absolute().parents if p.exists())
+    if not existing.is_dir():
+        raise InputError(f"--out {out}: {existing} is a file, not a folder")
+    if not os.access(existing, os.W_OK):
+        raise InputError(f"--out {out}: folder {existing} is not writable")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"--out {out}: cannot create the folder ({exc.strerror})") from None
+
+
+def _files(count: int) -> str:
+    return f"{count} chart file{'' if count == 1 else 's'}"
 
 
 def _command_validate(args: argparse.Namespace) -> int:
@@ -342,17 +361,19 @@ def _command_compare(args: argparse.Namespace) -> int:
             charts.compare, comparison.results, out / "compare", args.formats
         )
     print(format_comparison(comparison))
-    print(f"\nWrote {out}/: compare.csv, differences.csv and {len(written)} chart files.")
+    print(f"\nWrote {out}/: compare.csv, differences.csv and {_files(len(written))}.")
     return 0
 
 
 def _command_sweep(args: argparse.Namespace) -> int:
     from simfunnel.explore import parse_vary, sweep
+    from simfunnel.report import format_sweep
     from simfunnel.result import atomic_write
 
     scenario, _ = _load(args.config, args.overrides)
     vary = dict(parse_vary(text, scenario) for text in args.vary)
-    out = args.out or Path("results") / f"sweep_{scenario.name}"
+    # One folder per question: sweeps of other keys never mix their files.
+    out = args.out or Path("results") / f"sweep_{scenario.name}_{'_'.join(vary)}"
     _check_writable(out)
     table = sweep(
         scenario,
@@ -371,14 +392,14 @@ def _command_sweep(args: argparse.Namespace) -> int:
         from simfunnel import charts
 
         written = charts.render_sweep(table, out, args.formats)
-    keys = list(vary)
-    print(table.pivot_table(index=keys, columns="metric", values="value").round(4).to_string())
-    print(f"\nWrote {out}/: sweep.csv and {len(written)} chart files.")
+    print(format_sweep(table, list(vary)))
+    print(f"\nWrote {out}/: sweep.csv (every metric, with CIs) and {_files(len(written))}.")
     return 0
 
 
 def _command_sensitivity(args: argparse.Namespace) -> int:
     from simfunnel.explore import sensitivity
+    from simfunnel.report import format_sensitivity
     from simfunnel.result import atomic_write
 
     scenario, _ = _load(args.config, args.overrides)
@@ -400,8 +421,7 @@ def _command_sensitivity(args: argparse.Namespace) -> int:
         from simfunnel import charts
 
         written = charts.save_chart(charts.tornado, table, out / "tornado", args.formats)
-    print(f"{args.metric} at the scenario's values: {table.attrs['base']:.4f}")
-    print(table.head(10).round(4).to_string(index=False))
+    print(format_sensitivity(table))
     if args.sobol:
         from simfunnel.explore import sobol
 
@@ -418,7 +438,7 @@ def _command_sensitivity(args: argparse.Namespace) -> int:
         atomic_write(out / "sobol.csv", lambda p: indices.to_csv(p, index=False))
         print(f"\nSobol indices ({indices.attrs['runs']} runs):")
         print(indices.round(3).to_string(index=False))
-    print(f"\nWrote {out}/: sensitivity.csv and {len(written)} chart files.")
+    print(f"\nWrote {out}/: sensitivity.csv and {_files(len(written))}.")
     return 0
 
 
@@ -429,7 +449,7 @@ def _command_charts(args: argparse.Namespace) -> int:
     from simfunnel import charts
 
     written = charts.render_all(result, args.result_dir, args.formats)
-    print(f"Wrote {len(written)} chart files to {args.result_dir}/")
+    print(f"Wrote {_files(len(written))} to {args.result_dir}/")
     return 0
 
 

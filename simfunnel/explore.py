@@ -221,6 +221,14 @@ def sweep(
     # Metrics of loss attribution need the (slower) replays: only when asked for.
     attribution = attribution or any(m in ATTRIBUTION_METRICS for m in metrics or [])
     keys = list(vary)
+    for key in keys:
+        for value in vary[key]:
+            try:
+                scenario.with_overrides({key: value})
+            except InputError as exc:
+                reason = str(exc).removeprefix("override: ")
+                problem = f"--vary {key}: grid value {value:g} is invalid: {reason}"
+                raise InputError(problem) from None
     points = list(itertools.product(*(vary[k] for k in keys)))
     scenarios = [scenario.with_overrides(dict(zip(keys, point, strict=True))) for point in points]
     seed = scenario.seed if seed is _FROM_SCENARIO else seed

@@ -97,7 +97,7 @@ def correlate(noise: np.ndarray, factor: np.ndarray) -> np.ndarray:
     matrix, so the product is taken block by block (always the same shape): the
     result then never depends on how many blocks a chunk holds.
     """
-    out = np.empty(noise.shape[:-1] + (factor.shape[0],))
+    out = np.empty((*noise.shape[:-1], factor.shape[0]))
     rows = noise.reshape(-1, noise.shape[-1])
     flat = out.reshape(-1, factor.shape[0])
     per_block = BLOCK_OPENINGS * (rows.shape[0] // noise.shape[0])

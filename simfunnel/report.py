@@ -48,6 +48,8 @@ def format_value(metric: str, value: float) -> str:
 
 
 def format_interval(metric: str, low: float, high: float) -> str:
+    if low != low:  # NaN: no denominator, no interval
+        return ""
     if _is_rate(metric):
         return f"{100 * low:.1f}–{100 * high:.1f}%"
     return f"{low:.2f}–{high:.2f}"
@@ -59,7 +61,7 @@ def format_result(result: Result) -> str:
     lines = [
         f"simfunnel {meta.get('version', '?')} · {result.scenario.name} · "
         f"{meta.get('openings', 0):,} openings · seed {meta.get('seed')} · "
-        f"{meta.get('elapsed_seconds', 0):.1f} s",
+        f"simulated in {meta.get('elapsed_seconds', 0):.1f} s",
     ]
     if result.scenario.description:
         lines.append(result.scenario.description)
@@ -69,6 +71,12 @@ def format_result(result: Result) -> str:
         conversion = "" if row.Index == 0 else f"{100 * row.rate:.1f}%"
         lines.append(f"  {row.stage:<42}{row.count_per_opening:>9.2f}   {conversion}")
     summary = result.summary()
+    before = summary.loc["cancel_before_interviews_rate", "value"]
+    internal = summary.loc["internal_present_rate", "value"]
+    lines.append(
+        f"  (the slate includes an internal in {100 * internal:.0f}% of openings; "
+        f"{100 * before:.1f}% are cancelled before interviews)"
+    )
     lines += ["", f"{'Headline':<44}{'value':>9}   95% CI"]
     for metric, label in HEADLINE.items():
         if metric not in summary.index:
@@ -127,6 +135,9 @@ def format_you(result: YouResult) -> str:
         + (" " + ", ".join(conditions) if conditions else ""),
         f"Shortlisted and interviewed in {result.openings:,} of {result.simulated:,} simulated "
         f"openings ({100 * result.shortlist_rate:.1f}%).",
+        "",
+        f"Screening has already picked the slate: on average you are truly better than "
+        f"{100 * result.better_than:.0f}% of the others you interview against.",
         "",
         f"P(offer) per interview: {100 * p:.1f}%  (95% CI {100 * low:.1f}–{100 * high:.1f}%)",
         f"That is about 1 offer in {1 / p:.1f} interviews." if p > 0 else "No offers at all.",
@@ -195,4 +206,70 @@ def format_comparison(comparison: Comparison) -> str:
                 f"width {scale * (row.ci_high - row.ci_low):.2f} vs unpaired "
                 f"{scale * (row.unpaired_ci_high - row.unpaired_ci_low):.2f}"
             )
+    return "\n".join(lines)
+
+
+SWEEP_HEADLINE = {
+    "offer_rate_interviewed": "offer rate",
+    "good_interview_offer_rate": "good interview: offer",
+    "internal_win_rate": "internal wins",
+    "best_interviewee_hired_rate": "truly best hired",
+    "mean_hire_value": "hire value (SD)",
+    "bad_hire_rate": "bad hires",
+}
+
+
+def format_sweep(table, keys: list[str]) -> str:
+    """Headline metrics (value and 95% CI) at every grid point of a sweep."""
+    attrs = table.attrs
+    metrics = [m for m in SWEEP_HEADLINE if m in set(table.metric)] or list(
+        dict.fromkeys(table.metric)
+    )
+    lines = [
+        f"simfunnel sweep · {attrs.get('scenario', '')} · {', '.join(keys)} · "
+        f"{attrs.get('openings', 0):,} openings per point · seed {attrs.get('seed')} · "
+        "the same random draws at every point",
+        "",
+    ]
+    width = 24
+    key_width = max(12, *(len(k) + 2 for k in keys))
+    lines.append(
+        "".join(f"{k:>{key_width}}" for k in keys)
+        + "".join(f"{m[: width - 2]:>{width}}" for m in metrics)
+    )
+    points = table.drop_duplicates(keys)[keys].itertuples(index=False)
+    indexed = table.set_index([*keys, "metric"])
+    for point in points:
+        cells = []
+        for metric in metrics:
+            row = indexed.loc[(*point, metric)]
+            value = format_value(metric, row.value)
+            interval = format_interval(metric, row.ci_low, row.ci_high)
+            cells.append(f"{value} ({interval})" if interval else value)
+        lines.append(
+            "".join(f"{v:>{key_width}g}" for v in point) + "".join(f"{c:>{width}}" for c in cells)
+        )
+    return "\n".join(lines)
+
+
+def format_sensitivity(table) -> str:
+    """The one-at-a-time sensitivity table, largest swing first."""
+    attrs = table.attrs
+    metric = attrs["metric"]
+    lines = [
+        f"simfunnel sensitivity · {attrs.get('scenario', '')} · {metric} · "
+        f"each parameter alone at its low and high value, the same random draws",
+        f"{metric} at the scenario's values: {format_value(metric, attrs['base'])}",
+        "",
+        f"  {'parameter':<40}{'low':>9}{'high':>9}{'at low':>10}{'at high':>10}{'swing':>10}",
+    ]
+    for row in table.head(15).itertuples():
+        swing = f"{100 * row.swing:.1f} pp" if _is_rate(metric) else f"{row.swing:.3f}"
+        lines.append(
+            f"  {row.parameter:<40}{row.low:>9g}{row.high:>9g}"
+            f"{format_value(metric, row.value_low):>10}{format_value(metric, row.value_high):>10}"
+            f"{swing:>10}"
+        )
+    if len(table) > 15:
+        lines.append(f"  ... top 15 of {len(table)} parameters; all in sensitivity.csv")
     return "\n".join(lines)

@@ -141,6 +141,8 @@ def _umask() -> int:
 def load_result(directory: str | Path) -> Result:
     """Load a result saved with :meth:`Result.save` (no re-simulation)."""
     directory = Path(directory)
+    if not directory.is_dir():
+        raise InputError(f"{directory}: no such folder")
     required = ["scenario.yaml", "run.json", "statistics.csv", "openings.csv", "candidates.csv"]
     missing = [name for name in required if not (directory / name).is_file()]
     if missing:

@@ -571,6 +571,8 @@ def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> 
     """
     path = Path(path)
     data, lines = _read_with_extends(path)
+    if data is None:  # an empty file: the defaults (the baseline), named after the file
+        data = {}
     if isinstance(data, dict) and "name" not in data:
         data = {**data, "name": path.stem}
     scenario = build_scenario(data, source=str(path), lines=lines)

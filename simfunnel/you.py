@@ -110,6 +110,7 @@ class YouResult:
     loss_reasons: pd.DataFrame
     job_search: pd.DataFrame
     median_interviews: dict[str, float | None]
+    better_than: float  # mean share of the others on the slate who are truly worse
     metadata: dict = field(default_factory=dict)
 
     @property
@@ -228,6 +229,7 @@ def you(
         loss_reasons=_loss_table(outcomes),
         job_search=job_search,
         median_interviews=medians,
+        better_than=float(outcomes["better_than"].mean()),
         metadata={
             "seed": seed.entropy,
             "felt_great": felt_great,
@@ -258,7 +260,17 @@ def _focal_outcomes(
     start = weeks + calendar.interviews_end(length)
     # P(cancelled after interviews | not cancelled before) for this calendar.
     cancel_after = -np.expm1(-(hazard[weeks + length] - hazard[start]))
+    # How the focal candidate's true quality compares with the rest of each slate.
+    interviewed = funnel.interviewed[rows]
+    others = interviewed.copy()
+    others[index, slot] = False
+    quality = funnel.quality[rows]
+    worse = (others & (quality < quality[index, slot][:, None])).sum(axis=1)
+    better_than = np.divide(
+        worse, others.sum(axis=1), out=np.ones(len(rows)), where=others.any(axis=1)
+    )
     return {
+        "better_than": better_than,
         "offer": offer[index, slot],
         "offer_uncancelled": uncancelled[index, slot],
         "runner_up": runner_up & passed_over[index, slot],

@@ -398,7 +398,7 @@ def test_risk_tradeoff_states_what_risk_aversion_buys(risk_sweep):
     value_ax = next(a for a in ax.get_figure().axes if a is not ax)
     assert len(ax.get_lines()) == 3 and len(value_ax.get_lines()) == 1
     assert len(ax.collections) == 3 and len(value_ax.collections) == 1  # bands
-    assert ax.get_ylabel() == "Share of hires" and "SD" in value_ax.get_ylabel()
+    assert ax.get_ylabel() == "Rate" and "SD" in value_ax.get_ylabel()
     assert ax.get_xlabel() == "Manager's risk aversion"
     assert len(ax.get_legend().get_texts()) == 4
     with pytest.raises(ValueError, match="needs the metrics"):

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+import simfunnel as sf
 from simfunnel.cli import main
 
 from .conftest import CONFIGS
@@ -81,7 +82,7 @@ def test_run_writes_every_table_and_prints_a_summary(tmp_path: Path, capsys) -> 
         (["run", BASELINE, "--formats", "gif"], "unknown chart format 'gif'"),
         (["run", BASELINE, "--engine", "magic"], "invalid choice: 'magic'"),
         (["validate", BASELINE, "configs/none.yaml"], "configs/none.yaml: no such config file"),
-        (["charts", "/nonexistent/result"], "not a saved result"),
+        (["charts", "/nonexistent/result"], "/nonexistent/result: no such folder"),
         (["frobnicate"], "invalid choice: 'frobnicate'"),
     ],
 )
@@ -122,6 +123,16 @@ def test_out_must_be_a_writable_folder(tmp_path: Path, capsys) -> None:
     file.write_text("x")
     code, _, err = run_cli(capsys, "run", BASELINE, "--out", str(file), "--formats", "none")
     assert code == 2 and "exists and is not a folder" in err
+    code, _, err = run_cli(capsys, "run", BASELINE, "--out", str(file / "sub"), "--formats", "none")
+    assert code == 2 and "is a file, not a folder" in err
+
+
+def test_empty_config_is_the_baseline_named_after_the_file(tmp_path: Path) -> None:
+    empty = tmp_path / "mine.yaml"
+    empty.write_text("")
+    scenario = sf.load_scenario(empty)
+    assert scenario.name == "mine"
+    assert scenario.manager == sf.load_scenario(BASELINE).manager
 
 
 def test_validate_and_keys(capsys) -> None:

@@ -74,6 +74,10 @@ def test_two_dimensional_sweep_and_parse_vary(baseline: sf.Scenario) -> None:
         parse_vary("manager.risk_aversoin=0:1:2", baseline)
     with pytest.raises(sf.InputError, match="only numeric keys"):
         parse_vary("engine=0:1:2", baseline)
+    with pytest.raises(
+        sf.InputError, match=r"--vary manager.risk_aversion: grid value 20 is invalid"
+    ):
+        sf.sweep(baseline, dict([parse_vary("manager.risk_aversion=0:30:4", baseline)]), 1_000)
     table = sf.sweep(
         baseline,
         {"interview.rounds": [1, 3], "interview.validity": [0.2, 0.4]},
