@@ -21,8 +21,8 @@ from tqdm import tqdm  # plain: no ipywidgets warning in notebooks
 
 from simfunnel.errors import InputError
 from simfunnel.result import Result
-from simfunnel.rng import SeedLike, normalise_seed
-from simfunnel.run import _FROM_SCENARIO, simulate, simulate_many
+from simfunnel.rng import SCENARIO_SEED, SeedLike, normalise_seed, resolve_seed
+from simfunnel.run import simulate, simulate_many
 from simfunnel.scenario import Scenario, describe_keys
 from simfunnel.summary import ATTRIBUTION_METRICS, METRICS
 
@@ -59,7 +59,7 @@ class Comparison:
 def compare(
     scenarios: Sequence[Scenario],
     openings: int | None = None,
-    seed: SeedLike = _FROM_SCENARIO,
+    seed: SeedLike = SCENARIO_SEED,
     *,
     workers: int | None = 1,
     attribution: bool = True,
@@ -76,7 +76,7 @@ def compare(
     names = [s.name for s in scenarios]
     if len(set(names)) < len(names):
         raise InputError(f"compare: scenario names must differ, got {', '.join(names)}")
-    seed = scenarios[0].seed if seed is _FROM_SCENARIO else seed
+    seed = resolve_seed(seed, scenarios[0].seed)
     run = simulate_many(
         list(scenarios), openings, seed, workers=workers, attribution=attribution, progress=progress
     )
@@ -195,7 +195,7 @@ def sweep(
     scenario: Scenario,
     vary: dict[str, Sequence[Any]],
     openings: int | None = None,
-    seed: SeedLike = _FROM_SCENARIO,
+    seed: SeedLike = SCENARIO_SEED,
     *,
     metrics: Sequence[str] | None = None,
     workers: int | None = None,
@@ -231,7 +231,7 @@ def sweep(
                 raise InputError(problem) from None
     points = list(itertools.product(*(vary[k] for k in keys)))
     scenarios = [scenario.with_overrides(dict(zip(keys, point, strict=True))) for point in points]
-    seed = scenario.seed if seed is _FROM_SCENARIO else seed
+    seed = resolve_seed(seed, scenario.seed)
     results = run_points(
         scenarios,
         openings,
@@ -308,7 +308,7 @@ def sensitivity(
     metric: str = "good_interview_offer_rate",
     ranges: dict[str, tuple[float, float]] | None = None,
     openings: int | None = None,
-    seed: SeedLike = _FROM_SCENARIO,
+    seed: SeedLike = SCENARIO_SEED,
     *,
     workers: int | None = None,
     scheduler: str | None = None,
@@ -330,7 +330,7 @@ def sensitivity(
     scenarios = [scenario]
     for key in keys:
         scenarios += [scenario.with_overrides({key: value}) for value in ranges[key]]
-    seed = scenario.seed if seed is _FROM_SCENARIO else seed
+    seed = resolve_seed(seed, scenario.seed)
     results = run_points(
         scenarios,
         openings,
@@ -362,7 +362,7 @@ def sobol(
     ranges: dict[str, tuple[float, float]] | None = None,
     samples: int = 64,
     openings: int | None = 5_000,
-    seed: SeedLike = _FROM_SCENARIO,
+    seed: SeedLike = SCENARIO_SEED,
     *,
     workers: int | None = None,
     scheduler: str | None = None,
@@ -389,7 +389,7 @@ def sobol(
     ranges = ranges or default_ranges(scenario)
     keys = list(ranges)
     problem = {"num_vars": len(keys), "names": keys, "bounds": [list(ranges[k]) for k in keys]}
-    entropy = normalise_seed(scenario.seed if seed is _FROM_SCENARIO else seed).entropy
+    entropy = resolve_seed(seed, scenario.seed).entropy
     design = sobol_sample.sample(problem, samples, calc_second_order=False, seed=entropy % 2**32)
     integer_keys = {k for k in keys if isinstance(_get(scenario, k), int)}
     scenarios = [

@@ -9,6 +9,7 @@ global RNG state anywhere.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -36,6 +37,20 @@ class Seed:
         return np.random.Generator(
             np.random.PCG64(np.random.SeedSequence(self.entropy, spawn_key=key))
         )
+
+
+class _ScenarioSeed:
+    def __repr__(self) -> str:
+        return "<the scenario's seed>"
+
+
+SCENARIO_SEED: Any = _ScenarioSeed()
+"""Default ``seed`` of the API: use the scenario's own ``seed`` key."""
+
+
+def resolve_seed(seed: SeedLike, scenario_seed: int) -> Seed:
+    """``seed`` normalised, or the scenario's seed when it is :data:`SCENARIO_SEED`."""
+    return normalise_seed(scenario_seed if seed is SCENARIO_SEED else seed)
 
 
 def normalise_seed(seed: SeedLike) -> Seed:

@@ -10,7 +10,6 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -21,7 +20,7 @@ from simfunnel.attribution import attribute
 from simfunnel.engine import Model, run_blocks
 from simfunnel.errors import InputError
 from simfunnel.result import Result
-from simfunnel.rng import BLOCK_OPENINGS, BLOCKS, PILOT, Seed, SeedLike, normalise_seed
+from simfunnel.rng import BLOCK_OPENINGS, BLOCKS, PILOT, SCENARIO_SEED, Seed, SeedLike, resolve_seed
 from simfunnel.scenario import Scenario
 from simfunnel.summary import (
     METRICS,
@@ -36,7 +35,6 @@ from simfunnel.tables import candidates_frame, openings_frame
 DEFAULT_CHUNK = 10_000  # fits the working set in cache better than larger chunks
 BRUTE_FORCE_CHUNK_BYTES = 100 * 2**20
 KEEP_OPENINGS = 100_000  # enough for every chart; summaries use all openings
-_FROM_SCENARIO: Any = object()
 
 
 def pilot_thresholds(model: Model, seed: Seed) -> Thresholds:
@@ -142,7 +140,7 @@ def _milestones(first: int, cap: int) -> list[int]:
 def simulate_many(
     scenarios: list[Scenario],
     openings: int | None = None,
-    seed: SeedLike = _FROM_SCENARIO,
+    seed: SeedLike = SCENARIO_SEED,
     *,
     chunk_size: int = DEFAULT_CHUNK,
     workers: int | None = 1,
@@ -165,7 +163,7 @@ def simulate_many(
     openings = first.openings if openings is None else int(openings)
     if openings < 1:
         raise ValueError(f"openings must be >= 1, got {openings}")
-    seed = normalise_seed(first.seed if seed is _FROM_SCENARIO else seed)
+    seed = resolve_seed(seed, first.seed)
     started = time.perf_counter()
     models = tuple(Model.build(s) for s in scenarios)
     thresholds = tuple(pilot_thresholds(m, seed) for m in models)
@@ -253,7 +251,7 @@ def _targets_met(outputs: list[_ChunkOutput], target_ci: dict[str, float]) -> bo
 def simulate(
     scenario: Scenario,
     openings: int | None = None,
-    seed: SeedLike = _FROM_SCENARIO,
+    seed: SeedLike = SCENARIO_SEED,
     *,
     chunk_size: int = DEFAULT_CHUNK,
     workers: int | None = 1,

@@ -38,10 +38,11 @@ from simfunnel.rng import (
     FOCAL_CANDIDATE,
     FOCAL_OPENINGS,
     FOCAL_SEARCH,
+    SCENARIO_SEED,
     SeedLike,
-    normalise_seed,
+    resolve_seed,
 )
-from simfunnel.run import _FROM_SCENARIO, pilot_thresholds
+from simfunnel.run import pilot_thresholds
 from simfunnel.scenario import Scenario
 from simfunnel.summary import Z_95
 
@@ -127,7 +128,7 @@ def you(
     felt_great: bool = False,
     interviews: int = 10,
     openings: int = 20_000,
-    seed: SeedLike = _FROM_SCENARIO,
+    seed: SeedLike = SCENARIO_SEED,
     searches: int = SEARCHES,
 ) -> YouResult:
     """A focal candidate's P(offer), why they lose, and their job search.
@@ -158,7 +159,7 @@ def you(
         raise InputError(f"--alignment must be between 0 and 1, got {alignment}")
     if interviews < 1:
         raise InputError(f"--interviews must be >= 1, got {interviews}")
-    seed = normalise_seed(scenario.seed if seed is _FROM_SCENARIO else seed)
+    seed = resolve_seed(seed, scenario.seed)
     model = Model.build(scenario)
     thresholds = pilot_thresholds(model, seed)
     quality = float(ndtri(quality_percentile / 100))
