@@ -157,11 +157,12 @@ def make_offers(
     open_score = np.where(eligible, score, -np.inf).T.copy()
     if hiring_bar is not None:
         open_score[open_score < hiring_bar] = -np.inf
-    will_decline = declines.T
-    offer = np.zeros(open_score.shape, dtype=bool)
-    hired = np.zeros(open_score.shape, dtype=bool)
+    could_be_offered = open_score > -np.inf
+    will_accept = ~declines.T
     accepted = np.zeros(open_score.shape[1], dtype=np.int64)
-    columns: np.ndarray | slice = slice(None)  # openings still deciding
+    # Each offer sets the candidate's open score to -inf; openings are dropped from
+    # the working copy once most are decided (written back before each drop).
+    all_openings, columns = open_score, None
     # A loop over offer rounds (at most max_offers), not over openings. Exact ties
     # in U between eligible candidates have probability zero.
     for _ in range(max_offers):
@@ -170,20 +171,19 @@ def make_offers(
         deciding = np.count_nonzero(active)
         if not deciding:
             break
-        if deciding < active.size // 2:  # most openings are done: drop them
+        if deciding < active.size // 2:
             keep = np.flatnonzero(active)
-            open_score, best_score = open_score[:, keep], best_score[keep]
-            will_decline, accepted, positions = (
-                will_decline[:, keep],
-                accepted[keep],
-                positions[keep],
-            )
-            columns = keep if isinstance(columns, slice) else columns[keep]
+            if columns is not None:
+                all_openings[:, columns] = open_score
+            columns = keep if columns is None else columns[keep]
+            open_score = all_openings[:, columns]
+            best_score, accepted, positions = best_score[keep], accepted[keep], positions[keep]
+            will_accept = will_accept[:, keep]
             active = np.ones(keep.size, dtype=bool)
         chosen = (open_score == best_score) & active
-        accepts = chosen & ~will_decline
-        offer[:, columns] |= chosen
-        hired[:, columns] |= accepts
-        accepted += accepts.sum(axis=0)
+        accepted += (chosen & will_accept).sum(axis=0)
         np.copyto(open_score, -np.inf, where=chosen)
-    return offer.T, hired.T
+    if columns is not None:
+        all_openings[:, columns] = open_score
+    offer = could_be_offered & (all_openings == -np.inf)
+    return offer.T, offer.T & ~declines
