@@ -28,7 +28,6 @@ from simfunnel.decision import (
     Weights,
     make_offers,
     perceived_risk,
-    risk_adjusted_score,
     score_terms,
 )
 
@@ -44,6 +43,28 @@ REASONS = MECHANISMS + RESIDUALS
 NO_REASON = -1
 _ALL = (1 << len(MECHANISMS)) - 1
 _CANCEL, _INTERNAL, _RISK, _CULTURE, _NICHE = 1, 2, 4, 8, 16
+
+
+@dataclass(frozen=True)
+class ScoreParts:
+    """``U``'s terms, computed once, and the risk term without the narrative's effect."""
+
+    terms: ScoreTerms
+    plain_risk: np.ndarray | float
+
+    def score(self, removed: int) -> np.ndarray:
+        """``U`` with the manager's mechanisms in bitmask ``removed`` switched off.
+
+        A switched-off term is an exact 0.0, so this equals the score computed with
+        those weights set to zero, bit for bit.
+        """
+        terms, niche_removed = self.terms, removed & _NICHE
+        return ScoreTerms(
+            terms.expected_value,
+            0.0 if niche_removed else terms.niche,
+            0.0 if removed & _CULTURE else terms.culture,
+            0.0 if removed & _RISK else (self.plain_risk if niche_removed else terms.risk),
+        ).total()
 
 
 @dataclass(frozen=True)
@@ -72,10 +93,17 @@ class Decision:
             cancelled_after=self.cancelled_after[rows],
         )
 
+    def score_parts(self) -> ScoreParts:
+        """The terms of ``U`` from which every counterfactual score is assembled."""
+        return ScoreParts(
+            score_terms(self.signals, self.weights),
+            # Removing niche fit also removes the narrative's effect on perceived risk.
+            perceived_risk(self.signals, replace(self.weights, narrative_weight=0.0)),
+        )
+
     def score(self, removed: int) -> np.ndarray:
         """Risk-adjusted score ``U`` with the mechanisms in bitmask ``removed`` switched off."""
-        names = [m for i, m in enumerate(MECHANISMS) if removed >> i & 1]
-        return risk_adjusted_score(self.signals, self.weights.without(*names))
+        return self.score_parts().score(removed)
 
     def offers(self, score: np.ndarray, removed: int) -> tuple[np.ndarray, np.ndarray]:
         """Offers and hires given ``score``, with the internal and cancellation per ``removed``."""
@@ -192,24 +220,14 @@ def attribute(
     internal_cells = (internal_position[local_rows[in_internal]], local_slots[in_internal])
 
     # The score depends only on the manager's mechanisms: 8 scores serve 32
-    # coalitions, assembled from one set of terms (exactly as the decision does).
-    terms = score_terms(sub.signals, sub.weights)
-    plain_risk = perceived_risk(sub.signals, replace(sub.weights, narrative_weight=0.0))
-
-    def score(removed: int) -> np.ndarray:
-        niche_removed = removed & _NICHE
-        return ScoreTerms(
-            terms.expected_value,
-            0.0 if niche_removed else terms.niche,
-            0.0 if removed & _CULTURE else terms.culture,
-            0.0 if removed & _RISK else (plain_risk if niche_removed else terms.risk),
-        ).total()
+    # coalitions, all assembled from one set of terms.
+    parts = sub.score_parts()
 
     # v(S) for every loser: does removing the mechanisms in S give them an offer?
     # Cancellation only voids offers, so each replay serves two coalitions.
     loser_offer = np.empty((_ALL + 1, local_rows.size), dtype=bool)
     for manager_bits in range(0, _ALL + 1, 4):  # bits 0 and 1 clear
-        manager_score = score(manager_bits)
+        manager_score = parts.score(manager_bits)
         kept, _ = sub.offers(manager_score, manager_bits | _CANCEL)
         if manager_bits == 0:
             replayed_actual = kept & ~sub.cancelled_after[:, None]

@@ -20,6 +20,11 @@ WEEKS_PER_YEAR = 52
 NOT_CANCELLED, CANCELLED_BEFORE_INTERVIEWS, CANCELLED_AFTER_INTERVIEWS = 0, 1, 2
 
 
+def uniform_int(uniform: np.ndarray, low: int, high: int) -> np.ndarray:
+    """UniformInt[low, high] (inclusive) from U(0, 1) draws."""
+    return low + (uniform * (high - low + 1)).astype(np.int64)
+
+
 def month_of_week(week: np.ndarray) -> np.ndarray:
     """Month 0..11 of week 0..51 (weeks spread evenly over the months)."""
     return np.minimum(np.asarray(week) * 12 // WEEKS_PER_YEAR, 11)
@@ -99,8 +104,7 @@ class Calendar:
 
     def process_weeks(self, uniform: np.ndarray) -> np.ndarray:
         """Process length T ~ UniformInt[low, high] from uniforms."""
-        span = self.process_high - self.process_low + 1
-        return self.process_low + (uniform * span).astype(np.int64)
+        return uniform_int(uniform, self.process_low, self.process_high)
 
     def interviews_end(self, process_weeks: np.ndarray) -> np.ndarray:
         """Week offset (from posting) at which final interviews end: ceil(interview_at * T)."""

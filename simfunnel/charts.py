@@ -322,7 +322,8 @@ def funnel(
         ax.barh(y, counts, color=colours, height=0.68)
         ax.errorbar(counts, y, xerr=errors, fmt="none", ecolor="#222222", elinewidth=2)
         ax.set_xscale("log")
-        ax.set_xlim(min(0.3, counts.min() / 2), counts.max() * 5)
+        positive = counts[counts > 0]  # a stage can be empty (e.g. a bar nobody clears)
+        ax.set_xlim(min(0.3, positive.min() / 2), counts.max() * 5)
         ax.set_yticks(y, [STAGE_LABELS.get(s, s) for s in frame["stage"]])
         ax.tick_params(axis="y", length=0)
         ax.set_xlabel("Per opening (log scale)")
@@ -340,11 +341,12 @@ def funnel(
                 va="center",
                 fontsize=mpl.rcParams["font.size"],
             )
-        finding = (
-            f"Only 1 in {_one_in(offer_rate)} interviewees gets an offer"
-            if offer_rate <= 0.4
-            else f"{_pct(offer_rate)} of interviewees get an offer"
-        )
+        if not offer_rate > 0:
+            finding = "No interviewee gets an offer"
+        elif offer_rate <= 0.4:
+            finding = f"Only 1 in {_one_in(offer_rate)} interviewees gets an offer"
+        else:
+            finding = f"{_pct(offer_rate)} of interviewees get an offer"
         hires = counts[-1]
         note = (
             f"{_scenario_note(result)}\n"
@@ -528,7 +530,7 @@ def offer_probability(
             )
         else:
             raise ValueError(f"by must be 'rank' or 'quality', got {by!r}")
-        ax.set_ylim(0, min(1.0, float(table["ci_high"].max()) * 1.15))
+        ax.set_ylim(0, min(1.0, max(float(table["ci_high"].max()) * 1.15, 0.05)))
         _percent_axis(ax.yaxis)
         ax.set_ylabel("P(offer)")
         ax.grid(axis="y")
@@ -591,7 +593,11 @@ def margins(
         unit = "SDs of the manager's score" if scale != 1.0 else "manager's score U"
         ax.set_xlabel(f"Winner's lead over the runner-up ({unit})")
         ax.set_ylabel("Share of decisions")
-        finding = f"1 in {_one_in(rate)} hiring decisions is won by a microscopic margin"
+        finding = (
+            f"1 in {_one_in(rate)} hiring decisions is won by a microscopic margin"
+            if rate > 0
+            else "No hiring decision is won by a microscopic margin"
+        )
         note = (
             f"{_scenario_note(result)}\n"
             f"microscopic = under {band:g} SD: {_pct(rate, 1)} "

@@ -111,10 +111,6 @@ def draw_blocks(
     return draws
 
 
-def _uniform_int(uniform: np.ndarray, low: int, high: int) -> np.ndarray:
-    return low + (uniform * (high - low + 1)).astype(np.int64)
-
-
 @dataclass
 class Funnel:
     """One chunk of simulated openings. Per-opening arrays have shape (openings,),
@@ -206,8 +202,8 @@ def simulate_funnel(
 
     # 1.2-1.3 applicants and the shortlist
     count, shortlist_range = scenario.applicants.count, scenario.screening.shortlist
-    applicants = _uniform_int(uniforms[:, U_POOL], count.low, count.high)
-    shortlist = _uniform_int(uniforms[:, U_SHORTLIST], shortlist_range.low, shortlist_range.high)
+    applicants = cal.uniform_int(uniforms[:, U_POOL], count.low, count.high)
+    shortlist = cal.uniform_int(uniforms[:, U_SHORTLIST], shortlist_range.low, shortlist_range.high)
     others = applicants if focal is None else applicants - 1
     if scenario.engine == "exact":
         latent, screened = exact_top_k(model.screen, others, draws["spacings"], draws["latent"])
@@ -217,7 +213,10 @@ def simulate_funnel(
     if focal is not None:
         rows, focal_slot = np.arange(openings), shortlist - 1
         extras["focal_slot"] = focal_slot
-        extras["focal_shortlisted"] = focal.screen_score > screened[rows, focal_slot]
+        # With fewer other applicants than places, everyone is shortlisted.
+        extras["focal_shortlisted"] = (others < shortlist) | (
+            focal.screen_score > screened[rows, focal_slot]
+        )
         latent[rows, focal_slot] = focal.latent
         screened[rows, focal_slot] = focal.screen_score
     external = traits(model.screen, latent)

@@ -75,10 +75,7 @@ class Screen:
         # (e.g. validity 1 and no other weights makes q a function of s).
         eigenvalues, eigenvectors = np.linalg.eigh(conditional)
         factor = eigenvectors * np.sqrt(np.clip(eigenvalues, 0.0, None))
-        share = scenario.applicants.niche_share
-        niche_cut = (
-            float(ndtri(1.0 - share)) if 0 < share < 1 else (np.inf if share == 0 else -np.inf)
-        )
+        niche_cut = float(ndtri(1.0 - scenario.applicants.niche_share))  # +-inf at 0 and 1
         return cls(
             weights=weights,
             noise_sd=noise_sd,
@@ -129,7 +126,9 @@ def exact_top_k(
     top = spacings.shape[1]
     # log U_(n-i) = -sum_{l<=i+1} E_l / (n - l + 1): Renyi's representation of the
     # uniform order statistics, from the top down.
-    log_uniform = -np.cumsum(spacings / (pool_size[:, None] - np.arange(top)), axis=1)
+    # (Slots beyond a pool of fewer than `top` are never used; keep them finite.)
+    remaining = np.maximum(pool_size[:, None] - np.arange(top), 1)
+    log_uniform = -np.cumsum(spacings / remaining, axis=1)
     # Upper-tail form: 1 - U = -expm1(log U) keeps full precision for n up to 1e7+.
     screen_score = -screen.score_sd * ndtri(-np.expm1(log_uniform))
     latent = correlate(latent_noise, screen.conditional_factor)

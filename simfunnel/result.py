@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from simfunnel.attribution import REASONS
@@ -65,7 +66,10 @@ class Result:
         rows = rows.rename(columns={"value": "count_per_opening"})
         rows.insert(0, "stage", list(FUNNEL_STAGES))
         counts = rows["count_per_opening"].to_numpy()
-        rows["rate"] = [1.0, *(counts[1:] / counts[:-1])]
+        conversion = np.divide(
+            counts[1:], counts[:-1], out=np.full(len(counts) - 1, np.nan), where=counts[:-1] > 0
+        )
+        rows["rate"] = [1.0, *conversion]
         return rows.reset_index(drop=True)
 
     def loss_reasons(self, method: str | None = None) -> pd.DataFrame:

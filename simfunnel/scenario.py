@@ -319,11 +319,6 @@ class Scenario(_Section):
             matrix[a, b] = matrix[b, a] = value
         return matrix
 
-    @property
-    def max_slots(self) -> int:
-        """Columns of the per-opening arrays: the largest shortlist plus the internal."""
-        return self.screening.shortlist.high + 1
-
     # ---------------------------------------------------------------- overrides
     def to_dict(self) -> dict[str, Any]:
         """Plain, YAML-ready dict of every key (defaults included)."""

@@ -159,6 +159,12 @@ def you(
         raise InputError(f"--alignment must be between 0 and 1, got {alignment}")
     if interviews < 1:
         raise InputError(f"--interviews must be >= 1, got {interviews}")
+    share = scenario.applicants.niche_share
+    if (niche is True and share == 0) or (niche is False and share == 1):
+        raise InputError(
+            f"--niche: applicants.niche_share is {share:g}, so nobody "
+            f"{'has' if niche else 'lacks'} the niche experience"
+        )
     seed = resolve_seed(seed, scenario.seed)
     model = Model.build(scenario)
     thresholds = pilot_thresholds(model, seed)
@@ -187,13 +193,15 @@ def you(
         )
         funnel = simulate_funnel(model, draws, Focal(latent, score))
         block += blocks
-        simulated += rows
         slot = funnel.extras["focal_slot"]
         index = np.arange(rows)
         keep = funnel.extras["focal_shortlisted"] & funnel.interviewed[index, slot]
         if felt_great:
             keep &= funnel.felt_score[index, slot] >= thresholds.good_interview
         keep_rows = np.flatnonzero(keep)[: openings - found]
+        # Openings looked at: all of the batch, unless it was cut at the target.
+        full_batch = found + len(keep_rows) < openings
+        simulated += rows if full_batch else int(keep_rows[-1]) + 1
         if len(keep_rows) == 0:
             continue
         found += len(keep_rows)

@@ -7,7 +7,7 @@ import pytest
 
 import simfunnel as sf
 from simfunnel.attribution import MECHANISMS, REASONS, Decision, attribute
-from simfunnel.decision import Signals, Weights
+from simfunnel.decision import Signals, Weights, risk_adjusted_score
 from simfunnel.engine import Model, run_blocks
 from simfunnel.rng import BLOCKS, normalise_seed
 from simfunnel.run import pilot_thresholds
@@ -31,9 +31,18 @@ def test_replay_with_nothing_removed_is_the_decision_bit_for_bit(baseline: sf.Sc
     rows = attribution.replayed_rows
     assert len(rows) > 0.5 * len(funnel.offer)
     assert np.array_equal(attribution.replayed_actual, funnel.offer[rows])
-    offer, hired, score = funnel.decision.replay(0)
-    assert np.array_equal(offer, funnel.offer) and np.array_equal(hired, funnel.hired)
-    assert np.array_equal(score, funnel.score)
+
+
+def test_assembled_scores_equal_scores_with_weights_set_to_zero(baseline: sf.Scenario) -> None:
+    # Every counterfactual score the replays use, against the independent path:
+    # the manager's weights set to zero (Weights.without) and U computed afresh.
+    funnel = run_blocks(Model.build(baseline), normalise_seed(3), BLOCKS, 0, 2)
+    decision = funnel.decision
+    parts = decision.score_parts()
+    for removed in range(0, 32, 4):  # the manager's three mechanisms
+        names = [m for i, m in enumerate(MECHANISMS) if removed >> i & 1]
+        expected = risk_adjusted_score(decision.signals, decision.weights.without(*names))
+        assert np.array_equal(parts.score(removed), expected), names
 
 
 def test_sequential_shares_sum_to_one_and_shapley_to_the_total_effect(

@@ -121,3 +121,22 @@ def test_you_cli(capsys, tmp_path) -> None:
         main(["you", str(CONFIGS / "baseline.yaml"), "--quality-percentile", "100"])
     assert info.value.code == 2
     assert "must be between 0 and 100" in capsys.readouterr().err
+
+
+def test_impossible_niche_is_refused_and_small_pools_count_right(baseline: sf.Scenario) -> None:
+    with pytest.raises(sf.InputError, match="nobody has the niche experience"):
+        sf.you(baseline.with_overrides({"applicants.niche_share": 0.0}), 80, niche=True)
+    # A pool no larger than the shortlist: everyone is interviewed unless cancelled.
+    tiny = baseline.with_overrides(
+        {
+            "applicants.count": {"low": 10, "high": 10},
+            "screening.shortlist": {"low": 10, "high": 10},
+        }
+    )
+    result = sf.you(tiny, 50, openings=2_000, seed=6)
+    cancelled_before = (
+        sf.simulate(tiny, 20_000, seed=6, attribution=False)
+        .summary()
+        .loc["cancel_before_interviews_rate", "value"]
+    )
+    assert result.shortlist_rate == pytest.approx(1 - cancelled_before, abs=0.02)
