@@ -26,7 +26,8 @@ from scipy import integrate, special, stats
 
 import simfunnel as sf
 from simfunnel import engine, population, run
-from simfunnel.engine import U_POOL, Model, _uniform_int, draw_blocks, run_blocks
+from simfunnel.calendar import uniform_int
+from simfunnel.engine import U_POOL, Model, draw_blocks, run_blocks
 from simfunnel.population import N_LATENT, Screen
 from simfunnel.rng import BLOCK_OPENINGS, BLOCKS, normalise_seed
 
@@ -117,7 +118,7 @@ def draw_shortlist(
     latents, scores = [], []
     for first in range(0, blocks, chunk_blocks):
         draws = draw_blocks(scenario, normalised, BLOCKS, first, min(chunk_blocks, blocks - first))
-        pool = _uniform_int(draws["calendar"][:, U_POOL], count.low, count.high)
+        pool = uniform_int(draws["calendar"][:, U_POOL], count.low, count.high)
         if scenario.engine == "exact":
             latent, score = population.exact_top_k(screen, pool, draws["spacings"], draws["latent"])
         else:
