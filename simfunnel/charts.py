@@ -14,7 +14,7 @@ Every chart is a function ``chart(data, ax=None, *, title=None, **style) -> Axes
 
 The talk style (``talk.mplstyle`` beside this module) is applied with
 ``plt.style.context`` inside each function, so it never leaks into the caller's
-global style. No function calls ``plt.show()``. This is the only module of the package
+global style. No function shows a figure (they return Axes). This is the only module of the package
 that imports matplotlib.
 
 :func:`render_all` writes every chart a result supports into a folder (PNG at 200 dpi,
