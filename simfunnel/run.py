@@ -17,7 +17,7 @@ from tqdm import tqdm  # plain: no ipywidgets warning in notebooks
 
 from simfunnel import __version__
 from simfunnel.attribution import attribute
-from simfunnel.engine import Model, run_blocks
+from simfunnel.engine import Model, draw_blocks, draw_layout, run_blocks, simulate_funnel
 from simfunnel.errors import InputError
 from simfunnel.result import Result
 from simfunnel.rng import BLOCK_OPENINGS, BLOCKS, PILOT, SCENARIO_SEED, Seed, SeedLike, resolve_seed
@@ -73,8 +73,15 @@ class _ChunkOutput:
 def _run_chunk(task: _Task) -> _ChunkOutput:
     first = task.first_block * BLOCK_OPENINGS
     columns, openings, candidates = [], [], []
+    # Scenarios with the same draw layout read the very same numbers: draw them once.
+    draws: dict[tuple, dict[str, np.ndarray]] = {}
     for model, thresholds in zip(task.models, task.thresholds, strict=True):
-        funnel = run_blocks(model, task.seed, BLOCKS, task.first_block, task.blocks)
+        layout = draw_layout(model.scenario)
+        if layout not in draws:
+            draws[layout] = draw_blocks(
+                model.scenario, task.seed, BLOCKS, task.first_block, task.blocks
+            )
+        funnel = simulate_funnel(model, draws[layout])
         attribution = None
         if task.attribution:
             good = funnel.interviewed & (funnel.interview_score >= thresholds.good_interview)
