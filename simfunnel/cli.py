@@ -1,20 +1,34 @@
 """Command line: a thin shell over the Python API.
 
-Exit codes: 0 success; 2 bad input (one line on stderr, no traceback); 1 internal error.
+Exit codes: 0 success; 2 bad input (one line on stderr, no traceback); 1 internal
+error; 130 interrupted (Ctrl-C); 143 terminated (SIGTERM). Every output folder is
+written whole or not at all (:class:`simfunnel.result.OutputFolder`), so an
+interrupted or failed command never leaves a half-written or mixed folder.
 """
 
 from __future__ import annotations
 
 import argparse
+import math
+import multiprocessing
 import os
+import signal
 import sys
-from collections.abc import Callable, Sequence
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, NoReturn
 
 from simfunnel.errors import InputError
 
 CHART_FORMATS = ("png", "svg", "pdf")
+# `you` simulates 20,000 job searches of up to this many interviews: memory grows with it.
+MAX_INTERVIEWS = 100
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised in the main thread like Ctrl-C so every ``with`` block cleans up."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -40,12 +54,15 @@ def _number(
             )
         if not exclusive and value < low:
             raise argparse.ArgumentTypeError(f"must be >= {low:g}, got {value:g}")
+        if not exclusive and high is not None and value > high:
+            raise argparse.ArgumentTypeError(f"must be <= {high:g}, got {value:g}")
         return value
 
     return parse
 
 
 _positive_int = _number(int, 1, what="a whole number")
+_interviews = _number(int, 1, MAX_INTERVIEWS, what="a whole number")
 _seed = _number(int, 0, what="a non-negative integer")
 _percentile = _number(float, 0, 100, exclusive=True, what="a number")
 _unit_interval = _number(float, 0, 1, exclusive=True, what="a number")
@@ -57,11 +74,17 @@ def _target(text: str) -> tuple[str, float]:
         half_width = float(value)
     except ValueError:
         half_width = -1.0
-    if not sep or half_width <= 0:
+    if not sep or not metric.strip() or not (0 < half_width < math.inf):
         raise argparse.ArgumentTypeError(
-            f"expected METRIC=HALF_WIDTH with a positive half-width, got {text!r}"
+            f"expected METRIC=HALF_WIDTH with a positive, finite half-width, got {text!r}"
         )
     return metric.strip(), half_width
+
+
+def _out_folder(text: str) -> Path:
+    if not text.strip():
+        raise argparse.ArgumentTypeError("expected a folder, got an empty name")
+    return Path(text)
 
 
 def _formats(text: str) -> tuple[str, ...]:
@@ -77,6 +100,8 @@ def _formats(text: str) -> tuple[str, ...]:
 def _add_scenario_options(
     parser: argparse.ArgumentParser,
     openings_help: str = "openings to simulate (default: the config's)",
+    *,
+    workers: bool = True,
 ) -> None:
     parser.add_argument("--openings", type=_positive_int, help=openings_help)
     parser.add_argument("--seed", type=_seed, help="random seed (default: the config's)")
@@ -88,9 +113,10 @@ def _add_scenario_options(
         metavar="KEY=VALUE",
         help="override a scenario key, e.g. --set manager.risk_aversion=2 (repeatable)",
     )
-    parser.add_argument(
-        "--workers", type=_positive_int, default=None, help="processes (default: all cores)"
-    )
+    if workers:
+        parser.add_argument(
+            "--workers", type=_positive_int, default=None, help="processes (default: all cores)"
+        )
 
 
 def _add_formats(parser: argparse.ArgumentParser) -> None:
@@ -110,7 +136,9 @@ def build_parser() -> argparse.ArgumentParser:
     run = commands.add_parser("run", help="simulate a scenario and write its tables and charts")
     run.add_argument("config", help="scenario YAML, e.g. configs/baseline.yaml")
     _add_scenario_options(run)
-    run.add_argument("--out", type=Path, help="output folder (default: results/<scenario name>)")
+    run.add_argument(
+        "--out", type=_out_folder, help="output folder (default: results/<scenario name>)"
+    )
     _add_formats(run)
     run.add_argument(
         "--engine",
@@ -131,7 +159,7 @@ def build_parser() -> argparse.ArgumentParser:
     compare = commands.add_parser("compare", help="compare scenarios on the same openings (paired)")
     compare.add_argument("configs", nargs="+", metavar="CONFIG")
     _add_scenario_options(compare)
-    compare.add_argument("--out", type=Path, help="output folder (default: results/compare)")
+    compare.add_argument("--out", type=_out_folder, help="output folder (default: results/compare)")
     _add_formats(compare)
 
     sweep = commands.add_parser("sweep", help="simulate a 1-D or 2-D grid of parameter values")
@@ -146,7 +174,9 @@ def build_parser() -> argparse.ArgumentParser:
     sweep.add_argument("--metric", action="append", help="metrics to report (default: all)")
     _add_scenario_options(sweep)
     sweep.add_argument("--scheduler", help="address of a Dask distributed scheduler")
-    sweep.add_argument("--out", type=Path, help="output folder (default: results/sweep_<name>)")
+    sweep.add_argument(
+        "--out", type=_out_folder, help="output folder (default: results/sweep_<name>)"
+    )
     _add_formats(sweep)
 
     sensitivity = commands.add_parser(
@@ -163,7 +193,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_scenario_options(sensitivity)
     sensitivity.add_argument("--scheduler", help="address of a Dask distributed scheduler")
     sensitivity.add_argument(
-        "--out", type=Path, help="output folder (default: results/sensitivity_<name>)"
+        "--out", type=_out_folder, help="output folder (default: results/sensitivity_<name>)"
     )
     _add_formats(sensitivity)
 
@@ -191,15 +221,21 @@ def build_parser() -> argparse.ArgumentParser:
         "--felt-great", action="store_true", help="condition on feeling the interview went great"
     )
     you.add_argument(
-        "--interviews", type=_positive_int, default=10, help="longest job search to report"
+        "--interviews",
+        type=_interviews,
+        default=10,
+        help=f"longest job search to report (1-{MAX_INTERVIEWS})",
     )
     _add_scenario_options(
         you,
         "openings in which you are interviewed (default 20,000; about 10-30x as many "
         "are simulated to find them)",
+        workers=False,  # `you` runs in one process
     )
     you.add_argument(
-        "--out", type=Path, help="also write job_search.csv, loss_reasons.csv and the chart here"
+        "--out",
+        type=_out_folder,
+        help="also write job_search.csv, loss_reasons.csv and the chart here",
     )
     _add_formats(you)
 
@@ -218,9 +254,35 @@ def _version() -> str:
 def _load(config: str, overrides: Sequence[str], extra: dict[str, Any] | None = None):
     from simfunnel.scenario import load_scenario, parse_override
 
-    parsed = dict(parse_override(item) for item in overrides)
+    parsed: dict[str, Any] = {}
+    for item in overrides:
+        key, value = parse_override(item)
+        if key in parsed:
+            raise InputError(f"--set {key}: given twice")
+        parsed[key] = value
     parsed.update(extra or {})
     return load_scenario(config, parsed or None), parsed
+
+
+def _default_out(name: str) -> Path:
+    """``results/<name>`` with ``name`` made a safe folder name: never outside results/."""
+    try:
+        from simfunnel.scenario import folder_name
+    except ImportError:  # until scenario.folder_name lands
+        import re
+
+        def folder_name(name: str) -> str:
+            safe = re.sub(r"[^A-Za-z0-9_.-]+", "_", name).strip("._-")
+            return safe[:100] or "scenario"
+
+    return Path("results") / folder_name(name)
+
+
+def _output(out: Path, kind: str, label: str = "--out ") -> Any:
+    """The output folder, checked, locked and staged before anything is simulated."""
+    from simfunnel.result import OutputFolder
+
+    return OutputFolder(out, kind, label=label)
 
 
 def _command_run(args: argparse.Namespace) -> int:
@@ -230,48 +292,73 @@ def _command_run(args: argparse.Namespace) -> int:
     scenario, overrides = _load(
         args.config, args.overrides, {"engine": args.engine} if args.engine else None
     )
-    out = args.out or Path("results") / scenario.name
-    _check_writable(out)
+    out = args.out or _default_out(scenario.name)
     target_ci = dict(args.target_ci) or None
-    openings = args.openings or (scenario.openings * 10 if target_ci else None)
-    result = sf.simulate(
-        scenario,
-        openings,
-        scenario.seed if args.seed is None else args.seed,
-        workers=args.workers,
-        progress=not args.quiet,
-        target_ci=target_ci,
-    )
-    result.metadata["config"] = str(args.config)
-    result.metadata["overrides"] = overrides
-    result.save(out)
-    written = []
-    if args.formats:
-        from simfunnel import charts
-
-        written = charts.render_all(result, out, args.formats)
+    openings = args.openings or (scenario.openings * 10 if target_ci else scenario.openings)
+    with _output(out, "result") as folder:
+        with _counting(openings, "openings", cap=bool(target_ci)):
+            result = sf.simulate(
+                scenario,
+                openings,
+                scenario.seed if args.seed is None else args.seed,
+                workers=args.workers,
+                progress=not args.quiet,
+                target_ci=target_ci,
+            )
+        result.metadata["config"] = str(args.config)
+        result.metadata["overrides"] = overrides
+        written = result.write_files(folder.path, args.formats)
+        folder.commit()
     if not args.quiet:
         print(format_result(result))
         print(
             f"\nWrote {out}/: tables (summary.csv, funnel.csv, loss_reasons.csv, openings.csv, "
-            f"candidates.csv), scenario.yaml, run.json and {_files(len(written))}."
+            f"candidates.csv), scenario.yaml, run.json, manifest.json and {_files(len(written))}."
         )
+    if target_ci:
+        note = _target_note(result, target_ci)
+        if note:
+            print(f"simfunnel: note: {note}", file=sys.stderr)
     return 0
 
 
-def _check_writable(out: Path) -> None:
-    """Fail before simulating, not after, if the output folder cannot be made or written."""
-    if out.exists() and not out.is_dir():
-        raise InputError(f"--out {out}: exists and is not a folder")
-    existing = out if out.exists() else next(p for p in out.absolute().parents if p.exists())
-    if not existing.is_dir():
-        raise InputError(f"--out {out}: {existing} is a file, not a folder")
-    if not os.access(existing, os.W_OK):
-        raise InputError(f"--out {out}: folder {existing} is not writable")
+def _target_note(result: Any, target_ci: dict[str, float]) -> str | None:
+    """Why a --target-ci run stopped at its cap, or None if every target was met."""
+    table = result._table()
+    missed = []
+    for metric, target in target_ci.items():
+        if metric not in table.index:
+            continue
+        half = float(table.loc[metric, "ci_high"] - table.loc[metric, "value"])
+        if not half <= target:
+            missed.append(f"{metric} is ±{half:.3g}, target ±{target:g}")
+    if not missed:
+        return None
+    return (
+        f"--target-ci not reached after the cap of {result.metadata['openings']:,} openings "
+        f"({'; '.join(missed)}); raise --openings"
+    )
+
+
+@contextmanager
+def _counting(total: int | None, unit: str, *, cap: bool = False) -> Iterator[None]:
+    """Tag an interrupt with how far the simulation got (run.py counts openings done)."""
     try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise InputError(f"--out {out}: cannot create the folder ({exc.strerror})") from None
+        yield
+    except KeyboardInterrupt as exc:
+        exc.total = total  # type: ignore[attr-defined]
+        exc.unit = unit  # type: ignore[attr-defined]
+        exc.cap = cap  # type: ignore[attr-defined]
+        raise
+
+
+def _interrupt_message(exc: KeyboardInterrupt) -> str:
+    what = "terminated" if isinstance(exc, Terminated) else "interrupted"
+    done, total = getattr(exc, "openings_done", None), getattr(exc, "total", None)
+    if done is not None and total:
+        of = "up to " if getattr(exc, "cap", False) else ""
+        what += f" after {done:,} of {of}{total:,} {getattr(exc, 'unit', 'openings')}"
+    return f"{what}; nothing was written"
 
 
 def _files(count: int) -> str:
@@ -305,36 +392,38 @@ def _command_keys(args: argparse.Namespace) -> int:
 
 
 def _command_you(args: argparse.Namespace) -> int:
+    from contextlib import nullcontext
+
     from simfunnel.report import format_you
     from simfunnel.result import atomic_write
     from simfunnel.you import you
 
     scenario, _ = _load(args.config, args.overrides)
-    if args.out:
-        _check_writable(args.out)
-    result = you(
-        scenario,
-        args.quality_percentile,
-        alignment=args.alignment,
-        niche=args.niche,
-        felt_great=args.felt_great,
-        interviews=args.interviews,
-        openings=args.openings or 20_000,
-        seed=scenario.seed if args.seed is None else args.seed,
-    )
-    print(format_you(result))
-    if args.out:
-        args.out.mkdir(parents=True, exist_ok=True)
-        atomic_write(
-            args.out / "job_search.csv", lambda p: result.job_search.to_csv(p, index=False)
+    with _output(args.out, "you") if args.out else nullcontext() as folder:
+        result = you(
+            scenario,
+            args.quality_percentile,
+            alignment=args.alignment,
+            niche=args.niche,
+            felt_great=args.felt_great,
+            interviews=args.interviews,
+            openings=args.openings or 20_000,
+            seed=scenario.seed if args.seed is None else args.seed,
         )
-        atomic_write(
-            args.out / "loss_reasons.csv", lambda p: result.loss_reasons.to_csv(p, index=False)
-        )
-        if args.formats:
-            from simfunnel import charts
+        print(format_you(result))
+        if folder is not None:
+            staging = folder.path
+            atomic_write(
+                staging / "job_search.csv", lambda p: result.job_search.to_csv(p, index=False)
+            )
+            atomic_write(
+                staging / "loss_reasons.csv", lambda p: result.loss_reasons.to_csv(p, index=False)
+            )
+            if args.formats:
+                from simfunnel import charts
 
-            charts.save_chart(charts.job_search, result, args.out / "job_search", args.formats)
+                charts.save_chart(charts.job_search, result, staging / "job_search", args.formats)
+            folder.commit()
     return 0
 
 
@@ -348,18 +437,25 @@ def _command_compare(args: argparse.Namespace) -> int:
 
     scenarios = [_load(config, args.overrides)[0] for config in args.configs]
     out = args.out or Path("results") / "compare"
-    _check_writable(out)
-    comparison = compare(
-        scenarios, args.openings, _seed_of(args, scenarios[0]), workers=args.workers, progress=True
-    )
-    comparison.save(out)
-    written = []
-    if args.formats:
-        from simfunnel import charts
+    openings = args.openings or scenarios[0].openings
+    with _output(out, "compare") as folder:
+        with _counting(openings, "openings"):
+            comparison = compare(
+                scenarios,
+                openings,
+                _seed_of(args, scenarios[0]),
+                workers=args.workers,
+                progress=True,
+            )
+        comparison.save(folder.path)
+        written = []
+        if args.formats:
+            from simfunnel import charts
 
-        written = charts.save_chart(
-            charts.compare, comparison.results, out / "compare", args.formats
-        )
+            written = charts.save_chart(
+                charts.compare, comparison.results, folder.path / "compare", args.formats
+            )
+        folder.commit()
     print(format_comparison(comparison))
     print(f"\nWrote {out}/: compare.csv, differences.csv and {_files(len(written))}.")
     return 0
@@ -371,27 +467,32 @@ def _command_sweep(args: argparse.Namespace) -> int:
     from simfunnel.result import atomic_write
 
     scenario, _ = _load(args.config, args.overrides)
-    vary = dict(parse_vary(text, scenario) for text in args.vary)
+    vary: dict[str, list[Any]] = {}
+    for text in args.vary:
+        key, values = parse_vary(text, scenario)
+        if key in vary:
+            raise InputError(f"--vary {key}: given twice; give each key once")
+        vary[key] = values
     # One folder per question: sweeps of other keys never mix their files.
-    out = args.out or Path("results") / f"sweep_{scenario.name}_{'_'.join(vary)}"
-    _check_writable(out)
-    table = sweep(
-        scenario,
-        vary,
-        args.openings,
-        _seed_of(args, scenario),
-        metrics=args.metric,
-        workers=args.workers,
-        scheduler=args.scheduler,
-        progress=True,
-    )
-    out.mkdir(parents=True, exist_ok=True)
-    atomic_write(out / "sweep.csv", lambda p: table.to_csv(p, index=False))
-    written = []
-    if args.formats:
-        from simfunnel import charts
+    out = args.out or _default_out(f"sweep_{scenario.name}_{'_'.join(vary)}")
+    with _output(out, "sweep") as folder:
+        table = sweep(
+            scenario,
+            vary,
+            args.openings,
+            _seed_of(args, scenario),
+            metrics=args.metric,
+            workers=args.workers,
+            scheduler=args.scheduler,
+            progress=True,
+        )
+        atomic_write(folder.path / "sweep.csv", lambda p: table.to_csv(p, index=False))
+        written = []
+        if args.formats:
+            from simfunnel import charts
 
-        written = charts.render_sweep(table, out, args.formats)
+            written = charts.render_sweep(table, folder.path, args.formats)
+        folder.commit()
     print(format_sweep(table, list(vary)))
     print(f"\nWrote {out}/: sweep.csv (every metric, with CIs) and {_files(len(written))}.")
     return 0
@@ -403,52 +504,67 @@ def _command_sensitivity(args: argparse.Namespace) -> int:
     from simfunnel.result import atomic_write
 
     scenario, _ = _load(args.config, args.overrides)
-    out = args.out or Path("results") / f"sensitivity_{scenario.name}"
-    _check_writable(out)
-    table = sensitivity(
-        scenario,
-        args.metric,
-        openings=args.openings or 20_000,
-        seed=_seed_of(args, scenario),
-        workers=args.workers,
-        scheduler=args.scheduler,
-        progress=True,
-    )
-    out.mkdir(parents=True, exist_ok=True)
-    atomic_write(out / "sensitivity.csv", lambda p: table.to_csv(p, index=False))
-    written = []
-    if args.formats:
-        from simfunnel import charts
-
-        written = charts.save_chart(charts.tornado, table, out / "tornado", args.formats)
-    print(format_sensitivity(table))
-    if args.sobol:
-        from simfunnel.explore import sobol
-
-        indices = sobol(
+    out = args.out or _default_out(f"sensitivity_{scenario.name}")
+    with _output(out, "sensitivity") as folder:
+        table = sensitivity(
             scenario,
             args.metric,
-            samples=args.sobol,
-            openings=args.openings or 5_000,
+            openings=args.openings or 20_000,
             seed=_seed_of(args, scenario),
             workers=args.workers,
             scheduler=args.scheduler,
             progress=True,
         )
-        atomic_write(out / "sobol.csv", lambda p: indices.to_csv(p, index=False))
-        print(f"\nSobol indices ({indices.attrs['runs']} runs):")
-        print(indices.round(3).to_string(index=False))
+        atomic_write(folder.path / "sensitivity.csv", lambda p: table.to_csv(p, index=False))
+        written = []
+        if args.formats:
+            from simfunnel import charts
+
+            written = charts.save_chart(
+                charts.tornado, table, folder.path / "tornado", args.formats
+            )
+        print(format_sensitivity(table))
+        if args.sobol:
+            from simfunnel.explore import sobol
+
+            indices = sobol(
+                scenario,
+                args.metric,
+                samples=args.sobol,
+                openings=args.openings or 5_000,
+                seed=_seed_of(args, scenario),
+                workers=args.workers,
+                scheduler=args.scheduler,
+                progress=True,
+            )
+            atomic_write(folder.path / "sobol.csv", lambda p: indices.to_csv(p, index=False))
+            print(f"\nSobol indices ({indices.attrs['runs']} runs):")
+            print(indices.round(3).to_string(index=False))
+        folder.commit()
     print(f"\nWrote {out}/: sensitivity.csv and {_files(len(written))}.")
     return 0
 
 
 def _command_charts(args: argparse.Namespace) -> int:
-    from simfunnel.result import load_result
+    import shutil
 
-    result = load_result(args.result_dir)
-    from simfunnel import charts
+    from simfunnel.result import MANIFEST, load_result
 
-    written = charts.render_all(result, args.result_dir, args.formats)
+    # Lock first, then read: a run cannot swap the folder while we copy it. The
+    # tables are copied and the charts drawn afresh in a staging folder that then
+    # replaces the old one, so no chart of an earlier run or format survives.
+    if not args.result_dir.is_dir():
+        load_result(args.result_dir)  # says why: no such folder, or being replaced
+    with _output(args.result_dir, "result", label="") as folder:
+        result = load_result(args.result_dir)
+        for path in sorted(args.result_dir.iterdir()):
+            is_chart = path.suffix.lstrip(".") in CHART_FORMATS
+            if not path.name.startswith(".") and path.name != MANIFEST and not is_chart:
+                shutil.copy2(path, folder.path / path.name)
+        from simfunnel import charts
+
+        written = charts.render_all(result, folder.path, args.formats)
+        folder.commit()
     print(f"Wrote {_files(len(written))} to {args.result_dir}/")
     return 0
 
@@ -464,20 +580,50 @@ COMMANDS = {
     "sensitivity": _command_sensitivity,
 }
 
+_MAIN_PID = os.getpid()
+
+
+def _on_signal(signum: int, frame: Any) -> None:
+    """Ctrl-C / SIGTERM: end worker processes, then unwind the main process."""
+    if os.getpid() != _MAIN_PID:  # a forked worker inherited this handler: just end
+        os._exit(128 + signum)
+    for child in multiprocessing.active_children():  # pools the CLI did not make too
+        child.terminate()
+    raise Terminated() if signum == signal.SIGTERM else KeyboardInterrupt()
+
+
+@contextmanager
+def _signal_handlers() -> Iterator[None]:
+    """Ctrl-C and SIGTERM unwind like an exception, so temporary folders and worker
+    processes are cleaned up. Only in the main thread (Python's rule for handlers)."""
+    global _MAIN_PID
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    _MAIN_PID = os.getpid()
+    signals = [signal.SIGINT] + ([signal.SIGTERM] if hasattr(signal, "SIGTERM") else [])
+    previous = {s: signal.signal(s, _on_signal) for s in signals}
+    try:
+        yield
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        return COMMANDS[args.command](args)
+        with _signal_handlers():
+            return COMMANDS[args.command](args)
     except InputError as exc:
         print(f"simfunnel: error: {exc}", file=sys.stderr)
         return 2
     except BrokenPipeError:  # e.g. `simfunnel keys | head`
         sys.stderr.close()
         return 0
-    except KeyboardInterrupt:
-        print("simfunnel: interrupted; files already written are complete", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as exc:
+        print(f"simfunnel: {_interrupt_message(exc)}", file=sys.stderr)
+        return 143 if isinstance(exc, Terminated) else 130
     except Exception as exc:  # an internal error: short message, traceback on request
         if os.environ.get("SIMFUNNEL_DEBUG"):
             raise
