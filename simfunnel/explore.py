@@ -8,10 +8,15 @@ Differences between them are then much sharper than independent runs allow.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import itertools
 import os
-from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
+import pickle
+import time
+import warnings
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -127,9 +132,30 @@ def _get(scenario: Scenario, key: str) -> Any:
     return node
 
 
-def _simulate_point(args: tuple[Scenario, int | None, int, bool]) -> Result:
-    scenario, openings, entropy, attribution = args
-    return simulate(scenario, openings, entropy, workers=1, attribution=attribution)
+@dataclass(frozen=True)
+class Point:
+    """What one simulated scenario reports: a few rows of its summary, not its frames.
+
+    A :class:`Result` holds up to ``keep_openings`` per-opening rows and the
+    candidates of ``analysis.candidate_openings`` openings; a sweep or Sobol
+    design of thousands of points needs one row or a few of each, so that is
+    all a task sends back.
+    """
+
+    summary: pd.DataFrame  # index metric; value, ci_low, ci_high, se
+    openings: int
+    seed: int
+
+
+def _simulate_point(args: tuple[Scenario, int | None, int, bool, tuple[str, ...] | None]) -> Point:
+    scenario, openings, entropy, attribution, metrics = args
+    # Keep no per-opening or candidate rows: the summary reads sufficient statistics.
+    lean = scenario.with_overrides({"analysis.candidate_openings": 0})
+    result = simulate(lean, openings, entropy, workers=1, attribution=attribution, keep_openings=0)
+    summary = result.summary()[["value", "ci_low", "ci_high", "se"]]
+    if metrics is not None:
+        summary = summary.loc[list(metrics)]
+    return Point(summary.copy(), result.metadata["openings"], result.metadata["seed"])
 
 
 def run_points(
@@ -138,62 +164,178 @@ def run_points(
     seed: SeedLike,
     *,
     workers: int | None = None,
-    scheduler: str | None = None,
+    scheduler: Any = None,
     attribution: bool = False,
+    metrics: Sequence[str] | None = None,
     progress: bool = False,
-) -> list[Result]:
+) -> list[Point]:
     """Simulate each scenario with the same seed: locally on all cores, or on Dask.
 
     Each point is one task with one worker, so the results are identical whatever
-    runs them (local processes or a Dask cluster).
+    runs them (local processes or a Dask cluster). A task returns only the summary
+    rows of ``metrics`` (default: all headline metrics), never per-opening frames,
+    so memory does not grow with the number of points times openings.
+    ``scheduler`` is a Dask scheduler address or a ``distributed.Client``.
     """
     entropy = normalise_seed(seed).entropy
-    tasks = [(s, openings, entropy, attribution) for s in scenarios]
+    wanted = None if metrics is None else tuple(metrics)
+    tasks = [(s, openings, entropy, attribution, wanted) for s in scenarios]
     bar = tqdm(total=len(tasks), unit=" points", delay=2, disable=not progress)
-    if scheduler is not None:
-        results = _run_on_dask(tasks, scheduler, bar.update)
-    else:
+    try:
+        if scheduler is not None:
+            return _run_on_dask(tasks, scheduler, bar.update)
         workers = min(workers or os.cpu_count() or 1, len(tasks))
+        points: list[Point] = []
         if workers == 1:
-            results = []
             for task in tasks:
-                results.append(_simulate_point(task))
+                points.append(_simulate_point(task))
                 bar.update()
-        else:
-            import multiprocessing
+            return points
+        import multiprocessing
 
-            context = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
-            with ProcessPoolExecutor(workers, mp_context=context) as pool:
-                results = []
-                for result in pool.map(_simulate_point, tasks):
-                    results.append(result)
-                    bar.update()
-    bar.close()
-    return results
+        context = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
+        with ProcessPoolExecutor(workers, mp_context=context) as pool:
+            for point in pool.map(_simulate_point, tasks):
+                points.append(point)
+                bar.update()
+        return points
+    finally:
+        bar.close()
 
 
-def _run_on_dask(tasks: list, address: Any, update: Callable[[], Any]) -> list[Result]:
+# Seconds. Module constants so tests can lower them.
+CONNECT_TIMEOUT = 10.0  # for a scheduler to answer the Dask handshake
+HEARTBEAT = 10.0  # between checks that the scheduler answers while tasks run
+NO_WORKERS_TIMEOUT = 120.0  # with tasks pending and no worker connected
+
+
+def _scheduler_error(address: Any, problem: str) -> InputError:
+    return InputError(f"--scheduler {address}: {problem}")
+
+
+def _handshake(address: str) -> None:
+    """Open and close one Dask comm to ``address``, bounded by ``CONNECT_TIMEOUT``.
+
+    ``distributed.Client(timeout=...)`` bounds the TCP connect but not the
+    handshake read that follows, so a server that accepts and never answers
+    would hang it forever. The probe runs on its own event loop in a thread,
+    which also works where a loop is already running (notebooks).
+    """
+    from distributed.comm import connect
+
+    async def probe() -> None:
+        comm = await asyncio.wait_for(connect(address, timeout=CONNECT_TIMEOUT), CONNECT_TIMEOUT)
+        await comm.close()
+
+    with ThreadPoolExecutor(1) as thread:
+        thread.submit(asyncio.run, probe()).result()
+
+
+def _connect(address: str) -> Any:
+    from distributed import Client
+
+    try:
+        _handshake(address)
+    except ValueError as exc:  # bad syntax: unknown scheme, missing or bad port
+        raise _scheduler_error(address, f"not a scheduler address ({exc})") from None
+    except (OSError, asyncio.TimeoutError, TimeoutError):
+        raise _scheduler_error(
+            address, f"no Dask scheduler answered within {CONNECT_TIMEOUT:g} s"
+        ) from None
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # version warnings; real mismatches raise
+            return Client(address, timeout=f"{CONNECT_TIMEOUT}s")
+    except Exception as exc:  # a Dask server that is not a (compatible) scheduler
+        raise _scheduler_error(
+            address, f"could not register with the Dask scheduler ({type(exc).__name__}: {exc})"
+        ) from None
+
+
+def _run_on_dask(tasks: list, address: Any, update: Callable[[], Any]) -> list[Point]:
     try:
         from distributed import Client
     except ImportError:
         raise InputError(
             "--scheduler needs Dask distributed: pip install 'simfunnel[dask]'"
         ) from None
-    client = address if isinstance(address, Client) else Client(address, timeout="10s")
+    client = address if isinstance(address, Client) else _connect(str(address))
     try:
-        futures = client.map(_simulate_point, tasks, pure=False)
-        results = client.gather(futures)
-        for _ in results:
-            update()
-        return list(results)
+        return _gather(client, tasks, address, update)
     finally:
         if client is not address:
-            client.close()
+            with contextlib.suppress(Exception):
+                client.close(timeout=CONNECT_TIMEOUT)
+
+
+def _gather(client: Any, tasks: list, address: Any, update: Callable[[], Any]) -> list[Point]:
+    """Collect task results as they arrive; never wait unboundedly on a silent cluster."""
+    from distributed import wait
+    from distributed.client import FutureCancelledError
+
+    futures = client.map(_simulate_point, tasks, pure=False)
+    position = {future.key: i for i, future in enumerate(futures)}
+    points: list[Point | None] = [None] * len(tasks)
+    pending = set(futures)
+    del futures  # released one by one as they finish
+    no_workers_since: float | None = None
+    while pending:
+        try:
+            done, pending = wait(pending, timeout=HEARTBEAT, return_when="FIRST_COMPLETED")
+        except (asyncio.TimeoutError, TimeoutError):
+            done = set()
+        except FutureCancelledError:
+            raise _scheduler_error(address, "the scheduler cancelled the tasks") from None
+        for future in done:
+            points[position[future.key]] = _collect(future, address)
+            future.release()
+            update()
+        if done:
+            no_workers_since = None
+            continue
+        workers = _count_workers(client, address)
+        if workers:
+            no_workers_since = None
+        elif no_workers_since is None:
+            no_workers_since = time.monotonic()
+        elif time.monotonic() - no_workers_since > NO_WORKERS_TIMEOUT:
+            raise _scheduler_error(
+                address, f"no Dask worker connected within {NO_WORKERS_TIMEOUT:g} s"
+            )
+    return points  # type: ignore[return-value]
+
+
+def _count_workers(client: Any, address: Any) -> int:
+    """Workers connected to the scheduler; an InputError if it no longer answers."""
+    try:
+        info = client.sync(client.scheduler.ncores, callback_timeout=CONNECT_TIMEOUT)
+    except Exception:
+        raise _scheduler_error(
+            address, f"the Dask scheduler stopped answering (waited {CONNECT_TIMEOUT:g} s)"
+        ) from None
+    return len(info)
+
+
+def _collect(future: Any, address: Any) -> Point:
+    from distributed import KilledWorker
+
+    try:
+        return future.result()
+    except KilledWorker as exc:
+        raise _scheduler_error(address, f"Dask workers died running a point ({exc})") from None
+    except (ImportError, pickle.UnpicklingError) as exc:
+        # The task could not be unpickled or run on the worker: a different
+        # simfunnel, Python or library version there, or simfunnel not installed.
+        raise _scheduler_error(
+            address,
+            f"Dask workers cannot run simfunnel tasks ({type(exc).__name__}: {exc}); "
+            "install the same simfunnel version on the workers",
+        ) from None
 
 
 def sweep(
     scenario: Scenario,
-    vary: dict[str, Sequence[Any]],
+    vary: Mapping[str, Sequence[Any]] | Sequence[tuple[str, Sequence[Any]]],
     openings: int | None = None,
     seed: SeedLike = SCENARIO_SEED,
     *,
@@ -211,8 +353,14 @@ def sweep(
         Tidy: one row per grid point and metric, with the varied keys as columns
         and ``metric, value, ci_low, ci_high``.
     """
-    if not 1 <= len(vary) <= 2:
-        raise InputError(f"sweep: vary one or two keys, got {len(vary)}")
+    pairs = list(vary.items()) if isinstance(vary, Mapping) else [(k, v) for k, v in vary]
+    keys = [key for key, _ in pairs]
+    repeated = sorted({key for key in keys if keys.count(key) > 1})
+    if repeated:
+        raise InputError(f"--vary {repeated[0]}: given more than once; vary each key once")
+    if not 1 <= len(keys) <= 2:
+        raise InputError(f"sweep: vary one or two keys, got {len(keys)}")
+    vary = dict(pairs)
     unknown = [m for m in metrics or [] if m not in METRICS]
     if unknown:
         raise InputError(
@@ -220,7 +368,6 @@ def sweep(
         )
     # Metrics of loss attribution need the (slower) replays: only when asked for.
     attribution = attribution or any(m in ATTRIBUTION_METRICS for m in metrics or [])
-    keys = list(vary)
     for key in keys:
         for value in vary[key]:
             try:
@@ -229,26 +376,25 @@ def sweep(
                 reason = str(exc).removeprefix("override: ")
                 problem = f"--vary {key}: grid value {value:g} is invalid: {reason}"
                 raise InputError(problem) from None
-    points = list(itertools.product(*(vary[k] for k in keys)))
-    scenarios = [scenario.with_overrides(dict(zip(keys, point, strict=True))) for point in points]
+    grid = list(itertools.product(*(vary[k] for k in keys)))
+    scenarios = [scenario.with_overrides(dict(zip(keys, values, strict=True))) for values in grid]
     seed = resolve_seed(seed, scenario.seed)
-    results = run_points(
+    points = run_points(
         scenarios,
         openings,
         seed,
         workers=workers,
         scheduler=scheduler,
         attribution=attribution,
+        metrics=metrics,
         progress=progress,
     )
     rows = []
-    for point, result in zip(points, results, strict=True):
-        summary = result.summary()
-        for metric in metrics or summary.index:
-            row = summary.loc[metric]
+    for values, point in zip(grid, points, strict=True):
+        for metric, row in point.summary.iterrows():
             rows.append(
                 {
-                    **dict(zip(keys, point, strict=True)),
+                    **dict(zip(keys, values, strict=True)),
                     "metric": metric,
                     "value": row.value,
                     "ci_low": row.ci_low,
@@ -256,11 +402,7 @@ def sweep(
                 }
             )
     table = pd.DataFrame(rows)
-    table.attrs.update(
-        scenario=scenario.name,
-        openings=results[0].metadata["openings"],
-        seed=results[0].metadata["seed"],
-    )
+    table.attrs.update(scenario=scenario.name, openings=points[0].openings, seed=points[0].seed)
     return table
 
 
@@ -331,16 +473,17 @@ def sensitivity(
     for key in keys:
         scenarios += [scenario.with_overrides({key: value}) for value in ranges[key]]
     seed = resolve_seed(seed, scenario.seed)
-    results = run_points(
+    points = run_points(
         scenarios,
         openings,
         seed,
         workers=workers,
         scheduler=scheduler,
         attribution=metric in ATTRIBUTION_METRICS,
+        metrics=[metric],
         progress=progress,
     )
-    values = [r.summary().loc[metric, "value"] for r in results]
+    values = [point.summary.at[metric, "value"] for point in points]
     frame = pd.DataFrame(
         {
             "parameter": keys,
@@ -398,16 +541,17 @@ def sobol(
         )
         for row in design
     ]
-    results = run_points(
+    points = run_points(
         scenarios,
         openings,
         entropy,
         workers=workers,
         scheduler=scheduler,
         attribution=metric in ATTRIBUTION_METRICS,
+        metrics=[metric],
         progress=progress,
     )
-    outputs = np.array([r.summary().loc[metric, "value"] for r in results])
+    outputs = np.array([point.summary.at[metric, "value"] for point in points])
     indices = sobol_analyze.analyze(problem, outputs, calc_second_order=False, seed=entropy % 2**32)
     frame = pd.DataFrame(
         {
