@@ -262,7 +262,10 @@ def attribute(
     for i in range(len(MECHANISMS)):
         without = coalitions[(coalitions >> i & 1) == 0]
         gain = loser_offer[without | (1 << i)].astype(np.int8) - loser_offer[without]
-        shapley[:, i] = weights[sizes[without]] @ gain
+        # Summed coalition by coalition in a fixed order (no BLAS: same bits on every CPU).
+        shapley[:, i] = 0.0
+        for coalition_weight, coalition_gain in zip(weights[sizes[without]], gain, strict=True):
+            shapley[:, i] += coalition_weight * coalition_gain
     alone = loser_offer[[1 << i for i in range(len(MECHANISMS))]].T
     return Attribution(
         shape=offer.shape,

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy.optimize import brentq
+from scipy.special import expm1  # not NumPy's: the same bits on every CPU
 
 from simfunnel.errors import InputError
 from simfunnel.scenario import Role
@@ -79,7 +80,7 @@ class Calendar:
         weight = week_probability[:, None] / len(lengths)
 
         def cancel_share(h0: float) -> float:
-            return float(np.sum(weight * -np.expm1(-h0 * exposure)))
+            return float(np.sum(weight * -expm1(-h0 * exposure)))
 
         target = role.cancel_probability
         if target == 0:

@@ -20,9 +20,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.special import ndtr, ndtri
+from scipy.special import expm1, ndtr, ndtri
 
-from simfunnel.rng import BLOCK_OPENINGS
+from simfunnel import linalg
 from simfunnel.scenario import Scenario
 
 N_LATENT = 5
@@ -46,7 +46,8 @@ class Screen:
     conditional_slope : ndarray, shape (5,)
         ``R b / sigma_s**2``: ``E[z | s] = slope * s``.
     conditional_factor : ndarray, shape (5, 5)
-        A square root of ``Cov[z | s] = R - R b b'R / sigma_s**2`` (may be singular).
+        Lower Cholesky factor of ``Cov[z | s] = R - R b b'R / sigma_s**2`` (zero
+        columns where it is singular: :func:`simfunnel.linalg.cholesky`).
     niche_cut : float
         ``nu`` above this means niche experience (``m = 1``).
     """
@@ -68,19 +69,20 @@ class Screen:
         weights[ALIGNMENT] = screening.alignment_weight
         weights[NICHE] = screening.niche_weight
         noise_sd = float(np.sqrt(1.0 - screening.validity**2))
-        covariance_zs = correlation @ weights
-        score_variance = float(weights @ covariance_zs + noise_sd**2)
+        covariance_zs = linalg.matmul(correlation, weights[:, None])[:, 0]
+        score_variance = float(linalg.matmul(weights[None, :], covariance_zs[:, None])[0, 0])
+        score_variance += noise_sd**2
         conditional = correlation - np.outer(covariance_zs, covariance_zs) / score_variance
-        # Symmetric square root: valid when the conditional covariance is singular
-        # (e.g. validity 1 and no other weights makes q a function of s).
-        eigenvalues, eigenvectors = np.linalg.eigh(conditional)
-        factor = eigenvectors * np.sqrt(np.clip(eigenvalues, 0.0, None))
+        # A unique factor (not V sqrt(L), whose basis LAPACK may rotate within a
+        # repeated eigenvalue's eigenspace from one CPU to the next). It may be
+        # singular: validity 1 and no other weights make q a function of s.
+        factor = linalg.cholesky(conditional)
         niche_cut = float(ndtri(1.0 - scenario.applicants.niche_share))  # +-inf at 0 and 1
         return cls(
             weights=weights,
             noise_sd=noise_sd,
             score_sd=float(np.sqrt(score_variance)),
-            correlation_factor=np.linalg.cholesky(correlation),
+            correlation_factor=linalg.cholesky(correlation),
             conditional_slope=covariance_zs / score_variance,
             conditional_factor=factor,
             niche_cut=niche_cut,
@@ -88,20 +90,8 @@ class Screen:
 
 
 def correlate(noise: np.ndarray, factor: np.ndarray) -> np.ndarray:
-    """``noise @ factor.T`` over the last axis, one matrix product per block of openings.
-
-    A BLAS kernel may round a row differently depending on where it falls in the
-    matrix, so the product is taken block by block (always the same shape): the
-    result then never depends on how many blocks a chunk holds.
-    """
-    out = np.empty((*noise.shape[:-1], factor.shape[0]))
-    rows = noise.reshape(-1, noise.shape[-1])
-    flat = out.reshape(-1, factor.shape[0])
-    per_block = BLOCK_OPENINGS * (rows.shape[0] // noise.shape[0])
-    for start in range(0, rows.shape[0], per_block):
-        block = slice(start, start + per_block)
-        np.matmul(rows[block], factor.T, out=flat[block])
-    return out
+    """``noise @ factor.T`` over the last axis: the same bits on every CPU and chunking."""
+    return linalg.transform(noise, factor)
 
 
 def exact_top_k(
@@ -130,7 +120,9 @@ def exact_top_k(
     remaining = np.maximum(pool_size[:, None] - np.arange(top), 1)
     log_uniform = -np.cumsum(spacings / remaining, axis=1)
     # Upper-tail form: 1 - U = -expm1(log U) keeps full precision for n up to 1e7+.
-    screen_score = -screen.score_sd * ndtri(-np.expm1(log_uniform))
+    # SciPy's expm1, not NumPy's: NumPy picks a CPU-specific SIMD expm1 (AVX-512 or
+    # not) whose last bits differ, SciPy's is the same code on every CPU.
+    screen_score = -screen.score_sd * ndtri(-expm1(log_uniform))
     latent = correlate(latent_noise, screen.conditional_factor)
     latent += screen_score[..., None] * screen.conditional_slope
     return latent, screen_score

@@ -16,9 +16,13 @@ import numpy as np
 BLOCK_OPENINGS = 1000
 """Openings per random block. Changing it changes every result: keep it fixed."""
 
+REFERENCE_SEED = 0x5EED_F1A7
+"""Entropy of the reference sample that fixes a scenario's thresholds (the good-interview
+score, the SD of U). The same for every run, so a threshold depends on the scenario only."""
+
 # Child-stream keys: each use of randomness has its own branch of the seed.
 BLOCKS = 0
-PILOT = 1
+PILOT = 1  # the reference sample (drawn from REFERENCE_SEED, not the run's seed)
 FOCAL_OPENINGS = 2  # `simfunnel you`: the openings the focal candidate applies to
 FOCAL_CANDIDATE = 3  # ... the focal candidate's own traits
 FOCAL_SEARCH = 4  # ... resampled job searches

@@ -6,8 +6,9 @@ import math
 import multiprocessing
 import os
 import time
-from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -20,7 +21,16 @@ from simfunnel.attribution import attribute
 from simfunnel.engine import Model, draw_blocks, draw_layout, run_blocks, simulate_funnel
 from simfunnel.errors import InputError
 from simfunnel.result import Result
-from simfunnel.rng import BLOCK_OPENINGS, BLOCKS, PILOT, SCENARIO_SEED, Seed, SeedLike, resolve_seed
+from simfunnel.rng import (
+    BLOCK_OPENINGS,
+    BLOCKS,
+    PILOT,
+    REFERENCE_SEED,
+    SCENARIO_SEED,
+    Seed,
+    SeedLike,
+    resolve_seed,
+)
 from simfunnel.scenario import Scenario
 from simfunnel.summary import (
     METRICS,
@@ -37,16 +47,29 @@ BRUTE_FORCE_CHUNK_BYTES = 100 * 2**20
 KEEP_OPENINGS = 100_000  # enough for every chart; summaries use all openings
 
 
-def pilot_thresholds(model: Model, seed: Seed) -> Thresholds:
-    """Good-interview threshold and the SD of U, from a pilot sample on its own stream."""
+def reference_thresholds(model: Model) -> Thresholds:
+    """Good-interview threshold and the SD of U, from the scenario's reference sample.
+
+    The reference sample is ``analysis.pilot_openings`` openings drawn from the
+    fixed :data:`~simfunnel.rng.REFERENCE_SEED`, not from the run's seed, so the
+    thresholds are a deterministic function of the scenario: every run of a
+    scenario, whatever its seed or length, uses the same definition of a "good
+    interview", and the reported CIs (e.g. of ``good_interview_share``, close to
+    but not exactly ``1 - analysis.good_interview_top_share``) are honestly
+    conditional on that definition. Simulated in chunks, so memory stays bounded.
+    """
     analysis = model.scenario.analysis
     blocks = math.ceil(analysis.pilot_openings / BLOCK_OPENINGS)
-    funnel = run_blocks(model, seed, PILOT, 0, blocks)
-    interviewed = funnel.interviewed
-    threshold = float(
-        np.quantile(funnel.interview_score[interviewed], 1 - analysis.good_interview_top_share)
-    )
-    score_sd = float(np.std(funnel.score[interviewed]))
+    seed = Seed(REFERENCE_SEED)
+    interview_scores, manager_scores = [], []
+    step = max(1, DEFAULT_CHUNK // BLOCK_OPENINGS)
+    for first in range(0, blocks, step):
+        funnel = run_blocks(model, seed, PILOT, first, min(step, blocks - first))
+        interview_scores.append(funnel.interview_score[funnel.interviewed])
+        manager_scores.append(funnel.score[funnel.interviewed])
+    scores = np.concatenate(interview_scores)
+    threshold = float(np.quantile(scores, 1 - analysis.good_interview_top_share))
+    score_sd = float(np.std(np.concatenate(manager_scores)))
     return Thresholds(threshold, analysis.narrow_margin * score_sd, analysis.bad_hire_threshold)
 
 
@@ -65,7 +88,7 @@ class _Task:
 @dataclass
 class _ChunkOutput:
     names: list[str]
-    moments: Moments
+    moments: list[Moments]  # one per block, in block order
     openings: list[pd.DataFrame | None]
     candidates: list[pd.DataFrame | None]
 
@@ -116,14 +139,28 @@ def _resolve_workers(workers: int | None, tasks: int) -> int:
 
 
 @contextmanager
-def _executor(workers: int) -> Iterator[Callable[[list[_Task]], Iterator[_ChunkOutput]]]:
-    """A map over tasks, in order: in-process for one worker, else a process pool."""
+def _executor(workers: int) -> Iterator[Callable[[Iterable[_Task]], Iterator[_ChunkOutput]]]:
+    """A lazy map over tasks, in order: in-process for one worker, else a process pool.
+
+    At most ``2 * workers`` tasks are in flight, so neither the task list nor the
+    finished outputs grow with the number of openings.
+    """
     if workers == 1:
         yield lambda tasks: map(_run_chunk, tasks)
         return
     context = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
     with ProcessPoolExecutor(workers, mp_context=context) as pool:
-        yield lambda tasks: pool.map(_run_chunk, tasks)
+
+        def run(tasks: Iterable[_Task]) -> Iterator[_ChunkOutput]:
+            pending: deque[Future] = deque()
+            for task in tasks:
+                pending.append(pool.submit(_run_chunk, task))
+                if len(pending) >= 2 * workers:
+                    yield pending.popleft().result()
+            while pending:
+                yield pending.popleft().result()
+
+        yield run
 
 
 @dataclass
@@ -166,6 +203,9 @@ def simulate_many(
     milestones 10k, 20k, 40k, ... openings, so the stopping point depends on the
     seed only.
     """
+    from simfunnel.resources import check_resources  # refuse runs too big for memory, up front
+
+    check_resources(scenarios, openings, chunk_size, workers, keep_openings)
     first = scenarios[0]
     openings = first.openings if openings is None else int(openings)
     if openings < 1:
@@ -173,30 +213,24 @@ def simulate_many(
     seed = resolve_seed(seed, first.seed)
     started = time.perf_counter()
     models = tuple(Model.build(s) for s in scenarios)
-    thresholds = tuple(pilot_thresholds(m, seed) for m in models)
+    thresholds = tuple(reference_thresholds(m) for m in models)
     if any(s.engine == "brute_force" for s in scenarios):
         per_opening_bytes = 8 * (max(s.applicants.count.high for s in scenarios) * 6 + 1)
         chunk_size = min(chunk_size, BRUTE_FORCE_CHUNK_BYTES // per_opening_bytes)
     chunk_blocks = max(1, chunk_size // BLOCK_OPENINGS)
     stops = _milestones(DEFAULT_CHUNK, openings) if target_ci else [openings]
 
-    def tasks_between(start: int, stop: int) -> list[_Task]:
+    def tasks_between(start: int, stop: int) -> Iterator[_Task]:
         first_block, end_block = start // BLOCK_OPENINGS, math.ceil(stop / BLOCK_OPENINGS)
-        return [
-            _Task(
-                models,
-                seed,
-                thresholds,
-                b,
-                min(chunk_blocks, end_block - b),
-                min(stop - b * BLOCK_OPENINGS, min(chunk_blocks, end_block - b) * BLOCK_OPENINGS),
-                keep_openings,
-                attribution,
-            )
-            for b in range(first_block, end_block, chunk_blocks)
-        ]
+        for b in range(first_block, end_block, chunk_blocks):
+            blocks = min(chunk_blocks, end_block - b)
+            valid = min(stop - b * BLOCK_OPENINGS, blocks * BLOCK_OPENINGS)
+            yield _Task(models, seed, thresholds, b, blocks, valid, keep_openings, attribution)
 
-    outputs: list[_ChunkOutput] = []
+    names: list[str] = []
+    moments: Moments | None = None  # merged block by block, in block order, as they arrive
+    kept_openings: list[list[pd.DataFrame | None]] = [[] for _ in scenarios]
+    kept_candidates: list[list[pd.DataFrame | None]] = [[] for _ in scenarios]
     done = 0
     workers = _resolve_workers(workers, math.ceil(openings / (chunk_blocks * BLOCK_OPENINGS)))
     with (
@@ -206,23 +240,28 @@ def simulate_many(
         _executor(workers) as run_tasks,
     ):
         for stop in stops:
-            tasks = tasks_between(done, stop)
-            for task, output in zip(tasks, run_tasks(tasks), strict=True):
-                outputs.append(output)
-                bar.update(task.valid)
+            for output in run_tasks(tasks_between(done, stop)):
+                names = output.names
+                for part in output.moments:
+                    moments = part if moments is None else moments.merge(part)
+                for i in range(len(scenarios)):
+                    if output.openings[i] is not None:
+                        kept_openings[i].append(output.openings[i])
+                    if output.candidates[i] is not None:
+                        kept_candidates[i].append(output.candidates[i])
+                bar.update(int(sum(part.count for part in output.moments)))
             done = stop
-            if target_ci and _targets_met(outputs, target_ci):
+            if target_ci and _targets_met(names, moments, len(scenarios), target_ci):
                 break
-    names = outputs[0].names
-    moments = Moments.total(o.moments for o in outputs)
+    assert moments is not None
     results = []
     for i, (scenario, limits) in enumerate(zip(scenarios, thresholds, strict=True)):
         results.append(
             Result(
                 scenario=scenario,
                 statistics=moments.statistics(names, i),
-                openings=_concat([o.openings[i] for o in outputs]),
-                candidates=_concat([o.candidates[i] for o in outputs]),
+                openings=_concat(kept_openings[i]),
+                candidates=_concat(kept_candidates[i]),
                 metadata={
                     "version": __version__,
                     "seed": seed.entropy,
@@ -239,15 +278,15 @@ def simulate_many(
     return Run(results, names, moments)
 
 
-def _targets_met(outputs: list[_ChunkOutput], target_ci: dict[str, float]) -> bool:
-    names = outputs[0].names
+def _targets_met(
+    names: list[str], moments: Moments, scenarios: int, target_ci: dict[str, float]
+) -> bool:
     unknown = [m for m in target_ci if m not in names]
     if unknown:
         raise InputError(
             f"--target-ci: unknown metric '{unknown[0]}'; choose from {', '.join(METRICS)}"
         )
-    moments = Moments.total(o.moments for o in outputs)
-    for index in range(len(outputs[0].openings)):
+    for index in range(scenarios):
         table = ratio_table(names, moments.statistics(names, index).to_numpy())
         for metric, half_width in target_ci.items():
             if not (table.loc[metric, "ci_high"] - table.loc[metric, "value"] <= half_width):

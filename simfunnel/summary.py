@@ -7,10 +7,10 @@ linearised (delta-method) variance over openings:
 
     r = Y / X,   se(r)^2 = sum_j (y_j - r x_j)^2 / (n (n - 1) xbar^2)
 
-Only sufficient statistics are kept (n, sums of x, y, x^2, y^2, xy per block of
-openings), so memory does not grow with the number of openings, and summing
-the per-block statistics in block order makes the result independent of chunk
-size and worker count.
+Only sufficient statistics are kept (n, the means of x and y and their centred
+(co)moments, merged block by block as the blocks arrive), so memory does not
+grow with the number of openings, and merging in block order makes the result
+independent of chunk size and worker count.
 """
 
 from __future__ import annotations
@@ -74,7 +74,8 @@ OUTCOMES = (
     "cancelled_after_interviews",
     "no_hire",
 )
-STATS = ("n", "x", "y", "xx", "yy", "xy")
+STATS = ("n", "mean_x", "mean_y", "cxx", "cyy", "cxy")
+"""Per metric: openings, mean numerator and denominator, their centred (co)moments."""
 
 
 @dataclass(frozen=True)
@@ -204,41 +205,61 @@ def loss_columns(
 
 @dataclass(frozen=True)
 class Moments:
-    """Sums over openings of ``v = (x_1, y_1, ..., x_K, y_K)`` per metric, for K scenarios.
+    """Count, means and centred co-moments over openings of ``v = (x_1, y_1, ..., x_K, y_K)``
+    per metric, for K scenarios run on the same openings.
+
+    Centred sums (not raw sums of squares, whose differences cancel catastrophically)
+    merged block by block with the parallel update of Chan, Golub & LeVeque (1979).
+    Merging in block order makes the totals independent of chunk size and worker
+    count, and identical columns stay identical bit for bit, so a scenario compared
+    with itself has a difference and a standard error of exactly zero.
 
     Attributes
     ----------
-    count : ndarray, shape (blocks,) or ()
+    count : float
         Openings.
-    sums : ndarray, shape (blocks, metrics, 2K) or (metrics, 2K)
-    products : ndarray, shape (blocks, metrics, 2K, 2K) or (metrics, 2K, 2K)
+    mean : ndarray, shape (metrics, 2K)
+    comoment : ndarray, shape (metrics, 2K, 2K)
+        ``sum_j (v_j - mean)(v_j - mean)'``.
     """
 
-    count: np.ndarray
-    sums: np.ndarray
-    products: np.ndarray
+    count: float
+    mean: np.ndarray
+    comoment: np.ndarray
 
     @classmethod
     def total(cls, parts: Iterable[Moments]) -> Moments:
-        """Totals over blocks, summed in block order: independent of chunking."""
-        parts = list(parts)
-        return cls(
-            np.concatenate([p.count for p in parts]).sum(axis=0),
-            np.concatenate([p.sums for p in parts]).sum(axis=0),
-            np.concatenate([p.products for p in parts]).sum(axis=0),
-        )
+        """All ``parts`` merged one after another, in the order given."""
+        total = None
+        for part in parts:
+            total = part if total is None else total.merge(part)
+        if total is None:
+            raise ValueError("no moments to total")
+        return total
+
+    def merge(self, other: Moments) -> Moments:
+        """Moments of the openings of ``self`` followed by those of ``other``."""
+        if other.count == 0:
+            return self
+        if self.count == 0:
+            return other
+        count = self.count + other.count
+        delta = other.mean - self.mean
+        mean = self.mean + delta * (other.count / count)
+        spread = delta[:, :, None] * delta[:, None, :] * (self.count * other.count / count)
+        return Moments(count, mean, self.comoment + other.comoment + spread)
 
     def statistics(self, names: list[str], scenario: int = 0) -> pd.DataFrame:
-        """The (n, x, y, xx, yy, xy) sums of one scenario, one row per metric."""
+        """The (n, mean_x, mean_y, cxx, cyy, cxy) of one scenario, one row per metric."""
         x, y = 2 * scenario, 2 * scenario + 1
         table = np.column_stack(
             [
                 np.full(len(names), float(self.count)),
-                self.sums[:, x],
-                self.sums[:, y],
-                self.products[:, x, x],
-                self.products[:, y, y],
-                self.products[:, x, y],
+                self.mean[:, x],
+                self.mean[:, y],
+                self.comoment[:, x, x],
+                self.comoment[:, y, y],
+                self.comoment[:, x, y],
             ]
         )
         return pd.DataFrame(table, index=pd.Index(names, name="metric"), columns=list(STATS))
@@ -246,25 +267,31 @@ class Moments:
     def difference(self, names: list[str], a: int, b: int) -> pd.DataFrame:
         """Ratio of scenario ``a`` minus ratio of scenario ``b``, with paired and unpaired CIs.
 
-        Linearised: d_j = (y_aj - r_a x_aj) / xbar_a - (y_bj - r_b x_bj) / xbar_b; the
-        paired variance keeps the covariance between the two scenarios on the same
-        opening, the unpaired one drops it (as if the runs were independent).
+        Linearised: d_j = (y_aj - r_a x_aj) / xbar_a - (y_bj - r_b x_bj) / xbar_b, so
+        ``var(d) = (g_a' C_aa g_a + g_b' C_bb g_b + 2 g_a' C_ab g_b) / (n (n - 1))`` with
+        ``g = (-r / xbar, 1 / xbar)`` (``g_b`` negated). The paired variance keeps the
+        cross term (the same openings), the unpaired one drops it (as if the runs
+        were independent). Each term is the same sum in the same order, so for
+        ``a`` compared with itself the terms cancel exactly.
         """
         n = float(self.count)
-        mean = self.sums / n
-        covariance = (self.products - n * mean[:, :, None] * mean[:, None, :]) / (n - 1)
         xa, ya, xb, yb = 2 * a, 2 * a + 1, 2 * b, 2 * b + 1
+        mean, comoment = self.mean, self.comoment
         with np.errstate(divide="ignore", invalid="ignore"):
             ratio_a, ratio_b = mean[:, ya] / mean[:, xa], mean[:, yb] / mean[:, xb]
-            gradient = np.zeros(mean.shape)
-            gradient[:, xa], gradient[:, ya] = -ratio_a / mean[:, xa], 1 / mean[:, xa]
-            gradient[:, xb], gradient[:, yb] = ratio_b / mean[:, xb], -1 / mean[:, xb]
-            paired = np.einsum("mi,mij,mj->m", gradient, covariance, gradient) / n
-            own = np.zeros_like(covariance)
-            for index in (xa, ya, xb, yb):
-                block = [xa, ya] if index in (xa, ya) else [xb, yb]
-                own[:, index, block] = covariance[:, index, block]
-            unpaired = np.einsum("mi,mij,mj->m", gradient, own, gradient) / n
+            gradient_a = (-ratio_a / mean[:, xa], 1.0 / mean[:, xa])
+            gradient_b = (ratio_b / mean[:, xb], -1.0 / mean[:, xb])
+
+            def form(left, i, j, right):
+                """``left' C[(i, i+1), (j, j+1)] right`` summed in a fixed order."""
+                c = comoment
+                first = left[0] * (c[:, i, j] * right[0] + c[:, i, j + 1] * right[1])
+                second = left[1] * (c[:, i + 1, j] * right[0] + c[:, i + 1, j + 1] * right[1])
+                return first + second
+
+            own = form(gradient_a, xa, xa, gradient_a) + form(gradient_b, xb, xb, gradient_b)
+            paired = (own + 2.0 * form(gradient_a, xa, xb, gradient_b)) / (n * (n - 1))
+            unpaired = own / (n * (n - 1))
         difference = ratio_a - ratio_b
         se, se_unpaired = np.sqrt(np.clip(paired, 0, None)), np.sqrt(np.clip(unpaired, 0, None))
         return pd.DataFrame(
@@ -283,41 +310,50 @@ class Moments:
 
 def block_moments(
     columns: list[dict[str, tuple[np.ndarray, np.ndarray]]], n_valid: int, block: int
-) -> Moments:
-    """Per-block moments of the metric columns of K scenarios on the same openings.
+) -> list[Moments]:
+    """Moments of each block of openings, for the metric columns of K scenarios.
 
     Rows at or beyond ``n_valid`` (the tail of the last, partial block) count as absent.
     """
     rows = next(iter(columns[0].values()))[0].shape[0]
     blocks = rows // block
-    valid = np.arange(rows) < n_valid
+    valid = (np.arange(rows) < n_valid).reshape(blocks, block)
     # values[opening, metric, 2k + (0 for x, 1 for y)] for scenario k
     values = np.empty((rows, len(columns[0]), 2 * len(columns)))
     for k, scenario_columns in enumerate(columns):
         for m, (y, x) in enumerate(scenario_columns.values()):
             values[:, m, 2 * k] = x
             values[:, m, 2 * k + 1] = y
-    values[~valid] = 0.0
     values = values.reshape(blocks, block, *values.shape[1:])
-    sums = values.sum(axis=1)
+    values[~valid] = 0.0
+    counts = valid.sum(axis=1).astype(float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        means = values.sum(axis=1) / counts[:, None, None]
+    centred = values - means[:, None]
+    centred[~valid] = 0.0
     width = values.shape[-1]
-    products = np.empty((*sums.shape, width))
+    comoments = np.empty((*means.shape, width))
     for i in range(width):
         for j in range(i, width):
-            products[..., i, j] = products[..., j, i] = (values[..., i] * values[..., j]).sum(
-                axis=1
-            )
-    valid = valid.reshape(blocks, block)
-    return Moments(valid.sum(axis=1).astype(float), sums, products)
+            product = (centred[..., i] * centred[..., j]).sum(axis=1)
+            comoments[..., i, j] = comoments[..., j, i] = product
+    return [
+        Moments(float(counts[b]), means[b], comoments[b]) for b in range(blocks) if counts[b] > 0
+    ]
 
 
 def ratio_table(names: list[str], totals: np.ndarray) -> pd.DataFrame:
-    """Ratio estimates with 95% CIs from summed statistics, shape (metrics, 6)."""
-    n, x, y, xx, yy, xy = totals.T
+    """Ratio estimates with 95% CIs from the statistics (:data:`STATS`), shape (metrics, 6).
+
+    With centred sums, ``sum_j (y_j - r x_j)^2 = Cyy - 2 r Cxy + r^2 Cxx`` exactly when
+    ``r = ybar / xbar`` (the mean residual is zero).
+    """
+    n, mean_x, mean_y, cxx, cyy, cxy = totals.T
     with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = y / x
-        residual_ss = np.clip(yy - 2 * ratio * xy + ratio**2 * xx, 0.0, None)
-        se = np.sqrt(residual_ss / (n * (n - 1))) / (x / n)
+        ratio = mean_y / mean_x
+        residual_ss = np.clip(cyy - 2 * ratio * cxy + ratio**2 * cxx, 0.0, None)
+        se = np.sqrt(residual_ss / (n * (n - 1))) / mean_x
+        x = n * mean_x
     return pd.DataFrame(
         {
             "value": ratio,

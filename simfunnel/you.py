@@ -27,9 +27,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy.special import ndtr, ndtri
+from scipy.special import expm1, ndtr, ndtri
 
 from simfunnel import calendar as cal
+from simfunnel import linalg
 from simfunnel.attribution import MECHANISMS, NO_REASON, REASONS, attribute
 from simfunnel.engine import Focal, Model, draw_blocks, simulate_funnel
 from simfunnel.population import ALIGNMENT, N_LATENT, NICHE, QUALITY, Screen
@@ -42,7 +43,7 @@ from simfunnel.rng import (
     SeedLike,
     resolve_seed,
 )
-from simfunnel.run import pilot_thresholds
+from simfunnel.run import reference_thresholds
 from simfunnel.scenario import Scenario
 from simfunnel.summary import Z_95
 
@@ -75,9 +76,14 @@ def focal_latent(
         known.append(ALIGNMENT)
 
     def conditional(target: list[int], given: list[int]) -> tuple[np.ndarray, np.ndarray]:
-        gain = correlation[np.ix_(target, given)] @ np.linalg.inv(correlation[np.ix_(given, given)])
-        covariance = correlation[np.ix_(target, target)] - gain @ correlation[np.ix_(given, target)]
-        return latent[:, given] @ gain.T, covariance
+        # gain = C_tg C_gg^-1, by a Cholesky solve (unique; the same bits on every CPU).
+        gain = linalg.solve_spd(
+            correlation[np.ix_(given, given)], correlation[np.ix_(given, target)]
+        ).T
+        covariance = correlation[np.ix_(target, target)] - linalg.matmul(
+            gain, correlation[np.ix_(given, target)]
+        )
+        return linalg.transform(latent[:, given], gain), covariance
 
     mean, covariance = conditional([NICHE], known)
     sd = math.sqrt(max(covariance[0, 0], 0.0))
@@ -91,9 +97,7 @@ def focal_latent(
     known.append(NICHE)
     rest = [i for i in range(N_LATENT) if i not in known]
     mean, covariance = conditional(rest, known)
-    eigenvalues, eigenvectors = np.linalg.eigh(covariance)
-    factor = eigenvectors * np.sqrt(np.clip(eigenvalues, 0.0, None))
-    latent[:, rest] = mean + normals[:, rest] @ factor.T
+    latent[:, rest] = mean + linalg.transform(normals[:, rest], linalg.cholesky(covariance))
     return latent
 
 
@@ -167,7 +171,7 @@ def you(
         )
     seed = resolve_seed(seed, scenario.seed)
     model = Model.build(scenario)
-    thresholds = pilot_thresholds(model, seed)
+    thresholds = reference_thresholds(model)
     quality = float(ndtri(quality_percentile / 100))
     correlation = scenario.correlation_matrix
 
@@ -188,9 +192,8 @@ def you(
             focal_rng.standard_normal((rows, N_LATENT)),
             focal_rng.random(rows),
         )
-        score = latent @ model.screen.weights + model.screen.noise_sd * focal_rng.standard_normal(
-            rows
-        )
+        score = linalg.transform(latent, model.screen.weights[None, :])[:, 0]
+        score += model.screen.noise_sd * focal_rng.standard_normal(rows)
         funnel = simulate_funnel(model, draws, Focal(latent, score))
         block += blocks
         slot = funnel.extras["focal_slot"]
@@ -268,7 +271,7 @@ def _focal_outcomes(
     hazard = calendar.cumulative_hazard
     start = weeks + calendar.interviews_end(length)
     # P(cancelled after interviews | not cancelled before) for this calendar.
-    cancel_after = -np.expm1(-(hazard[weeks + length] - hazard[start]))
+    cancel_after = -expm1(-(hazard[weeks + length] - hazard[start]))
     # How the focal candidate's true quality compares with the rest of each slate.
     interviewed = funnel.interviewed[rows]
     others = interviewed.copy()

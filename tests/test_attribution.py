@@ -10,7 +10,7 @@ from simfunnel.attribution import MECHANISMS, REASONS, Decision, attribute
 from simfunnel.decision import Signals, Weights, risk_adjusted_score
 from simfunnel.engine import Model, run_blocks
 from simfunnel.rng import BLOCKS, normalise_seed
-from simfunnel.run import pilot_thresholds
+from simfunnel.run import reference_thresholds
 
 from .conftest import null_scenario
 
@@ -18,7 +18,7 @@ from .conftest import null_scenario
 def _attributed(scenario: sf.Scenario, seed: int, blocks: int):
     model = Model.build(scenario)
     seed_ = normalise_seed(seed)
-    thresholds = pilot_thresholds(model, seed_)
+    thresholds = reference_thresholds(model)
     funnel = run_blocks(model, seed_, BLOCKS, 0, blocks)
     good = funnel.interviewed & (funnel.interview_score >= thresholds.good_interview)
     return funnel, good, attribute(funnel.decision, funnel.offer, good, thresholds.narrow_margin)

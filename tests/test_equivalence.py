@@ -237,11 +237,11 @@ def test_exact_and_brute_force_agree_in_distribution_per_rank_and_attribute(
 def test_every_summary_metric_agrees_between_engines(
     baseline: sf.Scenario, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # One good-interview threshold and narrow margin for both runs: each run's own
-    # pilot would add threshold noise that the summaries' standard errors do not
-    # cover. The pilot is from the exact engine; both runs then use it.
-    thresholds = run.pilot_thresholds(Model.build(baseline), normalise_seed(9))
-    monkeypatch.setattr(run, "pilot_thresholds", lambda model, seed: thresholds)
+    # One good-interview threshold and narrow margin for both runs: each engine's
+    # reference sample has its own draws, so its own threshold would differ by more
+    # than the summaries' standard errors cover. Both runs use the exact engine's.
+    thresholds = run.reference_thresholds(Model.build(baseline))
+    monkeypatch.setattr(run, "reference_thresholds", lambda model: thresholds)
     exact = sf.simulate(baseline, 400_000, seed=41, workers=2).summary()
     brute_force = sf.simulate(
         baseline.with_overrides({"engine": "brute_force"}), 100_000, seed=42, workers=2
