@@ -24,8 +24,7 @@ Limits on input (each refusal is one :class:`~simfunnel.errors.InputError` line)
   A scenario changed by overrides is renamed ``base (key=value, ...)`` unless the
   overrides set ``name``.
 - **Bounds**: ``role.process_weeks.high`` <= 260 weeks (5 years),
-  ``applicants.count.high`` <= 10,000,000, ``analysis.pilot_openings`` <= 200,000
-  (the pilot is simulated in one piece), ``seed`` < 2**128.
+  ``applicants.count.high`` <= 10,000,000, ``seed`` < 2**128.
 - **Memory**: runs whose estimated peak memory exceeds the limit are refused up
   front (:mod:`simfunnel.resources`).
 """
@@ -353,10 +352,9 @@ class Analysis(_Section):
     )
     pilot_openings: Int = _field(
         20_000,
-        "openings in the pilot sample that fixes the good-interview threshold (simulated in "
-        "one piece, so at most 200,000: already ~1.5M interview scores)",
+        "openings in the pilot sample that fixes the good-interview threshold",
         ge=1000,
-        le=200_000,
+        le=1_000_000,
     )
     candidate_openings: Int = _field(
         10_000,
@@ -825,8 +823,9 @@ def _read_text(path: Path, what: str = "config file") -> str:
 
 def _load_yaml_text(text: str, source: str) -> tuple[Any, yaml.Node | None]:
     """YAML data and its node tree through :class:`_ScenarioLoader`; one-line errors."""
-    loader = _ScenarioLoader(text, source)
+    loader = None
     try:
+        loader = _ScenarioLoader(text, source)  # checks every character first
         root = loader.get_single_node()
         data = loader.construct_document(root) if root is not None else None
         return data, root
@@ -850,15 +849,15 @@ def _load_yaml_text(text: str, source: str) -> tuple[Any, yaml.Node | None]:
     except yaml.YAMLError as exc:
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise InputError(f"{source}: malformed YAML: {excerpt(first, 100)[1:-1]}") from None
-    except (ValueError, OverflowError, TypeError) as exc:  # e.g. a 5,000-digit integer
+    except (ValueError, OverflowError, TypeError):  # e.g. a 5,000-digit integer, a bad date
         raise InputError(
-            f"{source}: a value cannot be read ({type(exc).__name__}: "
-            f"{excerpt(str(exc), 60)[1:-1]})"
+            f"{source}: a value cannot be read (a number too long or a date out of range?)"
         ) from None
     except RecursionError:
         raise InputError(f"{source}: YAML nested too deeply; not a scenario") from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
 
 
 def _read_yaml(path: Path) -> tuple[Any, dict[str, str]]:
