@@ -357,7 +357,7 @@ def sweep(
     keys = [key for key, _ in pairs]
     repeated = sorted({key for key in keys if keys.count(key) > 1})
     if repeated:
-        raise InputError(f"--vary {repeated[0]}: given more than once; vary each key once")
+        raise InputError(f"--vary {repeated[0]}: given twice; give each key once")
     if not 1 <= len(keys) <= 2:
         raise InputError(f"sweep: vary one or two keys, got {len(keys)}")
     vary = dict(pairs)

@@ -228,3 +228,138 @@ def test_sobol_finds_the_parameter_that_matters(baseline: sf.Scenario) -> None:
     assert table.parameter[0] == "interview.validity"
     top = table.iloc[0]
     assert top.ST > 0.5 and table.ST.iloc[1:].max() + 0.3 < top.ST
+
+
+# ------------------------------------------------- bounded memory of grid points
+def test_grid_points_keep_only_summary_rows(baseline: sf.Scenario, monkeypatch) -> None:
+    import pickle
+
+    from simfunnel import explore
+
+    seen = []
+
+    def spy(*args, **kwargs):
+        result = sf.simulate(*args, **kwargs)
+        seen.append(result)
+        return result
+
+    monkeypatch.setattr(explore, "simulate", spy)
+    scenarios = [baseline.with_overrides({"manager.risk_aversion": r}) for r in (0.0, 1.0)]
+    points = run_points(scenarios, 2_000, 8, workers=1, metrics=["hire_rate"])
+    # the simulation itself keeps no per-opening or candidate rows ...
+    assert all(r.openings.empty and r.candidates.empty for r in seen)
+    # ... and a point is one summary row, a few hundred bytes pickled
+    for point in points:
+        assert isinstance(point, explore.Point)
+        assert list(point.summary.index) == ["hire_rate"]
+        assert list(point.summary.columns) == ["value", "ci_low", "ci_high", "se"]
+        assert point.openings == 2_000 and point.seed == 8
+        assert len(pickle.dumps(point)) < 4_000
+    every = run_points(scenarios[:1], 2_000, 8, workers=1)[0]
+    assert len(pickle.dumps(every)) < 16_000
+    # the same numbers as a full run
+    full = sf.simulate(scenarios[1], 2_000, 8, attribution=False).summary()
+    assert points[1].summary.at["hire_rate", "value"] == full.at["hire_rate", "value"]
+
+
+def test_sweep_refuses_a_key_varied_twice(baseline: sf.Scenario) -> None:
+    vary = [("manager.risk_aversion", [0.0, 1.0]), ("manager.risk_aversion", [2.0])]
+    with pytest.raises(sf.InputError, match=r"--vary manager.risk_aversion: given twice"):
+        sf.sweep(baseline, vary, 1_000)
+    table = sf.sweep(baseline, [("manager.risk_aversion", [0.0])], 1_000, metrics=["hire_rate"])
+    assert len(table) == 1
+
+
+# ------------------------------------------------------- hostile --scheduler
+@pytest.fixture
+def silent_server():
+    """A TCP server that accepts connections and never says a word."""
+    import socket
+    import threading
+
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen()
+    accepted = []
+
+    def serve() -> None:
+        while True:
+            try:
+                accepted.append(server.accept()[0])
+            except OSError:
+                return
+
+    threading.Thread(target=serve, daemon=True).start()
+    yield f"tcp://127.0.0.1:{server.getsockname()[1]}"
+    server.close()
+    for connection in accepted:
+        connection.close()
+
+
+def _closed_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_a_silent_scheduler_times_out(baseline: sf.Scenario, silent_server, monkeypatch) -> None:
+    pytest.importorskip("distributed")
+    import time
+
+    from simfunnel import explore
+
+    monkeypatch.setattr(explore, "CONNECT_TIMEOUT", 0.5)
+    started = time.monotonic()
+    with pytest.raises(sf.InputError, match=r"no Dask scheduler answered within 0.5 s"):
+        run_points([baseline], 1_000, 1, scheduler=silent_server)
+    assert time.monotonic() - started < 5
+
+
+@pytest.mark.parametrize(
+    ("address", "message"),
+    [
+        ("nonsense://127.0.0.1:1", "not a scheduler address"),
+        ("tcp://127.0.0.1:notaport", "not a scheduler address"),
+        ("tcp://127.0.0.1:{closed}", "no Dask scheduler answered within 0.5 s"),
+    ],
+)
+def test_bad_scheduler_addresses_are_input_errors(
+    baseline: sf.Scenario, monkeypatch, address: str, message: str
+) -> None:
+    pytest.importorskip("distributed")
+    from simfunnel import explore
+
+    monkeypatch.setattr(explore, "CONNECT_TIMEOUT", 0.5)
+    address = address.format(closed=_closed_port())
+    with pytest.raises(sf.InputError, match=rf"^--scheduler {address}: {message}"):
+        run_points([baseline], 1_000, 1, scheduler=address)
+
+
+def test_a_scheduler_without_workers_times_out(baseline: sf.Scenario, monkeypatch) -> None:
+    distributed = pytest.importorskip("distributed")
+    from simfunnel import explore
+
+    monkeypatch.setattr(explore, "HEARTBEAT", 0.2)
+    monkeypatch.setattr(explore, "NO_WORKERS_TIMEOUT", 0.5)
+    with (
+        distributed.LocalCluster(n_workers=0, dashboard_address=None) as cluster,
+        pytest.raises(sf.InputError, match=r"no Dask worker connected within 0.5 s"),
+    ):
+        run_points([baseline], 1_000, 1, scheduler=cluster.scheduler_address)
+
+
+def test_cli_reports_a_silent_scheduler_in_one_line(
+    silent_server, monkeypatch, capsys, tmp_path
+) -> None:
+    pytest.importorskip("distributed")
+    from simfunnel import explore
+
+    monkeypatch.setattr(explore, "CONNECT_TIMEOUT", 0.5)
+    argv = ["sweep", str(CONFIGS / "baseline.yaml"), "--vary", "manager.risk_aversion=0,1"]
+    argv += ["--scheduler", silent_server, "--formats", "none", "--out", str(tmp_path / "s")]
+    code = main(argv)
+    assert code == 2
+    error = capsys.readouterr().err.strip()
+    assert error.count("\n") == 0 and "no Dask scheduler answered" in error
