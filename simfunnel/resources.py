@@ -183,7 +183,10 @@ def check_resources(
     limit = memory_limit()
     if parts["peak"] <= limit:
         return
-    main = max(("pilot", "chunks", "kept tables", "moments"), key=parts.__getitem__)
+    if parts["pilot"] >= parts["chunks"] + parts["kept tables"] + parts["moments"]:
+        main = "pilot"
+    else:
+        main = max(("chunks", "kept tables", "moments"), key=parts.__getitem__)
     label = scenarios[0].name if len(scenarios) == 1 else f"{len(scenarios)} scenarios"
     raise InputError(
         f"{label[:80]}: this run needs about {parts['peak'] / GIB:.1f} GiB of memory "
@@ -196,7 +199,7 @@ def _advice(part: str, scenarios: list[Scenario]) -> str:
     brute = any(s.engine == "brute_force" for s in scenarios)
     pool = "applicants.count.high or use engine: exact" if brute else ""
     if part == "pilot":
-        return "analysis.pilot_openings or screening.shortlist.high" + (f", {pool}" if pool else "")
+        return "screening.shortlist.high" + (f", {pool}" if pool else "")
     if part == "chunks":
         return "screening.shortlist.high or the number of workers" + (f", {pool}" if pool else "")
     if part == "kept tables":
