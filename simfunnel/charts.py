@@ -400,7 +400,7 @@ def loss_reasons(
                 for yi, value, high in zip(y, share, rows["ci_high"], strict=True):
                     if np.isfinite(value):
                         ax.annotate(
-                            f"+{100 * value:.0f} pts" if method == "removed_alone" else _pct(value),
+                            _pct(value),
                             xy=(high, yi),
                             xytext=(8, 0),
                             textcoords="offset points",
@@ -418,13 +418,18 @@ def loss_reasons(
             ax.legend(loc="center right")
         good_share = _pct(result.scenario.analysis.good_interview_top_share)
         if first == "removed_alone":
-            ax.set_xlabel("Rise in the good-interview offer rate (percentage points)")
+            # The share of good losers who would then get an offer: not a rise in the
+            # offer rate, since someone else may lose the offer they would get.
+            ax.set_xlabel("Share of good interviews without an offer that would get one")
             top = primary.idxmax()
             finding = (
-                f"Removing {REASON_LABELS[top].lower()} alone would lift the good-interview "
-                f"offer rate by {100 * primary[top]:.0f} points"
+                f"Without {REASON_LABELS[top].lower()}, {_pct(primary[top])} of the good "
+                "interviews that lose would win an offer"
             )
-            detail = "each mechanism switched off on its own, on the same random draws"
+            detail = (
+                "each switched off alone on the same draws; "
+                "someone else may lose instead"
+            )
         else:
             ax.set_xlabel("Share of good interviews that got no offer")
             mechanisms = primary.drop(["narrow_margin", "outperformed"], errors="ignore")

@@ -82,8 +82,10 @@ class Result:
         """Why good interviews lost: method, reason, share, ci_low, ci_high.
 
         ``sequential`` and ``shapley`` shares each sum to 1 over good interviewees
-        without an offer; ``removed_alone`` is the change in the good-interview
-        offer rate when only that mechanism is removed.
+        without an offer; ``removed_alone`` is the share of good
+        interviewees without an offer who would get one if only that mechanism were
+        removed (same draws). It is not a change in the offer rate: the offer they
+        would win may be taken from someone else, so the shares do not add up.
         """
         table = self._table()
         rows = []
@@ -518,10 +520,11 @@ def _read_metadata(path: Path) -> dict[str, Any]:
 
 
 def _read_statistics(path: Path) -> pd.DataFrame:
-    frame = _read_csv(path, index_col="metric")
-    missing = [c for c in STATS if c not in frame.columns]
+    frame = _read_csv(path)
+    missing = [c for c in ("metric", *STATS) if c not in frame.columns]
     if missing:
         raise InputError(f"{path}: missing column '{missing[0]}'")
+    frame = frame.set_index("metric")
     for column in STATS:
         values = pd.to_numeric(frame[column], errors="coerce")
         bad = ~np.isfinite(values.to_numpy(dtype=float))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import multiprocessing
 import os
+import signal
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -58,6 +59,19 @@ def reference_thresholds(model: Model) -> Thresholds:
     but not exactly ``1 - analysis.good_interview_top_share``) are honestly
     conditional on that definition. Simulated in chunks, so memory stays bounded.
     """
+    # Labels, run length and seed do not change the reference sample: one per model.
+    key = model.scenario.model_dump_json(exclude={"name", "description", "openings", "seed"})
+    if key not in _REFERENCE_CACHE:
+        if len(_REFERENCE_CACHE) >= 64:
+            _REFERENCE_CACHE.pop(next(iter(_REFERENCE_CACHE)))
+        _REFERENCE_CACHE[key] = _reference_sample_thresholds(model)
+    return _REFERENCE_CACHE[key]
+
+
+_REFERENCE_CACHE: dict[str, Thresholds] = {}
+
+
+def _reference_sample_thresholds(model: Model) -> Thresholds:
     analysis = model.scenario.analysis
     blocks = math.ceil(analysis.pilot_openings / BLOCK_OPENINGS)
     seed = Seed(REFERENCE_SEED)
@@ -138,29 +152,73 @@ def _resolve_workers(workers: int | None, tasks: int) -> int:
     return max(1, min(workers, tasks))
 
 
+def _worker_signals() -> None:
+    """In a pool worker: Ctrl-C and SIGTERM are the parent's to handle (it ends the pool)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+def stop_pool(pool: ProcessPoolExecutor) -> None:
+    """End a pool now: cancel queued tasks, terminate the workers and reap them."""
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    call_queue = getattr(pool, "_call_queue", None)
+    if call_queue is not None:  # else its feeder thread blocks exit on a pipe nobody reads
+        call_queue.cancel_join_thread()
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        process.terminate()
+    for process in processes:
+        process.join(5)
+
+
 @contextmanager
 def _executor(workers: int) -> Iterator[Callable[[Iterable[_Task]], Iterator[_ChunkOutput]]]:
     """A lazy map over tasks, in order: in-process for one worker, else a process pool.
 
     At most ``2 * workers`` tasks are in flight, so neither the task list nor the
-    finished outputs grow with the number of openings.
+    finished outputs grow with the number of openings. On any exception (Ctrl-C,
+    or SIGTERM turned into one by the CLI) the workers are terminated at once, and
+    a ``KeyboardInterrupt`` gets ``openings_done``: the openings finished in order.
     """
-    if workers == 1:
-        yield lambda tasks: map(_run_chunk, tasks)
-        return
-    context = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
-    with ProcessPoolExecutor(workers, mp_context=context) as pool:
+    done = [0]
+    try:
+        if workers == 1:
+
+            def run_here(tasks: Iterable[_Task]) -> Iterator[_ChunkOutput]:
+                for task in tasks:
+                    output = _run_chunk(task)
+                    done[0] += task.valid
+                    yield output
+
+            yield run_here
+            return
+        context = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
+        pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_worker_signals)
 
         def run(tasks: Iterable[_Task]) -> Iterator[_ChunkOutput]:
-            pending: deque[Future] = deque()
+            pending: deque[tuple[_Task, Future]] = deque()
             for task in tasks:
-                pending.append(pool.submit(_run_chunk, task))
+                pending.append((task, pool.submit(_run_chunk, task)))
                 if len(pending) >= 2 * workers:
-                    yield pending.popleft().result()
+                    finished, future = pending.popleft()
+                    output = future.result()
+                    done[0] += finished.valid
+                    yield output
             while pending:
-                yield pending.popleft().result()
+                finished, future = pending.popleft()
+                output = future.result()
+                done[0] += finished.valid
+                yield output
 
-        yield run
+        try:
+            yield run
+        except BaseException:
+            stop_pool(pool)
+            raise
+        pool.shutdown()
+    except KeyboardInterrupt as exc:
+        exc.openings_done = done[0]  # type: ignore[attr-defined]
+        raise
 
 
 @dataclass

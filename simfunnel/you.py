@@ -10,7 +10,8 @@ also where they felt great, and report:
 - why they lost, with the same counterfactual attribution as the summary;
 - P(at least one offer within 1..N interviews) and the median number of
   interviews to a first offer, by simulating job searches that resample those
-  openings. Openings are independent employers, except for hiring freezes:
+  openings; the CI adds the sampling error of the kept openings (by bootstrap)
+  to that of the searches. Openings are independent employers, except for hiring freezes:
   with ``role.freeze_correlation = rho`` the openings of one search (assumed to
   fall in one quarter) share one freeze shock (a common-shock copula that keeps
   each opening's own cancellation probability);
@@ -228,6 +229,7 @@ def you(
         scenario.role.freeze_correlation,
         scenario.pipeline.recontact_probability,
         search_rng,
+        seed.stream(FOCAL_SEARCH, 1),
     )
     job_search.insert(0, "percentile", quality_percentile)
     return YouResult(
@@ -312,17 +314,22 @@ def _loss_table(outcomes: dict[str, np.ndarray]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["method", "reason", "share", "ci_low", "ci_high"])
 
 
-def _job_search(
+def _searches(
     outcomes: dict[str, np.ndarray],
+    pool: np.ndarray,
     interviews: int,
     searches: int,
     freeze_correlation: float,
     recontact: float,
     rng: np.random.Generator,
-) -> tuple[pd.DataFrame, dict[str, float | None]]:
-    """Simulate job searches of ``interviews`` interviews from the kept openings."""
-    n = len(outcomes["offer"])
-    pick = rng.integers(0, n, (searches, interviews))
+) -> dict[str, np.ndarray]:
+    """Offers in ``searches`` simulated job searches of ``interviews`` openings each,
+    drawn with replacement from the kept openings ``pool`` (indices into ``outcomes``).
+
+    Returns, per kind of search, a bool array of shape (searches, interviews).
+    """
+    n = len(pool)
+    pick = pool[rng.integers(0, n, (searches, interviews))]
     shared = rng.random((searches, 1))
     own = rng.random((searches, interviews))
     # Common shock: with probability rho an opening's freeze draw is the search's.
@@ -331,21 +338,58 @@ def _job_search(
     offer = outcomes["offer_uncancelled"][pick] & ~cancelled
     # Staying visible: a runner-up is re-approached for one later opening.
     runner_up = outcomes["runner_up"][pick] & ~cancelled & (rng.random(pick.shape) < recontact)
-    later = rng.integers(0, n, pick.shape)
+    later = pool[rng.integers(0, n, pick.shape)]
     later_offer = outcomes["offer_uncancelled"][later] & ~(
         rng.random(pick.shape) < outcomes["cancel_after"][later]
     )
-    visible = offer | (runner_up & later_offer)
+    return {"p_any_offer": offer, "p_any_offer_visible": offer | (runner_up & later_offer)}
+
+
+BOOTSTRAP_REPLICATES = 200
+BOOTSTRAP_SEARCHES = 2_000
+
+
+def _job_search(
+    outcomes: dict[str, np.ndarray],
+    interviews: int,
+    searches: int,
+    freeze_correlation: float,
+    recontact: float,
+    rng: np.random.Generator,
+    bootstrap_rng: np.random.Generator,
+) -> tuple[pd.DataFrame, dict[str, float | None]]:
+    """P(at least one offer within 1..N interviews), from searches over the kept openings.
+
+    The estimate has two sources of error: the finite number of simulated searches
+    (binomial, ``p (1 - p) / searches``) and the finite sample of kept openings
+    they are drawn from, which the searches cannot average away. The second is
+    measured by a bootstrap over the kept openings: ``B`` resamples, each with
+    ``S_b`` searches of its own, whose spread is the sampling variance plus a
+    known binomial part ``p (1 - p) / S_b``, which is subtracted. The 95% CI is
+    normal with both parts.
+    """
+    n = len(outcomes["offer"])
+    args = (interviews, freeze_correlation, recontact)
+    got = _searches(outcomes, np.arange(n), args[0], searches, *args[1:], rng)
+    replicates = {name: np.empty((BOOTSTRAP_REPLICATES, interviews)) for name in got}
+    for b in range(BOOTSTRAP_REPLICATES):
+        pool = bootstrap_rng.integers(0, n, n)
+        resampled = _searches(outcomes, pool, args[0], BOOTSTRAP_SEARCHES, *args[1:], bootstrap_rng)
+        for name, values in resampled.items():
+            replicates[name][b] = np.logical_or.accumulate(values, axis=1).mean(axis=0)
 
     table = {"interviews": np.arange(1, interviews + 1)}
     medians: dict[str, float | None] = {}
-    for name, got in (("p_any_offer", offer), ("p_any_offer_visible", visible)):
-        any_by = np.logical_or.accumulate(got, axis=1).mean(axis=0)
-        half = Z_95 * np.sqrt(any_by * (1 - any_by) / searches)
+    for name, values in got.items():
+        any_by = np.logical_or.accumulate(values, axis=1).mean(axis=0)
+        boot = replicates[name]
+        search_noise = boot.mean(axis=0) * (1 - boot.mean(axis=0)) / BOOTSTRAP_SEARCHES
+        sampling = np.clip(boot.var(axis=0, ddof=1) - search_noise, 0.0, None)
+        half = Z_95 * np.sqrt(sampling + any_by * (1 - any_by) / searches)
         table[name] = any_by
         table[f"{name}_ci_low" if name != "p_any_offer" else "ci_low"] = any_by - half
         table[f"{name}_ci_high" if name != "p_any_offer" else "ci_high"] = any_by + half
-        first = np.where(got.any(axis=1), got.argmax(axis=1) + 1, np.inf)
+        first = np.where(values.any(axis=1), values.argmax(axis=1) + 1, np.inf)
         median = float(np.median(first))
         medians[name] = median if np.isfinite(median) else None
     p = outcomes["offer"].mean()

@@ -512,3 +512,42 @@ def test_job_search_from_you_results(searches, tmp_path):
 
     written = charts.save_chart(charts.job_search, searches, tmp_path / "job_search", ["png"])
     assert written[0].stat().st_size > 20_000
+
+
+# The "removed alone" chart states the share of good losers whose loss a mechanism
+# alone decides. Checked against an independent truth: the same openings re-run with
+# that mechanism switched off in the scenario (not by the attribution code).
+REMOVED = {
+    "niche_fit": {"manager.niche_value": 0.0, "manager.narrative_weight": 0.0},
+    "culture_mirror": {"manager.affinity_weight": 0.0},
+    "safer_candidate": {"manager.risk_aversion": 0.0},
+}
+
+
+@pytest.mark.parametrize("reason", sorted(REMOVED))
+def test_removed_alone_states_the_share_a_counterfactual_run_gives(reason: str) -> None:
+    scenario = sf.load_scenario(BASELINE)
+    openings = 4_000  # all within analysis.candidate_openings: every interviewee is kept
+    actual = sf.simulate(scenario, openings, seed=8, workers=1)
+    without = sf.simulate(scenario.with_overrides(REMOVED[reason]), openings, seed=8, workers=1)
+    key = ["opening", "slot"]
+    rows = actual.candidates.merge(
+        without.candidates[[*key, "offer"]], on=key, suffixes=("", "_cf")
+    )
+    assert len(rows) == len(actual.candidates) == len(without.candidates)
+    good_losers = rows[rows.good_interview & ~rows.offer]
+    flipped = good_losers.offer_cf.mean()
+    table = actual.loss_reasons("removed_alone").set_index("reason")
+    assert table.loc[reason, "share"] == pytest.approx(flipped, abs=1e-12)
+    # ... and that share is not the rise in the good-interview offer rate.
+    good = rows[rows.good_interview]
+    rise = good.offer_cf.mean() - good.offer.mean()
+    assert abs(rise - flipped) > 0.01
+
+    ax = charts.loss_reasons(actual, methods=("removed_alone",))
+    title = _title(ax)
+    top = table.drop(["narrow_margin", "outperformed"], errors="ignore")["share"].idxmax()
+    assert _pct(table.loc[top, "share"]) in title
+    assert "offer rate" not in title and "points" not in title
+    assert "would get one" in ax.get_xlabel()
+    plt.close(ax.figure)

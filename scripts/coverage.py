@@ -1,0 +1,194 @@
+"""Do simfunnel's 95% confidence intervals cover what they claim?
+
+    python scripts/coverage.py                 # the README's table (~15 min on 2 cores)
+    python scripts/coverage.py --quick         # a smaller check (~2 min)
+
+For each reported quantity, ``R`` independent small runs (seeds 1..R) each give a
+95% CI; the coverage is the share of those CIs that contain the "truth", the
+same quantity from one run that is many times larger (its own standard error is
+printed beside it: it should be a small fraction of a small run's). Checked:
+
+- every headline metric of ``simfunnel run`` (and the good-interview share);
+- the paired difference of ``simfunnel compare`` (risk-averse manager - baseline);
+- the job-search curve of ``simfunnel you`` (P(any offer within N interviews)).
+
+A coverage estimate from R runs has a binomial standard error of
+``sqrt(.95 x .05 / R)`` (1.1 points at R = 400), shown in the table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+import simfunnel as sf
+from simfunnel.report import HEADLINE
+
+ROOT = Path(__file__).resolve().parents[1]
+TRUTH_SEED = 987_654_321
+METRICS = [*HEADLINE, "good_interview_share"]
+
+
+@dataclass(frozen=True)
+class Settings:
+    runs: int = 400
+    openings: int = 10_000
+    truth_openings: int = 2_000_000
+    kept: int = 1_000  # `you`: kept openings per small run
+    truth_kept: int = 100_000
+    interviews: int = 10
+    percentile: float = 80.0
+    workers: int = os.cpu_count() or 1
+
+
+QUICK = Settings(
+    runs=100, openings=5_000, truth_openings=400_000, kept=500, truth_kept=20_000, interviews=5
+)
+
+
+def _scenario(name: str) -> sf.Scenario:
+    return sf.load_scenario(ROOT / "configs" / f"{name}.yaml")
+
+
+def _summary(args: tuple[str, int, int]) -> pd.DataFrame:
+    name, openings, seed = args
+    result = sf.simulate(_scenario(name), openings, seed=seed, workers=1, keep_openings=0)
+    return result.summary().loc[METRICS, ["value", "ci_low", "ci_high", "se"]]
+
+
+def _difference(args: tuple[str, str, int, int]) -> pd.DataFrame:
+    base, other, openings, seed = args
+    comparison = sf.compare([_scenario(base), _scenario(other)], openings, seed=seed, workers=1)
+    table = comparison.differences.set_index("metric")
+    return table.loc[
+        [m for m in METRICS if m in table.index], ["difference", "ci_low", "ci_high", "se"]
+    ]
+
+
+def _search(args: tuple[str, float, int, int, int]) -> pd.DataFrame:
+    name, percentile, interviews, kept, seed = args
+    you = sf.you(_scenario(name), percentile, interviews=interviews, openings=kept, seed=seed)
+    return you.job_search.set_index("interviews")[["p_any_offer", "ci_low", "ci_high"]]
+
+
+def _coverage(truth: pd.Series, truth_se: pd.Series, runs: list[pd.DataFrame]) -> pd.DataFrame:
+    low = np.array([r["ci_low"].to_numpy() for r in runs])
+    high = np.array([r["ci_high"].to_numpy() for r in runs])
+    width = np.nanmean(high - low, axis=0)
+    covered = (low <= truth.to_numpy()) & (truth.to_numpy() <= high)
+    share = covered.mean(axis=0)
+    return pd.DataFrame(
+        {
+            "truth": truth.to_numpy(),
+            "truth_se": truth_se.to_numpy(),
+            "mean_ci_width": width,
+            "coverage": share,
+            "coverage_se": np.sqrt(share * (1 - share) / len(runs)),
+        },
+        index=truth.index,
+    )
+
+
+def _map(function, tasks, workers: int):
+    if workers == 1:
+        return [function(t) for t in tasks]
+    with ProcessPoolExecutor(workers) as pool:
+        return list(pool.map(function, tasks, chunksize=4))
+
+
+def headline_coverage(settings: Settings, config: str = "baseline") -> pd.DataFrame:
+    truth = sf.simulate(
+        _scenario(config),
+        settings.truth_openings,
+        seed=TRUTH_SEED,
+        workers=settings.workers,
+        keep_openings=0,
+    ).summary()
+    tasks = [(config, settings.openings, seed) for seed in range(1, settings.runs + 1)]
+    runs = _map(_summary, tasks, settings.workers)
+    return _coverage(truth.loc[METRICS, "value"], truth.loc[METRICS, "se"], runs)
+
+
+def compare_coverage(
+    settings: Settings, base: str = "baseline", other: str = "risk_averse_manager"
+) -> pd.DataFrame:
+    comparison = sf.compare(
+        [_scenario(base), _scenario(other)],
+        settings.truth_openings,
+        seed=TRUTH_SEED,
+        workers=settings.workers,
+    )
+    truth = comparison.differences.set_index("metric")
+    truth = truth.loc[[m for m in METRICS if m in truth.index]]
+    tasks = [(base, other, settings.openings, seed) for seed in range(1, settings.runs + 1)]
+    runs = _map(_difference, tasks, settings.workers)
+    return _coverage(truth["difference"], truth["se"], runs)
+
+
+def search_coverage(settings: Settings, config: str = "baseline") -> pd.DataFrame:
+    truth = sf.you(
+        _scenario(config),
+        settings.percentile,
+        interviews=settings.interviews,
+        openings=settings.truth_kept,
+        seed=TRUTH_SEED,
+        searches=400_000,
+    ).job_search.set_index("interviews")
+    truth_se = (truth["ci_high"] - truth["ci_low"]) / (2 * 1.959963984540054)
+    tasks = [
+        (config, settings.percentile, settings.interviews, settings.kept, seed)
+        for seed in range(1, settings.runs + 1)
+    ]
+    runs = _map(_search, tasks, settings.workers)
+    frame = _coverage(truth["p_any_offer"], truth_se, runs)
+    frame.index = [f"P(any offer within {n} interviews)" for n in frame.index]
+    return frame
+
+
+def coverage_table(settings: Settings) -> pd.DataFrame:
+    parts = {
+        "run": headline_coverage(settings),
+        "compare (risk-averse manager - baseline)": compare_coverage(settings),
+        f"you ({settings.percentile:g}th percentile)": search_coverage(settings),
+    }
+    return pd.concat(parts, names=["output", "quantity"])
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer, smaller runs")
+    parser.add_argument("--runs", type=int, help="independent small runs (default 400)")
+    parser.add_argument("--out", type=Path, help="also write the table to this CSV file")
+    args = parser.parse_args(argv)
+    settings = QUICK if args.quick else Settings()
+    if args.runs:
+        settings = Settings(**{**settings.__dict__, "runs": args.runs})
+    table = coverage_table(settings)
+    if args.out:
+        table.to_csv(args.out)
+    print(
+        f"{settings.runs} runs of {settings.openings:,} openings (`you`: {settings.kept:,} kept "
+        f"openings) against a truth of {settings.truth_openings:,} openings "
+        f"(`you`: {settings.truth_kept:,}); target 93-97%.\n"
+    )
+    print("| output | quantity | truth | truth SE | mean CI width | coverage |")
+    print("|---|---|---:|---:|---:|---:|")
+    for (output, quantity), row in table.iterrows():
+        print(
+            f"| {output} | {quantity} | {row.truth:.4g} | {row.truth_se:.2g} | "
+            f"{row.mean_ci_width:.3g} | {100 * row.coverage:.1f}% ± {100 * row.coverage_se:.1f} |"
+        )
+    outside = table[(table.coverage < 0.93) | (table.coverage > 0.97)]
+    print(f"\n{len(outside)} of {len(table)} rows outside 93-97%.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
