@@ -23,10 +23,12 @@ Limits on input (each refusal is one :class:`~simfunnel.errors.InputError` line)
   no control characters. :func:`folder_name` turns it into a safe folder name.
   A scenario changed by overrides is renamed ``base (key=value, ...)`` unless the
   overrides set ``name``.
+  ``description`` is one line of at most 300 characters.
 - **Bounds**: ``role.process_weeks.high`` <= 260 weeks (5 years),
   ``applicants.count.high`` <= 10,000,000, ``seed`` < 2**128.
-- **Memory**: runs whose estimated peak memory exceeds the limit are refused up
-  front (:mod:`simfunnel.resources`).
+- **Memory**: runs whose estimated peak memory exceeds the limit (4 GiB, or half
+  of RAM if less; ``SIMFUNNEL_MEMORY_LIMIT_GIB``) or with over 10^10 openings are
+  refused up front (:mod:`simfunnel.resources`).
 """
 
 from __future__ import annotations

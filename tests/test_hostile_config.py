@@ -466,3 +466,17 @@ def test_long_override_is_cut_in_the_message() -> None:
     with pytest.raises(sf.InputError) as info:
         parse_override("x" * 10_000)
     assert len(str(info.value)) < 200
+
+
+def test_a_renamed_scenario_round_trips_through_yaml(tmp_path: Path, baseline: sf.Scenario) -> None:
+    changed = baseline.with_overrides({"manager.risk_aversion": 3, "role.positions": {1: 1.0}})
+    text = changed.to_yaml()
+    assert "&" not in text and "*" not in text
+    again = sf.load_scenario(write(tmp_path, text))
+    assert again == changed
+
+
+def test_description_is_one_short_line(tmp_path: Path) -> None:
+    assert "description: must be one line" in refused(write(tmp_path, 'description: "a\\nb"\n'))
+    long_text = "d" * 301
+    assert "at most 300 characters" in refused(write(tmp_path, f"description: {long_text}\n"))
