@@ -55,7 +55,7 @@ def _number(
         if not exclusive and value < low:
             raise argparse.ArgumentTypeError(f"must be >= {low:g}, got {value:g}")
         if not exclusive and high is not None and value > high:
-            raise argparse.ArgumentTypeError(f"must be <= {high:g}, got {value:g}")
+            raise argparse.ArgumentTypeError(f"must be <= {high:g}, got {text.strip()}")
         return value
 
     return parse
@@ -266,14 +266,7 @@ def _load(config: str, overrides: Sequence[str], extra: dict[str, Any] | None = 
 
 def _default_out(name: str) -> Path:
     """``results/<name>`` with ``name`` made a safe folder name: never outside results/."""
-    try:
-        from simfunnel.scenario import folder_name
-    except ImportError:  # until scenario.folder_name lands
-        import re
-
-        def folder_name(name: str) -> str:
-            safe = re.sub(r"[^A-Za-z0-9_.-]+", "_", name).strip("._-")
-            return safe[:100] or "scenario"
+    from simfunnel.scenario import folder_name
 
     return Path("results") / folder_name(name)
 
