@@ -17,7 +17,8 @@ scenario (measured with ``tracemalloc`` and peak RSS on the baseline, on a
   ``result.candidates`` (~200 B per interviewee of the first
   ``analysis.candidate_openings`` openings), twice while they are concatenated;
 - **moments**: per block of 1,000 openings, ``50 metrics x (2K + 4K^2) x 8 B``
-  for ``K`` scenarios, twice while they are totalled; plus ~1 KB per chunk.
+  for ``K`` scenarios, for the blocks of the chunks in flight only: they are
+  merged as they arrive, so memory does not grow with the number of openings.
 
 The limit is 4 GiB, or half of physical memory if that is less: a default run
 needs ~0.35 GiB, so this leaves an order of magnitude of headroom, fits a laptop
@@ -37,7 +38,7 @@ from simfunnel.rng import BLOCK_OPENINGS
 from simfunnel.scenario import Scenario
 
 GIB = 2**30
-MAX_OPENINGS = 10**10  # per run: ~10^7 blocks of moments; beyond it a run never ends anyway
+MAX_OPENINGS = 10**10  # ~a day per core at ~1e5 openings/s: more is a typo, not a run
 BASE_BYTES = 256 * 2**20  # the interpreter with numpy, scipy and pandas loaded
 SLOT_BYTES = 260  # working arrays per opening and shortlist slot (measured ~250-300)
 POOL_BYTES = 70  # brute force: working arrays per applicant besides the draws
@@ -122,7 +123,8 @@ def estimate(
             * _interviewees(scenario)
             * KEPT_CANDIDATE_BYTES
         )
-    moments = blocks * (8 + METRICS * (2 * k + 4 * k * k) * 8) + chunks * CHUNK_OVERHEAD_BYTES
+    per_block = 8 + METRICS * (2 * k + 4 * k * k) * 8
+    moments = (workers * chunk_blocks + 1) * per_block + workers * CHUNK_OVERHEAD_BYTES
     parts = {
         "pilot": pilot,
         "chunks": workers * chunk,
