@@ -493,8 +493,8 @@ def name_problem(name: str) -> str | None:
         return f"at most {MAX_NAME_CHARS} characters, got {len(name):,}"
     if "/" in name or "\\" in name:
         return "is a label, not a path: no '/' or '\\'"
-    if ".." in name:
-        return "is a label, not a path: no '..'"
+    if ".." in name or name.strip() == ".":
+        return "is a label, not a path: no '..' and not '.'"
     if any(_is_control(c) for c in name):
         return "must not contain control characters"
     return None

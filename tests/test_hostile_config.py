@@ -298,6 +298,7 @@ def test_a_correlation_pair_given_both_ways(tmp_path: Path, second: float) -> No
         ("'/tmp/x'", "name: is a label, not a path"),
         ("'../../x'", "name: is a label, not a path"),
         ("'a..b'", "no '..'"),
+        ("'.'", "not '.'"),
         ("'a\\\\b'", "not a path"),
         ("''", "name: must not be empty"),
         ("'   '", "name: must not be empty"),
