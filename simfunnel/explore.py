@@ -15,20 +15,21 @@ import os
 import pickle
 import time
 import warnings
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
+from pydantic import BaseModel
 from tqdm import tqdm  # plain: no ipywidgets warning in notebooks
 
 from simfunnel.errors import InputError
 from simfunnel.result import Result
 from simfunnel.rng import SCENARIO_SEED, SeedLike, normalise_seed, resolve_seed
 from simfunnel.run import simulate, simulate_many
-from simfunnel.scenario import Scenario, describe_keys
+from simfunnel.scenario import IntRange, Scenario
 from simfunnel.summary import ATTRIBUTION_METRICS, METRICS
 
 
@@ -417,16 +418,9 @@ def default_ranges(scenario: Scenario) -> dict[str, tuple[float, float]]:
     (openings, seed, analysis, `you`-mode settings) are left out.
     """
     ranges: dict[str, tuple[float, float]] = {}
-    for row in describe_keys():
-        key = row["key"]
-        if key.startswith(SENSITIVITY_SKIP):
+    for key, node, (low, high) in _numeric_parameters(scenario):
+        if key.startswith(SENSITIVITY_SKIP) or node == 0:
             continue
-        node: Any = scenario
-        for part in key.split("."):
-            node = getattr(node, part)
-        if not isinstance(node, int | float) or isinstance(node, bool) or node == 0:
-            continue
-        low, high = _bounds(row["range"])
         lower, upper = max(low, 0.5 * node), min(high, 1.5 * node)
         if isinstance(node, int):
             lower, upper = round(lower), round(upper)
@@ -435,13 +429,38 @@ def default_ranges(scenario: Scenario) -> dict[str, tuple[float, float]]:
     return ranges
 
 
-def _bounds(text: str) -> tuple[float, float]:
-    if not text:
-        return -np.inf, np.inf
-    low, high = text[1:-1].split(", ")
+def _numeric_parameters(scenario: Scenario) -> Iterator[tuple[str, int | float, tuple]]:
+    """(dotted key, value, (low, high) valid bounds) of every numeric scenario key.
+
+    Read from the pydantic field constraints, in declaration order; ranges such
+    as ``applicants.count`` are one key, not numeric, and are skipped.
+    """
+
+    def walk(node: BaseModel, prefix: str) -> Iterator[tuple[str, int | float, tuple]]:
+        for name, field in type(node).model_fields.items():
+            value = getattr(node, name)
+            if isinstance(value, BaseModel):
+                if not isinstance(value, IntRange):
+                    yield from walk(value, f"{prefix}{name}.")
+            elif isinstance(value, int | float) and not isinstance(value, bool):
+                yield f"{prefix}{name}", value, _bounds(field)
+
+    return walk(scenario, "")
+
+
+def _bounds(field: Any) -> tuple[float, float]:
+    """Closed bounds of a pydantic field; open ones (gt, lt) are nudged inside."""
     eps = 1e-9
-    lower = float(low) + (eps if text[0] == "(" else 0.0)
-    upper = float(high) - (eps if text[-1] == ")" else 0.0)
+    lower, upper = -np.inf, np.inf
+    for meta in getattr(field, "metadata", []):
+        if getattr(meta, "ge", None) is not None:
+            lower = float(meta.ge)
+        if getattr(meta, "gt", None) is not None:
+            lower = float(meta.gt) + eps
+        if getattr(meta, "le", None) is not None:
+            upper = float(meta.le)
+        if getattr(meta, "lt", None) is not None:
+            upper = float(meta.lt) - eps
     return lower, upper
 
 

@@ -363,3 +363,18 @@ def test_cli_reports_a_silent_scheduler_in_one_line(
     assert code == 2
     error = capsys.readouterr().err.strip()
     assert error.count("\n") == 0 and "no Dask scheduler answered" in error
+
+
+def test_default_ranges_read_bounds_from_the_fields(baseline: sf.Scenario) -> None:
+    from simfunnel.explore import _numeric_parameters
+    from simfunnel.scenario import describe_keys
+
+    found = {key: bounds for key, _, bounds in _numeric_parameters(baseline)}
+    assert found["manager.risk_aversion"][0] == 0
+    assert "applicants.count" not in found  # a range, not a number
+    assert set(found) <= {row["key"] for row in describe_keys()}
+    for key, (low, high) in default_ranges(baseline).items():
+        lower, upper = found[key]
+        assert lower <= low < high <= upper
+        baseline.with_overrides({key: low})  # both ends are valid values
+        baseline.with_overrides({key: high})
