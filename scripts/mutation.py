@@ -42,7 +42,9 @@ import ast
 import json
 import os
 import random
+import resource
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -54,8 +56,16 @@ from pathlib import Path
 from queue import Queue
 
 ROOT = Path(__file__).resolve().parents[1]
-MODULES = ("engine", "population", "interview", "decision", "attribution", "calendar", "you",
-           "summary")
+MODULES = (
+    "engine",
+    "population",
+    "interview",
+    "decision",
+    "attribution",
+    "calendar",
+    "you",
+    "summary",
+)
 # AST mutants of summary.py are drawn from the metric definitions only.
 AST_FUNCTIONS = {"summary": {"metric_columns", "loss_columns", "opening_outcome"}}
 # Fast tests, most discriminating first (with -x a killed mutant stops early).
@@ -93,247 +103,594 @@ def M(module: str, name: str, old: str, new: str, equivalent: str | None = None)
 # ----------------------------------------------------------------- curated mutants
 CURATED: tuple[Mutant, ...] = (
     # decision.py: the manager's score, the value of a hire, offers
-    M("decision", "risk-sd-to-variance",
-      "weights.risk_aversion * np.sqrt(perceived_variance)",
-      "weights.risk_aversion * perceived_variance"),
-    M("decision", "risk-drops-narrative",
-      ") * (1.0 - weights.narrative_weight * signals.narrative)", ")"),
-    M("decision", "risk-narrative-sign",
-      "(1.0 - weights.narrative_weight * signals.narrative)",
-      "(1.0 + weights.narrative_weight * signals.narrative)"),
-    M("decision", "risk-transfer-not-squared",
-      "weights.transfer_risk**2 * (", "weights.transfer_risk * ("),
-    M("decision", "risk-alignment-not-complemented",
-      "weights.transfer_risk**2 * (\n        1.0 - signals.alignment\n    )",
-      "weights.transfer_risk**2 * (\n        signals.alignment\n    )"),
-    M("decision", "risk-drops-posterior-variance",
-      "perceived_variance = signals.posterior_variance + ", "perceived_variance = 0.0 + "),
-    M("decision", "total-risk-sign",
-      "self.expected_value + self.niche + self.culture - self.risk",
-      "self.expected_value + self.niche + self.culture + self.risk"),
-    M("decision", "total-drops-culture",
-      "self.expected_value + self.niche + self.culture - self.risk",
-      "self.expected_value + self.niche - self.risk"),
-    M("decision", "culture-not-centred",
-      "weights.affinity_weight * (signals.culture - 0.5)",
-      "weights.affinity_weight * signals.culture"),
-    M("decision", "onboarding-on-alignment",
-      "weights.onboarding_cost * (1.0 - signals.alignment)",
-      "weights.onboarding_cost * signals.alignment"),
+    M(
+        "decision",
+        "risk-sd-to-variance",
+        "weights.risk_aversion * np.sqrt(perceived_variance)",
+        "weights.risk_aversion * perceived_variance",
+    ),
+    M(
+        "decision",
+        "risk-drops-narrative",
+        ") * (1.0 - weights.narrative_weight * signals.narrative)",
+        ")",
+    ),
+    M(
+        "decision",
+        "risk-narrative-sign",
+        "(1.0 - weights.narrative_weight * signals.narrative)",
+        "(1.0 + weights.narrative_weight * signals.narrative)",
+    ),
+    M(
+        "decision",
+        "risk-transfer-not-squared",
+        "weights.transfer_risk**2 * (",
+        "weights.transfer_risk * (",
+    ),
+    M(
+        "decision",
+        "risk-alignment-not-complemented",
+        "weights.transfer_risk**2 * (\n        1.0 - signals.alignment\n    )",
+        "weights.transfer_risk**2 * (\n        signals.alignment\n    )",
+    ),
+    M(
+        "decision",
+        "risk-drops-posterior-variance",
+        "perceived_variance = signals.posterior_variance + ",
+        "perceived_variance = 0.0 + ",
+    ),
+    M(
+        "decision",
+        "total-risk-sign",
+        "self.expected_value + self.niche + self.culture - self.risk",
+        "self.expected_value + self.niche + self.culture + self.risk",
+    ),
+    M(
+        "decision",
+        "total-drops-culture",
+        "self.expected_value + self.niche + self.culture - self.risk",
+        "self.expected_value + self.niche - self.risk",
+    ),
+    M(
+        "decision",
+        "culture-not-centred",
+        "weights.affinity_weight * (signals.culture - 0.5)",
+        "weights.affinity_weight * signals.culture",
+    ),
+    M(
+        "decision",
+        "onboarding-on-alignment",
+        "weights.onboarding_cost * (1.0 - signals.alignment)",
+        "weights.onboarding_cost * signals.alignment",
+    ),
     M("decision", "value-drops-niche", "+ manager.niche_value * niche\n", "\n"),
-    M("decision", "value-transfer-sd-not-sqrt",
-      "manager.transfer_risk * np.sqrt(misalignment) * transfer_noise",
-      "manager.transfer_risk * misalignment * transfer_noise"),
-    M("decision", "value-onboarding-sign",
-      "- manager.onboarding_cost * misalignment", "+ manager.onboarding_cost * misalignment"),
-    M("decision", "offers-ignore-declines",
-      "accepted += (chosen & will_accept).sum(axis=0)", "accepted += chosen.sum(axis=0)"),
-    M("decision", "hired-ignores-declines", "return offer.T, offer.T & ~declines",
-      "return offer.T, offer.T"),
+    M(
+        "decision",
+        "value-transfer-sd-not-sqrt",
+        "manager.transfer_risk * np.sqrt(misalignment) * transfer_noise",
+        "manager.transfer_risk * misalignment * transfer_noise",
+    ),
+    M(
+        "decision",
+        "value-onboarding-sign",
+        "- manager.onboarding_cost * misalignment",
+        "+ manager.onboarding_cost * misalignment",
+    ),
+    M(
+        "decision",
+        "offers-ignore-declines",
+        "accepted += (chosen & will_accept).sum(axis=0)",
+        "accepted += chosen.sum(axis=0)",
+    ),
+    M(
+        "decision",
+        "hired-ignores-declines",
+        "return offer.T, offer.T & ~declines",
+        "return offer.T, offer.T",
+    ),
     M("decision", "positions-off-by-one", "(accepted < positions)", "(accepted <= positions)"),
-    M("decision", "bar-inclusive", "open_score[open_score < hiring_bar]",
-      "open_score[open_score <= hiring_bar]",
-      equivalent="U is continuous: P(U == hiring_bar) = 0"),
-    M("decision", "without-niche-keeps-narrative",
-      "changes.update(niche_value=0.0, narrative_weight=0.0)",
-      "changes.update(niche_value=0.0)"),
-    M("decision", "weights-narrative-niche-swapped",
-      "manager.narrative_weight,\n            manager.niche_value,",
-      "manager.niche_value,\n            manager.narrative_weight,"),
+    M(
+        "decision",
+        "bar-inclusive",
+        "open_score[open_score < hiring_bar]",
+        "open_score[open_score <= hiring_bar]",
+        equivalent="U is continuous: P(U == hiring_bar) = 0",
+    ),
+    M(
+        "decision",
+        "without-niche-keeps-narrative",
+        "changes.update(niche_value=0.0, narrative_weight=0.0)",
+        "changes.update(niche_value=0.0)",
+    ),
+    M(
+        "decision",
+        "weights-narrative-niche-swapped",
+        "manager.narrative_weight,\n            manager.niche_value,",
+        "manager.niche_value,\n            manager.narrative_weight,",
+    ),
     # interview.py: interview noise, the posterior, the felt score
-    M("interview", "precision-drops-rounds",
-      "return interview.rounds * rho**2 / (1.0 - rho**2)", "return rho**2 / (1.0 - rho**2)"),
-    M("interview", "precision-rho-not-squared",
-      "return interview.rounds * rho**2 / (1.0 - rho**2)",
-      "return interview.rounds * rho / (1.0 - rho**2)"),
-    M("interview", "score-noise-variance-not-sd",
-      "quality + noise / np.sqrt(precision)", "quality + noise / precision"),
-    M("interview", "internal-prior-sd-not-squared",
-      "np.where(internal_slot, 1.0 / internal.quality_sd**2, 1.0)",
-      "np.where(internal_slot, 1.0 / internal.quality_sd, 1.0)"),
-    M("interview", "internal-prior-mean-unweighted",
-      "internal_slot, internal.quality_mean / internal.quality_sd**2, 0.0",
-      "internal_slot, internal.quality_mean, 0.0"),
-    M("interview", "posterior-drops-known-precision",
-      "precision = prior_precision + precision_x + known",
-      "precision = prior_precision + precision_x"),
-    M("interview", "posterior-variance-is-sd",
-      "np.broadcast_to(1.0 / precision, score.shape)",
-      "np.broadcast_to(1.0 / np.sqrt(precision), score.shape)"),
-    M("interview", "posterior-variance-from-interviews-only",
-      "np.broadcast_to(1.0 / precision, score.shape)",
-      "np.broadcast_to(1.0 / (precision - prior_precision), score.shape)"),
-    M("interview", "felt-drops-bias", "return score + assessment.bias + assessment.noise * noise",
-      "return score + assessment.noise * noise"),
-    M("interview", "known-observation-threshold", "if internal.known_precision > 0:",
-      "if internal.known_precision > 1:"),
+    M(
+        "interview",
+        "precision-drops-rounds",
+        "return interview.rounds * rho**2 / (1.0 - rho**2)",
+        "return rho**2 / (1.0 - rho**2)",
+    ),
+    M(
+        "interview",
+        "precision-rho-not-squared",
+        "return interview.rounds * rho**2 / (1.0 - rho**2)",
+        "return interview.rounds * rho / (1.0 - rho**2)",
+    ),
+    M(
+        "interview",
+        "score-noise-variance-not-sd",
+        "quality + noise / np.sqrt(precision)",
+        "quality + noise / precision",
+    ),
+    M(
+        "interview",
+        "internal-prior-sd-not-squared",
+        "np.where(internal_slot, 1.0 / internal.quality_sd**2, 1.0)",
+        "np.where(internal_slot, 1.0 / internal.quality_sd, 1.0)",
+    ),
+    M(
+        "interview",
+        "internal-prior-mean-unweighted",
+        "internal_slot, internal.quality_mean / internal.quality_sd**2, 0.0",
+        "internal_slot, internal.quality_mean, 0.0",
+    ),
+    M(
+        "interview",
+        "posterior-drops-known-precision",
+        "precision = prior_precision + precision_x + known",
+        "precision = prior_precision + precision_x",
+    ),
+    M(
+        "interview",
+        "posterior-variance-is-sd",
+        "np.broadcast_to(1.0 / precision, score.shape)",
+        "np.broadcast_to(1.0 / np.sqrt(precision), score.shape)",
+    ),
+    M(
+        "interview",
+        "posterior-variance-from-interviews-only",
+        "np.broadcast_to(1.0 / precision, score.shape)",
+        "np.broadcast_to(1.0 / (precision - prior_precision), score.shape)",
+    ),
+    M(
+        "interview",
+        "felt-drops-bias",
+        "return score + assessment.bias + assessment.noise * noise",
+        "return score + assessment.noise * noise",
+    ),
+    M(
+        "interview",
+        "known-observation-threshold",
+        "if internal.known_precision > 0:",
+        "if internal.known_precision > 1:",
+    ),
     # engine.py: wiring of the stages
-    M("engine", "known-observation-noise-times-sd",
-      "draws[\"internal\"][:, 1] / np.sqrt(\n            internal.known_precision\n        )",
-      "draws[\"internal\"][:, 1] * np.sqrt(\n            internal.known_precision\n        )"),
-    M("engine", "internal-decline-dropped",
-      "internal_slot, offers.internal_decline_probability, offers.decline_probability",
-      "internal_slot, offers.decline_probability, offers.decline_probability"),
-    M("engine", "decline-probabilities-swapped",
-      "internal_slot, offers.internal_decline_probability, offers.decline_probability",
-      "internal_slot, offers.decline_probability, offers.internal_decline_probability"),
-    M("engine", "internal-has-no-niche", "with_internal(external[\"niche\"], True)",
-      "with_internal(external[\"niche\"], False)"),
-    M("engine", "internal-narrative-is-culture",
-      "with_internal(external[\"narrative\"], internal.narrative)",
-      "with_internal(external[\"narrative\"], internal.culture)"),
-    M("engine", "interviewed-ignores-cancellation",
-      "interviewed = in_shortlist & (stage != cal.CANCELLED_BEFORE_INTERVIEWS)[:, None]",
-      "interviewed = in_shortlist"),
-    M("engine", "internal-presence-inverted",
-      "uniforms[:, U_INTERNAL] < internal.probability",
-      "uniforms[:, U_INTERNAL] > internal.probability"),
+    M(
+        "engine",
+        "known-observation-noise-times-sd",
+        'draws["internal"][:, 1] / np.sqrt(\n            internal.known_precision\n        )',
+        'draws["internal"][:, 1] * np.sqrt(\n            internal.known_precision\n        )',
+    ),
+    M(
+        "engine",
+        "internal-decline-dropped",
+        "internal_slot, offers.internal_decline_probability, offers.decline_probability",
+        "internal_slot, offers.decline_probability, offers.decline_probability",
+    ),
+    M(
+        "engine",
+        "decline-probabilities-swapped",
+        "internal_slot, offers.internal_decline_probability, offers.decline_probability",
+        "internal_slot, offers.decline_probability, offers.internal_decline_probability",
+    ),
+    M(
+        "engine",
+        "internal-has-no-niche",
+        'with_internal(external["niche"], True)',
+        'with_internal(external["niche"], False)',
+    ),
+    M(
+        "engine",
+        "internal-narrative-is-culture",
+        'with_internal(external["narrative"], internal.narrative)',
+        'with_internal(external["narrative"], internal.culture)',
+    ),
+    M(
+        "engine",
+        "interviewed-ignores-cancellation",
+        "interviewed = in_shortlist & (stage != cal.CANCELLED_BEFORE_INTERVIEWS)[:, None]",
+        "interviewed = in_shortlist",
+    ),
+    M(
+        "engine",
+        "internal-presence-inverted",
+        "uniforms[:, U_INTERNAL] < internal.probability",
+        "uniforms[:, U_INTERNAL] > internal.probability",
+    ),
     M("engine", "felt-from-quality", "felt = felt_score(x_bar,", "felt = felt_score(quality,"),
-    M("engine", "value-from-posterior-mean", "value = realised_value(quality,",
-      "value = realised_value(mean,"),
-    M("engine", "positions-side-left", "uniforms[:, U_POSITIONS], side=\"right\"",
-      "uniforms[:, U_POSITIONS], side=\"left\"",
-      equivalent="a uniform equals a CDF step with probability 0 (floats: ~2^-53)"),
-    M("engine", "focal-beats-wrong-rank", "focal.screen_score > screened[rows, focal_slot]",
-      "focal.screen_score > screened[rows, focal_slot - 1]"),
+    M(
+        "engine",
+        "value-from-posterior-mean",
+        "value = realised_value(quality,",
+        "value = realised_value(mean,",
+    ),
+    M(
+        "engine",
+        "positions-side-left",
+        'uniforms[:, U_POSITIONS], side="right"',
+        'uniforms[:, U_POSITIONS], side="left"',
+        equivalent="a uniform equals a CDF step with probability 0 (floats: ~2^-53)",
+    ),
+    M(
+        "engine",
+        "focal-beats-wrong-rank",
+        "focal.screen_score > screened[rows, focal_slot]",
+        "focal.screen_score > screened[rows, focal_slot - 1]",
+    ),
     M("engine", "focal-small-pool-inclusive", "(others < shortlist)", "(others <= shortlist)"),
-    M("engine", "margin-winner-is-best-offered",
-      "winner = np.where(offered, self.score, np.inf).argmin(axis=1)",
-      "winner = np.where(offered, self.score, -np.inf).argmax(axis=1)"),
+    M(
+        "engine",
+        "margin-winner-is-best-offered",
+        "winner = np.where(offered, self.score, np.inf).argmin(axis=1)",
+        "winner = np.where(offered, self.score, -np.inf).argmax(axis=1)",
+    ),
     # population.py: screening and the exact sampler
-    M("population", "noise-sd-validity-not-squared",
-      "np.sqrt(1.0 - screening.validity**2)", "np.sqrt(1.0 - screening.validity)"),
-    M("population", "conditional-cov-uses-weights",
-      "np.outer(covariance_zs, covariance_zs) / score_variance",
-      "np.outer(weights, weights) / score_variance"),
-    M("population", "slope-over-sd", "conditional_slope=covariance_zs / score_variance",
-      "conditional_slope=covariance_zs / np.sqrt(score_variance)"),
-    M("population", "slope-uses-weights", "conditional_slope=covariance_zs / score_variance",
-      "conditional_slope=weights / score_variance"),
-    M("population", "niche-cut-wrong-tail", "ndtri(1.0 - scenario.applicants.niche_share)",
-      "ndtri(scenario.applicants.niche_share)"),
-    M("population", "spacing-off-by-one", "pool_size[:, None] - np.arange(top)",
-      "pool_size[:, None] - np.arange(1, top + 1)"),
+    M(
+        "population",
+        "noise-sd-validity-not-squared",
+        "np.sqrt(1.0 - screening.validity**2)",
+        "np.sqrt(1.0 - screening.validity)",
+    ),
+    M(
+        "population",
+        "conditional-cov-uses-weights",
+        "np.outer(covariance_zs, covariance_zs) / score_variance",
+        "np.outer(weights, weights) / score_variance",
+    ),
+    M(
+        "population",
+        "slope-over-sd",
+        "conditional_slope=covariance_zs / score_variance",
+        "conditional_slope=covariance_zs / np.sqrt(score_variance)",
+    ),
+    M(
+        "population",
+        "slope-uses-weights",
+        "conditional_slope=covariance_zs / score_variance",
+        "conditional_slope=weights / score_variance",
+    ),
+    M(
+        "population",
+        "niche-cut-wrong-tail",
+        "ndtri(1.0 - scenario.applicants.niche_share)",
+        "ndtri(scenario.applicants.niche_share)",
+    ),
+    M(
+        "population",
+        "spacing-off-by-one",
+        "pool_size[:, None] - np.arange(top)",
+        "pool_size[:, None] - np.arange(1, top + 1)",
+    ),
     M("population", "exact-score-unscaled", "-screen.score_sd * ndtri(", "-ndtri("),
-    M("population", "brute-noise-unscaled", "score = screen.noise_sd * pool_noise[..., N_LATENT]",
-      "score = pool_noise[..., N_LATENT]"),
-    M("population", "narrative-from-culture", "\"narrative\": ndtr(latent[..., NARRATIVE])",
-      "\"narrative\": ndtr(latent[..., CULTURE])"),
-    M("population", "alignment-not-mapped", "\"alignment\": ndtr(latent[..., ALIGNMENT])",
-      "\"alignment\": latent[..., ALIGNMENT].clip(0, 1)"),
+    M(
+        "population",
+        "brute-noise-unscaled",
+        "score = screen.noise_sd * pool_noise[..., N_LATENT]",
+        "score = pool_noise[..., N_LATENT]",
+    ),
+    M(
+        "population",
+        "narrative-from-culture",
+        '"narrative": ndtr(latent[..., NARRATIVE])',
+        '"narrative": ndtr(latent[..., CULTURE])',
+    ),
+    M(
+        "population",
+        "alignment-not-mapped",
+        '"alignment": ndtr(latent[..., ALIGNMENT])',
+        '"alignment": latent[..., ALIGNMENT].clip(0, 1)',
+    ),
     # calendar.py
-    M("calendar", "quarter-off-by-one", "(np.asarray(week) % WEEKS_PER_YEAR) // 13",
-      "((np.asarray(week) + 1) % WEEKS_PER_YEAR) // 13"),
-    M("calendar", "quarter-no-wrap", "(np.asarray(week) % WEEKS_PER_YEAR) // 13",
-      "np.minimum(np.asarray(week) // 13, 3)"),
-    M("calendar", "multipliers-not-normalised", "multipliers = multipliers / multipliers.mean()",
-      "multipliers = multipliers",
-      equivalent="h0 is solved for the target after scaling: h0 * g is unchanged"),
-    M("calendar", "interviews-end-floor", "np.ceil(self.interview_at * process_weeks - 1e-12)",
-      "np.floor(self.interview_at * process_weeks + 1e-12)"),
-    M("calendar", "cancel-offset-off-by-one", "offset = first - 1 - posting_week",
-      "offset = first - posting_week"),
-    M("calendar", "cancel-window-one-week-long", "cancelled = offset <= process_weeks - 1",
-      "cancelled = offset <= process_weeks"),
-    M("calendar", "cancel-before-inclusive", "before = offset < self.interviews_end(process_weeks)",
-      "before = offset <= self.interviews_end(process_weeks)"),
-    M("calendar", "cancel-share-ignores-length-weight",
-      "weight = week_probability[:, None] / len(lengths)", "weight = week_probability[:, None]"),
-    M("calendar", "month-weights-not-per-week",
-      "weights[month] / np.bincount(month, minlength=12)[month]", "weights[month] / 1.0"),
-    M("calendar", "process-never-longest", "low + (uniform * (high - low + 1)).astype(np.int64)",
-      "low + (uniform * (high - low)).astype(np.int64)"),
+    M(
+        "calendar",
+        "quarter-off-by-one",
+        "(np.asarray(week) % WEEKS_PER_YEAR) // 13",
+        "((np.asarray(week) + 1) % WEEKS_PER_YEAR) // 13",
+    ),
+    M(
+        "calendar",
+        "quarter-no-wrap",
+        "(np.asarray(week) % WEEKS_PER_YEAR) // 13",
+        "np.minimum(np.asarray(week) // 13, 3)",
+    ),
+    M(
+        "calendar",
+        "multipliers-not-normalised",
+        "multipliers = multipliers / multipliers.mean()",
+        "multipliers = multipliers",
+        equivalent="h0 is solved for the target after scaling: h0 * g is unchanged",
+    ),
+    M(
+        "calendar",
+        "interviews-end-floor",
+        "np.ceil(self.interview_at * process_weeks - 1e-12)",
+        "np.floor(self.interview_at * process_weeks + 1e-12)",
+    ),
+    M(
+        "calendar",
+        "cancel-offset-off-by-one",
+        "offset = first - 1 - posting_week",
+        "offset = first - posting_week",
+    ),
+    M(
+        "calendar",
+        "cancel-window-one-week-long",
+        "cancelled = offset <= process_weeks - 1",
+        "cancelled = offset <= process_weeks",
+    ),
+    M(
+        "calendar",
+        "cancel-before-inclusive",
+        "before = offset < self.interviews_end(process_weeks)",
+        "before = offset <= self.interviews_end(process_weeks)",
+    ),
+    M(
+        "calendar",
+        "cancel-share-ignores-length-weight",
+        "weight = week_probability[:, None] / len(lengths)",
+        "weight = week_probability[:, None]",
+    ),
+    M(
+        "calendar",
+        "month-weights-not-per-week",
+        "weights[month] / np.bincount(month, minlength=12)[month]",
+        "weights[month] / 1.0",
+    ),
+    M(
+        "calendar",
+        "process-never-longest",
+        "low + (uniform * (high - low + 1)).astype(np.int64)",
+        "low + (uniform * (high - low)).astype(np.int64)",
+    ),
     # attribution.py
-    M("attribution", "niche-removal-keeps-narrative-risk",
-      "(self.plain_risk if niche_removed else terms.risk)", "terms.risk"),
-    M("attribution", "stages-not-cumulative", "[(1 << (stage + 1)) - 1 for stage",
-      "[1 << stage for stage"),
-    M("attribution", "mechanism-order-swapped",
-      "    \"safer_candidate\",\n    \"culture_mirror\",\n",
-      "    \"culture_mirror\",\n    \"safer_candidate\",\n"),
-    M("attribution", "gap-to-best-offered",
-      "np.where(final_offer, final_score, np.inf).min(axis=1)",
-      "np.where(final_offer, final_score, -np.inf).max(axis=1)"),
-    M("attribution", "gap-inclusive", "gap < narrow_margin", "gap <= narrow_margin",
-      equivalent="U is continuous: a gap exactly equal to the margin has probability 0"),
-    M("attribution", "cancellation-not-voiding-loser", "loser_offer[removed] = at_loser & ~cancelled",
-      "loser_offer[removed] = at_loser"),
-    M("attribution", "shapley-weight-off-by-one", "factorial(s) * factorial(n - s - 1)",
-      "factorial(s) * factorial(n - s)"),
-    M("attribution", "offers-cancel-bit-inverted", "if not removed & _CANCEL:",
-      "if removed & _CANCEL:"),
-    M("attribution", "good-loser-ignores-interviewed", "good & decision.interviewed & ~offer",
-      "good & ~offer"),
-    M("attribution", "shapley-reason-ties", "attribution.shapley.max(axis=-1) > 0",
-      "attribution.shapley.max(axis=-1) >= 0"),
-    M("attribution", "alone-from-cumulative", "alone = loser_offer[[1 << i for i",
-      "alone = loser_offer[[(2 << i) - 1 for i"),
+    M(
+        "attribution",
+        "niche-removal-keeps-narrative-risk",
+        "(self.plain_risk if niche_removed else terms.risk)",
+        "terms.risk",
+    ),
+    M(
+        "attribution",
+        "stages-not-cumulative",
+        "[(1 << (stage + 1)) - 1 for stage",
+        "[1 << stage for stage",
+    ),
+    M(
+        "attribution",
+        "mechanism-order-swapped",
+        '    "safer_candidate",\n    "culture_mirror",\n',
+        '    "culture_mirror",\n    "safer_candidate",\n',
+    ),
+    M(
+        "attribution",
+        "gap-to-best-offered",
+        "np.where(final_offer, final_score, np.inf).min(axis=1)",
+        "np.where(final_offer, final_score, -np.inf).max(axis=1)",
+    ),
+    M(
+        "attribution",
+        "gap-inclusive",
+        "gap < narrow_margin",
+        "gap <= narrow_margin",
+        equivalent="U is continuous: a gap exactly equal to the margin has probability 0",
+    ),
+    M(
+        "attribution",
+        "cancellation-not-voiding-loser",
+        "loser_offer[removed] = at_loser & ~cancelled",
+        "loser_offer[removed] = at_loser",
+    ),
+    M(
+        "attribution",
+        "shapley-weight-off-by-one",
+        "factorial(s) * factorial(n - s - 1)",
+        "factorial(s) * factorial(n - s)",
+    ),
+    M(
+        "attribution",
+        "offers-cancel-bit-inverted",
+        "if not removed & _CANCEL:",
+        "if removed & _CANCEL:",
+    ),
+    M(
+        "attribution",
+        "good-loser-ignores-interviewed",
+        "good & decision.interviewed & ~offer",
+        "good & ~offer",
+    ),
+    M(
+        "attribution",
+        "shapley-reason-ties",
+        "attribution.shapley.max(axis=-1) > 0",
+        "attribution.shapley.max(axis=-1) >= 0",
+    ),
+    M(
+        "attribution",
+        "alone-from-cumulative",
+        "alone = loser_offer[[1 << i for i",
+        "alone = loser_offer[[(2 << i) - 1 for i",
+    ),
     # summary.py: which score each metric uses
-    M("summary", "good-from-felt", "good = interviewed & (funnel.interview_score >=",
-      "good = interviewed & (funnel.felt_score >="),
-    M("summary", "felt-from-interview", "felt = interviewed & (funnel.felt_score >=",
-      "felt = interviewed & (funnel.interview_score >="),
-    M("summary", "best-by-interview", "np.where(interviewed, funnel.quality, -np.inf).argmax",
-      "np.where(interviewed, funnel.interview_score, -np.inf).argmax"),
-    M("summary", "top-interview-by-u",
-      "np.where(interviewed, funnel.interview_score, -np.inf).argmax",
-      "np.where(interviewed, funnel.score, -np.inf).argmax"),
-    M("summary", "bad-hire-by-quality", "bad = hired & (funnel.value <",
-      "bad = hired & (funnel.quality <"),
-    M("summary", "hire-value-is-quality", "np.where(hired, funnel.value, 0.0)",
-      "np.where(hired, funnel.quality, 0.0)"),
-    M("summary", "internal-win-all-hiring-openings",
-      "(hired[:, -1], funnel.internal_present & any_hire)", "(hired[:, -1], any_hire)"),
-    M("summary", "top-interview-over-all-openings",
-      "(_at(offer, top_interview) & reached, reached)", "(_at(offer, top_interview), one)"),
-    M("summary", "shortlisted-without-internal",
-      "(funnel.shortlist + funnel.internal_present, one)", "(funnel.shortlist, one)"),
-    M("summary", "loser-vs-winner-by-quality",
-      "winner = np.where(funnel.hired, funnel.score, -np.inf)",
-      "winner = np.where(funnel.hired, funnel.quality, -np.inf)"),
-    M("summary", "outcome-internal-overwritten",
-      "    outcome[hires > 0] = OUTCOMES.index(\"hired_external\")\n"
-      "    outcome[internal_hired] = OUTCOMES.index(\"hired_internal\")\n",
-      "    outcome[internal_hired] = OUTCOMES.index(\"hired_internal\")\n"
-      "    outcome[hires > 0] = OUTCOMES.index(\"hired_external\")\n"),
-    M("summary", "margin-inclusive", "np.nan_to_num(score_margin, nan=np.inf) <",
-      "np.nan_to_num(score_margin, nan=np.inf) <=",
-      equivalent="U is continuous: a margin exactly at the threshold has probability 0"),
+    M(
+        "summary",
+        "good-from-felt",
+        "good = interviewed & (funnel.interview_score >=",
+        "good = interviewed & (funnel.felt_score >=",
+    ),
+    M(
+        "summary",
+        "felt-from-interview",
+        "felt = interviewed & (funnel.felt_score >=",
+        "felt = interviewed & (funnel.interview_score >=",
+    ),
+    M(
+        "summary",
+        "best-by-interview",
+        "np.where(interviewed, funnel.quality, -np.inf).argmax",
+        "np.where(interviewed, funnel.interview_score, -np.inf).argmax",
+    ),
+    M(
+        "summary",
+        "top-interview-by-u",
+        "np.where(interviewed, funnel.interview_score, -np.inf).argmax",
+        "np.where(interviewed, funnel.score, -np.inf).argmax",
+    ),
+    M(
+        "summary",
+        "bad-hire-by-quality",
+        "bad = hired & (funnel.value <",
+        "bad = hired & (funnel.quality <",
+    ),
+    M(
+        "summary",
+        "hire-value-is-quality",
+        "np.where(hired, funnel.value, 0.0)",
+        "np.where(hired, funnel.quality, 0.0)",
+    ),
+    M(
+        "summary",
+        "internal-win-all-hiring-openings",
+        "(hired[:, -1], funnel.internal_present & any_hire)",
+        "(hired[:, -1], any_hire)",
+    ),
+    M(
+        "summary",
+        "top-interview-over-all-openings",
+        "(_at(offer, top_interview) & reached, reached)",
+        "(_at(offer, top_interview), one)",
+    ),
+    M(
+        "summary",
+        "shortlisted-without-internal",
+        "(funnel.shortlist + funnel.internal_present, one)",
+        "(funnel.shortlist, one)",
+    ),
+    M(
+        "summary",
+        "loser-vs-winner-by-quality",
+        "winner = np.where(funnel.hired, funnel.score, -np.inf)",
+        "winner = np.where(funnel.hired, funnel.quality, -np.inf)",
+    ),
+    M(
+        "summary",
+        "outcome-internal-overwritten",
+        '    outcome[hires > 0] = OUTCOMES.index("hired_external")\n'
+        '    outcome[internal_hired] = OUTCOMES.index("hired_internal")\n',
+        '    outcome[internal_hired] = OUTCOMES.index("hired_internal")\n'
+        '    outcome[hires > 0] = OUTCOMES.index("hired_external")\n',
+    ),
+    M(
+        "summary",
+        "margin-inclusive",
+        "np.nan_to_num(score_margin, nan=np.inf) <",
+        "np.nan_to_num(score_margin, nan=np.inf) <=",
+        equivalent="U is continuous: a margin exactly at the threshold has probability 0",
+    ),
     # you.py
-    M("you", "felt-great-by-interview-score",
-      "keep &= funnel.felt_score[index, slot] >= thresholds.good_interview",
-      "keep &= funnel.interview_score[index, slot] >= thresholds.good_interview"),
-    M("you", "cancel-after-since-posting",
-      "-np.expm1(-(hazard[weeks + length] - hazard[start]))",
-      "-np.expm1(-(hazard[weeks + length] - hazard[weeks]))"),
-    M("you", "freeze-share-inverted", "< freeze_correlation, shared, own)",
-      "> freeze_correlation, shared, own)"),
-    M("you", "search-cancels-twice", "offer = outcomes[\"offer_uncancelled\"][pick] & ~cancelled",
-      "offer = outcomes[\"offer\"][pick] & ~cancelled"),
-    M("you", "runner-up-may-have-offer", "\"runner_up\": runner_up & passed_over[index, slot]",
-      "\"runner_up\": runner_up"),
-    M("you", "later-offer-never-cancelled",
-      "later_offer = outcomes[\"offer_uncancelled\"][later] & ~(",
-      "later_offer = outcomes[\"offer_uncancelled\"][later] | ~~("),
-    M("you", "niche-mean-dropped", "latent[:, NICHE] = mean[:, 0] + sd * normals[:, NICHE]",
-      "latent[:, NICHE] = sd * normals[:, NICHE]"),
-    M("you", "niche-truncation-swapped", "(cut, 1.0) if niche else (0.0, cut)",
-      "(0.0, cut) if niche else (cut, 1.0)"),
-    M("you", "focal-cv-drops-noise",
-      "latent @ model.screen.weights + model.screen.noise_sd * focal_rng.standard_normal(",
-      "latent @ model.screen.weights + 0.0 * focal_rng.standard_normal("),
-    M("you", "percentile-upper-tail", "float(ndtri(quality_percentile / 100))",
-      "float(ndtri(1 - quality_percentile / 100))"),
+    M(
+        "you",
+        "felt-great-by-interview-score",
+        "keep &= funnel.felt_score[index, slot] >= thresholds.good_interview",
+        "keep &= funnel.interview_score[index, slot] >= thresholds.good_interview",
+    ),
+    M(
+        "you",
+        "cancel-after-since-posting",
+        "-np.expm1(-(hazard[weeks + length] - hazard[start]))",
+        "-np.expm1(-(hazard[weeks + length] - hazard[weeks]))",
+    ),
+    M(
+        "you",
+        "freeze-share-inverted",
+        "< freeze_correlation, shared, own)",
+        "> freeze_correlation, shared, own)",
+    ),
+    M(
+        "you",
+        "search-cancels-twice",
+        'offer = outcomes["offer_uncancelled"][pick] & ~cancelled',
+        'offer = outcomes["offer"][pick] & ~cancelled',
+    ),
+    M(
+        "you",
+        "runner-up-may-have-offer",
+        '"runner_up": runner_up & passed_over[index, slot]',
+        '"runner_up": runner_up',
+        equivalent="differs only for a focal holding an uncancelled offer; then `visible` is "
+        "already true, or the cancellation also voids the recontact",
+    ),
+    M(
+        "you",
+        "later-offer-never-cancelled",
+        'later_offer = outcomes["offer_uncancelled"][later] & ~(',
+        'later_offer = outcomes["offer_uncancelled"][later] | ~~(',
+    ),
+    M(
+        "you",
+        "niche-mean-dropped",
+        "latent[:, NICHE] = mean[:, 0] + sd * normals[:, NICHE]",
+        "latent[:, NICHE] = sd * normals[:, NICHE]",
+    ),
+    M(
+        "you",
+        "niche-truncation-swapped",
+        "(cut, 1.0) if niche else (0.0, cut)",
+        "(0.0, cut) if niche else (cut, 1.0)",
+    ),
+    M(
+        "you",
+        "focal-cv-drops-noise",
+        "latent @ model.screen.weights + model.screen.noise_sd * focal_rng.standard_normal(",
+        "latent @ model.screen.weights + 0.0 * focal_rng.standard_normal(",
+    ),
+    M(
+        "you",
+        "percentile-upper-tail",
+        "float(ndtri(quality_percentile / 100))",
+        "float(ndtri(1 - quality_percentile / 100))",
+    ),
     M("you", "simulated-off-by-one", "int(keep_rows[-1]) + 1", "int(keep_rows[-1])"),
-    M("you", "better-than-inclusive", "(quality < quality[index, slot][:, None])",
-      "(quality <= quality[index, slot][:, None])",
-      equivalent="qualities are continuous: ties between candidates have probability 0"),
-    M("you", "offer-ci-n-minus-one", "math.sqrt(p * (1 - p) / n)",
-      "math.sqrt(p * (1 - p) / (n - 1))"),
+    M(
+        "you",
+        "better-than-inclusive",
+        "(quality < quality[index, slot][:, None])",
+        "(quality <= quality[index, slot][:, None])",
+        equivalent="qualities are continuous: ties between candidates have probability 0",
+    ),
+    M(
+        "you",
+        "offer-ci-n-minus-one",
+        "math.sqrt(p * (1 - p) / n)",
+        "math.sqrt(p * (1 - p) / (n - 1))",
+    ),
 )
 
 # AST-sampled survivors judged equivalent: id -> reason. Filled in after reading them.
-EQUIVALENT_AST: dict[str, str] = {}
+EQUIVALENT_AST: dict[str, str] = {
+    "ast:interview:interview_score: operator: `quality + noise / np.sqrt(precision)` -> "
+    "`quality - noise / np.sqrt(precision)`": (
+        "the interview noise is N(0, 1) and used nowhere else: -noise has the same law"
+    ),
+    "ast:decision:make_offers: drop keyword dtype: `np.zeros(open_score.shape[1], "
+    "dtype=np.int64)` -> `np.zeros(open_score.shape[1])`": (
+        "a float count of acceptances compares with the integer positions exactly"
+    ),
+}
 
 # ------------------------------------------------------------------ AST mutants
 SWAP_GROUPS = (
@@ -350,13 +707,23 @@ SWAP_GROUPS = (
     ("reached", "any_hire"),
 )
 BINOP_SWAPS = {
-    ast.Add: [ast.Sub], ast.Sub: [ast.Add], ast.Mult: [ast.Div], ast.Div: [ast.Mult],
-    ast.Pow: [ast.Mult], ast.FloorDiv: [ast.Div], ast.BitAnd: [ast.BitOr],
-    ast.BitOr: [ast.BitAnd], ast.Mod: [ast.FloorDiv],
+    ast.Add: [ast.Sub],
+    ast.Sub: [ast.Add],
+    ast.Mult: [ast.Div],
+    ast.Div: [ast.Mult],
+    ast.Pow: [ast.Mult],
+    ast.FloorDiv: [ast.Div],
+    ast.BitAnd: [ast.BitOr],
+    ast.BitOr: [ast.BitAnd],
+    ast.Mod: [ast.FloorDiv],
 }
 CMP_SWAPS = {
-    ast.Lt: [ast.LtE, ast.Gt], ast.LtE: [ast.Lt], ast.Gt: [ast.GtE, ast.Lt], ast.GtE: [ast.Gt],
-    ast.Eq: [ast.NotEq], ast.NotEq: [ast.Eq],
+    ast.Lt: [ast.LtE, ast.Gt],
+    ast.LtE: [ast.Lt],
+    ast.Gt: [ast.GtE, ast.Lt],
+    ast.GtE: [ast.Gt],
+    ast.Eq: [ast.NotEq],
+    ast.NotEq: [ast.Eq],
 }
 
 
@@ -384,8 +751,10 @@ def _skip_nodes(tree: ast.AST) -> set[int]:
             skip.update(id(n) for n in ast.walk(node.returns))
         if isinstance(node, ast.FunctionDef | ast.ClassDef):
             skip.update(id(n) for d in node.decorator_list for n in ast.walk(d))
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in (
-            "range", "print", "field"
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id in ("range", "print", "field")
         ):
             skip.update(id(n) for n in ast.walk(node))
     return skip
@@ -527,8 +896,11 @@ def prepare(source_root: Path, workdir: Path) -> None:
         if not src.exists():
             continue
         if src.is_dir():
-            shutil.copytree(src, workdir / name, ignore=shutil.ignore_patterns(
-                "__pycache__", "*.pyc", "golden", ".hypothesis"))
+            shutil.copytree(
+                src,
+                workdir / name,
+                ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "golden", ".hypothesis"),
+            )
         else:
             shutil.copy2(src, workdir / name)
 
@@ -536,8 +908,12 @@ def prepare(source_root: Path, workdir: Path) -> None:
 def environment(workdir: Path) -> dict[str, str]:
     env = dict(os.environ)
     env.update(
-        PYTHONPATH=str(workdir), MPLBACKEND="Agg", PYTHONDONTWRITEBYTECODE="1",
-        OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1",
+        PYTHONPATH=str(workdir),
+        MPLBACKEND="Agg",
+        PYTHONDONTWRITEBYTECODE="1",
+        OMP_NUM_THREADS="1",
+        OPENBLAS_NUM_THREADS="1",
+        MKL_NUM_THREADS="1",
     )
     return env
 
@@ -546,7 +922,11 @@ def check_import(workdir: Path) -> None:
     """The copy, not the editable install of the source tree, must be what gets imported."""
     out = subprocess.run(
         [sys.executable, "-c", "import simfunnel; print(simfunnel.__file__)"],
-        cwd=workdir, env=environment(workdir), capture_output=True, text=True, check=True,
+        cwd=workdir,
+        env=environment(workdir),
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout.strip()
     if not Path(out).resolve().is_relative_to(workdir.resolve()):
         raise SystemExit(f"the copy is not imported: simfunnel comes from {out}")
@@ -555,22 +935,57 @@ def check_import(workdir: Path) -> None:
 def pytest_command(workdir: Path, tests: tuple[str, ...]) -> list[str]:
     present = [t for t in tests if (workdir / t).exists()]
     return [
-        sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-x", "-q", "--no-header",
-        "-m", "not slow", "--hypothesis-seed=0", "-W", "ignore::DeprecationWarning", *present,
+        sys.executable,
+        "-m",
+        "pytest",
+        "-p",
+        "no:cacheprovider",
+        "-x",
+        "-q",
+        "--no-header",
+        "-m",
+        "not slow",
+        "--hypothesis-seed=0",
+        "-W",
+        "ignore::DeprecationWarning",
+        *present,
     ]
 
 
-def run_tests(workdir: Path, tests: tuple[str, ...], timeout: float) -> tuple[str, float, str]:
+def _cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def run_tests(workdir: Path, tests: tuple[str, ...], cpu_limit: float) -> tuple[str, float, str]:
+    """Run the tests on the copy in ``workdir``: (status, wall seconds, detail).
+
+    The limit is on CPU time (RLIMIT_CPU), not wall time, so a machine shared with
+    other work cannot turn a slow survivor into a "timeout"; the wall clock only
+    guards against a hang that uses no CPU.
+    """
     shutil.rmtree(workdir / ".hypothesis", ignore_errors=True)
+    limit = int(cpu_limit)
+
+    def limit_cpu() -> None:
+        resource.setrlimit(resource.RLIMIT_CPU, (limit, limit + 5))
+
     started = time.perf_counter()
     try:
         proc = subprocess.run(
-            pytest_command(workdir, tests), cwd=workdir, env=environment(workdir),
-            capture_output=True, text=True, timeout=timeout,
+            pytest_command(workdir, tests),
+            cwd=workdir,
+            env=environment(workdir),
+            capture_output=True,
+            text=True,
+            timeout=20 * cpu_limit,
+            preexec_fn=limit_cpu,
         )
     except subprocess.TimeoutExpired:
-        return "timeout", time.perf_counter() - started, ""
+        return "timeout", time.perf_counter() - started, "wall clock"
     seconds = time.perf_counter() - started
+    if proc.returncode in (-signal.SIGXCPU, -signal.SIGKILL):
+        return "timeout", seconds, f"CPU limit {limit}s"
     lines = [ln for ln in proc.stdout.splitlines() if ln.strip()]
     failed = next((ln.split(" ", 1)[1] for ln in lines if ln.startswith(("FAILED", "ERROR"))), "")
     tail = lines[-1] if lines else proc.stderr.strip()[-200:]
@@ -582,23 +997,51 @@ def run_tests(workdir: Path, tests: tuple[str, ...], timeout: float) -> tuple[st
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--source", type=Path, default=ROOT, help="checkout to copy and mutate")
-    parser.add_argument("--ast-per-module", type=int, default=6)
+    parser.add_argument("--ast-per-module", type=int, default=4)
     parser.add_argument("--seed", type=int, default=20240611)
-    parser.add_argument("--timeout", type=float, default=90.0, help="seconds per mutant")
+    parser.add_argument(
+        "--cpu-limit",
+        type=float,
+        default=60.0,
+        help="CPU seconds per mutant (at least 3x the unmutated run's CPU time)",
+    )
     parser.add_argument("--jobs", type=int, default=1, help="mutants run at once")
     parser.add_argument("--only", nargs="*", help="mutant ids (or id prefixes) to run")
+    parser.add_argument(
+        "--survivors-of", type=Path, help="run only the mutants that survived in this --json file"
+    )
     parser.add_argument("--kind", choices=("curated", "ast"), help="run one kind only")
     parser.add_argument("--list", action="store_true", help="list the mutants and exit")
     parser.add_argument("--json", type=Path, help="write every outcome here")
+    parser.add_argument(
+        "--report", type=Path, help="re-print the report of a --json file (current annotations)"
+    )
     parser.add_argument("--tests", nargs="*", default=list(TESTS))
     args = parser.parse_args(argv)
 
+    if args.report:
+        outcomes = []
+        for o in json.loads(args.report.read_text()):
+            fields = {k: o[k] for k in Mutant.__dataclass_fields__}
+            fields["span"] = tuple(fields["span"]) if fields["span"] else None
+            if fields["kind"] == "ast":
+                fields["equivalent"] = EQUIVALENT_AST.get(fields["id"])
+            else:
+                known = {m.id: m for m in CURATED}.get(fields["id"])
+                fields["equivalent"] = known.equivalent if known else fields["equivalent"]
+            outcomes.append(Outcome(Mutant(**fields), o["status"], o["seconds"], o["detail"]))
+        report(outcomes)
+        return 0
     source_root = args.source.resolve()
     mutants = all_mutants(source_root, args.ast_per_module, args.seed)
     if args.kind:
         mutants = [m for m in mutants if m.kind == args.kind]
     if args.only:
         mutants = [m for m in mutants if any(m.id.startswith(p) for p in args.only)]
+    if args.survivors_of:
+        previous = json.loads(args.survivors_of.read_text())
+        survived = {o["id"] for o in previous if o["status"] == "survived"}
+        mutants = [m for m in mutants if m.id in survived]
     if args.list:
         for m in mutants:
             mark = "  [equivalent]" if m.equivalent else ""
@@ -615,17 +1058,22 @@ def main(argv: list[str] | None = None) -> int:
         check_import(workdir)
         workdirs.put(workdir)
     print(f"source {source_root}; scratch {scratch}; tests: {' '.join(tests)}", flush=True)
-    print("command per mutant: PYTHONPATH=<copy> " + " ".join(pytest_command(
-        source_root, tests)[1:]), flush=True)
+    print(
+        "command per mutant: PYTHONPATH=<copy> " + " ".join(pytest_command(source_root, tests)[1:]),
+        flush=True,
+    )
 
     # The unmutated copy must pass, or every "kill" means nothing.
     workdir = workdirs.get()
-    status, seconds, detail = run_tests(workdir, tests, args.timeout * 3)
+    cpu_before = _cpu_seconds()
+    status, seconds, detail = run_tests(workdir, tests, 10 * args.cpu_limit)
+    cpu = _cpu_seconds() - cpu_before
     workdirs.put(workdir)
-    print(f"unmutated: {status} in {seconds:.1f}s ({detail})", flush=True)
+    print(f"unmutated: {status} in {seconds:.1f}s wall, {cpu:.1f}s CPU ({detail})", flush=True)
     if status != "survived":
         raise SystemExit("the unmutated copy fails its tests: fix that first")
-    timeout = max(args.timeout, 3 * seconds)
+    timeout = max(args.cpu_limit, 3 * cpu)
+    print(f"CPU limit per mutant: {timeout:.0f}s", flush=True)
 
     def one(mutant: Mutant) -> Outcome:
         path = f"simfunnel/{mutant.module}.py"
@@ -653,14 +1101,28 @@ def main(argv: list[str] | None = None) -> int:
         for i, outcome in enumerate(pool.map(one, mutants), 1):
             outcomes.append(outcome)
             m = outcome.mutant
-            print(f"[{i}/{len(mutants)}] {outcome.status:9s} {outcome.seconds:5.1f}s {m.id}"
-                  + (f"  <- {outcome.detail}" if outcome.status == "killed" else ""), flush=True)
+            print(
+                f"[{i}/{len(mutants)}] {outcome.status:9s} {outcome.seconds:5.1f}s {m.id}"
+                + (f"  <- {outcome.detail}" if outcome.status == "killed" else ""),
+                flush=True,
+            )
     shutil.rmtree(scratch, ignore_errors=True)
     report(outcomes)
     if args.json:
-        args.json.write_text(json.dumps(
-            [{**asdict(o.mutant), "status": o.status, "seconds": round(o.seconds, 1),
-              "detail": o.detail} for o in outcomes], indent=1))
+        args.json.write_text(
+            json.dumps(
+                [
+                    {
+                        **asdict(o.mutant),
+                        "status": o.status,
+                        "seconds": round(o.seconds, 1),
+                        "detail": o.detail,
+                    }
+                    for o in outcomes
+                ],
+                indent=1,
+            )
+        )
     return 0
 
 
@@ -670,7 +1132,9 @@ def report(outcomes: list[Outcome]) -> None:
     for o in counted:
         for key in (o.mutant.module, "TOTAL"):
             table[key][o.status] += 1
-            table[key]["equivalent_survived"] += o.status == "survived" and bool(o.mutant.equivalent)
+            table[key]["equivalent_survived"] += o.status == "survived" and bool(
+                o.mutant.equivalent
+            )
             table[key][o.mutant.kind] += 1
     print("\nmodule        mutants  killed  timeout  survived  (equiv)  kill rate  non-equiv rate")
     for module in [*MODULES, "TOTAL"]:
@@ -680,8 +1144,10 @@ def report(outcomes: list[Outcome]) -> None:
         n = c["killed"] + c["timeout"] + c["survived"]
         dead = c["killed"] + c["timeout"]
         nonequiv = n - c["equivalent_survived"]
-        print(f"{module:12s} {n:8d} {c['killed']:7d} {c['timeout']:8d} {c['survived']:9d}"
-              f" {c['equivalent_survived']:8d} {dead / n:10.1%} {dead / max(nonequiv, 1):14.1%}")
+        print(
+            f"{module:12s} {n:8d} {c['killed']:7d} {c['timeout']:8d} {c['survived']:9d}"
+            f" {c['equivalent_survived']:8d} {dead / n:10.1%} {dead / max(nonequiv, 1):14.1%}"
+        )
     for kind in ("curated", "ast"):
         sub = [o for o in counted if o.mutant.kind == kind]
         if sub:

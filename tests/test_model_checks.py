@@ -1,0 +1,725 @@
+"""Model checks that kill plausible modelling mistakes (scripts/mutation.py).
+
+Every expected value here comes from MODEL.md by an independent route: a
+closed form, a small hand-computed case, or a brute-force loop that shares no
+code with the vectorised engine. Statistical checks state their standard error
+and allow 4 of them (a false alarm about once in 16,000 runs per check); the
+seeds are fixed, so the suite is deterministic.
+"""
+
+from __future__ import annotations
+
+import importlib
+import math
+
+import numpy as np
+import pytest
+from scipy.special import ndtr, ndtri
+from scipy.stats import binom
+
+import simfunnel as sf
+from simfunnel import calendar as cal
+from simfunnel.attribution import REASONS, Decision, attribute, shapley_reason
+from simfunnel.decision import Signals, Weights, make_offers, risk_adjusted_score
+from simfunnel.engine import Focal, Model, draw_blocks, simulate_funnel
+from simfunnel.interview import felt_score, interview_score, round_precision
+from simfunnel.population import ALIGNMENT, NICHE, QUALITY, Screen, traits
+from simfunnel.rng import BLOCKS, normalise_seed
+from simfunnel.run import pilot_thresholds
+from simfunnel.summary import OUTCOMES, Z_95, Thresholds, metric_columns, opening_outcome
+
+from .conftest import null_scenario
+
+you_module = importlib.import_module("simfunnel.you")  # the package's `you` is the function
+
+Z = 4.0  # standard errors allowed in statistical checks
+
+
+def _funnel(scenario: sf.Scenario, blocks: int = 2, seed: int = 1):
+    model = Model.build(scenario)
+    draws = draw_blocks(scenario, normalise_seed(seed), BLOCKS, 0, blocks)
+    return model, draws, simulate_funnel(model, draws)
+
+
+def _within(estimate: float, truth: float, se: float) -> None:
+    assert abs(estimate - truth) < Z * se, (estimate, truth, se)
+
+
+# ------------------------------------------------------------------ decision.py
+def _random_signals(rng: np.random.Generator, shape=(400, 6)) -> Signals:
+    return Signals(
+        posterior_mean=rng.normal(size=shape),
+        posterior_variance=rng.uniform(0.05, 0.9, shape),
+        alignment=rng.uniform(size=shape),
+        culture=rng.uniform(size=shape),
+        narrative=rng.uniform(size=shape),
+        niche=rng.uniform(size=shape) < 0.3,
+    )
+
+
+def test_manager_score_is_the_formula_of_model_md() -> None:
+    # MODEL.md 1.6, written out term by term with distinct weights.
+    rng = np.random.default_rng(0)
+    s = _random_signals(rng)
+    w = Weights(
+        risk_aversion=0.7,
+        affinity_weight=0.4,
+        narrative_weight=0.6,
+        niche_value=0.25,
+        onboarding_cost=0.35,
+        transfer_risk=0.8,
+    )
+    perceived_sd = np.sqrt(
+        s.posterior_variance
+        + w.transfer_risk**2 * (1 - s.alignment) * (1 - w.narrative_weight * s.narrative)
+    )
+    expected = (
+        s.posterior_mean
+        + w.niche_value * s.niche
+        - w.onboarding_cost * (1 - s.alignment)
+        + w.affinity_weight * (s.culture - 0.5)
+        - w.risk_aversion * perceived_sd
+    )
+    np.testing.assert_allclose(risk_adjusted_score(s, w), expected, rtol=1e-12, atol=1e-12)
+
+
+def test_culture_mirror_is_centred_so_an_average_fit_passes_a_bar_unchanged() -> None:
+    # U = mu + affinity (c - 1/2): a candidate of culture 1/2 has U = mu whatever the
+    # affinity, so at a hiring bar just under mu they are offered.
+    s = Signals(*(np.array([[value]]) for value in (0.2, 0.0, 1.0, 0.5, 0.5, 0.0)))
+    zero = Weights(0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
+    for affinity in (0.0, 0.9):
+        w = Weights(0.0, affinity, 0.0, 0.0, 0.0, 0.0)
+        assert risk_adjusted_score(s, w)[0, 0] == pytest.approx(0.2)
+        offer, _ = make_offers(
+            risk_adjusted_score(s, w),
+            np.ones((1, 1), bool),
+            np.zeros((1, 1), bool),
+            np.array([1]),
+            1,
+            hiring_bar=0.19,
+        )
+        assert offer[0, 0]
+    assert risk_adjusted_score(s, zero)[0, 0] == pytest.approx(0.2)
+
+
+def test_weights_come_from_the_right_manager_keys_and_removals() -> None:
+    manager = (
+        sf.Scenario()
+        .with_overrides(
+            {
+                "manager.risk_aversion": 0.11,
+                "manager.affinity_weight": 0.22,
+                "manager.narrative_weight": 0.33,
+                "manager.niche_value": 0.44,
+                "manager.onboarding_cost": 0.55,
+                "manager.transfer_risk": 0.66,
+            }
+        )
+        .manager
+    )
+    w = Weights.from_manager(manager)
+    assert (w.risk_aversion, w.affinity_weight, w.narrative_weight) == (0.11, 0.22, 0.33)
+    assert (w.niche_value, w.onboarding_cost, w.transfer_risk) == (0.44, 0.55, 0.66)
+    # MODEL.md 3, step 5: niche fit removes niche_value *and* narrative_weight.
+    off = w.without("niche_fit")
+    assert (off.niche_value, off.narrative_weight) == (0.0, 0.0)
+    assert (off.risk_aversion, off.affinity_weight) == (0.11, 0.22)
+
+
+def _offers_by_loop(score, eligible, declines, positions, max_offers, bar):
+    """MODEL.md 1.8 one opening at a time: offers down the U order until filled."""
+    offer = np.zeros(score.shape, bool)
+    hired = np.zeros(score.shape, bool)
+    for j in range(score.shape[0]):
+        order = sorted(
+            (
+                i
+                for i in range(score.shape[1])
+                if eligible[j, i] and (bar is None or score[j, i] >= bar)
+            ),
+            key=lambda i: -score[j, i],
+        )
+        accepted = 0
+        for made, i in enumerate(order):
+            if accepted == positions[j] or made == max_offers:
+                break
+            offer[j, i] = True
+            if not declines[j, i]:
+                hired[j, i] = True
+                accepted += 1
+    return offer, hired
+
+
+@pytest.mark.parametrize("bar", [None, 0.0])
+def test_offers_match_a_one_opening_at_a_time_loop(bar: float | None) -> None:
+    rng = np.random.default_rng(5)
+    openings, slots = 3_000, 7
+    score = rng.normal(size=(openings, slots))
+    eligible = rng.uniform(size=(openings, slots)) < 0.8
+    declines = rng.uniform(size=(openings, slots)) < 0.35
+    positions = rng.integers(1, 4, openings)
+    for max_offers in (1, 3, 6):
+        offer, hired = make_offers(score, eligible, declines, positions, max_offers, bar)
+        want_offer, want_hired = _offers_by_loop(
+            score, eligible, declines, positions, max_offers, bar
+        )
+        np.testing.assert_array_equal(offer, want_offer)
+        np.testing.assert_array_equal(hired, want_hired)
+
+
+# ----------------------------------------------------------------- interview.py
+@pytest.mark.parametrize(("rounds", "validity"), [(1, 0.42), (3, 0.19), (5, 0.6)])
+def test_interview_noise_and_felt_score_moments(rounds: int, validity: float) -> None:
+    # x_bar - q ~ N(0, sigma_x^2 / R), sigma_x^2 = (1 - rho^2) / rho^2 (MODEL.md 1.5);
+    # f - x_bar ~ N(bias, noise^2).
+    interview = (
+        sf.Scenario()
+        .with_overrides(
+            {
+                "interview.rounds": rounds,
+                "interview.validity": validity,
+                "interview.self_assessment.bias": 0.7,
+                "interview.self_assessment.noise": 1.3,
+            }
+        )
+        .interview
+    )
+    variance = (1 - validity**2) / validity**2 / rounds
+    assert round_precision(interview) == pytest.approx(1 / variance, rel=1e-12)
+    rng = np.random.default_rng(rounds)
+    n = 200_000
+    quality = rng.normal(size=n)
+    x_bar = interview_score(quality, rng.normal(size=n), interview)
+    error = x_bar - quality
+    _within(error.var(), variance, variance * math.sqrt(2 / n))
+    felt = felt_score(x_bar, rng.normal(size=n), interview)
+    _within((felt - x_bar).mean(), 0.7, 1.3 / math.sqrt(n))
+    _within((felt - x_bar).var(), 1.3**2, 1.3**2 * math.sqrt(2 / n))
+
+
+# -------------------------------------------------------------------- engine.py
+def test_engine_wires_signals_posterior_value_and_declines() -> None:
+    # One chunk of the baseline, every per-candidate quantity recomputed from the
+    # draws with MODEL.md's formulas (1.4-1.6, 1.8).
+    scenario = sf.Scenario().with_overrides(
+        {
+            "internal.probability": 0.3,
+            "internal.known_precision": 1.0,
+            "internal.narrative": 0.6,
+            "internal.culture": 0.9,
+            "offers.decline_probability": 0.2,
+            "offers.internal_decline_probability": 0.6,
+        }
+    )
+    model, draws, f = _funnel(scenario)
+    internal, interview, manager = scenario.internal, scenario.interview, scenario.manager
+    top = model.top
+    # the internal's fixed traits; niche m = 1
+    np.testing.assert_array_equal(f.signals.niche[:, top], True)
+    np.testing.assert_array_equal(f.signals.narrative[:, top], 0.6)
+    np.testing.assert_array_equal(f.signals.culture[:, top], 0.9)
+    np.testing.assert_array_equal(f.signals.alignment[:, top], internal.alignment)
+    # conjugate posteriors
+    px = interview.rounds * interview.validity**2 / (1 - interview.validity**2)
+    x = f.interview_score
+    q_int = f.quality[:, top]
+    y = q_int + draws["internal"][:, 1] / math.sqrt(internal.known_precision)
+    ext_precision = 1 + px
+    np.testing.assert_allclose(f.signals.posterior_mean[:, :top], px * x[:, :top] / ext_precision)
+    np.testing.assert_allclose(f.signals.posterior_variance[:, :top], 1 / ext_precision)
+    int_precision = 1 / internal.quality_sd**2 + px + internal.known_precision
+    int_mean = (
+        internal.quality_mean / internal.quality_sd**2
+        + px * x[:, top]
+        + internal.known_precision * y
+    ) / int_precision
+    np.testing.assert_allclose(f.signals.posterior_mean[:, top], int_mean)
+    np.testing.assert_allclose(f.signals.posterior_variance[:, top], 1 / int_precision)
+    # realised value V from the true quality
+    a, m = f.signals.alignment, f.signals.niche
+    value = (
+        f.quality
+        + manager.niche_value * m
+        - manager.onboarding_cost * (1 - a)
+        + manager.transfer_risk * np.sqrt(1 - a) * draws["transfer"]
+    )
+    np.testing.assert_allclose(f.value, value)
+    # each candidate declines with its own probability
+    np.testing.assert_array_equal(f.decision.declines[:, :top], draws["decline"][:, :top] < 0.2)
+    np.testing.assert_array_equal(f.decision.declines[:, top], draws["decline"][:, top] < 0.6)
+    # the internal is present with its probability; nobody interviews in a role
+    # cancelled before interviews
+    n = len(f.internal_present)
+    _within(f.internal_present.mean(), 0.3, math.sqrt(0.3 * 0.7 / n))
+    before = f.cancelled_stage == cal.CANCELLED_BEFORE_INTERVIEWS
+    assert before.any() and not f.interviewed[before].any()
+    assert f.interviewed[~before, 0].all()
+
+
+def test_margin_winner_is_the_last_person_offered() -> None:
+    _, _, f = _funnel(sf.Scenario(), blocks=1, seed=3)
+    margin, interview_margin = f.margins
+    for j in range(len(margin)):
+        offered = np.flatnonzero(f.offer[j])
+        passed = np.flatnonzero(f.interviewed[j] & ~f.offer[j])
+        if len(offered) == 0 or len(passed) == 0:
+            assert np.isnan(margin[j])
+            continue
+        last = offered[np.argmin(f.score[j, offered])]
+        best_passed = passed[np.argmax(f.score[j, passed])]
+        assert margin[j] == pytest.approx(f.score[j, last] - f.score[j, best_passed])
+        assert interview_margin[j] == pytest.approx(
+            f.interview_score[j, last] - f.interview_score[j, best_passed]
+        )
+
+
+@pytest.mark.parametrize(("pool", "shortlist", "s"), [(30, 5, 1.0), (30, 5, 0.3), (6, 5, -0.5)])
+def test_focal_shortlisted_with_the_binomial_probability(
+    pool: int, shortlist: int, s: float
+) -> None:
+    # A focal applicant with CV score s among n - 1 others of score N(0, sigma_s^2)
+    # is shortlisted iff fewer than k of the others beat s:
+    # P = BinomCDF(k - 1; n - 1, 1 - Phi(s / sigma_s)).
+    scenario = sf.Scenario().with_overrides(
+        {
+            "applicants.count": {"low": pool, "high": pool},
+            "screening.shortlist": {"low": shortlist, "high": shortlist},
+        }
+    )
+    model = Model.build(scenario)
+    draws = draw_blocks(scenario, normalise_seed(7), BLOCKS, 0, 10)
+    rows = draws["calendar"].shape[0]
+    focal = Focal(np.zeros((rows, 5)), np.full(rows, s * model.screen.score_sd))
+    funnel = simulate_funnel(model, draws, focal)
+    truth = binom.cdf(shortlist - 1, pool - 1, 1 - ndtr(s))
+    share = funnel.extras["focal_shortlisted"].mean()
+    _within(share, truth, math.sqrt(truth * (1 - truth) / rows))
+
+
+# ---------------------------------------------------------------- population.py
+def test_screen_moments_are_the_closed_forms_of_section_4() -> None:
+    scenario = sf.Scenario().with_overrides(
+        {
+            "applicants.correlations": {
+                "quality~alignment": 0.3,
+                "quality~niche": 0.2,
+                "alignment~narrative": 0.4,
+            }
+        }
+    )
+    screen = Screen.from_scenario(scenario)
+    r = scenario.correlation_matrix
+    v = scenario.screening.validity
+    b = np.array([v, scenario.screening.alignment_weight, 0, 0, scenario.screening.niche_weight])
+    assert screen.noise_sd == pytest.approx(math.sqrt(1 - v**2))
+    score_variance = b @ r @ b + 1 - v**2
+    assert screen.score_sd == pytest.approx(math.sqrt(score_variance))
+    np.testing.assert_allclose(screen.conditional_slope, r @ b / score_variance)
+    # any square root of the conditional covariance will do
+    factor = screen.conditional_factor
+    np.testing.assert_allclose(
+        factor @ factor.T, r - np.outer(r @ b, r @ b) / score_variance, atol=1e-12
+    )
+
+
+def test_traits_map_latents_to_the_observables() -> None:
+    rng = np.random.default_rng(2)
+    n = 200_000
+    scenario = sf.Scenario().with_overrides({"applicants.niche_share": 0.15})
+    latent = rng.normal(size=(n, 5))
+    t = traits(Screen.from_scenario(scenario), latent)
+    np.testing.assert_array_equal(t["quality"], latent[:, 0])
+    np.testing.assert_allclose(t["alignment"], ndtr(latent[:, 1]))
+    np.testing.assert_allclose(t["culture"], ndtr(latent[:, 2]))
+    np.testing.assert_allclose(t["narrative"], ndtr(latent[:, 3]))
+    _within(t["niche"].mean(), 0.15, math.sqrt(0.15 * 0.85 / n))
+    assert (t["niche"] == (latent[:, 4] > ndtri(0.85))).all()
+
+
+def _expected_max(pool: int) -> float:
+    """E[max of ``pool`` standard normals] by quadrature of the max's density."""
+    x = np.linspace(-8, 9, 200_001)
+    density = pool * ndtr(x) ** (pool - 1) * np.exp(-0.5 * x * x) / math.sqrt(2 * math.pi)
+    return float(np.sum(x * density) * (x[1] - x[0]))
+
+
+@pytest.mark.parametrize("engine_name", ["exact", "brute_force"])
+def test_best_cv_score_scales_with_the_score_sd(engine_name: str) -> None:
+    # The best of n CV scores is sigma_s times the best of n standard normals
+    # (baseline weights: sigma_s != 1, and sigma_e = sqrt(1 - validity^2) != 1).
+    pool = 60
+    scenario = sf.Scenario().with_overrides(
+        {"engine": engine_name, "applicants.count": {"low": pool, "high": pool}}
+    )
+    _, _, f = _funnel(scenario, blocks=8, seed=4)
+    screen = Screen.from_scenario(scenario)
+    best = f.screen_score[:, 0]
+    _within(best.mean(), screen.score_sd * _expected_max(pool), best.std() / math.sqrt(len(best)))
+
+
+# ------------------------------------------------------------------ calendar.py
+def test_quarters_wrap_and_interviews_end_at_the_ceiling() -> None:
+    weeks = np.array([0, 12, 13, 25, 26, 38, 39, 51, 52, 64, 65, 103, 104])
+    np.testing.assert_array_equal(
+        cal.quarter_of_week(weeks), [0, 0, 1, 1, 2, 2, 3, 3, 0, 0, 1, 3, 0]
+    )
+    calendar = cal.Calendar.from_role(sf.Scenario().role)  # interview_at 0.7
+    np.testing.assert_array_equal(calendar.interviews_end(np.arange(4, 11)), [3, 4, 5, 5, 6, 7, 7])
+    values = cal.uniform_int(np.arange(7000) / 7000, 4, 10)
+    np.testing.assert_array_equal(np.bincount(values)[4:], 1000)
+
+
+def _weekly_hazard(calendar: cal.Calendar, role) -> np.ndarray:
+    g = np.asarray(role.quarter_multipliers, float)
+    g = g / g.mean()
+    weeks = np.arange(len(calendar.cumulative_hazard))
+    return calendar.weekly_base_hazard * g[cal.quarter_of_week(weeks)]
+
+
+@pytest.mark.parametrize("months", [None, [3, 1, 1, 1, 0, 0, 0, 2, 1, 1, 1, 5]])
+def test_cancel_share_and_posting_weeks_by_brute_force(months) -> None:
+    # The share of cancelled openings, summed week by week over every posting week
+    # and process length, equals the configured probability; posting months carry
+    # their weights.
+    role = (
+        sf.Scenario()
+        .with_overrides({"role.cancel_probability": 0.3, "role.posting_month_weights": months})
+        .role
+    )
+    calendar = cal.Calendar.from_role(role)
+    week_p = np.diff(np.concatenate([[0.0], calendar.week_cdf]))
+    if months is not None:
+        month_share = np.bincount(cal.month_of_week(np.arange(52)), weights=week_p, minlength=12)
+        np.testing.assert_allclose(month_share, np.array(months) / sum(months), atol=1e-12)
+    h = _weekly_hazard(calendar, role)
+    lengths = range(role.process_weeks.low, role.process_weeks.high + 1)
+    share = 0.0
+    for w0 in range(52):
+        for length in lengths:
+            survive = math.exp(-sum(h[w0 + t] for t in range(length)))
+            share += week_p[w0] / len(lengths) * (1 - survive)
+    assert share == pytest.approx(0.3, abs=1e-9)
+
+
+def test_cancellation_stage_by_a_week_by_week_loop() -> None:
+    role = sf.Scenario().with_overrides({"role.cancel_probability": 0.4}).role
+    calendar = cal.Calendar.from_role(role)
+    h = _weekly_hazard(calendar, role)
+    rng = np.random.default_rng(9)
+    n = 3_000
+    week = rng.integers(0, 52, n)
+    length = rng.integers(role.process_weeks.low, role.process_weeks.high + 1, n)
+    e = rng.exponential(size=n)
+    stage = calendar.cancellation(week, length, e)
+    for j in range(n):
+        expected, total = cal.NOT_CANCELLED, 0.0
+        for t in range(length[j]):
+            total += h[week[j] + t]
+            if total >= e[j]:
+                end = math.ceil(role.interview_at * length[j] - 1e-12)
+                expected = (
+                    cal.CANCELLED_BEFORE_INTERVIEWS if t < end else cal.CANCELLED_AFTER_INTERVIEWS
+                )
+                break
+        assert stage[j] == expected, (j, week[j], length[j], e[j])
+    assert (stage == 1).any() and (stage == 2).any()
+
+
+# --------------------------------------------------------------- attribution.py
+def _decision(mean, culture=None, variance=None, positions=1, cancelled=False, declines=None):
+    mean = np.array([mean], float)
+    shape = mean.shape
+    signals = Signals(
+        posterior_mean=mean,
+        posterior_variance=np.full(shape, 0.5) if variance is None else np.array([variance]),
+        alignment=np.full(shape, 0.5),
+        culture=np.full(shape, 0.5) if culture is None else np.array([culture], float),
+        narrative=np.full(shape, 0.5),
+        niche=np.zeros(shape, bool),
+    )
+    return Decision(
+        signals=signals,
+        weights=Weights(1.0, 1.0, 0.0, 0.0, 0.0, 0.0),
+        interviewed=np.ones(shape, bool),
+        internal_slot=np.zeros(shape[1], bool),
+        declines=np.zeros(shape, bool) if declines is None else np.array([declines]),
+        positions=np.array([positions]),
+        cancelled_after=np.array([cancelled]),
+        max_offers=4,
+        hiring_bar=None,
+    )
+
+
+def _attribute(decision, good, margin=0.01):
+    offer, _, _ = decision.replay(0)
+    return offer, attribute(decision, offer, np.array([good]), margin)
+
+
+def test_hand_worked_risk_loss_and_removed_alone() -> None:
+    # Loser 0: higher mean, but a riskier read (variance 1.0 vs 0.01): U = 0.5 - 1 vs
+    # 0.3 - 0.1. Only a risk-neutral manager offers them.
+    decision = _decision([0.5, 0.3], variance=[1.0, 0.01])
+    offer, a = _attribute(decision, [True, False])
+    assert offer.tolist() == [[False, True]]
+    assert REASONS[a.sequential[0]] == "safer_candidate"
+    assert a.alone_offer[0].tolist() == [False, False, True, False, False]
+    np.testing.assert_allclose(a.shapley[0], [0, 0, 1, 0, 0])
+
+
+def test_hand_worked_loss_that_needs_two_removals() -> None:
+    # Loser 0 trails by 0.3 in risk and by 0.3 in culture; the mean gives them 0.4:
+    # U0 = 0.4 - sqrt(.5)*1 ... built so that removing risk or culture alone is not
+    # enough but removing both is. Sequential order: risk (3rd), then culture (4th).
+    decision = _decision([0.4, 0.0], culture=[0.2, 0.8], variance=[0.49, 0.0])
+    # U0 = 0.4 - 0.3 - 0.7 = -0.6; U1 = 0 + 0.3 - 0 = 0.3
+    # no risk: U0 = 0.1 < 0.3; no culture: U0 = -0.3 < 0; neither: 0.4 > 0.
+    offer, a = _attribute(decision, [True, False])
+    assert offer.tolist() == [[False, True]]
+    assert REASONS[a.sequential[0]] == "culture_mirror"
+    assert not a.alone_offer[0].any()
+    np.testing.assert_allclose(a.shapley[0], [0, 0, 0.5, 0.5, 0])
+    assert REASONS[shapley_reason(a)[0]] in ("safer_candidate", "culture_mirror")
+
+
+def test_hand_worked_narrow_margin_is_measured_to_the_last_offer() -> None:
+    # Two positions: offers to U = 1.0 and 0.42; the loser has 0.40: 0.02 behind the
+    # last offer (narrow at 0.05), 0.6 behind the first.
+    decision = _decision([1.0, 0.42, 0.40], variance=[0.0, 0.0, 0.0], positions=2)
+    offer, a = _attribute(decision, [False, False, True], margin=0.05)
+    assert offer.tolist() == [[True, True, False]]
+    assert REASONS[a.sequential[0]] == "narrow_margin"
+    assert REASONS[a.residual[0]] == "narrow_margin"
+    assert REASONS[shapley_reason(a)[0]] == "narrow_margin"
+    np.testing.assert_allclose(a.shapley[0], 0)
+
+
+def test_hand_worked_cancellation_loss() -> None:
+    # The role is cancelled after interviews: the good interviewee who would have had
+    # the offer loses to the cancellation alone.
+    decision = _decision([1.0, 0.0], variance=[0.0, 0.0], cancelled=True)
+    offer, a = _attribute(decision, [True, False])
+    assert not offer.any()
+    assert REASONS[a.sequential[0]] == "role_cancelled"
+    np.testing.assert_allclose(a.shapley[0], [1, 0, 0, 0, 0])
+    assert a.alone_offer[0].tolist() == [True, False, False, False, False]
+
+
+def test_only_interviewed_good_candidates_are_losers() -> None:
+    decision = _decision([1.0, 0.0, 0.5], variance=[0.0, 0.0, 0.0])
+    decision = Decision(**{**decision.__dict__, "interviewed": np.array([[True, True, False]])})
+    _, a = _attribute(decision, [False, True, True])
+    assert (a.rows.tolist(), a.slots.tolist()) == ([0], [1])
+
+
+# -------------------------------------------------------------------- summary.py
+def test_metric_columns_by_a_per_opening_loop(baseline: sf.Scenario) -> None:
+    scenario = baseline.with_overrides(
+        {"internal.probability": 0.5, "role.cancel_probability": 0.2}
+    )
+    model, _, f = _funnel(scenario, blocks=1, seed=6)
+    thresholds = Thresholds(good_interview=1.0, narrow_margin=0.05, bad_hire=0.1)
+    good = f.interviewed & (f.interview_score >= 1.0)
+    a = attribute(f.decision, f.offer, good, 0.05)
+    columns = metric_columns(f, thresholds, a)
+    outcome = opening_outcome(f)
+    top = model.top
+    want: dict[str, list] = {
+        name: []
+        for name in (
+            "shortlisted",
+            "good",
+            "felt",
+            "best",
+            "top",
+            "bad",
+            "value",
+            "int_den",
+            "better",
+            "n_lose",
+        )
+    }
+    for j in range(len(outcome)):
+        inter = np.flatnonzero(f.interviewed[j])
+        hires = np.flatnonzero(f.hired[j])
+        want["shortlisted"].append(f.shortlist[j] + f.internal_present[j])
+        want["good"].append(sum(f.interview_score[j, i] >= 1.0 and f.offer[j, i] for i in inter))
+        want["felt"].append(sum(f.felt_score[j, i] >= 1.0 for i in inter))
+        best_q = inter[np.argmax(f.quality[j, inter])] if len(inter) else -1
+        want["best"].append(len(hires) > 0 and best_q in hires)
+        top_x = inter[np.argmax(f.interview_score[j, inter])] if len(inter) else -1
+        want["top"].append(len(inter) > 0 and bool(f.offer[j, top_x]))
+        want["bad"].append(sum(f.value[j, i] < 0.1 for i in hires))
+        want["value"].append(sum(f.value[j, i] for i in hires))
+        want["int_den"].append(bool(f.internal_present[j]) and len(hires) > 0)
+        losers = [i for i in inter if good[j, i] and not f.offer[j, i]]
+        want["n_lose"].append(len(losers))
+        if len(hires):
+            winner = hires[np.argmax(f.score[j, hires])]
+            want["better"].append(sum(f.quality[j, i] > f.quality[j, winner] for i in losers))
+        else:
+            want["better"].append(0)
+        stage = f.cancelled_stage[j]
+        if stage == cal.CANCELLED_BEFORE_INTERVIEWS:
+            expected_outcome = "cancelled_before_interviews"
+        elif stage == cal.CANCELLED_AFTER_INTERVIEWS:
+            expected_outcome = "cancelled_after_interviews"
+        elif f.hired[j, top]:
+            expected_outcome = "hired_internal"
+        else:
+            expected_outcome = "hired_external" if len(hires) else "no_hire"
+        assert OUTCOMES[outcome[j]] == expected_outcome, j
+    checks = {
+        "shortlisted_per_opening": ("shortlisted", 0),
+        "good_interview_offer_rate": ("good", 0),
+        "felt_great_share": ("felt", 0),
+        "best_interviewee_hired_rate": ("best", 0),
+        "top_interview_offer_rate": ("top", 0),
+        "bad_hire_rate": ("bad", 0),
+        "mean_hire_value": ("value", 0),
+        "internal_win_rate": ("int_den", 1),
+        "loser_better_quality_rate": ("better", 0),
+    }
+    for metric, (key, side) in checks.items():
+        np.testing.assert_allclose(
+            np.asarray(columns[metric][side], float), np.asarray(want[key], float), err_msg=metric
+        )
+    reached = f.interviewed.any(axis=1)
+    np.testing.assert_array_equal(columns["top_interview_offer_rate"][1], reached)
+    np.testing.assert_array_equal(columns["interviewed_per_opening"][1], reached)
+    np.testing.assert_array_equal(columns["interviewed_per_opening"][0], f.interviewed.sum(axis=1))
+    assert len(set(outcome.tolist())) == len(OUTCOMES)
+    assert (outcome == OUTCOMES.index("hired_internal")).any()
+
+
+# ------------------------------------------------------------------------ you.py
+def test_focal_latent_conditions_niche_on_quality_and_alignment() -> None:
+    scenario = sf.Scenario().with_overrides(
+        {"applicants.correlations": {"quality~niche": 0.5, "alignment~niche": 0.3}}
+    )
+    r = scenario.correlation_matrix
+    rng = np.random.default_rng(4)
+    n = 100_000
+    screen = Screen.from_scenario(scenario)
+    latent = you_module.focal_latent(
+        screen, r, 1.5, 0.8, None, rng.normal(size=(n, 5)), rng.uniform(size=n)
+    )
+    given = [QUALITY, ALIGNMENT]
+    gain = r[NICHE, given] @ np.linalg.inv(r[np.ix_(given, given)])
+    mean = gain @ np.array([1.5, ndtri(0.8)])
+    sd = math.sqrt(1 - gain @ r[given, NICHE])
+    _within(latent[:, NICHE].mean(), mean, sd / math.sqrt(n))
+    _within(latent[:, NICHE].std(), sd, sd / math.sqrt(2 * n))
+
+
+def _null_you(**overrides):
+    base = {
+        "applicants.count": {"low": 40, "high": 40},
+        "screening.shortlist": {"low": 5, "high": 5},
+        "interview.validity": 1.0,
+    }
+    return null_scenario(**{**base, **overrides})
+
+
+def test_you_in_the_null_scenario_matches_closed_forms() -> None:
+    # Screening validity 0: the focal is shortlisted with probability k / n. Interview
+    # validity 1: x_bar = q, so a median candidate (q = 0) gets the one offer iff all
+    # k - 1 others are below 0: 2^-(k-1).
+    scenario = _null_you()
+    result = sf.you(scenario, 50, openings=3_000, seed=8, searches=4_000)
+    n = result.simulated
+    _within(result.shortlist_rate, 5 / 40, math.sqrt(5 / 40 * 35 / 40 / n))
+    p = result.offer[0]
+    _within(p, 2.0**-4, math.sqrt(2.0**-4 * (1 - 2.0**-4) / result.openings))
+    half = Z_95 * math.sqrt(p * (1 - p) / result.openings)
+    assert result.offer[1:] == pytest.approx((p - half, p + half), abs=1e-12)
+
+
+def test_you_felt_great_conditions_on_the_felt_score() -> None:
+    # x_bar = q = 0 for the focal, below the good-interview threshold, so only the
+    # felt score f = 0 + bias + noise * xi can reach it: P = 1 - Phi((thr - bias) / noise).
+    scenario = _null_you(**{"interview.self_assessment": {"bias": 0.2, "noise": 1.0}})
+    threshold = pilot_thresholds(Model.build(scenario), normalise_seed(scenario.seed))
+    felt_p = 1 - ndtr(threshold.good_interview - 0.2)
+    assert threshold.good_interview > 0.3
+    result = sf.you(scenario, 50, felt_great=True, openings=2_000, searches=1_000)
+    truth = 5 / 40 * felt_p
+    _within(result.shortlist_rate, truth, math.sqrt(truth * (1 - truth) / result.simulated))
+
+
+def test_you_counts_every_simulated_opening_when_all_are_kept() -> None:
+    scenario = _null_you(**{"applicants.count": {"low": 5, "high": 5}})
+    result = sf.you(scenario, 50, openings=1_234, searches=500, seed=2)
+    assert result.simulated == result.openings == 1_234
+
+
+def _outcomes(n: int, rng: np.random.Generator, cancel: float) -> dict[str, np.ndarray]:
+    unc = rng.uniform(size=n) < 0.4
+    runner = ~unc & (rng.uniform(size=n) < 0.5)
+    cancelled = rng.uniform(size=n) < cancel
+    return {
+        "offer": unc & ~cancelled,
+        "offer_uncancelled": unc,
+        "runner_up": runner,
+        "cancel_after": np.full(n, cancel),
+    }
+
+
+@pytest.mark.parametrize("rho", [0.0, 1.0])
+def test_job_search_closed_forms(rho: float) -> None:
+    # Openings with P(offer if not cancelled) = q and cancellation c after interviews.
+    # Independent freezes: P(any offer in N) = 1 - (1 - q(1-c))^N. One shared freeze:
+    # (1 - c)(1 - (1 - q)^N). Staying visible (recontact r) at N = 1 adds
+    # P(runner-up, not cancelled) * r * q(1-c).
+    rng = np.random.default_rng(1)
+    n, c, r, searches, interviews = 20_000, 0.3, 0.5, 40_000, 6
+    outcomes = _outcomes(n, rng, c)
+    q = outcomes["offer_uncancelled"].mean()
+    runner = outcomes["runner_up"].mean()
+    table, _ = you_module._job_search(outcomes, interviews, searches, rho, r, rng)
+    count = np.arange(1, interviews + 1)
+    truth = 1 - (1 - q * (1 - c)) ** count if rho == 0 else (1 - c) * (1 - (1 - q) ** count)
+    se = np.sqrt(truth * (1 - truth) / searches)
+    assert (np.abs(table.p_any_offer - truth) < Z * se).all(), (table.p_any_offer, truth)
+    visible = q * (1 - c) + runner * (1 - c) * r * q * (1 - c)
+    _within(table.p_any_offer_visible[0], visible, math.sqrt(visible * (1 - visible) / searches))
+    half = Z_95 * np.sqrt(table.p_any_offer * (1 - table.p_any_offer) / searches)
+    np.testing.assert_allclose(table.ci_high - table.p_any_offer, half)
+
+
+def test_focal_cancel_after_is_the_conditional_cancellation_probability(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # cancel_after for a kept opening is P(cancelled after interviews | interviewed):
+    # its mean over kept openings matches how often they really were cancelled.
+    scenario = _null_you(**{"role.cancel_probability": 0.5, "role.interview_at": 0.3})
+    seen = {"cancel_after": [], "cancelled_after": []}
+    original = you_module._focal_outcomes
+
+    def spy(*args, **kwargs):
+        out = original(*args, **kwargs)
+        for key in seen:
+            seen[key].append(out[key])
+        return out
+
+    monkeypatch.setattr(you_module, "_focal_outcomes", spy)
+    sf.you(scenario, 50, openings=6_000, searches=500, seed=3)
+    predicted = np.concatenate(seen["cancel_after"])
+    observed = np.concatenate(seen["cancelled_after"])
+    _within(observed.mean(), predicted.mean(), observed.std() / math.sqrt(len(observed)))
+
+
+def test_job_search_draws_from_every_kept_opening() -> None:
+    # Two kept openings, one with an offer: a one-interview search succeeds half the time.
+    outcomes = {
+        "offer": np.array([True, False]),
+        "offer_uncancelled": np.array([True, False]),
+        "runner_up": np.array([False, False]),
+        "cancel_after": np.zeros(2),
+    }
+    searches = 20_000
+    table, medians = you_module._job_search(
+        outcomes, 3, searches, 0.0, 0.0, np.random.default_rng(0)
+    )
+    _within(table.p_any_offer[0], 0.5, math.sqrt(0.25 / searches))
+    assert medians["p_any_offer"] in (1.0, 1.5, 2.0)
