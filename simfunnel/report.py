@@ -200,6 +200,17 @@ def format_comparison(comparison: Comparison) -> str:
                 continue
             scale = 100 if _is_rate(metric) else 1
             unit = " pp" if _is_rate(metric) else ""
+            if row.ci_low != row.ci_low:  # too few openings differ for a paired CI
+                same = row.differing_openings == 0
+                lines.append(
+                    f"    {label:<44}{scale * row.difference:>+8.2f}{unit}  "
+                    + (
+                        "(identical on every opening)"
+                        if same
+                        else f"(only {row.differing_openings} openings differ: too few for a CI)"
+                    )
+                )
+                continue
             lines.append(
                 f"    {label:<44}{scale * row.difference:>+8.2f}{unit}  "
                 f"[{scale * row.ci_low:+.2f}, {scale * row.ci_high:+.2f}]  "

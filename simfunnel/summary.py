@@ -26,6 +26,8 @@ from simfunnel.attribution import MECHANISMS, REASONS, Attribution
 from simfunnel.engine import Funnel
 
 Z_95 = 1.959963984540054
+MIN_DIFFERING = 20
+"""Fewest openings that differ between two scenarios for a paired CI of their difference."""
 
 METRICS: dict[str, str] = {
     "applicants_per_opening": "mean pool size",
@@ -221,11 +223,15 @@ class Moments:
     mean : ndarray, shape (metrics, 2K)
     comoment : ndarray, shape (metrics, 2K, 2K)
         ``sum_j (v_j - mean)(v_j - mean)'``.
+    differing : ndarray, shape (metrics, K, K)
+        Openings whose (x, y) differ between scenarios k and l: the openings a paired
+        difference is learnt from.
     """
 
     count: float
     mean: np.ndarray
     comoment: np.ndarray
+    differing: np.ndarray  # (metrics, K, K): openings where scenarios k and l differ
 
     @classmethod
     def total(cls, parts: Iterable[Moments]) -> Moments:
@@ -247,7 +253,9 @@ class Moments:
         delta = other.mean - self.mean
         mean = self.mean + delta * (other.count / count)
         spread = delta[:, :, None] * delta[:, None, :] * (self.count * other.count / count)
-        return Moments(count, mean, self.comoment + other.comoment + spread)
+        return Moments(
+            count, mean, self.comoment + other.comoment + spread, self.differing + other.differing
+        )
 
     def statistics(self, names: list[str], scenario: int = 0) -> pd.DataFrame:
         """The (n, mean_x, mean_y, cxx, cyy, cxy) of one scenario, one row per metric."""
@@ -273,6 +281,13 @@ class Moments:
         cross term (the same openings), the unpaired one drops it (as if the runs
         were independent). Each term is the same sum in the same order, so for
         ``a`` compared with itself the terms cancel exactly.
+
+        A paired difference is learnt only from the openings where the two scenarios
+        differ (``differing_openings``). With fewer than :data:`MIN_DIFFERING` of them
+        the normal approximation fails (none differing gives a zero-width interval
+        around a difference that may well be non-zero), so the paired CI is left
+        out (NaN; ``se`` is still reported, exactly 0 for identical scenarios): the
+        run is too short to resolve that difference.
         """
         n = float(self.count)
         xa, ya, xb, yb = 2 * a, 2 * a + 1, 2 * b, 2 * b + 1
@@ -294,15 +309,18 @@ class Moments:
             unpaired = own / (n * (n - 1))
         difference = ratio_a - ratio_b
         se, se_unpaired = np.sqrt(np.clip(paired, 0, None)), np.sqrt(np.clip(unpaired, 0, None))
+        differing = self.differing[:, a, b]
+        half = np.where(differing >= MIN_DIFFERING, Z_95 * se, np.nan)
         return pd.DataFrame(
             {
                 "difference": difference,
-                "ci_low": difference - Z_95 * se,
-                "ci_high": difference + Z_95 * se,
+                "ci_low": difference - half,
+                "ci_high": difference + half,
                 "se": se,
                 "unpaired_ci_low": difference - Z_95 * se_unpaired,
                 "unpaired_ci_high": difference + Z_95 * se_unpaired,
                 "unpaired_se": se_unpaired,
+                "differing_openings": differing.astype(np.int64),
             },
             index=pd.Index(names, name="metric"),
         )
@@ -337,8 +355,18 @@ def block_moments(
         for j in range(i, width):
             product = (centred[..., i] * centred[..., j]).sum(axis=1)
             comoments[..., i, j] = comoments[..., j, i] = product
+    scenarios = len(columns)
+    differing = np.zeros((blocks, values.shape[2], scenarios, scenarios))
+    for k in range(scenarios):
+        for m in range(k + 1, scenarios):
+            differs = (values[..., 2 * k] != values[..., 2 * m]) | (
+                values[..., 2 * k + 1] != values[..., 2 * m + 1]
+            )
+            differing[:, :, k, m] = differing[:, :, m, k] = differs.sum(axis=1)
     return [
-        Moments(float(counts[b]), means[b], comoments[b]) for b in range(blocks) if counts[b] > 0
+        Moments(float(counts[b]), means[b], comoments[b], differing[b])
+        for b in range(blocks)
+        if counts[b] > 0
     ]
 
 
