@@ -323,7 +323,11 @@ def _collect(future: Any, address: Any) -> Point:
     try:
         return future.result()
     except KilledWorker as exc:
-        raise _scheduler_error(address, f"Dask workers died running a point ({exc})") from None
+        raise _scheduler_error(
+            address,
+            f"Dask workers died running a point ({exc.allowed_failures + 1} times); "
+            "see the worker logs (memory limit?)",
+        ) from None
     except (ImportError, pickle.UnpicklingError) as exc:
         # The task could not be unpickled or run on the worker: a different
         # simfunnel, Python or library version there, or simfunnel not installed.

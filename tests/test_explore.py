@@ -378,3 +378,24 @@ def test_default_ranges_read_bounds_from_the_fields(baseline: sf.Scenario) -> No
         assert lower <= low < high <= upper
         baseline.with_overrides({key: low})  # both ends are valid values
         baseline.with_overrides({key: high})
+
+
+def test_dying_or_mismatched_workers_are_input_errors() -> None:
+    distributed = pytest.importorskip("distributed")
+    from simfunnel.explore import _collect
+
+    class Failed:
+        def __init__(self, error: Exception) -> None:
+            self.error = error
+
+        def result(self):
+            raise self.error
+
+    died = Failed(distributed.KilledWorker("point-1", "tcp://10.0.0.2:4000", 3))
+    with pytest.raises(sf.InputError, match=r"^--scheduler tcp://x:1: Dask workers died"):
+        _collect(died, "tcp://x:1")
+    missing = Failed(ModuleNotFoundError("No module named 'simfunnel'"))
+    with pytest.raises(sf.InputError, match="cannot run simfunnel tasks"):
+        _collect(missing, "tcp://x:1")
+    with pytest.raises(ZeroDivisionError):  # our own bugs stay internal errors
+        _collect(Failed(ZeroDivisionError()), "tcp://x:1")
