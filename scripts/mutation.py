@@ -51,7 +51,7 @@ import tempfile
 import time
 from collections import Counter, defaultdict
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from queue import Queue
 
@@ -69,13 +69,14 @@ MODULES = (
 # AST mutants of summary.py are drawn from the metric definitions only.
 AST_FUNCTIONS = {"summary": {"metric_columns", "loss_columns", "opening_outcome"}}
 # Fast tests, most discriminating first (with -x a killed mutant stops early).
+NEW_TESTS = ("tests/test_model_checks.py",)
 TESTS = (
-    "tests/test_model_checks.py",
     "tests/test_decision.py",
     "tests/test_attribution.py",
     "tests/test_engine.py",
     "tests/test_you.py",
     "tests/test_equivalence.py",
+    "tests/test_reproducibility.py",
     "tests/test_scenario.py",
     "tests/test_explore.py",
     "tests/test_cli.py",
@@ -611,8 +612,8 @@ CURATED: tuple[Mutant, ...] = (
     M(
         "you",
         "cancel-after-since-posting",
-        "-np.expm1(-(hazard[weeks + length] - hazard[start]))",
-        "-np.expm1(-(hazard[weeks + length] - hazard[weeks]))",
+        "(hazard[weeks + length] - hazard[start])",
+        "(hazard[weeks + length] - hazard[weeks])",
     ),
     M(
         "you",
@@ -655,8 +656,8 @@ CURATED: tuple[Mutant, ...] = (
     M(
         "you",
         "focal-cv-drops-noise",
-        "latent @ model.screen.weights + model.screen.noise_sd * focal_rng.standard_normal(",
-        "latent @ model.screen.weights + 0.0 * focal_rng.standard_normal(",
+        "model.screen.noise_sd * focal_rng.standard_normal(",
+        "0.0 * focal_rng.standard_normal(",
     ),
     M(
         "you",
@@ -887,7 +888,7 @@ class Outcome:
     status: str  # killed | survived | timeout | stale | identical | invalid
     seconds: float = 0.0
     detail: str = ""
-    extra: dict = field(default_factory=dict)
+    before: str = ""  # status under the existing tests alone (two-stage runs)
 
 
 def prepare(source_root: Path, workdir: Path) -> None:
@@ -1016,7 +1017,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--report", type=Path, help="re-print the report of a --json file (current annotations)"
     )
-    parser.add_argument("--tests", nargs="*", default=list(TESTS))
+    parser.add_argument("--tests", nargs="*", default=list(TESTS), help="existing tests")
+    parser.add_argument(
+        "--new-tests",
+        nargs="*",
+        default=list(NEW_TESTS),
+        help="tests run only on the survivors of --tests (the before/after split)",
+    )
     args = parser.parse_args(argv)
 
     if args.report:
@@ -1029,7 +1036,11 @@ def main(argv: list[str] | None = None) -> int:
             else:
                 known = {m.id: m for m in CURATED}.get(fields["id"])
                 fields["equivalent"] = known.equivalent if known else fields["equivalent"]
-            outcomes.append(Outcome(Mutant(**fields), o["status"], o["seconds"], o["detail"]))
+            outcomes.append(
+                Outcome(
+                    Mutant(**fields), o["status"], o["seconds"], o["detail"], o.get("before", "")
+                )
+            )
         report(outcomes)
         return 0
     source_root = args.source.resolve()
@@ -1049,6 +1060,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     tests = tuple(args.tests)
+    new_tests = tuple(t for t in args.new_tests if (source_root / t).exists())
+    base_tests = tuple(t for t in tests if t not in new_tests)
     scratch = Path(tempfile.mkdtemp(prefix="simfunnel-mutation-"))
     workdirs: Queue[Path] = Queue()
     for j in range(max(1, args.jobs)):
@@ -1057,23 +1070,35 @@ def main(argv: list[str] | None = None) -> int:
         prepare(source_root, workdir)
         check_import(workdir)
         workdirs.put(workdir)
-    print(f"source {source_root}; scratch {scratch}; tests: {' '.join(tests)}", flush=True)
+    print(f"source {source_root}; scratch {scratch}", flush=True)
+    print(f"existing tests: {' '.join(base_tests)}\nnew tests: {' '.join(new_tests)}", flush=True)
     print(
-        "command per mutant: PYTHONPATH=<copy> " + " ".join(pytest_command(source_root, tests)[1:]),
+        "command per mutant: PYTHONPATH=<copy> "
+        + " ".join(pytest_command(source_root, base_tests)[1:]),
         flush=True,
     )
 
-    # The unmutated copy must pass, or every "kill" means nothing.
-    workdir = workdirs.get()
-    cpu_before = _cpu_seconds()
-    status, seconds, detail = run_tests(workdir, tests, 10 * args.cpu_limit)
-    cpu = _cpu_seconds() - cpu_before
-    workdirs.put(workdir)
-    print(f"unmutated: {status} in {seconds:.1f}s wall, {cpu:.1f}s CPU ({detail})", flush=True)
-    if status != "survived":
-        raise SystemExit("the unmutated copy fails its tests: fix that first")
-    timeout = max(args.cpu_limit, 3 * cpu)
-    print(f"CPU limit per mutant: {timeout:.0f}s", flush=True)
+    # The unmutated copy must pass both stages, or every "kill" means nothing.
+    limits = {}
+    for stage, stage_tests in (("existing", base_tests), ("new", new_tests)):
+        if not stage_tests:
+            continue
+        workdir = workdirs.get()
+        cpu_before = _cpu_seconds()
+        status, seconds, detail = run_tests(workdir, stage_tests, 10 * args.cpu_limit)
+        cpu = _cpu_seconds() - cpu_before
+        workdirs.put(workdir)
+        print(
+            f"unmutated, {stage} tests: {status} in {seconds:.1f}s wall, {cpu:.1f}s CPU ({detail})",
+            flush=True,
+        )
+        if status != "survived":
+            raise SystemExit("the unmutated copy fails its tests: fix that first")
+        limits[stage] = max(args.cpu_limit, 3 * cpu)
+    print(
+        "CPU limits per mutant: " + ", ".join(f"{k} {v:.0f}s" for k, v in limits.items()),
+        flush=True,
+    )
 
     def one(mutant: Mutant) -> Outcome:
         path = f"simfunnel/{mutant.module}.py"
@@ -1090,75 +1115,91 @@ def main(argv: list[str] | None = None) -> int:
         workdir = workdirs.get()
         try:
             (workdir / path).write_text(mutated)
-            status, seconds, detail = run_tests(workdir, tests, timeout)
+            # Stage 1: the existing tests ("before"). Stage 2, only for their
+            # survivors: the new tests ("after" = killed by either).
+            before, seconds, detail = run_tests(workdir, base_tests, limits["existing"])
+            status = before
+            if before == "survived" and new_tests:
+                status, more, detail = run_tests(workdir, new_tests, limits["new"])
+                seconds += more
         finally:
             (workdir / path).write_text(original)
             workdirs.put(workdir)
-        return Outcome(mutant, status, seconds, detail)
+        return Outcome(mutant, status, seconds, detail, before=before)
 
     outcomes: list[Outcome] = []
     with ThreadPoolExecutor(max(1, args.jobs)) as pool:
         for i, outcome in enumerate(pool.map(one, mutants), 1):
             outcomes.append(outcome)
             m = outcome.mutant
+            shown = (
+                outcome.status
+                if outcome.before in ("", outcome.status)
+                else (f"{outcome.before}->{outcome.status}")
+            )
             print(
-                f"[{i}/{len(mutants)}] {outcome.status:9s} {outcome.seconds:5.1f}s {m.id}"
-                + (f"  <- {outcome.detail}" if outcome.status == "killed" else ""),
+                f"[{i}/{len(mutants)}] {shown:18s} {outcome.seconds:5.1f}s {m.id}"
+                + (f"  <- {outcome.detail}" if outcome.status in ("killed", "timeout") else ""),
                 flush=True,
             )
     shutil.rmtree(scratch, ignore_errors=True)
     report(outcomes)
     if args.json:
-        args.json.write_text(
-            json.dumps(
-                [
-                    {
-                        **asdict(o.mutant),
-                        "status": o.status,
-                        "seconds": round(o.seconds, 1),
-                        "detail": o.detail,
-                    }
-                    for o in outcomes
-                ],
-                indent=1,
-            )
-        )
+        rows = [
+            {
+                **asdict(o.mutant),
+                "status": o.status,
+                "before": o.before,
+                "seconds": round(o.seconds, 1),
+                "detail": o.detail,
+            }
+            for o in outcomes
+        ]
+        args.json.write_text(json.dumps(rows, indent=1))
     return 0
 
 
-def report(outcomes: list[Outcome]) -> None:
-    counted = [o for o in outcomes if o.status in ("killed", "survived", "timeout")]
-    table: dict[str, Counter[str]] = defaultdict(Counter)
-    for o in counted:
-        for key in (o.mutant.module, "TOTAL"):
-            table[key][o.status] += 1
-            table[key]["equivalent_survived"] += o.status == "survived" and bool(
-                o.mutant.equivalent
-            )
-            table[key][o.mutant.kind] += 1
-    print("\nmodule        mutants  killed  timeout  survived  (equiv)  kill rate  non-equiv rate")
+def _table(outcomes: list[Outcome], status_of, title: str) -> None:
+    counted = [o for o in outcomes if status_of(o) in ("killed", "survived", "timeout")]
+    print(f"\n{title}")
+    print("module        mutants  killed  timeout  survived  (equiv)  kill rate  non-equiv rate")
     for module in [*MODULES, "TOTAL"]:
-        c = table.get(module)
-        if not c:
+        rows = [o for o in counted if module in (o.mutant.module, "TOTAL")]
+        if not rows:
             continue
-        n = c["killed"] + c["timeout"] + c["survived"]
-        dead = c["killed"] + c["timeout"]
-        nonequiv = n - c["equivalent_survived"]
+        n = len(rows)
+        killed = sum(status_of(o) == "killed" for o in rows)
+        timeout = sum(status_of(o) == "timeout" for o in rows)
+        survived = n - killed - timeout
+        equivalent = sum(status_of(o) == "survived" and bool(o.mutant.equivalent) for o in rows)
+        dead = killed + timeout
         print(
-            f"{module:12s} {n:8d} {c['killed']:7d} {c['timeout']:8d} {c['survived']:9d}"
-            f" {c['equivalent_survived']:8d} {dead / n:10.1%} {dead / max(nonequiv, 1):14.1%}"
+            f"{module:12s} {n:8d} {killed:7d} {timeout:8d} {survived:9d} {equivalent:8d}"
+            f" {dead / n:10.1%} {dead / max(n - equivalent, 1):14.1%}"
         )
     for kind in ("curated", "ast"):
         sub = [o for o in counted if o.mutant.kind == kind]
         if sub:
-            dead = sum(o.status != "survived" for o in sub)
+            dead = sum(status_of(o) != "survived" for o in sub)
             print(f"  {kind}: {dead}/{len(sub)} killed")
-    skipped = Counter(o.status for o in outcomes if o not in counted)
+
+
+def report(outcomes: list[Outcome]) -> None:
+    if any(o.before for o in outcomes):
+        _table(outcomes, lambda o: o.before or o.status, "BEFORE (existing tests only)")
+        _table(outcomes, lambda o: o.status, "AFTER (existing + new tests)")
+    else:
+        _table(outcomes, lambda o: o.status, "RESULT")
+    skipped = Counter(o.status for o in outcomes if o.status in ("stale", "identical", "invalid"))
     if skipped:
         print("not run:", dict(skipped))
         for o in outcomes:
-            if o not in counted and o.status != "identical":
+            if o.status in ("stale", "invalid"):
                 print(f"  {o.status}: {o.mutant.id}")
+    print("\nkilled only by the new tests:")
+    for o in outcomes:
+        if o.before == "survived" and o.status != "survived":
+            print(f"  {o.mutant.id}  <- {o.detail}")
     print("\nsurvivors:")
     for o in outcomes:
         if o.status == "survived":
