@@ -1011,6 +1011,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--survivors-of", type=Path, help="run only the mutants that survived in this --json file"
     )
+    parser.add_argument(
+        "--new-only",
+        action="store_true",
+        help="with --survivors-of: skip the existing tests (known survivors), run the new ones",
+    )
     parser.add_argument("--kind", choices=("curated", "ast"), help="run one kind only")
     parser.add_argument("--list", action="store_true", help="list the mutants and exit")
     parser.add_argument("--json", type=Path, help="write every outcome here")
@@ -1051,7 +1056,9 @@ def main(argv: list[str] | None = None) -> int:
         mutants = [m for m in mutants if any(m.id.startswith(p) for p in args.only)]
     if args.survivors_of:
         previous = json.loads(args.survivors_of.read_text())
-        survived = {o["id"] for o in previous if o["status"] == "survived"}
+        # --new-only re-runs every survivor of the existing tests; otherwise final survivors
+        key = "before" if args.new_only else "status"
+        survived = {o["id"] for o in previous if (o.get(key) or o["status"]) == "survived"}
         mutants = [m for m in mutants if m.id in survived]
     if args.list:
         for m in mutants:
@@ -1062,6 +1069,10 @@ def main(argv: list[str] | None = None) -> int:
     tests = tuple(args.tests)
     new_tests = tuple(t for t in args.new_tests if (source_root / t).exists())
     base_tests = tuple(t for t in tests if t not in new_tests)
+    if args.new_only:
+        if not args.survivors_of:
+            raise SystemExit("--new-only needs --survivors-of")
+        base_tests = ()
     scratch = Path(tempfile.mkdtemp(prefix="simfunnel-mutation-"))
     workdirs: Queue[Path] = Queue()
     for j in range(max(1, args.jobs)):
@@ -1117,7 +1128,10 @@ def main(argv: list[str] | None = None) -> int:
             (workdir / path).write_text(mutated)
             # Stage 1: the existing tests ("before"). Stage 2, only for their
             # survivors: the new tests ("after" = killed by either).
-            before, seconds, detail = run_tests(workdir, base_tests, limits["existing"])
+            if base_tests:
+                before, seconds, detail = run_tests(workdir, base_tests, limits["existing"])
+            else:  # --new-only: survivors of the existing tests in an earlier pass
+                before, seconds, detail = "survived", 0.0, ""
             status = before
             if before == "survived" and new_tests:
                 status, more, detail = run_tests(workdir, new_tests, limits["new"])
