@@ -577,11 +577,10 @@ _MAIN_PID = os.getpid()
 
 
 def _on_signal(signum: int, frame: Any) -> None:
-    """Ctrl-C / SIGTERM: end worker processes, then unwind the main process."""
+    """Ctrl-C / SIGTERM: unwind the main process like an exception (pools stop their
+    workers on the way out, see ``run._executor``)."""
     if os.getpid() != _MAIN_PID:  # a forked worker inherited this handler: just end
         os._exit(128 + signum)
-    for child in multiprocessing.active_children():  # pools the CLI did not make too
-        child.terminate()
     raise Terminated() if signum == signal.SIGTERM else KeyboardInterrupt()
 
 
@@ -603,6 +602,16 @@ def _signal_handlers() -> Iterator[None]:
             signal.signal(s, handler)
 
 
+def _end_children() -> None:
+    """After an interrupt: end any worker process a pool did not reap (a pool stops its
+    own; this catches one forked just as the signal came), so exit never waits on it."""
+    children = multiprocessing.active_children()
+    for child in children:
+        child.terminate()
+    for child in children:
+        child.join(2)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
@@ -615,6 +624,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stderr.close()
         return 0
     except KeyboardInterrupt as exc:
+        _end_children()
         print(f"simfunnel: {_interrupt_message(exc)}", file=sys.stderr)
         return 143 if isinstance(exc, Terminated) else 130
     except Exception as exc:  # an internal error: short message, traceback on request

@@ -448,8 +448,9 @@ def _alive(pid: int) -> bool:
 def test_sigterm_ends_the_workers_and_leaves_nothing(tmp_path: Path) -> None:
     out = tmp_path / "r"
     process = subprocess.Popen(
-        [sys.executable, "-m", "simfunnel.cli", "run", BASELINE, "--openings", "2000000",
-         "--workers", "2", "--quiet", "--formats", "none", "--out", str(out)],
+        [sys.executable, "-X", "faulthandler", "-m", "simfunnel.cli", "run", BASELINE,
+         "--openings", "2000000", "--workers", "2", "--quiet", "--formats", "none",
+         "--out", str(out)],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
     try:
@@ -461,7 +462,12 @@ def test_sigterm_ends_the_workers_and_leaves_nothing(tmp_path: Path) -> None:
         assert len(workers) >= 2, "the pool never started"
         time.sleep(0.3)
         process.send_signal(signal.SIGTERM)
-        _, err = process.communicate(timeout=30)
+        try:
+            _, err = process.communicate(timeout=30)
+        except subprocess.TimeoutExpired:  # show where it hangs
+            process.send_signal(signal.SIGABRT)
+            _, err = process.communicate(timeout=10)
+            pytest.fail(f"still running 30 s after SIGTERM:\n{err[-4000:]}")
     finally:
         process.kill()
     assert process.returncode == 143, err
