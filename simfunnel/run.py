@@ -161,6 +161,7 @@ def _worker_signals() -> None:
 def stop_pool(pool: ProcessPoolExecutor) -> None:
     """End a pool now: cancel queued tasks, terminate the workers and reap them."""
     processes = list((getattr(pool, "_processes", None) or {}).values())
+    writer = getattr(getattr(pool, "_result_queue", None), "_writer", None)  # before shutdown
     call_queue = getattr(pool, "_call_queue", None)
     if call_queue is not None:  # else its feeder thread blocks exit on a pipe nobody reads
         call_queue.cancel_join_thread()
@@ -169,6 +170,14 @@ def stop_pool(pool: ProcessPoolExecutor) -> None:
         process.terminate()
     for process in processes:
         process.join(5)
+        if process.is_alive():
+            process.kill()
+            process.join(5)
+    # A worker killed while sending a result leaves half a message that the pool's
+    # manager thread waits on forever (and exit waits on that thread). With every
+    # worker gone, closing our copy of the write end turns the wait into an EOF.
+    if writer is not None and not any(p.is_alive() for p in processes):
+        writer.close()
 
 
 @contextmanager
