@@ -675,7 +675,8 @@ def seasonality(
         ax.tick_params(axis="x", length=0)
         ax.set_xlabel(f"Posting {by}")
         ax.set_ylabel("Roles cancelled")
-        ax.set_ylim(0, float(np.nanmax(high)) * 1.3)
+        # At least 0-5%: with no cancellations at all the axis would have no height.
+        ax.set_ylim(0, max(0.05, float(np.nanmax(high)) * 1.3))
         _percent_axis(ax.yaxis)
         ratio = rate[highest] / rate[lowest] if rate[lowest] > 0 else np.inf
         if ratio >= 1.15:
