@@ -91,10 +91,11 @@ def _coverage(truth: pd.Series, truth_se: pd.Series, runs: list[pd.DataFrame]) -
     high = np.array([r["ci_high"].to_numpy() for r in runs])
     reported = np.isfinite(low) & np.isfinite(high)
     covered = (low <= truth.to_numpy()) & (truth.to_numpy() <= high)
+    count = reported.sum(axis=0)
     with np.errstate(invalid="ignore", divide="ignore"):
-        count = reported.sum(axis=0)
         share = np.where(count > 0, (covered & reported).sum(axis=0) / count, np.nan)
-        width = np.nanmean(np.where(reported, high - low, np.nan), axis=0)
+        width_sum = np.where(reported, high - low, 0.0).sum(axis=0)
+        width = np.where(count > 0, width_sum / count, np.nan)
     return pd.DataFrame(
         {
             "truth": truth.to_numpy(),
