@@ -266,8 +266,11 @@ def test_sweep_refuses_a_key_varied_twice(baseline: sf.Scenario) -> None:
     vary = [("manager.risk_aversion", [0.0, 1.0]), ("manager.risk_aversion", [2.0])]
     with pytest.raises(sf.InputError, match=r"--vary manager.risk_aversion: given twice"):
         sf.sweep(baseline, vary, 1_000)
-    table = sf.sweep(baseline, [("manager.risk_aversion", [0.0])], 1_000, metrics=["hire_rate"])
-    assert len(table) == 1
+    table = sf.sweep(
+        baseline, [("manager.risk_aversion", [0.0])], 1_000, seed=3, metrics=["hire_rate"]
+    )
+    assert len(table) == 1 and table.metric[0] == "hire_rate"
+    assert table.attrs["openings"] == 1_000 and table.attrs["seed"] == 3
 
 
 # ------------------------------------------------------- hostile --scheduler
