@@ -70,12 +70,16 @@ def compare(
     workers: int | None = 1,
     attribution: bool = True,
     progress: bool = False,
+    keep_frames: bool = True,
 ) -> Comparison:
     """Run ``scenarios`` on the same openings and difference each against the first.
 
     The CI of a difference is paired, per opening: it keeps the covariance that
     common random numbers create, so it is far narrower than the unpaired CI
-    (also reported) of two independent runs.
+    (also reported) of two independent runs. With ``keep_frames=False`` the
+    results keep no per-opening or candidate rows (their summaries, the table,
+    the differences and the compare chart need none), so memory does not grow
+    with the number of scenarios times ``keep_openings``.
     """
     if len(scenarios) < 2:
         raise InputError("compare needs at least two scenarios")
@@ -83,8 +87,16 @@ def compare(
     if len(set(names)) < len(names):
         raise InputError(f"compare: scenario names must differ, got {', '.join(names)}")
     seed = resolve_seed(seed, scenarios[0].seed)
+    if not keep_frames:
+        scenarios = [_without_candidates(s) for s in scenarios]
     run = simulate_many(
-        list(scenarios), openings, seed, workers=workers, attribution=attribution, progress=progress
+        list(scenarios),
+        openings,
+        seed,
+        workers=workers,
+        attribution=attribution,
+        progress=progress,
+        **({} if keep_frames else {"keep_openings": 0}),
     )
     frames = []
     for index in range(1, len(scenarios)):
@@ -93,6 +105,16 @@ def compare(
         difference.insert(0, "scenario", f"{names[index]} - {names[0]}")
         frames.append(difference)
     return Comparison(run.results, pd.concat(frames, ignore_index=True))
+
+
+def _without_candidates(scenario: Scenario) -> Scenario:
+    """``scenario`` keeping no candidate rows, under the same name.
+
+    ``with_overrides`` would rename it after the override; the candidate rows
+    kept never change what is simulated.
+    """
+    analysis = scenario.analysis.model_copy(update={"candidate_openings": 0})
+    return scenario.model_copy(update={"analysis": analysis})
 
 
 # ------------------------------------------------------------------------ grids
@@ -151,8 +173,14 @@ class Point:
 def _simulate_point(args: tuple[Scenario, int | None, int, bool, tuple[str, ...] | None]) -> Point:
     scenario, openings, entropy, attribution, metrics = args
     # Keep no per-opening or candidate rows: the summary reads sufficient statistics.
-    lean = scenario.with_overrides({"analysis.candidate_openings": 0})
-    result = simulate(lean, openings, entropy, workers=1, attribution=attribution, keep_openings=0)
+    result = simulate(
+        _without_candidates(scenario),
+        openings,
+        entropy,
+        workers=1,
+        attribution=attribution,
+        keep_openings=0,
+    )
     summary = result.summary()[["value", "ci_low", "ci_high", "se"]]
     if metrics is not None:
         summary = summary.loc[list(metrics)]

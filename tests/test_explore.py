@@ -402,3 +402,13 @@ def test_dying_or_mismatched_workers_are_input_errors() -> None:
         _collect(missing, "tcp://x:1")
     with pytest.raises(ZeroDivisionError):  # our own bugs stay internal errors
         _collect(Failed(ZeroDivisionError()), "tcp://x:1")
+
+
+def test_compare_without_frames_keeps_names_and_numbers(baseline: sf.Scenario) -> None:
+    risky = sf.load_scenario(CONFIGS / "risk_averse_manager.yaml")
+    full = sf.compare([baseline, risky], 2_000, seed=3, attribution=False)
+    lean = sf.compare([baseline, risky], 2_000, seed=3, attribution=False, keep_frames=False)
+    assert all(r.openings.empty and r.candidates.empty for r in lean.results)
+    assert not full.results[0].openings.empty and not full.results[0].candidates.empty
+    pd.testing.assert_frame_equal(lean.table(), full.table())
+    pd.testing.assert_frame_equal(lean.differences, full.differences)
