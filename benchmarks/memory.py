@@ -112,9 +112,10 @@ def measure(case: Case, interval: float, timeout: float) -> Measure:
             str(Path(folder) / "out"),
         ]
         started = time.perf_counter()
-        child = subprocess.Popen(
-            command, cwd=folder, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
-        )
+        # stderr to a file, not a pipe: a pipe read only at the end fills with
+        # progress bars and blocks the command.
+        log = open(Path(folder) / "stderr.txt", "w+")  # noqa: SIM115 - closed below
+        child = subprocess.Popen(command, cwd=folder, stdout=subprocess.DEVNULL, stderr=log)
         root = psutil.Process(child.pid)
         peak = {"rss": 0, "pss": 0, "processes": 0}
         stop = threading.Event()
@@ -147,8 +148,9 @@ def measure(case: Case, interval: float, timeout: float) -> Measure:
         stop.set()
         sampler.join()
         child.returncode = os.waitstatus_to_exitcode(status)
-        error = child.stderr.read().strip().splitlines() if child.stderr else []
-        child.stderr.close()
+        log.seek(0)
+        error = [line for line in log.read().splitlines() if line.strip()]
+        log.close()
     scale = 1024 if sys.platform.startswith("linux") else 1  # ru_maxrss: KiB on Linux
     return Measure(
         case.name,
