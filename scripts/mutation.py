@@ -18,21 +18,34 @@ source tree this script reads):
   mutants.
 
 Each mutant is written into a scratch copy of the project (package, tests,
-configs, pyproject.toml), the fast tests are run there with a timeout, and the
-mutant is recorded as killed (a test failed or errored), timeout (counted as
-killed, listed apart) or survived. Survivors judged equivalent carry their
-reason in :data:`CURATED` or :data:`EQUIVALENT_AST`; the kill rate is reported
-over all applicable mutants and over the non-equivalent ones.
+configs, pyproject.toml; ``check_import`` verifies that the copy, not the
+editable install, is what Python imports) and tested in two stages:
+
+1. the existing fast tests (``TESTS``): the "before" status;
+2. only if it survived them, the new model checks (``NEW_TESTS``): the "after"
+   status is killed by either.
+
+Killed means a test failed or errored; timeout (counted as killed, listed apart)
+means it exceeded a CPU-time limit (RLIMIT_CPU, 3x the unmutated run's CPU
+time, at least ``--cpu-limit``): CPU, not wall time, so a machine shared with
+other work cannot turn a slow survivor into a timeout. Survivors judged
+equivalent carry their reason in :data:`CURATED` or :data:`EQUIVALENT_AST`; the
+kill rate is reported over all applicable mutants and over the non-equivalent
+ones, before and after, per module.
 
 Usage (from the repository root)::
 
-    .venv/bin/python scripts/mutation.py                      # the full pass
+    .venv/bin/python scripts/mutation.py --jobs 2 --json mutation.json     # the full pass
     .venv/bin/python scripts/mutation.py --source /tmp/mut    # mutate a copy of another checkout
     .venv/bin/python scripts/mutation.py --list               # list the mutants only
+    .venv/bin/python scripts/mutation.py --report mutation.json          # re-print a report
+    .venv/bin/python scripts/mutation.py --survivors-of mutation.json --new-only  # new tests only
     .venv/bin/python scripts/mutation.py --only curated:decision:risk-sd-to-variance
 
-Golden tests, notebooks and charts are set aside (``TESTS``); slow tests are
-deselected (``-m "not slow"``); ``--hypothesis-seed`` pins the property test.
+Golden tests, notebooks, charts and the hostile CLI/config tests are set aside
+(``TESTS``); slow tests are deselected (``-m "not slow"``); ``--hypothesis-seed=0``
+pins the property test, and ``.hypothesis`` is cleared before every run, so a
+pass is deterministic apart from timing.
 """
 
 from __future__ import annotations

@@ -205,7 +205,7 @@ def test_engine_wires_signals_posterior_value_and_declines() -> None:
     scenario = sf.Scenario().with_overrides(
         {
             "internal.probability": 0.3,
-            "internal.known_precision": 1.0,
+            "internal.known_precision": 0.5,
             "internal.narrative": 0.6,
             "internal.culture": 0.9,
             "offers.decline_probability": 0.2,
@@ -236,6 +236,9 @@ def test_engine_wires_signals_posterior_value_and_declines() -> None:
     ) / int_precision
     np.testing.assert_allclose(f.signals.posterior_mean[:, top], int_mean)
     np.testing.assert_allclose(f.signals.posterior_variance[:, top], 1 / int_precision)
+    # the candidate's impression is of their own interview score
+    assessment = interview.self_assessment
+    np.testing.assert_allclose(f.felt_score, x + assessment.bias + assessment.noise * draws["felt"])
     # realised value V from the true quality
     a, m = f.signals.alignment, f.signals.niche
     value = (
