@@ -161,7 +161,7 @@ def search_coverage(settings: Settings, config: str = "baseline") -> pd.DataFram
     ]
     runs = _map(_search, tasks, settings.workers)
     frame = _coverage(truth["p_any_offer"], truth_se, runs)
-    frame.index = [f"P(any offer within {n} interviews)" for n in frame.index]
+    frame.index = [f"P(any offer within {n} interview{'s' * (n > 1)})" for n in frame.index]
     return frame
 
 
