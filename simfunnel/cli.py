@@ -439,6 +439,7 @@ def _command_compare(args: argparse.Namespace) -> int:
                 _seed_of(args, scenarios[0]),
                 workers=args.workers,
                 progress=True,
+                keep_frames=False,  # only summaries are written: keep no per-opening rows
             )
         comparison.save(folder.path)
         written = []
