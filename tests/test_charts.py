@@ -101,7 +101,7 @@ def test_loss_reasons_shows_both_attributions_with_error_bars(result):
     alone = losses[losses["method"] == "removed_alone"].set_index("reason")["share"]
     ax = charts.loss_reasons(result, methods=("removed_alone",))
     assert len(_bars(ax)) == len(alone) == 5  # the mechanisms; residuals have no "removal"
-    assert f"by {100 * alone.max():.0f} points" in _title(ax)
+    assert f"{100 * alone.max():.0f}% of the good interviews that lose" in _title(ax)
     assert charts.REASON_LABELS[alone.idxmax()].lower() in _title(ax)
 
 
