@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 
 import simfunnel as sf
-from simfunnel.report import HEADLINE
+from simfunnel.metrics import HEADLINE
 
 ROOT = Path(__file__).resolve().parents[1]
 TRUTH_SEED = 987_654_321

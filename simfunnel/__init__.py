@@ -2,6 +2,7 @@
 
 __version__ = "0.1.0"
 
+from simfunnel import metrics
 from simfunnel.errors import InputError
 from simfunnel.explore import Comparison, compare, sensitivity, sweep
 from simfunnel.result import Result, load_result
@@ -19,6 +20,7 @@ __all__ = [
     "compare",
     "load_result",
     "load_scenario",
+    "metrics",
     "sensitivity",
     "simulate",
     "sweep",

@@ -37,49 +37,38 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from scipy.special import ndtr
 
+from simfunnel.metrics import (
+    LOSS_REASONS,
+    METHODS,
+    METRICS,
+    STAGES,
+    SWEEP_METRICS,
+    key_label,
+    ordinal,
+)
+from simfunnel.metrics import label as metric_label
 from simfunnel.result import Result, atomic_write
+from simfunnel.summary import Z_95
 from simfunnel.you import YouResult
 
 STYLE_PATH = Path(__file__).with_name("talk.mplstyle")
-Z_95 = 1.959963984540054
 
 # Okabe-Ito (the style's colour cycle, named for the roles they play here).
 BLUE, ORANGE, GREEN, VERMILLION = "#0072B2", "#E69F00", "#009E73", "#D55E00"
 PURPLE, SKY, GREY = "#CC79A7", "#56B4E9", "#777777"
 NOTE_COLOUR = "#555555"
 
-REASON_LABELS = {
-    "role_cancelled": "Role cancelled",
-    "internal_candidate": "Internal candidate",
-    "safer_candidate": "Safer candidate",
-    "culture_mirror": "Culture mirror",
-    "niche_fit": "Niche fit / narrative",
-    "narrow_margin": "Narrow margin",
-    "outperformed": "Outperformed",
-}
-METHOD_LABELS = {
-    "sequential": "Sequential (removed in order)",
-    "shapley": "Shapley (order-free)",
-    "removed_alone": "Removed alone (offer-rate gain)",
-}
-STAGE_LABELS = {
-    "applicants": "Applicants",
-    "shortlisted": "Shortlisted",
-    "interviewed": "Interviewed",
-    "offers": "Offers",
-    "hires": "Hires",
-}
-COMPARE_METRICS = {
-    "offer_rate_interviewed": "Interviewee gets an offer",
-    "top_interview_offer_rate": "Best interview gets an offer",
-    "good_interview_offer_rate": "Good interview gets an offer",
-    "best_interviewee_hired_rate": "Truly best interviewee hired",
-    "internal_win_rate": "Internal wins (when present)",
-    "hire_rate": "Opening ends in a hire",
-    "cancel_rate": "Opening cancelled",
-    "microscopic_margin_rate": "Decided by a microscopic margin",
-    "bad_hire_rate": "Bad hire",
-}
+COMPARE_METRICS = (
+    "offer_rate_interviewed",
+    "top_interview_offer_rate",
+    "good_interview_offer_rate",
+    "best_interviewee_hired_rate",
+    "internal_win_rate",
+    "hire_rate",
+    "cancel_rate",
+    "microscopic_margin_rate",
+    "bad_hire_rate",
+)
 CHART_FORMATS = ("png", "svg", "pdf")
 PNG_DPI = 200
 # Metadata that would otherwise stamp the render time into the file.
@@ -324,7 +313,7 @@ def funnel(
         ax.set_xscale("log")
         positive = counts[counts > 0]  # a stage can be empty (e.g. a bar nobody clears)
         ax.set_xlim(min(0.3, positive.min() / 2), counts.max() * 5)
-        ax.set_yticks(y, [STAGE_LABELS.get(s, s) for s in frame["stage"]])
+        ax.set_yticks(y, [STAGES.get(s, s) for s in frame["stage"]])
         ax.tick_params(axis="y", length=0)
         ax.set_xlabel("Per opening (log scale)")
         ax.xaxis.set_major_formatter(mpl.ticker.FuncFormatter(lambda v, _: f"{v:g}"))
@@ -373,7 +362,7 @@ def loss_reasons(
     frame = frame[frame["method"].isin(methods)]
     if frame.empty:
         raise ValueError("this result has no loss attribution (simulate with attribution=True)")
-    reasons = [r for r in REASON_LABELS if r in set(frame["reason"])]
+    reasons = [r for r in LOSS_REASONS if r in set(frame["reason"])]
     first = methods[0]
     primary = frame[frame["method"] == first].set_index("reason")["share"]
     with talk_style(**style):
@@ -391,7 +380,7 @@ def loss_reasons(
                 share,
                 height=height * 0.92,
                 color=colours.get(method),
-                label=METHOD_LABELS[method],
+                label=METHODS[method],
             )
             ax.errorbar(
                 share, y, xerr=np.nan_to_num(errors), fmt="none", ecolor="#222222", elinewidth=1.5
@@ -409,7 +398,7 @@ def loss_reasons(
                             color=colours.get(method),
                             fontweight="bold",
                         )
-        ax.set_yticks(base, [REASON_LABELS[r] for r in reasons])
+        ax.set_yticks(base, [LOSS_REASONS[r].label for r in reasons])
         ax.tick_params(axis="y", length=0)
         _percent_axis(ax.xaxis)
         ax.set_xlim(0, max(0.05, float(frame["ci_high"].max())) * 1.15)
@@ -423,13 +412,10 @@ def loss_reasons(
             ax.set_xlabel("Share of good interviews without an offer that would get one")
             top = primary.idxmax()
             finding = (
-                f"Without {REASON_LABELS[top].lower()}, {_pct(primary[top])} of the good "
+                f"Without {LOSS_REASONS[top].label.lower()}, {_pct(primary[top])} of the good "
                 "interviews that lose would win an offer"
             )
-            detail = (
-                "each switched off alone on the same draws; "
-                "someone else may lose instead"
-            )
+            detail = "each switched off alone on the same draws; someone else may lose instead"
         else:
             ax.set_xlabel("Share of good interviews that got no offer")
             mechanisms = primary.drop(["narrow_margin", "outperformed"], errors="ignore")
@@ -437,7 +423,7 @@ def loss_reasons(
                 mechanisms = primary
             top = mechanisms.idxmax()
             finding = (
-                f"{REASON_LABELS[top]} sinks {_pct(mechanisms[top])} of the good interviews "
+                f"{LOSS_REASONS[top].label} sinks {_pct(mechanisms[top])} of the good interviews "
                 "that lose"
             )
             if "outperformed" in primary:
@@ -843,7 +829,7 @@ def job_search(
                 rows["p_any_offer"],
                 marker="o",
                 color=colour,
-                label=f"{_ordinal(percentile)} percentile",
+                label=f"{ordinal(percentile)} percentile",
             )
             handles.append(line)
             if visible:
@@ -876,7 +862,7 @@ def job_search(
         who = (
             "A median candidate"
             if reference == 50
-            else f"A {_ordinal(reference)}-percentile candidate"
+            else f"A {ordinal(reference)}-percentile candidate"
         )
         if len(reached):
             finding = (
@@ -897,14 +883,6 @@ def job_search(
     return ax
 
 
-def _ordinal(value: float) -> str:
-    number = round(value)
-    suffix = (
-        "th" if 10 <= number % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(number % 10, "th")
-    )
-    return f"{number}{suffix}"
-
-
 def compare(
     results: Sequence[Result],
     ax: Axes | None = None,
@@ -917,7 +895,8 @@ def compare(
     """Headline rates of several scenarios side by side, with 95% CIs.
 
     ``labels`` defaults to the scenario names; ``metrics`` to :data:`COMPARE_METRICS`
-    (a list of summary metric names, or a mapping name -> label). The title names the
+    (a list of summary metric names, labelled from the registry, or a mapping name ->
+    label). The title names the
     metric that differs most between the scenarios.
     """
     if isinstance(results, Result):
@@ -928,10 +907,8 @@ def compare(
     labels = list(labels) if labels is not None else [r.scenario.name for r in results]
     if len(labels) != len(results):
         raise ValueError(f"{len(labels)} labels for {len(results)} results")
-    if metrics is None:
-        metrics = COMPARE_METRICS
-    elif not isinstance(metrics, Mapping):
-        metrics = {m: COMPARE_METRICS.get(m, m.replace("_", " ")) for m in metrics}
+    if not isinstance(metrics, Mapping):
+        metrics = {m: _metric_label(m) for m in (COMPARE_METRICS if metrics is None else metrics)}
     summaries = [r.summary() for r in results]
     names = [m for m in metrics if all(m in s.index for s in summaries)]
     values = np.array([[s.loc[m, "value"] for m in names] for s in summaries])
@@ -986,49 +963,6 @@ def compare(
 
 
 # ------------------------------------------------------ sweeps and sensitivity
-# Short labels for the summary metrics (simfunnel.summary.METRICS), for axes and titles.
-METRIC_LABELS = {
-    "applicants_per_opening": "Applicants per opening",
-    "shortlisted_per_opening": "Shortlisted per opening",
-    "interviewed_per_opening": "Interviewees per opening that interviewed",
-    "interviewees_per_opening": "Interviewees per opening",
-    "offer_rate_interviewed": "Offer rate of interviewees",
-    "offer_rate_per_opening_mean": "Mean offer rate per opening",
-    "offers_per_opening": "Offers per opening",
-    "hire_rate": "Openings that end in a hire",
-    "hires_per_opening": "Hires per opening",
-    "cancel_rate": "Openings cancelled",
-    "cancel_before_interviews_rate": "Cancelled before interviews end",
-    "cancel_after_interviews_rate": "Cancelled after final interviews",
-    "cancel_rate_q1": "Cancelled, posted in Q1",
-    "cancel_rate_q2": "Cancelled, posted in Q2",
-    "cancel_rate_q3": "Cancelled, posted in Q3",
-    "cancel_rate_q4": "Cancelled, posted in Q4",
-    "internal_present_rate": "Openings with an internal contender",
-    "internal_win_rate": "Internal win rate (when present)",
-    "internal_share_of_hires": "Internal share of hires",
-    "best_interviewee_hired_rate": "Truly best interviewee hired",
-    "top_interview_offer_rate": "Offer rate of the best interview",
-    "good_interview_offer_rate": "Offer rate of good interviews",
-    "felt_great_offer_rate": "Offer rate of those who felt great",
-    "felt_great_no_offer_rate": "No offer despite feeling great",
-    "good_interview_share": "Interviewees with a good interview",
-    "felt_great_share": "Interviewees who felt great",
-    "microscopic_margin_rate": "Decided by a microscopic margin",
-    "loser_better_quality_rate": "Good losers truly better than the winner",
-    "mean_hire_value": "Mean value of a hire",
-    "bad_hire_rate": "Bad-hire rate",
-}
-# What a sweep over every metric draws: the story's headline metrics.
-SWEEP_METRICS = (
-    "offer_rate_interviewed",
-    "good_interview_offer_rate",
-    "internal_win_rate",
-    "best_interviewee_hired_rate",
-    "mean_hire_value",
-    "bad_hire_rate",
-    "hire_rate",
-)
 RISK_AVERSION = "manager.risk_aversion"
 RISK_TRADEOFF_METRICS = (
     "mean_hire_value",
@@ -1039,40 +973,25 @@ RISK_TRADEOFF_METRICS = (
 SWEEP_COLUMNS = ("metric", "value", "ci_low", "ci_high")
 SENSITIVITY_COLUMNS = ("parameter", "low", "high", "value_low", "value_high", "swing")
 SOBOL_COLUMNS = ("parameter", "S1", "S1_conf", "ST", "ST_conf")
-KEY_LABELS = {
-    "manager.risk_aversion": "Manager's risk aversion",
-    "interview.validity": "Interview validity (per round)",
-    "interview.rounds": "Interview rounds",
-    "screening.validity": "Screening validity",
-    "internal.probability": "Chance of an internal contender",
-    "role.cancel_probability": "Chance the role is cancelled",
-    "role.freeze_correlation": "Freeze correlation within a search",
-    "offers.decline_probability": "Chance an offer is declined",
-    "pipeline.recontact_probability": "Chance a runner-up is re-approached",
-}
-# The realised value V of a hire is in units of the applicants' quality SD (q ~ N(0, 1)).
-VALUE_UNIT = "SD of quality"
 
 
 def _unit(metric: str) -> str:
     """``"rate"`` (a share, shown in %), ``"count"`` (per opening) or ``"value"`` (SD)."""
-    if metric == "mean_hire_value":
-        return "value"
-    return "count" if metric.endswith("_per_opening") else "rate"
+    return {"share": "rate", "per_opening": "count", "sd": "value"}[METRICS[metric].unit]
 
 
 def _metric_label(metric: str) -> str:
-    return METRIC_LABELS.get(metric, metric.replace("_", " ").capitalize())
+    return metric_label(metric)
 
 
 def _axis_label(metric: str) -> str:
-    label = _metric_label(metric)
-    return f"{label} ({VALUE_UNIT})" if _unit(metric) == "value" else label
+    entry = METRICS.get(metric)
+    return entry.axis_label if entry else metric_label(metric)
 
 
 def _key_label(key: str) -> str:
-    """A readable name for a dotted scenario key: ``interview.rounds`` -> "Interview rounds"."""
-    return KEY_LABELS.get(key) or key.replace(".", " ").replace("_", " ").capitalize()
+    """A readable name for a dotted scenario key (from the registry)."""
+    return key_label(key)
 
 
 def _lower_first(text: str) -> str:
@@ -1514,7 +1433,7 @@ def tornado(
         ax.set_yticks(
             y,
             [
-                f"{p} ({low:g} → {high:g})"
+                f"{_key_label(p)} ({low:g} → {high:g})"
                 for p, low, high in zip(rows["parameter"], rows["low"], rows["high"], strict=True)
             ],
             fontsize=0.85 * mpl.rcParams["ytick.labelsize"],
@@ -1534,7 +1453,10 @@ def tornado(
         else:
             size = f"a swing of {_format_metric(metric, lead['swing'], digits)}"
         # Short enough for a slide; the end values go in the note.
-        finding = f"{lead['parameter']} moves the {_metric_label(metric).lower()} most: {size}"
+        finding = (
+            f"{_key_label(lead['parameter'])} moves the {_lower_first(_metric_label(metric))} "
+            f"most: {size}"
+        )
         scenario = table.attrs.get("scenario")
         detail = (
             f"{_metric_label(metric)}: {show(lead['value_low'])} at {lead['parameter']} = "
@@ -1592,7 +1514,9 @@ def sobol_indices(
             )
         ax.axvline(0, color="#222222", lw=1)
         ax.set_yticks(
-            base, list(rows["parameter"]), fontsize=0.85 * mpl.rcParams["ytick.labelsize"]
+            base,
+            [_key_label(p) for p in rows["parameter"]],
+            fontsize=0.85 * mpl.rcParams["ytick.labelsize"],
         )
         ax.tick_params(axis="y", length=0)
         _percent_axis(ax.xaxis)
@@ -1601,7 +1525,10 @@ def sobol_indices(
         ax.grid(axis="x")
         ax.legend(loc="lower right")
         lead = rows.iloc[0]
-        finding = f"{lead['parameter']} accounts for {_pct(lead['ST'])} of the variance in {what}"
+        finding = (
+            f"{_key_label(lead['parameter'])} accounts for {_pct(lead['ST'])} of the variance "
+            f"in {what}"
+        )
         if 0 <= lead["S1"] <= lead["ST"]:
             finding += f", {_pct(lead['S1'])} on its own"
         runs = table.attrs.get("runs")

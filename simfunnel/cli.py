@@ -201,6 +201,12 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument("configs", nargs="+")
 
     commands.add_parser("keys", help="list every scenario key with its default, range and meaning")
+    glossary = commands.add_parser(
+        "metrics", help="list every reported metric and loss reason, with its definition"
+    )
+    glossary.add_argument(
+        "--markdown", action="store_true", help="print the glossary page (docs/glossary.md)"
+    )
 
     you = commands.add_parser(
         "you", help="your chances: P(offer) per interview, why you lose, your job search"
@@ -382,6 +388,12 @@ def _command_keys(args: argparse.Namespace) -> int:
         range_text = f" {row['range']}" if row["range"] else ""
         print(f"{row['key']:<{width}}  {row['default']:<22}{range_text:<18}  {row['description']}")
     return 0
+
+
+def _command_metrics(args: argparse.Namespace) -> int:
+    from simfunnel.metrics import main
+
+    return main(["--markdown"] if args.markdown else [])
 
 
 def _command_you(args: argparse.Namespace) -> int:
@@ -567,6 +579,7 @@ COMMANDS = {
     "run": _command_run,
     "validate": _command_validate,
     "keys": _command_keys,
+    "metrics": _command_metrics,
     "charts": _command_charts,
     "you": _command_you,
     "compare": _command_compare,

@@ -26,11 +26,11 @@ from pydantic import BaseModel
 from tqdm import tqdm  # plain: no ipywidgets warning in notebooks
 
 from simfunnel.errors import InputError
+from simfunnel.metrics import ATTRIBUTION_METRICS, METRICS
 from simfunnel.result import Result
 from simfunnel.rng import SCENARIO_SEED, SeedLike, normalise_seed, resolve_seed
 from simfunnel.run import simulate, simulate_many
 from simfunnel.scenario import IntRange, Scenario
-from simfunnel.summary import ATTRIBUTION_METRICS, METRICS
 
 
 @dataclass

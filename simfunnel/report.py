@@ -4,55 +4,20 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from simfunnel.metrics import HEADLINE, LOSS_REASONS, METRICS, SWEEP_METRICS, ordinal
 from simfunnel.result import Result
 
 if TYPE_CHECKING:
     from simfunnel.explore import Comparison
     from simfunnel.you import YouResult
 
-HEADLINE = {
-    "offer_rate_interviewed": "Offer rate among interviewed",
-    "hire_rate": "Openings that hired",
-    "cancel_rate": "Openings cancelled",
-    "cancel_after_interviews_rate": "  ... after final interviews",
-    "internal_win_rate": "Internal wins (when one is in the race)",
-    "internal_share_of_hires": "Hires that are internal",
-    "best_interviewee_hired_rate": "Truly best interviewee hired",
-    "top_interview_offer_rate": "Best interview of the slate gets an offer",
-    "good_interview_offer_rate": "Good interview gets an offer",
-    "felt_great_offer_rate": "Felt great gets an offer",
-    "microscopic_margin_rate": "Decided by a microscopic margin",
-    "loser_better_quality_rate": "Good loser was truly better than the winner",
-    "mean_hire_value": "Mean value of a hire (SD units)",
-    "bad_hire_rate": "Bad hires",
-}
-REASON_LABELS = {
-    "role_cancelled": "role cancelled",
-    "internal_candidate": "internal candidate",
-    "safer_candidate": "safer candidate (risk aversion)",
-    "culture_mirror": "culture mirror",
-    "niche_fit": "niche fit / narrative",
-    "narrow_margin": "narrow margin",
-    "outperformed": "outperformed",
-}
-
-
-def _is_rate(metric: str) -> bool:
-    return not (metric.endswith("_per_opening") or metric == "mean_hire_value")
-
 
 def format_value(metric: str, value: float) -> str:
-    if value != value:  # NaN: the metric has no denominator here
-        return "n/a"
-    return f"{100 * value:.1f}%" if _is_rate(metric) else f"{value:.2f}"
+    return METRICS[metric].format(value)
 
 
 def format_interval(metric: str, low: float, high: float) -> str:
-    if low != low:  # NaN: no denominator, no interval
-        return ""
-    if _is_rate(metric):
-        return f"{100 * low:.1f}–{100 * high:.1f}%"
-    return f"{low:.2f}–{high:.2f}"
+    return METRICS[metric].format_interval(low, high)
 
 
 def format_result(result: Result) -> str:
@@ -78,10 +43,10 @@ def format_result(result: Result) -> str:
         f"{100 * before:.1f}% are cancelled before interviews)"
     )
     lines += ["", f"{'Headline':<44}{'value':>9}   95% CI"]
-    for metric, label in HEADLINE.items():
+    for metric in HEADLINE:
         if metric not in summary.index:
             continue
-        row = summary.loc[metric]
+        row, label = summary.loc[metric], METRICS[metric].label
         lines.append(
             f"  {label:<42}{format_value(metric, row.value):>9}   "
             f"{format_interval(metric, row.ci_low, row.ci_high)}"
@@ -96,22 +61,12 @@ def format_result(result: Result) -> str:
 def _loss_lines(losses) -> list[str]:
     lines = [f"  {'reason':<42}{'sequential':>11}{'Shapley':>10}"]
     table = losses.pivot(index="reason", columns="method", values="share")
-    for reason, label in REASON_LABELS.items():
+    for reason, entry in LOSS_REASONS.items():
+        label = entry.label
         if reason in table.index:
             sequential, shapley = table.loc[reason, "sequential"], table.loc[reason, "shapley"]
             lines.append(f"  {label:<42}{100 * sequential:>10.1f}%{100 * shapley:>9.1f}%")
     return lines
-
-
-def _ordinal(value: float) -> str:
-    text = f"{value:g}"
-    if text.endswith("1") and not text.endswith("11"):
-        return text + "st"
-    if text.endswith("2") and not text.endswith("12"):
-        return text + "nd"
-    if text.endswith("3") and not text.endswith("13"):
-        return text + "rd"
-    return text + "th"
 
 
 def format_you(result: YouResult) -> str:
@@ -129,7 +84,7 @@ def format_you(result: YouResult) -> str:
             if result.metadata["niche"]
             else "without the niche experience"
         )
-    who = f"a candidate at the {_ordinal(result.percentile)} percentile of true quality"
+    who = f"a candidate at the {ordinal(result.percentile)} percentile of true quality"
     lines = [
         f"simfunnel you · {scenario.name} · {who}"
         + (" " + ", ".join(conditions) if conditions else ""),
@@ -183,7 +138,8 @@ def format_comparison(comparison: Comparison) -> str:
         f"{'':<44}" + "".join(f"{n:>{width}}" for n in names),
     ]
     summaries = [r.summary() for r in comparison.results]
-    for metric, label in HEADLINE.items():
+    for metric in HEADLINE:
+        label = METRICS[metric].label
         values = [format_value(metric, s.loc[metric, "value"]) for s in summaries]
         lines.append(f"  {label:<42}" + "".join(f"{v:>{width}}" for v in values))
     lines += [
@@ -193,47 +149,37 @@ def format_comparison(comparison: Comparison) -> str:
     for name, group in comparison.differences.groupby("scenario", sort=False):
         lines.append(f"  {name}")
         group = group.set_index("metric")
-        for metric, label in HEADLINE.items():
-            row = group.loc[metric]
+        for metric in HEADLINE:
+            row, entry = group.loc[metric], METRICS[metric]
+            label = entry.label
             if row.difference != row.difference:
-                lines.append(f"    {label:<44}{'n/a':>8}")
+                lines.append(f"    {label:<44}{'n/a':>10}")
                 continue
-            scale = 100 if _is_rate(metric) else 1
-            unit = " pp" if _is_rate(metric) else ""
+            difference = entry.format_difference(row.difference)
             if row.ci_low != row.ci_low:  # too few openings differ for a paired CI
-                same = row.differing_openings == 0
                 lines.append(
-                    f"    {label:<44}{scale * row.difference:>+8.2f}{unit}  "
+                    f"    {label:<44}{difference:>10}  "
                     + (
                         "(identical on every opening)"
-                        if same
+                        if row.differing_openings == 0
                         else f"(only {row.differing_openings} openings differ: too few for a CI)"
                     )
                 )
                 continue
+            scale = 100 if entry.is_share else 1
             lines.append(
-                f"    {label:<44}{scale * row.difference:>+8.2f}{unit}  "
-                f"[{scale * row.ci_low:+.2f}, {scale * row.ci_high:+.2f}]  "
-                f"width {scale * (row.ci_high - row.ci_low):.2f} vs unpaired "
+                f"    {label:<44}{difference:>10}  "
+                f"[{entry.format_difference(row.ci_low)}, {entry.format_difference(row.ci_high)}]"
+                f"  width {scale * (row.ci_high - row.ci_low):.2f} vs unpaired "
                 f"{scale * (row.unpaired_ci_high - row.unpaired_ci_low):.2f}"
             )
     return "\n".join(lines)
 
 
-SWEEP_HEADLINE = {
-    "offer_rate_interviewed": "offer rate",
-    "good_interview_offer_rate": "good interview: offer",
-    "internal_win_rate": "internal wins",
-    "best_interviewee_hired_rate": "truly best hired",
-    "mean_hire_value": "hire value (SD)",
-    "bad_hire_rate": "bad hires",
-}
-
-
 def format_sweep(table, keys: list[str]) -> str:
     """Headline metrics (value and 95% CI) at every grid point of a sweep."""
     attrs = table.attrs
-    metrics = [m for m in SWEEP_HEADLINE if m in set(table.metric)] or list(
+    metrics = [m for m in SWEEP_METRICS if m in set(table.metric)] or list(
         dict.fromkeys(table.metric)
     )
     lines = [
@@ -246,7 +192,7 @@ def format_sweep(table, keys: list[str]) -> str:
     key_width = max(12, *(len(k) + 2 for k in keys))
     lines.append(
         "".join(f"{k:>{key_width}}" for k in keys)
-        + "".join(f"{m[: width - 2]:>{width}}" for m in metrics)
+        + "".join(f"{METRICS[m].short:>{width}}" for m in metrics)
     )
     points = table.drop_duplicates(keys)[keys].itertuples(index=False)
     indexed = table.set_index([*keys, "metric"])
@@ -275,7 +221,7 @@ def format_sensitivity(table) -> str:
         f"  {'parameter':<40}{'low':>9}{'high':>9}{'at low':>10}{'at high':>10}{'swing':>10}",
     ]
     for row in table.head(15).itertuples():
-        swing = f"{100 * row.swing:.1f} pp" if _is_rate(metric) else f"{row.swing:.3f}"
+        swing = f"{100 * row.swing:.1f} pp" if METRICS[metric].is_share else f"{row.swing:.3f}"
         lines.append(
             f"  {row.parameter:<40}{row.low:>9g}{row.high:>9g}"
             f"{format_value(metric, row.value_low):>10}{format_value(metric, row.value_high):>10}"

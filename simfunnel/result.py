@@ -21,8 +21,9 @@ import pandas as pd
 
 from simfunnel.attribution import REASONS
 from simfunnel.errors import InputError
+from simfunnel.metrics import METRICS
 from simfunnel.scenario import Scenario, load_scenario
-from simfunnel.summary import FUNNEL_STAGES, METRICS, STATS, ratio_table
+from simfunnel.summary import FUNNEL_STAGES, STATS, ratio_table
 
 LOSS_METHODS = ("sequential", "shapley", "removed_alone")
 
@@ -59,7 +60,7 @@ class Result:
         table = self._table()
         names = [m for m in METRICS if m in table.index]
         out = table.loc[names, ["value", "ci_low", "ci_high", "se"]]
-        out.insert(3, "description", [METRICS[m] for m in names])
+        out.insert(3, "description", [METRICS[m].definition for m in names])
         return out
 
     def funnel(self) -> pd.DataFrame:

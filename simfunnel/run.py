@@ -21,6 +21,7 @@ from simfunnel import __version__
 from simfunnel.attribution import attribute
 from simfunnel.engine import Model, draw_blocks, draw_layout, run_blocks, simulate_funnel
 from simfunnel.errors import InputError
+from simfunnel.metrics import METRICS
 from simfunnel.result import Result
 from simfunnel.rng import (
     BLOCK_OPENINGS,
@@ -34,7 +35,6 @@ from simfunnel.rng import (
 )
 from simfunnel.scenario import Scenario
 from simfunnel.summary import (
-    METRICS,
     Moments,
     Thresholds,
     block_moments,

@@ -29,39 +29,6 @@ Z_95 = 1.959963984540054
 MIN_DIFFERING = 20
 """Fewest openings that differ between two scenarios for a paired CI of their difference."""
 
-METRICS: dict[str, str] = {
-    "applicants_per_opening": "mean pool size",
-    "shortlisted_per_opening": "mean interview slate (shortlist + internal), all openings",
-    "interviewed_per_opening": "mean interviewees per opening that reached interviews",
-    "interviewees_per_opening": "mean interviewees per opening, all openings",
-    "offer_rate_interviewed": "offers / interviewees (typical 15-25%)",
-    "offer_rate_per_opening_mean": "mean of per-opening offer rates (openings with interviews)",
-    "offers_per_opening": "offers made per opening",
-    "hire_rate": "openings that ended in a hire",
-    "hires_per_opening": "hires per opening",
-    "cancel_rate": "openings cancelled at any stage",
-    "cancel_before_interviews_rate": "openings cancelled before interviews ended",
-    "cancel_after_interviews_rate": "openings cancelled after final interviews",
-    "cancel_rate_q1": "cancel rate of openings posted in Q1",
-    "cancel_rate_q2": "cancel rate of openings posted in Q2",
-    "cancel_rate_q3": "cancel rate of openings posted in Q3",
-    "cancel_rate_q4": "cancel rate of openings posted in Q4",
-    "internal_present_rate": "openings with an internal contender",
-    "internal_win_rate": "internal hired, among openings with an internal and a hire",
-    "internal_share_of_hires": "hires that are internals (LinkedIn: ~17-20%)",
-    "best_interviewee_hired_rate": "hire had the highest true quality, among openings that hired",
-    "top_interview_offer_rate": "P(offer) for the best interview score (openings with interviews)",
-    "good_interview_offer_rate": "P(offer) for a good interview",
-    "felt_great_offer_rate": "P(offer) for those who felt great",
-    "felt_great_no_offer_rate": "P(no offer | felt great)",
-    "good_interview_share": "interviewees with a good interview",
-    "felt_great_share": "interviewees who felt great",
-    "microscopic_margin_rate": "decided openings where winner beat runner-up by < narrow_margin",
-    "loser_better_quality_rate": "good losses where the loser was truly better than the winner",
-    "mean_hire_value": "mean realised value V of hires",
-    "bad_hire_rate": "hires with V below analysis.bad_hire_threshold",
-}
-ATTRIBUTION_METRICS = ("loser_better_quality_rate",)
 FUNNEL_STAGES = {
     "applicants": "applicants_per_opening",
     "shortlisted": "shortlisted_per_opening",

@@ -21,6 +21,7 @@ from scipy.special import ndtr
 
 import simfunnel as sf
 from simfunnel import charts
+from simfunnel.metrics import LOSS_REASONS, METHODS, key_label, label
 
 BASELINE = Path(__file__).resolve().parents[1] / "configs" / "baseline.yaml"
 OPENINGS = 10_000
@@ -84,13 +85,13 @@ def test_loss_reasons_shows_both_attributions_with_error_bars(result):
     sequential = losses[losses["method"] == "sequential"].set_index("reason")["share"]
     mechanisms = sequential.drop(["narrow_margin", "outperformed"])
     top = mechanisms.idxmax()
-    assert charts.REASON_LABELS[top] in _title(ax)
+    assert LOSS_REASONS[top].label in _title(ax)
     assert _pct(mechanisms[top]) in _title(ax)
     assert _pct(sequential["outperformed"]) in _title(ax)
     assert len(_bars(ax)) == 2 * len(sequential)
     assert [t.get_text() for t in ax.get_legend().get_texts()] == [
-        charts.METHOD_LABELS["sequential"],
-        charts.METHOD_LABELS["shapley"],
+        METHODS["sequential"],
+        METHODS["shapley"],
     ]
     assert len(ax.collections) == 2  # one set of error bars per method
     assert "good interviews" in ax.get_xlabel()
@@ -102,7 +103,7 @@ def test_loss_reasons_shows_both_attributions_with_error_bars(result):
     ax = charts.loss_reasons(result, methods=("removed_alone",))
     assert len(_bars(ax)) == len(alone) == 5  # the mechanisms; residuals have no "removal"
     assert f"{100 * alone.max():.0f}% of the good interviews that lose" in _title(ax)
-    assert charts.REASON_LABELS[alone.idxmax()].lower() in _title(ax)
+    assert LOSS_REASONS[alone.idxmax()].label.lower() in _title(ax)
 
 
 def test_offer_probability_by_rank(result):
@@ -241,7 +242,7 @@ def test_compare(result, scenario):
     values = np.array([[r.summary().loc[m, "value"] for m in metrics] for r in (result, averse)])
     j = int(np.argmax(np.abs(values[0] - values[1])))
     title = _title(ax)
-    assert charts.COMPARE_METRICS[metrics[j]] in title
+    assert label(metrics[j]) in title
     assert _pct(values[0, j]) in title and _pct(values[1, j]) in title
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["baseline", "risk averse"]
 
@@ -335,8 +336,8 @@ def test_sweep_lines_one_and_several_metrics(risk_sweep):
     np.testing.assert_array_equal(line.get_xdata(), RISK_GRID)
     np.testing.assert_allclose(line.get_ydata(), rows["value"])
     assert len(ax.collections) == 1  # the CI band
-    assert ax.get_xlabel() == "Manager's risk aversion"
-    assert ax.get_ylabel() == charts.METRIC_LABELS["internal_win_rate"]
+    assert ax.get_xlabel() == key_label("manager.risk_aversion")
+    assert ax.get_ylabel() == label("internal_win_rate")
 
     # By default: the headline rates, one line each, titled by the one that moves most.
     ax = charts.sweep_lines(risk_sweep)
@@ -344,10 +345,8 @@ def test_sweep_lines_one_and_several_metrics(risk_sweep):
         m for m in charts.SWEEP_METRICS if m in set(risk_sweep["metric"]) and m != "mean_hire_value"
     ]
     assert len(ax.get_lines()) == len(rates) == 5
-    assert [t.get_text() for t in ax.get_legend().get_texts()] == [
-        charts.METRIC_LABELS[m] for m in rates
-    ]
-    assert _title(ax).startswith(charts.METRIC_LABELS["internal_win_rate"])
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == [label(m) for m in rates]
+    assert _title(ax).startswith(label("internal_win_rate"))
 
     value = charts.sweep_lines(risk_sweep, metric="mean_hire_value")
     assert "SD" in value.get_ylabel() and " SD → " in _title(value)
@@ -372,9 +371,10 @@ def test_sweep_heatmap_labels_every_cell(grid_sweep):
     assert len(cells) == 6 and all(c.endswith(" SD") for c in cells)
     best = grid_sweep.loc[grid_sweep["value"].idxmax()]
     assert f"to {best['value']:.2f} SD" in _title(ax)
-    assert f"interview validity (per round) = {best['interview.validity']:g}" in _title(ax)
-    assert ax.get_ylabel() == "Interview validity (per round)"
-    assert ax.get_xlabel() == "Manager's risk aversion"
+    where = f"{key_label('interview.validity').lower()} = {best['interview.validity']:g}"
+    assert where in _title(ax)
+    assert ax.get_ylabel() == key_label("interview.validity")
+    assert ax.get_xlabel() == key_label("manager.risk_aversion")
     assert [t.get_text() for t in ax.get_yticklabels()] == ["0.1", "0.3", "0.5"]
     with pytest.raises(ValueError, match="1-D sweep"):
         charts.sweep_lines(grid_sweep)
@@ -399,7 +399,7 @@ def test_risk_tradeoff_states_what_risk_aversion_buys(risk_sweep):
     assert len(ax.get_lines()) == 3 and len(value_ax.get_lines()) == 1
     assert len(ax.collections) == 3 and len(value_ax.collections) == 1  # bands
     assert ax.get_ylabel() == "Rate" and "SD" in value_ax.get_ylabel()
-    assert ax.get_xlabel() == "Manager's risk aversion"
+    assert ax.get_xlabel() == key_label("manager.risk_aversion")
     assert len(ax.get_legend().get_texts()) == 4
     with pytest.raises(ValueError, match="needs the metrics"):
         charts.risk_tradeoff(risk_sweep[risk_sweep["metric"] != "bad_hire_rate"])
@@ -419,7 +419,7 @@ def test_render_sweep_writes_lines_and_the_tradeoff(risk_sweep, grid_sweep, tmp_
 
 
 def test_render_sweep_keeps_the_headline_metrics_of_a_full_table():
-    metrics = list(sf.summary.METRICS)
+    metrics = list(sf.metrics.METRICS)
     table = pd.DataFrame(
         [(x, m, 0.5 + x / 10, 0.45 + x / 10, 0.55 + x / 10) for x in (0, 1) for m in metrics],
         columns=["manager.risk_aversion", "metric", "value", "ci_low", "ci_high"],
@@ -443,7 +443,9 @@ def test_tornado(sensitivity):
     lead = sensitivity.iloc[0]
     base = sensitivity.attrs["base"]
     title = _title(ax)
-    assert title.startswith(lead["parameter"] + " moves the offer rate of good interviews most")
+    assert title.startswith(
+        key_label(lead["parameter"]) + " moves the offer rate of good interviews most"
+    )
     assert f"a {100 * lead['swing']:.0f}-point swing" in title
     low, high = ax.containers
     assert len(low) == len(high) == 3
@@ -452,8 +454,8 @@ def test_tornado(sensitivity):
     assert low[0].get_x() + low[0].get_width() == pytest.approx(lead["value_low"])
     assert high[0].get_x() + high[0].get_width() == pytest.approx(lead["value_high"])
     labels = [t.get_text() for t in ax.get_yticklabels()]
-    assert labels[0] == f"{lead['parameter']} ({lead['low']:g} → {lead['high']:g})"
-    assert ax.get_xlabel() == charts.METRIC_LABELS["good_interview_offer_rate"]
+    assert labels[0] == f"{key_label(lead['parameter'])} ({lead['low']:g} → {lead['high']:g})"
+    assert ax.get_xlabel() == label("good_interview_offer_rate")
     assert any(t.get_text().startswith("base ") for t in ax.texts)
     assert len(charts.tornado(sensitivity, top=2).containers[0]) == 2
     with pytest.raises(ValueError, match="attrs"):
@@ -473,12 +475,14 @@ def test_sobol_indices():
     table.attrs.update(metric="good_interview_offer_rate", runs=320)
     ax = charts.sobol_indices(table)
     assert _title(ax).startswith(
-        "interview.validity accounts for 70% of the variance in the offer rate of good "
-        "interviews, 62% on its own"
+        f"{key_label('interview.validity')} accounts for 70% of the variance in the offer "
+        "rate of good interviews, 62% on its own"
     )
     assert len(_bars(ax)) == 6
     assert len(ax.containers) == 4  # S1 and ST bars, each with error bars
-    assert [t.get_text() for t in ax.get_yticklabels()] == list(table["parameter"])
+    assert [t.get_text() for t in ax.get_yticklabels()] == [
+        key_label(p) for p in table["parameter"]
+    ]
     assert "variance" in ax.get_xlabel()
     assert "320 runs" in ax.texts[-1].get_text()
 

@@ -45,7 +45,7 @@ def test_run_writes_every_table_and_prints_a_summary(tmp_path: Path, capsys) -> 
         "1",
     )
     assert code == 0, err
-    assert "Offer rate among interviewed" in out and "Why good interviews lost" in out
+    assert "Offer rate of interviewees" in out and "Why good interviews lost" in out
     for name in (
         "scenario.yaml",
         "run.json",

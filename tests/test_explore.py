@@ -63,7 +63,7 @@ def test_sweep_equals_individual_runs_and_workers_agree(baseline: sf.Scenario) -
     np.testing.assert_array_equal(
         rows.value.to_numpy(), single.summary().loc[rows.index, "value"].to_numpy()
     )
-    assert len(one) == 3 * (len(sf.summary.METRICS) - len(sf.summary.ATTRIBUTION_METRICS))
+    assert len(one) == 3 * (len(sf.metrics.METRICS) - len(sf.metrics.ATTRIBUTION_METRICS))
 
 
 def test_two_dimensional_sweep_and_parse_vary(baseline: sf.Scenario) -> None:
