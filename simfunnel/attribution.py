@@ -17,114 +17,20 @@ re-drawn.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields, replace
+import operator
+from dataclasses import dataclass
+from itertools import accumulate
 from math import factorial
 
 import numpy as np
 
-from simfunnel.decision import (
-    ScoreTerms,
-    Signals,
-    Weights,
-    make_offers,
-    perceived_risk,
-    score_terms,
-)
+from simfunnel.decision import ALL_MECHANISMS, MECHANISMS, Decision, Mechanism
 
-MECHANISMS = (
-    "role_cancelled",
-    "internal_candidate",
-    "safer_candidate",
-    "culture_mirror",
-    "niche_fit",
-)
 RESIDUALS = ("narrow_margin", "outperformed")
 REASONS = MECHANISMS + RESIDUALS
 NO_REASON = -1
-_ALL = (1 << len(MECHANISMS)) - 1
-_CANCEL, _INTERNAL, _RISK, _CULTURE, _NICHE = 1, 2, 4, 8, 16
-
-
-@dataclass(frozen=True)
-class ScoreParts:
-    """``U``'s terms, computed once, and the risk term without the narrative's effect."""
-
-    terms: ScoreTerms
-    plain_risk: np.ndarray | float
-
-    def score(self, removed: int) -> np.ndarray:
-        """``U`` with the manager's mechanisms in bitmask ``removed`` switched off.
-
-        A switched-off term is an exact 0.0, so this equals the score computed with
-        those weights set to zero, bit for bit.
-        """
-        terms, niche_removed = self.terms, removed & _NICHE
-        return ScoreTerms(
-            terms.expected_value,
-            0.0 if niche_removed else terms.niche,
-            0.0 if removed & _CULTURE else terms.culture,
-            0.0 if removed & _RISK else (self.plain_risk if niche_removed else terms.risk),
-        ).total()
-
-
-@dataclass(frozen=True)
-class Decision:
-    """Everything the decision needs, arrays shape (openings, slots) unless noted."""
-
-    signals: Signals
-    weights: Weights
-    interviewed: np.ndarray
-    internal_slot: np.ndarray
-    declines: np.ndarray
-    positions: np.ndarray  # (openings,)
-    cancelled_after: np.ndarray  # (openings,)
-    max_offers: int
-    hiring_bar: float | None
-
-    def take(self, rows: np.ndarray) -> Decision:
-        """The decision of the openings ``rows`` only."""
-        signals = Signals(*(getattr(self.signals, f.name)[rows] for f in fields(Signals)))
-        return replace(
-            self,
-            signals=signals,
-            interviewed=self.interviewed[rows],
-            declines=self.declines[rows],
-            positions=self.positions[rows],
-            cancelled_after=self.cancelled_after[rows],
-        )
-
-    def score_parts(self) -> ScoreParts:
-        """The terms of ``U`` from which every counterfactual score is assembled."""
-        return ScoreParts(
-            score_terms(self.signals, self.weights),
-            # Removing niche fit also removes the narrative's effect on perceived risk.
-            perceived_risk(self.signals, replace(self.weights, narrative_weight=0.0)),
-        )
-
-    def score(self, removed: int) -> np.ndarray:
-        """Risk-adjusted score ``U`` with the mechanisms in bitmask ``removed`` switched off."""
-        return self.score_parts().score(removed)
-
-    def offers(self, score: np.ndarray, removed: int) -> tuple[np.ndarray, np.ndarray]:
-        """Offers and hires given ``score``, with the internal and cancellation per ``removed``."""
-        eligible = self.interviewed
-        if removed & _INTERNAL:
-            eligible = eligible & ~self.internal_slot
-        offer, hired = make_offers(
-            score, eligible, self.declines, self.positions, self.max_offers, self.hiring_bar
-        )
-        if not removed & _CANCEL:
-            voided = self.cancelled_after[:, None]
-            offer, hired = offer & ~voided, hired & ~voided
-        return offer, hired
-
-    def replay(self, removed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Offers, hires and scores with the mechanisms in bitmask ``removed`` switched off.
-
-        Bit ``i`` stands for ``MECHANISMS[i]``; ``replay(0)`` is the actual decision.
-        """
-        score = self.score(removed)
-        return (*self.offers(score, removed), score)
+_ALL = ALL_MECHANISMS
+_CANCEL, _INTERNAL = Mechanism.ROLE_CANCELLED, Mechanism.INTERNAL_CANDIDATE
 
 
 def shapley_weights(players: int = len(MECHANISMS)) -> np.ndarray:
@@ -245,7 +151,8 @@ def attribute(
             loser_offer[removed | _CANCEL] = at_loser
             loser_offer[removed] = at_loser & ~cancelled
 
-    stages = loser_offer[[(1 << (stage + 1)) - 1 for stage in range(len(MECHANISMS))]]
+    # Removed cumulatively in order: {cancel}, {cancel, internal}, ...
+    stages = loser_offer[list(accumulate(Mechanism, operator.or_))]
     last_offered = np.where(final_offer, final_score, np.inf).min(axis=1)
     gap = last_offered[local_rows] - final_score[local_rows, local_slots]
     residual_class = np.where(
@@ -266,7 +173,7 @@ def attribute(
         shapley[:, i] = 0.0
         for coalition_weight, coalition_gain in zip(weights[sizes[without]], gain, strict=True):
             shapley[:, i] += coalition_weight * coalition_gain
-    alone = loser_offer[[1 << i for i in range(len(MECHANISMS))]].T
+    alone = loser_offer[list(Mechanism)].T
     return Attribution(
         shape=offer.shape,
         rows=rows[local_rows],

@@ -7,11 +7,36 @@ the same draws.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+import enum
+from dataclasses import dataclass, fields, replace
 
 import numpy as np
 
 from simfunnel.scenario import Manager
+
+
+class Mechanism(enum.IntFlag):
+    """The mechanisms that can cost a good interview its offer (MODEL.md section 3).
+
+    Removed in a replay of the decision on the same draws; a combination is a set of
+    flags (``Mechanism.SAFER_CANDIDATE | Mechanism.CULTURE_MIRROR``), and as an int it
+    indexes the 32 replays. The order is the sequential attribution's order.
+    """
+
+    ROLE_CANCELLED = 1
+    INTERNAL_CANDIDATE = 2
+    SAFER_CANDIDATE = 4
+    CULTURE_MIRROR = 8
+    NICHE_FIT = 16
+
+    @property
+    def reason(self) -> str:
+        """The loss-reason name of a single mechanism, e.g. ``"safer_candidate"``."""
+        return str(self.name).lower()
+
+
+ALL_MECHANISMS = Mechanism(sum(Mechanism))
+MECHANISMS: tuple[str, ...] = tuple(m.reason for m in Mechanism)
 
 
 @dataclass(frozen=True)
@@ -48,14 +73,14 @@ class Weights:
             manager.transfer_risk,
         )
 
-    def without(self, *mechanisms: str) -> Weights:
-        """These weights with the named mechanisms removed (MODEL.md section 3)."""
+    def without(self, removed: Mechanism) -> Weights:
+        """These weights with the manager's mechanisms in ``removed`` switched off."""
         changes: dict[str, float] = {}
-        if "safer_candidate" in mechanisms:
+        if Mechanism.SAFER_CANDIDATE in removed:
             changes["risk_aversion"] = 0.0
-        if "culture_mirror" in mechanisms:
+        if Mechanism.CULTURE_MIRROR in removed:
             changes["affinity_weight"] = 0.0
-        if "niche_fit" in mechanisms:
+        if Mechanism.NICHE_FIT in removed:
             changes.update(niche_value=0.0, narrative_weight=0.0)
         return replace(self, **changes)
 
@@ -187,3 +212,89 @@ def make_offers(
         all_openings[:, columns] = open_score
     offer = could_be_offered & (all_openings == -np.inf)
     return offer.T, offer.T & ~declines
+
+
+@dataclass(frozen=True)
+class ScoreParts:
+    """``U``'s terms, computed once, and the risk term without the narrative's effect."""
+
+    terms: ScoreTerms
+    plain_risk: np.ndarray | float
+
+    def score(self, removed: Mechanism | int) -> np.ndarray:
+        """``U`` with the manager's mechanisms in ``removed`` switched off.
+
+        A switched-off term is an exact 0.0, so this equals the score computed with
+        ``Weights.without(removed)``, bit for bit.
+        """
+        removed = Mechanism(removed)
+        terms, niche_removed = self.terms, Mechanism.NICHE_FIT in removed
+        return ScoreTerms(
+            terms.expected_value,
+            0.0 if niche_removed else terms.niche,
+            0.0 if Mechanism.CULTURE_MIRROR in removed else terms.culture,
+            0.0
+            if Mechanism.SAFER_CANDIDATE in removed
+            else (self.plain_risk if niche_removed else terms.risk),
+        ).total()
+
+
+@dataclass(frozen=True)
+class Decision:
+    """Everything the decision needs, arrays shape (openings, slots) unless noted."""
+
+    signals: Signals
+    weights: Weights
+    interviewed: np.ndarray
+    internal_slot: np.ndarray
+    declines: np.ndarray
+    positions: np.ndarray  # (openings,)
+    cancelled_after: np.ndarray  # (openings,)
+    max_offers: int
+    hiring_bar: float | None
+
+    def take(self, rows: np.ndarray) -> Decision:
+        """The decision of the openings ``rows`` only."""
+        signals = Signals(*(getattr(self.signals, f.name)[rows] for f in fields(Signals)))
+        return replace(
+            self,
+            signals=signals,
+            interviewed=self.interviewed[rows],
+            declines=self.declines[rows],
+            positions=self.positions[rows],
+            cancelled_after=self.cancelled_after[rows],
+        )
+
+    def score_parts(self) -> ScoreParts:
+        """The terms of ``U`` from which every counterfactual score is assembled."""
+        return ScoreParts(
+            score_terms(self.signals, self.weights),
+            # Removing niche fit also removes the narrative's effect on perceived risk.
+            perceived_risk(self.signals, replace(self.weights, narrative_weight=0.0)),
+        )
+
+    def score(self, removed: Mechanism | int) -> np.ndarray:
+        """Risk-adjusted score ``U`` with the mechanisms in ``removed`` switched off."""
+        return self.score_parts().score(removed)
+
+    def offers(self, score: np.ndarray, removed: Mechanism | int) -> tuple[np.ndarray, np.ndarray]:
+        """Offers and hires given ``score``, with the internal and cancellation per ``removed``."""
+        removed = Mechanism(removed)
+        eligible = self.interviewed
+        if Mechanism.INTERNAL_CANDIDATE in removed:
+            eligible = eligible & ~self.internal_slot
+        offer, hired = make_offers(
+            score, eligible, self.declines, self.positions, self.max_offers, self.hiring_bar
+        )
+        if Mechanism.ROLE_CANCELLED not in removed:
+            voided = self.cancelled_after[:, None]
+            offer, hired = offer & ~voided, hired & ~voided
+        return offer, hired
+
+    def replay(self, removed: Mechanism | int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Offers, hires and scores with the mechanisms in ``removed`` switched off.
+
+        ``replay(Mechanism(0))`` is the actual decision.
+        """
+        score = self.score(removed)
+        return (*self.offers(score, removed), score)

@@ -18,9 +18,8 @@ from functools import cached_property
 import numpy as np
 
 from simfunnel import calendar as cal
-from simfunnel.attribution import Decision
 from simfunnel.calendar import Calendar
-from simfunnel.decision import Signals, Weights, realised_value
+from simfunnel.decision import Decision, Signals, Weights, realised_value
 from simfunnel.interview import felt_score, interview_score, posterior
 from simfunnel.population import N_LATENT, Screen, brute_force_top_k, exact_top_k, traits
 from simfunnel.rng import BLOCK_OPENINGS, Seed

@@ -33,6 +33,7 @@ from scipy.special import expm1, ndtr, ndtri
 from simfunnel import calendar as cal
 from simfunnel import linalg
 from simfunnel.attribution import MECHANISMS, NO_REASON, REASONS, attribute
+from simfunnel.decision import Mechanism
 from simfunnel.engine import Focal, Model, draw_blocks, simulate_funnel
 from simfunnel.population import ALIGNMENT, N_LATENT, NICHE, QUALITY, Screen
 from simfunnel.rng import (
@@ -265,7 +266,7 @@ def _focal_outcomes(
     attribution = attribute(decision, offer, focal_cell, narrow_margin)
     # Without cancellation: the decision the role would have made.
     score = funnel.score[rows]
-    uncancelled, _ = decision.offers(score, 1)
+    uncancelled, _ = decision.offers(score, Mechanism.ROLE_CANCELLED)
     passed_over = decision.interviewed & ~uncancelled
     runner_up = np.where(passed_over, score, -np.inf).argmax(axis=1) == slot
     calendar = model.calendar

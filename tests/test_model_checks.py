@@ -19,8 +19,15 @@ from scipy.stats import binom
 
 import simfunnel as sf
 from simfunnel import calendar as cal
-from simfunnel.attribution import REASONS, Decision, attribute, shapley_reason
-from simfunnel.decision import Signals, Weights, make_offers, risk_adjusted_score
+from simfunnel.attribution import REASONS, attribute, shapley_reason
+from simfunnel.decision import (
+    Decision,
+    Mechanism,
+    Signals,
+    Weights,
+    make_offers,
+    risk_adjusted_score,
+)
 from simfunnel.engine import Focal, Model, draw_blocks, simulate_funnel
 from simfunnel.interview import felt_score, interview_score, round_precision
 from simfunnel.population import ALIGNMENT, NICHE, QUALITY, Screen, traits
@@ -122,7 +129,7 @@ def test_weights_come_from_the_right_manager_keys_and_removals() -> None:
     assert (w.risk_aversion, w.affinity_weight, w.narrative_weight) == (0.11, 0.22, 0.33)
     assert (w.niche_value, w.onboarding_cost, w.transfer_risk) == (0.44, 0.55, 0.66)
     # MODEL.md 3, step 5: niche fit removes niche_value *and* narrative_weight.
-    off = w.without("niche_fit")
+    off = w.without(Mechanism.NICHE_FIT)
     assert (off.niche_value, off.narrative_weight) == (0.0, 0.0)
     assert (off.risk_aversion, off.affinity_weight) == (0.11, 0.22)
 
