@@ -384,7 +384,7 @@ def test_risk_tradeoff_states_what_risk_aversion_buys(risk_sweep):
     ax = charts.risk_tradeoff(risk_sweep)
     bad = _series(risk_sweep, "bad_hire_rate")
     best = _series(risk_sweep, "best_interviewee_hired_rate")
-    digits = charts._rate_digits(bad["value"].to_numpy()[[0, -1]])
+    digits = charts.style._rate_digits(bad["value"].to_numpy()[[0, -1]])
     title = _title(ax)
     assert (
         f"from {_pct(bad['value'].iloc[0], digits)} to {_pct(bad['value'].iloc[-1], digits)}"
@@ -424,8 +424,8 @@ def test_render_sweep_keeps_the_headline_metrics_of_a_full_table():
         [(x, m, 0.5 + x / 10, 0.45 + x / 10, 0.55 + x / 10) for x in (0, 1) for m in metrics],
         columns=["manager.risk_aversion", "metric", "value", "ci_low", "ci_high"],
     )
-    assert charts._sweep_metrics(table) == list(charts.SWEEP_METRICS)
-    assert charts._sweep_metrics(table[table["metric"] == "cancel_rate"]) == ["cancel_rate"]
+    assert charts.render._sweep_metrics(table) == list(charts.SWEEP_METRICS)
+    assert charts.render._sweep_metrics(table[table["metric"] == "cancel_rate"]) == ["cancel_rate"]
 
 
 @pytest.fixture(scope="module")
