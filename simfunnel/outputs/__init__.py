@@ -1,0 +1,20 @@
+"""Analysis outputs that own their table, the finding they state, and their chart.
+
+In the style of scikit-learn's Display objects and SALib's ``ResultDict``: each
+output is a small typed object built from a result (``Funnel.from_result(result)``)
+that holds
+
+- its table, ``.to_df()`` (a copy; what the CSV, the terminal and the chart show);
+- ``.finding``: the one sentence the chart states as its title, computed from the
+  table (tests assert on it, never on Matplotlib artists);
+- ``.note``: the grey subtitle (scenario, size, definitions);
+- ``.plot(ax=None, *, title=None, subtitle=None, **style) -> Axes``, drawn by the
+  presentation layer (:mod:`simfunnel.charts`) from the table alone.
+
+Nothing here imports Matplotlib: the chart module is loaded only when ``.plot`` is
+called, so outputs can be computed where Matplotlib is not installed.
+"""
+
+from simfunnel.outputs.base import Output
+
+__all__ = ["Output"]
