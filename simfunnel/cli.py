@@ -2,7 +2,7 @@
 
 Exit codes: 0 success; 2 bad input (one line on stderr, no traceback); 1 internal
 error; 130 interrupted (Ctrl-C); 143 terminated (SIGTERM). Every output folder is
-written whole or not at all (:class:`simfunnel.result.OutputFolder`), so an
+written whole or not at all (:class:`simfunnel.files.OutputFolder`), so an
 interrupted or failed command never leaves a half-written or mixed folder.
 """
 
@@ -279,7 +279,7 @@ def _default_out(name: str) -> Path:
 
 def _output(out: Path, kind: str, label: str = "--out ") -> Any:
     """The output folder, checked, locked and staged before anything is simulated."""
-    from simfunnel.result import OutputFolder
+    from simfunnel.files import OutputFolder
 
     return OutputFolder(out, kind, label=label)
 
@@ -400,7 +400,7 @@ def _command_you(args: argparse.Namespace) -> int:
     from contextlib import nullcontext
 
     from simfunnel.report import format_you
-    from simfunnel.result import atomic_write
+    from simfunnel.files import atomic_write
     from simfunnel.you import you
 
     scenario, _ = _load(args.config, args.overrides)
@@ -470,7 +470,7 @@ def _command_compare(args: argparse.Namespace) -> int:
 def _command_sweep(args: argparse.Namespace) -> int:
     from simfunnel.explore import parse_vary, sweep
     from simfunnel.report import format_sweep
-    from simfunnel.result import atomic_write
+    from simfunnel.files import atomic_write
 
     scenario, _ = _load(args.config, args.overrides)
     vary: dict[str, list[Any]] = {}
@@ -507,7 +507,7 @@ def _command_sweep(args: argparse.Namespace) -> int:
 def _command_sensitivity(args: argparse.Namespace) -> int:
     from simfunnel.explore import sensitivity
     from simfunnel.report import format_sensitivity
-    from simfunnel.result import atomic_write
+    from simfunnel.files import atomic_write
 
     scenario, _ = _load(args.config, args.overrides)
     out = args.out or _default_out(f"sensitivity_{scenario.name}")
@@ -554,7 +554,8 @@ def _command_sensitivity(args: argparse.Namespace) -> int:
 def _command_charts(args: argparse.Namespace) -> int:
     import shutil
 
-    from simfunnel.result import MANIFEST, load_result
+    from simfunnel.files import MANIFEST
+    from simfunnel.result import load_result
 
     # Lock first, then read: a run cannot swap the folder while we copy it. The
     # tables are copied and the charts drawn afresh in a staging folder that then

@@ -52,7 +52,7 @@ class Comparison:
     def save(self, directory) -> None:
         from pathlib import Path
 
-        from simfunnel.result import atomic_write
+        from simfunnel.files import atomic_write
 
         directory = Path(directory)
         directory.mkdir(parents=True, exist_ok=True)
