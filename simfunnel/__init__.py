@@ -5,9 +5,10 @@ __version__ = "0.1.0"
 from simfunnel import metrics
 from simfunnel.errors import InputError
 from simfunnel.explore import Comparison, compare, sensitivity, sweep
+from simfunnel.loader import load_scenario
 from simfunnel.result import Result, load_result
 from simfunnel.run import simulate
-from simfunnel.scenario import Scenario, load_scenario
+from simfunnel.scenario import Scenario
 from simfunnel.you import YouResult, you
 
 __all__ = [

@@ -258,7 +258,7 @@ def _version() -> str:
 
 
 def _load(config: str, overrides: Sequence[str], extra: dict[str, Any] | None = None):
-    from simfunnel.scenario import load_scenario, parse_override
+    from simfunnel.loader import load_scenario, parse_override
 
     parsed: dict[str, Any] = {}
     for item in overrides:
@@ -365,7 +365,7 @@ def _files(count: int) -> str:
 
 
 def _command_validate(args: argparse.Namespace) -> int:
-    from simfunnel.scenario import load_scenario
+    from simfunnel.loader import load_scenario
 
     failed = 0
     for config in args.configs:
@@ -399,8 +399,8 @@ def _command_metrics(args: argparse.Namespace) -> int:
 def _command_you(args: argparse.Namespace) -> int:
     from contextlib import nullcontext
 
-    from simfunnel.report import format_you
     from simfunnel.files import atomic_write
+    from simfunnel.report import format_you
     from simfunnel.you import you
 
     scenario, _ = _load(args.config, args.overrides)
@@ -469,8 +469,8 @@ def _command_compare(args: argparse.Namespace) -> int:
 
 def _command_sweep(args: argparse.Namespace) -> int:
     from simfunnel.explore import parse_vary, sweep
-    from simfunnel.report import format_sweep
     from simfunnel.files import atomic_write
+    from simfunnel.report import format_sweep
 
     scenario, _ = _load(args.config, args.overrides)
     vary: dict[str, list[Any]] = {}
@@ -506,8 +506,8 @@ def _command_sweep(args: argparse.Namespace) -> int:
 
 def _command_sensitivity(args: argparse.Namespace) -> int:
     from simfunnel.explore import sensitivity
-    from simfunnel.report import format_sensitivity
     from simfunnel.files import atomic_write
+    from simfunnel.report import format_sensitivity
 
     scenario, _ = _load(args.config, args.overrides)
     out = args.out or _default_out(f"sensitivity_{scenario.name}")

@@ -20,8 +20,9 @@ import pandas as pd
 from simfunnel.attribution import REASONS
 from simfunnel.errors import InputError
 from simfunnel.files import MANIFEST, OutputFolder, atomic_write, read_manifest
+from simfunnel.loader import load_scenario
 from simfunnel.metrics import METRICS
-from simfunnel.scenario import Scenario, load_scenario
+from simfunnel.scenario import Scenario
 from simfunnel.summary import FUNNEL_STAGES, STATS, ratio_table
 
 __all__ = ["MANIFEST", "OutputFolder", "Result", "atomic_write", "load_result"]

@@ -8,7 +8,9 @@ import numpy as np
 import pytest
 
 import simfunnel as sf
-from simfunnel.scenario import describe_keys, parse_override
+from simfunnel.errors import InputError
+from simfunnel.loader import parse_override
+from simfunnel.scenario import IntRange, describe_keys
 
 from .conftest import CONFIGS
 
@@ -145,3 +147,50 @@ def test_every_config_loads_and_runs(config: Path) -> None:
     summary = result.summary()
     assert np.isfinite(summary.loc["offer_rate_interviewed", "value"])
     assert len(result.openings) == 3_000
+
+
+def test_the_schema_and_the_calendar_agree_on_the_reachable_cancel_rate():
+    """The schema checks reachability with simfunnel.seasons (no calendar import);
+    the calendar solves the hazard just below that share and refuses just above."""
+    from simfunnel.calendar import Calendar
+    from simfunnel.scenario import Scenario
+    from simfunnel.seasons import reachable_cancel_share
+
+    role = Scenario().role.model_copy(
+        update={
+            "quarter_multipliers": (1.0, 0.0, 0.0, 0.0),
+            "process_weeks": IntRange(low=2, high=3),
+        }
+    )
+    share = reachable_cancel_share(None, role.quarter_multipliers, 2, 3)
+    assert 0.2 < share < 0.5  # Q1 postings, plus late-Q4 ones that run into Q1
+    Calendar.from_role(role.model_copy(update={"cancel_probability": share - 0.01}))
+    with pytest.raises(InputError, match="cannot be reached"):
+        Calendar.from_role(role.model_copy(update={"cancel_probability": share + 0.01}))
+    with pytest.raises(InputError, match="cannot be reached") as refused:
+        Scenario().with_overrides(
+            {
+                "role.quarter_multipliers": [1, 0, 0, 0],
+                "role.process_weeks": {"low": 2, "high": 3},
+                "role.cancel_probability": round(share + 0.01, 3),
+            }
+        )
+    assert refused.value.path == "role.cancel_probability"
+
+
+def test_the_schema_modules_have_no_function_local_imports():
+    """No import cycle is dodged inside a function: scenario, loader, validation, names."""
+    import ast
+    import inspect
+
+    import simfunnel.loader
+    import simfunnel.names
+    import simfunnel.scenario
+    import simfunnel.validation
+
+    for module in (simfunnel.scenario, simfunnel.loader, simfunnel.validation, simfunnel.names):
+        tree = ast.parse(inspect.getsource(module))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.FunctionDef):
+                inner = [n for n in ast.walk(node) if isinstance(n, ast.Import | ast.ImportFrom)]
+                assert not inner, f"{module.__name__}.{node.name} imports inside a function"
