@@ -17,6 +17,7 @@ from simfunnel.metrics import (
     key_label,
 )
 from simfunnel.metrics import label as metric_label
+from simfunnel.outputs.run import scenario_note
 from simfunnel.result import Result
 
 STYLE_PATH = Path(__file__).with_name("talk.mplstyle")
@@ -82,13 +83,22 @@ def _axes(ax: Axes | None) -> Axes:
     return ax
 
 
-def _headline(ax: Axes, finding: str, note: str, title: str | None = None) -> None:
+def _headline(
+    ax: Axes,
+    finding: str,
+    note: str,
+    title: str | None = None,
+    subtitle: str | None = None,
+) -> None:
     """Title (the finding) with a grey subtitle under it, both wrapped to fit the figure.
 
+    ``title``/``subtitle`` replace the finding and the note (a speaker's own words).
     The title is left-aligned with the axes; it may run on to the figure's right edge
-    (to the axes' right edge when the figure has several axes). Call it last: the width
-    left for the title depends on the tick labels already drawn.
+    (to the axes' right edge when the figure has several axes). Lines are broken at
+    spaces and never end a paragraph on one orphan word. Call it last: the width left
+    for the title depends on the tick labels already drawn.
     """
+    note = note if subtitle is None else subtitle
     figure = ax.get_figure(root=True)
     note_size = 0.8 * mpl.rcParams["font.size"]
     # Lay the axes out before the title is set: a long title, not yet wrapped, would make
@@ -119,20 +129,29 @@ def _headline(ax: Axes, finding: str, note: str, title: str | None = None) -> No
 
 
 def _wrap(text: Any, width: float) -> None:
-    """Re-break each line of ``text`` at spaces so that no line is wider than ``width`` px."""
+    """Re-break each line of ``text`` at spaces so that no line is wider than ``width`` px,
+    and no wrapped paragraph ends on a single orphan word."""
     lines = []
     for paragraph in text.get_text().split("\n"):
-        line = ""
+        broken = [""]
         for word in paragraph.split(" "):
-            candidate = f"{line} {word}" if line else word
-            text.set_text(candidate)
-            if line and text.get_window_extent().width > width:
-                lines.append(line)
-                line = word
+            candidate = f"{broken[-1]} {word}" if broken[-1] else word
+            if broken[-1] and _width(text, candidate) > width:
+                broken.append(word)
             else:
-                line = candidate
-        lines.append(line)
+                broken[-1] = candidate
+        if len(broken) > 1 and " " not in broken[-1]:
+            # An orphan: take the previous line's last word down to keep it company.
+            *head, last = broken[-2].split(" ")
+            if head and _width(text, f"{last} {broken[-1]}") <= width:
+                broken[-2], broken[-1] = " ".join(head), f"{last} {broken[-1]}"
+        lines += broken
     text.set_text("\n".join(lines))
+
+
+def _width(text: Any, content: str) -> float:
+    text.set_text(content)
+    return text.get_window_extent().width
 
 
 def _pct(value: float, digits: int = 0) -> str:
@@ -144,8 +163,7 @@ def _one_in(rate: float) -> int:
 
 
 def _scenario_note(result: Result) -> str:
-    openings = result.metadata.get("openings", len(result.openings))
-    return f"{result.scenario.name} scenario · {openings:,} simulated openings · 95% CIs"
+    return scenario_note(result)
 
 
 def _percent_axis(axis: Any) -> None:

@@ -16,5 +16,21 @@ called, so outputs can be computed where Matplotlib is not installed.
 """
 
 from simfunnel.outputs.base import Output
+from simfunnel.outputs.run import (
+    FeltVsActual,
+    Funnel,
+    LossReasons,
+    Margins,
+    OfferProbability,
+    Seasonality,
+)
 
-__all__ = ["Output"]
+__all__ = [
+    "FeltVsActual",
+    "Funnel",
+    "LossReasons",
+    "Margins",
+    "OfferProbability",
+    "Output",
+    "Seasonality",
+]
