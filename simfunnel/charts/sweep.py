@@ -65,7 +65,7 @@ def headline(
     note = note if subtitle is None else subtitle
     _headline(ax, finding, note, title)
     lines = ax.get_title(loc="left").split("\n")
-    if title is not None or len(lines) < 2 or len(lines[-1].split()) > 1:
+    if title is not None or len(lines) != 2 or len(lines[-1]) > 0.35 * len(lines[0]):
         return
     ax.texts[-1].remove()  # the subtitle, drawn again below
     words = finding.split(" ")
