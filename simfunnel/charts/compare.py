@@ -103,8 +103,9 @@ def draw_differences(
 
 def _draw_scenario(ax: Axes, rows: Any, y: np.ndarray, scale: float, colour: str, name: str):
     value = scale * rows["difference"].to_numpy(dtype=float)
-    low, high = scale * rows["ci_low"].to_numpy(dtype=float), scale * rows["ci_high"].to_numpy(
-        dtype=float
+    low, high = (
+        scale * rows["ci_low"].to_numpy(dtype=float),
+        scale * rows["ci_high"].to_numpy(dtype=float),
     )
     has_ci = np.isfinite(low) & np.isfinite(high)
     ax.errorbar(

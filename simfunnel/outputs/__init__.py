@@ -16,6 +16,10 @@ called, so outputs can be computed where Matplotlib is not installed.
 """
 
 from simfunnel.outputs.base import Output
+from simfunnel.outputs.candidate import JobSearch
+from simfunnel.outputs.compare import Differences
+from simfunnel.outputs.sensitivity import Sensitivity, SobolIndices
+from simfunnel.outputs.sweep import RiskTradeoff, Sweep
 from simfunnel.outputs.run import (
     FeltVsActual,
     Funnel,
@@ -26,6 +30,12 @@ from simfunnel.outputs.run import (
 )
 
 __all__ = [
+    "Differences",
+    "JobSearch",
+    "RiskTradeoff",
+    "Sensitivity",
+    "SobolIndices",
+    "Sweep",
     "FeltVsActual",
     "Funnel",
     "LossReasons",

@@ -126,7 +126,9 @@ def _finding(table: pd.DataFrame, percentiles: Sequence[float], target: float, v
     reference = min(percentiles, key=lambda p: abs(p - 50))
     rows = table[table["percentile"] == reference]
     reached = rows[rows["p_any_offer"] >= target]
-    who = "A median candidate" if reference == 50 else f"A {ordinal(reference)}-percentile candidate"
+    who = (
+        "A median candidate" if reference == 50 else f"A {ordinal(reference)}-percentile candidate"
+    )
     if len(reached):
         needed = int(reached["interviews"].iloc[0])
         finding = f"{who} needs {needed} interviews to have {100 * target:.0f}% odds of an offer"

@@ -110,8 +110,17 @@ class Differences(Output):
                     continue
                 row = own.loc[name]
                 rows.append(
-                    _row(results, labels, i, name, row["difference"], row["ci_low"],
-                         row["ci_high"], True, int(row["differing_openings"]))
+                    _row(
+                        results,
+                        labels,
+                        i,
+                        name,
+                        row["difference"],
+                        row["ci_low"],
+                        row["ci_high"],
+                        True,
+                        int(row["differing_openings"]),
+                    )
                 )
         return cls._build(results, labels, wanted, rows, paired=True)
 
@@ -136,8 +145,17 @@ class Differences(Output):
                 half = np.hypot((a.ci_high - a.ci_low) / 2, (b.ci_high - b.ci_low) / 2)
                 difference = a.value - b.value
                 rows.append(
-                    _row(results, labels, i, name, difference, difference - half,
-                         difference + half, False, -1)
+                    _row(
+                        results,
+                        labels,
+                        i,
+                        name,
+                        difference,
+                        difference - half,
+                        difference + half,
+                        False,
+                        -1,
+                    )
                 )
         return cls._build(results, labels, wanted, rows, paired=False)
 

@@ -61,9 +61,13 @@ class Sensitivity(Output):
         rows.insert(1, "label", [key_label(p) for p in rows["parameter"]])
         entry = METRICS[metric]
         lead = rows.iloc[0]
-        size = f"{100 * lead['swing']:.1f} points" if entry.is_share else entry.format(lead["swing"])
+        size = (
+            f"a {100 * lead['swing']:.1f}-point swing"
+            if entry.is_share
+            else f"a swing of {entry.format(lead['swing'])}"
+        )
         # Short enough for two lines beside the tick labels; the metric is the x-axis label.
-        finding = f"{lead['label']} matters most: {size} of {_lower(entry.short)}"
+        finding = f"{lead['label']} matters most: {size}"
         note = (
             f"{_scenario(table.attrs)}each parameter alone at its low and high value, the "
             f"rest at base ({entry.format(base)}) · same random draws\n"

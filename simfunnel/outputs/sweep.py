@@ -211,8 +211,13 @@ def _lines_finding(rows: pd.DataFrame, key: str, names: list[str]) -> tuple[str,
     ends = (0, len(value) - 1)
     if top not in ends and s.at[top, "ci_low"] > max(s.at[0, "ci_high"], s.at[ends[1], "ci_high"]):
         return f"{label(lead)} peaks at {show(value[top])} when {where} is {x[top]:g}", False
-    if bottom not in ends and s.at[bottom, "ci_high"] < min(s.at[0, "ci_low"], s.at[ends[1], "ci_low"]):  # noqa: E501
-        return f"{label(lead)} is lowest, {show(value[bottom])}, when {where} is {x[bottom]:g}", False
+    if bottom not in ends and s.at[bottom, "ci_high"] < min(
+        s.at[0, "ci_low"], s.at[ends[1], "ci_low"]
+    ):  # noqa: E501
+        return (
+            f"{label(lead)} is lowest, {show(value[bottom])}, when {where} is {x[bottom]:g}",
+            False,
+        )
     return f"{label(lead)}: {show(value[0])} → {show(value[-1])} {span}", False
 
 
