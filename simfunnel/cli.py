@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from simfunnel.errors import InputError
+from simfunnel.options import DEFAULTS, TARGET_CI_CAP, YOU_OPENINGS
 
 CHART_FORMATS = ("png", "svg", "pdf")
 # `you` simulates 20,000 job searches of up to this many interviews: memory grows with it.
@@ -104,6 +105,7 @@ def _add_scenario_options(
     workers: bool = True,
 ) -> None:
     parser.add_argument("--openings", type=_positive_int, help=openings_help)
+    parser.set_defaults(scheduler=None, workers=None)
     parser.add_argument("--seed", type=_seed, help="random seed (default: the config's)")
     parser.add_argument(
         "--set",
@@ -135,7 +137,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = commands.add_parser("run", help="simulate a scenario and write its tables and charts")
     run.add_argument("config", help="scenario YAML, e.g. configs/baseline.yaml")
-    _add_scenario_options(run)
+    _add_scenario_options(
+        run,
+        "openings to simulate (default: the config's 'openings'; with --target-ci the cap, "
+        f"default {TARGET_CI_CAP}x that)",
+    )
     run.add_argument(
         "--out", type=_out_folder, help="output folder (default: results/<scenario name>)"
     )
@@ -172,7 +178,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="a key and its values (inclusive), or KEY=v1,v2,...; give one or two",
     )
     sweep.add_argument("--metric", action="append", help="metrics to report (default: all)")
-    _add_scenario_options(sweep)
+    _add_scenario_options(sweep, "openings per grid point (default: the config's 'openings')")
     sweep.add_argument("--scheduler", help="address of a Dask distributed scheduler")
     sweep.add_argument(
         "--out", type=_out_folder, help="output folder (default: results/sweep_<name>)"
@@ -183,14 +189,22 @@ def build_parser() -> argparse.ArgumentParser:
         "sensitivity", help="one-at-a-time sensitivity (tornado) of a metric"
     )
     sensitivity.add_argument("config")
-    sensitivity.add_argument("--metric", default="good_interview_offer_rate")
+    sensitivity.add_argument(
+        "--metric",
+        default="good_interview_offer_rate",
+        help="the metric whose sensitivity is measured (default: %(default)s)",
+    )
     sensitivity.add_argument(
         "--sobol",
         type=_positive_int,
         metavar="N",
         help="also global Sobol indices from N Saltelli samples (needs simfunnel[sobol])",
     )
-    _add_scenario_options(sensitivity)
+    _add_scenario_options(
+        sensitivity,
+        f"openings per point (default: {DEFAULTS['sensitivity'].openings:,}; "
+        f"{DEFAULTS['sobol'].openings:,} per point of --sobol)",
+    )
     sensitivity.add_argument("--scheduler", help="address of a Dask distributed scheduler")
     sensitivity.add_argument(
         "--out", type=_out_folder, help="output folder (default: results/sensitivity_<name>)"
@@ -234,8 +248,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_scenario_options(
         you,
-        "openings in which you are interviewed (default 20,000; about 10-30x as many "
-        "are simulated to find them)",
+        f"openings in which you are interviewed (default {YOU_OPENINGS:,}; about 10-30x "
+        "as many are simulated to find them)",
         workers=False,  # `you` runs in one process
     )
     you.add_argument(
@@ -287,23 +301,17 @@ def _output(out: Path, kind: str, label: str = "--out ") -> Any:
 def _command_run(args: argparse.Namespace) -> int:
     import simfunnel as sf
     from simfunnel.report import format_result
+    from simfunnel.run import planned_openings
 
     scenario, overrides = _load(
         args.config, args.overrides, {"engine": args.engine} if args.engine else None
     )
     out = args.out or _default_out(scenario.name)
     target_ci = dict(args.target_ci) or None
-    openings = args.openings or (scenario.openings * 10 if target_ci else scenario.openings)
+    options = _options(args, "simulate", progress=not args.quiet, target_ci=target_ci)
     with _output(out, "result") as folder:
-        with _counting(openings, "openings", cap=bool(target_ci)):
-            result = sf.simulate(
-                scenario,
-                openings,
-                scenario.seed if args.seed is None else args.seed,
-                workers=args.workers,
-                progress=not args.quiet,
-                target_ci=target_ci,
-            )
+        with _counting(planned_openings(scenario, options), "openings", cap=bool(target_ci)):
+            result = sf.simulate(scenario, options=options)
         result.metadata["config"] = str(args.config)
         result.metadata["overrides"] = overrides
         written = result.write_files(folder.path, args.formats)
@@ -319,6 +327,20 @@ def _command_run(args: argparse.Namespace) -> int:
         if note:
             print(f"simfunnel: note: {note}", file=sys.stderr)
     return 0
+
+
+def _options(args: argparse.Namespace, analysis: str, **fields: Any) -> Any:
+    """The library's defaults for ``analysis``, changed only by the flags given.
+
+    A progress bar is drawn only on a terminal: logs get no carriage-return noise.
+    """
+    given = {"openings": args.openings, "seed": args.seed, "scheduler": args.scheduler}
+    changes = {name: value for name, value in given.items() if value is not None}
+    changes["workers"] = args.workers  # None: all cores, the command line's default
+    changes.update(fields)
+    if changes.get("progress"):
+        changes["progress"] = sys.stderr.isatty()
+    return DEFAULTS[analysis].replace(**changes)
 
 
 def _target_note(result: Any, target_ci: dict[str, float]) -> str | None:
@@ -412,8 +434,8 @@ def _command_you(args: argparse.Namespace) -> int:
             niche=args.niche,
             felt_great=args.felt_great,
             interviews=args.interviews,
-            openings=args.openings or 20_000,
-            seed=scenario.seed if args.seed is None else args.seed,
+            openings=args.openings or YOU_OPENINGS,
+            seed=_seed_of(args, scenario),
         )
         print(format_you(result))
         if folder is not None:
@@ -439,20 +461,15 @@ def _seed_of(args: argparse.Namespace, scenario) -> int:
 def _command_compare(args: argparse.Namespace) -> int:
     from simfunnel.explore import compare
     from simfunnel.report import format_comparison
+    from simfunnel.run import planned_openings
 
     scenarios = [_load(config, args.overrides)[0] for config in args.configs]
     out = args.out or Path("results") / "compare"
-    openings = args.openings or scenarios[0].openings
+    options = _options(args, "compare", progress=True)
     with _output(out, "compare") as folder:
-        with _counting(openings, "openings"):
-            comparison = compare(
-                scenarios,
-                openings,
-                _seed_of(args, scenarios[0]),
-                workers=args.workers,
-                progress=True,
-                keep_frames=False,  # only summaries are written: keep no per-opening rows
-            )
+        with _counting(planned_openings(scenarios[0], options), "openings"):
+            # Only summaries are written: keep no per-opening rows.
+            comparison = compare(scenarios, keep_frames=False, options=options)
         comparison.save(folder.path)
         written = []
         if args.formats:
@@ -483,14 +500,7 @@ def _command_sweep(args: argparse.Namespace) -> int:
     out = args.out or _default_out(f"sweep_{scenario.name}_{'_'.join(vary)}")
     with _output(out, "sweep") as folder:
         table = sweep(
-            scenario,
-            vary,
-            args.openings,
-            _seed_of(args, scenario),
-            metrics=args.metric,
-            workers=args.workers,
-            scheduler=args.scheduler,
-            progress=True,
+            scenario, vary, metrics=args.metric, options=_options(args, "sweep", progress=True)
         )
         atomic_write(folder.path / "sweep.csv", lambda p: table.to_csv(p, index=False))
         written = []
@@ -505,22 +515,17 @@ def _command_sweep(args: argparse.Namespace) -> int:
 
 
 def _command_sensitivity(args: argparse.Namespace) -> int:
-    from simfunnel.explore import sensitivity
+    from simfunnel.explore import require_salib, sensitivity, sobol
     from simfunnel.files import atomic_write
     from simfunnel.report import format_sensitivity
 
+    if args.sobol:
+        require_salib()  # before any other work
     scenario, _ = _load(args.config, args.overrides)
     out = args.out or _default_out(f"sensitivity_{scenario.name}")
     with _output(out, "sensitivity") as folder:
-        table = sensitivity(
-            scenario,
-            args.metric,
-            openings=args.openings or 20_000,
-            seed=_seed_of(args, scenario),
-            workers=args.workers,
-            scheduler=args.scheduler,
-            progress=True,
-        )
+        options = _options(args, "sensitivity", progress=True)
+        table = sensitivity(scenario, args.metric, options=options)
         atomic_write(folder.path / "sensitivity.csv", lambda p: table.to_csv(p, index=False))
         written = []
         if args.formats:
@@ -531,18 +536,8 @@ def _command_sensitivity(args: argparse.Namespace) -> int:
             )
         print(format_sensitivity(table))
         if args.sobol:
-            from simfunnel.explore import sobol
-
-            indices = sobol(
-                scenario,
-                args.metric,
-                samples=args.sobol,
-                openings=args.openings or 5_000,
-                seed=_seed_of(args, scenario),
-                workers=args.workers,
-                scheduler=args.scheduler,
-                progress=True,
-            )
+            options = _options(args, "sobol", progress=True)
+            indices = sobol(scenario, args.metric, samples=args.sobol, options=options)
             atomic_write(folder.path / "sobol.csv", lambda p: indices.to_csv(p, index=False))
             print(f"\nSobol indices ({indices.attrs['runs']} runs):")
             print(indices.round(3).to_string(index=False))
@@ -574,6 +569,30 @@ def _command_charts(args: argparse.Namespace) -> int:
         folder.commit()
     print(f"Wrote {_files(len(written))} to {args.result_dir}/")
     return 0
+
+
+# The flag that sets each Python parameter a library error may name.
+FLAGS = {
+    "alignment": "--alignment",
+    "interviews": "--interviews",
+    "metric": "--metric",
+    "metrics": "--metric",
+    "niche": "--niche",
+    "openings": "--openings",
+    "quality_percentile": "--quality-percentile",
+    "scheduler": "--scheduler",
+    "target_ci": "--target-ci",
+    "vary": "--vary",
+    "workers": "--workers",
+}
+
+
+def _as_flags(error: InputError) -> str:
+    """A library error in CLI words: the parameter it names becomes the flag."""
+    message, param = str(error), getattr(error, "param", None)
+    if param in FLAGS and message.startswith(param):
+        return FLAGS[param] + message[len(param) :]
+    return message
 
 
 COMMANDS = {
@@ -633,7 +652,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         with _signal_handlers():
             return COMMANDS[args.command](args)
     except InputError as exc:
-        print(f"simfunnel: error: {exc}", file=sys.stderr)
+        print(f"simfunnel: error: {_as_flags(exc)}", file=sys.stderr)
         return 2
     except BrokenPipeError:  # e.g. `simfunnel keys | head`
         sys.stderr.close()

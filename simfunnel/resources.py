@@ -33,7 +33,9 @@ import math
 import os
 from collections.abc import Sequence
 
+from simfunnel.engine import draw_layout
 from simfunnel.errors import InputError
+from simfunnel.options import BRUTE_FORCE_CHUNK_BYTES, DEFAULT_CHUNK, KEEP_OPENINGS
 from simfunnel.rng import BLOCK_OPENINGS
 from simfunnel.scenario import Scenario
 
@@ -47,7 +49,7 @@ KEPT_OPENING_BYTES = 120
 KEPT_CANDIDATE_BYTES = 200
 METRICS = 50
 CHUNK_OVERHEAD_BYTES = 1024
-DEFAULT_KEEP_OPENINGS = 100_000
+DEFAULT_KEEP_OPENINGS = KEEP_OPENINGS
 LIMIT_VARIABLE = "SIMFUNNEL_MEMORY_LIMIT_GIB"
 
 
@@ -73,7 +75,6 @@ def memory_limit() -> int:
 
 def _per_opening(scenario: Scenario) -> tuple[int, int]:
     """(draw bytes, working bytes) per simulated opening."""
-    from simfunnel.engine import draw_layout
 
     draws = 8 * sum(math.prod(shape) for _, shape, _ in draw_layout(scenario))
     slots = scenario.screening.shortlist.high + 1
@@ -91,8 +92,6 @@ def estimate(
     keep_openings: int = DEFAULT_KEEP_OPENINGS,
 ) -> dict[str, int]:
     """Estimated bytes of each part of a run's peak, and the ``peak`` itself."""
-    from simfunnel.run import BRUTE_FORCE_CHUNK_BYTES, DEFAULT_CHUNK
-
     per_opening = [_per_opening(s) for s in scenarios]
     pilot = 0
     for scenario, (d, w) in zip(scenarios, per_opening, strict=True):
@@ -142,7 +141,6 @@ def _interviewees(scenario: Scenario) -> float:
 
 
 def _layout_key(scenario: Scenario) -> tuple:
-    from simfunnel.engine import draw_layout
 
     return draw_layout(scenario)
 

@@ -1,4 +1,8 @@
-"""Run a scenario: pilot, chunks of blocks (optionally on a process pool), results."""
+"""Run a scenario: pilot, chunks of blocks (optionally on a process pool), results.
+
+``DEFAULT_CHUNK`` and ``KEEP_OPENINGS`` are defined in :mod:`simfunnel.options`
+and re-exported here.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +16,7 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -20,8 +25,16 @@ from tqdm import tqdm  # plain: no ipywidgets warning in notebooks
 from simfunnel import __version__
 from simfunnel.attribution import attribute
 from simfunnel.engine import Model, draw_blocks, draw_layout, run_blocks, simulate_funnel
-from simfunnel.errors import InputError
-from simfunnel.metrics import METRICS
+from simfunnel.options import (
+    BRUTE_FORCE_CHUNK_BYTES,
+    DEFAULT_CHUNK,
+    DEFAULTS,
+    KEEP_OPENINGS,
+    TARGET_CI_CAP,
+    RunOptions,
+    resolve_options,
+)
+from simfunnel.resources import check_resources
 from simfunnel.result import Result
 from simfunnel.rng import (
     BLOCK_OPENINGS,
@@ -42,10 +55,6 @@ from simfunnel.summary import (
     ratio_table,
 )
 from simfunnel.tables import candidates_frame, openings_frame
-
-DEFAULT_CHUNK = 10_000  # fits the working set in cache better than larger chunks
-BRUTE_FORCE_CHUNK_BYTES = 100 * 2**20
-KEEP_OPENINGS = 100_000  # enough for every chart; summaries use all openings
 
 
 def reference_thresholds(model: Model) -> Thresholds:
@@ -248,111 +257,131 @@ def _milestones(first: int, cap: int) -> list[int]:
     return [*stops, cap]
 
 
-def simulate_many(
-    scenarios: list[Scenario],
-    openings: int | None = None,
-    seed: SeedLike = SCENARIO_SEED,
-    *,
-    chunk_size: int = DEFAULT_CHUNK,
-    workers: int | None = 1,
-    attribution: bool = True,
-    progress: bool = False,
-    keep_openings: int = KEEP_OPENINGS,
-    target_ci: dict[str, float] | None = None,
-) -> Run:
+def simulate_many(scenarios: list[Scenario], options: RunOptions = DEFAULTS["simulate"]) -> Run:
     """Simulate several scenarios on the same openings: common random numbers.
 
     Every scenario draws block ``b`` from the same stream, so where their
     structure agrees (same shortlist size, same engine) they share applicants,
     interview noise, declines and cancellation draws, and per-opening differences
-    are paired. With ``target_ci`` (metric -> 95% CI half-width), ``openings`` is
-    a cap: blocks are simulated until every target is met at one of the
-    milestones 10k, 20k, 40k, ... openings, so the stopping point depends on the
-    seed only.
+    are paired. With ``options.target_ci`` (metric -> 95% CI half-width),
+    ``openings`` is a cap: blocks are simulated until every target is met at one
+    of the milestones 10k, 20k, 40k, ... openings, so the stopping point depends
+    on the seed only.
     """
-    from simfunnel.resources import check_resources  # refuse runs too big for memory, up front
-
-    check_resources(scenarios, openings, chunk_size, workers, keep_openings)
     first = scenarios[0]
-    openings = first.openings if openings is None else int(openings)
-    if openings < 1:
-        raise ValueError(f"openings must be >= 1, got {openings}")
-    seed = resolve_seed(seed, first.seed)
+    openings = planned_openings(first, options)
+    check_resources(scenarios, openings, options.chunk_size, options.workers, options.keep_openings)
+    seed = resolve_seed(options.seed, first.seed)
     started = time.perf_counter()
     models = tuple(Model.build(s) for s in scenarios)
     thresholds = tuple(reference_thresholds(m) for m in models)
+    chunk_size = options.chunk_size
     if any(s.engine == "brute_force" for s in scenarios):
         per_opening_bytes = 8 * (max(s.applicants.count.high for s in scenarios) * 6 + 1)
         chunk_size = min(chunk_size, BRUTE_FORCE_CHUNK_BYTES // per_opening_bytes)
     chunk_blocks = max(1, chunk_size // BLOCK_OPENINGS)
-    stops = _milestones(DEFAULT_CHUNK, openings) if target_ci else [openings]
 
     def tasks_between(start: int, stop: int) -> Iterator[_Task]:
         first_block, end_block = start // BLOCK_OPENINGS, math.ceil(stop / BLOCK_OPENINGS)
         for b in range(first_block, end_block, chunk_blocks):
             blocks = min(chunk_blocks, end_block - b)
             valid = min(stop - b * BLOCK_OPENINGS, blocks * BLOCK_OPENINGS)
-            yield _Task(models, seed, thresholds, b, blocks, valid, keep_openings, attribution)
+            yield _Task(
+                models,
+                seed,
+                thresholds,
+                b,
+                blocks,
+                valid,
+                options.keep_openings,
+                options.attribution,
+            )
 
+    workers = _resolve_workers(
+        options.workers, math.ceil(openings / (chunk_blocks * BLOCK_OPENINGS))
+    )
+    collected = _collect(tasks_between, len(scenarios), openings, workers, options)
+    metadata = {
+        "version": __version__,
+        "seed": seed.entropy,
+        "openings": collected.done,
+        "attribution": options.attribution,
+        "target_ci": dict(options.target_ci or {}),
+        "elapsed_seconds": round(time.perf_counter() - started, 3),
+    }
+    results = [
+        Result(
+            scenario=scenario,
+            statistics=collected.moments.statistics(collected.names, i),
+            openings=_concat(collected.openings[i]),
+            candidates=_concat(collected.candidates[i]),
+            metadata={
+                **metadata,
+                "engine": scenario.engine,
+                "good_interview_threshold": limits.good_interview,
+                "narrow_margin_u": limits.narrow_margin,
+            },
+        )
+        for i, (scenario, limits) in enumerate(zip(scenarios, thresholds, strict=True))
+    ]
+    return Run(results, collected.names, collected.moments)
+
+
+def planned_openings(scenario: Scenario, options: RunOptions) -> int:
+    """Openings to simulate: the option, else the scenario's (10x that as a target_ci cap)."""
+    if options.openings is not None:
+        return options.openings
+    return scenario.openings * (TARGET_CI_CAP if options.target_ci else 1)
+
+
+@dataclass
+class _Collected:
+    names: list[str]
+    moments: Moments
+    openings: list[list[pd.DataFrame | None]]
+    candidates: list[list[pd.DataFrame | None]]
+    done: int
+
+
+def _collect(
+    tasks_between: Callable[[int, int], Iterator[_Task]],
+    scenarios: int,
+    openings: int,
+    workers: int,
+    options: RunOptions,
+) -> _Collected:
+    """Run the tasks in order, merging moments block by block, until the run (or,
+    with ``target_ci``, a milestone where every target is met) is done."""
+    target_ci = dict(options.target_ci or {})
+    stops = _milestones(DEFAULT_CHUNK, openings) if target_ci else [openings]
     names: list[str] = []
     moments: Moments | None = None  # merged block by block, in block order, as they arrive
-    kept_openings: list[list[pd.DataFrame | None]] = [[] for _ in scenarios]
-    kept_candidates: list[list[pd.DataFrame | None]] = [[] for _ in scenarios]
+    kept_openings: list[list[pd.DataFrame | None]] = [[] for _ in range(scenarios)]
+    kept_candidates: list[list[pd.DataFrame | None]] = [[] for _ in range(scenarios)]
     done = 0
-    workers = _resolve_workers(workers, math.ceil(openings / (chunk_blocks * BLOCK_OPENINGS)))
-    with (
-        tqdm(
-            total=openings, unit=" openings", delay=2, disable=not progress, unit_scale=True
-        ) as bar,
-        _executor(workers) as run_tasks,
-    ):
+    bar = tqdm(
+        total=openings, unit=" openings", delay=2, disable=not options.progress, unit_scale=True
+    )
+    with bar, _executor(workers) as run_tasks:
         for stop in stops:
             for output in run_tasks(tasks_between(done, stop)):
                 names = output.names
                 for part in output.moments:
                     moments = part if moments is None else moments.merge(part)
-                for i in range(len(scenarios)):
-                    if output.openings[i] is not None:
-                        kept_openings[i].append(output.openings[i])
-                    if output.candidates[i] is not None:
-                        kept_candidates[i].append(output.candidates[i])
+                for i in range(scenarios):
+                    kept_openings[i].append(output.openings[i])
+                    kept_candidates[i].append(output.candidates[i])
                 bar.update(int(sum(part.count for part in output.moments)))
             done = stop
-            if target_ci and _targets_met(names, moments, len(scenarios), target_ci):
+            if target_ci and _targets_met(names, moments, scenarios, target_ci):
                 break
     assert moments is not None
-    results = []
-    for i, (scenario, limits) in enumerate(zip(scenarios, thresholds, strict=True)):
-        results.append(
-            Result(
-                scenario=scenario,
-                statistics=moments.statistics(names, i),
-                openings=_concat(kept_openings[i]),
-                candidates=_concat(kept_candidates[i]),
-                metadata={
-                    "version": __version__,
-                    "seed": seed.entropy,
-                    "openings": done,
-                    "engine": scenario.engine,
-                    "attribution": attribution,
-                    "good_interview_threshold": limits.good_interview,
-                    "narrow_margin_u": limits.narrow_margin,
-                    "target_ci": target_ci or {},
-                    "elapsed_seconds": round(time.perf_counter() - started, 3),
-                },
-            )
-        )
-    return Run(results, names, moments)
+    return _Collected(names, moments, kept_openings, kept_candidates, done)
 
 
 def _targets_met(
     names: list[str], moments: Moments, scenarios: int, target_ci: dict[str, float]
 ) -> bool:
-    unknown = [m for m in target_ci if m not in names]
-    if unknown:
-        raise InputError(
-            f"--target-ci: unknown metric '{unknown[0]}'; choose from {', '.join(METRICS)}"
-        )
     for index in range(scenarios):
         table = ratio_table(names, moments.statistics(names, index).to_numpy())
         for metric, half_width in target_ci.items():
@@ -366,12 +395,8 @@ def simulate(
     openings: int | None = None,
     seed: SeedLike = SCENARIO_SEED,
     *,
-    chunk_size: int = DEFAULT_CHUNK,
-    workers: int | None = 1,
-    attribution: bool = True,
-    progress: bool = False,
-    keep_openings: int = KEEP_OPENINGS,
-    target_ci: dict[str, float] | None = None,
+    options: RunOptions | None = None,
+    **changes: Any,
 ) -> Result:
     """Simulate ``openings`` job openings of ``scenario``.
 
@@ -379,38 +404,34 @@ def simulate(
     ----------
     scenario : Scenario
     openings : int, optional
-        Number of openings; default ``scenario.openings``. With ``target_ci``, the cap.
+        Number of openings; default ``scenario.openings``. With ``target_ci``, the
+        cap (default 10 times ``scenario.openings``).
     seed : None, int, SeedSequence or Generator, optional
         Default ``scenario.seed``; ``None`` draws fresh entropy (recorded in the result).
-    chunk_size : int
-        Openings processed per vectorised chunk (rounded to whole blocks of 1,000).
-        Affects memory and speed only, never results.
-    workers : int or None
-        Processes to use; ``None`` = all cores. Never affects results.
-    attribution : bool
-        Run loss attribution (replays of the decision); off for plain, faster runs.
-    progress : bool
-        Show a progress bar (after 2 s).
-    keep_openings : int
-        Openings kept in ``result.openings`` (the first ones; summaries use all).
-    target_ci : dict, optional
-        Metric -> target 95% CI half-width: simulate until met (or ``openings``).
+    options : RunOptions, optional
+        Every run option at once (default ``DEFAULTS["simulate"]``: one worker,
+        attribution on, no progress bar).
+    **changes
+        Single :class:`~simfunnel.options.RunOptions` fields, e.g. ``workers=None``
+        (all cores), ``chunk_size``, ``attribution``, ``progress``,
+        ``keep_openings``, ``target_ci={"hire_rate": 0.002}``.
 
     Returns
     -------
     Result
     """
-    return simulate_many(
-        [scenario],
-        openings,
-        seed,
-        chunk_size=chunk_size,
-        workers=workers,
-        attribution=attribution,
-        progress=progress,
-        keep_openings=keep_openings,
-        target_ci=target_ci,
-    ).results[0]
+    resolved = resolve_options("simulate", options, openings, seed, changes)
+    return simulate_many([scenario], resolved).results[0]
+
+
+__all__ = [
+    "DEFAULT_CHUNK",
+    "KEEP_OPENINGS",
+    "Run",
+    "planned_openings",
+    "simulate",
+    "simulate_many",
+]
 
 
 def _concat(frames: list[pd.DataFrame | None]) -> pd.DataFrame:

@@ -35,6 +35,8 @@ from simfunnel import linalg
 from simfunnel.attribution import MECHANISMS, NO_REASON, REASONS, attribute
 from simfunnel.decision import Mechanism
 from simfunnel.engine import Focal, Model, draw_blocks, simulate_funnel
+from simfunnel.errors import InputError
+from simfunnel.options import YOU_OPENINGS, ParameterError
 from simfunnel.population import ALIGNMENT, N_LATENT, NICHE, QUALITY, Screen
 from simfunnel.rng import (
     BLOCK_OPENINGS,
@@ -133,7 +135,7 @@ def you(
     niche: bool | None = None,
     felt_great: bool = False,
     interviews: int = 10,
-    openings: int = 20_000,
+    openings: int = YOU_OPENINGS,
     seed: SeedLike = SCENARIO_SEED,
     searches: int = SEARCHES,
 ) -> YouResult:
@@ -155,22 +157,7 @@ def you(
         Openings in which they interview (found by rejection from at most
         ``400 * openings`` simulated ones).
     """
-    from simfunnel.errors import InputError
-
-    if not 0 < quality_percentile < 100:
-        raise InputError(
-            f"--quality-percentile must be between 0 and 100, got {quality_percentile}"
-        )
-    if alignment is not None and not 0 < alignment < 1:
-        raise InputError(f"--alignment must be between 0 and 1, got {alignment}")
-    if interviews < 1:
-        raise InputError(f"--interviews must be >= 1, got {interviews}")
-    share = scenario.applicants.niche_share
-    if (niche is True and share == 0) or (niche is False and share == 1):
-        raise InputError(
-            f"--niche: applicants.niche_share is {share:g}, so nobody "
-            f"{'has' if niche else 'lacks'} the niche experience"
-        )
+    _check_focal(scenario, quality_percentile, alignment, niche, interviews)
     seed = resolve_seed(seed, scenario.seed)
     model = Model.build(scenario)
     thresholds = reference_thresholds(model)
@@ -252,6 +239,31 @@ def you(
             "niche": niche,
         },
     )
+
+
+def _check_focal(
+    scenario: Scenario,
+    quality_percentile: float,
+    alignment: float | None,
+    niche: bool | None,
+    interviews: int,
+) -> None:
+    if not 0 < quality_percentile < 100:
+        raise ParameterError(
+            "quality_percentile",
+            f"quality_percentile must be between 0 and 100, got {quality_percentile}",
+        )
+    if alignment is not None and not 0 < alignment < 1:
+        raise ParameterError("alignment", f"alignment must be between 0 and 1, got {alignment}")
+    if interviews < 1:
+        raise ParameterError("interviews", f"interviews must be >= 1, got {interviews}")
+    share = scenario.applicants.niche_share
+    if (niche is True and share == 0) or (niche is False and share == 1):
+        raise ParameterError(
+            "niche",
+            f"niche: applicants.niche_share is {share:g}, so nobody "
+            f"{'has' if niche else 'lacks'} the niche experience",
+        )
 
 
 def _focal_outcomes(
