@@ -31,7 +31,6 @@ from simfunnel.outputs.sweep import (
     SWEEP_COLUMNS,
     RiskTradeoff,
     Sweep,
-    honest_limits,
     sweep_keys,
 )
 

@@ -18,8 +18,6 @@ called, so outputs can be computed where Matplotlib is not installed.
 from simfunnel.outputs.base import Output
 from simfunnel.outputs.candidate import JobSearch
 from simfunnel.outputs.compare import Differences
-from simfunnel.outputs.sensitivity import Sensitivity, SobolIndices
-from simfunnel.outputs.sweep import RiskTradeoff, Sweep
 from simfunnel.outputs.run import (
     FeltVsActual,
     Funnel,
@@ -28,19 +26,21 @@ from simfunnel.outputs.run import (
     OfferProbability,
     Seasonality,
 )
+from simfunnel.outputs.sensitivity import Sensitivity, SobolIndices
+from simfunnel.outputs.sweep import RiskTradeoff, Sweep
 
 __all__ = [
     "Differences",
-    "JobSearch",
-    "RiskTradeoff",
-    "Sensitivity",
-    "SobolIndices",
-    "Sweep",
     "FeltVsActual",
     "Funnel",
+    "JobSearch",
     "LossReasons",
     "Margins",
     "OfferProbability",
     "Output",
+    "RiskTradeoff",
     "Seasonality",
+    "Sensitivity",
+    "SobolIndices",
+    "Sweep",
 ]

@@ -103,7 +103,7 @@ class Differences(Output):
         wanted = _metrics(results, metrics)
         frame = comparison.differences
         rows = []
-        for i, result in enumerate(results[1:], start=1):
+        for i in range(1, len(results)):
             own = frame[frame["scenario"] == f"{names[i]} - {names[0]}"].set_index("metric")
             for name in wanted:
                 if name not in own.index:

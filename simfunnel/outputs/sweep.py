@@ -213,7 +213,7 @@ def _lines_finding(rows: pd.DataFrame, key: str, names: list[str]) -> tuple[str,
         return f"{label(lead)} peaks at {show(value[top])} when {where} is {x[top]:g}", False
     if bottom not in ends and s.at[bottom, "ci_high"] < min(
         s.at[0, "ci_low"], s.at[ends[1], "ci_low"]
-    ):  # noqa: E501
+    ):
         return (
             f"{label(lead)} is lowest, {show(value[bottom])}, when {where} is {x[bottom]:g}",
             False,
