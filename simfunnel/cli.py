@@ -26,6 +26,7 @@ from simfunnel.options import DEFAULTS, TARGET_CI_CAP, YOU_OPENINGS
 CHART_FORMATS = ("png", "svg", "pdf")
 # `you` simulates 20,000 job searches of up to this many interviews: memory grows with it.
 MAX_INTERVIEWS = 100
+KEYS_DEFAULT_WIDTH, KEYS_RANGE_WIDTH = 24, 18  # `simfunnel keys` columns
 
 
 class Terminated(KeyboardInterrupt):
@@ -255,7 +256,8 @@ def build_parser() -> argparse.ArgumentParser:
     you.add_argument(
         "--out",
         type=_out_folder,
-        help="also write job_search.csv, loss_reasons.csv and the chart here",
+        help="write job_search.csv, loss_reasons.csv and the job-search chart here "
+        "(without --out nothing is written and no chart is drawn)",
     )
     _add_formats(you)
 
@@ -404,11 +406,22 @@ def _command_validate(args: argparse.Namespace) -> int:
 def _command_keys(args: argparse.Namespace) -> int:
     from simfunnel.scenario import describe_keys
 
-    rows = describe_keys()
-    width = max(len(r["key"]) for r in rows)
+    rows = [{"key": "key", "default": "default", "range": "range", "description": "meaning"}]
+    rows += describe_keys()
+    key_width = max(len(r["key"]) for r in rows)
+    # Columns fit the usual values; a longer one (a dictionary default) keeps its
+    # row whole and puts the meaning on the next line, in the meaning column.
+    default_width = min(KEYS_DEFAULT_WIDTH, max(len(r["default"]) for r in rows))
+    range_width = min(KEYS_RANGE_WIDTH, max(len(r["range"]) for r in rows))
+    indent = " " * (key_width + default_width + range_width + 6)
     for row in rows:
-        range_text = f" {row['range']}" if row["range"] else ""
-        print(f"{row['key']:<{width}}  {row['default']:<22}{range_text:<18}  {row['description']}")
+        head = f"{row['key']:<{key_width}}  {row['default']:<{default_width}}  "
+        head += f"{row['range']:<{range_width}}  "
+        if len(head) > len(indent):
+            print(head.rstrip())
+            print(f"{indent}{row['description']}")
+        else:
+            print(f"{head}{row['description']}".rstrip())
     return 0
 
 
@@ -451,6 +464,13 @@ def _command_you(args: argparse.Namespace) -> int:
 
                 charts.save_chart(charts.job_search, result, staging / "job_search", args.formats)
             folder.commit()
+    if args.out:
+        charts_note = (
+            f" and the job-search chart ({', '.join(args.formats)})" if args.formats else ""
+        )
+        print(f"\nWrote {args.out}/: job_search.csv, loss_reasons.csv{charts_note}.")
+    else:
+        print("\nNo files written: add --out DIR for the tables and the job-search chart.")
     return 0
 
 

@@ -153,3 +153,91 @@ def test_installed_command_never_shows_a_traceback(tmp_path: Path) -> None:
         completed.stderr.strip()
         == f"simfunnel: error: {bad}:2: manager.risk_aversion: must be in [0, 10], got -1"
     )
+
+
+# ------------------------------------------------ options, parameters and flags
+def test_keys_has_a_header_and_aligned_columns(capsys) -> None:
+    code, out, _ = run_cli(capsys, "keys")
+    lines = out.splitlines()
+    assert code == 0 and lines[0].split() == ["key", "default", "range", "meaning"]
+    meaning = lines[0].index("meaning")
+    rows = lines[1:]
+    for line, following in zip(rows, [*rows[1:], "x"], strict=True):
+        if following.startswith(" "):  # a long default: the meaning is on the next line
+            continue
+        # every meaning starts in the meaning column, on its row or the next line
+        assert line[meaning - 2 : meaning] == "  " and line[meaning] != " "
+
+
+def test_library_errors_name_the_parameter_and_the_cli_the_flag(capsys) -> None:
+    baseline = sf.load_scenario(BASELINE)
+    with pytest.raises(sf.InputError, match=r"^quality_percentile must be between 0 and 100"):
+        sf.you(baseline, 120)
+    with pytest.raises(sf.InputError, match=r"^metrics: unknown metric 'nope'"):
+        sf.sweep(baseline, {"manager.risk_aversion": [0, 1]}, 1_000, metrics=["nope"])
+    with pytest.raises(sf.InputError, match=r"^target_ci: unknown metric 'nope'"):
+        sf.simulate(baseline, 1_000, target_ci={"nope": 0.1})
+    code, _, err = run_cli(capsys, "run", BASELINE, "--target-ci", "nope=0.1")
+    assert code == 2 and err.startswith("simfunnel: error: --target-ci: unknown metric 'nope'")
+    code, _, err = run_cli(
+        capsys, "sweep", BASELINE, "--vary", "manager.risk_aversion=0,1", "--metric", "nope"
+    )
+    assert code == 2 and err.startswith("simfunnel: error: --metric: unknown metric 'nope'")
+
+
+def test_an_integer_key_refuses_a_grid_of_fractions(capsys) -> None:
+    from simfunnel.explore import parse_vary
+
+    baseline = sf.load_scenario(BASELINE)
+    assert parse_vary("interview.rounds=1:5:5", baseline)[1] == [1, 2, 3, 4, 5]
+    for spec in ("1:2:4", "1:5:4", "1.5,2"):
+        with pytest.raises(sf.InputError, match=r"^vary .*takes whole numbers"):
+            parse_vary(f"interview.rounds={spec}", baseline)
+    code, _, err = run_cli(capsys, "sweep", BASELINE, "--vary", "interview.rounds=1:2:4")
+    assert code == 2 and "--vary 'interview.rounds=1:2:4': interview.rounds takes whole" in err
+
+
+def test_run_options_are_one_frozen_object_with_the_defaults_in_one_place(capsys) -> None:
+    from simfunnel.options import DEFAULTS, RunOptions
+
+    options = RunOptions(openings=2_000, seed=3, attribution=False)
+    with pytest.raises(TypeError, match="unknown run option 'worker'"):
+        options.replace(worker=2)
+    with pytest.raises(sf.InputError, match=r"^openings must be a whole number >= 1"):
+        RunOptions(openings=0)
+    baseline = sf.load_scenario(BASELINE)
+    by_options = sf.simulate(baseline, options=options)
+    by_keywords = sf.simulate(baseline, 2_000, 3, attribution=False)
+    assert by_options.summary().equals(by_keywords.summary())
+    with pytest.raises(SystemExit):
+        main(["sensitivity", "--help"])
+    help_text = " ".join(capsys.readouterr().out.split())
+    assert f"default: {DEFAULTS['sensitivity'].openings:,}" in help_text
+    assert f"{DEFAULTS['sobol'].openings:,} per point of --sobol" in help_text
+
+
+def test_sobol_without_salib_fails_before_any_work(
+    capsys, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from simfunnel import sensitivities
+
+    monkeypatch.setitem(sys.modules, "SALib", None)  # as if not installed
+    monkeypatch.setattr(sensitivities, "points_of", lambda *a, **k: pytest.fail("simulated"))
+    out = tmp_path / "s"
+    code, _, err = run_cli(capsys, "sensitivity", BASELINE, "--sobol", "4", "--out", str(out))
+    assert code == 2 and "Sobol indices need SALib" in err
+    assert not out.exists()
+
+
+def test_progress_bars_only_on_a_terminal(capsys, tmp_path: Path) -> None:
+    code, _, err = run_cli(
+        capsys, "run", BASELINE, "--openings", "2000", "--formats", "none", "--out", str(tmp_path)
+    )
+    assert code == 0 and "openings/s" not in err and "\r" not in err
+
+
+def test_you_says_where_its_files_and_chart_go(capsys) -> None:
+    code, out, _ = run_cli(
+        capsys, "you", BASELINE, "--quality-percentile", "90", "--openings", "300", "--seed", "1"
+    )
+    assert code == 0 and "add --out DIR for the tables and the job-search chart" in out

@@ -369,8 +369,8 @@ def test_cli_reports_a_silent_scheduler_in_one_line(
 
 
 def test_default_ranges_read_bounds_from_the_fields(baseline: sf.Scenario) -> None:
-    from simfunnel.sensitivities import _numeric_parameters
     from simfunnel.scenario import describe_keys
+    from simfunnel.sensitivities import _numeric_parameters
 
     found = {key: bounds for key, _, bounds in _numeric_parameters(baseline)}
     assert found["manager.risk_aversion"][0] == 0
