@@ -16,24 +16,21 @@ from scipy.special import expm1  # not NumPy's: the same bits on every CPU
 
 from simfunnel.errors import InputError
 from simfunnel.scenario import Role
+from simfunnel.seasons import (  # noqa: F401 (re-exported: the calendar's vocabulary)
+    WEEKS_PER_YEAR,
+    month_of_week,
+    posting_week_probability,
+    quarter_of_week,
+    unit_cumulative_hazard,
+)
+from simfunnel.seasons import exposure as unit_exposure
 
-WEEKS_PER_YEAR = 52
 NOT_CANCELLED, CANCELLED_BEFORE_INTERVIEWS, CANCELLED_AFTER_INTERVIEWS = 0, 1, 2
 
 
 def uniform_int(uniform: np.ndarray, low: int, high: int) -> np.ndarray:
     """UniformInt[low, high] (inclusive) from U(0, 1) draws."""
     return low + (uniform * (high - low + 1)).astype(np.int64)
-
-
-def month_of_week(week: np.ndarray) -> np.ndarray:
-    """Month 0..11 of week 0..51 (weeks spread evenly over the months)."""
-    return np.minimum(np.asarray(week) * 12 // WEEKS_PER_YEAR, 11)
-
-
-def quarter_of_week(week: np.ndarray) -> np.ndarray:
-    """Quarter 0..3 of any week count; weeks wrap into the next year."""
-    return (np.asarray(week) % WEEKS_PER_YEAR) // 13
 
 
 @dataclass(frozen=True)
@@ -57,26 +54,12 @@ class Calendar:
 
     @classmethod
     def from_role(cls, role: Role) -> Calendar:
-        weeks = np.arange(WEEKS_PER_YEAR)
-        if role.posting_month_weights is None:
-            week_probability = np.full(WEEKS_PER_YEAR, 1 / WEEKS_PER_YEAR)
-        else:
-            month = month_of_week(weeks)
-            weights = np.asarray(role.posting_month_weights, dtype=float)
-            week_probability = weights[month] / np.bincount(month, minlength=12)[month]
-            week_probability /= week_probability.sum()
+        week_probability = posting_week_probability(role.posting_month_weights)
         week_cdf = np.cumsum(week_probability)
         week_cdf[-1] = 1.0
-
-        multipliers = np.asarray(role.quarter_multipliers, dtype=float)
-        multipliers = multipliers / multipliers.mean()
         low, high = role.process_weeks.low, role.process_weeks.high
-        horizon = np.arange(WEEKS_PER_YEAR + high)
-        unit_cumulative = np.concatenate([[0.0], np.cumsum(multipliers[quarter_of_week(horizon)])])
-
-        # Exposure G(w0, T) = H(w0 + T) - H(w0) for every posting week and length.
-        lengths = np.arange(low, high + 1)
-        exposure = unit_cumulative[weeks[:, None] + lengths] - unit_cumulative[weeks][:, None]
+        unit_cumulative = unit_cumulative_hazard(role.quarter_multipliers, high)
+        exposure, lengths = unit_exposure(role.quarter_multipliers, low, high)
         weight = week_probability[:, None] / len(lengths)
 
         def cancel_share(h0: float) -> float:
