@@ -307,7 +307,7 @@ def draw_margins(
             edgecolor="white", lw=0.5,
         )  # fmt: skip
         ax.axvspan(0, output.band, color=VERMILLION, alpha=0.12, lw=0)
-        default = f"microscopic: a lead under {output.band:g}\n{_pct(output.rate, 1)} of decisions"
+        default = f"microscopic lead (under {output.band:g})\n{_pct(output.rate, 1)} of decisions"
         ax.annotate(
             _name(labels, "microscopic", default),
             xy=(output.band, float(table["share"].iloc[0])),
@@ -320,7 +320,7 @@ def draw_margins(
         )
         ax.set_xlim(table["low"].iloc[0], table["high"].iloc[-1])
         ax.set_ylim(0, float(table["share"].max()) * 1.1)
-        ax.yaxis.set_major_formatter(mpl.ticker.PercentFormatter(1.0, decimals=1))
+        _whole_percents(ax.yaxis)
         unit = "1 = the usual spread of scores" if output.in_sd else "in the manager's score"
         ax.set_xlabel(f"Winner's lead over the runner-up ({unit})")
         ax.set_ylabel("Share of decisions")
