@@ -496,7 +496,7 @@ def _command_compare(args: argparse.Namespace) -> int:
             from simfunnel import charts
 
             written = charts.save_chart(
-                charts.compare, comparison.results, folder.path / "compare", args.formats
+                charts.compare, comparison, folder.path / "compare", args.formats
             )
         folder.commit()
     print(format_comparison(comparison))
