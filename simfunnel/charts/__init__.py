@@ -45,7 +45,7 @@ from simfunnel.charts.run import (
     seasonality,
 )
 from simfunnel.charts.sensitivity import sobol_indices, tornado
-from simfunnel.charts.style import CHART_FORMATS, COMPARE_METRICS, talk_style
+from simfunnel.charts.style import CHART_FORMATS, talk_style
 from simfunnel.charts.sweep import (
     RISK_AVERSION,
     RISK_TRADEOFF_METRICS,
@@ -54,6 +54,7 @@ from simfunnel.charts.sweep import (
     sweep_lines,
 )
 from simfunnel.metrics import SWEEP_METRICS
+from simfunnel.outputs.compare import COMPARE_METRICS
 
 __all__ = [
     "CHART_FORMATS",

@@ -19,9 +19,9 @@ from simfunnel.charts.style import (
     VERMILLION,
     _axes,
     _percent_axis,
+    headline,
     talk_style,
 )
-from simfunnel.charts.sweep import headline
 from simfunnel.metrics import ordinal
 from simfunnel.outputs.candidate import JOB_SEARCH_COLUMNS, VISIBLE_COLUMNS, JobSearch
 from simfunnel.you import YouResult

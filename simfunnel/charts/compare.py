@@ -17,9 +17,9 @@ from simfunnel.charts.style import (
     SKY,
     VERMILLION,
     _axes,
+    headline,
     talk_style,
 )
-from simfunnel.charts.sweep import headline
 from simfunnel.metrics import METRICS
 from simfunnel.outputs.compare import Differences
 from simfunnel.result import Result

@@ -25,9 +25,9 @@ from simfunnel.charts.style import (
     ORANGE,
     VERMILLION,
     _axes,
-    _headline,
     _pct,
     _percent_axis,
+    headline,
     talk_style,
 )
 from simfunnel.outputs.run import (
@@ -119,7 +119,7 @@ def draw_funnel(
         ax.set_ylim(y[-1] - 0.6, y[0] + 0.6)
         _percent_axis(ax.xaxis)
         ax.set_xlabel("Share of the stage before who reach this stage")
-        _headline(ax, output.finding, output.note, title, subtitle)
+        headline(ax, output.finding, output.note, title, subtitle)
     return ax
 
 
@@ -196,7 +196,7 @@ def draw_loss_reasons(
             ax.set_xlabel("Share of good interviews without an offer that would get one")
         else:
             ax.set_xlabel("Share of good interviews that got no offer")
-        _headline(ax, output.finding, output.note, title, subtitle)
+        headline(ax, output.finding, output.note, title, subtitle)
     return ax
 
 
@@ -265,7 +265,7 @@ def draw_offer_probability(
         _whole_percents(ax.yaxis)
         ax.set_ylabel("Chance of an offer")
         ax.grid(axis="y")
-        _headline(ax, output.finding, output.note, title, subtitle)
+        headline(ax, output.finding, output.note, title, subtitle)
     return ax
 
 
@@ -324,7 +324,7 @@ def draw_margins(
         unit = "1 = the usual spread of scores" if output.in_sd else "in the manager's score"
         ax.set_xlabel(f"Winner's lead over the runner-up ({unit})")
         ax.set_ylabel("Share of decisions")
-        _headline(ax, output.finding, output.note, title, subtitle)
+        headline(ax, output.finding, output.note, title, subtitle)
     return ax
 
 
@@ -393,7 +393,7 @@ def draw_seasonality(
         # At least 0-5%: with no cancellations at all the axis would have no height.
         ax.set_ylim(0, max(0.05, float(np.nanmax(high)) * 1.3))
         _whole_percents(ax.yaxis)
-        _headline(ax, output.finding, output.note, title, subtitle)
+        headline(ax, output.finding, output.note, title, subtitle)
     return ax
 
 
@@ -460,7 +460,7 @@ def draw_felt_vs_actual(
         ax.set_ylabel("Share of candidates")
         ax.grid(axis="y")
         ax.legend(loc="upper left", bbox_to_anchor=(0.0, 0.97))
-        _headline(ax, output.finding, output.note, title, subtitle)
+        headline(ax, output.finding, output.note, title, subtitle)
     return ax
 
 

@@ -11,8 +11,16 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 
-from simfunnel.charts.style import BLUE, ORANGE, _axes, _format_axis, _percent_axis, talk_style
-from simfunnel.charts.sweep import SENSITIVITY_COLUMNS, SOBOL_COLUMNS, headline
+from simfunnel.charts.style import (
+    BLUE,
+    ORANGE,
+    _axes,
+    _format_axis,
+    _percent_axis,
+    headline,
+    talk_style,
+)
+from simfunnel.charts.sweep import SENSITIVITY_COLUMNS, SOBOL_COLUMNS
 from simfunnel.metrics import METRICS
 from simfunnel.outputs.sensitivity import Sensitivity, SobolIndices
 

@@ -27,17 +27,6 @@ BLUE, ORANGE, GREEN, VERMILLION = "#0072B2", "#E69F00", "#009E73", "#D55E00"
 PURPLE, SKY, GREY = "#CC79A7", "#56B4E9", "#777777"
 NOTE_COLOUR = "#555555"
 
-COMPARE_METRICS = (
-    "offer_rate_interviewed",
-    "top_interview_offer_rate",
-    "good_interview_offer_rate",
-    "best_interviewee_hired_rate",
-    "internal_win_rate",
-    "hire_rate",
-    "cancel_rate",
-    "microscopic_margin_rate",
-    "bad_hire_rate",
-)
 CHART_FORMATS = ("png", "svg", "pdf")
 PNG_DPI = 200
 # Metadata that would otherwise stamp the render time into the file.
@@ -83,7 +72,7 @@ def _axes(ax: Axes | None) -> Axes:
     return ax
 
 
-def _headline(
+def _draw_headline(
     ax: Axes,
     finding: str,
     note: str,
@@ -126,6 +115,30 @@ def _headline(
     _wrap(subtitle, available)
     lines = subtitle.get_text().count("\n") + 1 if note else 0
     ax.set_title(heading.get_text(), pad=12 + 1.25 * note_size * lines)
+
+
+def headline(
+    ax: Axes, finding: str, note: str, title: str | None = None, subtitle: str | None = None
+) -> None:
+    """The finding as the title and the note under it, wrapped to fit the figure.
+
+    ``title``/``subtitle`` replace the finding and the note (a speaker's own words). A
+    computed title that wraps to two lines with a short last line is broken in the
+    middle instead, so neither line looks like an afterthought. Call it last: the
+    width left for the title depends on the tick labels already drawn.
+    """
+    note = note if subtitle is None else subtitle
+    _draw_headline(ax, finding, note, title)
+    lines = ax.get_title(loc="left").split("\n")
+    if title is not None or len(lines) != 2 or len(lines[-1]) > 0.35 * len(lines[0]):
+        return
+    ax.texts[-1].remove()  # the subtitle, drawn again below
+    words = finding.split(" ")
+    cut = min(
+        range(1, len(words)),
+        key=lambda i: abs(len(" ".join(words[:i])) - len(" ".join(words[i:]))),
+    )
+    _draw_headline(ax, " ".join(words[:cut]) + "\n" + " ".join(words[cut:]), note)
 
 
 def _wrap(text: Any, width: float) -> None:

@@ -20,7 +20,7 @@ from simfunnel.charts.style import (
     VERMILLION,
     _axes,
     _format_axis,
-    _headline,
+    headline,
     talk_style,
 )
 from simfunnel.metrics import METRICS, key_label
@@ -43,7 +43,6 @@ __all__ = [
     "draw_heatmap",
     "draw_lines",
     "draw_risk_tradeoff",
-    "headline",
     "risk_tradeoff",
     "sweep_heatmap",
     "sweep_keys",
@@ -54,25 +53,6 @@ SENSITIVITY_COLUMNS = ("parameter", "low", "high", "value_low", "value_high", "s
 SOBOL_COLUMNS = ("parameter", "S1", "S1_conf", "ST", "ST_conf")
 COLOURS = (BLUE, ORANGE, GREEN, VERMILLION, PURPLE, SKY, "#000000")
 NEUTRAL = ListedColormap(["#e4e4e4"], name="neutral")
-
-
-def headline(
-    ax: Axes, finding: str, note: str, title: str | None = None, subtitle: str | None = None
-) -> None:
-    """The finding as the title and the note under it, wrapped to fit; a computed title
-    that wraps to leave one word alone on its last line is broken in the middle instead."""
-    note = note if subtitle is None else subtitle
-    _headline(ax, finding, note, title)
-    lines = ax.get_title(loc="left").split("\n")
-    if title is not None or len(lines) != 2 or len(lines[-1]) > 0.35 * len(lines[0]):
-        return
-    ax.texts[-1].remove()  # the subtitle, drawn again below
-    words = finding.split(" ")
-    cut = min(
-        range(1, len(words)),
-        key=lambda i: abs(len(" ".join(words[:i])) - len(" ".join(words[i:]))),
-    )
-    _headline(ax, " ".join(words[:cut]) + "\n" + " ".join(words[cut:]), note)
 
 
 def _grid_ticks(ax: Axes, values: np.ndarray) -> None:
