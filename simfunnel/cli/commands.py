@@ -1,0 +1,341 @@
+"""What each subcommand does: a thin shell over the Python API."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from simfunnel.cli.parser import CHART_FORMATS
+from simfunnel.errors import InputError
+from simfunnel.options import DEFAULTS, YOU_OPENINGS
+
+KEYS_DEFAULT_WIDTH, KEYS_RANGE_WIDTH = 24, 18  # `simfunnel keys` columns
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised in the main thread like Ctrl-C so every ``with`` block cleans up."""
+
+
+def _load(config: str, overrides: Sequence[str], extra: dict[str, Any] | None = None):
+    from simfunnel.loader import load_scenario, parse_override
+
+    parsed: dict[str, Any] = {}
+    for item in overrides:
+        key, value = parse_override(item)
+        if key in parsed:
+            raise InputError(f"--set {key}: given twice")
+        parsed[key] = value
+    parsed.update(extra or {})
+    return load_scenario(config, parsed or None), parsed
+
+
+def _default_out(name: str) -> Path:
+    """``results/<name>`` with ``name`` made a safe folder name: never outside results/."""
+    from simfunnel.scenario import folder_name
+
+    return Path("results") / folder_name(name)
+
+
+def _output(out: Path, kind: str, label: str = "--out ") -> Any:
+    """The output folder, checked, locked and staged before anything is simulated."""
+    from simfunnel.files import OutputFolder
+
+    return OutputFolder(out, kind, label=label)
+
+
+def _command_run(args: argparse.Namespace) -> int:
+    import simfunnel as sf
+    from simfunnel.report import format_result
+    from simfunnel.run import planned_openings
+
+    scenario, overrides = _load(
+        args.config, args.overrides, {"engine": args.engine} if args.engine else None
+    )
+    out = args.out or _default_out(scenario.name)
+    target_ci = dict(args.target_ci) or None
+    options = _options(args, "simulate", progress=not args.quiet, target_ci=target_ci)
+    with _output(out, "result") as folder:
+        with _counting(planned_openings(scenario, options), "openings", cap=bool(target_ci)):
+            result = sf.simulate(scenario, options=options)
+        result.metadata["config"] = str(args.config)
+        result.metadata["overrides"] = overrides
+        written = result.write_files(folder.path, args.formats)
+        folder.commit()
+    if not args.quiet:
+        print(format_result(result))
+        print(
+            f"\nWrote {out}/: tables (summary.csv, funnel.csv, loss_reasons.csv, openings.csv, "
+            f"candidates.csv), scenario.yaml, run.json, manifest.json and {_files(len(written))}."
+        )
+    if target_ci:
+        note = _target_note(result, target_ci)
+        if note:
+            print(f"simfunnel: note: {note}", file=sys.stderr)
+    return 0
+
+
+def _options(args: argparse.Namespace, analysis: str, **fields: Any) -> Any:
+    """The library's defaults for ``analysis``, changed only by the flags given.
+
+    A progress bar is drawn only on a terminal: logs get no carriage-return noise.
+    """
+    given = {"openings": args.openings, "seed": args.seed, "scheduler": args.scheduler}
+    changes = {name: value for name, value in given.items() if value is not None}
+    changes["workers"] = args.workers  # None: all cores, the command line's default
+    changes.update(fields)
+    if changes.get("progress"):
+        changes["progress"] = sys.stderr.isatty()
+    return DEFAULTS[analysis].replace(**changes)
+
+
+def _target_note(result: Any, target_ci: dict[str, float]) -> str | None:
+    """Why a --target-ci run stopped at its cap, or None if every target was met."""
+    table = result._table()
+    missed = []
+    for metric, target in target_ci.items():
+        if metric not in table.index:
+            continue
+        half = float(table.loc[metric, "ci_high"] - table.loc[metric, "value"])
+        if not half <= target:
+            missed.append(f"{metric} is ±{half:.3g}, target ±{target:g}")
+    if not missed:
+        return None
+    return (
+        f"--target-ci not reached after the cap of {result.metadata['openings']:,} openings "
+        f"({'; '.join(missed)}); raise --openings"
+    )
+
+
+@contextmanager
+def _counting(total: int | None, unit: str, *, cap: bool = False) -> Iterator[None]:
+    """Tag an interrupt with how far the simulation got (run.py counts openings done)."""
+    try:
+        yield
+    except KeyboardInterrupt as exc:
+        exc.total = total  # type: ignore[attr-defined]
+        exc.unit = unit  # type: ignore[attr-defined]
+        exc.cap = cap  # type: ignore[attr-defined]
+        raise
+
+
+def _interrupt_message(exc: KeyboardInterrupt) -> str:
+    what = "terminated" if isinstance(exc, Terminated) else "interrupted"
+    done, total = getattr(exc, "openings_done", None), getattr(exc, "total", None)
+    if done is not None and total:
+        of = "up to " if getattr(exc, "cap", False) else ""
+        what += f" after {done:,} of {of}{total:,} {getattr(exc, 'unit', 'openings')}"
+    return f"{what}; nothing was written"
+
+
+def _files(count: int) -> str:
+    return f"{count} chart file{'' if count == 1 else 's'}"
+
+
+def _command_validate(args: argparse.Namespace) -> int:
+    from simfunnel.loader import load_scenario
+
+    failed = 0
+    for config in args.configs:
+        try:
+            scenario = load_scenario(config)
+        except InputError as exc:
+            print(f"simfunnel: error: {exc}", file=sys.stderr)
+            failed += 1
+        else:
+            print(f"{config}: ok ({scenario.name})")
+    return 2 if failed else 0
+
+
+def _command_keys(args: argparse.Namespace) -> int:
+    from simfunnel.scenario import describe_keys
+
+    rows = [{"key": "key", "default": "default", "range": "range", "description": "meaning"}]
+    rows += describe_keys()
+    key_width = max(len(r["key"]) for r in rows)
+    # Columns fit the usual values; a longer one (a dictionary default) keeps its
+    # row whole and puts the meaning on the next line, in the meaning column.
+    default_width = min(KEYS_DEFAULT_WIDTH, max(len(r["default"]) for r in rows))
+    range_width = min(KEYS_RANGE_WIDTH, max(len(r["range"]) for r in rows))
+    indent = " " * (key_width + default_width + range_width + 6)
+    for row in rows:
+        head = f"{row['key']:<{key_width}}  {row['default']:<{default_width}}  "
+        head += f"{row['range']:<{range_width}}  "
+        if len(head) > len(indent):
+            print(head.rstrip())
+            print(f"{indent}{row['description']}")
+        else:
+            print(f"{head}{row['description']}".rstrip())
+    return 0
+
+
+def _command_metrics(args: argparse.Namespace) -> int:
+    from simfunnel.metrics import main
+
+    return main(["--markdown"] if args.markdown else [])
+
+
+def _command_you(args: argparse.Namespace) -> int:
+    from contextlib import nullcontext
+
+    from simfunnel.files import atomic_write
+    from simfunnel.report import format_you
+    from simfunnel.you import you
+
+    scenario, _ = _load(args.config, args.overrides)
+    with _output(args.out, "you") if args.out else nullcontext() as folder:
+        result = you(
+            scenario,
+            args.quality_percentile,
+            alignment=args.alignment,
+            niche=args.niche,
+            felt_great=args.felt_great,
+            interviews=args.interviews,
+            openings=args.openings or YOU_OPENINGS,
+            seed=_seed_of(args, scenario),
+        )
+        print(format_you(result))
+        if folder is not None:
+            staging = folder.path
+            atomic_write(
+                staging / "job_search.csv", lambda p: result.job_search.to_csv(p, index=False)
+            )
+            atomic_write(
+                staging / "loss_reasons.csv", lambda p: result.loss_reasons.to_csv(p, index=False)
+            )
+            if args.formats:
+                from simfunnel import charts
+
+                charts.save_chart(charts.job_search, result, staging / "job_search", args.formats)
+            folder.commit()
+    if args.out:
+        charts_note = (
+            f" and the job-search chart ({', '.join(args.formats)})" if args.formats else ""
+        )
+        print(f"\nWrote {args.out}/: job_search.csv, loss_reasons.csv{charts_note}.")
+    else:
+        print("\nNo files written: add --out DIR for the tables and the job-search chart.")
+    return 0
+
+
+def _seed_of(args: argparse.Namespace, scenario) -> int:
+    return scenario.seed if args.seed is None else args.seed
+
+
+def _command_compare(args: argparse.Namespace) -> int:
+    from simfunnel.explore import compare
+    from simfunnel.report import format_comparison
+    from simfunnel.run import planned_openings
+
+    scenarios = [_load(config, args.overrides)[0] for config in args.configs]
+    out = args.out or Path("results") / "compare"
+    options = _options(args, "compare", progress=True)
+    with _output(out, "compare") as folder:
+        with _counting(planned_openings(scenarios[0], options), "openings"):
+            # Only summaries are written: keep no per-opening rows.
+            comparison = compare(scenarios, keep_frames=False, options=options)
+        comparison.save(folder.path)
+        written = []
+        if args.formats:
+            from simfunnel import charts
+
+            written = charts.save_chart(
+                charts.compare, comparison, folder.path / "compare", args.formats
+            )
+        folder.commit()
+    print(format_comparison(comparison))
+    print(f"\nWrote {out}/: compare.csv, differences.csv and {_files(len(written))}.")
+    return 0
+
+
+def _command_sweep(args: argparse.Namespace) -> int:
+    from simfunnel.explore import parse_vary, sweep
+    from simfunnel.files import atomic_write
+    from simfunnel.report import format_sweep
+
+    scenario, _ = _load(args.config, args.overrides)
+    vary: dict[str, list[Any]] = {}
+    for text in args.vary:
+        key, values = parse_vary(text, scenario)
+        if key in vary:
+            raise InputError(f"--vary {key}: given twice; give each key once")
+        vary[key] = values
+    # One folder per question: sweeps of other keys never mix their files.
+    out = args.out or _default_out(f"sweep_{scenario.name}_{'_'.join(vary)}")
+    with _output(out, "sweep") as folder:
+        table = sweep(
+            scenario, vary, metrics=args.metric, options=_options(args, "sweep", progress=True)
+        )
+        atomic_write(folder.path / "sweep.csv", lambda p: table.to_csv(p, index=False))
+        written = []
+        if args.formats:
+            from simfunnel import charts
+
+            written = charts.render_sweep(table, folder.path, args.formats)
+        folder.commit()
+    print(format_sweep(table, list(vary)))
+    print(f"\nWrote {out}/: sweep.csv (every metric, with CIs) and {_files(len(written))}.")
+    return 0
+
+
+def _command_sensitivity(args: argparse.Namespace) -> int:
+    from simfunnel.explore import require_salib, sensitivity, sobol
+    from simfunnel.files import atomic_write
+    from simfunnel.report import format_sensitivity
+
+    if args.sobol:
+        require_salib()  # before any other work
+    scenario, _ = _load(args.config, args.overrides)
+    out = args.out or _default_out(f"sensitivity_{scenario.name}")
+    with _output(out, "sensitivity") as folder:
+        options = _options(args, "sensitivity", progress=True)
+        table = sensitivity(scenario, args.metric, options=options)
+        atomic_write(folder.path / "sensitivity.csv", lambda p: table.to_csv(p, index=False))
+        written = []
+        if args.formats:
+            from simfunnel import charts
+
+            written = charts.save_chart(
+                charts.tornado, table, folder.path / "tornado", args.formats
+            )
+        print(format_sensitivity(table))
+        if args.sobol:
+            options = _options(args, "sobol", progress=True)
+            indices = sobol(scenario, args.metric, samples=args.sobol, options=options)
+            atomic_write(folder.path / "sobol.csv", lambda p: indices.to_csv(p, index=False))
+            print(f"\nSobol indices ({indices.attrs['runs']} runs):")
+            print(indices.round(3).to_string(index=False))
+        folder.commit()
+    print(f"\nWrote {out}/: sensitivity.csv and {_files(len(written))}.")
+    return 0
+
+
+def _command_charts(args: argparse.Namespace) -> int:
+    import shutil
+
+    from simfunnel.files import MANIFEST
+    from simfunnel.result import load_result
+
+    # Lock first, then read: a run cannot swap the folder while we copy it. The
+    # tables are copied and the charts drawn afresh in a staging folder that then
+    # replaces the old one, so no chart of an earlier run or format survives.
+    if not args.result_dir.is_dir():
+        load_result(args.result_dir)  # says why: no such folder, or being replaced
+    with _output(args.result_dir, "result", label="") as folder:
+        result = load_result(args.result_dir)
+        for path in sorted(args.result_dir.iterdir()):
+            is_chart = path.suffix.lstrip(".") in CHART_FORMATS
+            if not path.name.startswith(".") and path.name != MANIFEST and not is_chart:
+                shutil.copy2(path, folder.path / path.name)
+        from simfunnel import charts
+
+        written = charts.render_all(result, folder.path, args.formats)
+        folder.commit()
+    print(f"Wrote {_files(len(written))} to {args.result_dir}/")
+    return 0
+
+
+# The flag that sets each Python parameter a library error may name.

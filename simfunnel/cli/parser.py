@@ -1,0 +1,286 @@
+"""The command line's arguments: one function per subcommand, and the argument types."""
+
+from __future__ import annotations
+
+import argparse
+import math
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, NoReturn
+
+from simfunnel.options import DEFAULTS, TARGET_CI_CAP, YOU_OPENINGS
+
+CHART_FORMATS = ("png", "svg", "pdf")
+# `you` simulates 20,000 job searches of up to this many interviews: memory grows with it.
+MAX_INTERVIEWS = 100
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line and exit code 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def _number(
+    kind: type, low: float, high: float | None = None, *, exclusive: bool = False, what: str
+) -> Callable[[str], Any]:
+    """An argparse type: a number of ``kind`` in [low, high] (or (low, high))."""
+
+    def parse(text: str) -> Any:
+        try:
+            value = kind(text.replace("_", ""))
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}") from None
+        if exclusive and not low < value < high:
+            raise argparse.ArgumentTypeError(
+                f"must be between {low:g} and {high:g} (exclusive), got {value:g}"
+            )
+        if not exclusive and value < low:
+            raise argparse.ArgumentTypeError(f"must be >= {low:g}, got {value:g}")
+        if not exclusive and high is not None and value > high:
+            raise argparse.ArgumentTypeError(f"must be <= {high:g}, got {text.strip()}")
+        return value
+
+    return parse
+
+
+_positive_int = _number(int, 1, what="a whole number")
+_interviews = _number(int, 1, MAX_INTERVIEWS, what="a whole number")
+_seed = _number(int, 0, what="a non-negative integer")
+_percentile = _number(float, 0, 100, exclusive=True, what="a number")
+_unit_interval = _number(float, 0, 1, exclusive=True, what="a number")
+
+
+def _target(text: str) -> tuple[str, float]:
+    metric, sep, value = text.partition("=")
+    try:
+        half_width = float(value)
+    except ValueError:
+        half_width = -1.0
+    if not sep or not metric.strip() or not (0 < half_width < math.inf):
+        raise argparse.ArgumentTypeError(
+            f"expected METRIC=HALF_WIDTH with a positive, finite half-width, got {text!r}"
+        )
+    return metric.strip(), half_width
+
+
+def _out_folder(text: str) -> Path:
+    if not text.strip():
+        raise argparse.ArgumentTypeError("expected a folder, got an empty name")
+    return Path(text)
+
+
+def _formats(text: str) -> tuple[str, ...]:
+    formats = tuple(f.strip().lower() for f in text.split(",") if f.strip())
+    unknown = [f for f in formats if f not in (*CHART_FORMATS, "none")]
+    if unknown:
+        raise argparse.ArgumentTypeError(
+            f"unknown chart format {unknown[0]!r}; choose from {', '.join(CHART_FORMATS)} or none"
+        )
+    return () if "none" in formats else formats
+
+
+def _add_scenario_options(
+    parser: argparse.ArgumentParser,
+    openings_help: str = "openings to simulate (default: the config's)",
+    *,
+    workers: bool = True,
+) -> None:
+    parser.add_argument("--openings", type=_positive_int, help=openings_help)
+    parser.set_defaults(scheduler=None, workers=None)
+    parser.add_argument("--seed", type=_seed, help="random seed (default: the config's)")
+    parser.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a scenario key, e.g. --set manager.risk_aversion=2 (repeatable)",
+    )
+    if workers:
+        parser.add_argument(
+            "--workers", type=_positive_int, default=None, help="processes (default: all cores)"
+        )
+
+
+def _add_formats(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--formats", type=_formats, default=("png",), help="chart formats: png,svg,pdf or none"
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="simfunnel",
+        description="Hiring-funnel Monte Carlo: why do good interviews still lose?",
+    )
+    parser.add_argument("--version", action="version", version=f"simfunnel {_version()}")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    for add in (
+        _add_run,
+        _add_compare,
+        _add_sweep,
+        _add_sensitivity,
+        _add_validate,
+        _add_keys,
+        _add_metrics,
+        _add_you,
+        _add_charts,
+    ):
+        add(commands)
+    return parser
+
+
+def _add_run(commands: Any) -> None:
+    run = commands.add_parser("run", help="simulate a scenario and write its tables and charts")
+    run.add_argument("config", help="scenario YAML, e.g. configs/baseline.yaml")
+    _add_scenario_options(
+        run,
+        "openings to simulate (default: the config's 'openings'; with --target-ci the cap, "
+        f"default {TARGET_CI_CAP}x that)",
+    )
+    run.add_argument(
+        "--out", type=_out_folder, help="output folder (default: results/<scenario name>)"
+    )
+    _add_formats(run)
+    run.add_argument(
+        "--engine",
+        choices=("exact", "brute_force"),
+        help="population sampler (default: the config's)",
+    )
+    run.add_argument("--quiet", action="store_true", help="no summary or progress bar")
+    run.add_argument(
+        "--target-ci",
+        action="append",
+        default=[],
+        metavar="METRIC=HALF_WIDTH",
+        type=_target,
+        help="simulate until the metric's 95%% CI half-width is below the target "
+        "(--openings is then the cap), e.g. --target-ci good_interview_offer_rate=0.002",
+    )
+
+
+def _add_compare(commands: Any) -> None:
+    compare = commands.add_parser("compare", help="compare scenarios on the same openings (paired)")
+    compare.add_argument("configs", nargs="+", metavar="CONFIG")
+    _add_scenario_options(compare)
+    compare.add_argument("--out", type=_out_folder, help="output folder (default: results/compare)")
+    _add_formats(compare)
+
+
+def _add_sweep(commands: Any) -> None:
+    sweep = commands.add_parser("sweep", help="simulate a 1-D or 2-D grid of parameter values")
+    sweep.add_argument("config")
+    sweep.add_argument(
+        "--vary",
+        action="append",
+        required=True,
+        metavar="KEY=START:STOP:NUM",
+        help="a key and its values (inclusive), or KEY=v1,v2,...; give one or two",
+    )
+    sweep.add_argument("--metric", action="append", help="metrics to report (default: all)")
+    _add_scenario_options(sweep, "openings per grid point (default: the config's 'openings')")
+    sweep.add_argument("--scheduler", help="address of a Dask distributed scheduler")
+    sweep.add_argument(
+        "--out", type=_out_folder, help="output folder (default: results/sweep_<name>)"
+    )
+    _add_formats(sweep)
+
+
+def _add_sensitivity(commands: Any) -> None:
+    sensitivity = commands.add_parser(
+        "sensitivity", help="one-at-a-time sensitivity (tornado) of a metric"
+    )
+    sensitivity.add_argument("config")
+    sensitivity.add_argument(
+        "--metric",
+        default="good_interview_offer_rate",
+        help="the metric whose sensitivity is measured (default: %(default)s)",
+    )
+    sensitivity.add_argument(
+        "--sobol",
+        type=_positive_int,
+        metavar="N",
+        help="also global Sobol indices from N Saltelli samples (needs simfunnel[sobol])",
+    )
+    _add_scenario_options(
+        sensitivity,
+        f"openings per point (default: {DEFAULTS['sensitivity'].openings:,}; "
+        f"{DEFAULTS['sobol'].openings:,} per point of --sobol)",
+    )
+    sensitivity.add_argument("--scheduler", help="address of a Dask distributed scheduler")
+    sensitivity.add_argument(
+        "--out", type=_out_folder, help="output folder (default: results/sensitivity_<name>)"
+    )
+    _add_formats(sensitivity)
+
+
+def _add_validate(commands: Any) -> None:
+    validate = commands.add_parser("validate", help="check scenario files without running them")
+    validate.add_argument("configs", nargs="+")
+
+
+def _add_keys(commands: Any) -> None:
+    commands.add_parser("keys", help="list every scenario key with its default, range and meaning")
+
+
+def _add_metrics(commands: Any) -> None:
+    glossary = commands.add_parser(
+        "metrics", help="list every reported metric and loss reason, with its definition"
+    )
+    glossary.add_argument(
+        "--markdown", action="store_true", help="print the glossary page (docs/glossary.md)"
+    )
+
+
+def _add_you(commands: Any) -> None:
+    you = commands.add_parser(
+        "you", help="your chances: P(offer) per interview, why you lose, your job search"
+    )
+    you.add_argument("config")
+    you.add_argument(
+        "--quality-percentile",
+        type=_percentile,
+        required=True,
+        metavar="P",
+        help="your true quality as a percentile among applicants (0-100)",
+    )
+    you.add_argument("--alignment", type=_unit_interval, help="fix your alignment (0-1)")
+    you.add_argument(
+        "--niche", action="store_true", default=None, help="you have the niche experience"
+    )
+    you.add_argument(
+        "--felt-great", action="store_true", help="condition on feeling the interview went great"
+    )
+    you.add_argument(
+        "--interviews",
+        type=_interviews,
+        default=10,
+        help=f"longest job search to report (1-{MAX_INTERVIEWS})",
+    )
+    _add_scenario_options(
+        you,
+        f"openings in which you are interviewed (default {YOU_OPENINGS:,}; about 10-30x "
+        "as many are simulated to find them)",
+        workers=False,  # `you` runs in one process
+    )
+    you.add_argument(
+        "--out",
+        type=_out_folder,
+        help="write job_search.csv, loss_reasons.csv and the job-search chart here "
+        "(without --out nothing is written and no chart is drawn)",
+    )
+    _add_formats(you)
+
+
+def _add_charts(commands: Any) -> None:
+    charts = commands.add_parser("charts", help="re-render charts from a saved result folder")
+    charts.add_argument("result_dir", type=Path)
+    _add_formats(charts)
+
+
+def _version() -> str:
+    from simfunnel import __version__  # the package's, read when --version is asked for
+
+    return __version__
