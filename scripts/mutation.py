@@ -1022,7 +1022,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--jobs", type=int, default=1, help="mutants run at once")
     parser.add_argument("--only", nargs="*", help="mutant ids (or id prefixes) to run")
     parser.add_argument(
-        "--survivors-of", type=Path, help="run only the mutants that survived in this --json file"
+        "--survivors-of",
+        type=Path,
+        help="run only the mutants that survived the existing tests in this --json file",
     )
     parser.add_argument(
         "--new-only",
@@ -1069,9 +1071,9 @@ def main(argv: list[str] | None = None) -> int:
         mutants = [m for m in mutants if any(m.id.startswith(p) for p in args.only)]
     if args.survivors_of:
         previous = json.loads(args.survivors_of.read_text())
-        # --new-only re-runs every survivor of the existing tests; otherwise final survivors
-        key = "before" if args.new_only else "status"
-        survived = {o["id"] for o in previous if (o.get(key) or o["status"]) == "survived"}
+        # every survivor of the existing tests (both stages are run again, or with
+        # --new-only only the new tests)
+        survived = {o["id"] for o in previous if (o.get("before") or o["status"]) == "survived"}
         mutants = [m for m in mutants if m.id in survived]
     if args.list:
         for m in mutants:

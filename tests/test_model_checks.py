@@ -587,8 +587,9 @@ def test_metric_columns_by_a_per_opening_loop(baseline: sf.Scenario) -> None:
     # Every metric of MODEL.md section 2 recomputed opening by opening: which score
     # each uses (x_bar for good, f for felt great, q for best, U for the winner, V
     # for value) and which openings each is over.
+    # A hiring bar so that every outcome, "no_hire" included, is common.
     scenario = baseline.with_overrides(
-        {"internal.probability": 0.5, "role.cancel_probability": 0.2}
+        {"internal.probability": 0.5, "role.cancel_probability": 0.2, "manager.hiring_bar": 0.0}
     )
     model, _, f = _funnel(scenario, blocks=1, seed=6)
     thresholds = Thresholds(good_interview=1.0, narrow_margin=0.05, bad_hire=0.1)
