@@ -57,7 +57,7 @@ def main(argv: list[str] | None = None) -> list[Path]:
     if "compare" in args.only:
         scenarios = [sf.load_scenario(CONFIGS / f"{name}.yaml") for name in COMPARED]
         comparison = sf.compare(scenarios, args.openings, seed, workers=None)
-        written += charts.save_chart(charts.compare, comparison.results, args.out / "compare")
+        written += charts.save_chart(charts.compare, comparison, args.out / "compare")
 
     for path in written:
         print(path.relative_to(ROOT) if path.is_relative_to(ROOT) else path)

@@ -32,7 +32,7 @@ def tornado(
     table: pd.DataFrame,
     ax: Axes | None = None,
     *,
-    top: int = 12,
+    top: int = 8,
     title: str | None = None,
     subtitle: str | None = None,
     **style: Any,
@@ -109,12 +109,22 @@ def draw_tornado(
             fontsize=0.85 * mpl.rcParams["font.size"],
             color="#222222",
         )
-        # Wrapped, so the tick labels leave the title the width of the slide.
-        ticks = [
-            textwrap.fill(text, 30) + f"\n({low:g} → {high:g})"
-            for text, low, high in zip(_ticks(rows, labels), rows["low"], rows["high"], strict=True)
-        ]
+        # Two lines at most, so the tick labels leave the title the width of the slide; the
+        # parameter's low and high values sit at the ends of their bars.
+        ticks = [textwrap.fill(text, 34, max_lines=2) for text in _ticks(rows, labels)]
         ax.set_yticks(y, ticks, fontsize=0.85 * mpl.rcParams["ytick.labelsize"])
+        for column, end in (("value_low", "low"), ("value_high", "high")):
+            for yi, value, setting in zip(y, rows[column], rows[end], strict=True):
+                ax.annotate(
+                    f"{setting:g}",
+                    xy=(value, yi),
+                    xytext=(4 if value >= base else -4, 0),
+                    textcoords="offset points",
+                    ha="left" if value >= base else "right",
+                    va="center",
+                    fontsize=0.7 * mpl.rcParams["font.size"],
+                    color="#444444",
+                )
         ax.tick_params(axis="y", length=0)
         ax.set_xlabel(xlabel or entry.axis_label)
         span = max(float(values.max() - values.min()), 1e-9)

@@ -30,7 +30,7 @@ def describe_candidate(metadata: dict[str, Any]) -> str:
         parts.append(f"fit to the role at the {ordinal(round(100 * alignment, 1))} percentile")
     if metadata.get("felt_great"):
         parts.append("felt the interview went great")
-    return ", ".join(parts) if parts else "niche experience and fit as any applicant's"
+    return ", ".join(parts) if parts else "typical experience and fit"
 
 
 class JobSearch(Output):
@@ -79,15 +79,16 @@ class JobSearch(Output):
         size = f"{counts[0]:,}" if len(counts) == 1 else ", ".join(f"{n:,}" for n in counts)
         each = " (per percentile)" if len(searches) > 1 else ""
         role, pipeline = first.scenario.role, first.scenario.pipeline
+        # Two short lines: who, where and how many; then what the lines mean.
         output.note = (
             f"Candidate: {output.candidate} · {first.scenario.name.replace('_', ' ')} scenario"
-            f" · {size} openings interviewed for{each}\n95% bands · interviews share hiring "
-            f"freezes (correlation {role.freeze_correlation:g})"
+            f" · {size} openings{each} · 95% bands\nfreezes shared across a search "
+            f"({role.freeze_correlation:g})"
         )
         if output.visible:
             output.note += (
-                " · dashed: staying visible (a runner-up re-approached later, probability "
-                f"{pipeline.recontact_probability:g})"
+                " · dashed: a runner-up re-approached later "
+                f"({100 * pipeline.recontact_probability:.0f}% of the time)"
             )
         return output
 

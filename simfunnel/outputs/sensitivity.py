@@ -42,7 +42,7 @@ class Sensitivity(Output):
         self.metric, self.base, self.scenario, self.total = metric, base, scenario, total
 
     @classmethod
-    def from_table(cls, table: pd.DataFrame, top: int = 12) -> Sensitivity:
+    def from_table(cls, table: pd.DataFrame, top: int = 8) -> Sensitivity:
         """From what :func:`simfunnel.sensitivity` returns (``attrs``: metric, base)."""
         missing = [c for c in SENSITIVITY_COLUMNS if c not in table]
         if missing:
@@ -69,11 +69,9 @@ class Sensitivity(Output):
         # Short enough for two lines beside the tick labels; the metric is the x-axis label.
         finding = f"{lead['label']} matters most: {size}"
         note = (
-            f"{_scenario(table.attrs)}each parameter alone at its low and high value, the "
-            f"rest at base ({entry.format(base)}) · same random draws\n"
-            f"top bar: {entry.format(lead['value_low'])} at {lead['low']:g}, "
-            f"{entry.format(lead['value_high'])} at {lead['high']:g} · "
-            f"top {len(rows)} of {len(table)} parameters"
+            f"{_scenario(table.attrs)}each parameter alone at its low and high value "
+            f"(at the bar ends), the rest at base ({entry.format(base)}) · same random "
+            f"draws · top {len(rows)} of {len(table)} parameters"
         )
         return cls(rows, finding, note, metric=metric, base=base,
                    scenario=str(table.attrs.get("scenario", "")), total=len(table))  # fmt: skip
