@@ -78,6 +78,7 @@ MODULES = (
     "calendar",
     "you",
     "summary",
+    "seasons",  # calendar maths moved here from calendar.py (last: earlier samples unchanged)
 )
 # AST mutants of summary.py are drawn from the metric definitions only.
 AST_FUNCTIONS = {"summary": {"metric_columns", "loss_columns", "opening_outcome"}}
@@ -411,19 +412,19 @@ CURATED: tuple[Mutant, ...] = (
     ),
     # calendar.py
     M(
-        "calendar",
+        "seasons",
         "quarter-off-by-one",
         "(np.asarray(week) % WEEKS_PER_YEAR) // 13",
         "((np.asarray(week) + 1) % WEEKS_PER_YEAR) // 13",
     ),
     M(
-        "calendar",
+        "seasons",
         "quarter-no-wrap",
         "(np.asarray(week) % WEEKS_PER_YEAR) // 13",
         "np.minimum(np.asarray(week) // 13, 3)",
     ),
     M(
-        "calendar",
+        "seasons",
         "multipliers-not-normalised",
         "multipliers = multipliers / multipliers.mean()",
         "multipliers = multipliers",
@@ -460,7 +461,7 @@ CURATED: tuple[Mutant, ...] = (
         "weight = week_probability[:, None]",
     ),
     M(
-        "calendar",
+        "seasons",
         "month-weights-not-per-week",
         "weights[month] / np.bincount(month, minlength=12)[month]",
         "weights[month] / 1.0",
@@ -473,7 +474,7 @@ CURATED: tuple[Mutant, ...] = (
     ),
     # attribution.py
     M(
-        "attribution",
+        "decision",
         "niche-removal-keeps-narrative-risk",
         "(self.plain_risk if niche_removed else terms.risk)",
         "terms.risk",
@@ -481,14 +482,14 @@ CURATED: tuple[Mutant, ...] = (
     M(
         "attribution",
         "stages-not-cumulative",
-        "[(1 << (stage + 1)) - 1 for stage",
-        "[1 << stage for stage",
+        "loser_offer[list(accumulate(Mechanism, operator.or_))]",
+        "loser_offer[list(Mechanism)]",
     ),
     M(
-        "attribution",
+        "decision",
         "mechanism-order-swapped",
-        '    "safer_candidate",\n    "culture_mirror",\n',
-        '    "culture_mirror",\n    "safer_candidate",\n',
+        "    SAFER_CANDIDATE = 4\n    CULTURE_MIRROR = 8\n",
+        "    CULTURE_MIRROR = 4\n    SAFER_CANDIDATE = 8\n",
     ),
     M(
         "attribution",
@@ -516,10 +517,10 @@ CURATED: tuple[Mutant, ...] = (
         "factorial(s) * factorial(n - s)",
     ),
     M(
-        "attribution",
+        "decision",
         "offers-cancel-bit-inverted",
-        "if not removed & _CANCEL:",
-        "if removed & _CANCEL:",
+        "if Mechanism.ROLE_CANCELLED not in removed:",
+        "if Mechanism.ROLE_CANCELLED in removed:",
     ),
     M(
         "attribution",
@@ -536,8 +537,8 @@ CURATED: tuple[Mutant, ...] = (
     M(
         "attribution",
         "alone-from-cumulative",
-        "alone = loser_offer[[1 << i for i",
-        "alone = loser_offer[[(2 << i) - 1 for i",
+        "alone = loser_offer[list(Mechanism)].T",
+        "alone = loser_offer[list(accumulate(Mechanism, operator.or_))].T",
     ),
     # summary.py: which score each metric uses
     M(
