@@ -697,6 +697,26 @@ CURATED: tuple[Mutant, ...] = (
 
 # AST-sampled survivors judged equivalent: id -> reason. Filled in after reading them.
 EQUIVALENT_AST: dict[str, str] = {
+    "ast:attribution:attribute: drop keyword strict: `zip(weights[sizes[without]], gain, "
+    "strict=True)` -> `zip(weights[sizes[without]], gain)`": (
+        "both sequences always have 16 entries: strict only adds a check"
+    ),
+    "ast:calendar:cancellation: drop keyword side: `np.searchsorted(hazard, "
+    "hazard[posting_week] + exponential, side='left')` -> `np.searchsorted(hazard, "
+    "hazard[posting_week] + exponential)`": "side='left' is searchsorted's default",
+    "ast:calendar:from_role: drop keyword xtol: `brentq(lambda h: cancel_share(h) - target, "
+    "0.0, upper, xtol=1e-14, rtol=1e-12)` -> `brentq(lambda h: cancel_share(h) - target, 0.0, "
+    "upper, rtol=1e-12)`": (
+        "a root-finding tolerance: h0 moves by ~1e-12, far below any observable effect"
+    ),
+    "ast:you:<module>: constant: `20000` -> `20001`": (
+        "the default number of simulated job searches: precision, not the estimand"
+    ),
+    "ast:calendar:from_role: comparison: `cancel_share(upper) < target` -> "
+    "`cancel_share(upper) <= target`": (
+        "only the bracket's upper end can change (one more doubling when the share equals "
+        "the target exactly); brentq returns the same root h0 to 1e-12"
+    ),
     "ast:interview:interview_score: operator: `quality + noise / np.sqrt(precision)` -> "
     "`quality - noise / np.sqrt(precision)`": (
         "the interview noise is N(0, 1) and used nowhere else: -noise has the same law"
