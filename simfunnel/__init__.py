@@ -6,6 +6,7 @@ from simfunnel import metrics
 from simfunnel.errors import InputError
 from simfunnel.explore import Comparison, compare, sensitivity, sweep
 from simfunnel.loader import load_scenario
+from simfunnel.options import RunOptions
 from simfunnel.result import Result, load_result
 from simfunnel.run import simulate
 from simfunnel.scenario import Scenario
@@ -15,6 +16,7 @@ __all__ = [
     "Comparison",
     "InputError",
     "Result",
+    "RunOptions",
     "Scenario",
     "YouResult",
     "__version__",
