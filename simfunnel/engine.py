@@ -177,6 +177,24 @@ class Focal:
     screen_score: np.ndarray
 
 
+@dataclass(frozen=True)
+class _Slate:
+    """Everyone who may be interviewed: the shortlist's K slots plus the internal's.
+
+    Arrays shape (openings, slots) unless noted; the internal is the last slot.
+    """
+
+    quality: np.ndarray
+    alignment: np.ndarray
+    culture: np.ndarray
+    narrative: np.ndarray
+    niche: np.ndarray
+    screen_score: np.ndarray
+    internal_slot: np.ndarray  # (slots,)
+    internal_present: np.ndarray  # (openings,)
+    known_observation: np.ndarray  # (openings,): what the manager saw of the internal
+
+
 def simulate_funnel(
     model: Model, draws: dict[str, np.ndarray], focal: Focal | None = None
 ) -> Funnel:
@@ -186,11 +204,7 @@ def simulate_funnel(
     ``extras["focal_slot"]`` is the focal's slot and ``extras["focal_shortlisted"]``
     whether they made the shortlist.
     """
-    scenario = model.scenario
-    openings = draws["calendar"].shape[0]
-    top, slots = model.top, model.slots
     uniforms = draws["calendar"]
-
     # 1.1 calendar, 1.7 cancellation, 1.8 positions
     posting_week = model.calendar.posting_week(uniforms[:, U_WEEK])
     process_weeks = model.calendar.process_weeks(uniforms[:, U_PROCESS])
@@ -198,8 +212,48 @@ def simulate_funnel(
     positions = model.position_values[
         np.searchsorted(model.position_cdf, uniforms[:, U_POSITIONS], side="right")
     ]
+    # 1.2-1.3 applicants and the shortlist; 1.4 the internal contender
+    applicants, shortlist, external, screened, extras = _shortlist(model, draws, focal)
+    slate = _slate(model, draws, external, screened)
+    in_shortlist = np.arange(model.slots) < shortlist[:, None]
+    in_shortlist[:, model.top] = slate.internal_present
+    interviewed = in_shortlist & (stage != cal.CANCELLED_BEFORE_INTERVIEWS)[:, None]
+    # 1.5 interviews and the manager's belief; 1.6 value and score; 1.8 offers
+    interview = model.scenario.interview
+    x_bar = interview_score(slate.quality, draws["interview"], interview)
+    decision = _decision(model, draws, slate, x_bar, interviewed, positions, stage)
+    offer, hired, score = decision.replay(0)
+    return Funnel(
+        posting_week=posting_week,
+        process_weeks=process_weeks,
+        applicants=applicants,
+        shortlist=shortlist,
+        positions=positions,
+        internal_present=slate.internal_present,
+        cancelled_stage=stage,
+        interviewed=interviewed,
+        internal_slot=slate.internal_slot,
+        quality=slate.quality,
+        screen_score=slate.screen_score,
+        interview_score=x_bar,
+        felt_score=felt_score(x_bar, draws["felt"], interview),
+        value=realised_value(
+            slate.quality, slate.alignment, slate.niche, draws["transfer"], model.scenario.manager
+        ),
+        signals=decision.signals,
+        decision=decision,
+        score=score,
+        offer=offer,
+        hired=hired,
+        extras=extras,
+    )
 
-    # 1.2-1.3 applicants and the shortlist
+
+def _shortlist(
+    model: Model, draws: dict[str, np.ndarray], focal: Focal | None
+) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray], np.ndarray, dict[str, np.ndarray]]:
+    """Pool sizes, shortlist sizes, the shortlisted applicants' traits and CV scores."""
+    scenario, uniforms = model.scenario, draws["calendar"]
     count, shortlist_range = scenario.applicants.count, scenario.screening.shortlist
     applicants = cal.uniform_int(uniforms[:, U_POOL], count.low, count.high)
     shortlist = cal.uniform_int(uniforms[:, U_SHORTLIST], shortlist_range.low, shortlist_range.high)
@@ -207,10 +261,10 @@ def simulate_funnel(
     if scenario.engine == "exact":
         latent, screened = exact_top_k(model.screen, others, draws["spacings"], draws["latent"])
     else:
-        latent, screened = brute_force_top_k(model.screen, others, top, draws["pool"])
+        latent, screened = brute_force_top_k(model.screen, others, model.top, draws["pool"])
     extras: dict[str, np.ndarray] = {}
     if focal is not None:
-        rows, focal_slot = np.arange(openings), shortlist - 1
+        rows, focal_slot = np.arange(len(applicants)), shortlist - 1
         extras["focal_slot"] = focal_slot
         # With fewer other applicants than places, everyone is shortlisted.
         extras["focal_shortlisted"] = (others < shortlist) | (
@@ -218,11 +272,19 @@ def simulate_funnel(
         )
         latent[rows, focal_slot] = focal.latent
         screened[rows, focal_slot] = focal.screen_score
-    external = traits(model.screen, latent)
+    return applicants, shortlist, traits(model.screen, latent), screened, extras
 
-    # 1.4 the internal contender: always the last slot
-    internal = scenario.internal
-    internal_present = uniforms[:, U_INTERNAL] < internal.probability
+
+def _slate(
+    model: Model,
+    draws: dict[str, np.ndarray],
+    external: dict[str, np.ndarray],
+    screened: np.ndarray,
+) -> _Slate:
+    """The shortlisted externals and the internal contender (always the last slot)."""
+    internal, top = model.scenario.internal, model.top
+    openings = screened.shape[0]
+    internal_present = draws["calendar"][:, U_INTERNAL] < internal.probability
     internal_quality = internal.quality_mean + internal.quality_sd * draws["internal"][:, 0]
     known_observation = internal_quality
     if internal.known_precision > 0:
@@ -231,73 +293,62 @@ def simulate_funnel(
         )
 
     def with_internal(values: np.ndarray, internal_value: np.ndarray | float) -> np.ndarray:
-        out = np.empty((openings, slots), dtype=np.result_type(values, np.asarray(internal_value)))
+        out = np.empty(
+            (openings, model.slots), dtype=np.result_type(values, np.asarray(internal_value))
+        )
         out[:, :top] = values
         out[:, top] = internal_value
         return out
 
-    quality = with_internal(external["quality"], internal_quality)
-    alignment = with_internal(external["alignment"], internal.alignment)
-    culture = with_internal(external["culture"], internal.culture)
-    narrative = with_internal(external["narrative"], internal.narrative)
-    niche = with_internal(external["niche"], True)
-    screen_score = with_internal(screened, np.nan)
-    internal_slot = np.zeros(slots, dtype=bool)
+    internal_slot = np.zeros(model.slots, dtype=bool)
     internal_slot[top] = True
-
-    in_shortlist = np.arange(slots) < shortlist[:, None]
-    in_shortlist[:, top] = internal_present
-    interviewed = in_shortlist & (stage != cal.CANCELLED_BEFORE_INTERVIEWS)[:, None]
-
-    # 1.5 interviews and the manager's belief
-    interview = scenario.interview
-    x_bar = interview_score(quality, draws["interview"], interview)
-    mean, variance = posterior(
-        x_bar, internal_slot, known_observation[:, None], interview, internal
+    return _Slate(
+        quality=with_internal(external["quality"], internal_quality),
+        alignment=with_internal(external["alignment"], internal.alignment),
+        culture=with_internal(external["culture"], internal.culture),
+        narrative=with_internal(external["narrative"], internal.narrative),
+        niche=with_internal(external["niche"], True),
+        screen_score=with_internal(screened, np.nan),
+        internal_slot=internal_slot,
+        internal_present=internal_present,
+        known_observation=known_observation,
     )
-    felt = felt_score(x_bar, draws["felt"], interview)
 
-    # 1.6 value and risk-adjusted score; 1.8 offers
-    manager = scenario.manager
-    value = realised_value(quality, alignment, niche, draws["transfer"], manager)
-    signals = Signals(mean, variance, alignment, culture, narrative, niche)
+
+def _decision(
+    model: Model,
+    draws: dict[str, np.ndarray],
+    slate: _Slate,
+    x_bar: np.ndarray,
+    interviewed: np.ndarray,
+    positions: np.ndarray,
+    stage: np.ndarray,
+) -> Decision:
+    """Everything the manager's decision needs: their belief, the declines, the bar."""
+    scenario = model.scenario
+    mean, variance = posterior(
+        x_bar,
+        slate.internal_slot,
+        slate.known_observation[:, None],
+        scenario.interview,
+        scenario.internal,
+    )
     offers = scenario.offers
     decline_probability = np.where(
-        internal_slot, offers.internal_decline_probability, offers.decline_probability
+        slate.internal_slot, offers.internal_decline_probability, offers.decline_probability
     )
-    decision = Decision(
-        signals=signals,
+    return Decision(
+        signals=Signals(
+            mean, variance, slate.alignment, slate.culture, slate.narrative, slate.niche
+        ),
         weights=model.weights,
         interviewed=interviewed,
-        internal_slot=internal_slot,
+        internal_slot=slate.internal_slot,
         declines=draws["decline"] < decline_probability,
         positions=positions,
         cancelled_after=stage == cal.CANCELLED_AFTER_INTERVIEWS,
         max_offers=offers.max_offers,
-        hiring_bar=manager.hiring_bar,
-    )
-    offer, hired, score = decision.replay(0)
-    return Funnel(
-        posting_week=posting_week,
-        process_weeks=process_weeks,
-        applicants=applicants,
-        shortlist=shortlist,
-        positions=positions,
-        internal_present=internal_present,
-        cancelled_stage=stage,
-        interviewed=interviewed,
-        internal_slot=internal_slot,
-        quality=quality,
-        screen_score=screen_score,
-        interview_score=x_bar,
-        felt_score=felt,
-        value=value,
-        signals=signals,
-        decision=decision,
-        score=score,
-        offer=offer,
-        hired=hired,
-        extras=extras,
+        hiring_bar=scenario.manager.hiring_bar,
     )
 
 
