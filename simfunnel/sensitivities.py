@@ -139,6 +139,31 @@ def _points(
     return points_of(scenarios, options.replace(seed=seed, attribution=attribution), [metric])
 
 
+# Saltelli samples: a power of 2 (SALib's Sobol sequence warns otherwise) up to 2^14.
+# 2^14 x (params + 2) is ~3 x 10^5 simulated points already, days on a laptop.
+MAX_SOBOL_SAMPLES = 2**14
+
+
+def check_sobol_samples(samples: Any, parameters: int, openings: int) -> None:
+    """Refuse, before any simulation, a sample count that is not a power of 2 up to the cap."""
+    if isinstance(samples, bool) or not isinstance(samples, int) or samples < 1:
+        raise ParameterError("samples", f"samples must be a whole number >= 1, got {samples!r}")
+    runs = samples * (parameters + 2)
+    if samples > MAX_SOBOL_SAMPLES:
+        raise ParameterError(
+            "samples",
+            f"samples: at most {MAX_SOBOL_SAMPLES:,} (2^14), got {samples:,} "
+            f"({runs:,} runs of {openings:,} openings)",
+        )
+    if samples & (samples - 1):
+        low = 1 << (samples.bit_length() - 1)
+        raise ParameterError(
+            "samples",
+            f"samples must be a power of 2 (Saltelli sampling), got {samples:,}; "
+            f"e.g. {low:,} or {low * 2:,}",
+        )
+
+
 def require_salib() -> None:
     """Refuse at once, before any other work, when SALib is not installed."""
     try:
@@ -179,6 +204,7 @@ def sobol(
     _check_metric(metric)
     ranges = ranges or default_ranges(scenario)
     keys = list(ranges)
+    check_sobol_samples(samples, len(keys), resolved.openings or scenario.openings)
     problem = {"num_vars": len(keys), "names": keys, "bounds": [list(ranges[k]) for k in keys]}
     entropy = resolve_seed(resolved.seed, scenario.seed).entropy
     design = sobol_sample.sample(problem, samples, calc_second_order=False, seed=entropy % 2**32)

@@ -16,6 +16,21 @@ from simfunnel.points import points_of
 from simfunnel.rng import SCENARIO_SEED, SeedLike
 from simfunnel.scenario import Scenario
 
+# A sweep's size is refused before any array is built. 1,000 values per key is far
+# more than a chart can show (a curve is smooth at 50); 10,000 points at the default
+# 100,000 openings each is 10^9 openings, hours on a laptop: more is a typo, not a run.
+MAX_VALUES_PER_KEY = 1_000
+MAX_GRID_POINTS = 10_000
+# Keys a sweep cannot vary: they are the run's settings (seed, openings: the command's
+# --seed/--openings), are dropped from every grid point (candidate_openings), or are
+# read only by `you` (pipeline.*). Varying them would give identical rows.
+NOT_VARIABLE = {
+    "seed": "the run's seed: use --seed",
+    "openings": "the number of openings per point: use --openings",
+    "analysis.candidate_openings": "no candidates are kept at grid points",
+}
+NOT_VARIABLE_PREFIXES = {"pipeline.": "read only by `simfunnel you`"}
+
 
 def parse_vary(text: str, scenario: Scenario) -> tuple[str, list[Any]]:
     """``KEY=START:STOP:NUM`` (inclusive linspace) or ``KEY=a,b,c`` -> (key, values).
@@ -26,24 +41,64 @@ def parse_vary(text: str, scenario: Scenario) -> tuple[str, list[Any]]:
     """
     key, sep, spec = text.partition("=")
     key = key.strip()
+    shown = text if len(text) <= 60 else text[:57] + "..."
     if not sep or not spec:
-        raise ParameterError("vary", f"vary {text!r}: expected KEY=START:STOP:NUM or KEY=v1,v2,...")
+        raise ParameterError("vary", f"vary {shown!r}: expected KEY=START:STOP:NUM or KEY=v1,v2,...")
+    why = NOT_VARIABLE.get(key) or next(
+        (reason for prefix, reason in NOT_VARIABLE_PREFIXES.items() if key.startswith(prefix)),
+        None,
+    )
+    if why:
+        raise ParameterError("vary", f"vary {key}: cannot be varied in a sweep ({why})")
     current = value_at(scenario, key)
     try:
         if ":" in spec:
-            start, stop, num = spec.split(":")
-            values: list[Any] = list(np.linspace(float(start), float(stop), int(num)))
+            start, stop, num_text = spec.split(":")
+            num = int(num_text)
+            _check_count(key, num)
+            values: list[Any] = list(np.linspace(float(start), float(stop), num))
         else:
-            values = [float(v) for v in spec.split(",")]
+            parts = spec.split(",")
+            _check_count(key, len(parts))
+            values = [float(v) for v in parts]
     except ValueError:
         raise ParameterError(
-            "vary", f"vary {text!r}: START, STOP must be numbers and NUM a whole number"
+            "vary", f"vary {shown!r}: START, STOP must be numbers and NUM a whole number"
         ) from None
     if not values:
-        raise ParameterError("vary", f"vary {text!r}: no values")
+        raise ParameterError("vary", f"vary {shown!r}: no values")
+    if not all(np.isfinite(values)):
+        raise ParameterError("vary", f"vary {key}: values must be finite numbers")
+    rounded = [round(float(v), 12) for v in values]
+    repeated = next((v for i, v in enumerate(rounded) if v in rounded[:i]), None)
+    if repeated is not None:
+        raise ParameterError(
+            "vary", f"vary {key}: value {repeated:g} given twice; give each value once"
+        )
     if isinstance(current, int) and not isinstance(current, bool):
         return key, _whole_values(text, key, values)
-    return key, [round(float(v), 12) for v in values]
+    return key, rounded
+
+
+def _check_count(key: str, num: int) -> None:
+    if num > MAX_VALUES_PER_KEY:
+        raise ParameterError(
+            "vary",
+            f"vary {key}: {num:,} values; at most {MAX_VALUES_PER_KEY:,} per key "
+            "(a curve is smooth at 50)",
+        )
+
+
+def check_grid_size(sizes: Sequence[int], openings: int) -> None:
+    """Refuse, before any array is built, a grid of more than MAX_GRID_POINTS points."""
+    points = int(np.prod([int(n) for n in sizes], dtype=object)) if sizes else 0
+    if points > MAX_GRID_POINTS:
+        raise ParameterError(
+            "vary",
+            f"vary: {' x '.join(f'{n:,}' for n in sizes)} = {points:,} grid points "
+            f"({points * openings:,} openings at {openings:,} per point); "
+            f"at most {MAX_GRID_POINTS:,} points: use fewer values",
+        )
 
 
 def _whole_values(text: str, key: str, values: list[float]) -> list[int]:
@@ -103,7 +158,7 @@ def sweep(
         and ``metric, value, ci_low, ci_high``.
     """
     resolved = resolve_options("sweep", options, openings, seed, changes)
-    keys, grid = _grid(scenario, vary)
+    keys, grid = _grid(scenario, vary, resolved.openings or scenario.openings)
     unknown = [m for m in metrics or [] if m not in METRICS]
     if unknown:
         raise ParameterError(
@@ -134,7 +189,9 @@ def sweep(
 
 
 def _grid(
-    scenario: Scenario, vary: Mapping[str, Sequence[Any]] | Sequence[tuple[str, Sequence[Any]]]
+    scenario: Scenario,
+    vary: Mapping[str, Sequence[Any]] | Sequence[tuple[str, Sequence[Any]]],
+    openings: int | None = None,
 ) -> tuple[list[str], list[tuple]]:
     """The varied keys and every combination of their values, each value checked."""
     pairs = list(vary.items()) if isinstance(vary, Mapping) else [(k, v) for k, v in vary]
@@ -145,6 +202,10 @@ def _grid(
     if not 1 <= len(keys) <= 2:
         raise InputError(f"sweep: vary one or two keys, got {len(keys)}")
     values_of = dict(pairs)
+    for key in keys:
+        if len(values_of[key]) > MAX_VALUES_PER_KEY:
+            _check_count(key, len(values_of[key]))
+    check_grid_size([len(values_of[k]) for k in keys], openings or scenario.openings)
     for key in keys:
         for value in values_of[key]:
             try:

@@ -500,3 +500,37 @@ def test_signal_handlers_are_restored() -> None:
     assert main(["keys"]) == 0
     assert (signal.getsignal(signal.SIGTERM), signal.getsignal(signal.SIGINT)) == before
     assert cli.Terminated.__mro__[1] is KeyboardInterrupt
+
+
+# ------------------------------------------------------------ attack findings (F*)
+@pytest.mark.parametrize(
+    ("vary", "message"),
+    [
+        (["manager.risk_aversion=0:1:1000000000"], "1,000,000,000 values; at most 1,000 per key"),
+        (
+            ["manager.risk_aversion=0:1:1000", "interview.rounds=1:1000:1000"],
+            "1,000 x 1,000 = 1,000,000 grid points (100,000,000,000 openings",
+        ),
+        (["manager.risk_aversion=1,1,1"], "--vary manager.risk_aversion: value 1 given twice"),
+        (["seed=1,2"], "--vary seed: cannot be varied in a sweep"),
+        (["openings=1,2"], "--vary openings: cannot be varied in a sweep"),
+    ],
+)
+def test_sweep_grids_are_checked_up_front(tmp_path: Path, capsys, vary, message) -> None:
+    flags = [f for v in vary for f in ("--vary", v)]
+    code, _, err = run_cli(capsys, "sweep", BASELINE, *flags, "--out", str(tmp_path / "s"))
+    one_line_error(code, err, message)
+    assert os.listdir(tmp_path) == []  # nothing written, not even a lock
+
+
+@pytest.mark.parametrize(
+    ("n", "message"),
+    [("1000000000000", "--sobol: at most 16,384 (2^14)"), ("3", "--sobol must be a power of 2")],
+)
+def test_sobol_samples_are_checked_up_front(tmp_path: Path, capsys, n, message) -> None:
+    pytest.importorskip("SALib")
+    code, _, err = run_cli(
+        capsys, "sensitivity", BASELINE, "--sobol", n, "--out", str(tmp_path / "s")
+    )
+    one_line_error(code, err, message)
+    assert os.listdir(tmp_path) == []

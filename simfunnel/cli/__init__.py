@@ -44,6 +44,7 @@ FLAGS = {
     "niche": "--niche",
     "openings": "--openings",
     "quality_percentile": "--quality-percentile",
+    "samples": "--sobol",
     "scheduler": "--scheduler",
     "target_ci": "--target-ci",
     "vary": "--vary",

@@ -263,6 +263,9 @@ def _command_sweep(args: argparse.Namespace) -> int:
         if key in vary:
             raise InputError(f"--vary {key}: given twice; give each key once")
         vary[key] = values
+    from simfunnel.sweeps import check_grid_size
+
+    check_grid_size([len(v) for v in vary.values()], args.openings or scenario.openings)
     # One folder per question: sweeps of other keys never mix their files.
     out = args.out or _default_out(f"sweep_{scenario.name}_{'_'.join(vary)}")
     with _output(out, "sweep") as folder:
@@ -289,6 +292,11 @@ def _command_sensitivity(args: argparse.Namespace) -> int:
     if args.sobol:
         require_salib()  # before any other work
     scenario, _ = _load(args.config, args.overrides)
+    if args.sobol:
+        from simfunnel.sensitivities import check_sobol_samples, default_ranges
+
+        sobol_openings = args.openings or DEFAULTS["sobol"].openings
+        check_sobol_samples(args.sobol, len(default_ranges(scenario)), sobol_openings)
     out = args.out or _default_out(f"sensitivity_{scenario.name}")
     with _output(out, "sensitivity") as folder:
         options = _options(args, "sensitivity", progress=True)
