@@ -33,6 +33,68 @@ _ALL = ALL_MECHANISMS
 _CANCEL, _INTERNAL = Mechanism.ROLE_CANCELLED, Mechanism.INTERNAL_CANDIDATE
 
 
+def _replays(
+    sub: Decision, has_internal: np.ndarray, local_rows: np.ndarray, local_slots: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Replay the decision of the openings with a good loser under all 32 removals.
+
+    Returns ``loser_offer`` (bool, shape (32, losers)): does removing the set ``S``
+    give each loser an offer; the actual offers of the replayed openings; and the
+    offers and scores with every mechanism removed (for the narrow margin).
+    """
+    with_internal = sub.take(has_internal)
+    cancelled = sub.cancelled_after[local_rows]
+    # Losers in openings with an internal: their place among the `with_internal` rows.
+    internal_position = np.full(sub.interviewed.shape[0], -1)
+    internal_position[has_internal] = np.arange(len(has_internal))
+    in_internal = internal_position[local_rows] >= 0
+    internal_cells = (internal_position[local_rows[in_internal]], local_slots[in_internal])
+    # The score depends only on the manager's mechanisms: 8 scores serve 32
+    # coalitions, all assembled from one set of terms.
+    parts = sub.score_parts()
+    # Cancellation only voids offers, so each replay serves two coalitions.
+    loser_offer = np.empty((_ALL + 1, local_rows.size), dtype=bool)
+    for manager_bits in range(0, _ALL + 1, 4):  # bits 0 and 1 clear
+        manager_score = parts.score(manager_bits)
+        kept, _ = sub.offers(manager_score, manager_bits | _CANCEL)
+        if manager_bits == 0:
+            replayed_actual = kept & ~sub.cancelled_after[:, None]
+        without_internal, _ = with_internal.offers(
+            manager_score[has_internal], manager_bits | _INTERNAL | _CANCEL
+        )
+        at_loser = kept[local_rows, local_slots]
+        for removed in (manager_bits, manager_bits | _INTERNAL):
+            if removed & _INTERNAL:
+                at_loser = at_loser.copy()
+                at_loser[in_internal] = without_internal[internal_cells]
+                if removed | _CANCEL == _ALL:
+                    final_score, final_offer = manager_score, kept.copy()
+                    final_offer[has_internal] = without_internal
+            loser_offer[removed | _CANCEL] = at_loser
+            loser_offer[removed] = at_loser & ~cancelled
+    return loser_offer, replayed_actual, final_offer, final_score
+
+
+def shapley_values(loser_offer: np.ndarray) -> np.ndarray:
+    """Per loser, each mechanism's Shapley value, shape (losers, mechanisms).
+
+    ``loser_offer[S]`` (bool, shape (32, losers)) says whether removing the set ``S``
+    gives the loser an offer; ``phi_i = sum over S without i of w(|S|) (v(S + i) - v(S))``.
+    """
+    weights = shapley_weights()
+    coalitions = np.arange(_ALL + 1)
+    sizes = np.array([bin(c).count("1") for c in coalitions])
+    shapley = np.empty((loser_offer.shape[1], len(MECHANISMS)))
+    for i in range(len(MECHANISMS)):
+        without = coalitions[(coalitions >> i & 1) == 0]
+        gain = loser_offer[without | (1 << i)].astype(np.int8) - loser_offer[without]
+        # Summed coalition by coalition in a fixed order (no BLAS: same bits on every CPU).
+        shapley[:, i] = 0.0
+        for coalition_weight, coalition_gain in zip(weights[sizes[without]], gain, strict=True):
+            shapley[:, i] += coalition_weight * coalition_gain
+    return shapley
+
+
 def shapley_weights(players: int = len(MECHANISMS)) -> np.ndarray:
     """``|S|! (n - |S| - 1)! / n!`` for coalition sizes 0..n-1."""
     n = players
@@ -116,40 +178,11 @@ def attribute(
     rows = np.flatnonzero(good_loser.any(axis=1))
     sub = decision.take(rows)
     has_internal = np.flatnonzero((sub.interviewed & sub.internal_slot).any(axis=1))
-    with_internal = sub.take(has_internal)
     local_rows, local_slots = np.nonzero(good_loser[rows])
-    cancelled = sub.cancelled_after[local_rows]
-    # Losers in openings with an internal: their place among the `with_internal` rows.
-    internal_position = np.full(len(rows), -1)
-    internal_position[has_internal] = np.arange(len(has_internal))
-    in_internal = internal_position[local_rows] >= 0
-    internal_cells = (internal_position[local_rows[in_internal]], local_slots[in_internal])
 
-    # The score depends only on the manager's mechanisms: 8 scores serve 32
-    # coalitions, all assembled from one set of terms.
-    parts = sub.score_parts()
-
-    # v(S) for every loser: does removing the mechanisms in S give them an offer?
-    # Cancellation only voids offers, so each replay serves two coalitions.
-    loser_offer = np.empty((_ALL + 1, local_rows.size), dtype=bool)
-    for manager_bits in range(0, _ALL + 1, 4):  # bits 0 and 1 clear
-        manager_score = parts.score(manager_bits)
-        kept, _ = sub.offers(manager_score, manager_bits | _CANCEL)
-        if manager_bits == 0:
-            replayed_actual = kept & ~sub.cancelled_after[:, None]
-        without_internal, _ = with_internal.offers(
-            manager_score[has_internal], manager_bits | _INTERNAL | _CANCEL
-        )
-        at_loser = kept[local_rows, local_slots]
-        for removed in (manager_bits, manager_bits | _INTERNAL):
-            if removed & _INTERNAL:
-                at_loser = at_loser.copy()
-                at_loser[in_internal] = without_internal[internal_cells]
-                if removed | _CANCEL == _ALL:
-                    final_score, final_offer = manager_score, kept.copy()
-                    final_offer[has_internal] = without_internal
-            loser_offer[removed | _CANCEL] = at_loser
-            loser_offer[removed] = at_loser & ~cancelled
+    loser_offer, replayed_actual, final_offer, final_score = _replays(
+        sub, has_internal, local_rows, local_slots
+    )
 
     # Removed cumulatively in order: {cancel}, {cancel, internal}, ...
     stages = loser_offer[list(accumulate(Mechanism, operator.or_))]
@@ -161,18 +194,7 @@ def attribute(
     sequential = np.where(stages.any(axis=0), stages.argmax(axis=0), residual_class)
     residual = np.where(loser_offer[_ALL], NO_REASON, residual_class).astype(np.int8)
 
-    # Shapley: phi_i = sum over coalitions S without i of w(|S|) (v(S + i) - v(S)).
-    weights = shapley_weights()
-    coalitions = np.arange(_ALL + 1)
-    sizes = np.array([bin(c).count("1") for c in coalitions])
-    shapley = np.empty((local_rows.size, len(MECHANISMS)))
-    for i in range(len(MECHANISMS)):
-        without = coalitions[(coalitions >> i & 1) == 0]
-        gain = loser_offer[without | (1 << i)].astype(np.int8) - loser_offer[without]
-        # Summed coalition by coalition in a fixed order (no BLAS: same bits on every CPU).
-        shapley[:, i] = 0.0
-        for coalition_weight, coalition_gain in zip(weights[sizes[without]], gain, strict=True):
-            shapley[:, i] += coalition_weight * coalition_gain
+    shapley = shapley_values(loser_offer)
     alone = loser_offer[list(Mechanism)].T
     return Attribution(
         shape=offer.shape,
