@@ -72,6 +72,22 @@ def _ticks(table: pd.DataFrame, labels: Mapping[str, str] | None) -> list[str]:
                                                            strict=True)]  # fmt: skip
 
 
+def _label_bar_ends(ax: Axes, rows: pd.DataFrame, y: np.ndarray, base: float) -> None:
+    """Write each parameter's low and high setting at the end of its bar."""
+    for column, end in (("value_low", "low"), ("value_high", "high")):
+        for yi, value, setting in zip(y, rows[column], rows[end], strict=True):
+            ax.annotate(
+                f"{setting:g}",
+                xy=(value, yi),
+                xytext=(4 if value >= base else -4, 0),
+                textcoords="offset points",
+                ha="left" if value >= base else "right",
+                va="center",
+                fontsize=0.7 * mpl.rcParams["font.size"],
+                color="#444444",
+            )
+
+
 def draw_tornado(
     output: Sensitivity,
     ax: Axes | None = None,
@@ -113,18 +129,7 @@ def draw_tornado(
         # parameter's low and high values sit at the ends of their bars.
         ticks = [textwrap.fill(text, 34, max_lines=2) for text in _ticks(rows, labels)]
         ax.set_yticks(y, ticks, fontsize=0.85 * mpl.rcParams["ytick.labelsize"])
-        for column, end in (("value_low", "low"), ("value_high", "high")):
-            for yi, value, setting in zip(y, rows[column], rows[end], strict=True):
-                ax.annotate(
-                    f"{setting:g}",
-                    xy=(value, yi),
-                    xytext=(4 if value >= base else -4, 0),
-                    textcoords="offset points",
-                    ha="left" if value >= base else "right",
-                    va="center",
-                    fontsize=0.7 * mpl.rcParams["font.size"],
-                    color="#444444",
-                )
+        _label_bar_ends(ax, rows, y, base)
         ax.tick_params(axis="y", length=0)
         ax.set_xlabel(xlabel or entry.axis_label)
         span = max(float(values.max() - values.min()), 1e-9)
