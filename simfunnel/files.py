@@ -109,14 +109,23 @@ class OutputFolder:
     interrupted or failed write leaves the previous folder exactly as it was.
     """
 
-    def __init__(self, directory: str | Path, kind: str = "result", label: str = "") -> None:
+    def __init__(
+        self,
+        directory: str | Path,
+        kind: str = "result",
+        label: str = "",
+        scenario: str | None = None,
+    ) -> None:
         self.shown = Path(directory)
+        self.scenario = scenario  # a result of another scenario is never replaced
         self.directory = Path(os.path.abspath(directory))
         self.kind = kind
         self.label = label
         self.path = Path()  # the staging folder, once entered
         self._staging: Path | None = None
         self._lock: int | None = None
+        self._lock_path = Path()
+        self._held = False
 
     # -------------------------------------------------------------- checks
     def _fail(self, message: str) -> NoReturn:
@@ -138,6 +147,11 @@ class OutputFolder:
                 self._fail(f"cannot read the folder ({exc.strerror})")
             if entries:
                 kind = _folder_kind(directory, entries)
+                if kind is None and MANIFEST in entries:
+                    self._fail(
+                        f"exists and its {MANIFEST} is corrupt or not simfunnel's; refusing "
+                        "to replace it: delete the folder or choose another"
+                    )
                 if kind is None:
                     self._fail(
                         "exists and is not a simfunnel output folder (no manifest.json); "
@@ -148,9 +162,47 @@ class OutputFolder:
                         f"holds a simfunnel {kind} output, not a {self.kind} one; "
                         "refusing to replace it: choose another folder"
                     )
+                self._check_exactly_ours(directory, entries)
         existing = next(p for p in (directory, *directory.parents) if p.exists())
         if not existing.is_dir():
             self._fail(f"{existing} is a file, not a folder")
+
+    def _check_exactly_ours(self, directory: Path, entries: list[str]) -> None:
+        """Replace only what simfunnel wrote: every file listed in the manifest and
+        unchanged, and (for a result) of the same scenario. A user's file is never lost."""
+        if MANIFEST not in entries:
+            self._fail(
+                "was written by an older simfunnel (no manifest.json), so its files cannot "
+                "be told from yours; refusing to replace it: delete it or choose another folder"
+            )
+        files = _manifest_files(directory)
+        if files is None:
+            self._fail(
+                f"its {MANIFEST} is corrupt; refusing to replace it: "
+                "delete the folder or choose another"
+            )
+        for name in sorted(entries):
+            if name == MANIFEST:
+                continue
+            path = directory / name
+            if name not in files or not path.is_file() or path.is_symlink():
+                self._fail(
+                    f"{self.shown / _excerpt(name)} is not part of the earlier {self.kind}; "
+                    "move it or choose another folder"
+                )
+            if _sha256(path) != files[name]:
+                self._fail(
+                    f"{self.shown / _excerpt(name)} was changed after the earlier {self.kind} "
+                    "was written; move it or choose another folder"
+                )
+        if self.scenario is not None and self.kind == "result":
+            earlier = _scenario_name(directory)
+            if earlier is not None and earlier != self.scenario:
+                self._fail(
+                    f"holds the result of scenario {_excerpt(earlier)!r}, not "
+                    f"{_excerpt(self.scenario)!r} (their folder names coincide); refusing to "
+                    "replace it: pass --out or delete the folder"
+                )
 
     def __enter__(self) -> OutputFolder:
         self.check()
@@ -159,18 +211,26 @@ class OutputFolder:
             parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             self._fail(f"cannot create the folder {parent} ({exc.strerror})")
-        try:
-            self._lock = os.open(parent / f".{name}.lock", os.O_RDWR | os.O_CREAT, 0o666)
-        except OSError as exc:
-            self._fail(f"cannot write in {parent} ({exc.strerror})")
-        try:
-            _try_lock(self._lock)
-        except BlockingIOError:
+        self._lock_path = parent / f".{name}.lock"
+        for _ in range(20):  # a lock file unlinked by its last holder: take a fresh one
+            try:
+                self._lock = os.open(self._lock_path, os.O_RDWR | os.O_CREAT, 0o666)
+            except OSError as exc:
+                self._fail(f"cannot write in {_excerpt(str(parent))} ({exc.strerror})")
+            try:
+                _try_lock(self._lock)
+            except BlockingIOError:
+                self._unlock()
+                self._fail(
+                    "another simfunnel run is writing this folder; wait for it to finish "
+                    "or choose another folder"
+                )
+            if _same_file(self._lock, self._lock_path):
+                self._held = True
+                break
             self._unlock()
-            self._fail(
-                "another simfunnel run is writing this folder; wait for it to finish "
-                "or choose another folder"
-            )
+        else:
+            self._fail("cannot take the folder's lock (it keeps changing); try again")
         try:
             self.check()  # again: it may have changed while we waited for the lock
             for stale in _siblings(parent, name):  # left by a killed run (we hold the lock)
@@ -221,6 +281,12 @@ class OutputFolder:
     # ------------------------------------------------------------- clean up
     def _unlock(self) -> None:
         if self._lock is not None:
+            if self._held:  # remove the lock file while still holding the lock
+                try:
+                    os.unlink(self._lock_path)
+                except OSError:
+                    pass
+                self._held = False
             os.close(self._lock)  # closing releases the flock
             self._lock = None
 
@@ -256,6 +322,49 @@ def _try_lock(handle: int) -> None:
     fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
 
 
+def _same_file(handle: int, path: Path) -> bool:
+    """Whether the open lock file is still the one at ``path`` (not unlinked meanwhile)."""
+    try:
+        held, current = os.fstat(handle), os.stat(path)
+    except OSError:
+        return False
+    return (held.st_dev, held.st_ino) == (current.st_dev, current.st_ino)
+
+
+def _excerpt(text: str, limit: int = 60) -> str:
+    """A short excerpt of a name or path for a message: never a whole long value."""
+    return text if len(text) <= limit else f"{text[: limit - 3]}..."
+
+
+def _manifest_files(directory: Path) -> dict[str, str] | None:
+    """name -> sha256 from a simfunnel manifest, or None if it is not a sound one."""
+    try:
+        manifest = json.loads((directory / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError, RecursionError):
+        return None
+    files = manifest.get("files") if isinstance(manifest, dict) else None
+    if not isinstance(files, dict) or manifest.get("format") != FORMAT:
+        return None
+    hashes = {}
+    for name, entry in files.items():
+        if not (isinstance(entry, dict) and isinstance(entry.get("sha256"), str)):
+            return None
+        hashes[name] = entry["sha256"]
+    return hashes
+
+
+def _scenario_name(directory: Path) -> str | None:
+    """The scenario name saved in a result folder's scenario.yaml, if it can be read."""
+    try:
+        import yaml
+
+        data = yaml.safe_load((directory / "scenario.yaml").read_text(encoding="utf-8"))
+    except Exception:  # unreadable: the manifest check already vouched for the folder
+        return None
+    name = data.get("name") if isinstance(data, dict) else None
+    return name if isinstance(name, str) else None
+
+
 def _siblings(parent: Path, name: str) -> list[Path]:
     """Staging and old folders of ``name`` (hidden siblings ``.name.tmp-*``, ``.name.old-*``)."""
     prefixes = (f".{name}.tmp-", f".{name}.old-")
@@ -270,7 +379,7 @@ def _folder_kind(directory: Path, entries: list[str]) -> str | None:
     if MANIFEST in entries:
         try:
             manifest = json.loads((directory / MANIFEST).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+        except (OSError, ValueError, RecursionError):
             return None
         if isinstance(manifest, dict) and manifest.get("format") == FORMAT:
             return str(manifest.get("kind", "result"))

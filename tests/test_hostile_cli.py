@@ -534,3 +534,42 @@ def test_sobol_samples_are_checked_up_front(tmp_path: Path, capsys, n, message) 
     )
     one_line_error(code, err, message)
     assert os.listdir(tmp_path) == []
+
+
+def test_only_exactly_an_earlier_result_is_replaced(tmp_path: Path, capsys) -> None:
+    out = tmp_path / "r"
+    assert quick_run(capsys, out)[0] == 0
+    (out / "thesis.txt").write_text("mine")
+    code, _, err = quick_run(capsys, out)
+    one_line_error(code, err, f"{out}/thesis.txt is not part of the earlier result; move it")
+    assert (out / "thesis.txt").read_text() == "mine"
+    (out / "thesis.txt").unlink()
+    with (out / "run.json").open("a") as handle:
+        handle.write(" ")
+    code, _, err = quick_run(capsys, out)
+    one_line_error(code, err, f"{out}/run.json was changed after the earlier result")
+    for manifest in ('{"files": {}}', '{"format": "simfunnel", "kind": "result", "files": {}}'):
+        (out / "manifest.json").write_text(manifest)
+        code, _, err = quick_run(capsys, out)
+        assert code == 2 and len(err.strip().splitlines()) == 1, err
+        assert (out / "run.json").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["r"]  # no lock file left behind
+
+
+def test_no_lock_file_is_left_beside_the_folder(tmp_path: Path, capsys) -> None:
+    assert quick_run(capsys, tmp_path / "r")[0] == 0
+    assert quick_run(capsys, tmp_path / "r")[0] == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["r"]
+
+
+def test_a_result_of_another_scenario_with_the_same_folder_is_kept(
+    tmp_path: Path, capsys, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    flags = ["--openings", "500", "--workers", "1", "--quiet", "--formats", "none"]
+    assert run_cli(capsys, "run", BASELINE, *flags, "--set", "name=résumé_日本語_🙂")[0] == 0
+    out = tmp_path / "results" / "resume"
+    before = snapshot(out)
+    code, _, err = run_cli(capsys, "run", BASELINE, *flags, "--set", "name=résumé")
+    one_line_error(code, err, "holds the result of scenario 'résumé_日本語_🙂', not 'résumé'")
+    assert snapshot(out) == before

@@ -40,11 +40,11 @@ def _default_out(name: str) -> Path:
     return Path("results") / folder_name(name)
 
 
-def _output(out: Path, kind: str, label: str = "--out ") -> Any:
+def _output(out: Path, kind: str, label: str = "--out ", scenario: str | None = None) -> Any:
     """The output folder, checked, locked and staged before anything is simulated."""
     from simfunnel.files import OutputFolder
 
-    return OutputFolder(out, kind, label=label)
+    return OutputFolder(out, kind, label=label, scenario=scenario)
 
 
 def _command_run(args: argparse.Namespace) -> int:
@@ -58,7 +58,10 @@ def _command_run(args: argparse.Namespace) -> int:
     out = args.out or _default_out(scenario.name)
     target_ci = dict(args.target_ci) or None
     options = _options(args, "simulate", progress=not args.quiet, target_ci=target_ci)
-    with _output(out, "result") as folder:
+    # A default folder shared by two scenario names (résumé, résumé_🙂) is never taken
+    # over silently; an explicit --out is the user's choice.
+    owner = None if args.out else scenario.name
+    with _output(out, "result", scenario=owner) as folder:
         with _counting(planned_openings(scenario, options), "openings", cap=bool(target_ci)):
             result = sf.simulate(scenario, options=options)
         result.metadata["config"] = str(args.config)
@@ -324,14 +327,15 @@ def _command_sensitivity(args: argparse.Namespace) -> int:
 def _command_charts(args: argparse.Namespace) -> int:
     import shutil
 
-    from simfunnel.files import MANIFEST
+    from simfunnel.files import MANIFEST, read_manifest
     from simfunnel.result import load_result
 
     # Lock first, then read: a run cannot swap the folder while we copy it. The
     # tables are copied and the charts drawn afresh in a staging folder that then
     # replaces the old one, so no chart of an earlier run or format survives.
-    if not args.result_dir.is_dir():
-        load_result(args.result_dir)  # says why: no such folder, or being replaced
+    # First say what is wrong with the folder in a saved result's words (missing,
+    # changed, added files), before the output folder's own checks.
+    read_manifest(args.result_dir)
     with _output(args.result_dir, "result", label="") as folder:
         result = load_result(args.result_dir)
         for path in sorted(args.result_dir.iterdir()):
