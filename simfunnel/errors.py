@@ -17,3 +17,8 @@ class InputError(Exception):
     def __init__(self, message: str, path: str | None = None):
         super().__init__(message)
         self.path = path
+
+
+class NothingToChart(ValueError):
+    """A valid result that a chart cannot show (no interviewees, no runner-up, ...):
+    :func:`simfunnel.charts.render_all` skips that chart and says why."""

@@ -119,7 +119,9 @@ class Result:
             folder.commit()
         return Path(directory)
 
-    def write_files(self, directory: Path, formats: Sequence[str] = ()) -> list[Path]:
+    def write_files(
+        self, directory: Path, formats: Sequence[str] = (), skipped: list[str] | None = None
+    ) -> list[Path]:
         """Write the result's files into an existing folder (no manifest, no swap);
         returns the chart files. Use :meth:`save` unless ``directory`` is an
         :class:`OutputFolder`'s staging folder."""
@@ -140,7 +142,7 @@ class Result:
             return []
         from simfunnel import charts
 
-        return charts.render_all(self, directory, formats)
+        return charts.render_all(self, directory, formats, skipped=skipped)
 
 
 # ------------------------------------------------------------------ loading

@@ -573,3 +573,30 @@ def test_a_result_of_another_scenario_with_the_same_folder_is_kept(
     code, _, err = run_cli(capsys, "run", BASELINE, *flags, "--set", "name=résumé")
     one_line_error(code, err, "holds the result of scenario 'résumé_日本語_🙂', not 'résumé'")
     assert snapshot(out) == before
+
+
+@pytest.mark.parametrize(
+    ("override", "chart"),
+    [
+        ("role.cancel_probability=0.999", "offer_probability (this result has no interviewees"),
+        ("analysis.good_interview_top_share=0.000001", "loss_reasons (no good interview lost"),
+    ],
+)
+def test_a_chart_the_result_cannot_show_is_skipped_with_a_note(
+    tmp_path: Path, capsys, override: str, chart: str
+) -> None:
+    out = tmp_path / "r"
+    code, stdout, err = run_cli(
+        capsys, "run", BASELINE, "--set", override, "--openings", "2000", "--workers", "1",
+        "--formats", "svg", "--out", str(out),
+    )  # fmt: skip
+    assert code == 0 and err == "", err
+    assert "Note: skipped the chart" in stdout and chart in stdout
+    assert (out / "manifest.json").exists() and (out / "funnel.svg").exists()
+
+
+def test_loss_finding_of_no_rows_is_a_sentence() -> None:
+    from simfunnel.outputs.run import _loss_finding
+
+    empty = pd.DataFrame(columns=["reason", "label", "share", "ci_low", "ci_high", "mechanism"])
+    assert "No good interview" in _loss_finding(empty.astype({"mechanism": bool}))

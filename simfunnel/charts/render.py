@@ -35,6 +35,7 @@ from simfunnel.charts.sweep import (
 from simfunnel.metrics import (
     SWEEP_METRICS,
 )
+from simfunnel.errors import NothingToChart
 from simfunnel.result import Result, atomic_write
 
 
@@ -129,7 +130,11 @@ def save_chart(
 
 
 def render_all(
-    result: Result, directory: str | Path, formats: Sequence[str] = ("png",)
+    result: Result,
+    directory: str | Path,
+    formats: Sequence[str] = ("png",),
+    *,
+    skipped: list[str] | None = None,
 ) -> list[Path]:
     """Write every chart ``result`` supports into ``directory`` as ``<chart>.<fmt>``.
 
@@ -137,6 +142,9 @@ def render_all(
     (no re-simulation), and writes the same bytes for the same result: SVG ids use a
     fixed salt and no file carries a timestamp. Each file is written to a temporary
     name in the folder and then renamed.
+
+    A chart the result cannot show (e.g. no interviewees after heavy cancellation)
+    is skipped; its name and why are appended to ``skipped`` when given.
 
     Returns
     -------
@@ -148,7 +156,11 @@ def render_all(
     written = []
     for name in supported_charts(result):
         entry = CHARTS[name]
-        written += save_chart(entry.draw, result, directory / name, formats, **entry.options)
+        try:
+            written += save_chart(entry.draw, result, directory / name, formats, **entry.options)
+        except NothingToChart as exc:  # a valid result this chart cannot show: skip it
+            if skipped is not None:
+                skipped.append(f"{name} ({exc})")
     return written
 
 

@@ -66,7 +66,8 @@ def _command_run(args: argparse.Namespace) -> int:
             result = sf.simulate(scenario, options=options)
         result.metadata["config"] = str(args.config)
         result.metadata["overrides"] = overrides
-        written = result.write_files(folder.path, args.formats)
+        skipped: list[str] = []
+        written = result.write_files(folder.path, args.formats, skipped)
         folder.commit()
     if not args.quiet:
         print(format_result(result))
@@ -74,6 +75,7 @@ def _command_run(args: argparse.Namespace) -> int:
             f"\nWrote {out}/: tables (summary.csv, funnel.csv, loss_reasons.csv, openings.csv, "
             f"candidates.csv), scenario.yaml, run.json, manifest.json and {_files(len(written))}."
         )
+    _skipped_note(skipped)
     if target_ci:
         note = _target_note(result, target_ci)
         if note:
@@ -132,6 +134,12 @@ def _interrupt_message(exc: KeyboardInterrupt) -> str:
         of = "up to " if getattr(exc, "cap", False) else ""
         what += f" after {done:,} of {of}{total:,} {getattr(exc, 'unit', 'openings')}"
     return f"{what}; nothing was written"
+
+
+def _skipped_note(skipped: list[str]) -> None:
+    """One line on stdout for the charts this result cannot show."""
+    if skipped:
+        print(f"Note: skipped the chart{'s' if len(skipped) > 1 else ''} {'; '.join(skipped)}.")
 
 
 def _files(count: int) -> str:
@@ -344,9 +352,11 @@ def _command_charts(args: argparse.Namespace) -> int:
                 shutil.copy2(path, folder.path / path.name)
         from simfunnel import charts
 
-        written = charts.render_all(result, folder.path, args.formats)
+        skipped: list[str] = []
+        written = charts.render_all(result, folder.path, args.formats, skipped=skipped)
         folder.commit()
     print(f"Wrote {_files(len(written))} to {args.result_dir}/")
+    _skipped_note(skipped)
     return 0
 
 

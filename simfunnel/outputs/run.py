@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import ndtr
 
+from simfunnel.errors import NothingToChart
 from simfunnel.metrics import LOSS_REASONS, METHODS, STAGES
 from simfunnel.outputs.base import Output
 from simfunnel.result import Result
@@ -194,6 +195,8 @@ class LossReasons(Output):
             raise ValueError("this result has no loss attribution (simulate with attribution=True)")
         seen = frame.groupby("reason")["ci_high"].max()
         frame = frame[frame["reason"].isin(seen.index[seen > 0])]
+        if frame.empty:
+            raise NothingToChart("no good interview lost an offer in this result")
         frame = frame.assign(
             method_order=frame["method"].map(methods.index),
             method_label=frame["method"].map(METHODS),
@@ -207,7 +210,10 @@ class LossReasons(Output):
         first = methods[0]
         primary = table[table["method"] == first].set_index("reason")["share"]
         good = percent(result.scenario.analysis.good_interview_top_share)
-        if first == "removed_alone":
+        if first == "removed_alone" and primary.empty:
+            finding = "No good interview lost an offer for a reason this run can attribute"
+            detail = "each switched off alone on the same draws; someone else may lose instead"
+        elif first == "removed_alone":
             top = primary.idxmax()
             finding = (
                 f"Without {LOSS_REASONS[top].label.lower()}, {percent(primary[top])} of the good "
@@ -236,6 +242,8 @@ def _loss_finding(rows: pd.DataFrame) -> str:
     rows = rows.set_index("reason")
     mechanisms = rows[rows["mechanism"]] if rows["mechanism"].any() else rows
     ranked = mechanisms.sort_values("share", ascending=False)
+    if ranked.empty:
+        return "No good interview lost an offer for a reason this run can attribute"
     top = ranked.iloc[0]
     if len(ranked) > 1 and ranked["ci_high"].iloc[1] >= top["ci_low"]:
         second = ranked.iloc[1]
@@ -265,7 +273,7 @@ class OfferProbability(Output):
     ) -> OfferProbability:
         table = offer_probability_table(result, by, min_count=min_count)
         if table.empty:
-            raise ValueError("this result has no interviewees to chart")
+            raise NothingToChart("this result has no interviewees to chart")
         note = scenario_note(result)
         if by == "rank":
             best = table[(table["ranked_by"] == "interview score") & (table["rank"] == 1)]
@@ -311,7 +319,7 @@ class Margins(Output):
     def from_result(cls, result: Result, *, quantile: float = 0.99) -> Margins:
         margin = result.openings["margin"].dropna().to_numpy(dtype=float)
         if margin.size == 0:
-            raise ValueError("this result has no decided openings with a runner-up")
+            raise NothingToChart("this result has no decided openings with a runner-up")
         band_u = float(result.metadata["narrow_margin_u"])
         band_sd = float(result.scenario.analysis.narrow_margin)
         scale = band_u / band_sd if band_sd > 0 and band_u > 0 else 1.0
@@ -425,7 +433,7 @@ class FeltVsActual(Output):
     def from_result(cls, result: Result, *, bins: int = 10) -> FeltVsActual:
         candidates = result.candidates
         if candidates.empty:
-            raise ValueError("this result has no interviewees to chart")
+            raise NothingToChart("this result has no interviewees to chart")
         summary = result.summary()
         felt = candidates["felt_great"].astype(bool)
         if "felt_great_no_offer_rate" in summary.index:
