@@ -63,6 +63,7 @@ def _umask() -> int:
 
 # ------------------------------------------------------------- whole folders
 MANIFEST = "manifest.json"
+NAME_MAX, PATH_MAX = 255, 4096  # bytes: the usual limits of a file name and a path (Linux)
 FORMAT = "simfunnel"
 # Files that mark a folder written by an older simfunnel (before manifests), by kind.
 LEGACY_MARKERS = {
@@ -129,13 +130,26 @@ class OutputFolder:
 
     # -------------------------------------------------------------- checks
     def _fail(self, message: str) -> NoReturn:
-        raise InputError(f"{self.label}{self.shown}: {message}")
+        raise InputError(f"{self.label}{_excerpt(str(self.shown), 80)}: {message}")
 
     def check(self) -> None:
         """Refuse, before anything is simulated, a target that could not be replaced."""
         directory, name = self.directory, self.directory.name
         if not name or name in (".", ".."):
             self._fail("must name a folder, e.g. results/mine")
+        # Room for the hidden siblings (.name.tmp-XXXXXXXX, .name.lock) too.
+        longest = max(len(os.fsencode(part)) for part in directory.parts)
+        if longest + 20 > NAME_MAX:
+            self._fail(f"a folder name is too long ({longest:,} bytes; at most {NAME_MAX - 20})")
+        if len(os.fsencode(str(directory))) + 20 > PATH_MAX:
+            self._fail(f"the path is too long (at most {PATH_MAX - 20:,} bytes)")
+        try:
+            self._check()
+        except OSError as exc:
+            self._fail(f"cannot use the folder ({exc.strerror or 'error'})")
+
+    def _check(self) -> None:
+        directory = self.directory
         if directory.is_symlink():
             self._fail("is a symbolic link; give the folder it points to")
         if directory.exists():
@@ -406,6 +420,8 @@ def read_manifest(directory: Path, kind: str = "result") -> dict[str, Any]:
             raise InputError(
                 f"{directory}: being replaced by another simfunnel run; try again in a moment"
             )
+        if directory.exists():
+            raise InputError(f"{directory}: is a file, not a result folder")
         raise InputError(f"{directory}: no such folder")
     path = directory / MANIFEST
     if not path.is_file():
@@ -417,15 +433,16 @@ def read_manifest(directory: Path, kind: str = "result") -> dict[str, Any]:
         manifest = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(f"{path}: cannot read ({exc})") from None
-    except ValueError as exc:
-        raise InputError(f"{path}: not valid JSON ({exc})") from None
+    except (ValueError, RecursionError) as exc:
+        why = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)[:80]
+        raise InputError(f"{path}: {MANIFEST} is corrupt (not valid JSON: {why})") from None
     files = manifest.get("files") if isinstance(manifest, dict) else None
     if (
         not isinstance(files, dict)
         or manifest.get("format") != FORMAT
         or not all(isinstance(v, dict) and isinstance(v.get("sha256"), str) for v in files.values())
     ):
-        raise InputError(f"{path}: not a simfunnel manifest")
+        raise InputError(f"{path}: {MANIFEST} is corrupt (not a simfunnel manifest)")
     if manifest.get("kind") != kind:
         raise InputError(
             f"{directory}: holds a simfunnel {manifest.get('kind')} output, not a {kind}"

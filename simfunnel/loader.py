@@ -21,6 +21,7 @@ Limits on input (each refusal is one :class:`~simfunnel.errors.InputError` line)
 
 from __future__ import annotations
 
+import errno
 import math
 import stat
 from pathlib import Path
@@ -254,7 +255,14 @@ def _extends_target(path: Path, value: Any, where: str) -> Path:
 
 def _read_with_extends(path: Path, seen: tuple[Path, ...] = ()) -> tuple[Any, dict[str, str]]:
     """Raw YAML data with ``extends: other.yaml`` resolved, and where each key was set."""
-    if path.resolve() in seen:
+    try:
+        real = path.resolve()
+    except RuntimeError:  # Python < 3.13 raises this for a symlink loop
+        raise InputError(f"{excerpt(str(path), 80)[1:-1]}: symlink loop") from None
+    except OSError as exc:
+        reason = "symlink loop" if exc.errno == errno.ELOOP else exc.strerror or "error"
+        raise InputError(f"{excerpt(str(path), 80)[1:-1]}: cannot read ({reason})") from None
+    if real in seen:
         raise InputError(f"{path}: 'extends' loops back to itself")
     if len(seen) >= MAX_EXTENDS_DEPTH:
         raise InputError(
@@ -266,7 +274,7 @@ def _read_with_extends(path: Path, seen: tuple[Path, ...] = ()) -> tuple[Any, di
     data = dict(data)
     parent_name = data.pop("extends")
     parent_path = _extends_target(path, parent_name, lines.get("extends", str(path)))
-    parent, parent_lines = _read_with_extends(parent_path, (*seen, path.resolve()))
+    parent, parent_lines = _read_with_extends(parent_path, (*seen, real))
     if parent is None:
         parent = {}
     if not isinstance(parent, dict):

@@ -37,10 +37,9 @@ from simfunnel.engine import draw_layout
 from simfunnel.errors import InputError
 from simfunnel.options import BRUTE_FORCE_CHUNK_BYTES, DEFAULT_CHUNK, KEEP_OPENINGS
 from simfunnel.rng import BLOCK_OPENINGS
-from simfunnel.scenario import Scenario
+from simfunnel.scenario import MAX_OPENINGS, Scenario
 
 GIB = 2**30
-MAX_OPENINGS = 10**10  # ~a day per core at ~1e5 openings/s: more is a typo, not a run
 BASE_BYTES = 256 * 2**20  # the interpreter with numpy, scipy and pandas loaded
 SLOT_BYTES = 260  # working arrays per opening and shortlist slot (measured ~250-300)
 POOL_BYTES = 70  # brute force: working arrays per applicant besides the draws

@@ -355,6 +355,11 @@ class Pipeline(_Section):
     )
 
 
+# The most openings one run may simulate (~a day per core at ~1e5 openings/s: more is
+# a typo, not a run). One constant for the schema (`keys`), `run` and --openings.
+MAX_OPENINGS = 10**10
+
+
 class Scenario(_Section):
     """A complete, validated, immutable scenario."""
 
@@ -367,7 +372,9 @@ class Scenario(_Section):
         "",
         f"one line on the story this scenario tells (at most {MAX_DESCRIPTION_CHARS} characters)",
     )
-    openings: Int = _field(100_000, "default number of openings to simulate", ge=1, le=10**9)
+    openings: Int = _field(
+        100_000, "default number of openings to simulate", ge=1, le=MAX_OPENINGS
+    )
     seed: Int = _field(20261125, "default random seed", ge=0, le=2**128 - 1)
     engine: Literal["exact", "brute_force"] = _field(
         "exact", "population step: exact O(k) top-k sampler or drawing every applicant"

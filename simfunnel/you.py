@@ -53,6 +53,10 @@ from simfunnel.summary import Z_95
 
 SEARCHES = 20_000
 MAX_SIMULATED_PER_INTERVIEW = 400  # rejection cap: openings simulated per kept one
+# Kept openings: 50x the default. Each is found among ~10-30 simulated openings and
+# its rows are kept in memory, so 10^6 is already ~3 x 10^7 simulated, minutes of work.
+MAX_YOU_OPENINGS = 1_000_000
+TYPICAL_SIMULATED_PER_KEPT = 30
 
 
 def focal_latent(
@@ -158,6 +162,15 @@ def you(
         ``400 * openings`` simulated ones).
     """
     _check_focal(scenario, quality_percentile, alignment, niche, interviews)
+    if isinstance(openings, bool) or not isinstance(openings, int) or openings < 1:
+        raise ParameterError("openings", f"openings must be a whole number >= 1, got {openings!r}")
+    if openings > MAX_YOU_OPENINGS:
+        simulated = openings * TYPICAL_SIMULATED_PER_KEPT
+        raise ParameterError(
+            "openings",
+            f"openings: at most {MAX_YOU_OPENINGS:,} for `you`, got {openings:,} (about "
+            f"{simulated:,} openings would be simulated to find them)",
+        )
     seed = resolve_seed(seed, scenario.seed)
     model = Model.build(scenario)
     thresholds = reference_thresholds(model)

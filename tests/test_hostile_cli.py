@@ -91,7 +91,7 @@ def fake_charts(monkeypatch: pytest.MonkeyPatch) -> None:
     """Charts as tiny files: these tests are about folders, not drawing (slow)."""
     from simfunnel import charts
 
-    def render_all(result, directory, formats=("png",)):
+    def render_all(result, directory, formats=("png",), *, skipped=None):
         written = [Path(directory) / f"funnel.{fmt}" for fmt in formats]
         for path in written:
             path.write_text(result.scenario.name)
@@ -253,7 +253,7 @@ def test_ctrl_c_while_saving_keeps_the_old_result(
     before = snapshot(out)
     write_files = sf.Result.write_files
 
-    def interrupted(self, directory, formats=()):
+    def interrupted(self, directory, formats=(), skipped=None):
         write_files(self, directory, formats)  # every file written, then Ctrl-C
         raise KeyboardInterrupt
 
@@ -600,3 +600,69 @@ def test_loss_finding_of_no_rows_is_a_sentence() -> None:
 
     empty = pd.DataFrame(columns=["reason", "label", "share", "ci_low", "ci_high", "mechanism"])
     assert "No good interview" in _loss_finding(empty.astype({"mechanism": bool}))
+
+
+def test_a_symlink_loop_config_is_named(tmp_path: Path, capsys) -> None:
+    (tmp_path / "a.yaml").symlink_to(tmp_path / "b.yaml")
+    (tmp_path / "b.yaml").symlink_to(tmp_path / "a.yaml")
+    code, _, err = run_cli(capsys, "run", str(tmp_path / "a.yaml"), "--out", str(tmp_path / "r"))
+    one_line_error(code, err, "a.yaml: symlink loop")
+
+
+def test_a_corrupt_or_misplaced_result_folder_is_named(copy: Path, tmp_path: Path, capsys) -> None:
+    (copy / "manifest.json").write_text("[" * 100_000)
+    code, _, err = run_cli(capsys, "charts", str(copy), "--formats", "none")
+    one_line_error(code, err, "manifest.json is corrupt")
+    afile = tmp_path / "afile"
+    afile.write_text("x")
+    code, _, err = run_cli(capsys, "charts", str(afile))
+    one_line_error(code, err, "afile: is a file, not a result folder")
+
+
+def test_a_too_long_out_name_is_refused_with_an_excerpt(tmp_path: Path, capsys) -> None:
+    code, _, err = quick_run(capsys, tmp_path / ("a" * 5000))
+    one_line_error(code, err, "a folder name is too long (5,000 bytes")
+    assert len(err) < 300
+    assert os.listdir(tmp_path) == []
+
+
+def test_unwritable_stdout_is_one_line_exit_2(tmp_path: Path) -> None:
+    if not os.path.exists("/dev/full"):
+        pytest.skip("needs /dev/full")
+    with open("/dev/full", "w") as full:
+        done = subprocess.run(
+            [sys.executable, "-m", "simfunnel.cli", "keys"], stdout=full, stderr=subprocess.PIPE,
+            text=True, timeout=60,
+        )  # fmt: skip
+    one_line_error(done.returncode, done.stderr, "cannot write the output (No space left")
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["run", BASELINE, "--seed", str(2**200)], "--seed: must be <= 2^128-1"),
+        (
+            ["run", BASELINE, "--target-ci", "good_interview_offer_rate=0.1",
+             "--target-ci", "good_interview_offer_rate=0.2"],
+            "--target-ci good_interview_offer_rate: given twice",
+        ),
+        (
+            ["you", BASELINE, "--quality-percentile", "50", "--openings", "1000000000000"],
+            "--openings: at most 1,000,000 for `you`, got 1,000,000,000,000 (about 30,",
+        ),
+    ],
+)  # fmt: skip
+def test_attack_flags_are_refused_up_front(tmp_path: Path, capsys, args, message) -> None:
+    started = time.perf_counter()
+    code, _, err = run_cli(capsys, *args, "--out", str(tmp_path / "r"))
+    one_line_error(code, err, message)
+    assert time.perf_counter() - started < 5
+    assert os.listdir(tmp_path) == []
+
+
+def test_one_openings_limit_for_keys_and_run(capsys) -> None:
+    from simfunnel.resources import MAX_OPENINGS
+    from simfunnel.scenario import describe_keys
+
+    row = next(r for r in describe_keys() if r["key"] == "openings")
+    assert row["range"] == f"[1, {MAX_OPENINGS}]"

@@ -11,6 +11,7 @@ interrupted or failed command never leaves a half-written or mixed folder.
 
 from __future__ import annotations
 
+import errno
 import multiprocessing
 import os
 import signal
@@ -73,6 +74,8 @@ COMMANDS = {
 }
 
 _MAIN_PID = os.getpid()
+# errno of a failed write to standard output (as opposed to a named file).
+STDOUT_ERRORS = {errno.ENOSPC, errno.EIO, errno.EFBIG, errno.EDQUOT, errno.EBADF, errno.EINVAL}
 
 
 def _on_signal(signum: int, frame: Any) -> None:
@@ -115,26 +118,40 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         with _signal_handlers():
-            return COMMANDS[args.command](args)
+            code = COMMANDS[args.command](args)
+            sys.stdout.flush()  # a full disk behind `> file` shows here, not at exit
+            return code
     except InputError as exc:
         print(f"simfunnel: error: {_as_flags(exc)}", file=sys.stderr)
         return 2
     except BrokenPipeError:  # e.g. `simfunnel keys | head`
         sys.stderr.close()
         return 0
+    except OSError as exc:
+        if exc.filename is not None or exc.errno not in STDOUT_ERRORS:
+            return _internal_error(exc)
+        # Standard output cannot be written (`> /dev/full`, a full disk): say so once
+        # and drop what is still buffered, so exit does not report it again.
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - replaced for the rest of the process
+        print(f"simfunnel: error: cannot write the output ({exc.strerror})", file=sys.stderr)
+        return 2
     except KeyboardInterrupt as exc:
         _end_children()
         print(f"simfunnel: {_interrupt_message(exc)}", file=sys.stderr)
         return 143 if isinstance(exc, Terminated) else 130
     except Exception as exc:  # an internal error: short message, traceback on request
-        if os.environ.get("SIMFUNNEL_DEBUG"):
-            raise
-        print(
-            f"simfunnel: internal error: {type(exc).__name__}: {exc} "
-            "(set SIMFUNNEL_DEBUG=1 for a traceback and please report it)",
-            file=sys.stderr,
-        )
-        return 1
+        return _internal_error(exc)
+
+
+def _internal_error(exc: Exception) -> int:
+    if os.environ.get("SIMFUNNEL_DEBUG"):
+        raise exc
+    print(
+        f"simfunnel: internal error: {type(exc).__name__}: {str(exc)[:300]} "
+        "(set SIMFUNNEL_DEBUG=1 for a traceback and please report it)",
+        file=sys.stderr,
+    )
+    return 1
 
 
 if __name__ == "__main__":

@@ -56,6 +56,10 @@ def _command_run(args: argparse.Namespace) -> int:
         args.config, args.overrides, {"engine": args.engine} if args.engine else None
     )
     out = args.out or _default_out(scenario.name)
+    given = [metric for metric, _ in args.target_ci]
+    twice = next((m for i, m in enumerate(given) if m in given[:i]), None)
+    if twice:
+        raise InputError(f"--target-ci {twice[:60]}: given twice; give each metric once")
     target_ci = dict(args.target_ci) or None
     options = _options(args, "simulate", progress=not args.quiet, target_ci=target_ci)
     # A default folder shared by two scenario names (résumé, résumé_🙂) is never taken

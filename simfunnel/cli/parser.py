@@ -13,6 +13,7 @@ from simfunnel.options import DEFAULTS, TARGET_CI_CAP, YOU_OPENINGS
 CHART_FORMATS = ("png", "svg", "pdf")
 # `you` simulates 20,000 job searches of up to this many interviews: memory grows with it.
 MAX_INTERVIEWS = 100
+MAX_SEED = 2**128 - 1  # the scenario key `seed`'s range
 
 
 class _Parser(argparse.ArgumentParser):
@@ -23,7 +24,13 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _number(
-    kind: type, low: float, high: float | None = None, *, exclusive: bool = False, what: str
+    kind: type,
+    low: float,
+    high: float | None = None,
+    *,
+    exclusive: bool = False,
+    what: str,
+    high_text: str | None = None,
 ) -> Callable[[str], Any]:
     """An argparse type: a number of ``kind`` in [low, high] (or (low, high))."""
 
@@ -39,7 +46,9 @@ def _number(
         if not exclusive and value < low:
             raise argparse.ArgumentTypeError(f"must be >= {low:g}, got {value:g}")
         if not exclusive and high is not None and value > high:
-            raise argparse.ArgumentTypeError(f"must be <= {high:g}, got {text.strip()}")
+            limit = high_text or (f"{high:,}" if isinstance(high, int) else f"{high:g}")
+            shown = text.strip() if len(text.strip()) <= 40 else f"{text.strip()[:37]}..."
+            raise argparse.ArgumentTypeError(f"must be <= {limit}, got {shown}")
         return value
 
     return parse
@@ -47,7 +56,7 @@ def _number(
 
 _positive_int = _number(int, 1, what="a whole number")
 _interviews = _number(int, 1, MAX_INTERVIEWS, what="a whole number")
-_seed = _number(int, 0, what="a non-negative integer")
+_seed = _number(int, 0, MAX_SEED, what="a non-negative integer", high_text="2^128-1")
 _percentile = _number(float, 0, 100, exclusive=True, what="a number")
 _unit_interval = _number(float, 0, 1, exclusive=True, what="a number")
 
