@@ -15,7 +15,8 @@ import pickle
 import time
 import warnings
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from collections import deque
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -105,19 +106,51 @@ def points_of(
             return _run_on_dask(tasks, options.scheduler, bar.update)
         workers = min(options.workers or os.cpu_count() or 1, len(tasks))
         points: list[Point] = []
-        if workers == 1:
-            for task in tasks:
-                points.append(_simulate_point(task))
-                bar.update()
+        try:
+            if workers == 1:
+                for task in tasks:
+                    points.append(_simulate_point(task))
+                    bar.update()
+                return points
+            _run_in_pool(tasks, workers, points, bar.update)
             return points
-        context = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
-        with ProcessPoolExecutor(workers, mp_context=context) as pool:
-            for point in pool.map(_simulate_point, tasks):
-                points.append(point)
-                bar.update()
-        return points
+        except KeyboardInterrupt as exc:  # the CLI says how far it got
+            exc.openings_done = len(points)  # type: ignore[attr-defined]
+            exc.total = len(tasks)  # type: ignore[attr-defined]
+            exc.unit = "points"  # type: ignore[attr-defined]
+            raise
     finally:
         bar.close()
+
+
+def _run_in_pool(
+    tasks: list, workers: int, points: list[Point], update: Callable[[], Any]
+) -> None:
+    """Simulate ``tasks`` on a process pool, appending to ``points`` in order.
+
+    The pool of :func:`simfunnel.run._executor`: workers leave Ctrl-C and SIGTERM to
+    the parent, at most ``2 * workers`` tasks are in flight, and on any exception the
+    workers are terminated at once (:func:`simfunnel.run.stop_pool`), so an interrupt
+    never leaves a pool thread setting the result of a cancelled future.
+    """
+    from simfunnel.run import _worker_signals, stop_pool
+
+    context = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
+    pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_worker_signals)
+    try:
+        pending: deque[Future] = deque()
+        for task in tasks:
+            pending.append(pool.submit(_simulate_point, task))
+            if len(pending) >= 2 * workers:
+                points.append(pending.popleft().result())
+                update()
+        while pending:
+            points.append(pending.popleft().result())
+            update()
+    except BaseException:
+        stop_pool(pool)
+        raise
+    pool.shutdown()
 
 
 # Seconds. Module constants so tests can lower them.

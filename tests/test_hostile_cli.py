@@ -666,3 +666,29 @@ def test_one_openings_limit_for_keys_and_run(capsys) -> None:
 
     row = next(r for r in describe_keys() if r["key"] == "openings")
     assert row["range"] == f"[1, {MAX_OPENINGS}]"
+
+
+def test_ctrl_c_in_a_sweep_pool_says_how_many_points(
+    tmp_path: Path, capsys, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import simfunnel.points as points_module
+
+    class Bar:
+        def __init__(self, *args, **kwargs) -> None:
+            self.count = 0
+
+        def update(self) -> None:
+            self.count += 1
+            if self.count == 2:
+                raise KeyboardInterrupt
+
+        def close(self) -> None:
+            pass
+
+    monkeypatch.setattr(points_module, "tqdm", Bar)
+    code, _, err = run_cli(
+        capsys, "sweep", BASELINE, "--vary", "manager.risk_aversion=0:2:6", "--openings", "500",
+        "--workers", "2", "--formats", "none", "--out", str(tmp_path / "s"),
+    )  # fmt: skip
+    one_line_error(code, err, "interrupted after 2 of 6 points; nothing was written", 130)
+    assert os.listdir(tmp_path) == []
