@@ -109,6 +109,16 @@ class _ScenarioLoader(yaml.SafeLoader):
         return super().construct_mapping(node, deep=deep)
 
 
+def _key_name(node: yaml.Node) -> str:
+    """A key as the validator names it: ``~`` is ``None``, ``true`` is ``True``."""
+    tag = getattr(node, "tag", "")
+    if tag.endswith(":null"):
+        return "None"
+    if tag.endswith(":bool"):
+        return str(str(node.value).lower() in ("true", "yes", "on", "y"))
+    return str(node.value)
+
+
 def _line_index(root: yaml.Node | None, source: str) -> dict[str, str]:
     """Map dotted key paths (list items as indices) to ``source:line``."""
     lines: dict[str, str] = {}
@@ -117,7 +127,8 @@ def _line_index(root: yaml.Node | None, source: str) -> dict[str, str]:
         node, path = stack.pop()
         if isinstance(node, yaml.MappingNode):
             for key_node, value_node in node.value:
-                child = f"{path}.{key_node.value}" if path else str(key_node.value)
+                name = _key_name(key_node)
+                child = f"{path}.{name}" if path else name
                 lines.setdefault(child, f"{source}:{key_node.start_mark.line + 1}")
                 stack.append((value_node, child))
         elif isinstance(node, yaml.SequenceNode):

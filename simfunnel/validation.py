@@ -115,5 +115,18 @@ def format_pydantic_error(root: type[BaseModel], error: dict[str, Any]) -> tuple
         return f"{path}: {message}", path
     if kind == "missing":
         return f"{path}: required key is missing", path
+    if kind == "invalid_key":  # a YAML key such as 1, ~ or true
+        parent = ".".join(str(p) for p in loc[:-1])
+        line_path = ".".join(str(p) for p in loc)
+        where_text = f"{parent}: " if parent else ""
+        return f"{where_text}key {value} is not a name; keys are words like risk_aversion", line_path
+    if kind == "model_type":
+        class_name = str((error.get("ctx") or {}).get("class_name", ""))
+        if class_name.endswith("Range"):
+            return (
+                f"{path}: should be a range {{low: N, high: M}} (for one value give low = high), "
+                f"got {value}"
+            ), path
+        return f"{path}: should be a mapping of keys (key: value lines), got {value}", path
     expected = str(error["msg"]).removeprefix("Input should be ")
     return f"{path}: should be {expected}, got {value}", path

@@ -477,3 +477,21 @@ def test_description_is_one_short_line(tmp_path: Path) -> None:
     assert "description: must be one line" in refused(write(tmp_path, 'description: "a\\nb"\n'))
     long_text = "d" * 301
     assert "at most 300 characters" in refused(write(tmp_path, f"description: {long_text}\n"))
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("name: k\n1: 2\n", "s.yaml:2: key 1 is not a name; keys are words"),
+        ("name: k\n~: 2\n", "s.yaml:2: key None is not a name; keys are words"),
+        (
+            "applicants:\n  count: 50\n",
+            "s.yaml:2: applicants.count: should be a range {low: N, high: M}",
+        ),
+        ("manager: [1, 2]\n", "s.yaml:1: manager: should be a mapping of keys"),
+    ],
+)
+def test_wording_of_odd_keys_and_shapes(tmp_path: Path, text: str, message: str) -> None:
+    got = refused(write(tmp_path, text))
+    assert message in got, got
+    assert "instance of" not in got and "Keys should be" not in got
