@@ -19,6 +19,6 @@ class InputError(Exception):
         self.path = path
 
 
-class NothingToChart(ValueError):
+class NothingToChartError(ValueError):
     """A valid result that a chart cannot show (no interviewees, no runner-up, ...):
     :func:`simfunnel.charts.render_all` skips that chart and says why."""

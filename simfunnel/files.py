@@ -3,6 +3,7 @@ a lock per folder, and the check that a folder is one whole simfunnel output."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -296,10 +297,8 @@ class OutputFolder:
     def _unlock(self) -> None:
         if self._lock is not None:
             if self._held:  # remove the lock file while still holding the lock
-                try:
+                with contextlib.suppress(OSError):
                     os.unlink(self._lock_path)
-                except OSError:
-                    pass
                 self._held = False
             os.close(self._lock)  # closing releases the flock
             self._lock = None

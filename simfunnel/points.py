@@ -14,8 +14,8 @@ import os
 import pickle
 import time
 import warnings
-from collections.abc import Callable, Sequence
 from collections import deque
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -123,9 +123,7 @@ def points_of(
         bar.close()
 
 
-def _run_in_pool(
-    tasks: list, workers: int, points: list[Point], update: Callable[[], Any]
-) -> None:
+def _run_in_pool(tasks: list, workers: int, points: list[Point], update: Callable[[], Any]) -> None:
     """Simulate ``tasks`` on a process pool, appending to ``points`` in order.
 
     The pool of :func:`simfunnel.run._executor`: workers leave Ctrl-C and SIGTERM to

@@ -372,9 +372,7 @@ class Scenario(_Section):
         "",
         f"one line on the story this scenario tells (at most {MAX_DESCRIPTION_CHARS} characters)",
     )
-    openings: Int = _field(
-        100_000, "default number of openings to simulate", ge=1, le=MAX_OPENINGS
-    )
+    openings: Int = _field(100_000, "default number of openings to simulate", ge=1, le=MAX_OPENINGS)
     seed: Int = _field(20261125, "default random seed", ge=0, le=2**128 - 1)
     engine: Literal["exact", "brute_force"] = _field(
         "exact", "population step: exact O(k) top-k sampler or drawing every applicant"

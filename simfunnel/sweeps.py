@@ -43,7 +43,9 @@ def parse_vary(text: str, scenario: Scenario) -> tuple[str, list[Any]]:
     key = key.strip()
     shown = text if len(text) <= 60 else text[:57] + "..."
     if not sep or not spec:
-        raise ParameterError("vary", f"vary {shown!r}: expected KEY=START:STOP:NUM or KEY=v1,v2,...")
+        raise ParameterError(
+            "vary", f"vary {shown!r}: expected KEY=START:STOP:NUM or KEY=v1,v2,..."
+        )
     why = NOT_VARIABLE.get(key) or next(
         (reason for prefix, reason in NOT_VARIABLE_PREFIXES.items() if key.startswith(prefix)),
         None,

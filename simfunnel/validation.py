@@ -119,7 +119,10 @@ def format_pydantic_error(root: type[BaseModel], error: dict[str, Any]) -> tuple
         parent = ".".join(str(p) for p in loc[:-1])
         line_path = ".".join(str(p) for p in loc)
         where_text = f"{parent}: " if parent else ""
-        return f"{where_text}key {value} is not a name; keys are words like risk_aversion", line_path
+        return (
+            f"{where_text}key {value} is not a name; keys are words like risk_aversion",
+            line_path,
+        )
     if kind == "model_type":
         class_name = str((error.get("ctx") or {}).get("class_name", ""))
         if class_name.endswith("Range"):

@@ -32,10 +32,10 @@ from simfunnel.charts.sweep import (
     sweep_keys,
     sweep_lines,
 )
+from simfunnel.errors import NothingToChartError
 from simfunnel.metrics import (
     SWEEP_METRICS,
 )
-from simfunnel.errors import NothingToChart
 from simfunnel.result import Result, atomic_write
 
 
@@ -158,7 +158,7 @@ def render_all(
         entry = CHARTS[name]
         try:
             written += save_chart(entry.draw, result, directory / name, formats, **entry.options)
-        except NothingToChart as exc:  # a valid result this chart cannot show: skip it
+        except NothingToChartError as exc:  # a valid result this chart cannot show: skip it
             if skipped is not None:
                 skipped.append(f"{name} ({exc})")
     return written

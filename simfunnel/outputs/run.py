@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import ndtr
 
-from simfunnel.errors import NothingToChart
+from simfunnel.errors import NothingToChartError
 from simfunnel.metrics import LOSS_REASONS, METHODS, STAGES
 from simfunnel.outputs.base import Output
 from simfunnel.result import Result
@@ -196,7 +196,7 @@ class LossReasons(Output):
         seen = frame.groupby("reason")["ci_high"].max()
         frame = frame[frame["reason"].isin(seen.index[seen > 0])]
         if frame.empty:
-            raise NothingToChart("no good interview lost an offer in this result")
+            raise NothingToChartError("no good interview lost an offer in this result")
         frame = frame.assign(
             method_order=frame["method"].map(methods.index),
             method_label=frame["method"].map(METHODS),
@@ -273,7 +273,7 @@ class OfferProbability(Output):
     ) -> OfferProbability:
         table = offer_probability_table(result, by, min_count=min_count)
         if table.empty:
-            raise NothingToChart("this result has no interviewees to chart")
+            raise NothingToChartError("this result has no interviewees to chart")
         note = scenario_note(result)
         if by == "rank":
             best = table[(table["ranked_by"] == "interview score") & (table["rank"] == 1)]
@@ -319,7 +319,7 @@ class Margins(Output):
     def from_result(cls, result: Result, *, quantile: float = 0.99) -> Margins:
         margin = result.openings["margin"].dropna().to_numpy(dtype=float)
         if margin.size == 0:
-            raise NothingToChart("this result has no decided openings with a runner-up")
+            raise NothingToChartError("this result has no decided openings with a runner-up")
         band_u = float(result.metadata["narrow_margin_u"])
         band_sd = float(result.scenario.analysis.narrow_margin)
         scale = band_u / band_sd if band_sd > 0 and band_u > 0 else 1.0
@@ -433,7 +433,7 @@ class FeltVsActual(Output):
     def from_result(cls, result: Result, *, bins: int = 10) -> FeltVsActual:
         candidates = result.candidates
         if candidates.empty:
-            raise NothingToChart("this result has no interviewees to chart")
+            raise NothingToChartError("this result has no interviewees to chart")
         summary = result.summary()
         felt = candidates["felt_great"].astype(bool)
         if "felt_great_no_offer_rate" in summary.index:
