@@ -44,6 +44,7 @@ from simfunnel.rng import (
     FOCAL_OPENINGS,
     FOCAL_SEARCH,
     SCENARIO_SEED,
+    Seed,
     SeedLike,
     resolve_seed,
 )
@@ -172,54 +173,17 @@ def you(
             f"{simulated:,} openings would be simulated to find them)",
         )
     seed = resolve_seed(seed, scenario.seed)
-    model = Model.build(scenario)
-    thresholds = reference_thresholds(model)
     quality = float(ndtri(quality_percentile / 100))
-    correlation = scenario.correlation_matrix
-
-    kept: list[dict[str, np.ndarray]] = []
-    found = simulated = block = 0
-    cap = MAX_SIMULATED_PER_INTERVIEW * openings
-    while found < openings and simulated < cap:
-        blocks = 10
-        draws = draw_blocks(scenario, seed, FOCAL_OPENINGS, block, blocks)
-        focal_rng = seed.stream(FOCAL_CANDIDATE, block)
-        rows = blocks * BLOCK_OPENINGS
-        latent = focal_latent(
-            model.screen,
-            correlation,
-            quality,
-            alignment,
-            niche,
-            focal_rng.standard_normal((rows, N_LATENT)),
-            focal_rng.random(rows),
-        )
-        score = linalg.transform(latent, model.screen.weights[None, :])[:, 0]
-        score += model.screen.noise_sd * focal_rng.standard_normal(rows)
-        funnel = simulate_funnel(model, draws, Focal(latent, score))
-        block += blocks
-        slot = funnel.extras["focal_slot"]
-        index = np.arange(rows)
-        keep = funnel.extras["focal_shortlisted"] & funnel.interviewed[index, slot]
-        if felt_great:
-            keep &= funnel.felt_score[index, slot] >= thresholds.good_interview
-        keep_rows = np.flatnonzero(keep)[: openings - found]
-        # Openings looked at: all of the batch, unless it was cut at the target.
-        full_batch = found + len(keep_rows) < openings
-        simulated += rows if full_batch else int(keep_rows[-1]) + 1
-        if len(keep_rows) == 0:
-            continue
-        found += len(keep_rows)
-        kept.append(
-            _focal_outcomes(model, funnel, keep_rows, slot[keep_rows], thresholds.narrow_margin)
-        )
-    if found == 0:
+    kept, simulated = _kept_openings(
+        scenario, seed, quality, alignment, niche, felt_great, openings
+    )
+    if not kept:
         raise InputError(
             f"a candidate at the {quality_percentile}th percentile was never shortlisted in "
             f"{simulated:,} openings; try a higher percentile"
         )
     outcomes = {name: np.concatenate([k[name] for k in kept]) for name in kept[0]}
-    n = found
+    n = len(outcomes["offer"])
     p = float(outcomes["offer"].mean())
     half = Z_95 * math.sqrt(p * (1 - p) / n)
     search_rng = seed.stream(FOCAL_SEARCH)
@@ -252,6 +216,62 @@ def you(
             "niche": niche,
         },
     )
+
+
+def _kept_openings(
+    scenario: Scenario,
+    seed: Seed,
+    quality: float,
+    alignment: float | None,
+    niche: bool | None,
+    felt_great: bool,
+    openings: int,
+) -> tuple[list[dict[str, np.ndarray]], int]:
+    """The focal candidate's outcomes in the first ``openings`` openings where they were
+    shortlisted and interviewed (and felt great, if asked): exact conditioning by
+    rejection, from at most ``MAX_SIMULATED_PER_INTERVIEW * openings`` simulated ones.
+
+    Returns the outcomes, batch by batch, and the number of openings simulated.
+    """
+    model = Model.build(scenario)
+    thresholds = reference_thresholds(model)
+    kept: list[dict[str, np.ndarray]] = []
+    found = simulated = block = 0
+    cap = MAX_SIMULATED_PER_INTERVIEW * openings
+    while found < openings and simulated < cap:
+        blocks = 10
+        draws = draw_blocks(scenario, seed, FOCAL_OPENINGS, block, blocks)
+        focal_rng = seed.stream(FOCAL_CANDIDATE, block)
+        rows = blocks * BLOCK_OPENINGS
+        latent = focal_latent(
+            model.screen,
+            scenario.correlation_matrix,
+            quality,
+            alignment,
+            niche,
+            focal_rng.standard_normal((rows, N_LATENT)),
+            focal_rng.random(rows),
+        )
+        score = linalg.transform(latent, model.screen.weights[None, :])[:, 0]
+        score += model.screen.noise_sd * focal_rng.standard_normal(rows)
+        funnel = simulate_funnel(model, draws, Focal(latent, score))
+        block += blocks
+        slot = funnel.extras["focal_slot"]
+        index = np.arange(rows)
+        keep = funnel.extras["focal_shortlisted"] & funnel.interviewed[index, slot]
+        if felt_great:
+            keep &= funnel.felt_score[index, slot] >= thresholds.good_interview
+        keep_rows = np.flatnonzero(keep)[: openings - found]
+        # Openings looked at: all of the batch, unless it was cut at the target.
+        full_batch = found + len(keep_rows) < openings
+        simulated += rows if full_batch else int(keep_rows[-1]) + 1
+        if len(keep_rows) == 0:
+            continue
+        found += len(keep_rows)
+        kept.append(
+            _focal_outcomes(model, funnel, keep_rows, slot[keep_rows], thresholds.narrow_margin)
+        )
+    return kept, simulated
 
 
 def _check_focal(
