@@ -275,27 +275,15 @@ def simulate_many(scenarios: list[Scenario], options: RunOptions = DEFAULTS["sim
     started = time.perf_counter()
     models = tuple(Model.build(s) for s in scenarios)
     thresholds = tuple(reference_thresholds(m) for m in models)
-    chunk_size = options.chunk_size
-    if any(s.engine == "brute_force" for s in scenarios):
-        per_opening_bytes = 8 * (max(s.applicants.count.high for s in scenarios) * 6 + 1)
-        chunk_size = min(chunk_size, BRUTE_FORCE_CHUNK_BYTES // per_opening_bytes)
-    chunk_blocks = max(1, chunk_size // BLOCK_OPENINGS)
+    chunk_blocks = _chunk_blocks(scenarios, options.chunk_size)
 
     def tasks_between(start: int, stop: int) -> Iterator[_Task]:
         first_block, end_block = start // BLOCK_OPENINGS, math.ceil(stop / BLOCK_OPENINGS)
         for b in range(first_block, end_block, chunk_blocks):
             blocks = min(chunk_blocks, end_block - b)
             valid = min(stop - b * BLOCK_OPENINGS, blocks * BLOCK_OPENINGS)
-            yield _Task(
-                models,
-                seed,
-                thresholds,
-                b,
-                blocks,
-                valid,
-                options.keep_openings,
-                options.attribution,
-            )
+            task = (b, blocks, valid, options.keep_openings, options.attribution)
+            yield _Task(models, seed, thresholds, *task)
 
     workers = _resolve_workers(
         options.workers, math.ceil(openings / (chunk_blocks * BLOCK_OPENINGS))
@@ -325,6 +313,14 @@ def simulate_many(scenarios: list[Scenario], options: RunOptions = DEFAULTS["sim
         for i, (scenario, limits) in enumerate(zip(scenarios, thresholds, strict=True))
     ]
     return Run(results, collected.names, collected.moments)
+
+
+def _chunk_blocks(scenarios: list[Scenario], chunk_size: int) -> int:
+    """Blocks per chunk: ``chunk_size`` openings, fewer when every applicant is drawn."""
+    if any(s.engine == "brute_force" for s in scenarios):
+        per_opening_bytes = 8 * (max(s.applicants.count.high for s in scenarios) * 6 + 1)
+        chunk_size = min(chunk_size, BRUTE_FORCE_CHUNK_BYTES // per_opening_bytes)
+    return max(1, chunk_size // BLOCK_OPENINGS)
 
 
 def planned_openings(scenario: Scenario, options: RunOptions) -> int:
