@@ -35,9 +35,9 @@ from pathlib import Path
 import numpy as np
 
 import simfunnel as sf
-from simfunnel import run as sf_run
-from simfunnel.engine import Model, draw_blocks, run_blocks
-from simfunnel.rng import BLOCK_OPENINGS, BLOCKS, PILOT, normalise_seed
+from simfunnel.analysis import run as sf_run
+from simfunnel.model.engine import Model, draw_blocks, run_blocks
+from simfunnel.model.rng import BLOCK_OPENINGS, BLOCKS, PILOT, normalise_seed
 
 ROOT = Path(__file__).resolve().parents[1]
 BASELINE = ROOT / "configs" / "baseline.yaml"

@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 import simfunnel as sf
-from simfunnel import charts  # draws on bare Figures: no display or backend needed
+from simfunnel.present import charts  # draws on bare Figures: no display or backend needed
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIGS = ROOT / "configs"

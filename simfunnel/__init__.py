@@ -3,14 +3,14 @@
 __version__ = "0.1.0"
 
 from simfunnel import metrics
+from simfunnel.analysis.explore import Comparison, compare, sensitivity, sweep
+from simfunnel.analysis.options import RunOptions
+from simfunnel.analysis.result import Result, load_result
+from simfunnel.analysis.run import simulate
+from simfunnel.analysis.you import YouResult, you
 from simfunnel.errors import InputError
-from simfunnel.explore import Comparison, compare, sensitivity, sweep
-from simfunnel.loader import load_scenario
-from simfunnel.options import RunOptions
-from simfunnel.result import Result, load_result
-from simfunnel.run import simulate
-from simfunnel.scenario import Scenario
-from simfunnel.you import YouResult, you
+from simfunnel.io.loader import load_scenario
+from simfunnel.model.scenario import Scenario
 
 __all__ = [
     "Comparison",

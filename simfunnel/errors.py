@@ -21,4 +21,4 @@ class InputError(Exception):
 
 class NothingToChartError(ValueError):
     """A valid result that a chart cannot show (no interviewees, no runner-up, ...):
-    :func:`simfunnel.charts.render_all` skips that chart and says why."""
+    :func:`simfunnel.present.charts.render_all` skips that chart and says why."""

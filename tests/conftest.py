@@ -39,7 +39,7 @@ NULL: dict[str, Any] = {
 
 def null_scenario(**overrides: Any) -> sf.Scenario:
     """The null scenario with dotted-key overrides."""
-    return sf.scenario.build_scenario(NULL).with_overrides(overrides)
+    return sf.model.scenario.build_scenario(NULL).with_overrides(overrides)
 
 
 @pytest.fixture(scope="session")

@@ -6,11 +6,11 @@ import numpy as np
 import pytest
 
 import simfunnel as sf
-from simfunnel.attribution import MECHANISMS, REASONS, attribute
-from simfunnel.decision import Decision, Mechanism, Signals, Weights, risk_adjusted_score
-from simfunnel.engine import Model, run_blocks
-from simfunnel.rng import BLOCKS, normalise_seed
-from simfunnel.run import reference_thresholds
+from simfunnel.analysis.run import reference_thresholds
+from simfunnel.model.attribution import MECHANISMS, REASONS, attribute
+from simfunnel.model.decision import Decision, Mechanism, Signals, Weights, risk_adjusted_score
+from simfunnel.model.engine import Model, run_blocks
+from simfunnel.model.rng import BLOCKS, normalise_seed
 
 from .conftest import null_scenario
 

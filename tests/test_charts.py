@@ -20,9 +20,7 @@ from matplotlib.text import Text
 from scipy.special import ndtr
 
 import simfunnel as sf
-from simfunnel import charts
-from simfunnel.metrics import LOSS_REASONS, METHODS, key_label, label
-from simfunnel.outputs import (
+from simfunnel.analysis.outputs import (
     FeltVsActual,
     Funnel,
     LossReasons,
@@ -30,6 +28,8 @@ from simfunnel.outputs import (
     OfferProbability,
     Seasonality,
 )
+from simfunnel.metrics import LOSS_REASONS, METHODS, key_label, label
+from simfunnel.present import charts
 
 BASELINE = Path(__file__).resolve().parents[1] / "configs" / "baseline.yaml"
 OPENINGS = 10_000

@@ -186,7 +186,7 @@ def test_library_errors_name_the_parameter_and_the_cli_the_flag(capsys) -> None:
 
 
 def test_an_integer_key_refuses_a_grid_of_fractions(capsys) -> None:
-    from simfunnel.explore import parse_vary
+    from simfunnel.analysis.explore import parse_vary
 
     baseline = sf.load_scenario(BASELINE)
     assert parse_vary("interview.rounds=1:5:5", baseline)[1] == [1, 2, 3, 4, 5]
@@ -198,7 +198,7 @@ def test_an_integer_key_refuses_a_grid_of_fractions(capsys) -> None:
 
 
 def test_run_options_are_one_frozen_object_with_the_defaults_in_one_place(capsys) -> None:
-    from simfunnel.options import DEFAULTS, RunOptions
+    from simfunnel.analysis.options import DEFAULTS, RunOptions
 
     options = RunOptions(openings=2_000, seed=3, attribution=False)
     with pytest.raises(TypeError, match="unknown run option 'worker'"):
@@ -219,7 +219,7 @@ def test_run_options_are_one_frozen_object_with_the_defaults_in_one_place(capsys
 def test_sobol_without_salib_fails_before_any_work(
     capsys, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    from simfunnel import sensitivities
+    from simfunnel.analysis import sensitivities
 
     monkeypatch.setitem(sys.modules, "SALib", None)  # as if not installed
     monkeypatch.setattr(sensitivities, "points_of", lambda *a, **k: pytest.fail("simulated"))

@@ -7,8 +7,8 @@ import pytest
 from scipy.stats import norm
 
 import simfunnel as sf
-from simfunnel.decision import realised_value
-from simfunnel.interview import posterior, round_precision
+from simfunnel.model.decision import realised_value
+from simfunnel.model.interview import posterior, round_precision
 
 
 def _grid_posterior(prior_mean, prior_sd, observations):

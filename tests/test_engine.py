@@ -9,8 +9,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import simfunnel as sf
-from simfunnel.engine import Model, run_blocks
-from simfunnel.rng import BLOCKS, normalise_seed
+from simfunnel.model.engine import Model, run_blocks
+from simfunnel.model.rng import BLOCKS, normalise_seed
 
 from .conftest import null_scenario
 

@@ -25,11 +25,12 @@ import pytest
 from scipy import integrate, special, stats
 
 import simfunnel as sf
-from simfunnel import engine, population, run
-from simfunnel.calendar import uniform_int
-from simfunnel.engine import U_POOL, Model, draw_blocks, run_blocks
-from simfunnel.population import N_LATENT, Screen
-from simfunnel.rng import BLOCK_OPENINGS, BLOCKS, normalise_seed
+from simfunnel.analysis import run
+from simfunnel.model import engine, population
+from simfunnel.model.calendar import uniform_int
+from simfunnel.model.engine import U_POOL, Model, draw_blocks, run_blocks
+from simfunnel.model.population import N_LATENT, Screen
+from simfunnel.model.rng import BLOCK_OPENINGS, BLOCKS, normalise_seed
 
 TOP = 10  # screening.shortlist.high of the baseline: ranks checked per opening
 Z_LIMIT = 3.0  # standard errors
@@ -94,7 +95,7 @@ def ks_p_values(first: tuple[np.ndarray, np.ndarray], second: tuple[np.ndarray, 
     p_values = {}
     for rank in range(score_a.shape[1]):
         p_values["score", rank + 1] = stats.ks_2samp(score_a[:, rank], score_b[:, rank]).pvalue
-        for trait, name in enumerate(sf.scenario.LATENT_NAMES):
+        for trait, name in enumerate(sf.model.scenario.LATENT_NAMES):
             p_values[name, rank + 1] = stats.ks_2samp(
                 latent_a[:, rank, trait], latent_b[:, rank, trait]
             ).pvalue
@@ -107,7 +108,7 @@ def draw_shortlist(
     """The engine's population step alone: latent (openings, K, 5), score (openings, K).
 
     Uses the engine's own draws (``draw_blocks``) and pool sizes, and looks the
-    samplers up on :mod:`simfunnel.population` at call time, so a monkeypatched
+    samplers up on :mod:`simfunnel.model.population` at call time, so a monkeypatched
     sampler is picked up.
     """
     screen = Screen.from_scenario(scenario)

@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 
 import simfunnel as sf
+from simfunnel.analysis.explore import default_ranges, parse_vary, run_points
 from simfunnel.cli import main
-from simfunnel.explore import default_ranges, parse_vary, run_points
 
 from .conftest import CONFIGS
 
@@ -216,7 +216,7 @@ def test_cli_compare_sweep_sensitivity(tmp_path, capsys) -> None:
 
 def test_sobol_finds_the_parameter_that_matters(baseline: sf.Scenario) -> None:
     pytest.importorskip("SALib")
-    from simfunnel.explore import sobol
+    from simfunnel.analysis.explore import sobol
 
     ranges = {
         "interview.validity": (0.1, 0.6),
@@ -234,7 +234,7 @@ def test_sobol_finds_the_parameter_that_matters(baseline: sf.Scenario) -> None:
 def test_grid_points_keep_only_summary_rows(baseline: sf.Scenario, monkeypatch) -> None:
     import pickle
 
-    from simfunnel import points as explore
+    from simfunnel.analysis import points as explore
 
     seen = []
 
@@ -311,7 +311,7 @@ def test_a_silent_scheduler_times_out(baseline: sf.Scenario, silent_server, monk
     pytest.importorskip("distributed")
     import time
 
-    from simfunnel import points as explore
+    from simfunnel.analysis import points as explore
 
     monkeypatch.setattr(explore, "CONNECT_TIMEOUT", 0.5)
     started = time.monotonic()
@@ -332,7 +332,7 @@ def test_bad_scheduler_addresses_are_input_errors(
     baseline: sf.Scenario, monkeypatch, address: str, message: str
 ) -> None:
     pytest.importorskip("distributed")
-    from simfunnel import points as explore
+    from simfunnel.analysis import points as explore
 
     monkeypatch.setattr(explore, "CONNECT_TIMEOUT", 0.5)
     address = address.format(closed=_closed_port())
@@ -342,7 +342,7 @@ def test_bad_scheduler_addresses_are_input_errors(
 
 def test_a_scheduler_without_workers_times_out(baseline: sf.Scenario, monkeypatch) -> None:
     distributed = pytest.importorskip("distributed")
-    from simfunnel import points as explore
+    from simfunnel.analysis import points as explore
 
     monkeypatch.setattr(explore, "HEARTBEAT", 0.2)
     monkeypatch.setattr(explore, "NO_WORKERS_TIMEOUT", 0.5)
@@ -357,7 +357,7 @@ def test_cli_reports_a_silent_scheduler_in_one_line(
     silent_server, monkeypatch, capsys, tmp_path
 ) -> None:
     pytest.importorskip("distributed")
-    from simfunnel import points as explore
+    from simfunnel.analysis import points as explore
 
     monkeypatch.setattr(explore, "CONNECT_TIMEOUT", 0.5)
     argv = ["sweep", str(CONFIGS / "baseline.yaml"), "--vary", "manager.risk_aversion=0,1"]
@@ -369,8 +369,8 @@ def test_cli_reports_a_silent_scheduler_in_one_line(
 
 
 def test_default_ranges_read_bounds_from_the_fields(baseline: sf.Scenario) -> None:
-    from simfunnel.scenario import describe_keys
-    from simfunnel.sensitivities import _numeric_parameters
+    from simfunnel.analysis.sensitivities import _numeric_parameters
+    from simfunnel.model.scenario import describe_keys
 
     found = {key: bounds for key, _, bounds in _numeric_parameters(baseline)}
     assert found["manager.risk_aversion"][0] == 0
@@ -385,7 +385,7 @@ def test_default_ranges_read_bounds_from_the_fields(baseline: sf.Scenario) -> No
 
 def test_dying_or_mismatched_workers_are_input_errors() -> None:
     distributed = pytest.importorskip("distributed")
-    from simfunnel.points import _collect
+    from simfunnel.analysis.points import _collect
 
     class Failed:
         def __init__(self, error: Exception) -> None:

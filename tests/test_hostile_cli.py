@@ -23,8 +23,8 @@ import pytest
 
 import simfunnel as sf
 import simfunnel.cli as cli
+from simfunnel.analysis.summary import STATS
 from simfunnel.cli import main
-from simfunnel.summary import STATS
 
 from .conftest import CONFIGS
 
@@ -89,7 +89,7 @@ def rehash(folder: Path) -> None:
 @pytest.fixture
 def fake_charts(monkeypatch: pytest.MonkeyPatch) -> None:
     """Charts as tiny files: these tests are about folders, not drawing (slow)."""
-    from simfunnel import charts
+    from simfunnel.present import charts
 
     def render_all(result, directory, formats=("png",), *, skipped=None):
         written = [Path(directory) / f"funnel.{fmt}" for fmt in formats]
@@ -253,8 +253,8 @@ def test_ctrl_c_while_saving_keeps_the_old_result(
     before = snapshot(out)
     write_files = sf.Result.write_files
 
-    def interrupted(self, directory, formats=(), skipped=None):
-        write_files(self, directory, formats)  # every file written, then Ctrl-C
+    def interrupted(self, directory):
+        write_files(self, directory)  # every table written, then Ctrl-C
         raise KeyboardInterrupt
 
     monkeypatch.setattr(sf.Result, "write_files", interrupted)
@@ -386,7 +386,7 @@ def test_target_ci_stopped_at_the_cap_says_so(tmp_path: Path, capsys) -> None:
 def test_ctrl_c_says_how_far_the_simulation_got(
     tmp_path: Path, capsys, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import simfunnel.run as run
+    import simfunnel.analysis.run as run
 
     calls = []
     real = run._run_chunk
@@ -596,7 +596,7 @@ def test_a_chart_the_result_cannot_show_is_skipped_with_a_note(
 
 
 def test_loss_finding_of_no_rows_is_a_sentence() -> None:
-    from simfunnel.outputs.run import _loss_finding
+    from simfunnel.analysis.outputs.run import _loss_finding
 
     empty = pd.DataFrame(columns=["reason", "label", "share", "ci_low", "ci_high", "mechanism"])
     assert "No good interview" in _loss_finding(empty.astype({"mechanism": bool}))
@@ -661,8 +661,8 @@ def test_attack_flags_are_refused_up_front(tmp_path: Path, capsys, args, message
 
 
 def test_one_openings_limit_for_keys_and_run(capsys) -> None:
-    from simfunnel.resources import MAX_OPENINGS
-    from simfunnel.scenario import describe_keys
+    from simfunnel.analysis.resources import MAX_OPENINGS
+    from simfunnel.model.scenario import describe_keys
 
     row = next(r for r in describe_keys() if r["key"] == "openings")
     assert row["range"] == f"[1, {MAX_OPENINGS}]"
@@ -671,7 +671,7 @@ def test_one_openings_limit_for_keys_and_run(capsys) -> None:
 def test_ctrl_c_in_a_sweep_pool_says_how_many_points(
     tmp_path: Path, capsys, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import simfunnel.points as points_module
+    import simfunnel.analysis.points as points_module
 
     class Bar:
         def __init__(self, *args, **kwargs) -> None:

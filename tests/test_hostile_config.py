@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 
 import simfunnel as sf
-from simfunnel.loader import MAX_CONFIG_BYTES, parse_override
-from simfunnel.names import folder_name, override_label
-from simfunnel.resources import check_resources, estimate
+from simfunnel.analysis.resources import check_resources, estimate
+from simfunnel.io.loader import MAX_CONFIG_BYTES, parse_override
+from simfunnel.model.names import folder_name, override_label
 
 from .conftest import CONFIGS
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import simfunnel as sf
 from simfunnel import metrics
-from simfunnel.attribution import REASONS
+from simfunnel.model.attribution import REASONS
 
 PACKAGE = Path(sf.__file__).parent
 

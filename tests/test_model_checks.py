@@ -18,9 +18,11 @@ from scipy.special import ndtr, ndtri
 from scipy.stats import binom
 
 import simfunnel as sf
-from simfunnel import calendar as cal
-from simfunnel.attribution import REASONS, attribute, shapley_reason
-from simfunnel.decision import (
+from simfunnel.analysis.run import reference_thresholds
+from simfunnel.analysis.summary import OUTCOMES, Z_95, Thresholds, metric_columns, opening_outcome
+from simfunnel.model import calendar as cal
+from simfunnel.model.attribution import REASONS, attribute, shapley_reason
+from simfunnel.model.decision import (
     Decision,
     Mechanism,
     Signals,
@@ -28,16 +30,16 @@ from simfunnel.decision import (
     make_offers,
     risk_adjusted_score,
 )
-from simfunnel.engine import Focal, Model, draw_blocks, simulate_funnel
-from simfunnel.interview import felt_score, interview_score, round_precision
-from simfunnel.population import ALIGNMENT, NICHE, QUALITY, Screen, traits
-from simfunnel.rng import BLOCKS, normalise_seed
-from simfunnel.run import reference_thresholds
-from simfunnel.summary import OUTCOMES, Z_95, Thresholds, metric_columns, opening_outcome
+from simfunnel.model.engine import Focal, Model, draw_blocks, simulate_funnel
+from simfunnel.model.interview import felt_score, interview_score, round_precision
+from simfunnel.model.population import ALIGNMENT, NICHE, QUALITY, Screen, traits
+from simfunnel.model.rng import BLOCKS, normalise_seed
 
 from .conftest import null_scenario
 
-you_module = importlib.import_module("simfunnel.you")  # the package's `you` is the function
+you_module = importlib.import_module(
+    "simfunnel.analysis.you"
+)  # the package's `you` is the function
 
 Z = 4.0  # standard errors allowed in statistical checks
 

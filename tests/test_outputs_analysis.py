@@ -9,8 +9,15 @@ import pandas as pd
 import pytest
 
 import simfunnel as sf
+from simfunnel.analysis.outputs import (
+    Differences,
+    JobSearch,
+    RiskTradeoff,
+    Sensitivity,
+    SobolIndices,
+    Sweep,
+)
 from simfunnel.metrics import key_label, label
-from simfunnel.outputs import Differences, JobSearch, RiskTradeoff, Sensitivity, SobolIndices, Sweep
 from tests.conftest import CONFIGS
 
 matplotlib.use("Agg")
@@ -23,7 +30,7 @@ def _close_figures():
 
 
 @pytest.fixture(scope="module")
-def comparison() -> sf.explore.Comparison:
+def comparison() -> sf.analysis.explore.Comparison:
     base = sf.load_scenario(CONFIGS / "baseline.yaml")
     averse = base.with_overrides({"manager.risk_aversion": 3.0}).model_copy(
         update={"name": "risk_averse"}
@@ -67,7 +74,7 @@ def test_differences_from_results_are_unpaired_and_wider(comparison):
 def test_no_difference_beyond_chance_is_said(comparison):
     table = Differences.from_comparison(comparison).to_df()
     table["ci_low"], table["ci_high"] = -1.0, 1.0
-    finding = sf.outputs.compare.differences_finding(table)
+    finding = sf.analysis.outputs.compare.differences_finding(table)
     assert finding == "Risk averse and baseline differ by no more than chance on any of these rates"
 
 
@@ -197,7 +204,7 @@ def test_job_search_counts_interviews_to_the_target_and_names_the_candidate():
         == f"A median candidate needs {needed} interviews to have 80% odds of an offer"
     )
     assert output.plot().get_ylabel() == "Chance of at least one offer"
-    described = sf.outputs.candidate.describe_candidate(
+    described = sf.analysis.outputs.candidate.describe_candidate(
         {"niche": True, "alignment": 0.8, "felt_great": True}
     )
     assert described == (
@@ -207,7 +214,9 @@ def test_job_search_counts_interviews_to_the_target_and_names_the_candidate():
 
 
 def test_compare_chart_draws_the_differences(comparison):
-    ax = sf.charts.compare(comparison)
+    ax = sf.present.charts.compare(comparison)
     assert ax.get_xlim()[0] == -ax.get_xlim()[1]  # symmetric about no change
     assert len(ax.get_yticklabels()) == len(Differences.from_comparison(comparison).metrics)
-    assert sf.charts.compare(comparison.results, title="Mine").get_title(loc="left") == "Mine"
+    assert (
+        sf.present.charts.compare(comparison.results, title="Mine").get_title(loc="left") == "Mine"
+    )

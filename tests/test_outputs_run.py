@@ -23,9 +23,7 @@ from matplotlib.patches import Rectangle
 from scipy.special import ndtr
 
 import simfunnel as sf
-from simfunnel import charts
-from simfunnel.metrics import LOSS_REASONS, METHODS, STAGES
-from simfunnel.outputs import (
+from simfunnel.analysis.outputs import (
     FeltVsActual,
     Funnel,
     LossReasons,
@@ -33,6 +31,8 @@ from simfunnel.outputs import (
     OfferProbability,
     Seasonality,
 )
+from simfunnel.metrics import LOSS_REASONS, METHODS, STAGES
+from simfunnel.present import charts
 
 CONFIGS = Path(__file__).resolve().parents[1] / "configs"
 OPENINGS = 10_000  # = analysis.candidate_openings: every interviewee is in result.candidates
@@ -222,7 +222,7 @@ def test_no_jargon_or_raw_names_on_a_slide(result, no_internal):
 
 
 def test_outputs_do_not_import_matplotlib():
-    code = "import sys, simfunnel.outputs.run; assert 'matplotlib' not in sys.modules"
+    code = "import sys, simfunnel.analysis.outputs.run; assert 'matplotlib' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], check=True)
 
 

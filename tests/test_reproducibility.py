@@ -15,8 +15,8 @@ import numpy as np
 import pytest
 
 import simfunnel as sf
-from simfunnel import linalg
-from simfunnel.population import Screen
+from simfunnel.model import linalg
+from simfunnel.model.population import Screen
 
 from .conftest import CONFIGS, ROOT
 

@@ -9,8 +9,8 @@ import pytest
 
 import simfunnel as sf
 from simfunnel.errors import InputError
-from simfunnel.loader import parse_override
-from simfunnel.scenario import IntRange, describe_keys
+from simfunnel.io.loader import parse_override
+from simfunnel.model.scenario import IntRange, describe_keys
 
 from .conftest import CONFIGS
 
@@ -150,11 +150,11 @@ def test_every_config_loads_and_runs(config: Path) -> None:
 
 
 def test_the_schema_and_the_calendar_agree_on_the_reachable_cancel_rate():
-    """The schema checks reachability with simfunnel.seasons (no calendar import);
+    """The schema checks reachability with simfunnel.model.seasons (no calendar import);
     the calendar solves the hazard just below that share and refuses just above."""
-    from simfunnel.calendar import Calendar
-    from simfunnel.scenario import Scenario
-    from simfunnel.seasons import reachable_cancel_share
+    from simfunnel.model.calendar import Calendar
+    from simfunnel.model.scenario import Scenario
+    from simfunnel.model.seasons import reachable_cancel_share
 
     role = Scenario().role.model_copy(
         update={
@@ -183,12 +183,17 @@ def test_the_schema_modules_have_no_function_local_imports():
     import ast
     import inspect
 
-    import simfunnel.loader
-    import simfunnel.names
-    import simfunnel.scenario
-    import simfunnel.validation
+    import simfunnel.io.loader
+    import simfunnel.model.names
+    import simfunnel.model.scenario
+    import simfunnel.model.validation
 
-    for module in (simfunnel.scenario, simfunnel.loader, simfunnel.validation, simfunnel.names):
+    for module in (
+        simfunnel.model.scenario,
+        simfunnel.io.loader,
+        simfunnel.model.validation,
+        simfunnel.model.names,
+    ):
         tree = ast.parse(inspect.getsource(module))
         for node in ast.walk(tree):
             if isinstance(node, ast.FunctionDef):

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 
 import simfunnel as sf
+from simfunnel.analysis.you import focal_latent
 from simfunnel.cli import main
-from simfunnel.population import ALIGNMENT, NICHE, QUALITY, Screen
-from simfunnel.you import focal_latent
+from simfunnel.model.population import ALIGNMENT, NICHE, QUALITY, Screen
 
 from .conftest import CONFIGS, null_scenario
 

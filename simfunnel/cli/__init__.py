@@ -5,7 +5,7 @@ Modules: :mod:`~simfunnel.cli.parser` (the arguments, one function per subcomman
 
 Exit codes: 0 success; 2 bad input (one line on stderr, no traceback); 1 internal
 error; 130 interrupted (Ctrl-C); 143 terminated (SIGTERM). Every output folder is
-written whole or not at all (:class:`simfunnel.files.OutputFolder`), so an
+written whole or not at all (:class:`simfunnel.io.files.OutputFolder`), so an
 interrupted or failed command never leaves a half-written or mixed folder.
 """
 

@@ -9,9 +9,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from simfunnel.analysis.options import DEFAULTS, YOU_OPENINGS
 from simfunnel.cli.parser import CHART_FORMATS
 from simfunnel.errors import InputError
-from simfunnel.options import DEFAULTS, YOU_OPENINGS
 
 KEYS_DEFAULT_WIDTH, KEYS_RANGE_WIDTH = 24, 18  # `simfunnel keys` columns
 
@@ -21,7 +21,7 @@ class Terminated(KeyboardInterrupt):
 
 
 def _load(config: str, overrides: Sequence[str], extra: dict[str, Any] | None = None):
-    from simfunnel.loader import load_scenario, parse_override
+    from simfunnel.io.loader import load_scenario, parse_override
 
     parsed: dict[str, Any] = {}
     for item in overrides:
@@ -35,22 +35,22 @@ def _load(config: str, overrides: Sequence[str], extra: dict[str, Any] | None = 
 
 def _default_out(name: str) -> Path:
     """``results/<name>`` with ``name`` made a safe folder name: never outside results/."""
-    from simfunnel.scenario import folder_name
+    from simfunnel.model.scenario import folder_name
 
     return Path("results") / folder_name(name)
 
 
 def _output(out: Path, kind: str, label: str = "--out ", scenario: str | None = None) -> Any:
     """The output folder, checked, locked and staged before anything is simulated."""
-    from simfunnel.files import OutputFolder
+    from simfunnel.io.files import OutputFolder
 
     return OutputFolder(out, kind, label=label, scenario=scenario)
 
 
 def _command_run(args: argparse.Namespace) -> int:
     import simfunnel as sf
-    from simfunnel.report import format_result
-    from simfunnel.run import planned_openings
+    from simfunnel.analysis.run import planned_openings
+    from simfunnel.present.report import format_result
 
     scenario, overrides = _load(
         args.config, args.overrides, {"engine": args.engine} if args.engine else None
@@ -71,7 +71,14 @@ def _command_run(args: argparse.Namespace) -> int:
         result.metadata["config"] = str(args.config)
         result.metadata["overrides"] = overrides
         skipped: list[str] = []
-        written = result.write_files(folder.path, args.formats, skipped)
+        result.write_files(folder.path)
+        from simfunnel.present import charts  # Matplotlib loads only for commands that draw
+
+        written = (
+            charts.render_all(result, folder.path, args.formats, skipped=skipped)
+            if args.formats
+            else []
+        )
         folder.commit()
     if not args.quiet:
         print(format_result(result))
@@ -151,7 +158,7 @@ def _files(count: int) -> str:
 
 
 def _command_validate(args: argparse.Namespace) -> int:
-    from simfunnel.loader import load_scenario
+    from simfunnel.io.loader import load_scenario
 
     failed = 0
     for config in args.configs:
@@ -166,7 +173,7 @@ def _command_validate(args: argparse.Namespace) -> int:
 
 
 def _command_keys(args: argparse.Namespace) -> int:
-    from simfunnel.scenario import describe_keys
+    from simfunnel.model.scenario import describe_keys
 
     rows = [{"key": "key", "default": "default", "range": "range", "description": "meaning"}]
     rows += describe_keys()
@@ -196,9 +203,9 @@ def _command_metrics(args: argparse.Namespace) -> int:
 def _command_you(args: argparse.Namespace) -> int:
     from contextlib import nullcontext
 
-    from simfunnel.files import atomic_write
-    from simfunnel.report import format_you
-    from simfunnel.you import you
+    from simfunnel.analysis.you import you
+    from simfunnel.io.files import atomic_write
+    from simfunnel.present.report import format_you
 
     scenario, _ = _load(args.config, args.overrides)
     with _output(args.out, "you") if args.out else nullcontext() as folder:
@@ -222,7 +229,7 @@ def _command_you(args: argparse.Namespace) -> int:
                 staging / "loss_reasons.csv", lambda p: result.loss_reasons.to_csv(p, index=False)
             )
             if args.formats:
-                from simfunnel import charts
+                from simfunnel.present import charts
 
                 charts.save_chart(charts.job_search, result, staging / "job_search", args.formats)
             folder.commit()
@@ -241,9 +248,9 @@ def _seed_of(args: argparse.Namespace, scenario) -> int:
 
 
 def _command_compare(args: argparse.Namespace) -> int:
-    from simfunnel.explore import compare
-    from simfunnel.report import format_comparison
-    from simfunnel.run import planned_openings
+    from simfunnel.analysis.explore import compare
+    from simfunnel.analysis.run import planned_openings
+    from simfunnel.present.report import format_comparison
 
     scenarios = [_load(config, args.overrides)[0] for config in args.configs]
     out = args.out or Path("results") / "compare"
@@ -255,7 +262,7 @@ def _command_compare(args: argparse.Namespace) -> int:
         comparison.save(folder.path)
         written = []
         if args.formats:
-            from simfunnel import charts
+            from simfunnel.present import charts
 
             written = charts.save_chart(
                 charts.compare, comparison, folder.path / "compare", args.formats
@@ -267,9 +274,9 @@ def _command_compare(args: argparse.Namespace) -> int:
 
 
 def _command_sweep(args: argparse.Namespace) -> int:
-    from simfunnel.explore import parse_vary, sweep
-    from simfunnel.files import atomic_write
-    from simfunnel.report import format_sweep
+    from simfunnel.analysis.explore import parse_vary, sweep
+    from simfunnel.io.files import atomic_write
+    from simfunnel.present.report import format_sweep
 
     scenario, _ = _load(args.config, args.overrides)
     vary: dict[str, list[Any]] = {}
@@ -278,7 +285,7 @@ def _command_sweep(args: argparse.Namespace) -> int:
         if key in vary:
             raise InputError(f"--vary {key}: given twice; give each key once")
         vary[key] = values
-    from simfunnel.sweeps import check_grid_size
+    from simfunnel.analysis.sweeps import check_grid_size
 
     check_grid_size([len(v) for v in vary.values()], args.openings or scenario.openings)
     # One folder per question: sweeps of other keys never mix their files.
@@ -290,7 +297,7 @@ def _command_sweep(args: argparse.Namespace) -> int:
         atomic_write(folder.path / "sweep.csv", lambda p: table.to_csv(p, index=False))
         written = []
         if args.formats:
-            from simfunnel import charts
+            from simfunnel.present import charts
 
             written = charts.render_sweep(table, folder.path, args.formats)
         folder.commit()
@@ -300,15 +307,15 @@ def _command_sweep(args: argparse.Namespace) -> int:
 
 
 def _command_sensitivity(args: argparse.Namespace) -> int:
-    from simfunnel.explore import require_salib, sensitivity, sobol
-    from simfunnel.files import atomic_write
-    from simfunnel.report import format_sensitivity
+    from simfunnel.analysis.explore import require_salib, sensitivity, sobol
+    from simfunnel.io.files import atomic_write
+    from simfunnel.present.report import format_sensitivity
 
     if args.sobol:
         require_salib()  # before any other work
     scenario, _ = _load(args.config, args.overrides)
     if args.sobol:
-        from simfunnel.sensitivities import check_sobol_samples, default_ranges
+        from simfunnel.analysis.sensitivities import check_sobol_samples, default_ranges
 
         sobol_openings = args.openings or DEFAULTS["sobol"].openings
         check_sobol_samples(args.sobol, len(default_ranges(scenario)), sobol_openings)
@@ -319,7 +326,7 @@ def _command_sensitivity(args: argparse.Namespace) -> int:
         atomic_write(folder.path / "sensitivity.csv", lambda p: table.to_csv(p, index=False))
         written = []
         if args.formats:
-            from simfunnel import charts
+            from simfunnel.present import charts
 
             written = charts.save_chart(
                 charts.tornado, table, folder.path / "tornado", args.formats
@@ -339,8 +346,8 @@ def _command_sensitivity(args: argparse.Namespace) -> int:
 def _command_charts(args: argparse.Namespace) -> int:
     import shutil
 
-    from simfunnel.files import MANIFEST, read_manifest
-    from simfunnel.result import load_result
+    from simfunnel.analysis.result import load_result
+    from simfunnel.io.files import MANIFEST, read_manifest
 
     # Lock first, then read: a run cannot swap the folder while we copy it. The
     # tables are copied and the charts drawn afresh in a staging folder that then
@@ -354,7 +361,7 @@ def _command_charts(args: argparse.Namespace) -> int:
             is_chart = path.suffix.lstrip(".") in CHART_FORMATS
             if not path.name.startswith(".") and path.name != MANIFEST and not is_chart:
                 shutil.copy2(path, folder.path / path.name)
-        from simfunnel import charts
+        from simfunnel.present import charts
 
         skipped: list[str] = []
         written = charts.render_all(result, folder.path, args.formats, skipped=skipped)

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, NoReturn
 
-from simfunnel.options import DEFAULTS, TARGET_CI_CAP, YOU_OPENINGS
+from simfunnel.analysis.options import DEFAULTS, TARGET_CI_CAP, YOU_OPENINGS
 
 CHART_FORMATS = ("png", "svg", "pdf")
 # `you` simulates 20,000 job searches of up to this many interviews: memory grows with it.

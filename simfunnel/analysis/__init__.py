@@ -1,0 +1,3 @@
+"""Running scenarios and what they report: runs, summaries with CIs, comparisons,
+sweeps, sensitivity, `you`, and the analysis outputs. Imports the model and I/O.
+"""

@@ -1,0 +1,473 @@
+"""Outputs of one run: funnel, loss reasons, offer probability, margins, seasonality,
+felt vs actual.
+
+Each output computes its table and the sentence that states its finding here, from a
+:class:`~simfunnel.analysis.result.Result`; :mod:`simfunnel.present.charts.run` only draws them.
+No Matplotlib here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+from scipy.special import ndtr
+
+from simfunnel.analysis.outputs.base import Output
+from simfunnel.analysis.result import Result
+from simfunnel.analysis.summary import Z_95
+from simfunnel.errors import NothingToChartError
+from simfunnel.metrics import LOSS_REASONS, METHODS, STAGES
+
+RESIDUAL_REASONS = ("narrow_margin", "outperformed")
+"""Loss reasons that are not a mechanism: with every mechanism removed they still lose."""
+QUALITY_BINS = (0, 25, 50, 70, 80, 90, 95, 99, 100)
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+# ------------------------------------------------------------------ helpers
+def percent(value: float, digits: int = 0) -> str:
+    return f"{100 * value:.{digits}f}%"
+
+
+def scenario_note(result: Result, cis: bool = True) -> str:
+    """``baseline scenario · 100,000 simulated openings · 95% CIs`` (no underscores)."""
+    openings = result.metadata.get("openings", len(result.openings))
+    name = result.scenario.name.replace("_", " ")
+    return f"{name} scenario · {openings:,} simulated openings" + (" · 95% CIs" if cis else "")
+
+
+def cluster_rate(frame: pd.DataFrame, by: str | pd.Series, success: str) -> pd.DataFrame:
+    """The rate of ``success`` per group with 95% CIs that respect clustering in openings.
+
+    Interviewees of one opening compete, so they are not independent; openings are.
+    Each group's rate is a ratio of per-opening totals with the delta-method variance
+    over openings (as in :mod:`simfunnel.analysis.summary`), which reduces to the binomial
+    interval when an opening contributes at most one row per group.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        One row per interviewee (or opening), with an ``opening`` column.
+    by : str or Series
+        Column name or values to group by.
+    success : str
+        Boolean column.
+
+    Returns
+    -------
+    DataFrame
+        Index = group; columns ``rate, ci_low, ci_high, count, openings``.
+    """
+    keys = frame[by] if isinstance(by, str) else pd.Series(np.asarray(by), index=frame.index)
+    per_opening = (
+        pd.DataFrame(
+            {"group": keys, "opening": frame["opening"], "y": frame[success].astype(float)}
+        )
+        .groupby(["group", "opening"], observed=True)["y"]
+        .agg(["sum", "size"])
+    )
+    groups = per_opening.groupby(level="group", observed=True)
+    y, x, n = groups["sum"].sum(), groups["size"].sum(), groups.size()
+    rate = y / x
+    expected = (
+        rate.reindex(per_opening.index.get_level_values("group")).to_numpy() * per_opening["size"]
+    )
+    residual_ss = ((per_opening["sum"] - expected) ** 2).groupby(level="group", observed=True).sum()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        se = np.sqrt(residual_ss / (n * (n - 1))) / (x / n)
+    return pd.DataFrame(
+        {
+            "rate": rate,
+            "ci_low": (rate - Z_95 * se).clip(lower=0.0),
+            "ci_high": (rate + Z_95 * se).clip(upper=1.0),
+            "count": x.astype(int),
+            "openings": n.astype(int),
+        }
+    )
+
+
+def quality_percentile(candidates: pd.DataFrame) -> pd.Series:
+    """Each interviewee's true quality as a percentile of the applicant pool (q ~ N(0, 1))."""
+    return pd.Series(100 * ndtr(candidates["quality"].to_numpy()), index=candidates.index)
+
+
+def offer_probability_table(
+    result: Result,
+    by: str = "rank",
+    *,
+    min_count: int = 50,
+    quality_bins: Sequence[float] = QUALITY_BINS,
+) -> pd.DataFrame:
+    """The chance of an offer for an interviewee, with cluster-honest 95% CIs.
+
+    ``by="rank"``: by rank within the slate (1 = best), once ranked by interview score
+    and once by true quality (column ``ranked_by``). ``by="quality"``: external
+    interviewees by true-quality percentile of the applicant pool, in ``quality_bins``
+    (columns ``low, high, mid``). Groups of fewer than ``min_count`` interviewees are
+    dropped (too noisy to show).
+    """
+    candidates = result.candidates
+    if by == "rank":
+        frames = []
+        for column, ranked_by in (
+            ("interview_rank", "interview score"),
+            ("quality_rank", "true quality"),
+        ):
+            table = cluster_rate(candidates, column, "offer")
+            table.index.name = "rank"
+            frames.append(table.reset_index().assign(ranked_by=ranked_by))
+        out = pd.concat(frames, ignore_index=True)
+    elif by == "quality":
+        externals = candidates[~candidates["internal"].astype(bool)]
+        edges = np.asarray(quality_bins, dtype=float)
+        bins = pd.cut(quality_percentile(externals), edges, include_lowest=True)
+        table = cluster_rate(externals, bins, "offer")
+        table = table.reindex(bins.cat.categories).dropna(subset=["rate"])
+        out = table.reset_index(drop=True)
+        out.insert(0, "low", [interval.left for interval in table.index])
+        out.insert(1, "high", [interval.right for interval in table.index])
+        out.insert(2, "mid", (out["low"] + out["high"]) / 2)
+        out["low"] = out["low"].clip(lower=0.0)
+    else:
+        raise ValueError(f"by must be 'rank' or 'quality', got {by!r}")
+    return out[out["count"] >= min_count].reset_index(drop=True)
+
+
+def _one_in(rate: float) -> str:
+    return f"1 in {round(1 / rate)}"
+
+
+# ------------------------------------------------------------------ outputs
+class Funnel(Output):
+    """Applicants -> shortlisted -> interviewed -> offers -> hires, per opening.
+
+    Table: one row per stage: ``stage, label, count_per_opening, ci_low, ci_high``
+    and ``rate``, the share of the stage before who reach this one (1 for applicants).
+    The finding states the offer rate among interviewees.
+    """
+
+    chart = "run:draw_funnel"
+
+    @classmethod
+    def from_result(cls, result: Result) -> Funnel:
+        table = result.funnel()
+        table.insert(1, "label", [STAGES.get(s, s) for s in table["stage"]])
+        offer_rate = float(result.summary().loc["offer_rate_interviewed", "value"])
+        if not offer_rate > 0:
+            finding = "No interviewee gets an offer"
+        elif offer_rate <= 0.4:
+            finding = f"Only {_one_in(offer_rate)} interviewees gets an offer"
+        else:
+            finding = f"{percent(offer_rate)} of interviewees get an offer"
+        counts = table["count_per_opening"]
+        note = (
+            f"{scenario_note(result, cis=False)}\n{counts.iloc[0]:.0f} applicants per opening "
+            f"end in {counts.iloc[-1]:.2f} hires"
+        )
+        return cls(table, finding, note)
+
+
+class LossReasons(Output):
+    """Why good interviews got no offer: the share of good interviewees without an
+    offer, by reason, for each attribution method asked for.
+
+    One method by default, ``sequential``: it is the one a room follows at once ("the
+    first removal that gives them an offer"), and its shares add up to 100%. Shapley
+    (order-free) and removed-alone are on request (``methods=``). Reasons that no
+    method gives any loss (e.g. an internal candidate in a scenario without internals)
+    are left out. Table: ``method, method_label, reason, label, share, ci_low, ci_high,
+    mechanism`` (False for the residuals, narrow margin and outperformed).
+    """
+
+    chart = "run:draw_loss_reasons"
+
+    @classmethod
+    def from_result(cls, result: Result, methods: Sequence[str] = ("sequential",)) -> LossReasons:
+        methods = [methods] if isinstance(methods, str) else list(methods)
+        unknown = [m for m in methods if m not in METHODS]
+        if not methods or unknown:
+            raise ValueError(f"methods must be some of {', '.join(METHODS)}, got {methods}")
+        frame = result.loss_reasons()
+        frame = frame[frame["method"].isin(methods)]
+        if frame.empty:
+            raise ValueError("this result has no loss attribution (simulate with attribution=True)")
+        seen = frame.groupby("reason")["ci_high"].max()
+        frame = frame[frame["reason"].isin(seen.index[seen > 0])]
+        if frame.empty:
+            raise NothingToChartError("no good interview lost an offer in this result")
+        frame = frame.assign(
+            method_order=frame["method"].map(methods.index),
+            method_label=frame["method"].map(METHODS),
+            label=frame["reason"].map(lambda r: LOSS_REASONS[r].label),
+            mechanism=~frame["reason"].isin(RESIDUAL_REASONS),
+        )
+        table = frame.sort_values("method_order", kind="stable").drop(columns="method_order")
+        table = table[
+            ["method", "method_label", "reason", "label", "share", "ci_low", "ci_high", "mechanism"]
+        ].reset_index(drop=True)
+        first = methods[0]
+        primary = table[table["method"] == first].set_index("reason")["share"]
+        good = percent(result.scenario.analysis.good_interview_top_share)
+        if first == "removed_alone" and primary.empty:
+            finding = "No good interview lost an offer for a reason this run can attribute"
+            detail = "each switched off alone on the same draws; someone else may lose instead"
+        elif first == "removed_alone":
+            top = primary.idxmax()
+            finding = (
+                f"Without {LOSS_REASONS[top].label.lower()}, {percent(primary[top])} of the good "
+                "interviews that lose would win an offer"
+            )
+            detail = "each switched off alone on the same draws; someone else may lose instead"
+        else:
+            finding = _loss_finding(table[table["method"] == first])
+            outperformed = f"; {percent(primary.get('outperformed', 0))} were simply outperformed"
+            # Only while the title stays within two lines on a 16:9 slide.
+            if "outperformed" in primary and len(finding + outperformed) <= 100:
+                finding += outperformed
+            detail = (
+                "reason = the first removal that gives them an offer"
+                if first == "sequential"
+                else "each reason's average part over every order of removal"
+            )
+        note = f"{scenario_note(result)}\ngood interview = top {good} of scores; {detail}"
+        out = cls(table, finding, note)
+        out.methods = tuple(methods)
+        return out
+
+
+def _loss_finding(rows: pd.DataFrame) -> str:
+    """The mechanism that sinks most good interviews; two when their CIs overlap."""
+    rows = rows.set_index("reason")
+    mechanisms = rows[rows["mechanism"]] if rows["mechanism"].any() else rows
+    ranked = mechanisms.sort_values("share", ascending=False)
+    if ranked.empty:
+        return "No good interview lost an offer for a reason this run can attribute"
+    top = ranked.iloc[0]
+    if len(ranked) > 1 and ranked["ci_high"].iloc[1] >= top["ci_low"]:
+        second = ranked.iloc[1]
+        share = percent((top["share"] + second["share"]) / 2)
+        return (
+            f"{top['label']} and {second['label'].lower()} each sink about {share} of the "
+            "good interviews that lose"
+        )
+    return f"{top['label']} sinks {percent(top['share'])} of the good interviews that lose"
+
+
+class OfferProbability(Output):
+    """The chance that an interviewee gets an offer, with cluster-honest 95% CIs.
+
+    ``by="rank"``: against rank within the slate (1 = best), ranked by interview score
+    and by true quality. ``by="quality"``: external interviewees against their
+    true-quality percentile in the applicant pool. Table:
+    :func:`offer_probability_table`; :attr:`overall` is the offer rate of all
+    interviewees.
+    """
+
+    chart = "run:draw_offer_probability"
+
+    @classmethod
+    def from_result(
+        cls, result: Result, by: str = "rank", *, min_count: int = 50
+    ) -> OfferProbability:
+        table = offer_probability_table(result, by, min_count=min_count)
+        if table.empty:
+            raise NothingToChartError("this result has no interviewees to chart")
+        note = scenario_note(result)
+        if by == "rank":
+            best = table[(table["ranked_by"] == "interview score") & (table["rank"] == 1)]
+            truly = table[(table["ranked_by"] == "true quality") & (table["rank"] == 1)]
+            p_best = float(best["rate"].iloc[0])
+            finding = (
+                f"Even the best interview gets an offer only {percent(p_best)} of the time"
+                if p_best < 0.9
+                else f"The best interview gets an offer {percent(p_best)} of the time"
+            )
+            note += f"\n{len(result.candidates):,} interviewees"
+            if len(truly):
+                p_truly = percent(truly["rate"].iloc[0])
+                note += f"; the truly best candidate in the slate gets one {p_truly} of the time"
+        else:
+            top = table.iloc[-1]
+            finding = (
+                f"Even a top-{100 - top['low']:.0f}% candidate gets an offer from only "
+                f"{percent(top['rate'])} of interviews"
+            )
+            pairs = zip(table["low"], table["high"], strict=True)
+            bands = ", ".join(f"{lo:g}–{hi:g}" for lo, hi in pairs)
+            note += f"\nexternal interviewees, in bands of percentiles: {bands}"
+        out = cls(table, finding, note)
+        out.by = by
+        out.overall = float(result.summary().loc["offer_rate_interviewed", "value"])
+        return out
+
+
+class Margins(Output):
+    """How close hiring decisions are: the winner's lead over the runner-up.
+
+    The lead is in standard deviations of the manager's score among interviewees (raw
+    score units when ``analysis.narrow_margin`` is 0). Table: a histogram with bins as
+    wide as the microscopic band, up to the ``quantile`` of leads: ``low, high, share,
+    microscopic``. Attributes: ``band`` (the microscopic lead), ``rate``, ``ci_low``,
+    ``ci_high`` (the share of decisions won by less) and ``decisions``.
+    """
+
+    chart = "run:draw_margins"
+
+    @classmethod
+    def from_result(cls, result: Result, *, quantile: float = 0.99) -> Margins:
+        margin = result.openings["margin"].dropna().to_numpy(dtype=float)
+        if margin.size == 0:
+            raise NothingToChartError("this result has no decided openings with a runner-up")
+        band_u = float(result.metadata["narrow_margin_u"])
+        band_sd = float(result.scenario.analysis.narrow_margin)
+        scale = band_u / band_sd if band_sd > 0 and band_u > 0 else 1.0
+        band, values = band_u / scale, margin / scale
+        summary = result.summary()
+        if "microscopic_margin_rate" in summary.index:
+            row = summary.loc["microscopic_margin_rate", ["value", "ci_low", "ci_high"]]
+            rate, low, high = (float(v) for v in row)
+        else:
+            rate = low = high = float(np.mean(margin < band_u))
+        top = float(np.quantile(values, quantile))
+        width = band if band > 0 else (top - values.min()) / 50
+        edges = np.arange(min(0.0, values.min()), top + width, width)
+        counts, _ = np.histogram(values, edges)
+        table = pd.DataFrame(
+            {
+                "low": edges[:-1],
+                "high": edges[1:],
+                "share": counts / values.size,
+                "microscopic": edges[:-1] < band,
+            }
+        )
+        finding = (
+            f"{_one_in(rate)} hiring decisions is won by a microscopic margin"
+            if rate > 0
+            else "No hiring decision is won by a microscopic margin"
+        )
+        note = (
+            f"{scenario_note(result)}\nmicroscopic = a lead under {band:g} of the usual spread "
+            f"of scores: {percent(rate, 1)} (95% CI {percent(low, 1)}–{percent(high, 1)}) "
+            f"of {values.size:,} decisions"
+        )
+        out = cls(table, finding, note)
+        out.band, out.rate, out.ci_low, out.ci_high = band, rate, low, high
+        out.decisions, out.in_sd = int(values.size), scale != 1.0
+        return out
+
+
+class Seasonality(Output):
+    """The chance that a role is cancelled, by posting quarter (or month), with 95% CIs.
+
+    ``by="quarter"`` reads the run's summary (all openings); ``by="month"`` the openings
+    table (posting week -> month). Table: ``period, rate, ci_low, ci_high``;
+    :attr:`overall` is the cancellation rate of all openings. The finding names a
+    ratio only when the highest and lowest periods' CIs do not overlap.
+    """
+
+    chart = "run:draw_seasonality"
+
+    @classmethod
+    def from_result(cls, result: Result, by: str = "quarter") -> Seasonality:
+        summary = result.summary()
+        if by == "quarter":
+            rows = summary.loc[[f"cancel_rate_q{q}" for q in range(1, 5)]]
+            table = pd.DataFrame(
+                {
+                    "period": ["Q1", "Q2", "Q3", "Q4"],
+                    **{c: rows[c].to_numpy() for c in ("ci_low", "ci_high")},
+                }
+            )
+            table.insert(1, "rate", rows["value"].to_numpy())
+        elif by == "month":
+            openings = result.openings
+            month = np.minimum(openings["posting_week"].to_numpy() * 12 // 52, 11)
+            rates = cluster_rate(openings, pd.Series(month, index=openings.index), "cancelled")
+            rates = rates.reindex(range(12))
+            table = rates[["rate", "ci_low", "ci_high"]].reset_index(drop=True)
+            table.insert(0, "period", list(MONTHS))
+        else:
+            raise ValueError(f"by must be 'quarter' or 'month', got {by!r}")
+        overall = float(summary.loc["cancel_rate", "value"])
+        rate = table["rate"].to_numpy(dtype=float)
+        highest, lowest = int(np.nanargmax(rate)), int(np.nanargmin(rate))
+        ratio = rate[highest] / rate[lowest] if rate[lowest] > 0 else np.inf
+        separated = table["ci_low"].iloc[highest] > table["ci_high"].iloc[lowest]
+        period = table["period"]
+        if separated and ratio >= 1.15:
+            times = f"{ratio:.1f}x as often as" if np.isfinite(ratio) else "more often than"
+            finding = f"Roles posted in {period[highest]} are cancelled {times} in {period[lowest]}"
+        else:
+            finding = (
+                f"No meaningful difference by posting {by}: about {percent(overall)} of roles "
+                "are cancelled"
+            )
+        note = f"{scenario_note(result)}\ncancelled at any stage, before or after interviews"
+        out = cls(table, finding, note)
+        out.by, out.overall, out.highest = by, overall, highest
+        return out
+
+
+FELT_SERIES = (
+    ("good_interview", "Actually a good interview (top {top})"),
+    ("best_interview", "Actually the best interview of the slate"),
+    ("offer", "Got an offer"),
+)
+
+
+class FeltVsActual(Output):
+    """How the interview felt against how it went.
+
+    By felt-score percentile among interviewees (``bins`` equal bands): the share who
+    actually had a good interview, the best interview of their slate, and an offer,
+    with cluster-honest 95% CIs. Table: ``series, label, low, high, mid, rate, ci_low,
+    ci_high``. Attributes: ``felt_great_from`` (the percentile where "felt great"
+    starts) and ``no_offer`` (the share of those who felt great who got no offer).
+    """
+
+    chart = "run:draw_felt_vs_actual"
+
+    @classmethod
+    def from_result(cls, result: Result, *, bins: int = 10) -> FeltVsActual:
+        candidates = result.candidates
+        if candidates.empty:
+            raise NothingToChartError("this result has no interviewees to chart")
+        summary = result.summary()
+        felt = candidates["felt_great"].astype(bool)
+        if "felt_great_no_offer_rate" in summary.index:
+            no_offer = float(summary.loc["felt_great_no_offer_rate", "value"])
+        else:
+            no_offer = float((~candidates.loc[felt, "offer"].astype(bool)).mean())
+        percentile = 100 * candidates["felt_score"].rank(pct=True, method="average")
+        edges = np.linspace(0, 100, bins + 1)
+        group = np.searchsorted(edges, percentile.to_numpy(), side="left") - 1
+        group = pd.Series(np.clip(group, 0, bins - 1), index=candidates.index)
+        frame = candidates.assign(best_interview=candidates["interview_rank"] == 1)
+        top = percent(result.scenario.analysis.good_interview_top_share)
+        parts = []
+        for column, label in FELT_SERIES:
+            rates = cluster_rate(frame, group, column).reindex(range(bins))
+            parts.append(
+                pd.DataFrame(
+                    {
+                        "series": column,
+                        "label": label.format(top=top),
+                        "low": edges[:-1],
+                        "high": edges[1:],
+                        "mid": (edges[:-1] + edges[1:]) / 2,
+                        **{c: rates[c].to_numpy() for c in ("rate", "ci_low", "ci_high")},
+                    }
+                )
+            )
+        finding = f"{percent(no_offer)} of candidates who felt great got no offer"
+        bias = result.scenario.interview.self_assessment.bias
+        note = (
+            f"{scenario_note(result)}\n"
+            f"felt score = interview score + self-assessment bias ({bias:+g}) + noise"
+        )
+        out = cls(pd.concat(parts, ignore_index=True), finding, note)
+        out.no_offer = no_offer
+        out.felt_great_from = float(percentile[felt].min()) if felt.any() else 100.0
+        return out

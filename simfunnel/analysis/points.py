@@ -1,0 +1,285 @@
+"""Points: many scenarios, each simulated alone with the same seed, on local
+processes or a Dask cluster, each sending back only a few summary rows.
+
+Each point is one task with one worker, so the results are identical whatever
+runs them. Sweeps and sensitivity analyses are built on :func:`run_points`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import multiprocessing
+import os
+import pickle
+import time
+import warnings
+from collections import deque
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+from tqdm import tqdm  # plain: no ipywidgets warning in notebooks
+
+from simfunnel.analysis.options import ParameterError, RunOptions, resolve_options
+from simfunnel.analysis.run import simulate
+from simfunnel.model.rng import SCENARIO_SEED, SeedLike, normalise_seed
+from simfunnel.model.scenario import Scenario
+
+
+def without_candidates(scenario: Scenario) -> Scenario:
+    """``scenario`` keeping no candidate rows, under the same name.
+
+    ``with_overrides`` would rename it after the override; the candidate rows
+    kept never change what is simulated.
+    """
+    analysis = scenario.analysis.model_copy(update={"candidate_openings": 0})
+    return scenario.model_copy(update={"analysis": analysis})
+
+
+@dataclass(frozen=True)
+class Point:
+    """What one simulated scenario reports: a few rows of its summary, not its frames.
+
+    A :class:`Result` holds up to ``keep_openings`` per-opening rows and the
+    candidates of ``analysis.candidate_openings`` openings; a sweep or Sobol
+    design of thousands of points needs one row or a few of each, so that is
+    all a task sends back.
+    """
+
+    summary: pd.DataFrame  # index metric; value, ci_low, ci_high, se
+    openings: int
+    seed: int
+
+
+def _simulate_point(args: tuple[Scenario, int | None, int, bool, tuple[str, ...] | None]) -> Point:
+    scenario, openings, entropy, attribution, metrics = args
+    # Keep no per-opening or candidate rows: the summary reads sufficient statistics.
+    result = simulate(
+        without_candidates(scenario),
+        openings,
+        entropy,
+        workers=1,
+        attribution=attribution,
+        keep_openings=0,
+    )
+    summary = result.summary()[["value", "ci_low", "ci_high", "se"]]
+    if metrics is not None:
+        summary = summary.loc[list(metrics)]
+    return Point(summary.copy(), result.metadata["openings"], result.metadata["seed"])
+
+
+def run_points(
+    scenarios: list[Scenario],
+    openings: int | None = None,
+    seed: SeedLike = SCENARIO_SEED,
+    *,
+    metrics: Sequence[str] | None = None,
+    options: RunOptions | None = None,
+    **changes: Any,
+) -> list[Point]:
+    """Simulate each scenario with the same seed: locally on all cores, or on Dask.
+
+    A task returns only the summary rows of ``metrics`` (default: all headline
+    metrics), never per-opening frames, so memory does not grow with the number
+    of points times openings. ``openings``, ``seed``, ``options`` and ``changes``
+    are as in :func:`simfunnel.sweep` (``scheduler`` is a Dask scheduler address
+    or a ``distributed.Client``); the seed of the first scenario is the default.
+    """
+    resolved = resolve_options("sweep", options, openings, seed, changes)
+    return points_of(scenarios, resolved, metrics)
+
+
+def points_of(
+    scenarios: list[Scenario], options: RunOptions, metrics: Sequence[str] | None = None
+) -> list[Point]:
+    """:func:`run_points` with the options resolved."""
+    seed = scenarios[0].seed if options.seed is SCENARIO_SEED else options.seed
+    entropy = normalise_seed(seed).entropy
+    wanted = None if metrics is None else tuple(metrics)
+    tasks = [(s, options.openings, entropy, options.attribution, wanted) for s in scenarios]
+    bar = tqdm(total=len(tasks), unit=" points", delay=2, disable=not options.progress)
+    try:
+        if options.scheduler is not None:
+            return _run_on_dask(tasks, options.scheduler, bar.update)
+        workers = min(options.workers or os.cpu_count() or 1, len(tasks))
+        points: list[Point] = []
+        try:
+            if workers == 1:
+                for task in tasks:
+                    points.append(_simulate_point(task))
+                    bar.update()
+                return points
+            _run_in_pool(tasks, workers, points, bar.update)
+            return points
+        except KeyboardInterrupt as exc:  # the CLI says how far it got
+            exc.openings_done = len(points)  # type: ignore[attr-defined]
+            exc.total = len(tasks)  # type: ignore[attr-defined]
+            exc.unit = "points"  # type: ignore[attr-defined]
+            raise
+    finally:
+        bar.close()
+
+
+def _run_in_pool(tasks: list, workers: int, points: list[Point], update: Callable[[], Any]) -> None:
+    """Simulate ``tasks`` on a process pool, appending to ``points`` in order.
+
+    The pool of :func:`simfunnel.analysis.run._executor`: workers leave Ctrl-C and SIGTERM to
+    the parent, at most ``2 * workers`` tasks are in flight, and on any exception the
+    workers are terminated at once (:func:`simfunnel.analysis.run.stop_pool`), so an interrupt
+    never leaves a pool thread setting the result of a cancelled future.
+    """
+    from simfunnel.analysis.run import _worker_signals, stop_pool
+
+    context = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
+    pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_worker_signals)
+    try:
+        pending: deque[Future] = deque()
+        for task in tasks:
+            pending.append(pool.submit(_simulate_point, task))
+            if len(pending) >= 2 * workers:
+                points.append(pending.popleft().result())
+                update()
+        while pending:
+            points.append(pending.popleft().result())
+            update()
+    except BaseException:
+        stop_pool(pool)
+        raise
+    pool.shutdown()
+
+
+# Seconds. Module constants so tests can lower them.
+CONNECT_TIMEOUT = 10.0  # for a scheduler to answer the Dask handshake
+HEARTBEAT = 10.0  # between checks that the scheduler answers while tasks run
+NO_WORKERS_TIMEOUT = 120.0  # with tasks pending and no worker connected
+
+
+def _scheduler_error(address: Any, problem: str) -> ParameterError:
+    return ParameterError("scheduler", f"scheduler {address}: {problem}")
+
+
+def _handshake(address: str) -> None:
+    """Open and close one Dask comm to ``address``, bounded by ``CONNECT_TIMEOUT``.
+
+    ``distributed.Client(timeout=...)`` bounds the TCP connect but not the
+    handshake read that follows, so a server that accepts and never answers
+    would hang it forever. The probe runs on its own event loop in a thread,
+    which also works where a loop is already running (notebooks).
+    """
+    from distributed.comm import connect
+
+    async def probe() -> None:
+        comm = await asyncio.wait_for(connect(address, timeout=CONNECT_TIMEOUT), CONNECT_TIMEOUT)
+        await comm.close()
+
+    with ThreadPoolExecutor(1) as thread:
+        thread.submit(asyncio.run, probe()).result()
+
+
+def _connect(address: str) -> Any:
+    from distributed import Client
+
+    try:
+        _handshake(address)
+    except ValueError as exc:  # bad syntax: unknown scheme, missing or bad port
+        raise _scheduler_error(address, f"not a scheduler address ({exc})") from None
+    except (OSError, asyncio.TimeoutError, TimeoutError):
+        raise _scheduler_error(
+            address, f"no Dask scheduler answered within {CONNECT_TIMEOUT:g} s"
+        ) from None
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # version warnings; real mismatches raise
+            return Client(address, timeout=f"{CONNECT_TIMEOUT}s")
+    except Exception as exc:  # a Dask server that is not a (compatible) scheduler
+        raise _scheduler_error(
+            address, f"could not register with the Dask scheduler ({type(exc).__name__}: {exc})"
+        ) from None
+
+
+def _run_on_dask(tasks: list, address: Any, update: Callable[[], Any]) -> list[Point]:
+    try:
+        from distributed import Client
+    except ImportError:
+        raise ParameterError(
+            "scheduler", "scheduler needs Dask distributed: pip install 'simfunnel[dask]'"
+        ) from None
+    client = address if isinstance(address, Client) else _connect(str(address))
+    try:
+        return _gather(client, tasks, address, update)
+    finally:
+        if client is not address:
+            with contextlib.suppress(Exception):
+                client.close(timeout=CONNECT_TIMEOUT)
+
+
+def _gather(client: Any, tasks: list, address: Any, update: Callable[[], Any]) -> list[Point]:
+    """Collect task results as they arrive; never wait unboundedly on a silent cluster."""
+    from distributed import wait
+    from distributed.client import FutureCancelledError
+
+    futures = client.map(_simulate_point, tasks, pure=False)
+    position = {future.key: i for i, future in enumerate(futures)}
+    points: list[Point | None] = [None] * len(tasks)
+    pending = set(futures)
+    del futures  # released one by one as they finish
+    no_workers_since: float | None = None
+    while pending:
+        try:
+            done, pending = wait(pending, timeout=HEARTBEAT, return_when="FIRST_COMPLETED")
+        except (asyncio.TimeoutError, TimeoutError):
+            done = set()
+        except FutureCancelledError:
+            raise _scheduler_error(address, "the scheduler cancelled the tasks") from None
+        for future in done:
+            points[position[future.key]] = _collect(future, address)
+            future.release()
+            update()
+        if done:
+            no_workers_since = None
+            continue
+        workers = _count_workers(client, address)
+        if workers:
+            no_workers_since = None
+        elif no_workers_since is None:
+            no_workers_since = time.monotonic()
+        elif time.monotonic() - no_workers_since > NO_WORKERS_TIMEOUT:
+            raise _scheduler_error(
+                address, f"no Dask worker connected within {NO_WORKERS_TIMEOUT:g} s"
+            )
+    return points  # type: ignore[return-value]
+
+
+def _count_workers(client: Any, address: Any) -> int:
+    """Workers connected to the scheduler; an InputError if it no longer answers."""
+    try:
+        info = client.sync(client.scheduler.ncores, callback_timeout=CONNECT_TIMEOUT)
+    except Exception:
+        raise _scheduler_error(
+            address, f"the Dask scheduler stopped answering (waited {CONNECT_TIMEOUT:g} s)"
+        ) from None
+    return len(info)
+
+
+def _collect(future: Any, address: Any) -> Point:
+    from distributed import KilledWorker
+
+    try:
+        return future.result()
+    except KilledWorker as exc:
+        raise _scheduler_error(
+            address,
+            f"Dask workers died running a point ({exc.allowed_failures + 1} times); "
+            "see the worker logs (memory limit?)",
+        ) from None
+    except (ImportError, pickle.UnpicklingError) as exc:
+        # The task could not be unpickled or run on the worker: a different
+        # simfunnel, Python or library version there, or simfunnel not installed.
+        raise _scheduler_error(
+            address,
+            f"Dask workers cannot run simfunnel tasks ({type(exc).__name__}: {exc}); "
+            "install the same simfunnel version on the workers",
+        ) from None

@@ -1,0 +1,435 @@
+"""Run a scenario: pilot, chunks of blocks (optionally on a process pool), results.
+
+``DEFAULT_CHUNK`` and ``KEEP_OPENINGS`` are defined in :mod:`simfunnel.analysis.options`
+and re-exported here.
+"""
+
+from __future__ import annotations
+
+import math
+import multiprocessing
+import os
+import signal
+import time
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from tqdm import tqdm  # plain: no ipywidgets warning in notebooks
+
+from simfunnel import __version__
+from simfunnel.analysis.options import (
+    BRUTE_FORCE_CHUNK_BYTES,
+    DEFAULT_CHUNK,
+    DEFAULTS,
+    KEEP_OPENINGS,
+    TARGET_CI_CAP,
+    RunOptions,
+    resolve_options,
+)
+from simfunnel.analysis.resources import check_resources
+from simfunnel.analysis.result import Result
+from simfunnel.analysis.summary import (
+    Moments,
+    Thresholds,
+    block_moments,
+    metric_columns,
+    ratio_table,
+)
+from simfunnel.analysis.tables import candidates_frame, openings_frame
+from simfunnel.model.attribution import attribute
+from simfunnel.model.engine import Model, draw_blocks, draw_layout, run_blocks, simulate_funnel
+from simfunnel.model.rng import (
+    BLOCK_OPENINGS,
+    BLOCKS,
+    PILOT,
+    REFERENCE_SEED,
+    SCENARIO_SEED,
+    Seed,
+    SeedLike,
+    resolve_seed,
+)
+from simfunnel.model.scenario import Scenario
+
+
+def reference_thresholds(model: Model) -> Thresholds:
+    """Good-interview threshold and the SD of U, from the scenario's reference sample.
+
+    The reference sample is ``analysis.pilot_openings`` openings drawn from the
+    fixed :data:`~simfunnel.model.rng.REFERENCE_SEED`, not from the run's seed, so the
+    thresholds are a deterministic function of the scenario: every run of a
+    scenario, whatever its seed or length, uses the same definition of a "good
+    interview", and the reported CIs (e.g. of ``good_interview_share``, close to
+    but not exactly ``1 - analysis.good_interview_top_share``) are honestly
+    conditional on that definition. Simulated in chunks, so memory stays bounded.
+    """
+    # Labels, run length and seed do not change the reference sample: one per model.
+    key = model.scenario.model_dump_json(exclude={"name", "description", "openings", "seed"})
+    if key not in _REFERENCE_CACHE:
+        if len(_REFERENCE_CACHE) >= 64:
+            _REFERENCE_CACHE.pop(next(iter(_REFERENCE_CACHE)))
+        _REFERENCE_CACHE[key] = _reference_sample_thresholds(model)
+    return _REFERENCE_CACHE[key]
+
+
+_REFERENCE_CACHE: dict[str, Thresholds] = {}
+
+
+def _reference_sample_thresholds(model: Model) -> Thresholds:
+    analysis = model.scenario.analysis
+    blocks = math.ceil(analysis.pilot_openings / BLOCK_OPENINGS)
+    seed = Seed(REFERENCE_SEED)
+    interview_scores, manager_scores = [], []
+    step = max(1, DEFAULT_CHUNK // BLOCK_OPENINGS)
+    for first in range(0, blocks, step):
+        funnel = run_blocks(model, seed, PILOT, first, min(step, blocks - first))
+        interview_scores.append(funnel.interview_score[funnel.interviewed])
+        manager_scores.append(funnel.score[funnel.interviewed])
+    scores = np.concatenate(interview_scores)
+    threshold = float(np.quantile(scores, 1 - analysis.good_interview_top_share))
+    score_sd = float(np.std(np.concatenate(manager_scores)))
+    return Thresholds(threshold, analysis.narrow_margin * score_sd, analysis.bad_hire_threshold)
+
+
+@dataclass(frozen=True)
+class _Task:
+    models: tuple[Model, ...]
+    seed: Seed
+    thresholds: tuple[Thresholds, ...]
+    first_block: int
+    blocks: int
+    valid: int  # openings of this task inside the run (the last block may be partial)
+    keep_openings: int
+    attribution: bool
+
+
+@dataclass
+class _ChunkOutput:
+    names: list[str]
+    moments: list[Moments]  # one per block, in block order
+    openings: list[pd.DataFrame | None]
+    candidates: list[pd.DataFrame | None]
+
+
+def _run_chunk(task: _Task) -> _ChunkOutput:
+    first = task.first_block * BLOCK_OPENINGS
+    columns, openings, candidates = [], [], []
+    # Scenarios with the same draw layout read the very same numbers: draw them once.
+    draws: dict[tuple, dict[str, np.ndarray]] = {}
+    for model, thresholds in zip(task.models, task.thresholds, strict=True):
+        layout = draw_layout(model.scenario)
+        if layout not in draws:
+            draws[layout] = draw_blocks(
+                model.scenario, task.seed, BLOCKS, task.first_block, task.blocks
+            )
+        funnel = simulate_funnel(model, draws[layout])
+        attribution = None
+        if task.attribution:
+            good = funnel.interviewed & (funnel.interview_score >= thresholds.good_interview)
+            attribution = attribute(funnel.decision, funnel.offer, good, thresholds.narrow_margin)
+        columns.append(metric_columns(funnel, thresholds, attribution))
+        keep_openings = min(task.valid, task.keep_openings - first)
+        keep_candidates = min(task.valid, model.scenario.analysis.candidate_openings - first)
+        openings.append(openings_frame(funnel, first, keep_openings) if keep_openings > 0 else None)
+        candidates.append(
+            candidates_frame(
+                funnel,
+                first,
+                keep_candidates,
+                thresholds,
+                attribution,
+                model.scenario.analysis.attribution,
+            )
+            if keep_candidates > 0
+            else None
+        )
+    return _ChunkOutput(
+        list(columns[0]), block_moments(columns, task.valid, BLOCK_OPENINGS), openings, candidates
+    )
+
+
+def _resolve_workers(workers: int | None, tasks: int) -> int:
+    if workers is None:
+        workers = os.cpu_count() or 1
+    if workers < 1:
+        raise ValueError(f"workers must be >= 1, got {workers}")
+    return max(1, min(workers, tasks))
+
+
+def _worker_signals() -> None:
+    """In a pool worker: Ctrl-C and SIGTERM are the parent's to handle (it ends the pool)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+def stop_pool(pool: ProcessPoolExecutor) -> None:
+    """End a pool now: cancel queued tasks, terminate the workers and reap them."""
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    writer = getattr(getattr(pool, "_result_queue", None), "_writer", None)  # before shutdown
+    call_queue = getattr(pool, "_call_queue", None)
+    if call_queue is not None:  # else its feeder thread blocks exit on a pipe nobody reads
+        call_queue.cancel_join_thread()
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        process.terminate()
+    for process in processes:
+        process.join(5)
+        if process.is_alive():
+            process.kill()
+            process.join(5)
+    # A worker killed while sending a result leaves half a message that the pool's
+    # manager thread waits on forever (and exit waits on that thread). With every
+    # worker gone, closing our copy of the write end turns the wait into an EOF.
+    if writer is not None and not any(p.is_alive() for p in processes):
+        writer.close()
+
+
+@contextmanager
+def _executor(workers: int) -> Iterator[Callable[[Iterable[_Task]], Iterator[_ChunkOutput]]]:
+    """A lazy map over tasks, in order: in-process for one worker, else a process pool.
+
+    At most ``2 * workers`` tasks are in flight, so neither the task list nor the
+    finished outputs grow with the number of openings. On any exception (Ctrl-C,
+    or SIGTERM turned into one by the CLI) the workers are terminated at once, and
+    a ``KeyboardInterrupt`` gets ``openings_done``: the openings finished in order.
+    """
+    done = [0]
+    try:
+        if workers == 1:
+
+            def run_here(tasks: Iterable[_Task]) -> Iterator[_ChunkOutput]:
+                for task in tasks:
+                    output = _run_chunk(task)
+                    done[0] += task.valid
+                    yield output
+
+            yield run_here
+            return
+        context = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
+        pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_worker_signals)
+
+        def run(tasks: Iterable[_Task]) -> Iterator[_ChunkOutput]:
+            pending: deque[tuple[_Task, Future]] = deque()
+            for task in tasks:
+                pending.append((task, pool.submit(_run_chunk, task)))
+                if len(pending) >= 2 * workers:
+                    finished, future = pending.popleft()
+                    output = future.result()
+                    done[0] += finished.valid
+                    yield output
+            while pending:
+                finished, future = pending.popleft()
+                output = future.result()
+                done[0] += finished.valid
+                yield output
+
+        try:
+            yield run
+        except BaseException:
+            stop_pool(pool)
+            raise
+        pool.shutdown()
+    except KeyboardInterrupt as exc:
+        exc.openings_done = done[0]  # type: ignore[attr-defined]
+        raise
+
+
+@dataclass
+class Run:
+    """Results of scenarios simulated in lockstep on the same openings (same seed)."""
+
+    results: list[Result]
+    names: list[str]
+    moments: Moments  # per-opening moments of (x_1, y_1, ..., x_K, y_K), summed
+
+
+def _milestones(first: int, cap: int) -> list[int]:
+    """Openings at which precision is checked: doubling from ``first``, whole blocks."""
+    stops, stop = [], max(BLOCK_OPENINGS, first)
+    while stop < cap:
+        stops.append(stop)
+        stop *= 2
+    return [*stops, cap]
+
+
+def simulate_many(scenarios: list[Scenario], options: RunOptions = DEFAULTS["simulate"]) -> Run:
+    """Simulate several scenarios on the same openings: common random numbers.
+
+    Every scenario draws block ``b`` from the same stream, so where their
+    structure agrees (same shortlist size, same engine) they share applicants,
+    interview noise, declines and cancellation draws, and per-opening differences
+    are paired. With ``options.target_ci`` (metric -> 95% CI half-width),
+    ``openings`` is a cap: blocks are simulated until every target is met at one
+    of the milestones 10k, 20k, 40k, ... openings, so the stopping point depends
+    on the seed only.
+    """
+    first = scenarios[0]
+    openings = planned_openings(first, options)
+    check_resources(scenarios, openings, options.chunk_size, options.workers, options.keep_openings)
+    seed = resolve_seed(options.seed, first.seed)
+    started = time.perf_counter()
+    models = tuple(Model.build(s) for s in scenarios)
+    thresholds = tuple(reference_thresholds(m) for m in models)
+    chunk_blocks = _chunk_blocks(scenarios, options.chunk_size)
+
+    def tasks_between(start: int, stop: int) -> Iterator[_Task]:
+        first_block, end_block = start // BLOCK_OPENINGS, math.ceil(stop / BLOCK_OPENINGS)
+        for b in range(first_block, end_block, chunk_blocks):
+            blocks = min(chunk_blocks, end_block - b)
+            valid = min(stop - b * BLOCK_OPENINGS, blocks * BLOCK_OPENINGS)
+            task = (b, blocks, valid, options.keep_openings, options.attribution)
+            yield _Task(models, seed, thresholds, *task)
+
+    workers = _resolve_workers(
+        options.workers, math.ceil(openings / (chunk_blocks * BLOCK_OPENINGS))
+    )
+    collected = _collect(tasks_between, len(scenarios), openings, workers, options)
+    metadata = {
+        "version": __version__,
+        "seed": seed.entropy,
+        "openings": collected.done,
+        "attribution": options.attribution,
+        "target_ci": dict(options.target_ci or {}),
+        "elapsed_seconds": round(time.perf_counter() - started, 3),
+    }
+    results = [
+        Result(
+            scenario=scenario,
+            statistics=collected.moments.statistics(collected.names, i),
+            openings=_concat(collected.openings[i]),
+            candidates=_concat(collected.candidates[i]),
+            metadata={
+                **metadata,
+                "engine": scenario.engine,
+                "good_interview_threshold": limits.good_interview,
+                "narrow_margin_u": limits.narrow_margin,
+            },
+        )
+        for i, (scenario, limits) in enumerate(zip(scenarios, thresholds, strict=True))
+    ]
+    return Run(results, collected.names, collected.moments)
+
+
+def _chunk_blocks(scenarios: list[Scenario], chunk_size: int) -> int:
+    """Blocks per chunk: ``chunk_size`` openings, fewer when every applicant is drawn."""
+    if any(s.engine == "brute_force" for s in scenarios):
+        per_opening_bytes = 8 * (max(s.applicants.count.high for s in scenarios) * 6 + 1)
+        chunk_size = min(chunk_size, BRUTE_FORCE_CHUNK_BYTES // per_opening_bytes)
+    return max(1, chunk_size // BLOCK_OPENINGS)
+
+
+def planned_openings(scenario: Scenario, options: RunOptions) -> int:
+    """Openings to simulate: the option, else the scenario's (10x that as a target_ci cap)."""
+    if options.openings is not None:
+        return options.openings
+    return scenario.openings * (TARGET_CI_CAP if options.target_ci else 1)
+
+
+@dataclass
+class _Collected:
+    names: list[str]
+    moments: Moments
+    openings: list[list[pd.DataFrame | None]]
+    candidates: list[list[pd.DataFrame | None]]
+    done: int
+
+
+def _collect(
+    tasks_between: Callable[[int, int], Iterator[_Task]],
+    scenarios: int,
+    openings: int,
+    workers: int,
+    options: RunOptions,
+) -> _Collected:
+    """Run the tasks in order, merging moments block by block, until the run (or,
+    with ``target_ci``, a milestone where every target is met) is done."""
+    target_ci = dict(options.target_ci or {})
+    stops = _milestones(DEFAULT_CHUNK, openings) if target_ci else [openings]
+    names: list[str] = []
+    moments: Moments | None = None  # merged block by block, in block order, as they arrive
+    kept_openings: list[list[pd.DataFrame | None]] = [[] for _ in range(scenarios)]
+    kept_candidates: list[list[pd.DataFrame | None]] = [[] for _ in range(scenarios)]
+    done = 0
+    bar = tqdm(
+        total=openings, unit=" openings", delay=2, disable=not options.progress, unit_scale=True
+    )
+    with bar, _executor(workers) as run_tasks:
+        for stop in stops:
+            for output in run_tasks(tasks_between(done, stop)):
+                names = output.names
+                for part in output.moments:
+                    moments = part if moments is None else moments.merge(part)
+                for i in range(scenarios):
+                    kept_openings[i].append(output.openings[i])
+                    kept_candidates[i].append(output.candidates[i])
+                bar.update(int(sum(part.count for part in output.moments)))
+            done = stop
+            if target_ci and _targets_met(names, moments, scenarios, target_ci):
+                break
+    assert moments is not None
+    return _Collected(names, moments, kept_openings, kept_candidates, done)
+
+
+def _targets_met(
+    names: list[str], moments: Moments, scenarios: int, target_ci: dict[str, float]
+) -> bool:
+    for index in range(scenarios):
+        table = ratio_table(names, moments.statistics(names, index).to_numpy())
+        for metric, half_width in target_ci.items():
+            if not (table.loc[metric, "ci_high"] - table.loc[metric, "value"] <= half_width):
+                return False
+    return True
+
+
+def simulate(
+    scenario: Scenario,
+    openings: int | None = None,
+    seed: SeedLike = SCENARIO_SEED,
+    *,
+    options: RunOptions | None = None,
+    **changes: Any,
+) -> Result:
+    """Simulate ``openings`` job openings of ``scenario``.
+
+    Parameters
+    ----------
+    scenario : Scenario
+    openings : int, optional
+        Number of openings; default ``scenario.openings``. With ``target_ci``, the
+        cap (default 10 times ``scenario.openings``).
+    seed : None, int, SeedSequence or Generator, optional
+        Default ``scenario.seed``; ``None`` draws fresh entropy (recorded in the result).
+    options : RunOptions, optional
+        Every run option at once (default ``DEFAULTS["simulate"]``: one worker,
+        attribution on, no progress bar).
+    **changes
+        Single :class:`~simfunnel.analysis.options.RunOptions` fields, e.g. ``workers=None``
+        (all cores), ``chunk_size``, ``attribution``, ``progress``,
+        ``keep_openings``, ``target_ci={"hire_rate": 0.002}``.
+
+    Returns
+    -------
+    Result
+    """
+    resolved = resolve_options("simulate", options, openings, seed, changes)
+    return simulate_many([scenario], resolved).results[0]
+
+
+__all__ = [
+    "DEFAULT_CHUNK",
+    "KEEP_OPENINGS",
+    "Run",
+    "planned_openings",
+    "simulate",
+    "simulate_many",
+]
+
+
+def _concat(frames: list[pd.DataFrame | None]) -> pd.DataFrame:
+    kept = [f for f in frames if f is not None]
+    return pd.concat(kept, ignore_index=True) if kept else pd.DataFrame()

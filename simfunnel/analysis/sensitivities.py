@@ -1,0 +1,231 @@
+"""Sensitivity: one-at-a-time swings (a tornado) and global Sobol indices of a metric.
+
+Every point is simulated with the same seed, so Monte Carlo noise does not pose
+as sensitivity.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from pydantic import BaseModel
+
+from simfunnel.analysis.options import ParameterError, RunOptions, resolve_options
+from simfunnel.analysis.points import Point, points_of
+from simfunnel.analysis.sweeps import value_at
+from simfunnel.errors import InputError
+from simfunnel.metrics import ATTRIBUTION_METRICS, METRICS
+from simfunnel.model.rng import SCENARIO_SEED, SeedLike, resolve_seed
+from simfunnel.model.scenario import IntRange, Scenario
+
+SENSITIVITY_SKIP = ("openings", "seed", "analysis.", "role.freeze_correlation", "pipeline.")
+
+
+def default_ranges(scenario: Scenario) -> dict[str, tuple[float, float]]:
+    """Each numeric parameter +-50% of its value, clipped to its valid range.
+
+    Parameters at 0 (switched off) and keys that do not shape the funnel
+    (openings, seed, analysis, `you`-mode settings) are left out.
+    """
+    ranges: dict[str, tuple[float, float]] = {}
+    for key, node, (low, high) in _numeric_parameters(scenario):
+        if key.startswith(SENSITIVITY_SKIP) or node == 0:
+            continue
+        lower, upper = max(low, 0.5 * node), min(high, 1.5 * node)
+        if isinstance(node, int):
+            lower, upper = round(lower), round(upper)
+        if lower != upper:
+            ranges[key] = (lower, upper)
+    return ranges
+
+
+def _numeric_parameters(scenario: Scenario) -> Iterator[tuple[str, int | float, tuple]]:
+    """(dotted key, value, (low, high) valid bounds) of every numeric scenario key.
+
+    Read from the pydantic field constraints, in declaration order; ranges such
+    as ``applicants.count`` are one key, not numeric, and are skipped.
+    """
+
+    def walk(node: BaseModel, prefix: str) -> Iterator[tuple[str, int | float, tuple]]:
+        for name, field in type(node).model_fields.items():
+            value = getattr(node, name)
+            if isinstance(value, BaseModel):
+                if not isinstance(value, IntRange):
+                    yield from walk(value, f"{prefix}{name}.")
+            elif isinstance(value, int | float) and not isinstance(value, bool):
+                yield f"{prefix}{name}", value, _bounds(field)
+
+    return walk(scenario, "")
+
+
+def _bounds(field: Any) -> tuple[float, float]:
+    """Closed bounds of a pydantic field; open ones (gt, lt) are nudged inside."""
+    eps = 1e-9
+    lower, upper = -np.inf, np.inf
+    for meta in getattr(field, "metadata", []):
+        if getattr(meta, "ge", None) is not None:
+            lower = float(meta.ge)
+        if getattr(meta, "gt", None) is not None:
+            lower = float(meta.gt) + eps
+        if getattr(meta, "le", None) is not None:
+            upper = float(meta.le)
+        if getattr(meta, "lt", None) is not None:
+            upper = float(meta.lt) - eps
+    return lower, upper
+
+
+def sensitivity(
+    scenario: Scenario,
+    metric: str = "good_interview_offer_rate",
+    ranges: dict[str, tuple[float, float]] | None = None,
+    openings: int | None = None,
+    seed: SeedLike = SCENARIO_SEED,
+    *,
+    options: RunOptions | None = None,
+    **changes: Any,
+) -> pd.DataFrame:
+    """One-at-a-time sensitivity of ``metric`` (a tornado): each parameter at its low
+    and high value, everything else at the scenario's value, same seed.
+
+    ``openings`` is per point (default ``DEFAULTS["sensitivity"].openings``,
+    20,000); ``options`` and ``changes`` as in :func:`simfunnel.sweep`.
+
+    Returns
+    -------
+    DataFrame
+        parameter, low, high, value_low, value_high, swing (|high - low| of the
+        metric), sorted by swing, largest first; plus the base value in ``attrs``.
+    """
+    resolved = resolve_options("sensitivity", options, openings, seed, changes)
+    _check_metric(metric)
+    ranges = ranges or default_ranges(scenario)
+    keys = list(ranges)
+    scenarios = [scenario]
+    for key in keys:
+        scenarios += [scenario.with_overrides({key: value}) for value in ranges[key]]
+    points = _points(scenario, scenarios, metric, resolved)
+    values = [point.summary.at[metric, "value"] for point in points]
+    frame = pd.DataFrame(
+        {
+            "parameter": keys,
+            "low": [ranges[k][0] for k in keys],
+            "high": [ranges[k][1] for k in keys],
+            "value_low": values[1::2],
+            "value_high": values[2::2],
+        }
+    )
+    frame["swing"] = (frame.value_high - frame.value_low).abs()
+    frame = frame.sort_values("swing", ascending=False, ignore_index=True)
+    frame.attrs.update(metric=metric, base=values[0], scenario=scenario.name)
+    return frame
+
+
+def _check_metric(metric: str) -> None:
+    if metric not in METRICS:
+        raise ParameterError(
+            "metric", f"metric: unknown metric '{metric}'; choose from {', '.join(METRICS)}"
+        )
+
+
+def _points(
+    scenario: Scenario, scenarios: list[Scenario], metric: str, options: RunOptions
+) -> list[Point]:
+    """Each scenario's ``metric``, with the base scenario's seed and attribution if needed."""
+    seed = resolve_seed(options.seed, scenario.seed).entropy
+    attribution = options.attribution or metric in ATTRIBUTION_METRICS
+    return points_of(scenarios, options.replace(seed=seed, attribution=attribution), [metric])
+
+
+# Saltelli samples: a power of 2 (SALib's Sobol sequence warns otherwise) up to 2^14.
+# 2^14 x (params + 2) is ~3 x 10^5 simulated points already, days on a laptop.
+MAX_SOBOL_SAMPLES = 2**14
+
+
+def check_sobol_samples(samples: Any, parameters: int, openings: int) -> None:
+    """Refuse, before any simulation, a sample count that is not a power of 2 up to the cap."""
+    if isinstance(samples, bool) or not isinstance(samples, int) or samples < 1:
+        raise ParameterError("samples", f"samples must be a whole number >= 1, got {samples!r}")
+    runs = samples * (parameters + 2)
+    if samples > MAX_SOBOL_SAMPLES:
+        raise ParameterError(
+            "samples",
+            f"samples: at most {MAX_SOBOL_SAMPLES:,} (2^14), got {samples:,} "
+            f"({runs:,} runs of {openings:,} openings)",
+        )
+    if samples & (samples - 1):
+        low = 1 << (samples.bit_length() - 1)
+        raise ParameterError(
+            "samples",
+            f"samples must be a power of 2 (Saltelli sampling), got {samples:,}; "
+            f"e.g. {low:,} or {low * 2:,}",
+        )
+
+
+def require_salib() -> None:
+    """Refuse at once, before any other work, when SALib is not installed."""
+    try:
+        import SALib.analyze.sobol
+        import SALib.sample.sobol  # noqa: F401
+    except ImportError:
+        raise InputError("Sobol indices need SALib: pip install 'simfunnel[sobol]'") from None
+
+
+def sobol(
+    scenario: Scenario,
+    metric: str = "good_interview_offer_rate",
+    ranges: dict[str, tuple[float, float]] | None = None,
+    samples: int = 64,
+    openings: int | None = None,
+    seed: SeedLike = SCENARIO_SEED,
+    *,
+    options: RunOptions | None = None,
+    **changes: Any,
+) -> pd.DataFrame:
+    """Global first-order and total Sobol indices of ``metric`` (needs SALib).
+
+    Saltelli sampling of ``samples * (parameters + 2)`` scenarios over ``ranges``
+    (default: :func:`default_ranges`), each simulated with the same seed (common
+    random numbers keep Monte Carlo noise from posing as sensitivity).
+    ``openings`` is per point (default ``DEFAULTS["sobol"].openings``, 5,000).
+
+    Returns
+    -------
+    DataFrame
+        parameter, S1, S1_conf, ST, ST_conf (95%), sorted by ST.
+    """
+    require_salib()
+    from SALib.analyze import sobol as sobol_analyze  # optional dependency, checked above
+    from SALib.sample import sobol as sobol_sample
+
+    resolved = resolve_options("sobol", options, openings, seed, changes)
+    _check_metric(metric)
+    ranges = ranges or default_ranges(scenario)
+    keys = list(ranges)
+    check_sobol_samples(samples, len(keys), resolved.openings or scenario.openings)
+    problem = {"num_vars": len(keys), "names": keys, "bounds": [list(ranges[k]) for k in keys]}
+    entropy = resolve_seed(resolved.seed, scenario.seed).entropy
+    design = sobol_sample.sample(problem, samples, calc_second_order=False, seed=entropy % 2**32)
+    integer_keys = {k for k in keys if isinstance(value_at(scenario, k), int)}
+    scenarios = [
+        scenario.with_overrides(
+            {k: round(v) if k in integer_keys else float(v) for k, v in zip(keys, row, strict=True)}
+        )
+        for row in design
+    ]
+    points = _points(scenario, scenarios, metric, resolved.replace(seed=entropy))
+    outputs = np.array([point.summary.at[metric, "value"] for point in points])
+    indices = sobol_analyze.analyze(problem, outputs, calc_second_order=False, seed=entropy % 2**32)
+    frame = pd.DataFrame(
+        {
+            "parameter": keys,
+            "S1": indices["S1"],
+            "S1_conf": indices["S1_conf"],
+            "ST": indices["ST"],
+            "ST_conf": indices["ST_conf"],
+        }
+    ).sort_values("ST", ascending=False, ignore_index=True)
+    frame.attrs.update(metric=metric, runs=len(design), scenario=scenario.name)
+    return frame

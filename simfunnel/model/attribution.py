@@ -1,0 +1,216 @@
+"""Why good interviews lose: counterfactual loss attribution (MODEL.md section 3).
+
+Every good interviewee without an offer has their opening's decision replayed on
+the *same draws* with mechanisms removed. A replay is the same pure call
+(:func:`simfunnel.model.decision.make_offers`) with other parameters: nothing is
+re-drawn.
+
+- Sequential: mechanisms removed cumulatively in :data:`MECHANISMS` order; the
+  first removal that gives the loser an offer names the reason.
+- Shapley: order-free; each mechanism's average marginal effect on "gets an
+  offer" over all 32 subsets of removals. Per loser the values sum to the total
+  effect of removing everything (0 or 1), so shares sum to 1 with the residual.
+- Residual losses (no removal helps) are ``narrow_margin`` when the loser trailed
+  the last person offered (with everything removed) by less than
+  ``analysis.narrow_margin`` SDs of ``U``, else ``outperformed``.
+"""
+
+from __future__ import annotations
+
+import operator
+from dataclasses import dataclass
+from itertools import accumulate
+from math import factorial
+
+import numpy as np
+
+from simfunnel.model.decision import ALL_MECHANISMS, MECHANISMS, Decision, Mechanism
+
+RESIDUALS = ("narrow_margin", "outperformed")
+REASONS = MECHANISMS + RESIDUALS
+NO_REASON = -1
+_ALL = ALL_MECHANISMS
+_CANCEL, _INTERNAL = Mechanism.ROLE_CANCELLED, Mechanism.INTERNAL_CANDIDATE
+
+
+def _replays(
+    sub: Decision, has_internal: np.ndarray, local_rows: np.ndarray, local_slots: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Replay the decision of the openings with a good loser under all 32 removals.
+
+    Returns ``loser_offer`` (bool, shape (32, losers)): does removing the set ``S``
+    give each loser an offer; the actual offers of the replayed openings; and the
+    offers and scores with every mechanism removed (for the narrow margin).
+    """
+    with_internal = sub.take(has_internal)
+    cancelled = sub.cancelled_after[local_rows]
+    # Losers in openings with an internal: their place among the `with_internal` rows.
+    internal_position = np.full(sub.interviewed.shape[0], -1)
+    internal_position[has_internal] = np.arange(len(has_internal))
+    in_internal = internal_position[local_rows] >= 0
+    internal_cells = (internal_position[local_rows[in_internal]], local_slots[in_internal])
+    # The score depends only on the manager's mechanisms: 8 scores serve 32
+    # coalitions, all assembled from one set of terms.
+    parts = sub.score_parts()
+    # Cancellation only voids offers, so each replay serves two coalitions.
+    loser_offer = np.empty((_ALL + 1, local_rows.size), dtype=bool)
+    for manager_bits in range(0, _ALL + 1, 4):  # bits 0 and 1 clear
+        manager_score = parts.score(manager_bits)
+        kept, _ = sub.offers(manager_score, manager_bits | _CANCEL)
+        if manager_bits == 0:
+            replayed_actual = kept & ~sub.cancelled_after[:, None]
+        without_internal, _ = with_internal.offers(
+            manager_score[has_internal], manager_bits | _INTERNAL | _CANCEL
+        )
+        at_loser = kept[local_rows, local_slots]
+        for removed in (manager_bits, manager_bits | _INTERNAL):
+            if removed & _INTERNAL:
+                at_loser = at_loser.copy()
+                at_loser[in_internal] = without_internal[internal_cells]
+                if removed | _CANCEL == _ALL:
+                    final_score, final_offer = manager_score, kept.copy()
+                    final_offer[has_internal] = without_internal
+            loser_offer[removed | _CANCEL] = at_loser
+            loser_offer[removed] = at_loser & ~cancelled
+    return loser_offer, replayed_actual, final_offer, final_score
+
+
+def shapley_values(loser_offer: np.ndarray) -> np.ndarray:
+    """Per loser, each mechanism's Shapley value, shape (losers, mechanisms).
+
+    ``loser_offer[S]`` (bool, shape (32, losers)) says whether removing the set ``S``
+    gives the loser an offer; ``phi_i = sum over S without i of w(|S|) (v(S + i) - v(S))``.
+    """
+    weights = shapley_weights()
+    coalitions = np.arange(_ALL + 1)
+    sizes = np.array([bin(c).count("1") for c in coalitions])
+    shapley = np.empty((loser_offer.shape[1], len(MECHANISMS)))
+    for i in range(len(MECHANISMS)):
+        without = coalitions[(coalitions >> i & 1) == 0]
+        gain = loser_offer[without | (1 << i)].astype(np.int8) - loser_offer[without]
+        # Summed coalition by coalition in a fixed order (no BLAS: same bits on every CPU).
+        shapley[:, i] = 0.0
+        for coalition_weight, coalition_gain in zip(weights[sizes[without]], gain, strict=True):
+            shapley[:, i] += coalition_weight * coalition_gain
+    return shapley
+
+
+def shapley_weights(players: int = len(MECHANISMS)) -> np.ndarray:
+    """``|S|! (n - |S| - 1)! / n!`` for coalition sizes 0..n-1."""
+    n = players
+    return np.array([factorial(s) * factorial(n - s - 1) / factorial(n) for s in range(n)])
+
+
+@dataclass(frozen=True)
+class Attribution:
+    """Attribution of every good interviewee without an offer (a "loser").
+
+    Arrays are per loser, in (opening, slot) order, unless noted; :meth:`dense`
+    spreads one onto the (openings, slots) grid.
+
+    Attributes
+    ----------
+    shape : (openings, slots)
+    rows, slots : int, shape (losers,)
+        Where each loser sits.
+    sequential : int8
+        Index into :data:`REASONS`.
+    shapley : float, shape (losers, 5)
+        Shapley value of each mechanism.
+    residual : int8
+        Index into :data:`REASONS` of the residual class (narrow/outperformed)
+        for losers whom no removal helps, else ``NO_REASON``.
+    alone_offer : bool, shape (losers, 5)
+        Whether removing only that mechanism gives the loser an offer.
+    replayed_rows : int, shape (replayed,)
+        Openings that were replayed (those with a good loser).
+    replayed_actual : bool, shape (replayed, slots)
+        The actual decision of those openings, rebuilt by the replay machinery
+        from the coalition "nothing removed": equal to the original bit for bit.
+    """
+
+    shape: tuple[int, int]
+    rows: np.ndarray
+    slots: np.ndarray
+    sequential: np.ndarray
+    shapley: np.ndarray
+    residual: np.ndarray
+    alone_offer: np.ndarray
+    replayed_rows: np.ndarray
+    replayed_actual: np.ndarray
+
+    def dense(self, values: np.ndarray, fill: float | int | bool) -> np.ndarray:
+        """Per-loser ``values`` on the (openings, slots[, ...]) grid, ``fill`` elsewhere."""
+        out = np.full((*self.shape, *values.shape[1:]), fill, dtype=values.dtype)
+        out[self.rows, self.slots] = values
+        return out
+
+    @property
+    def good_loser(self) -> np.ndarray:
+        """Bool (openings, slots): good interview, interviewed, no offer."""
+        return self.dense(np.ones(self.rows.size, dtype=bool), False)
+
+    def per_opening(self, values: np.ndarray) -> np.ndarray:
+        """Sum of per-loser ``values`` for each opening, shape (openings,).
+
+        Summed in slot order within each opening: independent of chunking.
+        """
+        return np.bincount(self.rows, weights=values, minlength=self.shape[0])
+
+
+def attribute(
+    decision: Decision, offer: np.ndarray, good: np.ndarray, narrow_margin: float
+) -> Attribution:
+    """Attribute every good interviewee's lost offer to a mechanism.
+
+    Parameters
+    ----------
+    offer : bool, shape (openings, slots)
+        The actual offers (``decision.replay(0)``).
+    good : bool, shape (openings, slots)
+        Good interviews.
+    narrow_margin : float
+        The ``narrow_margin`` threshold in units of ``U`` (already scaled by its SD).
+    """
+    good_loser = good & decision.interviewed & ~offer
+    # Only openings with a good loser are replayed, and the replays without the
+    # internal only where an internal interviewed: elsewhere they change nothing.
+    rows = np.flatnonzero(good_loser.any(axis=1))
+    sub = decision.take(rows)
+    has_internal = np.flatnonzero((sub.interviewed & sub.internal_slot).any(axis=1))
+    local_rows, local_slots = np.nonzero(good_loser[rows])
+
+    loser_offer, replayed_actual, final_offer, final_score = _replays(
+        sub, has_internal, local_rows, local_slots
+    )
+
+    # Removed cumulatively in order: {cancel}, {cancel, internal}, ...
+    stages = loser_offer[list(accumulate(Mechanism, operator.or_))]
+    last_offered = np.where(final_offer, final_score, np.inf).min(axis=1)
+    gap = last_offered[local_rows] - final_score[local_rows, local_slots]
+    residual_class = np.where(
+        gap < narrow_margin, REASONS.index("narrow_margin"), REASONS.index("outperformed")
+    ).astype(np.int8)
+    sequential = np.where(stages.any(axis=0), stages.argmax(axis=0), residual_class)
+    residual = np.where(loser_offer[_ALL], NO_REASON, residual_class).astype(np.int8)
+
+    shapley = shapley_values(loser_offer)
+    alone = loser_offer[list(Mechanism)].T
+    return Attribution(
+        shape=offer.shape,
+        rows=rows[local_rows],
+        slots=local_slots,
+        sequential=sequential.astype(np.int8),
+        shapley=shapley,
+        residual=residual,
+        alone_offer=alone,
+        replayed_rows=rows,
+        replayed_actual=replayed_actual,
+    )
+
+
+def shapley_reason(attribution: Attribution) -> np.ndarray:
+    """Per loser, the mechanism with the largest Shapley value (residual class if none)."""
+    best = attribution.shapley.argmax(axis=-1).astype(np.int8)
+    helped = attribution.shapley.max(axis=-1) > 0
+    return np.where(helped, best, attribution.residual).astype(np.int8)

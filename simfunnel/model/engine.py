@@ -1,0 +1,357 @@
+"""The funnel engine: draw -> screen -> interview -> score -> decide, over chunks of openings.
+
+Arrays are shaped ``(openings, slots)``: slots ``0..K-1`` hold the shortlist
+(best CV score first, unused beyond an opening's own shortlist size) and the
+last slot holds the internal contender (empty when absent), so replays that
+remove the internal leave every other draw in place.
+
+Every block of :data:`~simfunnel.model.rng.BLOCK_OPENINGS` openings draws its random
+numbers from its own stream in a fixed layout (:func:`draw_layout`), so results
+depend on the seed only, never on chunk size or worker count.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import numpy as np
+
+from simfunnel.model import calendar as cal
+from simfunnel.model.calendar import Calendar
+from simfunnel.model.decision import Decision, Signals, Weights, realised_value
+from simfunnel.model.interview import felt_score, interview_score, posterior
+from simfunnel.model.population import N_LATENT, Screen, brute_force_top_k, exact_top_k, traits
+from simfunnel.model.rng import BLOCK_OPENINGS, Seed
+from simfunnel.model.scenario import Scenario
+
+# Columns of the per-opening "calendar" uniforms.
+U_WEEK, U_PROCESS, U_POOL, U_SHORTLIST, U_POSITIONS, U_INTERNAL = range(6)
+
+
+@dataclass(frozen=True)
+class Model:
+    """A scenario with everything that is fixed per scenario precomputed."""
+
+    scenario: Scenario
+    calendar: Calendar
+    screen: Screen
+    weights: Weights
+    position_values: np.ndarray
+    position_cdf: np.ndarray
+
+    @classmethod
+    def build(cls, scenario: Scenario) -> Model:
+        positions = scenario.role.positions
+        cdf = np.cumsum(list(positions.values()))
+        cdf[-1] = 1.0
+        return cls(
+            scenario=scenario,
+            calendar=Calendar.from_role(scenario.role),
+            screen=Screen.from_scenario(scenario),
+            weights=Weights.from_manager(scenario.manager),
+            position_values=np.array(list(positions), dtype=np.int64),
+            position_cdf=cdf,
+        )
+
+    @property
+    def top(self) -> int:
+        """K: the largest shortlist."""
+        return self.scenario.screening.shortlist.high
+
+    @property
+    def slots(self) -> int:
+        return self.top + 1
+
+
+def draw_layout(scenario: Scenario) -> tuple[tuple[str, tuple[int, ...], str], ...]:
+    """The fixed order and shape (per opening) of every random draw of a block.
+
+    The layout depends on the structure of the scenario (shortlist size, pool size
+    for the brute-force engine), never on parameter values, so scenarios with the
+    same structure share common random numbers.
+    """
+    top = scenario.screening.shortlist.high
+    slots = top + 1
+    if scenario.engine == "exact":
+        population = (("spacings", (top,), "exponential"), ("latent", (top, N_LATENT), "normal"))
+    else:
+        population = (("pool", (scenario.applicants.count.high, N_LATENT + 1), "normal"),)
+    return (
+        ("calendar", (6,), "uniform"),
+        ("cancel", (), "exponential"),
+        *population,
+        ("internal", (2,), "normal"),
+        ("interview", (slots,), "normal"),
+        ("felt", (slots,), "normal"),
+        ("transfer", (slots,), "normal"),
+        ("decline", (slots,), "uniform"),
+    )
+
+
+def draw_blocks(
+    scenario: Scenario, seed: Seed, stream: int, first_block: int, n_blocks: int
+) -> dict[str, np.ndarray]:
+    """Fill every draw of blocks ``first_block .. first_block + n_blocks - 1``."""
+    rows = n_blocks * BLOCK_OPENINGS
+    layout = draw_layout(scenario)
+    draws = {name: np.empty((rows, *shape)) for name, shape, _ in layout}
+    for i in range(n_blocks):
+        rng = seed.stream(stream, first_block + i)
+        block = slice(i * BLOCK_OPENINGS, (i + 1) * BLOCK_OPENINGS)
+        for name, _, kind in layout:
+            out = draws[name][block]
+            if kind == "uniform":
+                rng.random(out=out)
+            elif kind == "normal":
+                rng.standard_normal(out=out)
+            else:
+                rng.standard_exponential(out=out)
+    return draws
+
+
+@dataclass
+class Funnel:
+    """One chunk of simulated openings. Per-opening arrays have shape (openings,),
+    per-candidate arrays (openings, slots)."""
+
+    posting_week: np.ndarray
+    process_weeks: np.ndarray
+    applicants: np.ndarray
+    shortlist: np.ndarray
+    positions: np.ndarray
+    internal_present: np.ndarray
+    cancelled_stage: np.ndarray
+    interviewed: np.ndarray
+    internal_slot: np.ndarray
+    quality: np.ndarray
+    screen_score: np.ndarray
+    interview_score: np.ndarray
+    felt_score: np.ndarray
+    value: np.ndarray
+    signals: Signals
+    decision: Decision
+    score: np.ndarray
+    offer: np.ndarray
+    hired: np.ndarray
+    extras: dict[str, np.ndarray] = field(default_factory=dict)
+
+    @property
+    def quarter(self) -> np.ndarray:
+        return cal.quarter_of_week(self.posting_week)
+
+    @cached_property
+    def margins(self) -> tuple[np.ndarray, np.ndarray]:
+        """Winner's margin over the runner-up per opening, in U and in interview score.
+
+        The winner is the last person offered (the marginal offer); the runner-up is
+        the best interviewee without an offer. NaN where either is missing.
+        """
+        offered = self.offer
+        rows = np.arange(offered.shape[0])
+        passed_over = self.interviewed & ~offered
+        winner = np.where(offered, self.score, np.inf).argmin(axis=1)
+        runner_up = np.where(passed_over, self.score, -np.inf).argmax(axis=1)
+        defined = offered.any(axis=1) & passed_over.any(axis=1)
+        score_margin = self.score[rows, winner] - self.score[rows, runner_up]
+        interview_margin = (
+            self.interview_score[rows, winner] - self.interview_score[rows, runner_up]
+        )
+        return np.where(defined, score_margin, np.nan), np.where(defined, interview_margin, np.nan)
+
+
+@dataclass(frozen=True)
+class Focal:
+    """A focal applicant who applies to every opening (``simfunnel you``).
+
+    Attributes
+    ----------
+    latent : ndarray, shape (openings, 5)
+        The focal applicant's latent vector in each opening.
+    screen_score : ndarray, shape (openings,)
+        Their CV score. They are shortlisted when it beats the k-th best of the
+        other ``n - 1`` applicants; they then take that applicant's slot.
+    """
+
+    latent: np.ndarray
+    screen_score: np.ndarray
+
+
+@dataclass(frozen=True)
+class _Slate:
+    """Everyone who may be interviewed: the shortlist's K slots plus the internal's.
+
+    Arrays shape (openings, slots) unless noted; the internal is the last slot.
+    """
+
+    quality: np.ndarray
+    alignment: np.ndarray
+    culture: np.ndarray
+    narrative: np.ndarray
+    niche: np.ndarray
+    screen_score: np.ndarray
+    internal_slot: np.ndarray  # (slots,)
+    internal_present: np.ndarray  # (openings,)
+    known_observation: np.ndarray  # (openings,): what the manager saw of the internal
+
+
+def simulate_funnel(
+    model: Model, draws: dict[str, np.ndarray], focal: Focal | None = None
+) -> Funnel:
+    """Run every stage of MODEL.md section 1 on one chunk of draws.
+
+    With a ``focal`` applicant, the others are the ``n - 1`` remaining applicants;
+    ``extras["focal_slot"]`` is the focal's slot and ``extras["focal_shortlisted"]``
+    whether they made the shortlist.
+    """
+    uniforms = draws["calendar"]
+    # 1.1 calendar, 1.7 cancellation, 1.8 positions
+    posting_week = model.calendar.posting_week(uniforms[:, U_WEEK])
+    process_weeks = model.calendar.process_weeks(uniforms[:, U_PROCESS])
+    stage = model.calendar.cancellation(posting_week, process_weeks, draws["cancel"])
+    positions = model.position_values[
+        np.searchsorted(model.position_cdf, uniforms[:, U_POSITIONS], side="right")
+    ]
+    # 1.2-1.3 applicants and the shortlist; 1.4 the internal contender
+    applicants, shortlist, external, screened, extras = _shortlist(model, draws, focal)
+    slate = _slate(model, draws, external, screened)
+    in_shortlist = np.arange(model.slots) < shortlist[:, None]
+    in_shortlist[:, model.top] = slate.internal_present
+    interviewed = in_shortlist & (stage != cal.CANCELLED_BEFORE_INTERVIEWS)[:, None]
+    # 1.5 interviews and the manager's belief; 1.6 value and score; 1.8 offers
+    interview = model.scenario.interview
+    x_bar = interview_score(slate.quality, draws["interview"], interview)
+    decision = _decision(model, draws, slate, x_bar, interviewed, positions, stage)
+    offer, hired, score = decision.replay(0)
+    return Funnel(
+        posting_week=posting_week,
+        process_weeks=process_weeks,
+        applicants=applicants,
+        shortlist=shortlist,
+        positions=positions,
+        internal_present=slate.internal_present,
+        cancelled_stage=stage,
+        interviewed=interviewed,
+        internal_slot=slate.internal_slot,
+        quality=slate.quality,
+        screen_score=slate.screen_score,
+        interview_score=x_bar,
+        felt_score=felt_score(x_bar, draws["felt"], interview),
+        value=realised_value(
+            slate.quality, slate.alignment, slate.niche, draws["transfer"], model.scenario.manager
+        ),
+        signals=decision.signals,
+        decision=decision,
+        score=score,
+        offer=offer,
+        hired=hired,
+        extras=extras,
+    )
+
+
+def _shortlist(
+    model: Model, draws: dict[str, np.ndarray], focal: Focal | None
+) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray], np.ndarray, dict[str, np.ndarray]]:
+    """Pool sizes, shortlist sizes, the shortlisted applicants' traits and CV scores."""
+    scenario, uniforms = model.scenario, draws["calendar"]
+    count, shortlist_range = scenario.applicants.count, scenario.screening.shortlist
+    applicants = cal.uniform_int(uniforms[:, U_POOL], count.low, count.high)
+    shortlist = cal.uniform_int(uniforms[:, U_SHORTLIST], shortlist_range.low, shortlist_range.high)
+    others = applicants if focal is None else applicants - 1
+    if scenario.engine == "exact":
+        latent, screened = exact_top_k(model.screen, others, draws["spacings"], draws["latent"])
+    else:
+        latent, screened = brute_force_top_k(model.screen, others, model.top, draws["pool"])
+    extras: dict[str, np.ndarray] = {}
+    if focal is not None:
+        rows, focal_slot = np.arange(len(applicants)), shortlist - 1
+        extras["focal_slot"] = focal_slot
+        # With fewer other applicants than places, everyone is shortlisted.
+        extras["focal_shortlisted"] = (others < shortlist) | (
+            focal.screen_score > screened[rows, focal_slot]
+        )
+        latent[rows, focal_slot] = focal.latent
+        screened[rows, focal_slot] = focal.screen_score
+    return applicants, shortlist, traits(model.screen, latent), screened, extras
+
+
+def _slate(
+    model: Model,
+    draws: dict[str, np.ndarray],
+    external: dict[str, np.ndarray],
+    screened: np.ndarray,
+) -> _Slate:
+    """The shortlisted externals and the internal contender (always the last slot)."""
+    internal, top = model.scenario.internal, model.top
+    openings = screened.shape[0]
+    internal_present = draws["calendar"][:, U_INTERNAL] < internal.probability
+    internal_quality = internal.quality_mean + internal.quality_sd * draws["internal"][:, 0]
+    known_observation = internal_quality
+    if internal.known_precision > 0:
+        known_observation = internal_quality + draws["internal"][:, 1] / np.sqrt(
+            internal.known_precision
+        )
+
+    def with_internal(values: np.ndarray, internal_value: np.ndarray | float) -> np.ndarray:
+        out = np.empty(
+            (openings, model.slots), dtype=np.result_type(values, np.asarray(internal_value))
+        )
+        out[:, :top] = values
+        out[:, top] = internal_value
+        return out
+
+    internal_slot = np.zeros(model.slots, dtype=bool)
+    internal_slot[top] = True
+    return _Slate(
+        quality=with_internal(external["quality"], internal_quality),
+        alignment=with_internal(external["alignment"], internal.alignment),
+        culture=with_internal(external["culture"], internal.culture),
+        narrative=with_internal(external["narrative"], internal.narrative),
+        niche=with_internal(external["niche"], True),
+        screen_score=with_internal(screened, np.nan),
+        internal_slot=internal_slot,
+        internal_present=internal_present,
+        known_observation=known_observation,
+    )
+
+
+def _decision(
+    model: Model,
+    draws: dict[str, np.ndarray],
+    slate: _Slate,
+    x_bar: np.ndarray,
+    interviewed: np.ndarray,
+    positions: np.ndarray,
+    stage: np.ndarray,
+) -> Decision:
+    """Everything the manager's decision needs: their belief, the declines, the bar."""
+    scenario = model.scenario
+    mean, variance = posterior(
+        x_bar,
+        slate.internal_slot,
+        slate.known_observation[:, None],
+        scenario.interview,
+        scenario.internal,
+    )
+    offers = scenario.offers
+    decline_probability = np.where(
+        slate.internal_slot, offers.internal_decline_probability, offers.decline_probability
+    )
+    return Decision(
+        signals=Signals(
+            mean, variance, slate.alignment, slate.culture, slate.narrative, slate.niche
+        ),
+        weights=model.weights,
+        interviewed=interviewed,
+        internal_slot=slate.internal_slot,
+        declines=draws["decline"] < decline_probability,
+        positions=positions,
+        cancelled_after=stage == cal.CANCELLED_AFTER_INTERVIEWS,
+        max_offers=offers.max_offers,
+        hiring_bar=scenario.manager.hiring_bar,
+    )
+
+
+def run_blocks(model: Model, seed: Seed, stream: int, first_block: int, n_blocks: int) -> Funnel:
+    """Draw and simulate whole blocks of openings."""
+    return simulate_funnel(model, draw_blocks(model.scenario, seed, stream, first_block, n_blocks))

@@ -1,0 +1,543 @@
+"""The scenario schema: a frozen, validated :class:`Scenario` and its sections.
+
+Every key has a description, a unit where it has one, a default and a valid
+range (see ``simfunnel keys``). Errors name the dotted key path, the valid range
+and the offending value, in one line (:mod:`simfunnel.model.validation`); reading YAML
+files, ``extends`` and the file:line of an error are :mod:`simfunnel.io.loader`'s.
+
+- **name** is a label, not a path (:mod:`simfunnel.model.names`). A scenario changed
+  by overrides is renamed ``base (key=value, ...)`` unless the overrides set
+  ``name``. ``description`` is one line of at most 300 characters.
+- **Values**: a number is never a boolean (``true`` is refused where a number is
+  expected) and every float must be finite (no ``.nan``/``.inf``).
+- **Bounds**: ``role.process_weeks.high`` <= 260 weeks (5 years),
+  ``applicants.count.high`` <= 10,000,000, ``seed`` < 2**128; the cancellation
+  probability must be reachable with the quarter multipliers
+  (:func:`simfunnel.model.seasons.reachable_cancel_share`).
+- **Memory**: runs whose estimated peak memory exceeds the limit (4 GiB, or half
+  of RAM if less; ``SIMFUNNEL_MEMORY_LIMIT_GIB``) or with over 10^10 openings are
+  refused up front (:mod:`simfunnel.analysis.resources`).
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+from typing import Annotated, Any, Literal
+
+import numpy as np
+import yaml
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from simfunnel.errors import InputError
+from simfunnel.model.names import (
+    MAX_NAME_CHARS,
+    excerpt,
+    folder_name,
+    is_control,
+    key_text,
+    name_problem,
+    override_label,
+)
+from simfunnel.model.seasons import reachable_cancel_share
+from simfunnel.model.validation import format_pydantic_error, range_text, set_dotted, where
+
+__all__ = [
+    "LATENT_NAMES",
+    "Scenario",
+    "build_scenario",
+    "describe_keys",
+    "excerpt",
+    "folder_name",
+    "name_problem",
+    "override_label",
+]
+
+LATENT_NAMES = ("quality", "alignment", "culture", "narrative", "niche")
+MAX_DESCRIPTION_CHARS = 300
+MAX_PROCESS_WEEKS = 260  # 5 years: longer is not a hiring process
+MAX_APPLICANTS = 10_000_000  # the exact sampler is tested to about 1e7
+
+
+def _not_bool(value: Any) -> Any:
+    if isinstance(value, bool | np.bool_):
+        raise ValueError(f"must be a number, not a boolean ({str(bool(value)).lower()})")
+    return value
+
+
+# Numbers that refuse booleans (pydantic's lax mode would read true as 1).
+Float = Annotated[float, BeforeValidator(_not_bool)]
+Int = Annotated[int, BeforeValidator(_not_bool)]
+OptionalFloat = Annotated[float | None, BeforeValidator(_not_bool)]
+
+
+def _field(default: Any, description: str, **constraints: Any) -> Any:
+    return Field(default, description=description, **constraints)
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+
+class IntRange(_Section):
+    """An inclusive integer range, drawn uniformly."""
+
+    low: Int = _field(1, "smallest value (inclusive)", ge=1)
+    high: Int = _field(1, "largest value (inclusive)", ge=1)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> IntRange:
+        if self.low > self.high:
+            raise ValueError(f"low ({self.low}) must be <= high ({self.high})")
+        return self
+
+
+class Role(_Section):
+    process_weeks: IntRange = _field(
+        IntRange(low=4, high=10),
+        "weeks from posting to decision, drawn uniformly (assumption: 4-10 weeks; "
+        f"high at most {MAX_PROCESS_WEEKS}, 5 years)",
+    )
+    interview_at: Float = _field(
+        0.7, "fraction of the process after which final interviews end", gt=0, le=1
+    )
+    posting_month_weights: tuple[Float, ...] | None = _field(
+        None, "12 non-negative weights for the posting month, January first; null = uniform"
+    )
+    cancel_probability: Float = _field(
+        0.10,
+        "share of openings cancelled before a decision (assumption: no published rate)",
+        ge=0,
+        lt=1,
+    )
+    quarter_multipliers: tuple[Float, Float, Float, Float] = _field(
+        (1.3, 0.8, 0.7, 1.2),
+        "relative weekly cancellation hazard in Q1..Q4 (scaled to mean 1)",
+    )
+    positions: dict[Int, Float] = _field(
+        {1: 0.65, 2: 0.25, 3: 0.10},
+        "distribution of positions per opening (categorical; assumption: many requisitions hire "
+        "more than one person)",
+    )
+    freeze_correlation: Float = _field(
+        0.25,
+        "0..1: how much openings in the same quarter share one freeze shock (used by `you`)",
+        ge=0,
+        le=1,
+    )
+
+    @field_validator("process_weeks")
+    @classmethod
+    def _weeks(cls, v: IntRange) -> IntRange:
+        if v.high > MAX_PROCESS_WEEKS:
+            raise ValueError(
+                f"high must be at most {MAX_PROCESS_WEEKS} weeks (5 years), got {v.high}"
+            )
+        return v
+
+    @field_validator("posting_month_weights")
+    @classmethod
+    def _twelve_months(cls, v: tuple[float, ...] | None) -> tuple[float, ...] | None:
+        if v is None:
+            return v
+        if len(v) != 12:
+            raise ValueError(f"needs 12 weights (January first), got {len(v)}")
+        if min(v) < 0 or sum(v) <= 0:
+            raise ValueError("weights must be >= 0 with a positive sum")
+        return v
+
+    @field_validator("quarter_multipliers")
+    @classmethod
+    def _quarters(cls, v: tuple[float, ...]) -> tuple[float, ...]:
+        if min(v) < 0 or sum(v) <= 0:
+            raise ValueError(f"multipliers must be >= 0 with a positive sum, got {list(v)}")
+        return v
+
+    @field_validator("positions")
+    @classmethod
+    def _positions(cls, v: dict[int, float]) -> dict[int, float]:
+        if not v or min(v) < 1 or max(v) > 20:
+            raise ValueError("positions must be whole numbers from 1 to 20")
+        if min(v.values()) < 0 or not math.isclose(sum(v.values()), 1.0, abs_tol=1e-6):
+            raise ValueError(f"probabilities must be >= 0 and sum to 1, got {sum(v.values()):g}")
+        return dict(sorted(v.items()))
+
+
+class Applicants(_Section):
+    count: IntRange = _field(
+        IntRange(low=100, high=250),
+        f"applicants per opening (typical 100-250; high at most {MAX_APPLICANTS:,})",
+    )
+    correlations: dict[str, Float] = _field(
+        {"quality~alignment": 0.3, "alignment~narrative": 0.4, "alignment~niche": 0.3},
+        "pairwise correlations of the latent traits, e.g. 'quality~alignment: 0.3'; "
+        f"names: {', '.join(LATENT_NAMES)}",
+    )
+    niche_share: Float = _field(
+        0.15, "share of applicants with the niche experience the role quietly wants", ge=0, le=1
+    )
+
+    @field_validator("count")
+    @classmethod
+    def _count(cls, v: IntRange) -> IntRange:
+        if v.high > MAX_APPLICANTS:
+            raise ValueError(f"high must be at most {MAX_APPLICANTS:,}, got {v.high:,}")
+        return v
+
+    @field_validator("correlations")
+    @classmethod
+    def _pairs(cls, v: dict[str, float]) -> dict[str, float]:
+        seen: dict[frozenset[str], str] = {}
+        for key, value in v.items():
+            names = key.split("~")
+            if len(names) != 2 or any(n not in LATENT_NAMES for n in names) or names[0] == names[1]:
+                shown = key_text(key)
+                hint = difflib.get_close_matches(key, _all_pairs(), n=1) if shown else []
+                suggestion = f"; did you mean '{hint[0]}'?" if hint else ""
+                raise ValueError(
+                    f"{shown or excerpt(key)} is not a pair 'a~b' of {', '.join(LATENT_NAMES)}"
+                    f"{suggestion}"
+                )
+            pair = frozenset(names)
+            if pair in seen:
+                first = seen[pair]
+                raise InputError(
+                    f"applicants.correlations: '{first}' and '{key}' are the same pair given "
+                    f"twice ({v[first]:g} and {value:g}); give each pair once",
+                    path=f"applicants.correlations.{key}",
+                )
+            seen[pair] = key
+            if not -1 < value < 1:
+                raise ValueError(f"'{key}' must be in (-1, 1), got {value}")
+        return v
+
+
+def _all_pairs() -> list[str]:
+    return [f"{a}~{b}" for a in LATENT_NAMES for b in LATENT_NAMES if a != b]
+
+
+class Screening(_Section):
+    validity: Float = _field(
+        0.3,
+        "weight of true quality in the CV score; its correlation with quality when the other "
+        "weights are 0 (work-sample-free CV screens ~.1-.3: Sackett et al. 2022)",
+        ge=0,
+        le=1,
+    )
+    alignment_weight: Float = _field(
+        0.3, "weight of (latent) alignment in the CV score: keyword match", ge=0, le=3
+    )
+    niche_weight: Float = _field(
+        0.2, "weight of the latent niche trait in the CV score", ge=0, le=3
+    )
+    shortlist: IntRange = _field(
+        IntRange(low=5, high=10), "interviewees per opening (typical 5-10)"
+    )
+
+
+class Internal(_Section):
+    probability: Float = _field(
+        0.4, "probability that an internal contender also interviews", ge=0, le=1
+    )
+    quality_mean: Float = _field(
+        0.3, "mean true quality of internals (SD units of the applicant pool)", ge=-3, le=3
+    )
+    quality_sd: Float = _field(0.8, "SD of internals' true quality", gt=0, le=3)
+    alignment: Float = _field(0.85, "internal's alignment (0..1)", ge=0, le=1)
+    culture: Float = _field(0.85, "internal's culture mirror (0..1)", ge=0, le=1)
+    narrative: Float = _field(0.8, "internal's narrative clarity (0..1)", ge=0, le=1)
+    known_precision: Float = _field(
+        1.0, "precision of what the manager saw of the internal's work (1/variance)", ge=0, le=100
+    )
+
+
+class SelfAssessment(_Section):
+    bias: Float = _field(
+        1.0,
+        "upward bias of a candidate's impression of their interview, in interview-score "
+        "units (assumption; the baseline's mean interview score has SD ~3.1)",
+        ge=-10,
+        le=10,
+    )
+    noise: Float = _field(
+        3.0, "noise of that impression, interview-score units (assumption)", ge=0, le=20
+    )
+
+
+class Interview(_Section):
+    rounds: Int = _field(3, "interview rounds per candidate", ge=1, le=20)
+    validity: Float = _field(
+        0.19,
+        "correlation of one round's score with true quality (unstructured .19, "
+        "structured .42: Sackett et al. 2022)",
+        gt=0,
+        le=1,
+    )
+    self_assessment: SelfAssessment = _field(SelfAssessment(), "the candidate's own impression")
+
+
+class Manager(_Section):
+    risk_aversion: Float = _field(
+        0.5, "weight on the posterior SD of a hire's value: fear of the wrong hire", ge=0, le=10
+    )
+    affinity_weight: Float = _field(
+        0.3, "culture-mirror bias: weight on culture fit, which adds no value", ge=0, le=5
+    )
+    narrative_weight: Float = _field(
+        0.5, "how much a clean narrative lowers perceived transfer risk", ge=0, le=1
+    )
+    niche_value: Float = _field(
+        0.3, "real value of niche experience (SD units of quality)", ge=0, le=5
+    )
+    onboarding_cost: Float = _field(
+        0.3, "value lost per unit of misalignment (1 - alignment)", ge=0, le=5
+    )
+    transfer_risk: Float = _field(0.5, "SD of how well skills transfer, at alignment 0", ge=0, le=5)
+    hiring_bar: OptionalFloat = _field(
+        None, "nobody with a risk-adjusted score below this gets an offer; null = no bar"
+    )
+
+
+class Offers(_Section):
+    decline_probability: Float = _field(
+        0.16,
+        "probability an external declines an offer (84% acceptance: PwC Saratoga 2022)",
+        ge=0,
+        lt=1,
+    )
+    internal_decline_probability: Float = _field(
+        0.05, "probability the internal declines (assumption)", ge=0, lt=1
+    )
+    max_offers: Int = _field(4, "most offers made per opening, declines included", ge=1, le=20)
+
+
+class Analysis(_Section):
+    good_interview_top_share: Float = _field(
+        0.3, "a 'good interview' is in this top share of all interview scores", gt=0, lt=1
+    )
+    narrow_margin: Float = _field(
+        0.05, "a loss is 'narrow' below this gap in U (SDs of U among interviewees)", ge=0, le=5
+    )
+    bad_hire_threshold: Float = _field(
+        0.0, "a hire with realised value V below this is a bad hire", ge=-5, le=5
+    )
+    attribution: Literal["sequential", "shapley"] = _field(
+        "sequential", "which attribution fills candidates.loss_reason"
+    )
+    pilot_openings: Int = _field(
+        20_000,
+        "openings in the pilot sample that fixes the good-interview threshold",
+        ge=1000,
+        le=1_000_000,
+    )
+    candidate_openings: Int = _field(
+        10_000,
+        "openings whose interviewees are kept in result.candidates",
+        ge=0,
+        le=10_000_000,
+    )
+
+
+class Pipeline(_Section):
+    recontact_probability: Float = _field(
+        0.25,
+        "probability a runner-up is re-approached for a later opening (assumption)",
+        ge=0,
+        le=1,
+    )
+
+
+# The most openings one run may simulate (~a day per core at ~1e5 openings/s: more is
+# a typo, not a run). One constant for the schema (`keys`), `run` and --openings.
+MAX_OPENINGS = 10**10
+
+
+class Scenario(_Section):
+    """A complete, validated, immutable scenario."""
+
+    name: str = _field(
+        "scenario",
+        f"short label (1-{MAX_NAME_CHARS} characters, no '/', no '..'); the output folder is "
+        "derived from it",
+    )
+    description: str = _field(
+        "",
+        f"one line on the story this scenario tells (at most {MAX_DESCRIPTION_CHARS} characters)",
+    )
+    openings: Int = _field(100_000, "default number of openings to simulate", ge=1, le=MAX_OPENINGS)
+    seed: Int = _field(20261125, "default random seed", ge=0, le=2**128 - 1)
+    engine: Literal["exact", "brute_force"] = _field(
+        "exact", "population step: exact O(k) top-k sampler or drawing every applicant"
+    )
+    role: Role = _field(Role(), "calendar, cancellation, positions")
+    applicants: Applicants = _field(Applicants(), "the applicant pool")
+    screening: Screening = _field(Screening(), "CV screening to a shortlist")
+    internal: Internal = _field(Internal(), "the internal contender")
+    interview: Interview = _field(Interview(), "interview rounds")
+    manager: Manager = _field(Manager(), "the manager's risk-adjusted score")
+    offers: Offers = _field(Offers(), "offers and declines")
+    analysis: Analysis = _field(Analysis(), "how results are analysed")
+    pipeline: Pipeline = _field(Pipeline(), "talent pipelines (`you` mode)")
+
+    @field_validator("name")
+    @classmethod
+    def _label(cls, v: str) -> str:
+        problem = name_problem(v)
+        if problem:
+            raise ValueError(f"{problem} (got {excerpt(v)})")
+        return v
+
+    @field_validator("description")
+    @classmethod
+    def _one_line(cls, v: str) -> str:
+        if len(v) > MAX_DESCRIPTION_CHARS:
+            raise ValueError(f"at most {MAX_DESCRIPTION_CHARS} characters, got {len(v):,}")
+        if any(is_control(c) for c in v):
+            raise ValueError("must be one line without control characters")
+        return v
+
+    @model_validator(mode="after")
+    def _combinations(self) -> Scenario:
+        if self.screening.shortlist.high > self.applicants.count.low:
+            raise InputError(
+                f"shortlist of up to {self.screening.shortlist.high} is larger than the smallest "
+                f"pool ({self.applicants.count.low} applicants); lower screening.shortlist.high "
+                "or raise applicants.count.low",
+                path="screening.shortlist.high",
+            )
+        self._reachable_cancellation()
+        eigenvalues = np.linalg.eigvalsh(self.correlation_matrix)
+        if eigenvalues.min() <= 1e-9:
+            raise InputError(
+                "the correlations do not form a valid (positive definite) correlation matrix "
+                f"(smallest eigenvalue {eigenvalues.min():.3f}); some pairs contradict each "
+                "other, so weaken the largest ones",
+                path="applicants.correlations",
+            )
+        return self
+
+    def _reachable_cancellation(self) -> None:
+        role = self.role
+        target = role.cancel_probability
+        if target == 0:
+            return
+        weeks = role.process_weeks
+        reachable = reachable_cancel_share(
+            role.posting_month_weights, role.quarter_multipliers, weeks.low, weeks.high
+        )
+        if target >= reachable - 1e-9:
+            raise InputError(
+                f"cancel probability {target} cannot be reached: only {reachable:.3f} of "
+                "openings run through a week with a non-zero quarter multiplier",
+                path="role.cancel_probability",
+            )
+
+    # ------------------------------------------------------------------ derived
+    @property
+    def correlation_matrix(self) -> np.ndarray:
+        """The latent correlation matrix R, shape (5, 5), order of LATENT_NAMES."""
+        matrix = np.eye(len(LATENT_NAMES))
+        for key, value in self.applicants.correlations.items():
+            a, b = (LATENT_NAMES.index(n) for n in key.split("~"))
+            matrix[a, b] = matrix[b, a] = value
+        return matrix
+
+    # ---------------------------------------------------------------- overrides
+    def to_dict(self) -> dict[str, Any]:
+        """Plain, YAML-ready dict of every key (defaults included)."""
+        return _plain(self.model_dump(mode="python"))
+
+    def to_yaml(self) -> str:
+        # No anchors: scenario files with aliases are refused on loading.
+        return yaml.dump(self.to_dict(), Dumper=_NoAliasDumper, sort_keys=False, allow_unicode=True)
+
+    def with_overrides(self, overrides: dict[str, Any]) -> Scenario:
+        """A new scenario with dotted keys replaced, e.g. ``{"manager.risk_aversion": 2}``.
+
+        Unless the overrides set ``name``, the result is named after this scenario
+        and the overrides, e.g. ``baseline (manager.risk_aversion=2)``, so that its
+        results and charts never pass for the unchanged scenario.
+        """
+        data = self.to_dict()
+        for dotted, value in overrides.items():
+            set_dotted(Scenario, data, dotted, value)
+        if overrides and "name" not in overrides:
+            data["name"] = override_label(self.name, overrides)
+        return build_scenario(data, source="override")
+
+
+class _NoAliasDumper(yaml.SafeDumper):
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, tuple | list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def build_scenario(
+    data: Any, source: str = "<scenario>", lines: dict[str, str] | None = None
+) -> Scenario:
+    """Validate plain data (from YAML) into a :class:`Scenario`.
+
+    Raises
+    ------
+    InputError
+        One line: ``file:line: dotted.path: what is wrong (range, value)``.
+    """
+    lines = lines or {}
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise InputError(
+            f"{source}: a scenario must be a mapping of keys, got {type(data).__name__}"
+        )
+    try:
+        return Scenario.model_validate(data)
+    except ValidationError as exc:
+        message, path = format_pydantic_error(Scenario, exc.errors()[0])
+        more = exc.error_count() - 1
+        extra = f" (+{more} more problem{'s' if more > 1 else ''})" if more else ""
+        raise InputError(f"{where(source, lines, path)}: {message}{extra}", path) from None
+    except InputError as exc:
+        raise InputError(f"{where(source, lines, exc.path)}: {exc}", exc.path) from None
+
+
+def describe_keys() -> list[dict[str, str]]:
+    """Every scenario key with its default, valid range and description."""
+    rows: list[dict[str, str]] = []
+
+    def walk(model: type[BaseModel], instance: BaseModel, prefix: str) -> None:
+        for name, field in model.model_fields.items():
+            value = getattr(instance, name)
+            path = f"{prefix}{name}"
+            if isinstance(value, BaseModel) and not isinstance(value, IntRange):
+                walk(type(value), value, path + ".")
+                continue
+            shown = _plain(value.model_dump()) if isinstance(value, BaseModel) else _plain(value)
+            rows.append(
+                {
+                    "key": path,
+                    "default": yaml.safe_dump(shown, default_flow_style=True)
+                    .strip()
+                    .removesuffix("\n...")
+                    .removesuffix("..."),
+                    "range": range_text(field),
+                    "description": field.description or "",
+                }
+            )
+
+    walk(Scenario, Scenario(), "")
+    return rows

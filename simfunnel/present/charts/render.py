@@ -1,0 +1,225 @@
+"""Writing charts to files: every chart a result supports, reproducibly."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+
+from simfunnel.analysis.result import Result, atomic_write
+from simfunnel.errors import NothingToChartError
+from simfunnel.io.files import OutputFolder
+from simfunnel.metrics import (
+    SWEEP_METRICS,
+)
+from simfunnel.present.charts.run import (
+    felt_vs_actual,
+    funnel,
+    loss_reasons,
+    margins,
+    offer_probability,
+    seasonality,
+)
+from simfunnel.present.charts.style import (
+    _SAVE_OPTIONS,
+    CHART_FORMATS,
+    talk_style,
+)
+from simfunnel.present.charts.sweep import (
+    RISK_AVERSION,
+    RISK_TRADEOFF_METRICS,
+    risk_tradeoff,
+    sweep_heatmap,
+    sweep_keys,
+    sweep_lines,
+)
+
+
+# ----------------------------------------------------------------- render_all
+@dataclass(frozen=True)
+class _Entry:
+    draw: Callable[..., Axes]
+    options: dict[str, Any]
+    supported: Callable[[Result], bool]
+
+
+def _has_candidates(result: Result) -> bool:
+    return not result.candidates.empty and "offer" in result.candidates
+
+
+def _has_margins(result: Result) -> bool:
+    return (
+        "margin" in result.openings
+        and result.openings["margin"].notna().any()
+        and "narrow_margin_u" in result.metadata
+    )
+
+
+def _has_losses(result: Result) -> bool:
+    return not result.loss_reasons().empty
+
+
+def _has_quarters(result: Result) -> bool:
+    return {f"cancel_rate_q{q}" for q in range(1, 5)} <= set(result.summary().index)
+
+
+CHARTS: dict[str, _Entry] = {
+    "funnel": _Entry(funnel, {}, lambda r: True),
+    "loss_reasons": _Entry(loss_reasons, {}, _has_losses),
+    "offer_probability": _Entry(offer_probability, {"by": "rank"}, _has_candidates),
+    "offer_probability_by_quality": _Entry(offer_probability, {"by": "quality"}, _has_candidates),
+    "margins": _Entry(margins, {}, _has_margins),
+    "seasonality": _Entry(seasonality, {}, _has_quarters),
+    "felt_vs_actual": _Entry(felt_vs_actual, {}, _has_candidates),
+}
+
+
+def supported_charts(result: Result) -> list[str]:
+    """Names of the charts :func:`render_all` draws for ``result``."""
+    return [name for name, entry in CHARTS.items() if entry.supported(result)]
+
+
+def save_figure(figure: Figure, path: str | Path, fmt: str | None = None) -> Path:
+    """Save ``figure`` atomically and reproducibly (no timestamps; PNG at 200 dpi)."""
+    path = Path(path)
+    fmt = (fmt or path.suffix.lstrip(".")).lower()
+    if fmt not in _SAVE_OPTIONS:
+        raise ValueError(f"unknown chart format {fmt!r}; choose from {', '.join(CHART_FORMATS)}")
+    with talk_style():
+        atomic_write(path, lambda p: figure.savefig(p, format=fmt, **_SAVE_OPTIONS[fmt]))
+    return path
+
+
+def _check_formats(formats: Sequence[str]) -> list[str]:
+    formats = [f.lower() for f in formats]
+    unknown = [f for f in formats if f not in CHART_FORMATS]
+    if unknown:
+        choices = ", ".join(CHART_FORMATS)
+        raise ValueError(f"unknown chart format {unknown[0]!r}; choose from {choices}")
+    return formats
+
+
+def save_chart(
+    chart: Callable[..., Axes],
+    data: Any,
+    stem: str | Path,
+    formats: Sequence[str] = ("png",),
+    **options: Any,
+) -> list[Path]:
+    """Draw ``chart(data, ax, **options)`` on a new talk-style figure and save it as
+    ``<stem>.<fmt>`` for each format (atomically, reproducibly); returns the paths.
+
+    E.g. ``save_chart(charts.compare, [baseline, variant], "results/compare", ("png", "pdf"))``.
+    """
+    formats = _check_formats(formats)
+    stem = Path(stem)
+    stem.parent.mkdir(parents=True, exist_ok=True)
+    with talk_style():
+        # A bare Figure, not pyplot: nothing to close, nothing shown, no global state.
+        figure = Figure()
+        chart(data, figure.add_subplot(), **options)
+        # Lay out once and freeze: constrained layout refines itself on every draw,
+        # so without this each format (and a PNG saved before an SVG) would differ.
+        figure.draw_without_rendering()
+        figure.set_layout_engine("none")
+        return [save_figure(figure, stem.with_name(f"{stem.name}.{fmt}"), fmt) for fmt in formats]
+
+
+def save_result(
+    result: Result, directory: str | Path, formats: Sequence[str] = ("png",)
+) -> list[Path]:
+    """:meth:`Result.save` with every chart the result supports, as one whole folder.
+
+    Returns the chart files written.
+    """
+    with OutputFolder(directory) as folder:
+        result.write_files(folder.path)
+        written = render_all(result, folder.path, formats) if formats else []
+        folder.commit()
+    return [Path(directory) / path.name for path in written]
+
+
+def render_all(
+    result: Result,
+    directory: str | Path,
+    formats: Sequence[str] = ("png",),
+    *,
+    skipped: list[str] | None = None,
+) -> list[Path]:
+    """Write every chart ``result`` supports into ``directory`` as ``<chart>.<fmt>``.
+
+    Works the same on a fresh result and on one from :func:`simfunnel.load_result`
+    (no re-simulation), and writes the same bytes for the same result: SVG ids use a
+    fixed salt and no file carries a timestamp. Each file is written to a temporary
+    name in the folder and then renamed.
+
+    A chart the result cannot show (e.g. no interviewees after heavy cancellation)
+    is skipped; its name and why are appended to ``skipped`` when given.
+
+    Returns
+    -------
+    list of Path
+        The files written, chart by chart, in ``formats`` order.
+    """
+    formats = _check_formats(formats)
+    directory = Path(directory)
+    written = []
+    for name in supported_charts(result):
+        entry = CHARTS[name]
+        try:
+            written += save_chart(entry.draw, result, directory / name, formats, **entry.options)
+        except NothingToChartError as exc:  # a valid result this chart cannot show: skip it
+            if skipped is not None:
+                skipped.append(f"{name} ({exc})")
+    return written
+
+
+def _sweep_metrics(table: pd.DataFrame) -> list[str]:
+    """The metrics :func:`render_sweep` draws: all, or the headline ones of a full table."""
+    present = [
+        m
+        for m in dict.fromkeys(table["metric"])
+        if table.loc[table["metric"] == m, "value"].notna().any()
+    ]
+    headline = [m for m in SWEEP_METRICS if m in present]
+    return headline if len(present) > len(SWEEP_METRICS) and headline else present
+
+
+def render_sweep(
+    table: pd.DataFrame, directory: str | Path, formats: Sequence[str] = ("png",)
+) -> list[Path]:
+    """Write the charts of a sweep into ``directory``: ``sweep_<metric>.<fmt>``.
+
+    A 1-D sweep gives a line chart per metric (:func:`sweep_lines`), a 2-D sweep a
+    heatmap per metric (:func:`sweep_heatmap`); a table of every summary metric is cut
+    to the headline ones (:data:`SWEEP_METRICS`). A 1-D sweep of
+    ``manager.risk_aversion`` with the metrics it needs also gives ``risk_tradeoff``.
+
+    Returns
+    -------
+    list of Path
+        The files written, chart by chart, in ``formats`` order.
+    """
+    formats = _check_formats(formats)
+    directory = Path(directory)
+    keys = sweep_keys(table)
+    if len(keys) not in (1, 2):
+        raise ValueError(f"a sweep varies one or two keys; this table varies {keys}")
+    written = []
+    for metric in _sweep_metrics(table):
+        if len(keys) == 1:
+            written += save_chart(
+                sweep_lines, table, directory / f"sweep_{metric}", formats, metric=metric
+            )
+        else:
+            written += save_chart(
+                sweep_heatmap, table, directory / f"sweep_{metric}", formats, metric=metric
+            )
+    if keys == [RISK_AVERSION] and set(RISK_TRADEOFF_METRICS) <= set(table["metric"]):
+        written += save_chart(risk_tradeoff, table, directory / "risk_tradeoff", formats)
+    return written

@@ -1,0 +1,479 @@
+"""Charts of one run: funnel, loss reasons, offer probability, margins, seasonality,
+felt vs actual.
+
+Each chart has a draw function, ``draw_<chart>(output, ax=None, *, title=None,
+subtitle=None, labels=None, **style)``, that reads only an output of
+:mod:`simfunnel.analysis.outputs.run` (its table, finding and note), and a public wrapper with
+the historical signature, ``funnel(result, ax=None, *, title=None, **style)``, that
+builds the output and draws it. ``labels`` maps the names in the table (stages,
+reasons, methods, series) to a speaker's own words.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import matplotlib as mpl
+import numpy as np
+from matplotlib.axes import Axes
+
+from simfunnel.analysis.outputs.run import (
+    FeltVsActual,
+    Funnel,
+    LossReasons,
+    Margins,
+    OfferProbability,
+    Seasonality,
+)
+from simfunnel.analysis.result import Result
+from simfunnel.present.charts.style import (
+    BLUE,
+    GREEN,
+    GREY,
+    ORANGE,
+    VERMILLION,
+    _axes,
+    _pct,
+    _percent_axis,
+    headline,
+    talk_style,
+)
+
+Labels = Mapping[str, str] | None
+TRACK = "#EEEEEE"
+
+
+def _name(labels: Labels, key: str, default: str) -> str:
+    return (labels or {}).get(key, default)
+
+
+def _whole_percents(axis: Any) -> None:
+    """Percent ticks without decimals unless the ticks are closer than one point."""
+    step = float(np.diff(axis.get_majorticklocs()[:2])[0])
+    axis.set_major_formatter(mpl.ticker.PercentFormatter(1.0, decimals=0 if step >= 0.01 else 1))
+
+
+def _value_label(ax: Axes, text: str, x: float, y: float, inside: bool, colour: str) -> None:
+    """A bar's value: just past its end, or inside it (white) when the bar is long."""
+    ax.annotate(
+        text,
+        xy=(x, y),
+        xytext=(-10 if inside else 10, 0),
+        textcoords="offset points",
+        ha="right" if inside else "left",
+        va="center",
+        color="white" if inside else colour,
+        fontweight="bold",
+    )
+
+
+# ------------------------------------------------------------------------ funnel
+def draw_funnel(
+    output: Funnel,
+    ax: Axes | None = None,
+    *,
+    title: str | None = None,
+    subtitle: str | None = None,
+    labels: Labels = None,
+    **style: Any,
+) -> Axes:
+    """Each stage as the share of the stage before who reach it, on a linear 0-100% axis.
+
+    A count-per-opening funnel has to be drawn on a log scale, where 4.5% looks like
+    half; a bar of each step's conversion on a linear axis shows 4.5% as 4.5%. Counts
+    per opening are written on the bars; the step from interviews to offers (the
+    finding) is orange.
+    """
+    table = output.to_df()
+    with talk_style(**style):
+        ax = _axes(ax)
+        y = np.arange(len(table))[::-1]
+        names = [
+            _name(labels, s, lab) for s, lab in zip(table["stage"], table["label"], strict=True)
+        ]
+        ax.set_yticks(y, names)
+        ax.tick_params(axis="y", length=0)
+        first = table.iloc[0]
+        ax.annotate(
+            f"{first['count_per_opening']:.0f} per opening",
+            xy=(0, y[0]),
+            xytext=(4, 0),
+            textcoords="offset points",
+            va="center",
+            fontweight="bold",
+            color=GREY,
+        )
+        for i in range(1, len(table)):
+            row, before = table.iloc[i], names[i - 1].lower()
+            rate = float(row["rate"]) if np.isfinite(row["rate"]) else 0.0
+            colour = ORANGE if row["stage"] == "offers" else BLUE
+            ax.barh(y[i], 1.0, color=TRACK, height=0.62)
+            ax.barh(y[i], rate, color=colour, height=0.62)
+            text = (
+                f"{_pct(rate, 1 if rate < 0.1 else 0)} of {before}"
+                f"  ·  {row['count_per_opening']:.3g} per opening"
+            )
+            _value_label(ax, text, rate, y[i], inside=rate > 0.55, colour="#222222")
+        ax.set_xlim(0, 1)
+        ax.set_ylim(y[-1] - 0.6, y[0] + 0.6)
+        _percent_axis(ax.xaxis)
+        ax.set_xlabel("Share of the stage before who reach this stage")
+        headline(ax, output.finding, output.note, title, subtitle)
+    return ax
+
+
+def funnel(
+    result: Result,
+    ax: Axes | None = None,
+    *,
+    title: str | None = None,
+    subtitle: str | None = None,
+    labels: Labels = None,
+    **style: Any,
+) -> Axes:
+    """Applicants -> shortlisted -> interviewed -> offers -> hires (:class:`Funnel`)."""
+    output = Funnel.from_result(result)
+    return output.plot(ax, title=title, subtitle=subtitle, labels=labels, **style)
+
+
+# ------------------------------------------------------------------ loss reasons
+def draw_loss_reasons(
+    output: LossReasons,
+    ax: Axes | None = None,
+    *,
+    title: str | None = None,
+    subtitle: str | None = None,
+    labels: Labels = None,
+    **style: Any,
+) -> Axes:
+    """Bars of the share of good interviews without an offer, by reason, with 95% CIs.
+
+    One method: mechanisms in blue, the residuals (narrow margin, outperformed) in grey.
+    Several: a colour per method, with a legend in a row of its own above the bars.
+    """
+    table = output.to_df()
+    methods = list(dict.fromkeys(table["method"]))
+    reasons = list(dict.fromkeys(table["reason"]))
+    colours = {"sequential": BLUE, "shapley": ORANGE, "removed_alone": GREEN}
+    with talk_style(**style):
+        ax = _axes(ax)
+        height = 0.8 / len(methods)
+        base = np.arange(len(reasons))[::-1]
+        for i, method in enumerate(methods):
+            rows = table[table["method"] == method].set_index("reason").reindex(reasons)
+            y = base + (len(methods) - 1) / 2 * height - i * height
+            share = rows["share"].to_numpy(dtype=float)
+            if len(methods) == 1:
+                colour = [BLUE if m else GREY for m in rows["mechanism"].fillna(True)]
+            else:
+                colour = colours[method]
+            name = _name(labels, method, rows["method_label"].dropna().iloc[0])
+            ax.barh(y, share, height=height * 0.92, color=colour, label=name)
+            errors = np.vstack([share - rows["ci_low"], rows["ci_high"] - share])
+            ax.errorbar(
+                share, y, xerr=np.nan_to_num(errors), fmt="none", ecolor="#222222", elinewidth=1.5
+            )
+            if i > 0:
+                continue
+            for yi, value, high, c in zip(
+                y, share, rows["ci_high"], np.broadcast_to(colour, share.shape), strict=True
+            ):
+                if np.isfinite(value):
+                    _value_label(ax, _pct(value), high, yi, inside=False, colour=c)
+        names = table.drop_duplicates("reason").set_index("reason")["label"]
+        ax.set_yticks(base, [_name(labels, r, names[r]) for r in reasons])
+        ax.tick_params(axis="y", length=0)
+        _percent_axis(ax.xaxis)
+        ax.set_xlim(0, max(0.05, float(table["ci_high"].max())) * 1.15)
+        top = base[0] + 0.5
+        if len(methods) > 1:
+            top += 0.9  # a row of its own for the legend, so that it covers no bar
+            ax.legend(loc="upper right", ncols=len(methods), frameon=False, borderaxespad=0.1)
+        ax.set_ylim(-0.5, top)
+        ax.grid(axis="x")
+        if methods[0] == "removed_alone":
+            ax.set_xlabel("Share of good interviews without an offer that would get one")
+        else:
+            ax.set_xlabel("Share of good interviews that got no offer")
+        headline(ax, output.finding, output.note, title, subtitle)
+    return ax
+
+
+def loss_reasons(
+    result: Result,
+    ax: Axes | None = None,
+    *,
+    methods: Sequence[str] = ("sequential",),
+    title: str | None = None,
+    subtitle: str | None = None,
+    labels: Labels = None,
+    **style: Any,
+) -> Axes:
+    """Why good interviews lost (:class:`LossReasons`): one method by default, the
+    sequential one; ``methods=("sequential", "shapley")`` shows both side by side."""
+    output = LossReasons.from_result(result, methods)
+    return output.plot(ax, title=title, subtitle=subtitle, labels=labels, **style)
+
+
+# ------------------------------------------------------------- offer probability
+def draw_offer_probability(
+    output: OfferProbability,
+    ax: Axes | None = None,
+    *,
+    title: str | None = None,
+    subtitle: str | None = None,
+    labels: Labels = None,
+    **style: Any,
+) -> Axes:
+    """The chance of an offer against rank in the slate (two lines) or true quality."""
+    table = output.to_df()
+    with talk_style(**style):
+        ax = _axes(ax)
+        if output.by == "rank":
+            for ranked_by, colour, marker in (
+                ("interview score", BLUE, "o"),
+                ("true quality", ORANGE, "s"),
+            ):
+                rows = table[table["ranked_by"] == ranked_by]
+                ax.fill_between(
+                    rows["rank"], rows["ci_low"], rows["ci_high"], color=colour, alpha=0.2, lw=0
+                )
+                name = _name(labels, ranked_by, f"Ranked by {ranked_by}")
+                ax.plot(rows["rank"], rows["rate"], marker=marker, color=colour, label=name)
+            ax.set_xticks(np.arange(1, int(table["rank"].max()) + 1))
+            ax.set_xlabel("Rank within the interview slate (1 = best)")
+            ax.legend(loc="upper right")
+        else:
+            ax.fill_between(
+                table["mid"], table["ci_low"], table["ci_high"], color=BLUE, alpha=0.2, lw=0
+            )
+            ax.plot(table["mid"], table["rate"], marker="o", color=BLUE)
+            ax.set_xlim(0, 101)
+            ax.set_xlabel("True quality: percentile of the applicant pool")
+            ax.axhline(output.overall, color=GREY, ls=":", lw=2)
+            ax.annotate(
+                _name(labels, "overall", f"all interviewees: {_pct(output.overall)}"),
+                xy=(0.01, output.overall),
+                xycoords=("axes fraction", "data"),
+                xytext=(0, 6),
+                textcoords="offset points",
+                color=GREY,
+                fontsize=0.85 * mpl.rcParams["font.size"],
+            )
+        ax.set_ylim(0, min(1.0, max(float(table["ci_high"].max()) * 1.15, 0.05)))
+        _whole_percents(ax.yaxis)
+        ax.set_ylabel("Chance of an offer")
+        ax.grid(axis="y")
+        headline(ax, output.finding, output.note, title, subtitle)
+    return ax
+
+
+def offer_probability(
+    result: Result,
+    ax: Axes | None = None,
+    *,
+    by: str = "rank",
+    min_count: int = 50,
+    title: str | None = None,
+    subtitle: str | None = None,
+    labels: Labels = None,
+    **style: Any,
+) -> Axes:
+    """The chance of an offer by rank in the slate or by true quality
+    (:class:`OfferProbability`)."""
+    output = OfferProbability.from_result(result, by, min_count=min_count)
+    return output.plot(ax, title=title, subtitle=subtitle, labels=labels, **style)
+
+
+# ----------------------------------------------------------------------- margins
+def draw_margins(
+    output: Margins,
+    ax: Axes | None = None,
+    *,
+    title: str | None = None,
+    subtitle: str | None = None,
+    labels: Labels = None,
+    **style: Any,
+) -> Axes:
+    """A histogram of the winner's lead, the microscopic band shaded and labelled."""
+    table = output.to_df()
+    with talk_style(**style):
+        ax = _axes(ax)
+        width = float((table["high"] - table["low"]).iloc[0])
+        colours = [VERMILLION if m else BLUE for m in table["microscopic"]]
+        ax.bar(
+            table["low"], table["share"], width=width, align="edge", color=colours,
+            edgecolor="white", lw=0.5,
+        )  # fmt: skip
+        ax.axvspan(0, output.band, color=VERMILLION, alpha=0.12, lw=0)
+        default = f"microscopic lead (under {output.band:g})\n{_pct(output.rate, 1)} of decisions"
+        ax.annotate(
+            _name(labels, "microscopic", default),
+            xy=(output.band, float(table["share"].iloc[0])),
+            xytext=(0.12, 0.92),
+            textcoords="axes fraction",
+            color=VERMILLION,
+            fontweight="bold",
+            va="top",
+            arrowprops={"arrowstyle": "-", "color": VERMILLION, "lw": 1.5},
+        )
+        ax.set_xlim(table["low"].iloc[0], table["high"].iloc[-1])
+        ax.set_ylim(0, float(table["share"].max()) * 1.1)
+        _whole_percents(ax.yaxis)
+        unit = "1 = the usual spread of scores" if output.in_sd else "in the manager's score"
+        ax.set_xlabel(f"Winner's lead over the runner-up ({unit})")
+        ax.set_ylabel("Share of decisions")
+        headline(ax, output.finding, output.note, title, subtitle)
+    return ax
+
+
+def margins(
+    result: Result,
+    ax: Axes | None = None,
+    *,
+    quantile: float = 0.99,
+    title: str | None = None,
+    subtitle: str | None = None,
+    labels: Labels = None,
+    **style: Any,
+) -> Axes:
+    """How close hiring decisions are (:class:`Margins`); the x-axis stops at the
+    ``quantile`` of leads."""
+    output = Margins.from_result(result, quantile=quantile)
+    return output.plot(ax, title=title, subtitle=subtitle, labels=labels, **style)
+
+
+# ------------------------------------------------------------------- seasonality
+def draw_seasonality(
+    output: Seasonality,
+    ax: Axes | None = None,
+    *,
+    title: str | None = None,
+    subtitle: str | None = None,
+    labels: Labels = None,
+    **style: Any,
+) -> Axes:
+    """Bars of the cancellation rate per period with 95% CIs and the overall rate."""
+    table = output.to_df()
+    rate = table["rate"].to_numpy(dtype=float)
+    low, high = table["ci_low"].to_numpy(dtype=float), table["ci_high"].to_numpy(dtype=float)
+    with talk_style(**style):
+        ax = _axes(ax)
+        x = np.arange(len(table))
+        colours = [VERMILLION if i == output.highest else BLUE for i in x]
+        ax.bar(x, rate, color=colours, width=0.7)
+        errors = np.vstack([rate - low, high - rate])
+        ax.errorbar(x, rate, yerr=errors, fmt="none", ecolor="#222222", elinewidth=2)
+        if output.by == "quarter":
+            for xi, value, top in zip(x, rate, high, strict=True):
+                ax.annotate(
+                    _pct(value, 1), xy=(xi, top), xytext=(0, 6), textcoords="offset points",
+                    ha="center",
+                )  # fmt: skip
+        # The overall rate is labelled in the right margin, at the line's end: no legend
+        # to cover a bar.
+        ax.axhline(output.overall, color=GREY, ls="--", lw=2)
+        ax.annotate(
+            _name(labels, "overall", f"all openings\n{_pct(output.overall, 1)}"),
+            xy=(1, output.overall),
+            xycoords=("axes fraction", "data"),
+            xytext=(8, 0),
+            textcoords="offset points",
+            va="center",
+            color=GREY,
+            fontsize=0.85 * mpl.rcParams["font.size"],
+            annotation_clip=False,
+        )
+        names = [_name(labels, p, p) for p in table["period"]]
+        ax.set_xticks(x, names)
+        ax.tick_params(axis="x", length=0)
+        ax.set_xlabel(f"Posting {output.by}")
+        ax.set_ylabel("Roles cancelled")
+        # At least 0-5%: with no cancellations at all the axis would have no height.
+        ax.set_ylim(0, max(0.05, float(np.nanmax(high)) * 1.3))
+        _whole_percents(ax.yaxis)
+        headline(ax, output.finding, output.note, title, subtitle)
+    return ax
+
+
+def seasonality(
+    result: Result,
+    ax: Axes | None = None,
+    *,
+    by: str = "quarter",
+    title: str | None = None,
+    subtitle: str | None = None,
+    labels: Labels = None,
+    **style: Any,
+) -> Axes:
+    """The chance that a role is cancelled, by posting quarter or month
+    (:class:`Seasonality`)."""
+    output = Seasonality.from_result(result, by)
+    return output.plot(ax, title=title, subtitle=subtitle, labels=labels, **style)
+
+
+# ---------------------------------------------------------------- felt vs actual
+def draw_felt_vs_actual(
+    output: FeltVsActual,
+    ax: Axes | None = None,
+    *,
+    title: str | None = None,
+    subtitle: str | None = None,
+    labels: Labels = None,
+    **style: Any,
+) -> Axes:
+    """Three lines against the felt-score percentile, the "felt great" range shaded."""
+    table = output.to_df()
+    markers = {
+        "good_interview": (GREEN, "s"),
+        "best_interview": (BLUE, "D"),
+        "offer": (VERMILLION, "o"),
+    }
+    with talk_style(**style):
+        ax = _axes(ax)
+        ax.axvspan(output.felt_great_from, 100, color=ORANGE, alpha=0.12, lw=0)
+        ax.annotate(
+            _name(labels, "felt_great", "felt great"),
+            xy=(100, 1),
+            xycoords=("data", "axes fraction"),
+            xytext=(-8, -8),
+            textcoords="offset points",
+            ha="right",
+            va="top",
+            color="#9A6200",
+            fontweight="bold",
+        )
+        for series, rows in table.groupby("series", sort=False):
+            colour, marker = markers[series]
+            name = _name(labels, series, rows["label"].iloc[0])
+            ax.fill_between(
+                rows["mid"], rows["ci_low"], rows["ci_high"], color=colour, alpha=0.2, lw=0
+            )
+            ax.plot(
+                rows["mid"], rows["rate"], marker=marker, color=colour, label=name, clip_on=False
+            )
+        ax.set_xlim(0, 100)
+        ax.set_ylim(0, 1)
+        _percent_axis(ax.yaxis)
+        ax.set_xlabel("How well the candidate felt it went (percentile among interviewees)")
+        ax.set_ylabel("Share of candidates")
+        ax.grid(axis="y")
+        ax.legend(loc="upper left", bbox_to_anchor=(0.0, 0.97))
+        headline(ax, output.finding, output.note, title, subtitle)
+    return ax
+
+
+def felt_vs_actual(
+    result: Result,
+    ax: Axes | None = None,
+    *,
+    bins: int = 10,
+    title: str | None = None,
+    subtitle: str | None = None,
+    labels: Labels = None,
+    **style: Any,
+) -> Axes:
+    """How the interview felt against how it went (:class:`FeltVsActual`)."""
+    output = FeltVsActual.from_result(result, bins=bins)
+    return output.plot(ax, title=title, subtitle=subtitle, labels=labels, **style)

@@ -1,0 +1,184 @@
+"""Charts of sensitivity: tornado and Sobol indices."""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Mapping
+from typing import Any
+
+import matplotlib as mpl
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+
+from simfunnel.analysis.outputs.sensitivity import Sensitivity, SobolIndices
+from simfunnel.metrics import METRICS
+from simfunnel.present.charts.style import (
+    BLUE,
+    ORANGE,
+    _axes,
+    _format_axis,
+    _percent_axis,
+    headline,
+    talk_style,
+)
+from simfunnel.present.charts.sweep import SENSITIVITY_COLUMNS, SOBOL_COLUMNS
+
+__all__ = ["SENSITIVITY_COLUMNS", "SOBOL_COLUMNS", "draw_sobol", "draw_tornado", "sobol_indices",
+           "tornado"]  # fmt: skip
+
+
+def tornado(
+    table: pd.DataFrame,
+    ax: Axes | None = None,
+    *,
+    top: int = 8,
+    title: str | None = None,
+    subtitle: str | None = None,
+    **style: Any,
+) -> Axes:
+    """One-at-a-time sensitivity: the metric with each parameter at its low and high
+    value (the rest at the scenario's), as bars from the base value; largest swing on top.
+
+    ``table`` is what :func:`simfunnel.sensitivity` returns (``attrs`` carries the
+    ``metric`` and its ``base`` value). ``top`` parameters are drawn.
+    """
+    output = Sensitivity.from_table(table, top)
+    return draw_tornado(output, ax, title=title, subtitle=subtitle, **style)
+
+
+def sobol_indices(
+    table: pd.DataFrame,
+    ax: Axes | None = None,
+    *,
+    top: int = 12,
+    title: str | None = None,
+    subtitle: str | None = None,
+    **style: Any,
+) -> Axes:
+    """Global sensitivity: first-order (S1) and total (ST) Sobol indices per parameter,
+    with 95% error bars; largest total index on top.
+
+    ``table`` is what :func:`simfunnel.analysis.explore.sobol` returns (``attrs``: ``metric``,
+    ``runs``). S1 is the share of the metric's variance a parameter explains alone; ST
+    adds its interactions.
+    """
+    output = SobolIndices.from_table(table, top)
+    return draw_sobol(output, ax, title=title, subtitle=subtitle, **style)
+
+
+def _ticks(table: pd.DataFrame, labels: Mapping[str, str] | None) -> list[str]:
+    return [(labels or {}).get(p, text) for p, text in zip(table["parameter"], table["label"],
+                                                           strict=True)]  # fmt: skip
+
+
+def _label_bar_ends(ax: Axes, rows: pd.DataFrame, y: np.ndarray, base: float) -> None:
+    """Write each parameter's low and high setting at the end of its bar."""
+    for column, end in (("value_low", "low"), ("value_high", "high")):
+        for yi, value, setting in zip(y, rows[column], rows[end], strict=True):
+            ax.annotate(
+                f"{setting:g}",
+                xy=(value, yi),
+                xytext=(4 if value >= base else -4, 0),
+                textcoords="offset points",
+                ha="left" if value >= base else "right",
+                va="center",
+                fontsize=0.7 * mpl.rcParams["font.size"],
+                color="#444444",
+            )
+
+
+def draw_tornado(
+    output: Sensitivity,
+    ax: Axes | None = None,
+    *,
+    title: str | None = None,
+    subtitle: str | None = None,
+    labels: Mapping[str, str] | None = None,
+    xlabel: str | None = None,
+    **style: Any,
+) -> Axes:
+    """Bars from the base value to the metric at each end of each parameter's range.
+
+    ``labels`` maps parameter keys to tick labels (default: the registry's plain labels).
+    """
+    rows, base, entry = output.to_df(), output.base, METRICS[output.metric]
+    values = np.concatenate([rows["value_low"], rows["value_high"], [base]])
+    with talk_style(**style):
+        ax = _axes(ax)
+        y = np.arange(len(rows))[::-1]
+        for column, colour, label in (
+            ("value_low", ORANGE, "Parameter at its low value"),
+            ("value_high", BLUE, "Parameter at its high value"),
+        ):
+            ax.barh(
+                y, rows[column] - base, left=base, height=0.62, color=colour, label=label, alpha=0.9
+            )
+        ax.axvline(base, color="#222222", lw=1.5)
+        ax.annotate(
+            f"base {entry.format(base)}",
+            xy=(base, 1),
+            xycoords=("data", "axes fraction"),
+            xytext=(6, 0),
+            textcoords="offset points",
+            va="top",
+            fontsize=0.85 * mpl.rcParams["font.size"],
+            color="#222222",
+        )
+        # Two lines at most, so the tick labels leave the title the width of the slide; the
+        # parameter's low and high values sit at the ends of their bars.
+        ticks = [textwrap.fill(text, 34, max_lines=2) for text in _ticks(rows, labels)]
+        ax.set_yticks(y, ticks, fontsize=0.85 * mpl.rcParams["ytick.labelsize"])
+        _label_bar_ends(ax, rows, y, base)
+        ax.tick_params(axis="y", length=0)
+        ax.set_xlabel(xlabel or entry.axis_label)
+        span = max(float(values.max() - values.min()), 1e-9)
+        ax.set_xlim(values.min() - 0.08 * span, values.max() + 0.08 * span)
+        _format_axis(output.metric, ax.xaxis)
+        ax.grid(axis="x")
+        # The shortest bars are at the bottom: the legend goes on their wider side.
+        wider_left = base - values.min() > values.max() - base
+        ax.legend(loc="lower left" if wider_left else "lower right")
+        headline(ax, output.finding, output.note, title, subtitle)
+    return ax
+
+
+def draw_sobol(
+    output: SobolIndices,
+    ax: Axes | None = None,
+    *,
+    title: str | None = None,
+    subtitle: str | None = None,
+    labels: Mapping[str, str] | None = None,
+    xlabel: str | None = None,
+    **style: Any,
+) -> Axes:
+    """S1 and ST bars per parameter with their 95% error bars."""
+    rows = output.to_df()
+    with talk_style(**style):
+        ax = _axes(ax)
+        base = np.arange(len(rows))[::-1]
+        height = 0.38
+        for offset, column, colour, label in (
+            (height / 2, "S1", BLUE, "First order S1 (alone)"),
+            (-height / 2, "ST", ORANGE, "Total ST (with interactions)"),
+        ):
+            ax.barh(base + offset, rows[column], height=height * 0.92, color=colour, label=label)
+            ax.errorbar(
+                rows[column],
+                base + offset,
+                xerr=rows[f"{column}_conf"].abs(),
+                fmt="none",
+                ecolor="#222222",
+                elinewidth=1.5,
+            )
+        ax.axvline(0, color="#222222", lw=1)
+        ticks = [textwrap.fill(text, 30) for text in _ticks(rows, labels)]
+        ax.set_yticks(base, ticks, fontsize=0.85 * mpl.rcParams["ytick.labelsize"])
+        ax.tick_params(axis="y", length=0)
+        _percent_axis(ax.xaxis)
+        ax.set_xlabel(xlabel or f"Share of the variance in {output.what}")
+        ax.grid(axis="x")
+        ax.legend(loc="lower right")
+        headline(ax, output.finding, output.note, title, subtitle)
+    return ax

@@ -1,0 +1,234 @@
+"""Talk style, headline and number formatting shared by every chart."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import matplotlib as mpl
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.axes import Axes
+
+from simfunnel.analysis.outputs.run import scenario_note
+from simfunnel.analysis.result import Result
+from simfunnel.metrics import (
+    METRICS,
+    key_label,
+)
+from simfunnel.metrics import label as metric_label
+
+STYLE_PATH = Path(__file__).with_name("talk.mplstyle")
+
+# Okabe-Ito (the style's colour cycle, named for the roles they play here).
+BLUE, ORANGE, GREEN, VERMILLION = "#0072B2", "#E69F00", "#009E73", "#D55E00"
+PURPLE, SKY, GREY = "#CC79A7", "#56B4E9", "#777777"
+NOTE_COLOUR = "#555555"
+
+CHART_FORMATS = ("png", "svg", "pdf")
+PNG_DPI = 200
+# Metadata that would otherwise stamp the render time into the file.
+_SAVE_OPTIONS: dict[str, dict[str, Any]] = {
+    "png": {"dpi": PNG_DPI, "metadata": {"Software": None}},
+    "svg": {"metadata": {"Date": None}},
+    "pdf": {"metadata": {"CreationDate": None, "ModDate": None}},
+}
+
+
+# --------------------------------------------------------------------------- style
+def _rc(style: Mapping[str, Any]) -> dict[str, Any]:
+    """rcParams from ``**style``: exact keys, or keys with '.' written as '_'."""
+    aliases = {key.replace(".", "_"): key for key in mpl.rcParams}
+    rc = {}
+    for key, value in style.items():
+        name = key if key in mpl.rcParams else aliases.get(key)
+        if name is None:
+            raise TypeError(f"unknown style option {key!r}: not a matplotlib rcParam")
+        rc[name] = value
+    return rc
+
+
+@contextmanager
+def talk_style(**style: Any) -> Iterator[None]:
+    """The talk style (plus ``**style`` rcParams) for the duration of a ``with`` block.
+
+    Everything is restored on exit except the interactive flag: pyplot may switch it on
+    when it first resolves its backend inside the block (Jupyter's inline backend does),
+    and undoing that would stop every later figure of the session from being shown.
+    """
+    with plt.style.context([str(STYLE_PATH), _rc(style)]):
+        try:
+            yield
+        finally:
+            interactive = mpl.is_interactive()
+    mpl.interactive(interactive)
+
+
+def _axes(ax: Axes | None) -> Axes:
+    if ax is None:
+        _, ax = plt.subplots()
+    return ax
+
+
+def _draw_headline(
+    ax: Axes,
+    finding: str,
+    note: str,
+    title: str | None = None,
+    subtitle: str | None = None,
+) -> None:
+    """Title (the finding) with a grey subtitle under it, both wrapped to fit the figure.
+
+    ``title``/``subtitle`` replace the finding and the note (a speaker's own words).
+    The title is left-aligned with the axes; it may run on to the figure's right edge
+    (to the axes' right edge when the figure has several axes). Lines are broken at
+    spaces and never end a paragraph on one orphan word. Call it last: the width left
+    for the title depends on the tick labels already drawn.
+    """
+    note = note if subtitle is None else subtitle
+    figure = ax.get_figure(root=True)
+    note_size = 0.8 * mpl.rcParams["font.size"]
+    # Lay the axes out before the title is set: a long title, not yet wrapped, would make
+    # constrained layout squeeze the axes, and it does not give the width back at once.
+    figure.draw_without_rendering()
+    box = ax.get_window_extent()
+    margin = 0.02 * figure.bbox.width
+    # With several axes, a title wider than its axes would make the layout shrink them.
+    right = box.x1 - 2 * margin if len(figure.axes) > 1 else figure.bbox.x1 - margin
+    available = right - box.x0
+    heading = ax.set_title(title if title is not None else finding)
+    subtitle = ax.annotate(
+        note,
+        xy=(0, 1),
+        xycoords="axes fraction",
+        xytext=(0, 8),
+        textcoords="offset points",
+        ha="left",
+        va="bottom",
+        fontsize=note_size,
+        color=NOTE_COLOUR,
+        annotation_clip=False,
+    )
+    _wrap(heading, available)
+    _wrap(subtitle, available)
+    lines = subtitle.get_text().count("\n") + 1 if note else 0
+    ax.set_title(heading.get_text(), pad=12 + 1.25 * note_size * lines)
+
+
+def headline(
+    ax: Axes, finding: str, note: str, title: str | None = None, subtitle: str | None = None
+) -> None:
+    """The finding as the title and the note under it, wrapped to fit the figure.
+
+    ``title``/``subtitle`` replace the finding and the note (a speaker's own words). A
+    computed title that wraps to two lines with a short last line is broken in the
+    middle instead, so neither line looks like an afterthought. Call it last: the
+    width left for the title depends on the tick labels already drawn.
+    """
+    note = note if subtitle is None else subtitle
+    _draw_headline(ax, finding, note, title)
+    lines = ax.get_title(loc="left").split("\n")
+    if title is not None or len(lines) != 2 or len(lines[-1]) > 0.35 * len(lines[0]):
+        return
+    ax.texts[-1].remove()  # the subtitle, drawn again below
+    words = finding.split(" ")
+    cut = min(
+        range(1, len(words)),
+        key=lambda i: abs(len(" ".join(words[:i])) - len(" ".join(words[i:]))),
+    )
+    _draw_headline(ax, " ".join(words[:cut]) + "\n" + " ".join(words[cut:]), note)
+
+
+def _wrap(text: Any, width: float) -> None:
+    """Re-break each line of ``text`` at spaces so that no line is wider than ``width`` px,
+    and no wrapped paragraph ends on a single orphan word."""
+    lines = []
+    for paragraph in text.get_text().split("\n"):
+        broken = [""]
+        for word in paragraph.split(" "):
+            candidate = f"{broken[-1]} {word}" if broken[-1] else word
+            if broken[-1] and _width(text, candidate) > width:
+                broken.append(word)
+            else:
+                broken[-1] = candidate
+        if len(broken) > 1 and " " not in broken[-1]:
+            # An orphan: take the previous line's last word down to keep it company.
+            *head, last = broken[-2].split(" ")
+            if head and _width(text, f"{last} {broken[-1]}") <= width:
+                broken[-2], broken[-1] = " ".join(head), f"{last} {broken[-1]}"
+        lines += broken
+    text.set_text("\n".join(lines))
+
+
+def _width(text: Any, content: str) -> float:
+    text.set_text(content)
+    return text.get_window_extent().width
+
+
+def _pct(value: float, digits: int = 0) -> str:
+    return f"{100 * value:.{digits}f}%"
+
+
+def _one_in(rate: float) -> int:
+    return round(1 / rate)
+
+
+def _scenario_note(result: Result) -> str:
+    return scenario_note(result)
+
+
+def _percent_axis(axis: Any) -> None:
+    axis.set_major_formatter(mpl.ticker.PercentFormatter(1.0))
+
+
+def _unit(metric: str) -> str:
+    """``"rate"`` (a share, shown in %), ``"count"`` (per opening) or ``"value"`` (SD)."""
+    return {"share": "rate", "per_opening": "count", "sd": "value"}[METRICS[metric].unit]
+
+
+def _metric_label(metric: str) -> str:
+    return metric_label(metric)
+
+
+def _axis_label(metric: str) -> str:
+    entry = METRICS.get(metric)
+    return entry.axis_label if entry else metric_label(metric)
+
+
+def _key_label(key: str) -> str:
+    """A readable name for a dotted scenario key (from the registry)."""
+    return key_label(key)
+
+
+def _lower_first(text: str) -> str:
+    return text[:1].lower() + text[1:]
+
+
+def _rate_digits(values: np.ndarray) -> int:
+    """Whole percentages unless the values are small or close together."""
+    values = np.asarray(values, dtype=float)
+    values = values[np.isfinite(values)]
+    if values.size == 0:
+        return 0
+    return 1 if values.min() < 0.1 or np.ptp(values) < 0.03 else 0
+
+
+def _format_metric(metric: str, value: float, digits: int = 0) -> str:
+    unit = _unit(metric)
+    if unit == "rate":
+        return _pct(value, digits)
+    if unit == "value":
+        return f"{value:.2f} SD"
+    return f"{value:.3g}"
+
+
+def _format_axis(metric: str, axis: Any) -> None:
+    """Percentages for rates, with as many decimals as the tick spacing needs."""
+    if _unit(metric) != "rate":
+        return
+    ticks = axis.get_majorticklocs()
+    step = float(np.min(np.diff(ticks))) if len(ticks) > 1 else 0.01
+    decimals = max(0, int(np.ceil(-np.log10(100 * step) - 1e-9))) if step > 0 else 1
+    axis.set_major_formatter(mpl.ticker.PercentFormatter(1.0, decimals=decimals))

@@ -1,0 +1,232 @@
+"""Plain-text reports for the terminal."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from simfunnel.analysis.result import Result
+from simfunnel.metrics import HEADLINE, LOSS_REASONS, METRICS, SWEEP_METRICS, ordinal
+
+if TYPE_CHECKING:
+    from simfunnel.analysis.explore import Comparison
+    from simfunnel.analysis.you import YouResult
+
+
+def format_value(metric: str, value: float) -> str:
+    return METRICS[metric].format(value)
+
+
+def format_interval(metric: str, low: float, high: float) -> str:
+    return METRICS[metric].format_interval(low, high)
+
+
+def format_result(result: Result) -> str:
+    """A short, readable summary of a run: header, funnel, headline metrics, loss reasons."""
+    meta = result.metadata
+    lines = [
+        f"simfunnel {meta.get('version', '?')} · {result.scenario.name} · "
+        f"{meta.get('openings', 0):,} openings · seed {meta.get('seed')} · "
+        f"simulated in {meta.get('elapsed_seconds', 0):.1f} s",
+    ]
+    if result.scenario.description:
+        lines.append(result.scenario.description)
+    funnel = result.funnel()
+    lines += ["", f"{'Funnel, per opening':<44}{'mean':>9}   conversion"]
+    for row in funnel.itertuples():
+        conversion = "" if row.Index == 0 else f"{100 * row.rate:.1f}%"
+        lines.append(f"  {row.stage:<42}{row.count_per_opening:>9.2f}   {conversion}")
+    summary = result.summary()
+    before = summary.loc["cancel_before_interviews_rate", "value"]
+    internal = summary.loc["internal_present_rate", "value"]
+    lines.append(
+        f"  (the slate includes an internal in {100 * internal:.0f}% of openings; "
+        f"{100 * before:.1f}% are cancelled before interviews)"
+    )
+    lines += ["", f"{'Headline':<44}{'value':>9}   95% CI"]
+    for metric in HEADLINE:
+        if metric not in summary.index:
+            continue
+        row, label = summary.loc[metric], METRICS[metric].label
+        lines.append(
+            f"  {label:<42}{format_value(metric, row.value):>9}   "
+            f"{format_interval(metric, row.ci_low, row.ci_high)}"
+        )
+    losses = result.loss_reasons()
+    if len(losses):
+        lines += ["", "Why good interviews lost (share of good interviewees without an offer)"]
+        lines += _loss_lines(losses)
+    return "\n".join(lines)
+
+
+def _loss_lines(losses) -> list[str]:
+    lines = [f"  {'reason':<42}{'sequential':>11}{'Shapley':>10}"]
+    table = losses.pivot(index="reason", columns="method", values="share")
+    for reason, entry in LOSS_REASONS.items():
+        label = entry.label
+        if reason in table.index:
+            sequential, shapley = table.loc[reason, "sequential"], table.loc[reason, "shapley"]
+            lines.append(f"  {label:<42}{100 * sequential:>10.1f}%{100 * shapley:>9.1f}%")
+    return lines
+
+
+def format_you(result: YouResult) -> str:
+    """The focal candidate's report: P(offer), why they lost, their job search."""
+    p, low, high = result.offer
+    scenario = result.scenario
+    conditions = []
+    if result.metadata.get("felt_great"):
+        conditions.append("who felt the interview went great")
+    if result.metadata.get("alignment") is not None:
+        conditions.append(f"with alignment {result.metadata['alignment']:g}")
+    if result.metadata.get("niche") is not None:
+        conditions.append(
+            "with the niche experience"
+            if result.metadata["niche"]
+            else "without the niche experience"
+        )
+    who = f"a candidate at the {ordinal(result.percentile)} percentile of true quality"
+    lines = [
+        f"simfunnel you · {scenario.name} · {who}"
+        + (" " + ", ".join(conditions) if conditions else ""),
+        f"Shortlisted and interviewed in {result.openings:,} of {result.simulated:,} simulated "
+        f"openings ({100 * result.shortlist_rate:.1f}%).",
+        "",
+        f"Screening has already picked the slate: on average you are truly better than "
+        f"{100 * result.better_than:.0f}% of the others you interview against.",
+        "",
+        f"P(offer) per interview: {100 * p:.1f}%  (95% CI {100 * low:.1f}–{100 * high:.1f}%)",
+        f"That is about 1 offer in {1 / p:.1f} interviews." if p > 0 else "No offers at all.",
+        "",
+        "Why you lost (share of your interviews without an offer)",
+        *_loss_lines(result.loss_reasons),
+        "",
+        "Your job search: P(at least one offer) within N interviews",
+        f"  {'N':>3}{'simulated':>12}{'95% CI':>16}{'if independent':>16}{'staying visible':>17}",
+    ]
+    for row in result.job_search.itertuples():
+        lines.append(
+            f"  {row.interviews:>3}{100 * row.p_any_offer:>11.1f}%"
+            f"{f'{100 * row.ci_low:.1f}–{100 * row.ci_high:.1f}%':>16}"
+            f"{100 * row.p_any_offer_independent:>15.1f}%{100 * row.p_any_offer_visible:>16.1f}%"
+        )
+    medians = result.median_interviews
+
+    def median_text(value):
+        return f"{value:g}" if value is not None else f"more than {result.interviews}"
+
+    lines += [
+        "",
+        f"Median interviews to a first offer: {median_text(medians['p_any_offer'])} "
+        f"(staying visible: {median_text(medians['p_any_offer_visible'])}).",
+        f"Assumptions: openings are independent employers except for hiring freezes, which "
+        f"the openings of one search share with role.freeze_correlation = "
+        f"{scenario.role.freeze_correlation:g}; a runner-up is re-approached for a later "
+        "opening with pipeline.recontact_probability = "
+        f"{scenario.pipeline.recontact_probability:g} (an assumption: no published rate).",
+    ]
+    return "\n".join(lines)
+
+
+def format_comparison(comparison: Comparison) -> str:
+    """Headline metrics side by side, then paired differences against the first scenario."""
+    names = [r.scenario.name for r in comparison.results]
+    width = max(12, *(len(n) + 2 for n in names))
+    lines = [
+        f"simfunnel compare · {comparison.results[0].metadata['openings']:,} openings per "
+        f"scenario · seed {comparison.results[0].metadata['seed']} · common random numbers",
+        "",
+        f"{'':<44}" + "".join(f"{n:>{width}}" for n in names),
+    ]
+    summaries = [r.summary() for r in comparison.results]
+    for metric in HEADLINE:
+        label = METRICS[metric].label
+        values = [format_value(metric, s.loc[metric, "value"]) for s in summaries]
+        lines.append(f"  {label:<42}" + "".join(f"{v:>{width}}" for v in values))
+    lines += [
+        "",
+        "Differences against the first scenario (paired 95% CI; unpaired CI width for scale)",
+    ]
+    for name, group in comparison.differences.groupby("scenario", sort=False):
+        lines.append(f"  {name}")
+        group = group.set_index("metric")
+        for metric in HEADLINE:
+            row, entry = group.loc[metric], METRICS[metric]
+            label = entry.label
+            if row.difference != row.difference:
+                lines.append(f"    {label:<44}{'n/a':>10}")
+                continue
+            difference = entry.format_difference(row.difference)
+            if row.ci_low != row.ci_low:  # too few openings differ for a paired CI
+                lines.append(
+                    f"    {label:<44}{difference:>10}  "
+                    + (
+                        "(identical on every opening)"
+                        if row.differing_openings == 0
+                        else f"(only {row.differing_openings} openings differ: too few for a CI)"
+                    )
+                )
+                continue
+            scale = 100 if entry.is_share else 1
+            lines.append(
+                f"    {label:<44}{difference:>10}  "
+                f"[{entry.format_difference(row.ci_low)}, {entry.format_difference(row.ci_high)}]"
+                f"  width {scale * (row.ci_high - row.ci_low):.2f} vs unpaired "
+                f"{scale * (row.unpaired_ci_high - row.unpaired_ci_low):.2f}"
+            )
+    return "\n".join(lines)
+
+
+def format_sweep(table, keys: list[str]) -> str:
+    """Headline metrics (value and 95% CI) at every grid point of a sweep."""
+    attrs = table.attrs
+    metrics = [m for m in SWEEP_METRICS if m in set(table.metric)] or list(
+        dict.fromkeys(table.metric)
+    )
+    lines = [
+        f"simfunnel sweep · {attrs.get('scenario', '')} · {', '.join(keys)} · "
+        f"{attrs.get('openings', 0):,} openings per point · seed {attrs.get('seed')} · "
+        "the same random draws at every point",
+        "",
+    ]
+    width = 24
+    key_width = max(12, *(len(k) + 2 for k in keys))
+    lines.append(
+        "".join(f"{k:>{key_width}}" for k in keys)
+        + "".join(f"{METRICS[m].short:>{width}}" for m in metrics)
+    )
+    points = table.drop_duplicates(keys)[keys].itertuples(index=False)
+    indexed = table.set_index([*keys, "metric"])
+    for point in points:
+        cells = []
+        for metric in metrics:
+            row = indexed.loc[(*point, metric)]
+            value = format_value(metric, row.value)
+            interval = format_interval(metric, row.ci_low, row.ci_high)
+            cells.append(f"{value} ({interval})" if interval else value)
+        lines.append(
+            "".join(f"{v:>{key_width}g}" for v in point) + "".join(f"{c:>{width}}" for c in cells)
+        )
+    return "\n".join(lines)
+
+
+def format_sensitivity(table) -> str:
+    """The one-at-a-time sensitivity table, largest swing first."""
+    attrs = table.attrs
+    metric = attrs["metric"]
+    lines = [
+        f"simfunnel sensitivity · {attrs.get('scenario', '')} · {metric} · "
+        f"each parameter alone at its low and high value, the same random draws",
+        f"{metric} at the scenario's values: {format_value(metric, attrs['base'])}",
+        "",
+        f"  {'parameter':<40}{'low':>9}{'high':>9}{'at low':>10}{'at high':>10}{'swing':>10}",
+    ]
+    for row in table.head(15).itertuples():
+        swing = f"{100 * row.swing:.1f} pp" if METRICS[metric].is_share else f"{row.swing:.3f}"
+        lines.append(
+            f"  {row.parameter:<40}{row.low:>9g}{row.high:>9g}"
+            f"{format_value(metric, row.value_low):>10}{format_value(metric, row.value_high):>10}"
+            f"{swing:>10}"
+        )
+    if len(table) > 15:
+        lines.append(f"  ... top 15 of {len(table)} parameters; all in sensitivity.csv")
+    return "\n".join(lines)
