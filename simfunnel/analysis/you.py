@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -163,15 +164,7 @@ def you(
         ``400 * openings`` simulated ones).
     """
     _check_focal(scenario, quality_percentile, alignment, niche, interviews)
-    if isinstance(openings, bool) or not isinstance(openings, int) or openings < 1:
-        raise ParameterError("openings", f"openings must be a whole number >= 1, got {openings!r}")
-    if openings > MAX_YOU_OPENINGS:
-        simulated = openings * TYPICAL_SIMULATED_PER_KEPT
-        raise ParameterError(
-            "openings",
-            f"openings: at most {MAX_YOU_OPENINGS:,} for `you`, got {openings:,} (about "
-            f"{simulated:,} openings would be simulated to find them)",
-        )
+    _check_openings(openings)
     seed = resolve_seed(seed, scenario.seed)
     quality = float(ndtri(quality_percentile / 100))
     kept, simulated = _kept_openings(
@@ -272,6 +265,18 @@ def _kept_openings(
             _focal_outcomes(model, funnel, keep_rows, slot[keep_rows], thresholds.narrow_margin)
         )
     return kept, simulated
+
+
+def _check_openings(openings: Any) -> None:
+    if isinstance(openings, bool) or not isinstance(openings, int) or openings < 1:
+        raise ParameterError("openings", f"openings must be a whole number >= 1, got {openings!r}")
+    if openings > MAX_YOU_OPENINGS:
+        simulated = openings * TYPICAL_SIMULATED_PER_KEPT
+        raise ParameterError(
+            "openings",
+            f"openings: at most {MAX_YOU_OPENINGS:,} for `you`, got {openings:,} (about "
+            f"{simulated:,} openings would be simulated to find them)",
+        )
 
 
 def _check_focal(
