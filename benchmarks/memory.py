@@ -34,7 +34,10 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import psutil
+try:
+    import psutil
+except ImportError:  # a dev dependency: say so in one line
+    raise SystemExit("benchmarks/memory.py needs psutil: pip install -e '.[dev]'") from None
 
 ROOT = Path(__file__).resolve().parents[1]
 BASELINE = ROOT / "configs" / "baseline.yaml"

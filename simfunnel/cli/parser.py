@@ -236,7 +236,8 @@ def _add_keys(commands: Any) -> None:
 
 def _add_metrics(commands: Any) -> None:
     glossary = commands.add_parser(
-        "metrics", help="list every reported metric and loss reason, with its definition"
+        "metrics",
+        help="list every reported metric and loss reason (--markdown: with their definitions)",
     )
     glossary.add_argument(
         "--markdown", action="store_true", help="print the glossary page (docs/glossary.md)"
