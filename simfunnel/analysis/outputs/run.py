@@ -275,6 +275,8 @@ class OfferProbability(Output):
         if table.empty:
             raise NothingToChartError("this result has no interviewees to chart")
         note = scenario_note(result)
+        simulated = result.metadata.get("openings", len(result.openings))
+        kept = min(simulated, result.scenario.analysis.candidate_openings)
         if by == "rank":
             best = table[(table["ranked_by"] == "interview score") & (table["rank"] == 1)]
             truly = table[(table["ranked_by"] == "true quality") & (table["rank"] == 1)]
@@ -284,7 +286,7 @@ class OfferProbability(Output):
                 if p_best < 0.9
                 else f"The best interview gets an offer {percent(p_best)} of the time"
             )
-            note += f"\n{len(result.candidates):,} interviewees"
+            note += f"\n{len(result.candidates):,} interviewees of the first {kept:,} openings"
             if len(truly):
                 p_truly = percent(truly["rate"].iloc[0])
                 note += f"; the truly best candidate in the slate gets one {p_truly} of the time"
@@ -296,7 +298,7 @@ class OfferProbability(Output):
             )
             pairs = zip(table["low"], table["high"], strict=True)
             bands = ", ".join(f"{lo:g}–{hi:g}" for lo, hi in pairs)
-            note += f"\nexternal interviewees, in bands of percentiles: {bands}"
+            note += f"\nexternals of the first {kept:,} openings, in percentile bands {bands}"
         out = cls(table, finding, note)
         out.by = by
         out.overall = float(result.summary().loc["offer_rate_interviewed", "value"])
