@@ -692,3 +692,22 @@ def test_ctrl_c_in_a_sweep_pool_says_how_many_points(
     )  # fmt: skip
     one_line_error(code, err, "interrupted after 2 of 6 points; nothing was written", 130)
     assert os.listdir(tmp_path) == []
+
+
+def test_a_result_left_aside_by_a_run_killed_mid_swap_is_put_back(
+    tmp_path: Path, capsys
+) -> None:
+    """A run killed between the swap's two renames leaves the earlier result only in
+    ``.name.old-*/name``: the next writer must put it back, never delete it."""
+    from simfunnel.io.files import OutputFolder
+
+    out = tmp_path / "r"
+    assert quick_run(capsys, out)[0] == 0
+    before = snapshot(out)
+    aside = tmp_path / ".r.old-killed"
+    aside.mkdir()
+    (out).rename(aside / "r")  # the state a SIGKILL mid-swap leaves
+    with pytest.raises(RuntimeError), OutputFolder(out):
+        raise RuntimeError("this writer fails before committing")
+    assert snapshot(out) == before
+    assert not aside.exists() or not (aside / "r").exists()

@@ -247,6 +247,7 @@ class OutputFolder:
         else:
             self._fail("cannot take the folder's lock (it keeps changing); try again")
         try:
+            _recover(parent, name)  # a run killed mid-swap left the old result aside
             self.check()  # again: it may have changed while we waited for the lock
             for stale in _siblings(parent, name):  # left by a killed run (we hold the lock)
                 shutil.rmtree(stale, ignore_errors=True)
@@ -403,6 +404,18 @@ def _folder_kind(directory: Path, entries: list[str]) -> str | None:
     return None
 
 
+def _recover(parent: Path, name: str) -> None:
+    """Put back a result that a run killed between the two renames of its swap left in
+    ``.name.old-*/name``, so that the clean-up of stale siblings never deletes it."""
+    target = parent / name
+    if target.exists():
+        return
+    for aside in sorted(parent.glob(f".{name}.old-*")):
+        if (aside / name).is_dir():
+            os.replace(aside / name, target)
+            return
+
+
 def _sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as handle:
@@ -450,14 +463,20 @@ def read_manifest(directory: Path, kind: str = "result") -> dict[str, Any]:
         file = directory / name
         if Path(name).name != name or not file.is_file():
             raise InputError(f"{file}: missing (listed in {MANIFEST}); the folder is incomplete")
-        if _sha256(file) != entry["sha256"]:
+        try:
+            digest = _sha256(file)
+        except OSError as exc:
+            raise InputError(f"{file}: cannot read ({exc.strerror})") from None
+        if digest != entry["sha256"]:
             raise InputError(
                 f"{file}: does not match {MANIFEST} (changed or from another run); run it again"
             )
+    try:
+        entries = [p.name for p in directory.iterdir()]
+    except OSError as exc:
+        raise InputError(f"{directory}: cannot read ({exc.strerror})") from None
     extra = sorted(
-        p.name
-        for p in directory.iterdir()
-        if not p.name.startswith(".") and p.name != MANIFEST and p.name not in files
+        e for e in entries if not e.startswith(".") and e != MANIFEST and e not in files
     )
     if extra:
         raise InputError(
