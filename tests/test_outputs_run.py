@@ -292,3 +292,14 @@ def test_no_legend_covers_a_bar_a_label_or_a_point(result, no_internal, draw):
             if isinstance(line, Line2D) and line.get_marker() not in (None, "None", ""):
                 points = ax.transData.transform(line.get_xydata())
                 assert not any(box.contains(x, y) for x, y in points), line.get_label()
+
+
+def test_margins_with_every_margin_equal_and_no_band(baseline) -> None:
+    """analysis.narrow_margin = 0 and a single decided opening: one bin, no crash."""
+    scenario = baseline.with_overrides({"analysis.narrow_margin": 0.0})
+    for seed in range(1, 50):  # the first seed whose one opening is decided with a runner-up
+        result = sf.simulate(scenario, 1, seed=seed, workers=1, attribution=False)
+        if result.openings["margin"].notna().any():
+            break
+    table = Margins.from_result(result).to_df()
+    assert len(table) >= 1 and table["share"].sum() == pytest.approx(1.0)

@@ -191,3 +191,11 @@ def test_fingerprint_digest_is_stable_within_a_process(baseline) -> None:
     a = sf.simulate(baseline, 2_000, seed=3, workers=1).statistics.to_numpy().tobytes()
     b = sf.simulate(baseline, 2_000, seed=3, chunk_size=1_000, workers=1).statistics
     assert hashlib.sha256(a).digest() == hashlib.sha256(b.to_numpy().tobytes()).digest()
+
+
+def test_cholesky_refuses_a_singular_indefinite_matrix_and_an_asymmetric_one() -> None:
+    # A zero pivot whose column still has off-diagonal mass: not semi-definite.
+    with pytest.raises(ValueError, match="positive semi-definite"):
+        linalg.cholesky(np.array([[1.0, 0.0, 0.0], [0.0, 0.0, 1.0], [0.0, 1.0, 1.0]]))
+    with pytest.raises(ValueError, match="symmetric"):
+        linalg.cholesky(np.array([[1.0, 0.5], [0.2, 1.0]]))

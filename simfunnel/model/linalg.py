@@ -45,6 +45,8 @@ def cholesky(matrix: np.ndarray) -> np.ndarray:
     """
     a = [[float(v) for v in row] for row in np.asarray(matrix)]
     d = len(a)
+    if any(abs(a[i][j] - a[j][i]) > 1e-12 * (1 + abs(a[i][j])) for i in range(d) for j in range(i)):
+        raise ValueError("matrix is not symmetric")
     scale = max((a[i][i] for i in range(d)), default=0.0)
     tolerance = PIVOT_TOLERANCE * max(scale, 0.0)
     factor = [[0.0] * d for _ in range(d)]
@@ -55,7 +57,13 @@ def cholesky(matrix: np.ndarray) -> np.ndarray:
         if pivot < -1e3 * tolerance - 1e-300:
             raise ValueError("matrix is not positive semi-definite")
         if pivot <= tolerance:
-            continue  # a zero column: this coordinate is determined by the earlier ones
+            # A zero column: this coordinate is determined by the earlier ones. For a
+            # semi-definite matrix its off-diagonal residuals vanish too; else it is not one.
+            for i in range(j + 1, d):
+                residual = a[i][j] - sum(factor[i][k] * factor[j][k] for k in range(j))
+                if abs(residual) > 1e3 * tolerance + 1e-12:
+                    raise ValueError("matrix is not positive semi-definite")
+            continue
         root = math.sqrt(pivot)
         factor[j][j] = root
         for i in range(j + 1, d):

@@ -334,6 +334,8 @@ class Margins(Output):
             rate = low = high = float(np.mean(margin < band_u))
         top = float(np.quantile(values, quantile))
         width = band if band > 0 else (top - values.min()) / 50
+        if not width > 0:  # every margin equal (e.g. one decision): one bin of unit width
+            width = 1.0
         edges = np.arange(min(0.0, values.min()), top + width, width)
         counts, _ = np.histogram(values, edges)
         table = pd.DataFrame(
