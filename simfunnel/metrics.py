@@ -227,8 +227,9 @@ METRICS: dict[str, Metric] = dict(
         _m(
             "good_interview_offer_rate",
             "Offer rate of good interviews",
-            "Offers among interviewees with a good interview (a score in the top 30% of "
-            "the scenario's reference sample).",
+            "Offers among interviewees with a good interview (a score in the top "
+            "analysis.good_interview_top_share, 30% by default, of the scenario's reference "
+            "sample).",
             short="good interview: offer",
             headline=True,
         ),
@@ -263,8 +264,8 @@ METRICS: dict[str, Metric] = dict(
             "microscopic_margin_rate",
             "Decided by a microscopic margin",
             "Decided openings where the last person offered beat the best interviewee "
-            "without an offer by less than the narrow margin (5% of an SD of the "
-            "manager's score).",
+            "without an offer by less than analysis.narrow_margin (0.05 of an SD of the "
+            "manager's score by default).",
             short="microscopic margin",
             headline=True,
         ),

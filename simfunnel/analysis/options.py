@@ -25,6 +25,7 @@ from simfunnel.model.rng import SCENARIO_SEED, SeedLike
 DEFAULT_CHUNK = 10_000  # fits the working set in cache better than larger chunks
 BRUTE_FORCE_CHUNK_BYTES = 100 * 2**20  # brute force: at most this much of draws per chunk
 KEEP_OPENINGS = 100_000  # enough for every chart; summaries use all openings
+TARGET_CI_FIRST = 10_000  # with target CIs: first check here, then at 2x, 4x, ... openings
 TARGET_CI_CAP = 10  # with target_ci and no openings: cap at 10x the scenario's openings
 YOU_OPENINGS = 20_000  # `you`: openings in which the focal candidate interviews
 

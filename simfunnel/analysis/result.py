@@ -38,8 +38,9 @@ class Result:
     ----------
     scenario : Scenario
     statistics : DataFrame
-        Sufficient statistics per metric (n, x, y, xx, yy, xy summed over openings):
-        every summary and CI is computed from these.
+        Sufficient statistics per metric (:data:`~simfunnel.analysis.summary.STATS`:
+        openings, the means of numerator and denominator and their centred
+        co-moments): every summary and CI is computed from these.
     openings : DataFrame
         One row per opening (the first ``keep_openings`` of the run).
     candidates : DataFrame

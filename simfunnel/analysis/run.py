@@ -29,6 +29,7 @@ from simfunnel.analysis.options import (
     DEFAULTS,
     KEEP_OPENINGS,
     TARGET_CI_CAP,
+    TARGET_CI_FIRST,
     RunOptions,
     resolve_options,
 )
@@ -69,7 +70,15 @@ def reference_thresholds(model: Model) -> Thresholds:
     conditional on that definition. Simulated in chunks, so memory stays bounded.
     """
     # Labels, run length and seed do not change the reference sample: one per model.
-    key = model.scenario.model_dump_json(exclude={"name", "description", "openings", "seed"})
+    key = model.scenario.model_dump_json(
+        exclude={
+            "name": True,
+            "description": True,
+            "openings": True,
+            "seed": True,
+            "analysis": {"candidate_openings", "attribution"},
+        }
+    )
     if key not in _REFERENCE_CACHE:
         if len(_REFERENCE_CACHE) >= 64:
             _REFERENCE_CACHE.pop(next(iter(_REFERENCE_CACHE)))
@@ -349,7 +358,7 @@ def _collect(
     """Run the tasks in order, merging moments block by block, until the run (or,
     with ``target_ci``, a milestone where every target is met) is done."""
     target_ci = dict(options.target_ci or {})
-    stops = _milestones(DEFAULT_CHUNK, openings) if target_ci else [openings]
+    stops = _milestones(TARGET_CI_FIRST, openings) if target_ci else [openings]
     names: list[str] = []
     moments: Moments | None = None  # merged block by block, in block order, as they arrive
     kept_openings: list[list[pd.DataFrame | None]] = [[] for _ in range(scenarios)]

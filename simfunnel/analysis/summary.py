@@ -15,7 +15,6 @@ independent of chunk size and worker count.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -49,7 +48,7 @@ STATS = ("n", "mean_x", "mean_y", "cxx", "cyy", "cxy")
 
 @dataclass(frozen=True)
 class Thresholds:
-    """Fixed per run from the pilot sample (MODEL.md section 3)."""
+    """Fixed per scenario from its reference sample (MODEL.md section 3)."""
 
     good_interview: float
     narrow_margin: float  # in units of U
@@ -199,16 +198,6 @@ class Moments:
     mean: np.ndarray
     comoment: np.ndarray
     differing: np.ndarray  # (metrics, K, K): openings where scenarios k and l differ
-
-    @classmethod
-    def total(cls, parts: Iterable[Moments]) -> Moments:
-        """All ``parts`` merged one after another, in the order given."""
-        total = None
-        for part in parts:
-            total = part if total is None else total.merge(part)
-        if total is None:
-            raise ValueError("no moments to total")
-        return total
 
     def merge(self, other: Moments) -> Moments:
         """Moments of the openings of ``self`` followed by those of ``other``."""

@@ -172,8 +172,9 @@ def you(
     )
     if not kept:
         raise InputError(
-            f"a candidate at the {quality_percentile}th percentile was never shortlisted in "
-            f"{simulated:,} openings; try a higher percentile"
+            f"a candidate at the {quality_percentile}th percentile was never shortlisted"
+            + (" and felt great" if felt_great else "")
+            + f" in {simulated:,} openings; try a higher percentile"
         )
     outcomes = {name: np.concatenate([k[name] for k in kept]) for name in kept[0]}
     n = len(outcomes["offer"])

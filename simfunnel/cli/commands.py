@@ -369,6 +369,3 @@ def _command_charts(args: argparse.Namespace) -> int:
     print(f"Wrote {_files(len(written))} to {args.result_dir}/")
     _skipped_note(skipped)
     return 0
-
-
-# The flag that sets each Python parameter a library error may name.

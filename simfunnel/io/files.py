@@ -475,9 +475,7 @@ def read_manifest(directory: Path, kind: str = "result") -> dict[str, Any]:
         entries = [p.name for p in directory.iterdir()]
     except OSError as exc:
         raise InputError(f"{directory}: cannot read ({exc.strerror})") from None
-    extra = sorted(
-        e for e in entries if not e.startswith(".") and e != MANIFEST and e not in files
-    )
+    extra = sorted(e for e in entries if not e.startswith(".") and e != MANIFEST and e not in files)
     if extra:
         raise InputError(
             f"{directory / extra[0]}: not part of this result (not in {MANIFEST}); "

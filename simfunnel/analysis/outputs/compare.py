@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from simfunnel.analysis.outputs.base import Output
+from simfunnel.analysis.summary import MIN_DIFFERING
 from simfunnel.metrics import METRICS, label, metric
 
 COMPARE_METRICS = (
@@ -50,7 +51,8 @@ class Differences(Output):
     Built from what :func:`simfunnel.compare` returns (:meth:`from_comparison`: the
     paired CIs, per opening, that common random numbers make narrow) or from a list of
     results (:meth:`from_results`: CIs of independent runs, wider). A paired CI is left
-    out (NaN) when fewer than 20 openings differ; the chart then shows the point alone.
+    out (NaN) when fewer than ``MIN_DIFFERING`` openings differ; the chart then shows
+    the point alone.
 
     Attributes
     ----------
@@ -245,6 +247,6 @@ def _note(labels: list[str], openings: list[int], paired: bool, withheld: int) -
     if withheld:
         note += (
             f"\nhollow dots: no CI ({withheld} difference{'s' if withheld > 1 else ''} "
-            "learnt from fewer than 20 openings that differ)"
+            f"learnt from fewer than {MIN_DIFFERING} openings that differ)"
         )
     return note

@@ -12,11 +12,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.axes import Axes
 
-from simfunnel.analysis.outputs.run import scenario_note
-from simfunnel.analysis.result import Result
 from simfunnel.metrics import (
     METRICS,
-    key_label,
 )
 from simfunnel.metrics import label as metric_label
 
@@ -175,10 +172,6 @@ def _one_in(rate: float) -> int:
     return round(1 / rate)
 
 
-def _scenario_note(result: Result) -> str:
-    return scenario_note(result)
-
-
 def _percent_axis(axis: Any) -> None:
     axis.set_major_formatter(mpl.ticker.PercentFormatter(1.0))
 
@@ -188,22 +181,9 @@ def _unit(metric: str) -> str:
     return {"share": "rate", "per_opening": "count", "sd": "value"}[METRICS[metric].unit]
 
 
-def _metric_label(metric: str) -> str:
-    return metric_label(metric)
-
-
 def _axis_label(metric: str) -> str:
     entry = METRICS.get(metric)
     return entry.axis_label if entry else metric_label(metric)
-
-
-def _key_label(key: str) -> str:
-    """A readable name for a dotted scenario key (from the registry)."""
-    return key_label(key)
-
-
-def _lower_first(text: str) -> str:
-    return text[:1].lower() + text[1:]
 
 
 def _rate_digits(values: np.ndarray) -> int:
@@ -213,15 +193,6 @@ def _rate_digits(values: np.ndarray) -> int:
     if values.size == 0:
         return 0
     return 1 if values.min() < 0.1 or np.ptp(values) < 0.03 else 0
-
-
-def _format_metric(metric: str, value: float, digits: int = 0) -> str:
-    unit = _unit(metric)
-    if unit == "rate":
-        return _pct(value, digits)
-    if unit == "value":
-        return f"{value:.2f} SD"
-    return f"{value:.3g}"
 
 
 def _format_axis(metric: str, axis: Any) -> None:
