@@ -84,7 +84,8 @@ def _command_run(args: argparse.Namespace) -> int:
         print(format_result(result))
         print(
             f"\nWrote {out}/: tables (summary.csv, funnel.csv, loss_reasons.csv, openings.csv, "
-            f"candidates.csv), scenario.yaml, run.json, manifest.json and {_files(len(written))}."
+            f"candidates.csv, statistics.csv), scenario.yaml, run.json, manifest.json and "
+            f"{_files(len(written))}."
         )
     _skipped_note(skipped)
     if target_ci:
