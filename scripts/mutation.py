@@ -324,15 +324,15 @@ CURATED: tuple[Mutant, ...] = (
     M(
         "engine",
         "internal-presence-inverted",
-        "uniforms[:, U_INTERNAL] < internal.probability",
-        "uniforms[:, U_INTERNAL] > internal.probability",
+        "[:, U_INTERNAL] < internal.probability",
+        "[:, U_INTERNAL] > internal.probability",
     ),
-    M("engine", "felt-from-quality", "felt = felt_score(x_bar,", "felt = felt_score(quality,"),
+    M("engine", "felt-from-quality", "felt_score(x_bar,", "felt_score(slate.quality,"),
     M(
         "engine",
         "value-from-posterior-mean",
-        "value = realised_value(quality,",
-        "value = realised_value(mean,",
+        "realised_value(\n            slate.quality,",
+        "realised_value(\n            decision.signals.posterior_mean,",
     ),
     M(
         "engine",
@@ -902,11 +902,22 @@ def apply(mutant: Mutant, source: str) -> str | None:
     return source.replace(mutant.old, mutant.new)
 
 
+def module_path(source_root: Path, module: str) -> str:
+    """``simfunnel/<module>.py`` or, in the layered package, ``simfunnel/<layer>/<module>.py``."""
+    found = sorted(
+        p.relative_to(source_root).as_posix()
+        for p in (source_root / "simfunnel").rglob(f"{module}.py")
+    )
+    if not found:
+        raise SystemExit(f"no simfunnel module named {module}")
+    return min(found, key=len)
+
+
 def all_mutants(source_root: Path, per_module: int, seed: int) -> list[Mutant]:
     rng = random.Random(seed)
     mutants = list(CURATED)
     for module in MODULES:
-        text = (source_root / "simfunnel" / f"{module}.py").read_text()
+        text = (source_root / module_path(source_root, module)).read_text()
         candidates = ast_mutants(module, text)
         picked = sorted(rng.sample(range(len(candidates)), min(per_module, len(candidates))))
         for i in picked:
@@ -1148,7 +1159,7 @@ def main(argv: list[str] | None = None) -> int:
     )
 
     def one(mutant: Mutant) -> Outcome:
-        path = f"simfunnel/{mutant.module}.py"
+        path = module_path(source_root, mutant.module)
         original = (source_root / path).read_text()
         mutated = apply(mutant, original)
         if mutated is None:
