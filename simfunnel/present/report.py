@@ -188,24 +188,33 @@ def format_sweep(table, keys: list[str]) -> str:
         "the same random draws at every point",
         "",
     ]
-    width = 24
     key_width = max(12, *(len(k) + 2 for k in keys))
-    lines.append(
-        "".join(f"{k:>{key_width}}" for k in keys)
-        + "".join(f"{METRICS[m].short:>{width}}" for m in metrics)
-    )
     points = table.drop_duplicates(keys)[keys].itertuples(index=False)
     indexed = table.set_index([*keys, "metric"])
+    rows = []
     for point in points:
+        # value ± the 95% CI half-width, in the metric's unit: narrow enough for a terminal.
         cells = []
         for metric in metrics:
-            row = indexed.loc[(*point, metric)]
-            value = format_value(metric, row.value)
-            interval = format_interval(metric, row.ci_low, row.ci_high)
-            cells.append(f"{value} ({interval})" if interval else value)
+            row, entry = indexed.loc[(*point, metric)], METRICS[metric]
+            half = (row.ci_high - row.ci_low) / 2
+            spread = "" if half != half else f" ±{100 * half if entry.is_share else half:.2f}"
+            cells.append(entry.format(row.value).replace(" SD", "") + spread)
+        rows.append((point, cells))
+    widths = [
+        max(len(METRICS[m].short), *(len(cells[i]) for _, cells in rows)) + 2
+        for i, m in enumerate(metrics)
+    ]
+    lines.append(
+        "".join(f"{k:>{key_width}}" for k in keys)
+        + "".join(f"{METRICS[m].short:>{w}}" for m, w in zip(metrics, widths, strict=True))
+    )
+    for point, cells in rows:
         lines.append(
-            "".join(f"{v:>{key_width}g}" for v in point) + "".join(f"{c:>{width}}" for c in cells)
+            "".join(f"{v:>{key_width}g}" for v in point)
+            + "".join(f"{c:>{w}}" for c, w in zip(cells, widths, strict=True))
         )
+    lines.append("(± the 95% CI half-width: percentage points for rates, SD for hire value)")
     return "\n".join(lines)
 
 
