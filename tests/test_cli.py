@@ -241,3 +241,22 @@ def test_you_says_where_its_files_and_chart_go(capsys) -> None:
         capsys, "you", BASELINE, "--quality-percentile", "90", "--openings", "300", "--seed", "1"
     )
     assert code == 0 and "add --out DIR for the tables and the job-search chart" in out
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["compare", str(CONFIGS / "baseline.yaml"), str(CONFIGS / "no_internal.yaml")],
+        ["sweep", str(CONFIGS / "baseline.yaml"), "--vary", "manager.risk_aversion=0:1:2"],
+        ["sensitivity", str(CONFIGS / "baseline.yaml")],
+    ],
+    ids=lambda c: c[0],
+)
+def test_quiet_commands_print_nothing_and_still_write(command, tmp_path, capsys) -> None:
+    out = tmp_path / "out"
+    argv = [*command, "--openings", "1000", "--workers", "1", "--formats", "none"]
+    code = main([*argv, "--quiet", "--out", str(out)])
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    assert captured.out == "" and captured.err == ""
+    assert (out / "manifest.json").is_file()

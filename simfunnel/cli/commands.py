@@ -104,6 +104,8 @@ def _options(args: argparse.Namespace, analysis: str, **fields: Any) -> Any:
     changes = {name: value for name, value in given.items() if value is not None}
     changes["workers"] = args.workers  # None: all cores, the command line's default
     changes.update(fields)
+    if getattr(args, "quiet", False):
+        changes["progress"] = False
     if changes.get("progress"):
         changes["progress"] = sys.stderr.isatty()
     return DEFAULTS[analysis].replace(**changes)
@@ -269,6 +271,8 @@ def _command_compare(args: argparse.Namespace) -> int:
                 charts.compare, comparison, folder.path / "compare", args.formats
             )
         folder.commit()
+    if args.quiet:
+        return 0
     print(format_comparison(comparison))
     print(f"\nWrote {out}/: compare.csv, differences.csv and {_files(len(written))}.")
     return 0
@@ -302,6 +306,8 @@ def _command_sweep(args: argparse.Namespace) -> int:
 
             written = charts.render_sweep(table, folder.path, args.formats)
         folder.commit()
+    if args.quiet:
+        return 0
     print(format_sweep(table, list(vary)))
     print(f"\nWrote {out}/: sweep.csv (every metric, with CIs) and {_files(len(written))}.")
     return 0
@@ -332,15 +338,18 @@ def _command_sensitivity(args: argparse.Namespace) -> int:
             written = charts.save_chart(
                 charts.tornado, table, folder.path / "tornado", args.formats
             )
-        print(format_sensitivity(table))
+        if not args.quiet:
+            print(format_sensitivity(table))
         if args.sobol:
             options = _options(args, "sobol", progress=True)
             indices = sobol(scenario, args.metric, samples=args.sobol, options=options)
             atomic_write(folder.path / "sobol.csv", lambda p: indices.to_csv(p, index=False))
-            print(f"\nSobol indices ({indices.attrs['runs']} runs):")
-            print(indices.round(3).to_string(index=False))
+            if not args.quiet:
+                print(f"\nSobol indices ({indices.attrs['runs']} runs):")
+                print(indices.round(3).to_string(index=False))
         folder.commit()
-    print(f"\nWrote {out}/: sensitivity.csv and {_files(len(written))}.")
+    if not args.quiet:
+        print(f"\nWrote {out}/: sensitivity.csv and {_files(len(written))}.")
     return 0
 
 

@@ -113,6 +113,12 @@ def _add_scenario_options(
         )
 
 
+def _add_quiet(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--quiet", action="store_true", help="no tables or progress bar (errors still print)"
+    )
+
+
 def _add_formats(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--formats", type=_formats, default=("png",), help="chart formats: png,svg,pdf or none"
@@ -175,6 +181,7 @@ def _add_compare(commands: Any) -> None:
     compare.add_argument("configs", nargs="+", metavar="CONFIG")
     _add_scenario_options(compare)
     compare.add_argument("--out", type=_out_folder, help="output folder (default: results/compare)")
+    _add_quiet(compare)
     _add_formats(compare)
 
 
@@ -194,6 +201,7 @@ def _add_sweep(commands: Any) -> None:
     sweep.add_argument(
         "--out", type=_out_folder, help="output folder (default: results/sweep_<name>)"
     )
+    _add_quiet(sweep)
     _add_formats(sweep)
 
 
@@ -222,6 +230,7 @@ def _add_sensitivity(commands: Any) -> None:
     sensitivity.add_argument(
         "--out", type=_out_folder, help="output folder (default: results/sensitivity_<name>)"
     )
+    _add_quiet(sensitivity)
     _add_formats(sensitivity)
 
 
