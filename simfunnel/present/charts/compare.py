@@ -81,12 +81,15 @@ def draw_differences(
         ax = _axes(ax)
         base = np.arange(len(metrics))[::-1].astype(float)
         step = 0.6 / max(len(scenarios), 1)
+        # With one comparison each dot carries its value; with several the labels would
+        # collide, so the axis and the legend (in a row of its own) carry them.
+        annotate = len(scenarios) == 1
         for i, scenario in enumerate(scenarios):
             rows = table[table["scenario"] == scenario].set_index("metric")
             rows = rows.reindex([m for m in metrics if m in rows.index])
             y = base[[metrics.index(m) for m in rows.index]] + (len(scenarios) - 1) / 2 * step
             y = y - i * step
-            _draw_scenario(ax, rows, y, scale, COLOURS[i % len(COLOURS)], scenario)
+            _draw_scenario(ax, rows, y, scale, COLOURS[i % len(COLOURS)], scenario, annotate)
         ax.axvline(0, color="#222222", lw=1.5, zorder=1)
         ax.set_yticks(base, [labels[m] for m in metrics])
         ax.tick_params(axis="y", length=0)
@@ -96,12 +99,20 @@ def draw_differences(
         ax.set_xlabel(xlabel or f"Difference from {output.labels[0]} ({unit})")
         ax.grid(axis="x")
         if len(scenarios) > 1:
-            ax.legend(loc="lower right")
+            ax.legend(
+                loc="upper center",
+                bbox_to_anchor=(0.5, -0.16),
+                ncols=min(len(scenarios), 3),
+                frameon=False,
+                fontsize=0.8 * mpl.rcParams["font.size"],
+            )
         headline(ax, output.finding, output.note, title, subtitle)
     return ax
 
 
-def _draw_scenario(ax: Axes, rows: Any, y: np.ndarray, scale: float, colour: str, name: str):
+def _draw_scenario(
+    ax: Axes, rows: Any, y: np.ndarray, scale: float, colour: str, name: str, annotate: bool
+) -> None:
     value = scale * rows["difference"].to_numpy(dtype=float)
     low, high = (
         scale * rows["ci_low"].to_numpy(dtype=float),
@@ -117,10 +128,12 @@ def _draw_scenario(ax: Axes, rows: Any, y: np.ndarray, scale: float, colour: str
         color=colour,
         elinewidth=3,
         capsize=0,
-        label=f"{name} minus {rows['baseline'].iloc[0]}",
+        label=name,  # the x-axis says what it is the difference from
         zorder=3,
     )
     ax.plot(value[~has_ci], y[~has_ci], "o", ms=11, mfc="white", mec=colour, mew=2.5, zorder=3)
+    if not annotate:
+        return
     size = 0.8 * mpl.rcParams["font.size"]
     for v, yy, h, ok in zip(value, y, high, has_ci, strict=True):
         ax.annotate(
