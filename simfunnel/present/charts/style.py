@@ -199,7 +199,9 @@ def _format_axis(metric: str, axis: Any) -> None:
     """Percentages for rates, with as many decimals as the tick spacing needs."""
     if _unit(metric) != "rate":
         return
-    ticks = axis.get_majorticklocs()
-    step = float(np.min(np.diff(ticks))) if len(ticks) > 1 else 0.01
-    decimals = max(0, int(np.ceil(-np.log10(100 * step) - 1e-9))) if step > 0 else 1
+    ticks = 100 * np.asarray(axis.get_majorticklocs(), dtype=float)
+    # The fewest decimals that show every tick exactly (2.5% steps need one: 27.5%, not 28%).
+    decimals = next(
+        (d for d in range(4) if np.allclose(np.round(ticks, d), ticks, rtol=0, atol=1e-6)), 1
+    )
     axis.set_major_formatter(mpl.ticker.PercentFormatter(1.0, decimals=decimals))
