@@ -373,9 +373,11 @@ def _collect(
                 names = output.names
                 for part in output.moments:
                     moments = part if moments is None else moments.merge(part)
-                for i in range(scenarios):
-                    kept_openings[i].append(output.openings[i])
-                    kept_candidates[i].append(output.candidates[i])
+                for i in range(scenarios):  # kept rows come only from the first chunks
+                    if output.openings[i] is not None:
+                        kept_openings[i].append(output.openings[i])
+                    if output.candidates[i] is not None:
+                        kept_candidates[i].append(output.candidates[i])
                 bar.update(int(sum(part.count for part in output.moments)))
             done = stop
             if target_ci and _targets_met(names, moments, scenarios, target_ci):
