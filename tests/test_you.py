@@ -140,3 +140,11 @@ def test_impossible_niche_is_refused_and_small_pools_count_right(baseline: sf.Sc
         .loc["cancel_before_interviews_rate", "value"]
     )
     assert result.shortlist_rate == pytest.approx(1 - cancelled_before, abs=0.02)
+
+
+def test_you_refuses_zero_or_fractional_openings(baseline) -> None:
+    from simfunnel.analysis.options import ParameterError
+
+    for bad in (0, -1, 2.5, True):
+        with pytest.raises(ParameterError, match="openings must be a whole number >= 1"):
+            sf.you(baseline, 90, openings=bad)
