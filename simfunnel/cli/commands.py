@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from simfunnel.analysis.options import DEFAULTS, YOU_OPENINGS
-from simfunnel.cli.parser import CHART_FORMATS
 from simfunnel.errors import InputError
+from simfunnel.present import CHART_FORMATS
 
 KEYS_DEFAULT_WIDTH, KEYS_RANGE_WIDTH = 24, 18  # `simfunnel keys` columns
 

@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from simfunnel.analysis.options import DEFAULTS, TARGET_CI_CAP, YOU_OPENINGS
+from simfunnel.present import CHART_FORMATS
 
-CHART_FORMATS = ("png", "svg", "pdf")
 # `you` simulates 20,000 job searches of up to this many interviews: memory grows with it.
 MAX_INTERVIEWS = 100
 MAX_SEED = 2**128 - 1  # the scenario key `seed`'s range

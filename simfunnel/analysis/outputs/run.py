@@ -19,9 +19,8 @@ from simfunnel.analysis.result import Result
 from simfunnel.analysis.summary import Z_95
 from simfunnel.errors import NothingToChartError
 from simfunnel.metrics import LOSS_REASONS, METHODS, STAGES
+from simfunnel.model.attribution import RESIDUALS  # reasons that are not a mechanism
 
-RESIDUAL_REASONS = ("narrow_margin", "outperformed")
-"""Loss reasons that are not a mechanism: with every mechanism removed they still lose."""
 QUALITY_BINS = (0, 25, 50, 70, 80, 90, 95, 99, 100)
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
@@ -201,7 +200,7 @@ class LossReasons(Output):
             method_order=frame["method"].map(methods.index),
             method_label=frame["method"].map(METHODS),
             label=frame["reason"].map(lambda r: LOSS_REASONS[r].label),
-            mechanism=~frame["reason"].isin(RESIDUAL_REASONS),
+            mechanism=~frame["reason"].isin(RESIDUALS),
         )
         table = frame.sort_values("method_order", kind="stable").drop(columns="method_order")
         table = table[

@@ -28,6 +28,7 @@ family (``run``, ``candidate``, ``compare``, ``sweep``, ``sensitivity``) and
 
 from simfunnel.analysis.outputs.compare import COMPARE_METRICS
 from simfunnel.metrics import SWEEP_METRICS
+from simfunnel.present import CHART_FORMATS
 from simfunnel.present.charts.candidate import JOB_SEARCH_COLUMNS, job_search
 from simfunnel.present.charts.compare import compare
 from simfunnel.present.charts.data import QUALITY_BINS, cluster_rate, offer_probability_table
@@ -48,7 +49,7 @@ from simfunnel.present.charts.run import (
     seasonality,
 )
 from simfunnel.present.charts.sensitivity import sobol_indices, tornado
-from simfunnel.present.charts.style import CHART_FORMATS, talk_style
+from simfunnel.present.charts.style import talk_style
 from simfunnel.present.charts.sweep import (
     RISK_AVERSION,
     RISK_TRADEOFF_METRICS,

@@ -13,13 +13,8 @@ from simfunnel.analysis.outputs.candidate import JOB_SEARCH_COLUMNS, VISIBLE_COL
 from simfunnel.analysis.you import YouResult
 from simfunnel.metrics import ordinal
 from simfunnel.present.charts.style import (
-    BLUE,
-    GREEN,
+    COLOURS,
     GREY,
-    ORANGE,
-    PURPLE,
-    SKY,
-    VERMILLION,
     _axes,
     _percent_axis,
     headline,
@@ -27,7 +22,6 @@ from simfunnel.present.charts.style import (
 )
 
 __all__ = ["JOB_SEARCH_COLUMNS", "draw_job_search", "job_search"]
-COLOURS = (BLUE, ORANGE, GREEN, VERMILLION, PURPLE, SKY, "#000000")
 
 
 def job_search(

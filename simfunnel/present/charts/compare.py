@@ -24,6 +24,7 @@ from simfunnel.present.charts.style import (
     talk_style,
 )
 
+# Blue then vermillion: the two most distinct colours for the usual one or two comparisons.
 COLOURS = (BLUE, VERMILLION, GREEN, ORANGE, PURPLE, SKY, "#000000")
 
 

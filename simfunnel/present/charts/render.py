@@ -17,6 +17,7 @@ from simfunnel.io.files import OutputFolder
 from simfunnel.metrics import (
     SWEEP_METRICS,
 )
+from simfunnel.present import CHART_FORMATS
 from simfunnel.present.charts.run import (
     felt_vs_actual,
     funnel,
@@ -27,7 +28,6 @@ from simfunnel.present.charts.run import (
 )
 from simfunnel.present.charts.style import (
     _SAVE_OPTIONS,
-    CHART_FORMATS,
     talk_style,
 )
 from simfunnel.present.charts.sweep import (

@@ -11,7 +11,12 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 
-from simfunnel.analysis.outputs.sensitivity import Sensitivity, SobolIndices
+from simfunnel.analysis.outputs.sensitivity import (
+    SENSITIVITY_COLUMNS,
+    SOBOL_COLUMNS,
+    Sensitivity,
+    SobolIndices,
+)
 from simfunnel.metrics import METRICS
 from simfunnel.present.charts.style import (
     BLUE,
@@ -22,7 +27,6 @@ from simfunnel.present.charts.style import (
     headline,
     talk_style,
 )
-from simfunnel.present.charts.sweep import SENSITIVITY_COLUMNS, SOBOL_COLUMNS
 
 __all__ = ["SENSITIVITY_COLUMNS", "SOBOL_COLUMNS", "draw_sobol", "draw_tornado", "sobol_indices",
            "tornado"]  # fmt: skip

@@ -23,8 +23,8 @@ STYLE_PATH = Path(__file__).with_name("talk.mplstyle")
 BLUE, ORANGE, GREEN, VERMILLION = "#0072B2", "#E69F00", "#009E73", "#D55E00"
 PURPLE, SKY, GREY = "#CC79A7", "#56B4E9", "#777777"
 NOTE_COLOUR = "#555555"
+COLOURS = (BLUE, ORANGE, GREEN, VERMILLION, PURPLE, SKY, "#000000")  # one per series
 
-CHART_FORMATS = ("png", "svg", "pdf")
 PNG_DPI = 200
 # Metadata that would otherwise stamp the render time into the file.
 _SAVE_OPTIONS: dict[str, dict[str, Any]] = {

@@ -23,10 +23,9 @@ from simfunnel.metrics import METRICS, key_label
 from simfunnel.metrics import label as metric_label
 from simfunnel.present.charts.style import (
     BLUE,
+    COLOURS,
     GREEN,
     ORANGE,
-    PURPLE,
-    SKY,
     VERMILLION,
     _axes,
     _format_axis,
@@ -37,8 +36,6 @@ from simfunnel.present.charts.style import (
 __all__ = [
     "RISK_AVERSION",
     "RISK_TRADEOFF_METRICS",
-    "SENSITIVITY_COLUMNS",
-    "SOBOL_COLUMNS",
     "SWEEP_COLUMNS",
     "draw_heatmap",
     "draw_lines",
@@ -49,9 +46,6 @@ __all__ = [
     "sweep_lines",
 ]
 
-SENSITIVITY_COLUMNS = ("parameter", "low", "high", "value_low", "value_high", "swing")
-SOBOL_COLUMNS = ("parameter", "S1", "S1_conf", "ST", "ST_conf")
-COLOURS = (BLUE, ORANGE, GREEN, VERMILLION, PURPLE, SKY, "#000000")
 NEUTRAL = ListedColormap(["#e4e4e4"], name="neutral")
 
 
