@@ -14,13 +14,15 @@ single fields of its defaults; ``options=RunOptions(...)`` gives them all.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+import os
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from simfunnel.errors import InputError
 from simfunnel.metrics import METRICS
-from simfunnel.model.rng import SCENARIO_SEED, SeedLike
+from simfunnel.model.rng import BLOCK_OPENINGS, SCENARIO_SEED, SeedLike
+from simfunnel.model.scenario import Scenario
 
 DEFAULT_CHUNK = 10_000  # fits the working set in cache better than larger chunks
 BRUTE_FORCE_CHUNK_BYTES = 100 * 2**20  # brute force: at most this much of draws per chunk
@@ -136,3 +138,20 @@ def resolve_options(
     if seed is not SCENARIO_SEED:
         changes = {**changes, "seed": seed}
     return resolved.replace(**changes) if changes else resolved
+
+
+def resolve_workers(workers: int | None, tasks: int) -> int:
+    """Processes to use: ``None`` means all cores, never more than there are tasks."""
+    if workers is None:
+        workers = os.cpu_count() or 1
+    if workers < 1:
+        raise ValueError(f"workers must be >= 1, got {workers}")
+    return max(1, min(workers, tasks))
+
+
+def chunk_blocks(scenarios: Sequence[Scenario], chunk_size: int) -> int:
+    """Blocks per chunk: ``chunk_size`` openings, fewer when every applicant is drawn."""
+    if any(s.engine == "brute_force" for s in scenarios):
+        per_opening_bytes = 8 * (max(s.applicants.count.high for s in scenarios) * 6 + 1)
+        chunk_size = min(chunk_size, BRUTE_FORCE_CHUNK_BYTES // per_opening_bytes)
+    return max(1, chunk_size // BLOCK_OPENINGS)

@@ -33,7 +33,12 @@ import math
 import os
 from collections.abc import Sequence
 
-from simfunnel.analysis.options import BRUTE_FORCE_CHUNK_BYTES, DEFAULT_CHUNK, KEEP_OPENINGS
+from simfunnel.analysis.options import (
+    DEFAULT_CHUNK,
+    KEEP_OPENINGS,
+    chunk_blocks,
+    resolve_workers,
+)
 from simfunnel.errors import InputError
 from simfunnel.model.engine import draw_layout
 from simfunnel.model.rng import BLOCK_OPENINGS
@@ -98,16 +103,10 @@ def estimate(
         step = max(1, DEFAULT_CHUNK // BLOCK_OPENINGS)
         kept_scores = pilot_blocks * BLOCK_OPENINGS * _interviewees(scenario) * 16 * 2
         pilot = max(pilot, min(step, pilot_blocks) * BLOCK_OPENINGS * (d + w) + int(kept_scores))
-    if any(s.engine == "brute_force" for s in scenarios):
-        pool = max(s.applicants.count.high for s in scenarios)
-        chunk_size = min(chunk_size, BRUTE_FORCE_CHUNK_BYTES // (8 * (pool * 6 + 1)))
-    chunk_blocks = max(1, chunk_size // BLOCK_OPENINGS)
+    per_chunk = chunk_blocks(scenarios, chunk_size)
     blocks = math.ceil(openings / BLOCK_OPENINGS)
-    rows = min(chunk_blocks, blocks) * BLOCK_OPENINGS
-    chunks = math.ceil(blocks / chunk_blocks)
-    if workers is None:
-        workers = os.cpu_count() or 1
-    workers = max(1, min(workers, chunks))
+    rows = min(per_chunk, blocks) * BLOCK_OPENINGS
+    workers = resolve_workers(workers, math.ceil(blocks / per_chunk))
     draws = {}
     for scenario, (d, _) in zip(scenarios, per_opening, strict=True):
         draws[_layout_key(scenario)] = d
@@ -122,7 +121,7 @@ def estimate(
             * KEPT_CANDIDATE_BYTES
         )
     per_block = 8 + METRICS * (2 * k + 4 * k * k) * 8
-    moments = (workers * chunk_blocks + 1) * per_block + workers * CHUNK_OVERHEAD_BYTES
+    moments = (workers * per_chunk + 1) * per_block + workers * CHUNK_OVERHEAD_BYTES
     parts = {
         "pilot": pilot,
         "chunks": workers * chunk,

@@ -24,14 +24,15 @@ from tqdm import tqdm  # plain: no ipywidgets warning in notebooks
 
 from simfunnel import __version__
 from simfunnel.analysis.options import (
-    BRUTE_FORCE_CHUNK_BYTES,
     DEFAULT_CHUNK,
     DEFAULTS,
     KEEP_OPENINGS,
     TARGET_CI_CAP,
     TARGET_CI_FIRST,
     RunOptions,
+    chunk_blocks,
     resolve_options,
+    resolve_workers,
 )
 from simfunnel.analysis.resources import check_resources
 from simfunnel.analysis.result import Result
@@ -162,14 +163,6 @@ def _run_chunk(task: _Task) -> _ChunkOutput:
     )
 
 
-def _resolve_workers(workers: int | None, tasks: int) -> int:
-    if workers is None:
-        workers = os.cpu_count() or 1
-    if workers < 1:
-        raise ValueError(f"workers must be >= 1, got {workers}")
-    return max(1, min(workers, tasks))
-
-
 def _worker_signals() -> None:
     """In a pool worker: Ctrl-C and SIGTERM are the parent's to handle (it ends the pool)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -284,19 +277,17 @@ def simulate_many(scenarios: list[Scenario], options: RunOptions = DEFAULTS["sim
     started = time.perf_counter()
     models = tuple(Model.build(s) for s in scenarios)
     thresholds = tuple(reference_thresholds(m) for m in models)
-    chunk_blocks = _chunk_blocks(scenarios, options.chunk_size)
+    per_chunk = chunk_blocks(scenarios, options.chunk_size)
 
     def tasks_between(start: int, stop: int) -> Iterator[_Task]:
         first_block, end_block = start // BLOCK_OPENINGS, math.ceil(stop / BLOCK_OPENINGS)
-        for b in range(first_block, end_block, chunk_blocks):
-            blocks = min(chunk_blocks, end_block - b)
+        for b in range(first_block, end_block, per_chunk):
+            blocks = min(per_chunk, end_block - b)
             valid = min(stop - b * BLOCK_OPENINGS, blocks * BLOCK_OPENINGS)
             task = (b, blocks, valid, options.keep_openings, options.attribution)
             yield _Task(models, seed, thresholds, *task)
 
-    workers = _resolve_workers(
-        options.workers, math.ceil(openings / (chunk_blocks * BLOCK_OPENINGS))
-    )
+    workers = resolve_workers(options.workers, math.ceil(openings / (per_chunk * BLOCK_OPENINGS)))
     collected = _collect(tasks_between, len(scenarios), openings, workers, options)
     metadata = {
         "version": __version__,
@@ -322,14 +313,6 @@ def simulate_many(scenarios: list[Scenario], options: RunOptions = DEFAULTS["sim
         for i, (scenario, limits) in enumerate(zip(scenarios, thresholds, strict=True))
     ]
     return Run(results, collected.names, collected.moments)
-
-
-def _chunk_blocks(scenarios: list[Scenario], chunk_size: int) -> int:
-    """Blocks per chunk: ``chunk_size`` openings, fewer when every applicant is drawn."""
-    if any(s.engine == "brute_force" for s in scenarios):
-        per_opening_bytes = 8 * (max(s.applicants.count.high for s in scenarios) * 6 + 1)
-        chunk_size = min(chunk_size, BRUTE_FORCE_CHUNK_BYTES // per_opening_bytes)
-    return max(1, chunk_size // BLOCK_OPENINGS)
 
 
 def planned_openings(scenario: Scenario, options: RunOptions) -> int:
