@@ -16,7 +16,7 @@ import sys
 from dataclasses import dataclass
 from typing import Literal
 
-Unit = Literal["share", "per_opening", "sd"]
+Unit = Literal["share", "per_opening", "sd", "days", "money"]
 
 
 @dataclass(frozen=True)
@@ -31,8 +31,9 @@ class Metric:
         Plain words for slides and terminal tables (no jargon).
     definition : str
         One sentence, naming what is counted and among whom (the denominator).
-    unit : {"share", "per_opening", "sd"}
-        A share (shown in %), a count per opening, or standard deviations of quality.
+    unit : {"share", "per_opening", "sd", "days", "money"}
+        A share (shown in %), a count per opening, standard deviations of quality,
+        days, or money (the scenario's ``value.currency``).
     short : str
         A label of at most 22 characters, for narrow table columns.
     headline : bool
@@ -62,6 +63,10 @@ class Metric:
             return "n/a"
         if self.is_share:
             return f"{100 * value:.{digits}f}%"
+        if self.unit == "days":
+            return f"{value:.1f} days"
+        if self.unit == "money":
+            return f"{value:,.0f}"
         return f"{value:.2f}" + (" SD" if self.unit == "sd" else "")
 
     def format_interval(self, low: float, high: float) -> str:
@@ -69,12 +74,16 @@ class Metric:
             return ""
         if self.is_share:
             return f"{100 * low:.1f}–{100 * high:.1f}%"
+        if self.unit == "days":
+            return f"{low:.1f}–{high:.1f}"
+        if self.unit == "money":
+            return f"{low:,.0f}–{high:,.0f}"
         return f"{low:.2f}–{high:.2f}"
 
     def format_difference(self, value: float) -> str:
         """A difference: ``+1.23 pp`` for shares; never ``-0.00``."""
-        scale, unit = (100, " pp") if self.is_share else (1, " SD" if self.unit == "sd" else "")
-        text = f"{scale * value:+.2f}"
+        scale, unit = (100, " pp") if self.is_share else (1, _UNIT_SUFFIX.get(self.unit, ""))
+        text = f"{scale * value:+,.0f}" if self.unit == "money" else f"{scale * value:+.2f}"
         if float(text) == 0:
             text = "±0.00"
         return text + unit
@@ -82,6 +91,9 @@ class Metric:
     @property
     def axis_label(self) -> str:
         return f"{self.label} (SD of quality)" if self.unit == "sd" else self.label
+
+
+_UNIT_SUFFIX = {"sd": " SD", "days": " days"}
 
 
 def _m(*args, **kwargs) -> tuple[str, Metric]:
@@ -177,6 +189,12 @@ METRICS: dict[str, Metric] = dict(
             short="cancelled after",
             headline=True,
         ),
+        _m(
+            "paused_rate",
+            "Openings paused after final interviews",
+            "Openings frozen after final interviews and later resumed, among all openings.",
+            short="paused",
+        ),
         *(
             _m(
                 f"cancel_rate_q{q}",
@@ -185,6 +203,44 @@ METRICS: dict[str, Metric] = dict(
                 short=f"cancelled, Q{q}",
             )
             for q in range(1, 5)
+        ),
+        _m(
+            "withdrawal_rate",
+            "Candidates who took another job first",
+            "External candidates on the interview slate who withdrew before the decision, "
+            "among those on the slate of openings that reached interviews.",
+            short="withdrew",
+        ),
+        _m(
+            "offer_acceptance_rate",
+            "Offers accepted",
+            "Accepted offers divided by offers made (internals included).",
+            short="offers accepted",
+            headline=True,
+            benchmark="PwC Saratoga 2022: 84%; Jobvite: 88-90%; Glassdoor: 82.7%",
+        ),
+        _m(
+            "external_acceptance_rate",
+            "Offers accepted by external candidates",
+            "Accepted offers divided by offers made, external candidates only.",
+            short="external accepted",
+        ),
+        _m(
+            "days_to_fill",
+            "Days to fill",
+            "Days from posting to the first accepted offer, among openings that hired.",
+            "days",
+            short="days to fill",
+            headline=True,
+            benchmark="SHRM: 36-42 days to fill; Jobvite: 38-41 days to hire",
+        ),
+        _m(
+            "wait_days",
+            "Days a candidate waits for an answer",
+            "Days from the end of final interviews to the candidate's answer (an offer, a "
+            "rejection or the cancellation), among interviewees still in the race.",
+            "days",
+            short="wait for answer",
         ),
         _m(
             "internal_present_rate",
@@ -287,6 +343,16 @@ METRICS: dict[str, Metric] = dict(
             headline=True,
         ),
         _m(
+            "money_per_hire",
+            "Money value of a hire",
+            "Mean realised value of hires over a random applicant, in money: SD of yearly "
+            "performance (value.sd_y) x years of tenure, discounted (Brogden-Cronbach-Gleser). "
+            "Only where value.salary is set.",
+            "money",
+            short="value of a hire",
+            headline=True,
+        ),
+        _m(
             "bad_hire_rate",
             "Bad-hire rate",
             "Hires whose realised value is below the bad-hire threshold, among all hires.",
@@ -330,6 +396,12 @@ LOSS_REASONS: dict[str, Reason] = {
             "The role was cancelled or frozen after final interviews.",
         ),
         Reason(
+            "role_paused",
+            "Role paused, and they moved on",
+            "The role was paused after final interviews; by the time it resumed they had "
+            "taken another job.",
+        ),
+        Reason(
             "internal_candidate",
             "Internal candidate",
             "An internal contender, whom the manager had watched at work, was preferred.",
@@ -348,6 +420,11 @@ LOSS_REASONS: dict[str, Reason] = {
             "niche_fit",
             "Niche fit / narrative",
             "Another candidate had the niche experience or a cleaner career story.",
+        ),
+        Reason(
+            "withdrew",
+            "Took another job first",
+            "They withdrew before the decision, pause or not: another employer was faster.",
         ),
         Reason(
             "narrow_margin",
@@ -390,7 +467,9 @@ STAGES: dict[str, str] = {
 KEY_LABELS: dict[str, str] = {
     "role.process_weeks": "Weeks from posting to decision",
     "role.interview_at": "When final interviews end (share of the process)",
-    "role.cancel_probability": "Chance the role is cancelled",
+    "role.cancel_probability": "Chance the role is frozen",
+    "role.pause_share": "Share of late freezes that are pauses",
+    "role.pause_weeks": "Weeks a paused role waits",
     "role.quarter_multipliers": "Cancellation risk by quarter",
     "role.positions": "Positions per opening",
     "role.freeze_correlation": "How much hiring freezes hit several roles at once",
@@ -409,6 +488,8 @@ KEY_LABELS: dict[str, str] = {
     "internal.known_precision": "How well the manager knows the internal's work",
     "interview.rounds": "Interview rounds",
     "interview.validity": "How well one interview round measures ability",
+    "interview.presence_share": "Weight of charm and polish in interview scores",
+    "interview.presence_quality_correlation": "How much charm goes with ability",
     "interview.self_assessment.bias": "Candidates' optimism about their interview",
     "interview.self_assessment.noise": "Noise in candidates' sense of their interview",
     "manager.risk_aversion": "Manager's fear of a wrong hire",
@@ -421,6 +502,14 @@ KEY_LABELS: dict[str, str] = {
     "offers.decline_probability": "Chance an offer is declined",
     "offers.internal_decline_probability": "Chance an internal declines",
     "offers.max_offers": "Most offers per opening",
+    "offers.decline_quality_slope": "How much more often strong candidates decline",
+    "offers.days_to_answer": "Days to answer an offer",
+    "withdrawal.weekly_hazard": "Weekly chance a candidate takes another job",
+    "withdrawal.quality_slope": "How much sooner strong candidates leave",
+    "value.salary": "Salary",
+    "value.sd_y": "Spread of yearly performance in money",
+    "value.tenure_years": "Years a hire stays",
+    "value.discount_rate": "Discount rate",
     "pipeline.recontact_probability": "Chance a runner-up is re-approached",
 }
 """Plain-language labels of scenario keys, for charts (definitions: ``simfunnel keys``)."""

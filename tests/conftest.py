@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parents[1]
 CONFIGS = ROOT / "configs"
 
 # MODEL.md's mechanisms all switched off: one position, screening validity 0,
-# alignment and niche weights 0, no internal, no cancellation, no declines,
+# alignment and niche weights 0, no internal, no cancellation, no declines or withdrawals,
 # risk aversion 0, no biases, no onboarding cost. Every interviewee is exchangeable.
 NULL: dict[str, Any] = {
     "name": "null",
@@ -26,7 +26,12 @@ NULL: dict[str, Any] = {
     "applicants": {"correlations": {}},
     "screening": {"validity": 0.0, "alignment_weight": 0.0, "niche_weight": 0.0},
     "internal": {"probability": 0.0},
-    "offers": {"decline_probability": 0.0, "internal_decline_probability": 0.0},
+    "offers": {
+        "decline_probability": 0.0,
+        "decline_quality_slope": 0.0,
+        "internal_decline_probability": 0.0,
+    },
+    "withdrawal": {"weekly_hazard": 0.0},
     "manager": {
         "risk_aversion": 0.0,
         "affinity_weight": 0.0,

@@ -133,6 +133,8 @@ def _two_candidate_decision(**weights: float) -> Decision:
         interviewed=np.array([[True, True]]),
         internal_slot=np.array([False, False]),
         declines=np.array([[False, False]]),
+        available=np.array([[True, True]]),
+        available_unpaused=np.array([[True, True]]),
         positions=np.array([1]),
         cancelled_after=np.array([False]),
         max_offers=1,
@@ -147,7 +149,7 @@ def test_hand_worked_culture_mirror_loss() -> None:
     attribution = attribute(decision, offer, np.array([[True, False]]), narrow_margin=0.01)
     assert (attribution.rows.tolist(), attribution.slots.tolist()) == ([0], [0])
     assert REASONS[attribution.sequential[0]] == "culture_mirror"
-    np.testing.assert_allclose(attribution.shapley[0], [0, 0, 0, 1, 0])
+    np.testing.assert_allclose(attribution.shapley[0], [0, 0, 0, 0, 1, 0])
 
 
 def test_hand_worked_narrow_margin_and_outperformed() -> None:

@@ -8,7 +8,7 @@ from scipy.stats import norm
 
 import simfunnel as sf
 from simfunnel.model.decision import realised_value
-from simfunnel.model.interview import posterior, round_precision
+from simfunnel.model.interview import measurement, posterior
 
 
 def _grid_posterior(prior_mean, prior_sd, observations):
@@ -23,11 +23,17 @@ def _grid_posterior(prior_mean, prior_sd, observations):
     return mean, (weight * (q - mean) ** 2).sum()
 
 
-@pytest.mark.parametrize("validity", [0.19, 0.42, 0.8])
-def test_posteriors_match_numerical_integration(validity: float) -> None:
+@pytest.mark.parametrize(
+    ("validity", "presence_correlation"), [(0.19, 0.0), (0.42, 0.0), (0.8, 0.0), (0.3, 0.4)]
+)
+def test_posteriors_match_numerical_integration(
+    validity: float, presence_correlation: float
+) -> None:
+    # x_bar = gain * q + noise of variance nu (MODEL.md 1.5): the likelihood the grid uses.
     scenario = sf.Scenario().with_overrides(
         {
             "interview.validity": validity,
+            "interview.presence_quality_correlation": presence_correlation,
             "internal.quality_mean": 0.4,
             "internal.quality_sd": 0.7,
             "internal.known_precision": 2.5,
@@ -37,10 +43,11 @@ def test_posteriors_match_numerical_integration(validity: float) -> None:
     score = np.array([[1.3, 2.1]])  # an external, then the internal
     known = np.array([[0.0, -0.6]])
     mean, variance = posterior(score, np.array([False, True]), known, interview, internal)
-    noise_sd = 1 / np.sqrt(round_precision(interview))
-    external = _grid_posterior(0.0, 1.0, [(1.3, noise_sd)])
+    m = measurement(interview)
+    noise_sd = np.sqrt(m.noise_variance) / m.gain  # of x_bar / gain, which has mean q
+    external = _grid_posterior(0.0, 1.0, [(1.3 / m.gain, noise_sd)])
     internal_truth = _grid_posterior(
-        0.4, 0.7, [(2.1, noise_sd), (-0.6, 1 / np.sqrt(internal.known_precision))]
+        0.4, 0.7, [(2.1 / m.gain, noise_sd), (-0.6, 1 / np.sqrt(internal.known_precision))]
     )
     np.testing.assert_allclose([mean[0, 0], variance[0, 0]], external, rtol=1e-6)
     np.testing.assert_allclose([mean[0, 1], variance[0, 1]], internal_truth, rtol=1e-6)

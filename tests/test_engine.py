@@ -64,8 +64,8 @@ def test_noisy_interview_does_not_always_hire_the_best(baseline: sf.Scenario) ->
 
 @pytest.mark.slow
 def test_cancel_rate_matches_config_and_quarters(baseline: sf.Scenario) -> None:
-    # h0 is solved so the cancelled share equals the config's; check within 3 SE.
-    scenario = baseline.with_overrides({"role.cancel_probability": 0.2})
+    # h0 is solved so the frozen share equals the config's; check within 3 SE.
+    scenario = baseline.with_overrides({"role.cancel_probability": 0.2, "role.pause_share": 0.0})
     summary = sf.simulate(scenario, 60_000, seed=8, attribution=False).summary()
     row = summary.loc["cancel_rate"]
     assert abs(row.value - 0.2) < 3 * row.se
@@ -127,9 +127,16 @@ def test_funnel_invariants(data: st.DataObject) -> None:
     bar = scenario.manager.hiring_bar
     if bar is not None:
         assert (candidates.risk_adjusted_score[candidates.offer] >= bar).all()
-    # offers go in order of U: the m offered are exactly the top m by U
-    offered = candidates[candidates.offer].groupby("opening").score_rank
+    # offers go in order of U: the m offered are exactly the top m by U among those
+    # still in the race (a withdrawn candidate cannot be offered)
+    assert not (candidates.offer & candidates.withdrew).any()
+    in_race = candidates[~candidates.withdrew].copy()
+    in_race["rank"] = in_race.groupby("opening").risk_adjusted_score.rank(ascending=False)
+    offered = in_race[in_race.offer].groupby("opening")["rank"]
     assert (offered.max() == offered.size()).all()
+    # offers go out one at a time, best score first
+    rounds = in_race[in_race.offer].groupby("opening").offer_round
+    assert (rounds.max() == rounds.size()).all()
     shares = result.loss_reasons("sequential").share
     if len(shares) and np.isfinite(shares).all():
         assert shares.sum() == pytest.approx(1.0)

@@ -31,7 +31,12 @@ from simfunnel.model.decision import (
     risk_adjusted_score,
 )
 from simfunnel.model.engine import Focal, Model, draw_blocks, simulate_funnel
-from simfunnel.model.interview import felt_score, interview_score, round_precision
+from simfunnel.model.interview import (
+    felt_score,
+    interview_score,
+    measurement,
+    presence_trait,
+)
 from simfunnel.model.population import ALIGNMENT, NICHE, QUALITY, Screen, traits
 from simfunnel.model.rng import BLOCKS, normalise_seed
 
@@ -178,33 +183,79 @@ def test_offers_match_a_one_opening_at_a_time_loop(bar: float | None) -> None:
 
 
 # ----------------------------------------------------------------- interview.py
-@pytest.mark.parametrize(("rounds", "validity"), [(1, 0.42), (3, 0.19), (5, 0.6)])
-def test_interview_noise_and_felt_score_moments(rounds: int, validity: float) -> None:
-    # x_bar - q ~ N(0, sigma_x^2 / R), sigma_x^2 = (1 - rho^2) / rho^2 (MODEL.md 1.5);
-    # f - x_bar ~ N(bias, noise^2).
+@pytest.mark.parametrize(
+    ("rounds", "validity", "share", "correlation"),
+    [(1, 0.42, 0.0, 0.0), (3, 0.16, 0.4, 0.0), (4, 0.29, 0.25, 0.0), (5, 0.6, 0.3, -0.2)],
+)
+def test_interview_rounds_presence_and_felt_score_moments(
+    rounds: int, validity: float, share: float, correlation: float
+) -> None:
+    # Brute force: every round scored separately, x_r = q + a P + b e_r (MODEL.md 1.5).
+    # One round correlates `validity` with q, presence is `share` of a round's error
+    # variance, and the engine's one-draw mean has the rounds' mean's distribution.
     interview = (
         sf.Scenario()
         .with_overrides(
             {
                 "interview.rounds": rounds,
                 "interview.validity": validity,
+                "interview.presence_share": share,
+                "interview.presence_quality_correlation": correlation,
                 "interview.self_assessment.bias": 0.7,
                 "interview.self_assessment.noise": 1.3,
             }
         )
         .interview
     )
-    variance = (1 - validity**2) / validity**2 / rounds
-    assert round_precision(interview) == pytest.approx(1 / variance, rel=1e-12)
+    m = measurement(interview)
+    a, b = m.presence_sd, m.round_noise_sd
+    assert a * a / (a * a + b * b) == pytest.approx(share, abs=1e-12)
     rng = np.random.default_rng(rounds)
     n = 200_000
     quality = rng.normal(size=n)
-    x_bar = interview_score(quality, rng.normal(size=n), interview)
-    error = x_bar - quality
-    _within(error.var(), variance, variance * math.sqrt(2 / n))
+    presence = presence_trait(quality, rng.normal(size=n), interview)
+    rounds_scores = quality[:, None] + a * presence[:, None] + b * rng.normal(size=(n, rounds))
+    # SE of a sample correlation: (1 - r^2) / sqrt(n)
+    r1 = np.corrcoef(rounds_scores[:, 0], quality)[0, 1]
+    _within(r1, validity, (1 - validity**2) / math.sqrt(n))
+    composite = np.corrcoef(rounds_scores.mean(axis=1), quality)[0, 1]
+    _within(composite, m.composite_validity, (1 - m.composite_validity**2) / math.sqrt(n))
+    x_bar = interview_score(quality, presence, rng.normal(size=n), interview)
+    error = x_bar - rounds_scores.mean(axis=1)  # two independent draws of the same law
+    _within(error.mean(), 0.0, math.sqrt(2 * m.noise_variance / n) + 1e-12)
     felt = felt_score(x_bar, rng.normal(size=n), interview)
     _within((felt - x_bar).mean(), 0.7, 1.3 / math.sqrt(n))
     _within((felt - x_bar).var(), 1.3**2, 1.3**2 * math.sqrt(2 / n))
+
+
+def test_composite_validity_closed_form_and_schmidt_zimmerman() -> None:
+    # With presence unrelated to quality: rho_c = 1 / sqrt(1 + sigma^2 (s + (1 - s) / R)),
+    # sigma^2 = (1 - rho^2) / rho^2 the error variance of one round.
+    for rounds, validity, share in [(3, 0.16, 0.4), (4, 0.29, 0.25), (2, 0.5, 0.0)]:
+        interview = sf.Scenario().with_overrides(
+            {
+                "interview.rounds": rounds,
+                "interview.validity": validity,
+                "interview.presence_share": share,
+            }
+        ).interview
+        sigma2 = (1 - validity**2) / validity**2
+        expected = 1 / math.sqrt(1 + sigma2 * (share + (1 - share) / rounds))
+        assert interview.composite_validity == pytest.approx(expected, rel=1e-12)
+    # Schmidt & Zimmerman (2004): averaging 3-4 independent unstructured interviews
+    # (.19 each, nothing shared) comes near one structured interview (.42, Sackett 2022).
+    independent = measurement(
+        sf.Scenario().with_overrides(
+            {"interview.validity": 0.19, "interview.presence_share": 0.0, "interview.rounds": 1}
+        ).interview
+    )
+    assert 0.31 < independent.with_rounds(3).composite_validity < 0.33
+    assert 0.35 < independent.with_rounds(4).composite_validity < 0.37
+    # Shared presence caps what more rounds can do: diminishing returns.
+    baseline = measurement(sf.Scenario().interview)
+    gains = np.diff([baseline.with_rounds(r).composite_validity for r in range(1, 9)])
+    assert (gains > 0).all() and (np.diff(gains) < 0).all()
+    assert baseline.with_rounds(1000).composite_validity < 0.26
 
 
 # -------------------------------------------------------------------- engine.py
@@ -229,8 +280,10 @@ def test_engine_wires_signals_posterior_value_and_declines() -> None:
     np.testing.assert_array_equal(f.signals.narrative[:, top], 0.6)
     np.testing.assert_array_equal(f.signals.culture[:, top], 0.9)
     np.testing.assert_array_equal(f.signals.alignment[:, top], internal.alignment)
-    # conjugate posteriors
-    px = interview.rounds * interview.validity**2 / (1 - interview.validity**2)
+    # conjugate posteriors; the mean score's error is presence plus the rounds' mean noise
+    sigma2 = (1 - interview.validity**2) / interview.validity**2
+    share = interview.presence_share
+    px = 1 / (share * sigma2 + (1 - share) * sigma2 / interview.rounds)
     x = f.interview_score
     q_int = f.quality[:, top]
     y = q_int + draws["internal"][:, 1] / math.sqrt(internal.known_precision)
@@ -257,8 +310,13 @@ def test_engine_wires_signals_posterior_value_and_declines() -> None:
         + manager.transfer_risk * np.sqrt(1 - a) * draws["transfer"]
     )
     np.testing.assert_allclose(f.value, value)
-    # each candidate declines with its own probability
-    np.testing.assert_array_equal(f.decision.declines[:, :top], draws["decline"][:, :top] < 0.2)
+    # each candidate declines with its own probability: logit p = logit .2 + slope * q
+    slope = scenario.offers.decline_quality_slope
+    p = 1 / (1 + np.exp(-(math.log(0.2 / 0.8) + slope * f.quality[:, :top])))
+    decided = np.abs(draws["decline"][:, :top] - p) > 1e-12  # no last-bit ties
+    np.testing.assert_array_equal(
+        f.decision.declines[:, :top][decided], (draws["decline"][:, :top] < p)[decided]
+    )
     np.testing.assert_array_equal(f.decision.declines[:, top], draws["decline"][:, top] < 0.6)
     # the internal is present with its probability; nobody interviews in a role
     # cancelled before interviews
@@ -266,7 +324,17 @@ def test_engine_wires_signals_posterior_value_and_declines() -> None:
     _within(f.internal_present.mean(), 0.3, math.sqrt(0.3 * 0.7 / n))
     before = f.cancelled_stage == cal.CANCELLED_BEFORE_INTERVIEWS
     assert before.any() and not f.interviewed[before].any()
-    assert f.interviewed[~before, 0].all()
+    # externals withdraw at week E / (h exp(beta q)); those gone before interviews end
+    # are not interviewed, those gone before the decision get no offer
+    withdrawal = scenario.withdrawal
+    gone_at = draws["withdraw"][:, 0] / (
+        withdrawal.weekly_hazard * np.exp(withdrawal.quality_slope * f.quality[:, 0])
+    )
+    end = np.ceil(scenario.role.interview_at * f.process_weeks - 1e-12)
+    np.testing.assert_array_equal(f.interviewed[~before, 0], (gone_at >= end)[~before])
+    gone = gone_at < f.process_weeks + f.pause_weeks
+    assert gone.any() and not f.offer[gone, 0].any()
+    assert (f.withdrew[:, 0] == (f.interviewed[:, 0] & gone)).all()
 
 
 def test_margin_winner_is_the_last_person_offered() -> None:
@@ -456,6 +524,8 @@ def _decision(mean, culture=None, variance=None, positions=1, cancelled=False, d
         interviewed=np.ones(shape, bool),
         internal_slot=np.zeros(shape[1], bool),
         declines=np.zeros(shape, bool) if declines is None else np.array([declines]),
+        available=np.ones(shape, bool),
+        available_unpaused=np.ones(shape, bool),
         positions=np.array([positions]),
         cancelled_after=np.array([cancelled]),
         max_offers=4,
@@ -475,8 +545,8 @@ def test_hand_worked_risk_loss_and_removed_alone() -> None:
     offer, a = _attribute(decision, [True, False])
     assert offer.tolist() == [[False, True]]
     assert REASONS[a.sequential[0]] == "safer_candidate"
-    assert a.alone_offer[0].tolist() == [False, False, True, False, False]
-    np.testing.assert_allclose(a.shapley[0], [0, 0, 1, 0, 0])
+    assert a.alone_offer[0].tolist() == [False, False, False, True, False, False]
+    np.testing.assert_allclose(a.shapley[0], [0, 0, 0, 1, 0, 0])
 
 
 def test_hand_worked_loss_that_needs_two_removals() -> None:
@@ -490,7 +560,7 @@ def test_hand_worked_loss_that_needs_two_removals() -> None:
     assert offer.tolist() == [[False, True]]
     assert REASONS[a.sequential[0]] == "culture_mirror"
     assert not a.alone_offer[0].any()
-    np.testing.assert_allclose(a.shapley[0], [0, 0, 0.5, 0.5, 0])
+    np.testing.assert_allclose(a.shapley[0], [0, 0, 0, 0.5, 0.5, 0])
     assert REASONS[shapley_reason(a)[0]] in ("safer_candidate", "culture_mirror")
 
 
@@ -513,8 +583,8 @@ def test_hand_worked_cancellation_loss() -> None:
     offer, a = _attribute(decision, [True, False])
     assert not offer.any()
     assert REASONS[a.sequential[0]] == "role_cancelled"
-    np.testing.assert_allclose(a.shapley[0], [1, 0, 0, 0, 0])
-    assert a.alone_offer[0].tolist() == [True, False, False, False, False]
+    np.testing.assert_allclose(a.shapley[0], [1, 0, 0, 0, 0, 0])
+    assert a.alone_offer[0].tolist() == [True, False, False, False, False, False]
 
 
 def test_only_interviewed_good_candidates_are_losers() -> None:

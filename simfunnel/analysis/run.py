@@ -142,7 +142,11 @@ def _run_chunk(task: _Task) -> _ChunkOutput:
         if task.attribution:
             good = funnel.interviewed & (funnel.interview_score >= thresholds.good_interview)
             attribution = attribute(funnel.decision, funnel.offer, good, thresholds.narrow_margin)
-        columns.append(metric_columns(funnel, thresholds, attribution))
+        columns.append(
+            metric_columns(
+                funnel, thresholds, attribution, money_per_sd=model.scenario.value.money_per_sd
+            )
+        )
         keep_openings = min(task.valid, task.keep_openings - first)
         keep_candidates = min(task.valid, model.scenario.analysis.candidate_openings - first)
         openings.append(openings_frame(funnel, first, keep_openings) if keep_openings > 0 else None)

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from simfunnel.model import calendar as cal
-from simfunnel.model.attribution import MECHANISMS, REASONS, Attribution
+from simfunnel.model.attribution import MECHANISMS, REASONS, RESIDUALS, Attribution
 from simfunnel.model.engine import Funnel
 
 Z_95 = 1.959963984540054
@@ -76,9 +76,16 @@ def opening_outcome(funnel: Funnel) -> np.ndarray:
 
 
 def metric_columns(
-    funnel: Funnel, thresholds: Thresholds, attribution: Attribution | None
+    funnel: Funnel,
+    thresholds: Thresholds,
+    attribution: Attribution | None,
+    money_per_sd: float | None = None,
 ) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    """Per-opening (numerator, denominator) of every summary metric."""
+    """Per-opening (numerator, denominator) of every summary metric.
+
+    ``money_per_sd`` (:attr:`simfunnel.model.scenario.Value.money_per_sd`) adds the
+    money value of a hire; without it, no money metric is reported.
+    """
     interviewed = funnel.interviewed
     offer, hired = funnel.offer, funnel.hired
     one = np.ones(interviewed.shape[0])
@@ -95,6 +102,11 @@ def metric_columns(
     score_margin, _ = funnel.margins
     bad = hired & (funnel.value < thresholds.bad_hire)
     hire_value = np.where(hired, funnel.value, 0.0).sum(axis=1)
+    external = ~funnel.internal_slot
+    slate = funnel.on_slate & external & (stage != cal.CANCELLED_BEFORE_INTERVIEWS)[:, None]
+    withdrew = slate & (~interviewed | funnel.withdrew)
+    filled = ~np.isnan(funnel.days_to_fill)
+    waited = ~np.isnan(funnel.wait_days)
 
     columns: dict[str, tuple[np.ndarray, np.ndarray]] = {
         "applicants_per_opening": (funnel.applicants, one),
@@ -112,7 +124,16 @@ def metric_columns(
         "cancel_rate": (stage > 0, one),
         "cancel_before_interviews_rate": (stage == cal.CANCELLED_BEFORE_INTERVIEWS, one),
         "cancel_after_interviews_rate": (stage == cal.CANCELLED_AFTER_INTERVIEWS, one),
+        "paused_rate": (funnel.pause_weeks > 0, one),
         **{f"cancel_rate_q{q + 1}": ((stage > 0) & (quarter == q), quarter == q) for q in range(4)},
+        "withdrawal_rate": (withdrew.sum(axis=1), slate.sum(axis=1)),
+        "offer_acceptance_rate": (hires, offers),
+        "external_acceptance_rate": (
+            (hired & external).sum(axis=1),
+            (offer & external).sum(axis=1),
+        ),
+        "days_to_fill": (np.where(filled, funnel.days_to_fill, 0.0), filled),
+        "wait_days": (np.where(waited, funnel.wait_days, 0.0).sum(axis=1), waited.sum(axis=1)),
         "internal_present_rate": (funnel.internal_present, one),
         "internal_win_rate": (hired[:, -1], funnel.internal_present & any_hire),
         "internal_share_of_hires": (hired[:, -1], hires),
@@ -130,6 +151,8 @@ def metric_columns(
         "mean_hire_value": (hire_value, hires),
         "bad_hire_rate": (bad.sum(axis=1), hires),
     }
+    if money_per_sd is not None:
+        columns["money_per_hire"] = (money_per_sd * hire_value, hires)
     if attribution is not None:
         columns.update(loss_columns(funnel, attribution))
     return columns
@@ -149,7 +172,7 @@ def loss_columns(
         )
     for index, reason in enumerate(MECHANISMS):
         columns[f"loss:shapley:{reason}"] = (per_opening(attribution.shapley[:, index]), n_losers)
-    for reason in ("narrow_margin", "outperformed"):
+    for reason in RESIDUALS:
         columns[f"loss:shapley:{reason}"] = (
             per_opening(attribution.residual == REASONS.index(reason)),
             n_losers,

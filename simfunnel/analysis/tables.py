@@ -25,6 +25,7 @@ def openings_frame(funnel: Funnel, first_opening: int, rows: int) -> pd.DataFram
             "posting_week": funnel.posting_week,
             "quarter": funnel.quarter + 1,
             "process_weeks": funnel.process_weeks,
+            "pause_weeks": funnel.pause_weeks,
             "applicants": funnel.applicants,
             "shortlist": funnel.shortlist,
             "positions": funnel.positions,
@@ -42,6 +43,8 @@ def openings_frame(funnel: Funnel, first_opening: int, rows: int) -> pd.DataFram
             "margin": score_margin,
             "interview_margin": interview_margin,
             "hire_value": hire_value,
+            "days_to_fill": funnel.days_to_fill,
+            "days_to_cancel": funnel.days_to_cancel,
         }
     )
     return frame.iloc[:rows]
@@ -86,6 +89,7 @@ def candidates_frame(
         "narrative": signals.narrative,
         "niche": signals.niche,
         "screen_score": funnel.screen_score,
+        "presence": funnel.presence,
         "interview_score": funnel.interview_score,
         "felt_score": funnel.felt_score,
         "posterior_mean": signals.posterior_mean,
@@ -95,8 +99,11 @@ def candidates_frame(
         "interview_rank": _rank(funnel.interview_score[:rows], interviewed),
         "score_rank": _rank(funnel.score[:rows], interviewed),
         "quality_rank": _rank(funnel.quality[:rows], interviewed),
+        "withdrew": funnel.withdrew,
         "offer": funnel.offer,
+        "offer_round": funnel.offer_round,
         "hired": funnel.hired,
+        "wait_days": funnel.wait_days,
         "good_interview": funnel.interview_score >= thresholds.good_interview,
         "felt_great": funnel.felt_score >= thresholds.good_interview,
         "loss_reason": labels[reason],

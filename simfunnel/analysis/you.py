@@ -324,8 +324,9 @@ def _focal_outcomes(
     weeks, length = funnel.posting_week[rows], funnel.process_weeks[rows]
     hazard = calendar.cumulative_hazard
     start = weeks + calendar.interviews_end(length)
-    # P(cancelled after interviews | not cancelled before) for this calendar.
-    cancel_after = -expm1(-(hazard[weeks + length] - hazard[start]))
+    # P(cancelled after interviews | not cancelled before) for this calendar: a freeze
+    # after interviews cancels unless it is a pause (pauses stay as the opening drew them).
+    cancel_after = -expm1(-(hazard[weeks + length] - hazard[start])) * (1.0 - calendar.pause_share)
     # How the focal candidate's true quality compares with the rest of each slate.
     interviewed = funnel.interviewed[rows]
     others = interviewed.copy()

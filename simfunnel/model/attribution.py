@@ -8,9 +8,10 @@ re-drawn.
 - Sequential: mechanisms removed cumulatively in :data:`MECHANISMS` order; the
   first removal that gives the loser an offer names the reason.
 - Shapley: order-free; each mechanism's average marginal effect on "gets an
-  offer" over all 32 subsets of removals. Per loser the values sum to the total
+  offer" over all 64 subsets of removals. Per loser the values sum to the total
   effect of removing everything (0 or 1), so shares sum to 1 with the residual.
-- Residual losses (no removal helps) are ``narrow_margin`` when the loser trailed
+- Residual losses (no removal helps) are ``withdrew`` when the loser had taken
+  another job before the decision (pause or not), ``narrow_margin`` when they trailed
   the last person offered (with everything removed) by less than
   ``analysis.narrow_margin`` SDs of ``U``, else ``outperformed``.
 """
@@ -24,61 +25,78 @@ from math import factorial
 
 import numpy as np
 
-from simfunnel.model.decision import ALL_MECHANISMS, MECHANISMS, Decision, Mechanism
+from simfunnel.model.decision import (
+    ALL_MECHANISMS,
+    MANAGER_MECHANISMS,
+    MECHANISMS,
+    Decision,
+    Mechanism,
+)
 
-RESIDUALS = ("narrow_margin", "outperformed")
+RESIDUALS = ("withdrew", "narrow_margin", "outperformed")
 REASONS = MECHANISMS + RESIDUALS
 NO_REASON = -1
 _ALL = ALL_MECHANISMS
-_CANCEL, _INTERNAL = Mechanism.ROLE_CANCELLED, Mechanism.INTERNAL_CANDIDATE
+_CANCEL = Mechanism.ROLE_CANCELLED
+# Removing these changes who may be offered, and only in some openings.
+_ELIGIBILITY = Mechanism.ROLE_PAUSED | Mechanism.INTERNAL_CANDIDATE
+
+
+def _subsets(mask: Mechanism) -> list[Mechanism]:
+    """Every set of mechanisms within ``mask``, the empty set first."""
+    return [Mechanism(bits) for bits in range(_ALL + 1) if bits & ~mask == 0]
 
 
 def _replays(
-    sub: Decision, has_internal: np.ndarray, local_rows: np.ndarray, local_slots: np.ndarray
+    sub: Decision, local_rows: np.ndarray, local_slots: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Replay the decision of the openings with a good loser under all 32 removals.
+    """Replay the decision of the openings with a good loser under all 64 removals.
 
-    Returns ``loser_offer`` (bool, shape (32, losers)): does removing the set ``S``
+    Returns ``loser_offer`` (bool, shape (64, losers)): does removing the set ``S``
     give each loser an offer; the actual offers of the replayed openings; and the
     offers and scores with every mechanism removed (for the narrow margin).
     """
-    with_internal = sub.take(has_internal)
     cancelled = sub.cancelled_after[local_rows]
-    # Losers in openings with an internal: their place among the `with_internal` rows.
-    internal_position = np.full(sub.interviewed.shape[0], -1)
-    internal_position[has_internal] = np.arange(len(has_internal))
-    in_internal = internal_position[local_rows] >= 0
-    internal_cells = (internal_position[local_rows[in_internal]], local_slots[in_internal])
-    # The score depends only on the manager's mechanisms: 8 scores serve 32
+    # Removing the internal changes only openings where one interviewed; removing the
+    # pause only those where someone withdrew during it. Elsewhere a replay with those
+    # removals equals the one without, so only the affected openings are replayed.
+    affected = {
+        Mechanism.INTERNAL_CANDIDATE: (sub.interviewed & sub.internal_slot).any(axis=1),
+        Mechanism.ROLE_PAUSED: (sub.available != sub.available_unpaused).any(axis=1),
+    }
+    changed = {}
+    for removed in _subsets(_ELIGIBILITY)[1:]:
+        rows = np.flatnonzero(np.logical_or.reduce([affected[m] for m in removed]))
+        changed[removed] = (rows, sub.take(rows))
+    # The score depends only on the manager's mechanisms: 8 scores serve 64
     # coalitions, all assembled from one set of terms.
     parts = sub.score_parts()
     # Cancellation only voids offers, so each replay serves two coalitions.
     loser_offer = np.empty((_ALL + 1, local_rows.size), dtype=bool)
-    for manager_bits in range(0, _ALL + 1, 4):  # bits 0 and 1 clear
-        manager_score = parts.score(manager_bits)
-        kept, _ = sub.offers(manager_score, manager_bits | _CANCEL)
-        if manager_bits == 0:
-            replayed_actual = kept & ~sub.cancelled_after[:, None]
-        without_internal, _ = with_internal.offers(
-            manager_score[has_internal], manager_bits | _INTERNAL | _CANCEL
-        )
-        at_loser = kept[local_rows, local_slots]
-        for removed in (manager_bits, manager_bits | _INTERNAL):
-            if removed & _INTERNAL:
-                at_loser = at_loser.copy()
-                at_loser[in_internal] = without_internal[internal_cells]
-                if removed | _CANCEL == _ALL:
-                    final_score, final_offer = manager_score, kept.copy()
-                    final_offer[has_internal] = without_internal
+    for manager in _subsets(MANAGER_MECHANISMS):
+        score = parts.score(manager)
+        base, _ = sub.offers(score, manager | _CANCEL)
+        if manager == 0:
+            replayed_actual = base & ~sub.cancelled_after[:, None]
+        for eligibility in _subsets(_ELIGIBILITY):
+            removed = manager | eligibility
+            offer = base
+            if eligibility:
+                rows, only = changed[eligibility]
+                offer = base.copy()
+                offer[rows] = only.offers(score[rows], removed | _CANCEL)[0]
+            at_loser = offer[local_rows, local_slots]
             loser_offer[removed | _CANCEL] = at_loser
             loser_offer[removed] = at_loser & ~cancelled
+            if removed | _CANCEL == _ALL:
+                final_offer, final_score = offer, score
     return loser_offer, replayed_actual, final_offer, final_score
 
 
 def shapley_values(loser_offer: np.ndarray) -> np.ndarray:
     """Per loser, each mechanism's Shapley value, shape (losers, mechanisms).
 
-    ``loser_offer[S]`` (bool, shape (32, losers)) says whether removing the set ``S``
+    ``loser_offer[S]`` (bool, shape (64, losers)) says whether removing the set ``S``
     gives the loser an offer; ``phi_i = sum over S without i of w(|S|) (v(S + i) - v(S))``.
     """
     weights = shapley_weights()
@@ -115,12 +133,12 @@ class Attribution:
         Where each loser sits.
     sequential : int8
         Index into :data:`REASONS`.
-    shapley : float, shape (losers, 5)
+    shapley : float, shape (losers, 6)
         Shapley value of each mechanism.
     residual : int8
         Index into :data:`REASONS` of the residual class (narrow/outperformed)
         for losers whom no removal helps, else ``NO_REASON``.
-    alone_offer : bool, shape (losers, 5)
+    alone_offer : bool, shape (losers, 6)
         Whether removing only that mechanism gives the loser an offer.
     replayed_rows : int, shape (replayed,)
         Openings that were replayed (those with a good loser).
@@ -177,12 +195,9 @@ def attribute(
     # internal only where an internal interviewed: elsewhere they change nothing.
     rows = np.flatnonzero(good_loser.any(axis=1))
     sub = decision.take(rows)
-    has_internal = np.flatnonzero((sub.interviewed & sub.internal_slot).any(axis=1))
     local_rows, local_slots = np.nonzero(good_loser[rows])
 
-    loser_offer, replayed_actual, final_offer, final_score = _replays(
-        sub, has_internal, local_rows, local_slots
-    )
+    loser_offer, replayed_actual, final_offer, final_score = _replays(sub, local_rows, local_slots)
 
     # Removed cumulatively in order: {cancel}, {cancel, internal}, ...
     stages = loser_offer[list(accumulate(Mechanism, operator.or_))]
@@ -190,7 +205,10 @@ def attribute(
     gap = last_offered[local_rows] - final_score[local_rows, local_slots]
     residual_class = np.where(
         gap < narrow_margin, REASONS.index("narrow_margin"), REASONS.index("outperformed")
-    ).astype(np.int8)
+    )
+    # Gone before the decision even without a pause: they took another job first.
+    gone = ~sub.available_unpaused[local_rows, local_slots]
+    residual_class = np.where(gone, REASONS.index("withdrew"), residual_class).astype(np.int8)
     sequential = np.where(stages.any(axis=0), stages.argmax(axis=0), residual_class)
     residual = np.where(loser_offer[_ALL], NO_REASON, residual_class).astype(np.int8)
 

@@ -1,6 +1,9 @@
-"""The calendar of an opening: posting week, process length, cancellation.
+"""The calendar of an opening: posting week, process length, freezes (cancellations, pauses).
 
-The weekly cancellation hazard is ``h(w) = h0 * g[quarter(w)]`` with ``g`` the
+A freeze (a budget cut) strikes with a weekly hazard. Before final interviews
+end it cancels the role; after them a share ``role.pause_share`` of freezes
+pause the role for ``role.pause_weeks`` and the decision resumes, the rest cancel.
+The weekly freeze hazard is ``h(w) = h0 * g[quarter(w)]`` with ``g`` the
 quarter multipliers scaled to mean 1 (MODEL.md 1.7). ``h0`` is solved once per
 scenario so that the share of cancelled openings, averaged over posting weeks
 and process lengths, equals ``role.cancel_probability``.
@@ -51,6 +54,9 @@ class Calendar:
     process_low: int
     process_high: int
     interview_at: float
+    pause_share: float = 0.0
+    pause_low: int = 0
+    pause_high: int = 0
 
     @classmethod
     def from_role(cls, role: Role) -> Calendar:
@@ -80,7 +86,17 @@ class Calendar:
             while cancel_share(upper) < target:
                 upper *= 2
             h0 = brentq(lambda h: cancel_share(h) - target, 0.0, upper, xtol=1e-14, rtol=1e-12)
-        return cls(week_cdf, h0 * unit_cumulative, h0, low, high, role.interview_at)
+        return cls(
+            week_cdf,
+            h0 * unit_cumulative,
+            h0,
+            low,
+            high,
+            role.interview_at,
+            role.pause_share,
+            role.pause_weeks.low,
+            role.pause_weeks.high,
+        )
 
     def posting_week(self, uniform: np.ndarray) -> np.ndarray:
         """Posting week 0..51 from uniforms, by inverse CDF."""
@@ -94,22 +110,41 @@ class Calendar:
         """Week offset (from posting) at which final interviews end: ceil(interview_at * T)."""
         return np.ceil(self.interview_at * process_weeks - 1e-12).astype(np.int64)
 
-    def cancellation(
+    def freeze(
         self, posting_week: np.ndarray, process_weeks: np.ndarray, exponential: np.ndarray
-    ) -> np.ndarray:
-        """Stage at which each opening is cancelled (0 none, 1 before, 2 after interviews).
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Stage of each opening's freeze (0 none, 1 before, 2 after interviews) and its week.
 
-        The role is cancelled in the first week offset ``t`` in ``0..T-1`` where the
-        cumulative hazard since the posting week reaches ``exponential``.
+        The role is frozen in the first week offset ``t`` in ``0..T-1`` where the
+        cumulative hazard since the posting week reaches ``exponential``; the week
+        offset is -1 where no freeze strikes.
         """
         stage = np.zeros(posting_week.shape, dtype=np.int8)
         if self.weekly_base_hazard == 0:
-            return stage
+            return stage, np.full(posting_week.shape, -1, dtype=np.int64)
         hazard = self.cumulative_hazard
         first = np.searchsorted(hazard, hazard[posting_week] + exponential, side="left")
         offset = first - 1 - posting_week
-        cancelled = offset <= process_weeks - 1
+        frozen = offset <= process_weeks - 1
         before = offset < self.interviews_end(process_weeks)
-        stage[cancelled & before] = CANCELLED_BEFORE_INTERVIEWS
-        stage[cancelled & ~before] = CANCELLED_AFTER_INTERVIEWS
-        return stage
+        stage[frozen & before] = CANCELLED_BEFORE_INTERVIEWS
+        stage[frozen & ~before] = CANCELLED_AFTER_INTERVIEWS
+        return stage, np.where(frozen, offset, -1)
+
+    def pauses(
+        self, stage: np.ndarray, pause_uniform: np.ndarray, length_uniform: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Split freezes after interviews into cancellations and pauses.
+
+        Returns the stage with paused openings set back to ``NOT_CANCELLED`` and the
+        pause length in weeks (0 where the role was not paused).
+        """
+        paused = (stage == CANCELLED_AFTER_INTERVIEWS) & (pause_uniform < self.pause_share)
+        weeks = np.where(paused, uniform_int(length_uniform, self.pause_low, self.pause_high), 0)
+        return np.where(paused, NOT_CANCELLED, stage).astype(np.int8), weeks
+
+    def cancellation(
+        self, posting_week: np.ndarray, process_weeks: np.ndarray, exponential: np.ndarray
+    ) -> np.ndarray:
+        """Freeze stage of each opening, pauses not split off (see :meth:`freeze`)."""
+        return self.freeze(posting_week, process_weeks, exponential)[0]

@@ -8,11 +8,13 @@ the same draws.
 from __future__ import annotations
 
 import enum
+import math
 from dataclasses import dataclass, fields, replace
 
 import numpy as np
+from scipy.special import expit  # SciPy's own, not NumPy's SIMD exp
 
-from simfunnel.model.scenario import Manager
+from simfunnel.model.scenario import Manager, Offers
 
 
 class Mechanism(enum.IntFlag):
@@ -20,14 +22,15 @@ class Mechanism(enum.IntFlag):
 
     Removed in a replay of the decision on the same draws; a combination is a set of
     flags (``Mechanism.SAFER_CANDIDATE | Mechanism.CULTURE_MIRROR``), and as an int it
-    indexes the 32 replays. The order is the sequential attribution's order.
+    indexes the 64 replays. The order is the sequential attribution's order.
     """
 
     ROLE_CANCELLED = 1
-    INTERNAL_CANDIDATE = 2
-    SAFER_CANDIDATE = 4
-    CULTURE_MIRROR = 8
-    NICHE_FIT = 16
+    ROLE_PAUSED = 2
+    INTERNAL_CANDIDATE = 4
+    SAFER_CANDIDATE = 8
+    CULTURE_MIRROR = 16
+    NICHE_FIT = 32
 
     @property
     def reason(self) -> str:
@@ -37,6 +40,20 @@ class Mechanism(enum.IntFlag):
 
 ALL_MECHANISMS = Mechanism(sum(Mechanism))
 MECHANISMS: tuple[str, ...] = tuple(m.reason for m in Mechanism)
+MANAGER_MECHANISMS = Mechanism.SAFER_CANDIDATE | Mechanism.CULTURE_MIRROR | Mechanism.NICHE_FIT
+"""The mechanisms that change the manager's score (the others change who is eligible)."""
+
+
+def decline_probability_of(quality: np.ndarray, offers: Offers) -> np.ndarray:
+    """An external's chance of declining: ``logit p = logit p0 + slope * q`` (MODEL.md 1.8).
+
+    Better candidates hold competing offers (Murphy 1986); ``p0`` is the chance for
+    an applicant of average quality, ``slope`` 0 makes it the same for everyone.
+    """
+    p0 = offers.decline_probability
+    if offers.decline_quality_slope == 0 or p0 == 0:
+        return np.full(quality.shape, p0)
+    return expit(math.log(p0 / (1.0 - p0)) + offers.decline_quality_slope * quality)
 
 
 @dataclass(frozen=True)
@@ -248,6 +265,8 @@ class Decision:
     interviewed: np.ndarray
     internal_slot: np.ndarray
     declines: np.ndarray
+    available: np.ndarray  # still in the race at the decision
+    available_unpaused: np.ndarray  # ... had the role not been paused
     positions: np.ndarray  # (openings,)
     cancelled_after: np.ndarray  # (openings,)
     max_offers: int
@@ -261,6 +280,8 @@ class Decision:
             signals=signals,
             interviewed=self.interviewed[rows],
             declines=self.declines[rows],
+            available=self.available[rows],
+            available_unpaused=self.available_unpaused[rows],
             positions=self.positions[rows],
             cancelled_after=self.cancelled_after[rows],
         )
@@ -280,7 +301,10 @@ class Decision:
     def offers(self, score: np.ndarray, removed: Mechanism | int) -> tuple[np.ndarray, np.ndarray]:
         """Offers and hires given ``score``, with the internal and cancellation per ``removed``."""
         removed = Mechanism(removed)
-        eligible = self.interviewed
+        available = (
+            self.available_unpaused if Mechanism.ROLE_PAUSED in removed else self.available
+        )
+        eligible = self.interviewed & available
         if Mechanism.INTERNAL_CANDIDATE in removed:
             eligible = eligible & ~self.internal_slot
         offer, hired = make_offers(

@@ -16,17 +16,25 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 import numpy as np
+from scipy.special import expm1  # not NumPy's: the same bits on every CPU
 
 from simfunnel.model import calendar as cal
 from simfunnel.model.calendar import Calendar
-from simfunnel.model.decision import Decision, Signals, Weights, realised_value
-from simfunnel.model.interview import felt_score, interview_score, posterior
+from simfunnel.model.decision import (
+    Decision,
+    Signals,
+    Weights,
+    decline_probability_of,
+    realised_value,
+)
+from simfunnel.model.interview import felt_score, interview_score, posterior, presence_trait
 from simfunnel.model.population import N_LATENT, Screen, brute_force_top_k, exact_top_k, traits
 from simfunnel.model.rng import BLOCK_OPENINGS, Seed
 from simfunnel.model.scenario import Scenario
 
 # Columns of the per-opening "calendar" uniforms.
-U_WEEK, U_PROCESS, U_POOL, U_SHORTLIST, U_POSITIONS, U_INTERNAL = range(6)
+U_WEEK, U_PROCESS, U_POOL, U_SHORTLIST, U_POSITIONS, U_INTERNAL, U_PAUSE, U_PAUSE_WEEKS = range(8)
+DAYS_PER_WEEK = 7
 
 
 @dataclass(frozen=True)
@@ -78,7 +86,7 @@ def draw_layout(scenario: Scenario) -> tuple[tuple[str, tuple[int, ...], str], .
     else:
         population = (("pool", (scenario.applicants.count.high, N_LATENT + 1), "normal"),)
     return (
-        ("calendar", (6,), "uniform"),
+        ("calendar", (8,), "uniform"),
         ("cancel", (), "exponential"),
         *population,
         ("internal", (2,), "normal"),
@@ -86,6 +94,8 @@ def draw_layout(scenario: Scenario) -> tuple[tuple[str, tuple[int, ...], str], .
         ("felt", (slots,), "normal"),
         ("transfer", (slots,), "normal"),
         ("decline", (slots,), "uniform"),
+        ("presence", (slots,), "normal"),
+        ("withdraw", (slots,), "exponential"),
     )
 
 
@@ -117,14 +127,19 @@ class Funnel:
 
     posting_week: np.ndarray
     process_weeks: np.ndarray
+    pause_weeks: np.ndarray
+    freeze_week: np.ndarray
     applicants: np.ndarray
     shortlist: np.ndarray
     positions: np.ndarray
     internal_present: np.ndarray
     cancelled_stage: np.ndarray
+    on_slate: np.ndarray
     interviewed: np.ndarray
+    withdrew: np.ndarray
     internal_slot: np.ndarray
     quality: np.ndarray
+    presence: np.ndarray
     screen_score: np.ndarray
     interview_score: np.ndarray
     felt_score: np.ndarray
@@ -134,11 +149,60 @@ class Funnel:
     score: np.ndarray
     offer: np.ndarray
     hired: np.ndarray
+    interviews_end: np.ndarray
+    days_to_answer: int
     extras: dict[str, np.ndarray] = field(default_factory=dict)
 
     @property
     def quarter(self) -> np.ndarray:
         return cal.quarter_of_week(self.posting_week)
+
+    @cached_property
+    def offer_round(self) -> np.ndarray:
+        """1-based order of each offer (offers go out best score first); 0 without one."""
+        offered_score = np.where(self.offer, self.score, -np.inf)
+        ahead = (offered_score[:, None, :] >= offered_score[:, :, None]) & self.offer[:, None, :]
+        return np.where(self.offer, ahead.sum(axis=2), 0)
+
+    @cached_property
+    def days_to_fill(self) -> np.ndarray:
+        """Days from posting to the first accepted offer; NaN where nobody was hired.
+
+        The decision comes at the end of week ``T + pause``; each offer takes
+        ``offers.days_to_answer`` days to be answered (MODEL.md 1.9).
+        """
+        first_hire = np.where(self.hired, self.offer_round, np.iinfo(np.int64).max).min(axis=1)
+        days = DAYS_PER_WEEK * self.decision_week + first_hire * self.days_to_answer
+        return np.where(self.hired.any(axis=1), days, np.nan)
+
+    @property
+    def decision_week(self) -> np.ndarray:
+        """Week offset (from posting) of the decision: ``T`` plus any pause."""
+        return self.process_weeks + self.pause_weeks
+
+    @cached_property
+    def days_to_cancel(self) -> np.ndarray:
+        """Days from posting to the end of the week the role was cancelled; NaN otherwise."""
+        cancelled = self.cancelled_stage != cal.NOT_CANCELLED
+        return np.where(cancelled, DAYS_PER_WEEK * (self.freeze_week + 1.0), np.nan)
+
+    @cached_property
+    def wait_days(self) -> np.ndarray:
+        """Days each interviewee waited from the end of final interviews to an answer.
+
+        An offer's answer comes with the offer; the others hear when the opening
+        closes (its last offer answered), or when it is cancelled. NaN for those not
+        interviewed or who withdrew before the decision.
+        """
+        offers_made = self.offer.sum(axis=1)
+        closed = DAYS_PER_WEEK * self.decision_week + offers_made * self.days_to_answer
+        decided = DAYS_PER_WEEK * self.decision_week[:, None] + (
+            self.offer_round - 1
+        ) * self.days_to_answer
+        answer = np.where(self.offer, decided, closed[:, None])
+        answer = np.where(np.isnan(self.days_to_cancel)[:, None], answer, self.days_to_cancel[:, None])
+        waited = answer - DAYS_PER_WEEK * self.interviews_end[:, None]
+        return np.where(self.interviewed & ~self.withdrew, waited, np.nan)
 
     @cached_property
     def margins(self) -> tuple[np.ndarray, np.ndarray]:
@@ -205,35 +269,60 @@ def simulate_funnel(
     whether they made the shortlist.
     """
     uniforms = draws["calendar"]
-    # 1.1 calendar, 1.7 cancellation, 1.8 positions
-    posting_week = model.calendar.posting_week(uniforms[:, U_WEEK])
-    process_weeks = model.calendar.process_weeks(uniforms[:, U_PROCESS])
-    stage = model.calendar.cancellation(posting_week, process_weeks, draws["cancel"])
+    # 1.1 calendar, 1.7 freezes (cancellations and pauses), 1.8 positions
+    calendar = model.calendar
+    posting_week = calendar.posting_week(uniforms[:, U_WEEK])
+    process_weeks = calendar.process_weeks(uniforms[:, U_PROCESS])
+    stage, freeze_week = calendar.freeze(posting_week, process_weeks, draws["cancel"])
+    stage, pause_weeks = calendar.pauses(stage, uniforms[:, U_PAUSE], uniforms[:, U_PAUSE_WEEKS])
     positions = model.position_values[
         np.searchsorted(model.position_cdf, uniforms[:, U_POSITIONS], side="right")
     ]
     # 1.2-1.3 applicants and the shortlist; 1.4 the internal contender
     applicants, shortlist, external, screened, extras = _shortlist(model, draws, focal)
     slate = _slate(model, draws, external, screened)
-    in_shortlist = np.arange(model.slots) < shortlist[:, None]
-    in_shortlist[:, model.top] = slate.internal_present
-    interviewed = in_shortlist & (stage != cal.CANCELLED_BEFORE_INTERVIEWS)[:, None]
+    on_slate = np.arange(model.slots) < shortlist[:, None]
+    on_slate[:, model.top] = slate.internal_present
+    # 1.5 withdrawals: who has taken another job before interviews end, or the decision
+    interviews_end = calendar.interviews_end(process_weeks)
+    withdraw_week = _withdraw_week(model, draws["withdraw"], slate, extras)
+    interviewed = (
+        on_slate
+        & (stage != cal.CANCELLED_BEFORE_INTERVIEWS)[:, None]
+        & (withdraw_week >= interviews_end[:, None])
+    )
+    available = withdraw_week >= (process_weeks + pause_weeks)[:, None]
     # 1.5 interviews and the manager's belief; 1.6 value and score; 1.8 offers
     interview = model.scenario.interview
-    x_bar = interview_score(slate.quality, draws["interview"], interview)
-    decision = _decision(model, draws, slate, x_bar, interviewed, positions, stage)
+    presence = presence_trait(slate.quality, draws["presence"], interview)
+    x_bar = interview_score(slate.quality, presence, draws["interview"], interview)
+    decision = _decision(
+        model,
+        draws,
+        slate,
+        x_bar,
+        interviewed,
+        positions,
+        stage,
+        available=available,
+        available_unpaused=withdraw_week >= process_weeks[:, None],
+    )
     offer, hired, score = decision.replay(0)
     return Funnel(
         posting_week=posting_week,
         process_weeks=process_weeks,
+        pause_weeks=pause_weeks,
+        freeze_week=freeze_week,
         applicants=applicants,
         shortlist=shortlist,
         positions=positions,
         internal_present=slate.internal_present,
         cancelled_stage=stage,
         interviewed=interviewed,
+        withdrew=interviewed & ~available,
         internal_slot=slate.internal_slot,
         quality=slate.quality,
+        presence=presence,
         screen_score=slate.screen_score,
         interview_score=x_bar,
         felt_score=felt_score(x_bar, draws["felt"], interview),
@@ -245,8 +334,31 @@ def simulate_funnel(
         score=score,
         offer=offer,
         hired=hired,
+        interviews_end=interviews_end,
+        days_to_answer=model.scenario.offers.days_to_answer,
+        on_slate=on_slate,
         extras=extras,
     )
+
+
+def _withdraw_week(
+    model: Model, exponential: np.ndarray, slate: _Slate, extras: dict[str, np.ndarray]
+) -> np.ndarray:
+    """Weeks from posting until each external takes another job (MODEL.md 1.5).
+
+    The weekly hazard is ``h exp(beta q)``; internals and a focal applicant never
+    withdraw (inf).
+    """
+    withdrawal = model.scenario.withdrawal
+    if withdrawal.weekly_hazard == 0:
+        return np.full(exponential.shape, np.inf)
+    # exp(x) as expm1(x) + 1: SciPy's, the same bits on every CPU.
+    relative = expm1(withdrawal.quality_slope * slate.quality) + 1.0
+    weeks = exponential / (withdrawal.weekly_hazard * relative)
+    weeks[:, slate.internal_slot] = np.inf
+    if "focal_slot" in extras:
+        weeks[np.arange(weeks.shape[0]), extras["focal_slot"]] = np.inf
+    return weeks
 
 
 def _shortlist(
@@ -323,6 +435,9 @@ def _decision(
     interviewed: np.ndarray,
     positions: np.ndarray,
     stage: np.ndarray,
+    *,
+    available: np.ndarray,
+    available_unpaused: np.ndarray,
 ) -> Decision:
     """Everything the manager's decision needs: their belief, the declines, the bar."""
     scenario = model.scenario
@@ -335,7 +450,9 @@ def _decision(
     )
     offers = scenario.offers
     decline_probability = np.where(
-        slate.internal_slot, offers.internal_decline_probability, offers.decline_probability
+        slate.internal_slot,
+        offers.internal_decline_probability,
+        decline_probability_of(slate.quality, offers),
     )
     return Decision(
         signals=Signals(
@@ -345,6 +462,8 @@ def _decision(
         interviewed=interviewed,
         internal_slot=slate.internal_slot,
         declines=draws["decline"] < decline_probability,
+        available=available,
+        available_unpaused=available_unpaused,
         positions=positions,
         cancelled_after=stage == cal.CANCELLED_AFTER_INTERVIEWS,
         max_offers=offers.max_offers,

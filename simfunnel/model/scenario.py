@@ -38,6 +38,7 @@ from pydantic import (
 )
 
 from simfunnel.errors import InputError
+from simfunnel.model.interview import measurement
 from simfunnel.model.names import (
     MAX_NAME_CHARS,
     excerpt,
@@ -102,8 +103,9 @@ class IntRange(_Section):
 
 class Role(_Section):
     process_weeks: IntRange = _field(
-        IntRange(low=4, high=10),
-        "weeks from posting to decision, drawn uniformly (assumption: 4-10 weeks; "
+        IntRange(low=3, high=7),
+        "weeks from posting to decision, drawn uniformly (3-7: calibrated so time to fill is "
+        "36-42 days, SHRM; "
         f"high at most {MAX_PROCESS_WEEKS}, 5 years)",
     )
     interview_at: Float = _field(
@@ -114,9 +116,22 @@ class Role(_Section):
     )
     cancel_probability: Float = _field(
         0.10,
-        "share of openings cancelled before a decision (assumption: no published rate)",
+        "share of openings hit by a freeze before a decision (assumption: no published rate); "
+        "before final interviews end a freeze cancels, after them role.pause_share of freezes "
+        "are pauses",
         ge=0,
         lt=1,
+    )
+    pause_share: Float = _field(
+        0.5,
+        "share of freezes after final interviews that pause the role instead of cancelling "
+        "it (assumption)",
+        ge=0,
+        le=1,
+    )
+    pause_weeks: IntRange = _field(
+        IntRange(low=2, high=8),
+        "weeks a paused role waits before the decision resumes, drawn uniformly (assumption)",
     )
     quarter_multipliers: tuple[Float, Float, Float, Float] = _field(
         (1.3, 0.8, 0.7, 1.2),
@@ -134,7 +149,7 @@ class Role(_Section):
         le=1,
     )
 
-    @field_validator("process_weeks")
+    @field_validator("process_weeks", "pause_weeks")
     @classmethod
     def _weeks(cls, v: IntRange) -> IntRange:
         if v.high > MAX_PROCESS_WEEKS:
@@ -245,7 +260,11 @@ class Screening(_Section):
 
 class Internal(_Section):
     probability: Float = _field(
-        0.4, "probability that an internal contender also interviews", ge=0, le=1
+        0.33,
+        "probability that an internal contender also interviews (calibrated so internals are "
+        "17-20% of hires: LinkedIn)",
+        ge=0,
+        le=1,
     )
     quality_mean: Float = _field(
         0.3, "mean true quality of internals (SD units of the applicant pool)", ge=-3, le=3
@@ -261,27 +280,59 @@ class Internal(_Section):
 
 class SelfAssessment(_Section):
     bias: Float = _field(
-        1.0,
+        1.6,
         "upward bias of a candidate's impression of their interview, in interview-score "
-        "units (assumption; the baseline's mean interview score has SD ~3.1)",
+        "units (assumption; the baseline's mean interview score has SD ~4.9)",
         ge=-10,
         le=10,
     )
     noise: Float = _field(
-        3.0, "noise of that impression, interview-score units (assumption)", ge=0, le=20
+        4.9,
+        "noise of that impression, interview-score units (assumption: impression and "
+        "interviewer's score correlate ~.7)",
+        ge=0,
+        le=20,
     )
 
 
 class Interview(_Section):
     rounds: Int = _field(3, "interview rounds per candidate", ge=1, le=20)
     validity: Float = _field(
-        0.19,
-        "correlation of one round's score with true quality (unstructured .19, "
-        "structured .42: Sackett et al. 2022)",
+        0.16,
+        "correlation of ONE round's score with true quality; the whole process's validity "
+        "(composite_validity) follows from it, the rounds and the presence share",
         gt=0,
         le=1,
     )
+    presence_share: Float = _field(
+        0.4,
+        "share of one round's error variance that is the candidate's interview presence "
+        "(rapport, polish): the same in every round, so rounds' errors are correlated "
+        "(assumption)",
+        ge=0,
+        lt=1,
+    )
+    presence_quality_correlation: Float = _field(
+        0.0,
+        "correlation of interview presence with true quality (0: presence is unrelated to "
+        "how well someone would do the job)",
+        gt=-1,
+        lt=1,
+    )
     self_assessment: SelfAssessment = _field(SelfAssessment(), "the candidate's own impression")
+
+    @property
+    def composite_validity(self) -> float:
+        """Correlation of the mean score over all rounds with true quality (MODEL.md 1.5)."""
+        return measurement(self).composite_validity
+
+    @model_validator(mode="after")
+    def _solvable(self) -> Interview:
+        try:
+            measurement(self)
+        except ValueError as exc:
+            raise InputError(f"interview.validity: {exc}", path="interview.validity") from None
+        return self
 
 
 class Manager(_Section):
@@ -308,15 +359,88 @@ class Manager(_Section):
 
 class Offers(_Section):
     decline_probability: Float = _field(
-        0.16,
-        "probability an external declines an offer (84% acceptance: PwC Saratoga 2022)",
+        0.10,
+        "probability that an external of average applicant quality declines an offer "
+        "(calibrated so 84-87% of offers are accepted: PwC Saratoga 2022 84%, Jobvite 88-90%)",
         ge=0,
         lt=1,
+    )
+    decline_quality_slope: Float = _field(
+        0.5,
+        "log-odds of declining per SD of true quality: better candidates hold competing "
+        "offers (direction: Murphy 1986; size an assumption; 0 = declines unrelated to quality)",
+        ge=-5,
+        le=5,
     )
     internal_decline_probability: Float = _field(
         0.05, "probability the internal declines (assumption)", ge=0, lt=1
     )
     max_offers: Int = _field(4, "most offers made per opening, declines included", ge=1, le=20)
+    days_to_answer: Int = _field(
+        3, "days between an offer and the candidate's answer (assumption)", ge=0, le=60
+    )
+
+
+class Withdrawal(_Section):
+    weekly_hazard: Float = _field(
+        0.015,
+        "weekly chance that an external candidate takes another job and withdraws, from "
+        "applying to the decision (assumption: about 1 in 11 shortlisted candidates)",
+        ge=0,
+        le=1,
+    )
+    quality_slope: Float = _field(
+        0.3,
+        "log of the hazard's ratio per SD of true quality: better candidates leave sooner "
+        "(assumption)",
+        ge=-5,
+        le=5,
+    )
+
+
+class Value(_Section):
+    salary: OptionalFloat = _field(
+        None,
+        "yearly salary of the role in money; null = report value in SDs of quality only",
+        gt=0,
+        le=1e9,
+    )
+    sd_y: OptionalFloat = _field(
+        None,
+        "SD of yearly job performance in money; null = 40% of salary (Schmidt & Hunter 1983)",
+        gt=0,
+        le=1e9,
+    )
+    tenure_years: Float = _field(
+        4.1,
+        "years a hire stays (BLS Employee Tenure 2022: median 4.1 years)",
+        gt=0,
+        le=50,
+    )
+    discount_rate: Float = _field(
+        0.05, "yearly discount rate of future value (assumption)", ge=0, le=1
+    )
+    currency: str = _field("$", "symbol printed before money (1-3 characters)")
+
+    @field_validator("currency")
+    @classmethod
+    def _symbol(cls, v: str) -> str:
+        if not 1 <= len(v) <= 3 or any(is_control(c) or c.isspace() for c in v):
+            raise ValueError(f"must be 1-3 visible characters, got {excerpt(v)}")
+        return v
+
+    @property
+    def money_per_sd(self) -> float | None:
+        """Discounted money value of one SD of quality held for the tenure (None: no salary).
+
+        Brogden-Cronbach-Gleser: ``SD_y * sum_{t=1..T} (1 + i)**-t``, the sum taken for a
+        fractional tenure as ``(1 - (1 + i)**-T) / i`` (``T`` when ``i`` is 0).
+        """
+        if self.salary is None:
+            return None
+        sd_y = self.sd_y if self.sd_y is not None else 0.4 * self.salary
+        i, years = self.discount_rate, self.tenure_years
+        return sd_y * (years if i == 0 else (1 - (1 + i) ** -years) / i)
 
 
 class Analysis(_Section):
@@ -384,6 +508,8 @@ class Scenario(_Section):
     interview: Interview = _field(Interview(), "interview rounds")
     manager: Manager = _field(Manager(), "the manager's risk-adjusted score")
     offers: Offers = _field(Offers(), "offers and declines")
+    withdrawal: Withdrawal = _field(Withdrawal(), "candidates who take another job first")
+    value: Value = _field(Value(), "money value of a hire (selection utility)")
     analysis: Analysis = _field(Analysis(), "how results are analysed")
     pipeline: Pipeline = _field(Pipeline(), "talent pipelines (`you` mode)")
 
