@@ -379,6 +379,75 @@ SWEEP_METRICS: tuple[str, ...] = (
 
 
 @dataclass(frozen=True)
+class Benchmark:
+    """A published figure the baseline should reproduce, and its band.
+
+    ``metric`` is a summary metric, or ``"composite_validity"`` (a property of the
+    scenario's interview, not a simulated rate).
+    """
+
+    metric: str
+    label: str
+    low: float
+    high: float
+    source: str
+
+
+BENCHMARKS: tuple[Benchmark, ...] = (
+    Benchmark(
+        "applicants_per_opening",
+        "Applicants per opening",
+        100,
+        250,
+        "Project premise 100-250; Glassdoor (2015): about 250 per corporate opening",
+    ),
+    Benchmark(
+        "offer_rate_interviewed",
+        "Interviews that lead to an offer",
+        0.17,
+        0.28,
+        "Jobvite Recruiting Benchmark Reports 2015-2017: 17-28%",
+    ),
+    Benchmark(
+        "offer_rate_interviewed",
+        "Interviews that lead to an offer (commonly quoted)",
+        0.15,
+        0.25,
+        "Commonly quoted recruiting rule of thumb: 15-25%",
+    ),
+    Benchmark(
+        "offer_acceptance_rate",
+        "Offers accepted",
+        0.83,
+        0.90,
+        "PwC Saratoga 2022: 84%; Jobvite: 88-90%; Glassdoor: 82.7%",
+    ),
+    Benchmark(
+        "internal_share_of_hires",
+        "Internal share of hires",
+        0.17,
+        0.20,
+        "LinkedIn Global Talent Trends 2019-2020: 17-20%",
+    ),
+    Benchmark(
+        "days_to_fill",
+        "Days to fill",
+        36,
+        44,
+        "SHRM: 36-42 days to fill; Jobvite: 38-41 days to hire",
+    ),
+    Benchmark(
+        "composite_validity",
+        "Validity of the whole interview process",
+        0.19,
+        0.25,
+        "Sackett et al. (2022): unstructured interviews .19 (structured .42)",
+    ),
+)
+"""Published figures with their bands: ``simfunnel validate --benchmarks`` and the README."""
+
+
+@dataclass(frozen=True)
 class Reason:
     """Why a good interview got no offer (MODEL.md section 3)."""
 
@@ -397,7 +466,7 @@ LOSS_REASONS: dict[str, Reason] = {
         ),
         Reason(
             "role_paused",
-            "Role paused, and they moved on",
+            "Role paused too long",
             "The role was paused after final interviews; by the time it resumed they had "
             "taken another job.",
         ),
@@ -558,7 +627,13 @@ def glossary_markdown() -> str:
         "| Metric | Label | Definition | Unit | Published figure |",
         "|---|---|---|---|---|",
     ]
-    units = {"share": "%", "per_opening": "per opening", "sd": "SD of quality"}
+    units = {
+        "share": "%",
+        "per_opening": "per opening",
+        "sd": "SD of quality",
+        "days": "days",
+        "money": "money",
+    }
     for entry in METRICS.values():
         lines.append(
             f"| `{entry.name}` | {entry.label} | {entry.definition} | {units[entry.unit]} | "

@@ -325,7 +325,7 @@ def _series(table: pd.DataFrame, metric: str) -> pd.DataFrame:
     return table[table["metric"] == metric].sort_values(table.columns[0])
 
 
-def test_sweep_lines_one_and_several_metrics(risk_sweep):
+def test_sweep_lines_one_and_several_metrics(risk_sweep, scenario):
     ax = charts.sweep_lines(risk_sweep, metric="internal_win_rate")
     rows = _series(risk_sweep, "internal_win_rate")
     first, last = rows["value"].iloc[0], rows["value"].iloc[-1]
@@ -348,7 +348,12 @@ def test_sweep_lines_one_and_several_metrics(risk_sweep):
     assert [t.get_text() for t in ax.get_legend().get_texts()] == [label(m) for m in rates]
     assert _title(ax).startswith(label("internal_win_rate"))
 
-    value = charts.sweep_lines(risk_sweep, metric="mean_hire_value")
+    # A value in SDs of quality: the unit on the axis and in the stated change.
+    validity_sweep = sf.sweep(
+        scenario, {"interview.validity": [0.05, 0.6]}, 4_000, seed=5,
+        metrics=["mean_hire_value"], workers=1,
+    )  # fmt: skip
+    value = charts.sweep_lines(validity_sweep, metric="mean_hire_value")
     assert "SD" in value.get_ylabel() and " SD → " in _title(value)
     with pytest.raises(ValueError, match="share a unit"):
         charts.sweep_lines(risk_sweep, metric=["bad_hire_rate", "mean_hire_value"])

@@ -342,7 +342,7 @@ def test_margin_winner_is_the_last_person_offered() -> None:
     margin, interview_margin = f.margins
     for j in range(len(margin)):
         offered = np.flatnonzero(f.offer[j])
-        passed = np.flatnonzero(f.interviewed[j] & ~f.offer[j])
+        passed = np.flatnonzero(f.interviewed[j] & ~f.withdrew[j] & ~f.offer[j])
         if len(offered) == 0 or len(passed) == 0:
             assert np.isnan(margin[j])
             continue
@@ -622,6 +622,24 @@ def _metrics_by_loop(f, top: int, good_at: float, narrow: float, bad_at: float, 
         put("cancel_after_interviews_rate", stage == cal.CANCELLED_AFTER_INTERVIEWS, 1)
         for q in range(4):
             put(f"cancel_rate_q{q + 1}", stage != 0 and quarter == q, quarter == q)
+        put("paused_rate", f.pause_weeks[j] > 0, 1)
+        # externals on the slate of an opening that reached interviews, and who left
+        slate = [
+            i for i in range(top) if f.on_slate[j, i] and stage != cal.CANCELLED_BEFORE_INTERVIEWS
+        ]
+        left = [i for i in slate if not f.interviewed[j, i] or f.withdrew[j, i]]
+        put("withdrawal_rate", len(left), len(slate))
+        put("offer_acceptance_rate", len(hires), len(offered))
+        external_offers = [i for i in offered if i != top]
+        put("external_acceptance_rate", len([i for i in hires if i != top]), len(external_offers))
+        # offers go out best U first, one every days_to_answer days after the decision
+        order = sorted(offered, key=lambda i: -f.score[j, i])
+        decision_day = 7 * (f.process_weeks[j] + f.pause_weeks[j])
+        if hires:
+            first = min(order.index(i) for i in hires) + 1
+            put("days_to_fill", decision_day + first * f.days_to_answer, 1)
+        else:
+            put("days_to_fill", 0, 0)
         put("internal_present_rate", f.internal_present[j], 1)
         put("internal_win_rate", top in hires, f.internal_present[j] and len(hires) > 0)
         put("internal_share_of_hires", top in hires, len(hires))
@@ -636,7 +654,7 @@ def _metrics_by_loop(f, top: int, good_at: float, narrow: float, bad_at: float, 
         put("felt_great_no_offer_rate", len(set(felt) - set(offered)), len(felt))
         put("good_interview_share", len(is_good), n)
         put("felt_great_share", len(felt), n)
-        passed = [i for i in inter if i not in offered]
+        passed = [i for i in inter if i not in offered and not f.withdrew[j, i]]
         if offered and passed:
             last = min(offered, key=lambda i: f.score[j, i])
             runner = max(passed, key=lambda i: f.score[j, i])

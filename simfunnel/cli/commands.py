@@ -163,7 +163,7 @@ def _files(count: int) -> str:
 def _command_validate(args: argparse.Namespace) -> int:
     from simfunnel.io.loader import load_scenario
 
-    failed = 0
+    failed, scenarios = 0, []
     for config in args.configs:
         try:
             scenario = load_scenario(config)
@@ -171,8 +171,26 @@ def _command_validate(args: argparse.Namespace) -> int:
             print(f"simfunnel: error: {exc}", file=sys.stderr)
             failed += 1
         else:
-            print(f"{config}: ok ({scenario.name})")
-    return 2 if failed else 0
+            validity = scenario.interview.composite_validity
+            print(
+                f"{config}: ok ({scenario.name}; validity of the whole interview process "
+                f"{validity:.2f})"
+            )
+            scenarios.append(scenario)
+    if failed:
+        return 2
+    if not args.benchmarks:
+        return 0
+    import simfunnel as sf
+    from simfunnel.analysis.outputs import Benchmarks
+
+    missed = 0
+    for scenario in scenarios:
+        result = sf.simulate(scenario, args.openings, attribution=False)
+        benchmarks = Benchmarks.from_result(result)
+        print(f"\n{benchmarks.finding}\n{benchmarks.note}\n\n{benchmarks.to_markdown()}")
+        missed += int((~benchmarks.to_df()["inside"]).sum())
+    return 1 if missed else 0
 
 
 def _command_keys(args: argparse.Namespace) -> int:

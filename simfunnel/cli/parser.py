@@ -234,9 +234,28 @@ def _add_sensitivity(commands: Any) -> None:
     _add_formats(sensitivity)
 
 
+BENCHMARK_OPENINGS = 50_000  # CIs of about +-0.4 points on the offer rate
+
+
 def _add_validate(commands: Any) -> None:
-    validate = commands.add_parser("validate", help="check scenario files without running them")
+    validate = commands.add_parser(
+        "validate",
+        help="check scenario files without running them (--benchmarks: run each and compare "
+        "it with published figures)",
+    )
     validate.add_argument("configs", nargs="+")
+    validate.add_argument(
+        "--benchmarks",
+        action="store_true",
+        help="simulate each scenario and print the published figures it should reproduce, "
+        "their bands and its values with 95%% CIs (exit 1 if one is outside its band)",
+    )
+    validate.add_argument(
+        "--openings",
+        type=_positive_int,
+        default=BENCHMARK_OPENINGS,
+        help=f"openings per scenario for --benchmarks (default: {BENCHMARK_OPENINGS:,})",
+    )
 
 
 def _add_keys(commands: Any) -> None:

@@ -209,11 +209,12 @@ class Funnel:
         """Winner's margin over the runner-up per opening, in U and in interview score.
 
         The winner is the last person offered (the marginal offer); the runner-up is
-        the best interviewee without an offer. NaN where either is missing.
+        the best interviewee still in the race without an offer. NaN where either is
+        missing.
         """
         offered = self.offer
         rows = np.arange(offered.shape[0])
-        passed_over = self.interviewed & ~offered
+        passed_over = self.interviewed & ~self.withdrew & ~offered
         winner = np.where(offered, self.score, np.inf).argmin(axis=1)
         runner_up = np.where(passed_over, self.score, -np.inf).argmax(axis=1)
         defined = offered.any(axis=1) & passed_over.any(axis=1)

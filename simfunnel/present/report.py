@@ -139,6 +139,8 @@ def format_comparison(comparison: Comparison) -> str:
     ]
     summaries = [r.summary() for r in comparison.results]
     for metric in HEADLINE:
+        if not all(metric in s.index for s in summaries):  # money: only with a salary
+            continue
         label = METRICS[metric].label
         values = [format_value(metric, s.loc[metric, "value"]) for s in summaries]
         lines.append(f"  {label:<42}" + "".join(f"{v:>{width}}" for v in values))
@@ -149,7 +151,7 @@ def format_comparison(comparison: Comparison) -> str:
     for name, group in comparison.differences.groupby("scenario", sort=False):
         lines.append(f"  {name}")
         group = group.set_index("metric")
-        for metric in HEADLINE:
+        for metric in (m for m in HEADLINE if m in group.index):
             row, entry = group.loc[metric], METRICS[metric]
             label = entry.label
             if row.difference != row.difference:

@@ -16,6 +16,7 @@ called, so outputs can be computed where Matplotlib is not installed.
 """
 
 from simfunnel.analysis.outputs.base import Output
+from simfunnel.analysis.outputs.benchmarks import Benchmarks
 from simfunnel.analysis.outputs.candidate import JobSearch
 from simfunnel.analysis.outputs.compare import Differences
 from simfunnel.analysis.outputs.run import (
@@ -25,11 +26,13 @@ from simfunnel.analysis.outputs.run import (
     Margins,
     OfferProbability,
     Seasonality,
+    TimeToFill,
 )
 from simfunnel.analysis.outputs.sensitivity import Sensitivity, SobolIndices
 from simfunnel.analysis.outputs.sweep import RiskTradeoff, Sweep
 
 __all__ = [
+    "Benchmarks",
     "Differences",
     "FeltVsActual",
     "Funnel",
@@ -43,4 +46,5 @@ __all__ = [
     "Sensitivity",
     "SobolIndices",
     "Sweep",
+    "TimeToFill",
 ]

@@ -474,3 +474,41 @@ class FeltVsActual(Output):
         out.no_offer = no_offer
         out.felt_great_from = float(percentile[felt].min()) if felt.any() else 100.0
         return out
+
+
+class TimeToFill(Output):
+    """Days from posting to the first accepted offer, among roles that hired.
+
+    Table: a histogram by week, ``low, high, share`` (days; shares of filled roles).
+    Attributes: ``mean``, ``ci_low``, ``ci_high`` (the run's ``days_to_fill`` over all
+    openings), ``median`` and ``p80`` (of the kept openings' table), ``filled`` (roles
+    in it that hired) and ``cancelled_share`` (roles cancelled instead, not shown).
+    """
+
+    chart = "run:draw_time_to_fill"
+
+    @classmethod
+    def from_result(cls, result: Result) -> TimeToFill:
+        openings = result.openings
+        days = openings["days_to_fill"].dropna().to_numpy(dtype=float)
+        if days.size == 0:
+            raise NothingToChartError("no role in this result was filled")
+        edges = np.arange(0.0, 7.0 * (np.ceil(days.max() / 7.0) + 1), 7.0)
+        counts, _ = np.histogram(days, edges)
+        table = pd.DataFrame({"low": edges[:-1], "high": edges[1:], "share": counts / days.size})
+        table = table[table["high"] > days.min()].reset_index(drop=True)
+        row = result.summary().loc["days_to_fill", ["value", "ci_low", "ci_high"]]
+        median, p80 = (float(v) for v in np.quantile(days, [0.5, 0.8]))
+        finding = (
+            f"Half of roles are filled within {median:.0f} days; 1 in 5 takes more than {p80:.0f}"
+        )
+        cancelled = float(openings["cancelled"].mean())
+        note = (
+            f"{scenario_note(result)}\ndays from posting to the first accepted offer; "
+            f"mean {row['value']:.1f} days (95% CI {row['ci_low']:.1f}–{row['ci_high']:.1f}); "
+            f"{percent(cancelled)} of roles were cancelled instead"
+        )
+        out = cls(table, finding, note)
+        out.mean, out.ci_low, out.ci_high = (float(v) for v in row)
+        out.median, out.p80, out.filled, out.cancelled_share = median, p80, days.size, cancelled
+        return out

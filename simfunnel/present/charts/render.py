@@ -20,6 +20,7 @@ from simfunnel.metrics import (
 from simfunnel.present import CHART_FORMATS
 from simfunnel.present.charts.run import (
     felt_vs_actual,
+    time_to_fill,
     funnel,
     loss_reasons,
     margins,
@@ -64,6 +65,10 @@ def _has_losses(result: Result) -> bool:
     return not result.loss_reasons().empty
 
 
+def _has_filled(result: Result) -> bool:
+    return "days_to_fill" in result.openings and result.openings["days_to_fill"].notna().any()
+
+
 def _has_quarters(result: Result) -> bool:
     return {f"cancel_rate_q{q}" for q in range(1, 5)} <= set(result.summary().index)
 
@@ -76,6 +81,7 @@ CHARTS: dict[str, _Entry] = {
     "margins": _Entry(margins, {}, _has_margins),
     "seasonality": _Entry(seasonality, {}, _has_quarters),
     "felt_vs_actual": _Entry(felt_vs_actual, {}, _has_candidates),
+    "time_to_fill": _Entry(time_to_fill, {}, _has_filled),
 }
 
 

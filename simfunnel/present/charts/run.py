@@ -25,6 +25,7 @@ from simfunnel.analysis.outputs.run import (
     Margins,
     OfferProbability,
     Seasonality,
+    TimeToFill,
 )
 from simfunnel.analysis.result import Result
 from simfunnel.present.charts.style import (
@@ -477,3 +478,50 @@ def felt_vs_actual(
     """How the interview felt against how it went (:class:`FeltVsActual`)."""
     output = FeltVsActual.from_result(result, bins=bins)
     return output.plot(ax, title=title, subtitle=subtitle, labels=labels, **style)
+
+
+# ------------------------------------------------------------------ time to fill
+def draw_time_to_fill(
+    output: TimeToFill,
+    ax: Axes | None = None,
+    *,
+    title: str | None = None,
+    subtitle: str | None = None,
+    **style: Any,
+) -> Axes:
+    """Weekly bars of days to fill, with the median and the 80th percentile marked."""
+    table = output.to_df()
+    with talk_style(**style):
+        ax = _axes(ax)
+        ax.bar(table["low"], table["share"], width=7.0, align="edge", color=BLUE, lw=0.5,
+               edgecolor="white")  # fmt: skip
+        top = float(table["share"].max())
+        for value, text in (
+            (output.median, "half of roles\nby day"),
+            (output.p80, "4 in 5\nby day"),
+        ):
+            ax.axvline(value, color=VERMILLION, ls="--", lw=2)
+            ax.annotate(
+                f"{text} {value:.0f}", xy=(value, 1.08 * top), xytext=(6, 0),
+                textcoords="offset points", va="top", color=VERMILLION,
+                fontsize=0.85 * mpl.rcParams["font.size"],
+            )  # fmt: skip
+        ax.set_xlim(0, float(table["high"].max()))
+        ax.set_ylim(0, 1.15 * top)
+        ax.set_xlabel("Days from posting to an accepted offer")
+        ax.set_ylabel("Share of filled roles")
+        _whole_percents(ax.yaxis)
+        headline(ax, output.finding, output.note, title, subtitle)
+    return ax
+
+
+def time_to_fill(
+    result: Result,
+    ax: Axes | None = None,
+    *,
+    title: str | None = None,
+    subtitle: str | None = None,
+    **style: Any,
+) -> Axes:
+    """Days from posting to the first accepted offer (:class:`TimeToFill`)."""
+    return TimeToFill.from_result(result).plot(ax, title=title, subtitle=subtitle, **style)
