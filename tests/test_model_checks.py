@@ -232,22 +232,28 @@ def test_composite_validity_closed_form_and_schmidt_zimmerman() -> None:
     # With presence unrelated to quality: rho_c = 1 / sqrt(1 + sigma^2 (s + (1 - s) / R)),
     # sigma^2 = (1 - rho^2) / rho^2 the error variance of one round.
     for rounds, validity, share in [(3, 0.16, 0.4), (4, 0.29, 0.25), (2, 0.5, 0.0)]:
-        interview = sf.Scenario().with_overrides(
-            {
-                "interview.rounds": rounds,
-                "interview.validity": validity,
-                "interview.presence_share": share,
-            }
-        ).interview
+        interview = (
+            sf.Scenario()
+            .with_overrides(
+                {
+                    "interview.rounds": rounds,
+                    "interview.validity": validity,
+                    "interview.presence_share": share,
+                }
+            )
+            .interview
+        )
         sigma2 = (1 - validity**2) / validity**2
         expected = 1 / math.sqrt(1 + sigma2 * (share + (1 - share) / rounds))
         assert interview.composite_validity == pytest.approx(expected, rel=1e-12)
     # Schmidt & Zimmerman (2004): averaging 3-4 independent unstructured interviews
     # (.19 each, nothing shared) comes near one structured interview (.42, Sackett 2022).
     independent = measurement(
-        sf.Scenario().with_overrides(
+        sf.Scenario()
+        .with_overrides(
             {"interview.validity": 0.19, "interview.presence_share": 0.0, "interview.rounds": 1}
-        ).interview
+        )
+        .interview
     )
     assert 0.31 < independent.with_rounds(3).composite_validity < 0.33
     assert 0.35 < independent.with_rounds(4).composite_validity < 0.37

@@ -301,9 +301,7 @@ class Decision:
     def offers(self, score: np.ndarray, removed: Mechanism | int) -> tuple[np.ndarray, np.ndarray]:
         """Offers and hires given ``score``, with the internal and cancellation per ``removed``."""
         removed = Mechanism(removed)
-        available = (
-            self.available_unpaused if Mechanism.ROLE_PAUSED in removed else self.available
-        )
+        available = self.available_unpaused if Mechanism.ROLE_PAUSED in removed else self.available
         eligible = self.interviewed & available
         if Mechanism.INTERNAL_CANDIDATE in removed:
             eligible = eligible & ~self.internal_slot

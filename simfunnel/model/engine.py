@@ -196,11 +196,13 @@ class Funnel:
         """
         offers_made = self.offer.sum(axis=1)
         closed = DAYS_PER_WEEK * self.decision_week + offers_made * self.days_to_answer
-        decided = DAYS_PER_WEEK * self.decision_week[:, None] + (
-            self.offer_round - 1
-        ) * self.days_to_answer
+        decided = (
+            DAYS_PER_WEEK * self.decision_week[:, None]
+            + (self.offer_round - 1) * self.days_to_answer
+        )
         answer = np.where(self.offer, decided, closed[:, None])
-        answer = np.where(np.isnan(self.days_to_cancel)[:, None], answer, self.days_to_cancel[:, None])
+        cancelled = self.days_to_cancel[:, None]
+        answer = np.where(np.isnan(cancelled), answer, cancelled)
         waited = answer - DAYS_PER_WEEK * self.interviews_end[:, None]
         return np.where(self.interviewed & ~self.withdrew, waited, np.nan)
 

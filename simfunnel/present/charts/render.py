@@ -20,12 +20,12 @@ from simfunnel.metrics import (
 from simfunnel.present import CHART_FORMATS
 from simfunnel.present.charts.run import (
     felt_vs_actual,
-    time_to_fill,
     funnel,
     loss_reasons,
     margins,
     offer_probability,
     seasonality,
+    time_to_fill,
 )
 from simfunnel.present.charts.style import (
     _SAVE_OPTIONS,
