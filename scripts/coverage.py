@@ -36,7 +36,12 @@ from simfunnel.metrics import HEADLINE
 
 ROOT = Path(__file__).resolve().parents[1]
 TRUTH_SEED = 987_654_321
-METRICS = [*HEADLINE, "good_interview_share"]
+# Money is mean_hire_value times a constant (only with a salary): its coverage is that one's.
+METRICS = [
+    *(m for m in HEADLINE if m != "money_per_hire"),
+    "good_interview_share",
+    "withdrawal_rate",
+]
 
 
 @dataclass(frozen=True)

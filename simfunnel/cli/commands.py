@@ -212,6 +212,13 @@ def _command_keys(args: argparse.Namespace) -> int:
             print(f"{indent}{row['description']}")
         else:
             print(f"{head}{row['description']}".rstrip())
+    from simfunnel.model.scenario import Scenario
+
+    print(
+        "\nDerived: the validity of the whole interview process (interview.rounds, "
+        f".validity and .presence_share together) is {Scenario().interview.composite_validity:.3f} "
+        "with these defaults; `simfunnel validate CONFIG` prints it for a scenario."
+    )
     return 0
 
 

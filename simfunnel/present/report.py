@@ -30,6 +30,12 @@ def format_result(result: Result) -> str:
     ]
     if result.scenario.description:
         lines.append(result.scenario.description)
+    interview = result.scenario.interview
+    lines.append(
+        f"Interviews: {interview.rounds} round{'s' if interview.rounds > 1 else ''}, validity "
+        f"of the whole process {interview.composite_validity:.2f} (one round "
+        f"{interview.validity:.2f})"
+    )
     funnel = result.funnel()
     lines += ["", f"{'Funnel, per opening':<44}{'mean':>9}   conversion"]
     for row in funnel.itertuples():
