@@ -161,7 +161,8 @@ def test_keys_has_a_header_and_aligned_columns(capsys) -> None:
     lines = out.splitlines()
     assert code == 0 and lines[0].split() == ["key", "default", "range", "meaning"]
     meaning = lines[0].index("meaning")
-    rows = lines[1:]
+    rows = lines[1 : lines.index("")]  # then one line on the derived composite validity
+    assert "validity of the whole interview process" in out.split("\n\n")[-1]
     for line, following in zip(rows, [*rows[1:], "x"], strict=True):
         if following.startswith(" "):  # a long default: the meaning is on the next line
             continue
