@@ -4,7 +4,8 @@ Usage (from the repository root)::
 
     python scripts/make_docs_charts.py [--openings N] [--seed S] [--out docs] [--only PART ...]
 
-Writes every chart of a baseline run (``render_all``), plus ``job_search.png``
+Writes every chart of a baseline run (``render_all``) and ``benchmarks.png`` (the run
+against published figures), plus ``job_search.png``
 (``sf.you`` at the 50th, 90th and 99th percentiles), ``risk_tradeoff.png`` (a sweep of
 ``manager.risk_aversion`` over 0..3), ``tornado.png`` (one-at-a-time sensitivity) and
 ``compare.png`` (baseline vs structured_panels vs strong_internal vs
@@ -23,6 +24,7 @@ import numpy as np
 
 import simfunnel as sf
 from simfunnel.present import charts  # draws on bare Figures: no display or backend needed
+from simfunnel.present.charts.benchmarks import benchmarks
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIGS = ROOT / "configs"
@@ -47,6 +49,7 @@ def main(argv: list[str] | None = None) -> list[Path]:
     if "run" in args.only:
         result = sf.simulate(scenario, openings=args.openings, seed=seed, workers=None)
         written += charts.render_all(result, args.out, formats=("png",))
+        written += charts.save_chart(benchmarks, result, args.out / "benchmarks")
     if "job_search" in args.only:
         written += _job_search(scenario, seed, args.out)
     if "risk_tradeoff" in args.only:

@@ -9,6 +9,7 @@ import numpy as np
 from matplotlib.axes import Axes
 
 from simfunnel.analysis.outputs.benchmarks import Benchmarks
+from simfunnel.analysis.result import Result
 from simfunnel.present.charts.style import (
     BLUE,
     GREEN,
@@ -68,3 +69,8 @@ def draw_benchmarks(
             ax.spines[side].set_visible(False)
         headline(ax, output.finding, output.note, title, subtitle)
     return ax
+
+
+def benchmarks(result: Result, ax: Axes | None = None, **style: Any) -> Axes:
+    """The run against published figures (:class:`Benchmarks`)."""
+    return Benchmarks.from_result(result).plot(ax, **style)
