@@ -21,14 +21,22 @@ from simfunnel.metrics import ATTRIBUTION_METRICS, METRICS
 from simfunnel.model.rng import SCENARIO_SEED, SeedLike, resolve_seed
 from simfunnel.model.scenario import IntRange, Scenario
 
-SENSITIVITY_SKIP = ("openings", "seed", "analysis.", "role.freeze_correlation", "pipeline.")
+# value.* only converts a hire's value into money: it shapes no decision in the funnel.
+SENSITIVITY_SKIP = (
+    "openings",
+    "seed",
+    "analysis.",
+    "role.freeze_correlation",
+    "pipeline.",
+    "value.",
+)
 
 
 def default_ranges(scenario: Scenario) -> dict[str, tuple[float, float]]:
     """Each numeric parameter +-50% of its value, clipped to its valid range.
 
     Parameters at 0 (switched off) and keys that do not shape the funnel
-    (openings, seed, analysis, `you`-mode settings) are left out.
+    (openings, seed, analysis, `you`-mode settings, money) are left out.
     """
     ranges: dict[str, tuple[float, float]] = {}
     for key, node, (low, high) in _numeric_parameters(scenario):
