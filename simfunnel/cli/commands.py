@@ -175,9 +175,42 @@ def _command_validate(args: argparse.Namespace) -> int:
     return 2 if failed else 0
 
 
+def keys_markdown() -> str:
+    """The scenario-key reference page (``docs/keys.md``): every key in plain words, with
+    its default, valid range, meaning and source, from the schema."""
+    from simfunnel.metrics import key_label
+    from simfunnel.model.scenario import describe_keys
+
+    lines = [
+        "# Scenario keys",
+        "",
+        "Generated from the scenario schema by `simfunnel keys --markdown`. Every key of a",
+        "scenario file, its default, the values it accepts and what it means; a key left",
+        "out of a file keeps its default (or the value of the file it `extends`). Ranges",
+        "written `{low: N, high: M}` are drawn uniformly per opening; `[a, b]` includes",
+        "its ends, `(a, b)` excludes them.",
+        "",
+        "| Key | In plain words | Default | Valid range | Meaning and source |",
+        "|---|---|---|---|---|",
+    ]
+    for row in describe_keys():
+        cells = [
+            f"`{row['key']}`",
+            key_label(row["key"]) if "." in row["key"] else "",
+            f"`{row['default']}`" if row["default"] else "",
+            row["range"].replace("|", "\\|"),
+            row["description"].replace("|", "\\|"),
+        ]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
 def _command_keys(args: argparse.Namespace) -> int:
     from simfunnel.model.scenario import describe_keys
 
+    if args.markdown:
+        sys.stdout.write(keys_markdown())
+        return 0
     rows = [{"key": "key", "default": "default", "range": "range", "description": "meaning"}]
     rows += describe_keys()
     key_width = max(len(r["key"]) for r in rows)

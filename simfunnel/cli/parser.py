@@ -241,7 +241,12 @@ def _add_validate(commands: Any) -> None:
 
 
 def _add_keys(commands: Any) -> None:
-    commands.add_parser("keys", help="list every scenario key with its default, range and meaning")
+    keys = commands.add_parser(
+        "keys", help="list every scenario key with its default, range and meaning"
+    )
+    keys.add_argument(
+        "--markdown", action="store_true", help="print the reference page (docs/keys.md)"
+    )
 
 
 def _add_metrics(commands: Any) -> None:
