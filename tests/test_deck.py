@@ -213,3 +213,22 @@ def test_compare_with_itself_is_refused_before_simulating(capsys, tmp_path: Path
     )
     assert code == 2 and "names must differ" in stderr
     assert list(tmp_path.iterdir()) == []
+
+
+def test_an_override_is_named_in_plain_words_on_the_title_slide(
+    tmp_path: Path, monkeypatch
+) -> None:
+    scenario = sf.load_scenario(BASELINE, {"manager.risk_aversion": 2})
+    result = sf.simulate(scenario, 1_000, 1)
+    result.metadata["overrides"] = {"manager.risk_aversion": 2}  # as the CLI records them
+    blank = io.BytesIO()
+    Image.new("RGB", (16, 9), "white").save(blank, format="png")
+    monkeypatch.setattr(deck, "chart_png", lambda output: blank.getvalue())
+    deck.build_deck(result, tmp_path / "talk.pptx")
+    title_slide = pptx.Presentation(str(tmp_path / "talk.pptx")).slides[0]
+    texts = [s.text_frame.text for s in title_slide.shapes if s.has_text_frame]
+    assert "Baseline" in texts  # the name, without "(manager.risk_aversion=2)"
+    assert "Changed: Manager's fear of a wrong hire set to 2" in "\n".join(texts)
+    assert "risk_aversion" not in "\n".join(texts)
+    notes = title_slide.notes_slide.notes_text_frame.text
+    assert "--set manager.risk_aversion=2" in notes  # how to reproduce it

@@ -498,9 +498,25 @@ def title_notes(result: Result) -> str:
         "HOW TO REPRODUCE",
         f"simfunnel {metadata.get('version', __version__)}, {_openings(result):,} openings, "
         f"seed {metadata.get('seed', result.scenario.seed)}"
-        + (f", scenario file {metadata['config']}" if metadata.get("config") else ""),
+        + (f", scenario file {metadata['config']}" if metadata.get("config") else "")
+        + "".join(f", --set {key}={value}" for key, value in _overrides(result).items()),
     ]
     return "\n".join(lines)
+
+
+def _overrides(result: Result) -> dict[str, object]:
+    """The ``--set`` overrides recorded in the run (the CLI records them)."""
+    overrides = result.metadata.get("overrides") or {}
+    return dict(overrides) if isinstance(overrides, dict) else {}
+
+
+def scenario_title(result: Result) -> str:
+    """The scenario's name for a title slide: ``Baseline``, without the ``(key=value)``
+    that overrides append to it (the title slide lists them in plain words)."""
+    name = result.scenario.name
+    if _overrides(result) and name.endswith(")") and " (" in name:
+        name = name[: name.rindex(" (")]
+    return scenario_label(name).capitalize()
 
 
 def _openings(result: Result) -> int:
@@ -671,7 +687,7 @@ def _presentation(
     presentation.slide_width = Inches(SLIDE_WIDTH_IN)
     presentation.slide_height = Inches(SLIDE_HEIGHT_IN)
     core = presentation.core_properties
-    core.title = title or scenario_label(result.scenario.name).capitalize()
+    core.title = title or scenario_title(result)
     core.author = core.last_modified_by = f"simfunnel {__version__}"
     core.comments = ""
     _title_slide(presentation, result, comparison, title)
@@ -748,7 +764,7 @@ def _title_slide(
         width,
         Inches(1.2),
     )
-    text = title or scenario_label(scenario.name).capitalize()
+    text = title or scenario_title(result)
     heading.text_frame.text = text
     heading.text_frame.word_wrap = True
     heading.text_frame.vertical_anchor = MSO_ANCHOR.MIDDLE
@@ -769,6 +785,11 @@ def _title_slide(
             GREY_TEXT,
         )
     )
+    changed = [
+        f"{key_label(k)} set to {_show(v)}" for k, v in _overrides(result).items() if k != "name"
+    ]
+    if changed:
+        lines.append((f"Changed: {'; '.join(changed)}", 20, GREY_TEXT))
     if comparison is not None:
         others = [scenario_label(r.scenario.name) for r in comparison.results[1:]]
         lines.append((f"Compared with: {', '.join(others)}", 20, GREY_TEXT))
