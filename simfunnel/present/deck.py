@@ -59,7 +59,7 @@ DECK_SUFFIX = ".pptx"
 SLIDE_WIDTH_IN, SLIDE_HEIGHT_IN = 13.333, 7.5  # 16:9, PowerPoint's widescreen size
 MARGIN_IN = 0.6
 TITLE_TOP_IN, TITLE_HEIGHT_IN = 0.25, 1.25
-TITLE_SIZES_PT = (32, 30, 28, 26, 24)  # the largest whose finding fits in two lines
+TITLE_SIZES_PT = (32, 30, 28, 26, 24)  # tried largest first (see title_size)
 TITLE_MAX_LINES = 2
 ONE_LINE_MIN_PT = 28  # a title shrinks to this to stay on one line, no further
 TEXT_INSET_IN = 0.1  # PowerPoint's default inner margin of a text box, left and right
@@ -229,7 +229,7 @@ def chart_slides(result: Result, comparison: Comparison | None = None) -> list[S
             continue
         notes = _notes(
             output,
-            _numbers(output, result),
+            _numbers(output),
             SLIDE_METRICS.get(name, ()),
             result,
             SLIDE_KEYS.get(name, ()),
@@ -278,7 +278,7 @@ def _rate_line(text: str, row: Any, value: str = "rate") -> str:
     return f"- {text}: {_pct(float(getattr(row, value)))} ({interval})"
 
 
-def _numbers(output: Output, result: Result) -> list[str]:
+def _numbers(output: Output) -> list[str]:
     """The chart's own table, a line per row, each number with its 95% CI."""
     table = output.to_df()
     lines: list[str] = []
