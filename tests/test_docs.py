@@ -32,8 +32,10 @@ from .conftest import ROOT
 DOCS = ROOT / "docs"
 HOWTOS = sorted((DOCS / "howto").glob("*.md"))
 FENCE = re.compile(r"^```(\w+)[^\n]*\n(.*?)^```", re.MULTILINE | re.DOTALL)
-# Subcommands whose run can be made small with --openings (validate and keys cannot).
+# Subcommands whose run can be made small with --openings (validate and keys cannot), and
+# those whose charts (drawn and checked in test_charts.py) can be skipped with --formats none.
 SMALL = {"run": "1000", "compare": "1000", "sweep": "500", "sensitivity": "300", "deck": "1000"}
+NO_CHARTS = {"run", "compare", "sweep", "sensitivity"}
 
 
 def blocks(page: Path, language: str) -> list[str]:
@@ -140,6 +142,7 @@ def test_every_command_of_a_how_to_runs(
         pytest.importorskip("pptx")
     for command in simfunnel_commands(page):
         small = [*command, "--openings", SMALL[command[0]]] if command[0] in SMALL else command
+        small += ["--formats", "none"] if command[0] in NO_CHARTS else []
         code = main(small)
         _, err = capsys.readouterr()
         assert code == 0, f"simfunnel {shlex.join(small)}: {err}"
@@ -163,12 +166,24 @@ def test_the_example_scenarios_load_and_run() -> None:
 
 
 def test_the_gallery_shows_every_chart_of_the_docs_with_its_finding() -> None:
+    """Every chart scripts/make_docs_charts.py draws (and the README shows) is in the
+    gallery, under the finding its title states."""
+    spec = importlib.util.spec_from_file_location(
+        "docs_charts", ROOT / "scripts/make_docs_charts.py"
+    )
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
     gallery = (DOCS / "gallery.md").read_text()
-    shown = re.findall(r"!\[(.+?)\]\((\w+\.png)\)", gallery)
-    charts = sorted(p.name for p in DOCS.glob("*.png"))
-    assert sorted(name for _, name in shown) == charts
+    shown = re.findall(r"!\[(.+?)\]\((\w+)\.png\)", gallery)
+    stems = [stem for _, stem in shown]
+    assert sorted(stems) == sorted(script.CAPTIONS)
+    assert all((DOCS / f"{stem}.png").is_file() for stem in stems)
+    readme_charts = re.findall(r"\]\(docs/(\w+)\.png\)", (ROOT / "README.md").read_text())
+    assert set(readme_charts) <= set(stems)
     headings = re.findall(r"^## (.+)$", gallery, re.MULTILINE)
     assert headings == [finding for finding, _ in shown]  # each chart under its finding
+    for stem, caption in script.CAPTIONS.items():
+        assert caption in gallery, stem
 
 
 def test_the_generated_pages_match_their_generators() -> None:
