@@ -193,9 +193,42 @@ def _command_validate(args: argparse.Namespace) -> int:
     return 1 if missed else 0
 
 
+def keys_markdown() -> str:
+    """The scenario-key reference page (``docs/keys.md``): every key in plain words, with
+    its default, valid range, meaning and source, from the schema."""
+    from simfunnel.metrics import key_label
+    from simfunnel.model.scenario import describe_keys
+
+    lines = [
+        "# Scenario keys",
+        "",
+        "Generated from the scenario schema by `simfunnel keys --markdown`. Every key of a",
+        "scenario file, its default, the values it accepts and what it means; a key left",
+        "out of a file keeps its default (or the value of the file it `extends`). Ranges",
+        "written `{low: N, high: M}` are drawn uniformly per opening; `[a, b]` includes",
+        "its ends, `(a, b)` excludes them.",
+        "",
+        "| Key | In plain words | Default | Valid range | Meaning and source |",
+        "|---|---|---|---|---|",
+    ]
+    for row in describe_keys():
+        cells = [
+            f"`{row['key']}`",
+            key_label(row["key"]) if "." in row["key"] else "",
+            f"`{row['default']}`" if row["default"] else "",
+            row["range"].replace("|", "\\|"),
+            row["description"].replace("|", "\\|"),
+        ]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
 def _command_keys(args: argparse.Namespace) -> int:
     from simfunnel.model.scenario import describe_keys
 
+    if args.markdown:
+        sys.stdout.write(keys_markdown())
+        return 0
     rows = [{"key": "key", "default": "default", "range": "range", "description": "meaning"}]
     rows += describe_keys()
     key_width = max(len(r["key"]) for r in rows)
@@ -403,4 +436,43 @@ def _command_charts(args: argparse.Namespace) -> int:
         folder.commit()
     print(f"Wrote {_files(len(written))} to {args.result_dir}/")
     _skipped_note(skipped)
+    return 0
+
+
+def _command_deck(args: argparse.Namespace) -> int:
+    import simfunnel as sf
+    from simfunnel.analysis.run import planned_openings
+    from simfunnel.present.deck import build_deck, charts_folder, check_deck_path, require_pptx
+
+    require_pptx()  # before any other work
+    scenario, overrides = _load(args.config, args.overrides)
+    others = [_load(config, args.overrides)[0] for config in args.compare]
+    names = [s.name for s in (scenario, *others)]
+    if len(set(names)) < len(names):
+        raise InputError(f"--compare: scenario names must differ, got {', '.join(names)}")
+    path = check_deck_path(args.out, args.formats)
+    options = _options(args, "simulate", progress=not args.quiet)
+    with _counting(planned_openings(scenario, options), "openings"):
+        result = sf.simulate(scenario, options=options)
+        comparison = None
+        if others:
+            # Only summaries are drawn: keep no per-opening rows of the compared runs.
+            compare_options = _options(args, "compare", progress=not args.quiet)
+            comparison = sf.compare([scenario, *others], keep_frames=False, options=compare_options)
+    result.metadata["config"] = str(args.config)
+    result.metadata["overrides"] = overrides
+    written = build_deck(
+        result, path, comparison=comparison, formats=args.formats, title=args.title
+    )
+    if not args.quiet:
+        compared = (
+            f" and {len(others)} comparison{'s' if len(others) > 1 else ''}" if others else ""
+        )
+        print(
+            f"Wrote {path}: a title slide, a slide per chart{compared}, and speaker notes with "
+            "the numbers, their 95% CIs, definitions and sources."
+        )
+        if args.formats:
+            kept = _files(len(written) - 1)
+            print(f"Kept {kept} ({', '.join(args.formats)}) in {charts_folder(path)}/.")
     return 0

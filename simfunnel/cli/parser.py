@@ -142,6 +142,7 @@ def build_parser() -> argparse.ArgumentParser:
         _add_metrics,
         _add_you,
         _add_charts,
+        _add_deck,
     ):
         add(commands)
     return parser
@@ -259,7 +260,12 @@ def _add_validate(commands: Any) -> None:
 
 
 def _add_keys(commands: Any) -> None:
-    commands.add_parser("keys", help="list every scenario key with its default, range and meaning")
+    keys = commands.add_parser(
+        "keys", help="list every scenario key with its default, range and meaning"
+    )
+    keys.add_argument(
+        "--markdown", action="store_true", help="print the reference page (docs/keys.md)"
+    )
 
 
 def _add_metrics(commands: Any) -> None:
@@ -316,6 +322,41 @@ def _add_charts(commands: Any) -> None:
     charts = commands.add_parser("charts", help="re-render charts from a saved result folder")
     charts.add_argument("result_dir", type=Path)
     _add_formats(charts)
+
+
+def _deck_path(text: str) -> Path:
+    if not text.strip():
+        raise argparse.ArgumentTypeError("expected a .pptx file, got an empty name")
+    return Path(text)
+
+
+def _add_deck(commands: Any) -> None:
+    deck = commands.add_parser(
+        "deck",
+        help="write a 16:9 slide deck: a slide per chart, the finding as its title, "
+        "speaker notes with the numbers, CIs, definitions and sources",
+    )
+    deck.add_argument("config", help="scenario YAML, e.g. configs/baseline.yaml")
+    deck.add_argument(
+        "--compare",
+        nargs="+",
+        default=[],
+        metavar="OTHER",
+        help="also compare these scenarios with CONFIG (a slide each, paired differences)",
+    )
+    deck.add_argument(
+        "--out", type=_deck_path, required=True, help="the deck to write, e.g. talk.pptx"
+    )
+    deck.add_argument("--title", help="the title slide's title (default: the scenario's name)")
+    _add_scenario_options(deck)
+    deck.add_argument(
+        "--formats",
+        type=_formats,
+        default=(),
+        help="also keep the charts as png,svg,pdf in <deck>_charts/ beside the deck "
+        "(default: none)",
+    )
+    _add_quiet(deck)
 
 
 def _version() -> str:

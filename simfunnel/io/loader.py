@@ -311,9 +311,15 @@ def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> 
 
     Parameters
     ----------
-    path : path to a YAML file.
-    overrides : optional dotted-key overrides applied after loading; unless they
-        set ``name``, the scenario is renamed ``name (key=value, ...)``.
+    path : str or Path
+        A YAML file.
+    overrides : dict, optional
+        Dotted-key overrides applied after loading, e.g. ``{"manager.risk_aversion": 2}``;
+        unless they set ``name``, the scenario is renamed ``name (key=value, ...)``.
+
+    Returns
+    -------
+    Scenario
     """
     path = Path(path)
     data, lines = _read_with_extends(path)
