@@ -62,7 +62,7 @@ def test_the_deck_has_a_title_slide_then_one_slide_per_chart_titled_with_its_fin
     path, printed = written
     assert printed == ""  # --quiet
     slides = list(pptx.Presentation(str(path)).slides)
-    assert len(slides) == 1 + len(expected) == 1 + 7 + 1  # 7 charts of a run, 1 comparison
+    assert len(slides) == 1 + len(expected) == 1 + 8 + 1  # 8 charts of a run, 1 comparison
     assert [_title(s) for s in slides[1:]] == expected
     title_slide = slides[0]
     text = " ".join(shape.text_frame.text for shape in title_slide.shapes if shape.has_text_frame)
@@ -135,12 +135,12 @@ def test_every_chart_slide_has_notes_with_numbers_cis_definitions_and_sources(
     assert "Applicants:" in funnel and "per opening (95% CI" in funnel
     # The sources of the values behind a chart, with their citations.
     offer = next(text for title, text in notes.items() if "best interview gets" in title)
-    assert "How well one interview round measures ability: 0.19" in offer
+    assert "How well one interview round measures ability: 0.16" in offer
     assert "Sackett et al. 2022" in offer
     # A comparison slide says what the other scenario changes, from what to what.
     compared = notes[_title(slides[-1])]
     assert "WHAT STRONG INTERNAL CHANGES" in compared
-    assert "Chance of an internal contender: 0.9 instead of 0.4" in compared
+    assert "Chance of an internal contender: 0.9 instead of 0.33" in compared
     assert "pp (95% CI" in compared
 
 
@@ -148,8 +148,8 @@ def test_formats_keep_every_chart_beside_the_deck(written: tuple[Path, str]) -> 
     path = written[0]
     kept = sorted(p.name for p in deck.charts_folder(path).iterdir())
     assert kept[-1] == "manifest.json"
-    assert len(kept) == 1 + 8 and all(name.endswith(".svg") for name in kept[:-1])
-    assert kept[0] == "01_funnel.svg" and kept[-2] == "08_compare_strong_internal.svg"
+    assert len(kept) == 1 + 9 and all(name.endswith(".svg") for name in kept[:-1])
+    assert kept[0] == "01_funnel.svg" and kept[-2] == "09_compare_strong_internal.svg"
     assert sorted(p.name for p in path.parent.iterdir()) == ["talk.pptx", "talk_charts"]
 
 

@@ -300,7 +300,8 @@ class Interview(_Section):
     validity: Float = _field(
         0.16,
         "correlation of ONE round's score with true quality; the whole process's validity "
-        "(composite_validity) follows from it, the rounds and the presence share",
+        "follows from it, the rounds and the presence share (whole interviews: unstructured "
+        ".19, structured .42, Sackett et al. 2022)",
         gt=0,
         le=1,
     )
