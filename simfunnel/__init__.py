@@ -21,6 +21,7 @@ __all__ = [
     "YouResult",
     "__version__",
     "compare",
+    "explore",
     "load_result",
     "load_scenario",
     "metrics",
@@ -29,3 +30,12 @@ __all__ = [
     "sweep",
     "you",
 ]
+
+
+def __getattr__(name: str):
+    # The explorer needs Matplotlib and ipywidgets (optional): loaded only when asked for.
+    if name == "explore":
+        from simfunnel.present.explorer.notebook import explore
+
+        return explore
+    raise AttributeError(f"module 'simfunnel' has no attribute {name!r}")

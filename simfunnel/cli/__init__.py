@@ -23,6 +23,7 @@ from typing import Any
 
 from simfunnel.cli.commands import (
     Terminated,
+    _command_app,
     _command_charts,
     _command_compare,
     _command_keys,
@@ -71,6 +72,7 @@ COMMANDS = {
     "compare": _command_compare,
     "sweep": _command_sweep,
     "sensitivity": _command_sensitivity,
+    "app": _command_app,
 }
 
 _MAIN_PID = os.getpid()

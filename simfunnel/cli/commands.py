@@ -379,3 +379,28 @@ def _command_charts(args: argparse.Namespace) -> int:
     print(f"Wrote {_files(len(written))} to {args.result_dir}/")
     _skipped_note(skipped)
     return 0
+
+
+def _command_app(args: argparse.Namespace) -> int:
+    from simfunnel.present.explorer.web import require_panel, serve
+
+    require_panel()
+    scenario, _ = _load(args.config, args.overrides)
+
+    def ready(url: str) -> None:
+        print(f"simfunnel app · {scenario.name} at {url} (Ctrl-C to stop)", flush=True)
+
+    try:
+        serve(
+            scenario,
+            args.port,
+            chart=args.chart,
+            openings=args.openings,
+            show=args.show,
+            ready=ready,
+        )
+    except KeyboardInterrupt as exc:  # Ctrl-C is how a speaker stops the app
+        if isinstance(exc, Terminated):
+            raise
+    print("simfunnel app: stopped")
+    return 0
