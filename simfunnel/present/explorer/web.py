@@ -30,7 +30,7 @@ from simfunnel.present.explorer.core import (
     Explorer,
 )
 
-CHART_WIDTH = 960  # px: the PNG's own size (13.33 x 7.5 in at 72 dpi), drawn 1:1
+CHART_WIDTH = 960  # px: the PNG's own size (13.33 x 7.5 in at 72 dpi), at most 1:1
 
 
 def require_panel() -> Any:
@@ -73,7 +73,7 @@ class ExplorerPage:
                 value=explorer.values[key],
                 show_value=False,  # the box beside it shows the value and takes typing
                 tooltips=False,  # a value bubble would cover the slider's label
-                width=300,
+                width=270,
                 css_classes=["sf-slider"],
             )
             self.boxes[key] = pn.widgets.TextInput(
@@ -97,12 +97,16 @@ class ExplorerPage:
         )
         self.headline = pn.pane.HTML(
             "",
-            width=CHART_WIDTH,
+            sizing_mode="stretch_width",
+            max_width=CHART_WIDTH,
             css_classes=["sf-headline"],
             styles={"font-size": "26px", "font-weight": "bold", "line-height": "1.25"},
         )
         self.message = pn.pane.HTML("", css_classes=["sf-message"])
-        self.image = pn.pane.PNG(None, width=CHART_WIDTH, css_classes=["sf-chart"])
+        # As wide as the window allows, never wider than the PNG's own pixels.
+        self.image = pn.pane.PNG(
+            None, sizing_mode="scale_width", max_width=CHART_WIDTH, css_classes=["sf-chart"]
+        )
         self.status = pn.pane.HTML("", css_classes=["sf-status"], styles={"color": "#666"})
         self.download = pn.widgets.FileDownload(
             callback=self._yaml,
@@ -116,14 +120,24 @@ class ExplorerPage:
                 f"<h2 style='margin:0'>simfunnel · {html.escape(explorer.base.name)}</h2>"
                 "<p style='color:#666;margin:0.2em 0 0.8em'>Move a slider or type a value "
                 "(Enter); every change re-simulates on the same seed.</p>",
-                width=440,
+                width=400,
             ),
             *rows,
             self.download,
-            width=460,
+            width=420,
         )
-        chart = pn.Column(self.chart_picker, self.headline, self.message, self.image, self.status)
-        self.layout = pn.Row(controls, chart, styles={"padding": "12px"})
+        chart = pn.Column(
+            self.chart_picker,
+            self.headline,
+            self.message,
+            self.image,
+            self.status,
+            sizing_mode="stretch_width",
+            max_width=CHART_WIDTH + 20,
+        )
+        self.layout = pn.Row(
+            controls, chart, sizing_mode="stretch_width", styles={"padding": "12px"}
+        )
         self._show()
 
     # --------------------------------------------------------------- handlers
