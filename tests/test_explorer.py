@@ -16,7 +16,7 @@ import simfunnel as sf
 from simfunnel.cli import main as cli_main
 from simfunnel.metrics import KEY_LABELS
 from simfunnel.present.charts.render import CHARTS as RUN_CHARTS
-from simfunnel.present.explorer import notebook, web
+from simfunnel.present.explorer import core, notebook, web
 from simfunnel.present.explorer.core import CHARTS, EXPLORER_KEYS, Explorer, slider_for
 from simfunnel.present.explorer.defaults import CHART_LABELS
 
@@ -166,6 +166,28 @@ def test_saved_yaml_rebuilds_the_same_explorer(widget, tmp_path: Path) -> None:
     assert again.explorer.view.table.equals(widget.explorer.view.table)
     assert again.explorer.view.finding == widget.explorer.view.finding
     assert sf.load_scenario(saved).seed == widget.explorer.base.seed
+
+
+def test_saved_yaml_brings_back_other_sliders_the_chart_and_the_openings(
+    baseline: sf.Scenario, tmp_path: Path
+) -> None:
+    keys = ["manager.risk_aversion", "manager.affinity_weight"]
+    widget = sf.explore(baseline, chart="funnel", openings=1_000, keys=keys)
+    widget.sliders["manager.risk_aversion"].value = 2.5
+    path = widget.explorer.save(tmp_path / "risk.yaml")
+
+    again = sf.explore(path)
+    assert list(again.sliders) == keys
+    assert again.chart_picker.value == "funnel"
+    assert again.explorer.options.openings == 1_000
+    assert again.explorer.values == {"manager.risk_aversion": 2.5, "manager.affinity_weight": 0.3}
+    assert again.explorer.view.table.equals(widget.explorer.view.table)
+    # Arguments still win over the file, and any other first line is just a comment.
+    assert sf.explore(path, chart="margins").explorer.chart == "margins"
+    plain = tmp_path / "plain.yaml"
+    plain.write_text("# sliders=manager.risk_aversion\n" + path.read_text().split("\n", 1)[1])
+    assert core.saved_state(plain) == {}
+    assert tuple(Explorer(plain, openings=OPENINGS).sliders) == EXPLORER_KEYS
 
 
 def test_a_save_that_cannot_be_written_is_one_line(widget, tmp_path: Path) -> None:

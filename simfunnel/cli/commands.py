@@ -382,10 +382,12 @@ def _command_charts(args: argparse.Namespace) -> int:
 
 
 def _command_app(args: argparse.Namespace) -> int:
+    from simfunnel.present.explorer.core import saved_state
     from simfunnel.present.explorer.web import require_panel, serve
 
     require_panel()
     scenario, _ = _load(args.config, args.overrides)
+    saved = saved_state(args.config)  # a file the explorer saved: its chart, openings, sliders
 
     def ready(url: str) -> None:
         print(f"simfunnel app · {scenario.name} at {url} (Ctrl-C to stop)", flush=True)
@@ -394,8 +396,9 @@ def _command_app(args: argparse.Namespace) -> int:
         serve(
             scenario,
             args.port,
-            chart=args.chart,
-            openings=args.openings,
+            chart=args.chart or saved.get("chart"),
+            openings=args.openings or saved.get("openings"),
+            keys=saved.get("keys"),
             show=args.show,
             ready=ready,
         )

@@ -318,11 +318,13 @@ def _add_app(commands: Any) -> None:
     app.add_argument(
         "--openings",
         type=_positive_int,
-        default=DEFAULT_OPENINGS,
-        help="openings simulated per change (default: %(default)s, under half a second)",
+        help=f"openings simulated per change (default: {DEFAULT_OPENINGS:,}, under half a "
+        "second; a saved explorer file keeps its own)",
     )
     app.add_argument(
-        "--chart", choices=tuple(CHART_LABELS), default="loss_reasons", help="chart shown first"
+        "--chart",
+        choices=tuple(CHART_LABELS),
+        help="chart shown first (default: loss_reasons, or a saved explorer file's)",
     )
     app.add_argument(
         "--set",

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import io
 import math
+import re
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -71,6 +72,12 @@ __all__ = [
     "Slider",
     "View",
 ]
+
+HEADER = "# simfunnel explorer: chart={chart}; openings={openings}; sliders={keys}"
+_HEADER = re.compile(
+    r"# simfunnel explorer: chart=(?P<chart>\w+); openings=(?P<openings>[1-9]\d{0,9}); "
+    r"sliders=(?P<keys>[\w.]+(?:,[\w.]+)*)"
+)
 
 PNG_DPI = 72  # 960 x 540 px: sharp on a laptop screen, and quick to draw and send
 
@@ -150,28 +157,36 @@ class Explorer:
     Parameters
     ----------
     scenario : Scenario or path
-        The base scenario, or a YAML file (e.g. one written by :meth:`save`). The
-        sliders start at its values.
-    chart : str
-        One of :data:`CHARTS`.
-    openings : int
-        Openings simulated per update (default :data:`DEFAULT_OPENINGS`).
-    keys : sequence of str
-        Slider keys (default :data:`EXPLORER_KEYS`).
+        The base scenario, or a YAML file. The sliders start at its values; a file
+        written by :meth:`save` also brings back the chart, the openings and the
+        slider keys it was saved with (its first line says them).
+    chart : str, optional
+        One of :data:`CHARTS` (default: the saved one, else ``"loss_reasons"``).
+    openings : int, optional
+        Openings simulated per update (default: the saved number, else
+        :data:`DEFAULT_OPENINGS`).
+    keys : sequence of str, optional
+        Slider keys (default: the saved ones, else :data:`EXPLORER_KEYS`).
     """
 
     def __init__(
         self,
         scenario: Scenario | str | Path,
-        chart: str = "loss_reasons",
-        openings: int = DEFAULT_OPENINGS,
-        keys: Sequence[str] = EXPLORER_KEYS,
+        chart: str | None = None,
+        openings: int | None = None,
+        keys: Sequence[str] | None = None,
     ) -> None:
-        self.base = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
+        saved: dict[str, Any] = {}
+        if not isinstance(scenario, Scenario):
+            saved = saved_state(scenario)
+            scenario = load_scenario(scenario)
+        self.base = scenario
+        openings = openings or saved.get("openings", DEFAULT_OPENINGS)
         self.options = RunOptions(openings=openings, seed=self.base.seed, workers=1)
+        keys = keys or saved.get("keys", EXPLORER_KEYS)
         self.sliders = {key: slider_for(self.base, key) for key in dict.fromkeys(keys)}
         self.values: dict[str, float] = {key: value_at(self.base, key) for key in self.sliders}
-        self.chart = _check_chart(chart)
+        self.chart = _check_chart(chart or saved.get("chart", "loss_reasons"))
         self.result: Result | None = None
         self.view = self._update()
 
@@ -210,9 +225,13 @@ class Explorer:
         return self.view
 
     def yaml(self) -> str:
-        """The current scenario as YAML: every key, the sliders' values included."""
-        sliders = ", ".join(self.sliders)
-        return f"# Saved by the simfunnel explorer (sliders: {sliders})\n{self.scenario.to_yaml()}"
+        """The current scenario as YAML: every key, the sliders' values included, after a
+        first line (a comment: the file stays a plain scenario) with the explorer's
+        chart, openings and slider keys."""
+        header = HEADER.format(
+            chart=self.chart, openings=self.options.openings, keys=",".join(self.sliders)
+        )
+        return f"{header}\n{self.scenario.to_yaml()}"
 
     def save(self, path: str | Path) -> Path:
         """Write :meth:`yaml` to ``path`` (atomically): a scenario file that
@@ -281,6 +300,24 @@ def _on_grid(bound: float, step: float, towards: Any) -> float:
     steps = bound / step
     nearest = round(steps)
     return round((nearest if abs(steps - nearest) < 1e-9 else towards(steps)) * step, 10)
+
+
+def saved_state(path: str | Path) -> dict[str, Any]:
+    """The chart, openings and slider keys a file saved by the explorer names in its
+    first line; ``{}`` for any other file (or a first line that does not parse)."""
+    try:
+        with open(path, encoding="utf-8", errors="replace") as file:
+            first = file.readline(500).rstrip("\r\n")
+    except OSError:
+        return {}  # load_scenario says what is wrong with the file
+    found = _HEADER.fullmatch(first)
+    if not found:
+        return {}
+    return {
+        "chart": found["chart"],
+        "openings": int(found["openings"]),
+        "keys": tuple(found["keys"].split(",")),
+    }
 
 
 def _check_chart(chart: str) -> str:

@@ -19,8 +19,6 @@ from simfunnel.model.scenario import Scenario, folder_name
 from simfunnel.present.explorer.core import (
     CHART_LABELS,
     CHARTS,
-    DEFAULT_OPENINGS,
-    EXPLORER_KEYS,
     Explorer,
     Slider,
 )
@@ -39,9 +37,9 @@ def require_ipywidgets() -> Any:
 
 def explore(
     scenario: Scenario | str | Path,
-    chart: str = "loss_reasons",
-    openings: int = DEFAULT_OPENINGS,
-    keys: Sequence[str] = EXPLORER_KEYS,
+    chart: str | None = None,
+    openings: int | None = None,
+    keys: Sequence[str] | None = None,
 ) -> ExplorerWidget:
     """A live explorer of ``scenario`` for a notebook: sliders, a chart picker, the chart.
 
@@ -51,15 +49,17 @@ def explore(
     Parameters
     ----------
     scenario : Scenario or path
-        The scenario, or a YAML file (one saved by the explorer rebuilds its sliders).
-    chart : str
-        The chart shown first: one of ``funnel``, ``loss_reasons``,
+        The scenario, or a YAML file. A file saved by the explorer ("Save this
+        scenario") rebuilds its sliders, chart and openings.
+    chart : str, optional
+        The chart shown first: one of ``funnel``, ``loss_reasons`` (the default),
         ``offer_probability``, ``offer_probability_by_quality``, ``margins``,
         ``seasonality``, ``felt_vs_actual``.
-    openings : int
+    openings : int, optional
         Openings per update (default 5,000: about 0.4 s per update on 2 cores).
-    keys : sequence of str
-        The slider keys (default: the six that move the headline results most).
+    keys : sequence of str, optional
+        The slider keys, numeric scenario keys (default: the six that move the
+        headline results most, ``EXPLORER_KEYS``).
 
     Returns
     -------

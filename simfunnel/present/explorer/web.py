@@ -25,8 +25,6 @@ from simfunnel.model.scenario import Scenario, folder_name
 from simfunnel.present.explorer.core import (
     CHART_LABELS,
     CHARTS,
-    DEFAULT_OPENINGS,
-    EXPLORER_KEYS,
     Explorer,
 )
 
@@ -197,11 +195,11 @@ class ExplorerPage:
 
 def page(
     scenario: Scenario | str | Path,
-    chart: str = "loss_reasons",
-    openings: int = DEFAULT_OPENINGS,
-    keys: Sequence[str] = EXPLORER_KEYS,
+    chart: str | None = None,
+    openings: int | None = None,
+    keys: Sequence[str] | None = None,
 ) -> Any:
-    """The explorer's page (a Panel layout) for one session."""
+    """The explorer's page (a Panel layout) for one session; arguments as :class:`Explorer`."""
     return ExplorerPage(Explorer(scenario, chart, openings, keys)).layout
 
 
@@ -209,8 +207,9 @@ def serve(
     scenario: Scenario,
     port: int,
     *,
-    chart: str = "loss_reasons",
-    openings: int = DEFAULT_OPENINGS,
+    chart: str | None = None,
+    openings: int | None = None,
+    keys: Sequence[str] | None = None,
     show: bool = False,
     ready: Callable[[str], None] | None = None,
 ) -> None:
@@ -220,10 +219,10 @@ def serve(
     :class:`InputError`.
     """
     pn = require_panel()
-    page(scenario, chart, openings)  # build one page first: any error shows here, not online
+    page(scenario, chart, openings, keys)  # build one page first: errors show here, not online
     try:
         server = pn.serve(
-            {"/": lambda: page(scenario, chart, openings)},
+            {"/": lambda: page(scenario, chart, openings, keys)},
             port=port,
             address="localhost",
             websocket_origin=[f"localhost:{port}", f"127.0.0.1:{port}"],
