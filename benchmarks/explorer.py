@@ -25,6 +25,7 @@ def main() -> None:
     parser.add_argument("--chart", default="loss_reasons")
     parser.add_argument("--steps", type=int, default=4, help="values per slider")
     args = parser.parse_args()
+    load = os.getloadavg()[0]  # other work on the machine slows every update
     explorer = Explorer(args.config, args.chart, args.openings)
     seconds = []
     for key, slider in explorer.sliders.items():
@@ -43,7 +44,8 @@ def main() -> None:
         f"({os.cpu_count()} cores): median {statistics.median(seconds):.3f} s, "
         f"90th percentile {seconds[int(0.9 * (len(seconds) - 1))]:.3f} s, "
         f"max {seconds[-1]:.3f} s; offer rate of good interviews +-"
-        f"{100 * (ci['ci_high'] - ci['ci_low']) / 2:.2f} points (95% CI half-width)"
+        f"{100 * (ci['ci_high'] - ci['ci_low']) / 2:.2f} points (95% CI half-width); "
+        f"load average before/after {load:.1f}/{os.getloadavg()[0]:.1f}"
     )
 
 

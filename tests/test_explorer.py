@@ -87,6 +87,23 @@ def test_a_change_re_simulates_on_the_same_seed(baseline: sf.Scenario) -> None:
     assert explorer.set_value("internal.probability", 0.4).table.equals(first)
 
 
+def test_the_value_axis_only_grows_so_a_shrinking_bar_looks_shorter(
+    baseline: sf.Scenario,
+) -> None:
+    explorer = Explorer(baseline, openings=OPENINGS)
+    top = explorer.figure().axes[0].get_xlim()[1]
+    # Better interviews: far more good losers were simply outperformed, a longer bar.
+    wide = explorer.set_value("interview.validity", 0.9)
+    assert wide.table["ci_high"].max() * 1.15 > top
+    wide_top = explorer.figure().axes[0].get_xlim()[1]
+    assert wide_top > top
+    back = explorer.set_value("interview.validity", 0.19)
+    assert back.table["ci_high"].max() * 1.15 < wide_top
+    assert explorer.figure().axes[0].get_xlim()[1] == wide_top
+    # Another explorer (another session) starts from its own scale.
+    assert Explorer(baseline, openings=OPENINGS).figure().axes[0].get_xlim()[1] == top
+
+
 # ---------------------------------------------------------- notebook widget
 def test_moving_a_slider_changes_the_table_the_headline_and_the_chart(widget) -> None:
     explorer = widget.explorer

@@ -188,6 +188,7 @@ class Explorer:
         self.values: dict[str, float] = {key: value_at(self.base, key) for key in self.sliders}
         self.chart = _check_chart(chart or saved.get("chart", "loss_reasons"))
         self.result: Result | None = None
+        self.value_top: dict[str, float] = {}  # chart -> the largest value axis shown
         self.view = self._update()
 
     # ------------------------------------------------------------------ state
@@ -253,7 +254,7 @@ class Explorer:
             table = output.to_df()
         except NothingToChartError as exc:
             output, finding, table = None, f"No chart: {exc}", pd.DataFrame()
-        png = _png(_figure(output, finding))
+        png = _png(self._figure(output, finding))
         seconds = time.perf_counter() - started
         status = (
             f"{self.options.openings:,} openings · seed {self.base.seed} · "
@@ -264,21 +265,38 @@ class Explorer:
     def figure(self) -> Figure:
         """The current chart on a new 16:9 figure (no pyplot, nothing shown), without
         its title (front ends show the finding above it)."""
-        return _figure(self.view.output, self.view.finding)
+        return self._figure(self.view.output, self.view.finding)
 
-
-def _figure(output: Output | None, finding: str) -> Figure:
-    with talk_style():
-        # Laid out at the PNG's resolution: the layout pass the headline makes before
-        # the PNG is drawn then costs a quarter of the pixels of the style's 144 dpi.
-        figure = Figure(dpi=PNG_DPI)
-        ax = figure.add_subplot()
-        if output is None:
-            ax.set_axis_off()
-            ax.text(0.5, 0.5, finding, ha="center", va="center", wrap=True)
-        else:
+    def _figure(self, output: Output | None, finding: str) -> Figure:
+        with talk_style():
+            # Laid out at the PNG's resolution: the layout pass the headline makes before
+            # the PNG is drawn then costs a quarter of the pixels of the style's 144 dpi.
+            figure = Figure(dpi=PNG_DPI)
+            ax = figure.add_subplot()
+            if output is None:
+                ax.set_axis_off()
+                ax.text(0.5, 0.5, finding, ha="center", va="center", wrap=True)
+                return figure
             output.plot(ax, title="")
-    return figure
+            axis = VALUE_AXIS.get(self.chart)
+            if axis is not None:
+                # The value axis only grows in a session: a bar that shrinks looks
+                # shorter, instead of the scale quietly shrinking with it.
+                low, high = getattr(ax, f"get_{axis}lim")()
+                self.value_top[self.chart] = max(high, self.value_top.get(self.chart, high))
+                getattr(ax, f"set_{axis}lim")(low, self.value_top[self.chart])
+        return figure
+
+
+# The axis that carries each chart's values (shares), whose scale the explorer keeps.
+# The funnel and felt-vs-actual charts always run from 0 to 100%.
+VALUE_AXIS = {
+    "loss_reasons": "x",
+    "offer_probability": "y",
+    "offer_probability_by_quality": "y",
+    "margins": "y",
+    "seasonality": "y",
+}
 
 
 def _png(figure: Figure) -> bytes:
