@@ -1,6 +1,12 @@
 """simfunnel: a hiring-funnel Monte Carlo. Why do good interviews still lose?"""
 
+from __future__ import annotations
+
 __version__ = "0.1.0"
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from simfunnel import metrics
 from simfunnel.analysis.explore import Comparison, compare, sensitivity, sweep
@@ -11,6 +17,9 @@ from simfunnel.analysis.you import YouResult, you
 from simfunnel.errors import InputError
 from simfunnel.io.loader import load_scenario
 from simfunnel.model.scenario import Scenario
+
+if TYPE_CHECKING:
+    from simfunnel.present.explorer.notebook import ExplorerWidget
 
 __all__ = [
     "Comparison",
@@ -32,10 +41,18 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str):
-    # The explorer needs Matplotlib and ipywidgets (optional): loaded only when asked for.
-    if name == "explore":
-        from simfunnel.present.explorer.notebook import explore
+def explore(
+    scenario: Scenario | str | Path,
+    chart: str | None = None,
+    openings: int | None = None,
+    keys: Sequence[str] | None = None,
+) -> ExplorerWidget:
+    """A live explorer of ``scenario`` in Jupyter: sliders, a chart picker, the chart.
 
-        return explore
-    raise AttributeError(f"module 'simfunnel' has no attribute {name!r}")
+    Needs ``pip install 'simfunnel[interactive]'``; loaded only when called (it draws
+    with Matplotlib and shows ipywidgets). Parameters and return value:
+    :func:`simfunnel.present.explorer.notebook.explore`.
+    """
+    from simfunnel.present.explorer.notebook import explore as notebook_explore
+
+    return notebook_explore(scenario, chart, openings, keys)
