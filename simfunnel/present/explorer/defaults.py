@@ -24,11 +24,13 @@ baseline's values. ``keys=[...]`` (``sf.explore``) shows any other numeric keys.
 
 DEFAULT_OPENINGS = 5_000
 """Openings per update. An update (simulation with its reference sample, loss
-attribution, output and chart) then takes 0.38 s (median; 90th percentile 0.47 s)
-on this project's 2-core machine (``benchmarks/explorer.py``), against 0.48 s at
-10,000. The 95% CIs at 5,000 openings: about +-0.9 points for the offer rate of
-good interviews and for the larger loss reasons, +-1.4 for "outperformed", +-2.1
-for the internal win rate; a full ``simfunnel run`` of a saved scenario narrows them."""
+attribution, output and chart) then costs 0.34 s of CPU (median of 24 updates of
+the loss-reasons chart, ``benchmarks/explorer.py``) on this project's 2-core machine:
+0.33-0.52 s of wall time while three other jobs kept its load average at 6. At
+10,000 openings it costs 0.37 s of CPU but 0.56 s of wall time under that load. The
+95% CIs at 5,000 openings: about +-0.9 points for the offer rate of good interviews
+and for the larger loss reasons, +-1.4 for "outperformed", +-2.1 for the internal win
+rate; a full ``simfunnel run`` of a saved scenario narrows them."""
 
 DEFAULT_PORT = 5006  # Panel's and Bokeh's usual port
 
