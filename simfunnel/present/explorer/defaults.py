@@ -26,7 +26,7 @@ DEFAULT_OPENINGS = 5_000
 """Openings per update. An update (simulation with its reference sample, loss
 attribution, output and chart) then costs 0.34 s of CPU (median of 24 updates of
 the loss-reasons chart, ``benchmarks/explorer.py``) on this project's 2-core machine:
-0.33-0.52 s of wall time while three other jobs kept its load average at 6. At
+0.33-0.53 s of wall time (five runs) while other jobs kept its load average at 4-6. At
 10,000 openings it costs 0.37 s of CPU but 0.56 s of wall time under that load. The
 95% CIs at 5,000 openings: about +-0.9 points for the offer rate of good interviews
 and for the larger loss reasons, +-1.4 for "outperformed", +-2.1 for the internal win
