@@ -1,6 +1,12 @@
 """simfunnel: a hiring-funnel Monte Carlo. Why do good interviews still lose?"""
 
+from __future__ import annotations
+
 __version__ = "0.1.0"
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from simfunnel import metrics
 from simfunnel.analysis.explore import Comparison, compare, sensitivity, sweep
@@ -12,6 +18,9 @@ from simfunnel.errors import InputError
 from simfunnel.io.loader import load_scenario
 from simfunnel.model.scenario import Scenario
 
+if TYPE_CHECKING:
+    from simfunnel.present.explorer.notebook import ExplorerWidget
+
 __all__ = [
     "Comparison",
     "InputError",
@@ -21,6 +30,7 @@ __all__ = [
     "YouResult",
     "__version__",
     "compare",
+    "explore",
     "load_result",
     "load_scenario",
     "metrics",
@@ -29,3 +39,20 @@ __all__ = [
     "sweep",
     "you",
 ]
+
+
+def explore(
+    scenario: Scenario | str | Path,
+    chart: str | None = None,
+    openings: int | None = None,
+    keys: Sequence[str] | None = None,
+) -> ExplorerWidget:
+    """A live explorer of ``scenario`` in Jupyter: sliders, a chart picker, the chart.
+
+    Needs ``pip install 'simfunnel[interactive]'``; loaded only when called (it draws
+    with Matplotlib and shows ipywidgets). Parameters and return value:
+    :func:`simfunnel.present.explorer.notebook.explore`.
+    """
+    from simfunnel.present.explorer.notebook import explore as notebook_explore
+
+    return notebook_explore(scenario, chart, openings, keys)

@@ -55,3 +55,11 @@ def test_notebook_executes(path, monkeypatch):
         if cell.cell_type == "code" and cell.source.rstrip().endswith(");"):
             shown = [o for o in cell.outputs if "image/png" in o.get("data", {})]
             assert len(shown) == 1, f"{path.name}: no figure shown by\n{cell.source}"
+        # The live explorer shows itself as a widget (and no traceback) headless too.
+        if cell.cell_type == "code" and "sf.explore(" in cell.source:
+            widgets = [
+                o
+                for o in cell.outputs
+                if "application/vnd.jupyter.widget-view+json" in o.get("data", {})
+            ]
+            assert len(widgets) == 1, f"{path.name}: no explorer shown by\n{cell.source}"

@@ -23,6 +23,7 @@ from typing import Any
 
 from simfunnel.cli.commands import (
     Terminated,
+    _command_app,
     _command_charts,
     _command_compare,
     _command_deck,
@@ -73,6 +74,7 @@ COMMANDS = {
     "sweep": _command_sweep,
     "sensitivity": _command_sensitivity,
     "deck": _command_deck,
+    "app": _command_app,
 }
 
 _MAIN_PID = os.getpid()

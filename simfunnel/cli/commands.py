@@ -476,3 +476,31 @@ def _command_deck(args: argparse.Namespace) -> int:
             kept = _files(len(written) - 1)
             print(f"Kept {kept} ({', '.join(args.formats)}) in {charts_folder(path)}/.")
     return 0
+
+
+def _command_app(args: argparse.Namespace) -> int:
+    from simfunnel.present.explorer.core import saved_state
+    from simfunnel.present.explorer.web import require_panel, serve
+
+    require_panel()
+    scenario, _ = _load(args.config, args.overrides)
+    saved = saved_state(args.config)  # a file the explorer saved: its chart, openings, sliders
+
+    def ready(url: str) -> None:
+        print(f"simfunnel app · {scenario.name} at {url} (Ctrl-C to stop)", flush=True)
+
+    try:
+        serve(
+            scenario,
+            args.port,
+            chart=args.chart or saved.get("chart"),
+            openings=args.openings or saved.get("openings"),
+            keys=saved.get("keys"),
+            show=args.show,
+            ready=ready,
+        )
+    except KeyboardInterrupt as exc:  # Ctrl-C is how a speaker stops the app
+        if isinstance(exc, Terminated):
+            raise
+    print("simfunnel app: stopped")
+    return 0

@@ -10,6 +10,7 @@ from typing import Any, NoReturn
 
 from simfunnel.analysis.options import DEFAULTS, TARGET_CI_CAP, YOU_OPENINGS
 from simfunnel.present import CHART_FORMATS
+from simfunnel.present.explorer.defaults import CHART_LABELS, DEFAULT_OPENINGS, DEFAULT_PORT
 
 # `you` simulates 20,000 job searches of up to this many interviews: memory grows with it.
 MAX_INTERVIEWS = 100
@@ -59,6 +60,7 @@ _interviews = _number(int, 1, MAX_INTERVIEWS, what="a whole number")
 _seed = _number(int, 0, MAX_SEED, what="a non-negative integer", high_text="2^128-1")
 _percentile = _number(float, 0, 100, exclusive=True, what="a number")
 _unit_interval = _number(float, 0, 1, exclusive=True, what="a number")
+_port = _number(int, 1, 65535, what="a port number")
 
 
 def _target(text: str) -> tuple[str, float]:
@@ -143,6 +145,7 @@ def build_parser() -> argparse.ArgumentParser:
         _add_you,
         _add_charts,
         _add_deck,
+        _add_app,
     ):
         add(commands)
     return parser
@@ -357,6 +360,41 @@ def _add_deck(commands: Any) -> None:
         "(default: none)",
     )
     _add_quiet(deck)
+
+
+def _add_app(commands: Any) -> None:
+    app = commands.add_parser(
+        "app", help="serve the live explorer (sliders, charts) as a local web page"
+    )
+    app.add_argument(
+        "config",
+        nargs="?",
+        default="configs/baseline.yaml",
+        help="scenario YAML (default: %(default)s)",
+    )
+    app.add_argument(
+        "--port", type=_port, default=DEFAULT_PORT, help="port on localhost (default: %(default)s)"
+    )
+    app.add_argument(
+        "--openings",
+        type=_positive_int,
+        help=f"openings simulated per change (default: {DEFAULT_OPENINGS:,}, under half a "
+        "second; a saved explorer file keeps its own)",
+    )
+    app.add_argument(
+        "--chart",
+        choices=tuple(CHART_LABELS),
+        help="chart shown first (default: loss_reasons, or a saved explorer file's)",
+    )
+    app.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a scenario key before exploring (repeatable)",
+    )
+    app.add_argument("--show", action="store_true", help="open the page in a web browser")
 
 
 def _version() -> str:

@@ -24,7 +24,7 @@ from __future__ import annotations
 import functools
 import io
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -36,6 +36,7 @@ from matplotlib.figure import Figure
 from simfunnel import __version__
 from simfunnel.analysis.comparison import Comparison
 from simfunnel.analysis.outputs import (
+    RUN_OUTPUTS,
     Differences,
     FeltVsActual,
     Funnel,
@@ -44,7 +45,6 @@ from simfunnel.analysis.outputs import (
     OfferProbability,
     Output,
     Seasonality,
-    TimeToFill,
 )
 from simfunnel.analysis.outputs.compare import scenario_label
 from simfunnel.analysis.result import Result
@@ -163,16 +163,7 @@ SLIDE_KEYS: dict[str, tuple[str, ...]] = {
         "analysis.good_interview_top_share",
     ),
 }
-BUILDERS: dict[str, Callable[[Result], Output]] = {
-    "funnel": Funnel.from_result,
-    "loss_reasons": LossReasons.from_result,
-    "offer_probability": lambda result: OfferProbability.from_result(result, "rank"),
-    "offer_probability_by_quality": lambda result: OfferProbability.from_result(result, "quality"),
-    "margins": Margins.from_result,
-    "seasonality": Seasonality.from_result,
-    "felt_vs_actual": FeltVsActual.from_result,
-    "time_to_fill": TimeToFill.from_result,
-}
+BUILDERS = RUN_OUTPUTS  # chart name -> the output it draws
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ from simfunnel.analysis.outputs.benchmarks import Benchmarks
 from simfunnel.analysis.outputs.candidate import JobSearch
 from simfunnel.analysis.outputs.compare import Differences
 from simfunnel.analysis.outputs.run import (
+    RUN_OUTPUTS,
     FeltVsActual,
     Funnel,
     LossReasons,
@@ -32,6 +33,7 @@ from simfunnel.analysis.outputs.sensitivity import Sensitivity, SobolIndices
 from simfunnel.analysis.outputs.sweep import RiskTradeoff, Sweep
 
 __all__ = [
+    "RUN_OUTPUTS",
     "Benchmarks",
     "Differences",
     "FeltVsActual",

@@ -8,7 +8,7 @@ No Matplotlib here.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -512,3 +512,17 @@ class TimeToFill(Output):
         out.mean, out.ci_low, out.ci_high = (float(v) for v in row)
         out.median, out.p80, out.filled, out.cancelled_share = median, p80, days.size, cancelled
         return out
+
+
+RUN_OUTPUTS: dict[str, Callable[[Result], Output]] = {
+    "funnel": Funnel.from_result,
+    "loss_reasons": LossReasons.from_result,
+    "offer_probability": lambda result: OfferProbability.from_result(result, "rank"),
+    "offer_probability_by_quality": lambda result: OfferProbability.from_result(result, "quality"),
+    "margins": Margins.from_result,
+    "seasonality": Seasonality.from_result,
+    "felt_vs_actual": FeltVsActual.from_result,
+    "time_to_fill": TimeToFill.from_result,
+}
+"""Every chart of one run, by name, and how its output is built from a result: the one
+list that ``simfunnel run``, the deck, the explorer and the docs gallery draw from."""

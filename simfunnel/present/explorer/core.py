@@ -1,0 +1,326 @@
+"""The explorer's logic, shared by the notebook widget and the web app.
+
+An :class:`Explorer` holds a base scenario, the current value of each slider key,
+the chart picked and how many openings to simulate. Every change re-simulates
+the changed scenario with the *base scenario's seed* (common random numbers), so
+the picture moves only because the parameter moved, and builds the chart's
+analysis output (its table, its finding, its note). Front ends
+(:mod:`~simfunnel.present.explorer.notebook`, ipywidgets;
+:mod:`~simfunnel.present.explorer.web`, Panel) only wire widgets to
+:meth:`Explorer.set_value`, :meth:`Explorer.set_text`, :meth:`Explorer.set_chart`
+and :meth:`Explorer.save`, and show :class:`View` and :meth:`Explorer.png`.
+
+Bad input (a value out of range, a word where a number belongs) raises
+:class:`~simfunnel.errors.InputError` with the text the CLI prints for the same
+``--set KEY=VALUE``; the explorer keeps its last good state.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import re
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from matplotlib.figure import Figure
+
+from simfunnel.analysis.options import RunOptions
+from simfunnel.analysis.outputs import RUN_OUTPUTS, Output
+from simfunnel.analysis.result import Result, atomic_write
+from simfunnel.analysis.run import simulate
+from simfunnel.analysis.sensitivities import _numeric_parameters
+from simfunnel.analysis.sweeps import value_at
+from simfunnel.errors import InputError, NothingToChartError
+from simfunnel.io.loader import load_scenario, parse_override
+from simfunnel.metrics import key_label
+from simfunnel.model.scenario import Scenario
+from simfunnel.present.charts.style import talk_style
+from simfunnel.present.explorer.defaults import CHART_LABELS, DEFAULT_OPENINGS, EXPLORER_KEYS
+
+# Every chart of one run: the outputs that own their tables and findings, in the order
+# and with the names of :data:`CHART_LABELS`.
+CHARTS: dict[str, Callable[[Result], Output]] = RUN_OUTPUTS
+
+__all__ = [
+    "CHARTS",
+    "CHART_LABELS",
+    "DEFAULT_OPENINGS",
+    "EXPLORER_KEYS",
+    "Explorer",
+    "Slider",
+    "View",
+]
+
+HEADER = "# simfunnel explorer: chart={chart}; openings={openings}; sliders={keys}"
+_HEADER = re.compile(
+    r"# simfunnel explorer: chart=(?P<chart>\w+); openings=(?P<openings>[1-9]\d{0,9}); "
+    r"sliders=(?P<keys>[\w.]+(?:,[\w.]+)*)"
+)
+
+PNG_DPI = 72  # 960 x 540 px: sharp on a laptop screen, and quick to draw and send
+
+
+@dataclass(frozen=True)
+class Slider:
+    """One slider: a numeric scenario key, its plain label and its valid range.
+
+    ``low``/``high`` are the schema's bounds (an open bound moved one ``step``
+    inside); whole-number keys have ``int`` bounds and a step of 1.
+    """
+
+    key: str
+    label: str
+    low: float | int
+    high: float | int
+    step: float | int
+    integer: bool
+
+    def format(self, value: float) -> str:
+        """The value as it is typed in a box: ``3``, ``0.19``."""
+        return str(int(value)) if self.integer else f"{value:g}"
+
+
+def slider_for(scenario: Scenario, key: str) -> Slider:
+    """The slider of ``key``, with its range from the scenario schema.
+
+    Raises
+    ------
+    InputError
+        ``key`` is not a numeric scenario key.
+    """
+    numeric = {k: (value, bounds) for k, value, bounds in _numeric_parameters(scenario)}
+    if key not in numeric:
+        raise InputError(f"explore: '{key}' is not a numeric scenario key (see simfunnel keys)")
+    value, (low, high) = numeric[key]
+    if isinstance(value, int):
+        return Slider(key, key_label(key), math.ceil(low), math.floor(high), 1, True)
+    step = 0.01 if high - low <= 10 else 0.1
+    # An open bound (gt/lt) comes nudged inside by 1e-9: start one step inside it.
+    low, high = _on_grid(low, step, math.ceil), _on_grid(high, step, math.floor)
+    return Slider(key, key_label(key), low, high, step, False)
+
+
+@dataclass(frozen=True)
+class View:
+    """What the explorer shows after an update.
+
+    Attributes
+    ----------
+    output : Output or None
+        The chart's analysis output (None when the chart cannot be drawn).
+    finding : str
+        The headline: the output's finding, or why there is no chart.
+    table : DataFrame
+        ``output.to_df()`` (empty without an output).
+    png : bytes
+        The chart (without its title: front ends show the finding above it).
+    status : str
+        Openings, seed and how long the update took.
+    seconds : float
+        Wall time of the update: simulation, attribution, output and chart, all that
+        a speaker waits for after moving a slider.
+    """
+
+    output: Output | None
+    finding: str
+    table: pd.DataFrame
+    png: bytes
+    status: str
+    seconds: float
+
+
+class Explorer:
+    """A scenario with sliders, a chart and a fixed seed: the state of a live explorer.
+
+    Parameters
+    ----------
+    scenario : Scenario or path
+        The base scenario, or a YAML file. The sliders start at its values; a file
+        written by :meth:`save` also brings back the chart, the openings and the
+        slider keys it was saved with (its first line says them).
+    chart : str, optional
+        One of :data:`CHARTS` (default: the saved one, else ``"loss_reasons"``).
+    openings : int, optional
+        Openings simulated per update (default: the saved number, else
+        :data:`DEFAULT_OPENINGS`).
+    keys : sequence of str, optional
+        Slider keys (default: the saved ones, else :data:`EXPLORER_KEYS`).
+    """
+
+    def __init__(
+        self,
+        scenario: Scenario | str | Path,
+        chart: str | None = None,
+        openings: int | None = None,
+        keys: Sequence[str] | None = None,
+    ) -> None:
+        saved: dict[str, Any] = {}
+        if not isinstance(scenario, Scenario):
+            saved = saved_state(scenario)
+            scenario = load_scenario(scenario)
+        self.base = scenario
+        openings = openings or saved.get("openings", DEFAULT_OPENINGS)
+        self.options = RunOptions(openings=openings, seed=self.base.seed, workers=1)
+        keys = keys or saved.get("keys", EXPLORER_KEYS)
+        self.sliders = {key: slider_for(self.base, key) for key in dict.fromkeys(keys)}
+        self.values: dict[str, float] = {key: value_at(self.base, key) for key in self.sliders}
+        self.chart = _check_chart(chart or saved.get("chart", "loss_reasons"))
+        self.result: Result | None = None
+        self.value_top: dict[str, float] = {}  # chart -> the largest value axis shown
+        self.view = self._update()
+
+    # ------------------------------------------------------------------ state
+    @property
+    def scenario(self) -> Scenario:
+        """The base scenario with the sliders' values (named after the changes)."""
+        return self._with(self.values)
+
+    def _with(self, values: dict[str, float]) -> Scenario:
+        changed = {k: v for k, v in values.items() if v != value_at(self.base, k)}
+        return self.base.with_overrides(changed) if changed else self.base
+
+    # ---------------------------------------------------------------- changes
+    def set_value(self, key: str, value: Any) -> View:
+        """Set a slider's key and re-simulate; an invalid value raises
+        :class:`InputError` (``override: key: must be in [low, high], got value``) and
+        changes nothing."""
+        if key not in self.sliders:
+            raise InputError(f"explore: no slider for '{key}'; sliders: {', '.join(self.sliders)}")
+        scenario = self._with({**self.values, key: value})  # validates, as --set does
+        self.values = {k: value_at(scenario, k) for k in self.sliders}
+        self.result = None
+        self.view = self._update()
+        return self.view
+
+    def set_text(self, key: str, text: str) -> View:
+        """Set a key from text typed in a box, read as ``--set KEY=TEXT`` is."""
+        _, value = parse_override(f"{key}={text.strip()}")
+        return self.set_value(key, value)
+
+    def set_chart(self, chart: str) -> View:
+        """Show another chart of the same simulation (no re-simulation)."""
+        self.chart = _check_chart(chart)
+        self.view = self._update()
+        return self.view
+
+    def yaml(self) -> str:
+        """The current scenario as YAML: every key, the sliders' values included, after a
+        first line (a comment: the file stays a plain scenario) with the explorer's
+        chart, openings and slider keys."""
+        header = HEADER.format(
+            chart=self.chart, openings=self.options.openings, keys=",".join(self.sliders)
+        )
+        return f"{header}\n{self.scenario.to_yaml()}"
+
+    def save(self, path: str | Path) -> Path:
+        """Write :meth:`yaml` to ``path`` (atomically): a scenario file that
+        :func:`~simfunnel.load_scenario`, ``simfunnel run`` and this explorer read back,
+        with the sliders where they are now. Returns the path."""
+        path, text = Path(path), self.yaml()
+        atomic_write(path, lambda p: Path(p).write_text(text, encoding="utf-8"))
+        return path
+
+    # ----------------------------------------------------------------- output
+    def _update(self) -> View:
+        started = time.perf_counter()
+        if self.result is None:
+            self.result = simulate(self.scenario, options=self.options)
+        try:
+            output: Output | None = CHARTS[self.chart](self.result)
+            finding = output.finding
+            table = output.to_df()
+        except NothingToChartError as exc:
+            output, finding, table = None, f"No chart: {exc}", pd.DataFrame()
+        png = _png(self._figure(output, finding))
+        seconds = time.perf_counter() - started
+        status = (
+            f"{self.options.openings:,} openings · seed {self.base.seed} · "
+            f"updated in {seconds:.2f} s"
+        )
+        return View(output, finding, table, png, status, seconds)
+
+    def figure(self) -> Figure:
+        """The current chart on a new 16:9 figure (no pyplot, nothing shown), without
+        its title (front ends show the finding above it)."""
+        return self._figure(self.view.output, self.view.finding)
+
+    def _figure(self, output: Output | None, finding: str) -> Figure:
+        with talk_style():
+            # Laid out at the PNG's resolution: the layout pass the headline makes before
+            # the PNG is drawn then costs a quarter of the pixels of the style's 144 dpi.
+            figure = Figure(dpi=PNG_DPI)
+            ax = figure.add_subplot()
+            if output is None:
+                ax.set_axis_off()
+                ax.text(0.5, 0.5, finding, ha="center", va="center", wrap=True)
+                return figure
+            output.plot(ax, title="")
+            axis = VALUE_AXIS.get(self.chart)
+            if axis is not None:
+                # The value axis only grows in a session: a bar that shrinks looks
+                # shorter, instead of the scale quietly shrinking with it.
+                low, high = getattr(ax, f"get_{axis}lim")()
+                self.value_top[self.chart] = max(high, self.value_top.get(self.chart, high))
+                getattr(ax, f"set_{axis}lim")(low, self.value_top[self.chart])
+        return figure
+
+
+# The axis that carries each chart's values (shares), whose scale the explorer keeps.
+# The funnel and felt-vs-actual charts always run from 0 to 100%.
+VALUE_AXIS = {
+    "loss_reasons": "x",
+    "offer_probability": "y",
+    "offer_probability_by_quality": "y",
+    "margins": "y",
+    "seasonality": "y",
+}
+
+
+def _png(figure: Figure) -> bytes:
+    buffer = io.BytesIO()
+    with talk_style():
+        figure.savefig(
+            buffer,
+            format="png",
+            dpi=PNG_DPI,
+            metadata={"Software": None},
+            pil_kwargs={"compress_level": 1},  # a few kB more, sent on localhost: faster
+        )
+    return buffer.getvalue()
+
+
+def _on_grid(bound: float, step: float, towards: Any) -> float:
+    """``bound`` as a whole number of steps: itself when it is one (0.3 is 30 steps of
+    0.01 despite rounding), else the next one inside (``towards``: ceil or floor)."""
+    steps = bound / step
+    nearest = round(steps)
+    return round((nearest if abs(steps - nearest) < 1e-9 else towards(steps)) * step, 10)
+
+
+def saved_state(path: str | Path) -> dict[str, Any]:
+    """The chart, openings and slider keys a file saved by the explorer names in its
+    first line; ``{}`` for any other file (or a first line that does not parse)."""
+    try:
+        with open(path, encoding="utf-8", errors="replace") as file:
+            first = file.readline(500).rstrip("\r\n")
+    except OSError:
+        return {}  # load_scenario says what is wrong with the file
+    found = _HEADER.fullmatch(first)
+    if not found:
+        return {}
+    return {
+        "chart": found["chart"],
+        "openings": int(found["openings"]),
+        "keys": tuple(found["keys"].split(",")),
+    }
+
+
+def _check_chart(chart: str) -> str:
+    if chart not in CHARTS:
+        raise InputError(f"chart: unknown chart '{chart}'; choose from {', '.join(CHARTS)}")
+    return chart

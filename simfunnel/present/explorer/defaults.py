@@ -1,0 +1,47 @@
+"""What the explorer shows by default (no Matplotlib: the CLI reads these for its help)."""
+
+from __future__ import annotations
+
+EXPLORER_KEYS: tuple[str, ...] = (
+    "interview.validity",
+    "internal.quality_sd",
+    "internal.probability",
+    "manager.niche_value",
+    "screening.validity",
+    "offers.max_offers",
+)
+"""The sliders: the six keys that move the headline results most.
+
+From ``scripts/explorer_keys.py`` on the baseline (20,000 openings per point, same
+seed): every key of the one-at-a-time sensitivity moved +-50% within its valid
+range, its swing in each headline metric of the registry divided by the largest
+swing of any key in that metric, averaged over the metrics. These six score
+0.46, 0.36, 0.31, 0.26, 0.22 and 0.22; the next ones (cancellation 0.20, declines
+0.20, interview rounds 0.17) move the results less, and the manager's risk aversion
+and culture-mirror bias, the talk's mechanisms, only 0.08 and 0.07 at the
+baseline's values. ``keys=[...]`` (``sf.explore``) shows any other numeric keys.
+"""
+
+DEFAULT_OPENINGS = 5_000
+"""Openings per update. An update (simulation with its reference sample, loss
+attribution, output and chart) then costs 0.34 s of CPU (median of 24 updates of
+the loss-reasons chart, ``benchmarks/explorer.py``) on this project's 2-core machine:
+0.33-0.53 s of wall time (five runs) while other jobs kept its load average at 4-6. At
+10,000 openings it costs 0.37 s of CPU but 0.56 s of wall time under that load. The
+95% CIs at 5,000 openings: about +-0.9 points for the offer rate of good interviews
+and for the larger loss reasons, +-1.4 for "outperformed", +-2.1 for the internal win
+rate; a full ``simfunnel run`` of a saved scenario narrows them."""
+
+DEFAULT_PORT = 5006  # Panel's and Bokeh's usual port
+
+CHART_LABELS: dict[str, str] = {
+    "funnel": "Funnel",
+    "loss_reasons": "Why good interviews lose",
+    "offer_probability": "Offer chance by rank in the slate",
+    "offer_probability_by_quality": "Offer chance by true quality",
+    "margins": "How close decisions are",
+    "seasonality": "Cancellations by quarter",
+    "felt_vs_actual": "Felt great vs went well",
+    "time_to_fill": "Days to fill a role",
+}
+"""Every chart of one run (those of ``simfunnel run``), as the picker names them."""

@@ -1,0 +1,271 @@
+"""The live explorer, driven headlessly: the notebook widget (ipywidgets), the web
+page's widgets (Panel) and the logic they share. The page in a real browser is
+tested in tests/test_app_browser.py."""
+
+from __future__ import annotations
+
+import socket
+import sys
+from pathlib import Path
+
+import param
+import pytest
+import yaml
+
+import simfunnel as sf
+from simfunnel.cli import main as cli_main
+from simfunnel.metrics import KEY_LABELS
+from simfunnel.present.charts.render import CHARTS as RUN_CHARTS
+from simfunnel.present.explorer import core, notebook, web
+from simfunnel.present.explorer.core import CHARTS, EXPLORER_KEYS, Explorer, slider_for
+from simfunnel.present.explorer.defaults import CHART_LABELS
+
+from .conftest import CONFIGS
+
+BASELINE = str(CONFIGS / "baseline.yaml")
+OPENINGS = 2_000  # small: each change re-simulates
+
+
+@pytest.fixture
+def widget(baseline: sf.Scenario) -> notebook.ExplorerWidget:
+    return sf.explore(baseline, openings=OPENINGS)
+
+
+def cli_error(capsys: pytest.CaptureFixture[str], key: str, text: str) -> str:
+    """The line ``simfunnel run --set KEY=TEXT`` prints, and its exit code checked."""
+    code = cli_main(["run", BASELINE, "--openings", "10", "--set", f"{key}={text}"])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err.count("\n") == 1
+    return err.strip()
+
+
+# ----------------------------------------------------------------------- core
+def test_the_sliders_are_the_documented_keys_with_registry_labels_and_schema_ranges(
+    baseline: sf.Scenario,
+) -> None:
+    explorer = Explorer(baseline, openings=OPENINGS)
+    assert tuple(explorer.sliders) == EXPLORER_KEYS
+    for key, slider in explorer.sliders.items():
+        assert slider.label == KEY_LABELS[key]  # the registry's words, not a fallback
+        assert slider.low <= explorer.values[key] <= slider.high
+    # (0, 1] opens at 0: the slider starts one step inside it; [1, 20] is whole numbers.
+    validity = slider_for(baseline, "interview.validity")
+    assert (validity.low, validity.high, validity.step) == (0.01, 1.0, 0.01)
+    max_offers = slider_for(baseline, "offers.max_offers")
+    assert (max_offers.low, max_offers.high, max_offers.integer) == (1, 20, True)
+    with pytest.raises(sf.InputError, match="not a numeric scenario key"):
+        slider_for(baseline, "applicants.count")  # a range, not one number
+
+
+def test_the_picker_offers_every_chart_of_a_run_and_each_draws(baseline: sf.Scenario) -> None:
+    assert list(CHARTS) == list(CHART_LABELS) == list(RUN_CHARTS)
+    explorer = Explorer(baseline, openings=OPENINGS)
+    result = explorer.result
+    for chart in CHARTS:
+        view = explorer.set_chart(chart)
+        assert explorer.result is result  # another chart of the same simulation
+        assert view.output is not None and view.finding == view.output.finding
+        assert not view.table.empty
+        assert view.png.startswith(b"\x89PNG")
+    with pytest.raises(sf.InputError, match="unknown chart 'pie'"):
+        explorer.set_chart("pie")
+
+
+def test_a_change_re_simulates_on_the_same_seed(baseline: sf.Scenario) -> None:
+    """Common random numbers: moving a slider and back gives the first picture again,
+    and a moved slider gives exactly what simulating that scenario on the seed does."""
+    explorer = Explorer(baseline, openings=OPENINGS)
+    first = explorer.view.table
+    moved = explorer.set_value("internal.probability", 0.8).table
+    expected = sf.simulate(
+        baseline.with_overrides({"internal.probability": 0.8}), OPENINGS, seed=baseline.seed
+    ).loss_reasons()
+    shares = moved.set_index("reason")["share"]
+    sequential = expected[expected["method"] == "sequential"].set_index("reason")["share"]
+    assert shares.to_dict() == sequential[shares.index].to_dict()
+    back = baseline.internal.probability
+    assert explorer.set_value("internal.probability", back).table.equals(first)
+
+
+def test_the_value_axis_only_grows_so_a_shrinking_bar_looks_shorter(
+    baseline: sf.Scenario,
+) -> None:
+    explorer = Explorer(baseline, openings=OPENINGS)
+    top = explorer.figure().axes[0].get_xlim()[1]
+    # Better interviews: far more good losers were simply outperformed, a longer bar.
+    wide = explorer.set_value("interview.validity", 0.9)
+    assert wide.table["ci_high"].max() * 1.15 > top
+    wide_top = explorer.figure().axes[0].get_xlim()[1]
+    assert wide_top > top
+    back = explorer.set_value("interview.validity", 0.19)
+    assert back.table["ci_high"].max() * 1.15 < wide_top
+    assert explorer.figure().axes[0].get_xlim()[1] == wide_top
+    # Another explorer (another session) starts from its own scale.
+    assert Explorer(baseline, openings=OPENINGS).figure().axes[0].get_xlim()[1] == top
+
+
+# ---------------------------------------------------------- notebook widget
+def test_moving_a_slider_changes_the_table_the_headline_and_the_chart(widget) -> None:
+    explorer = widget.explorer
+    table, headline, image = explorer.view.table, widget.headline.value, widget.image.value
+    assert explorer.view.finding in headline
+
+    widget.sliders["interview.validity"].value = 0.6
+
+    assert explorer.values["interview.validity"] == 0.6
+    assert widget.boxes["interview.validity"].value == "0.6"
+    assert not explorer.view.table.equals(table)
+    assert widget.headline.value != headline
+    assert explorer.view.finding in widget.headline.value
+    assert widget.image.value != image
+    assert explorer.scenario.name == "baseline (interview.validity=0.6)"
+    assert "updated in" in widget.status.value
+
+
+def test_a_typed_value_moves_its_slider(widget) -> None:
+    widget.boxes["offers.max_offers"].value = "2"
+    assert widget.sliders["offers.max_offers"].value == 2
+    assert widget.explorer.values["offers.max_offers"] == 2
+    assert widget.message.value == ""
+
+
+@pytest.mark.parametrize(
+    ("key", "text"),
+    [("interview.validity", "1.5"), ("offers.max_offers", "abc"), ("interview.validity", ".nan")],
+)
+def test_bad_input_in_a_box_is_the_clis_one_line_and_changes_nothing(
+    widget, capsys, key: str, text: str
+) -> None:
+    explorer = widget.explorer
+    values, table, headline = dict(explorer.values), explorer.view.table, widget.headline.value
+
+    widget.boxes[key].value = text
+
+    shown = widget.message.value
+    assert "Traceback" not in shown
+    message = shown.split(">", 1)[1].rsplit("<", 1)[0]
+    assert cli_error(capsys, key, text) == f"simfunnel: error: {message}".replace("&#x27;", "'")
+    assert explorer.values == values
+    assert explorer.view.table.equals(table)
+    assert widget.headline.value == headline
+    assert widget.sliders[key].value == values[key]
+    assert widget.boxes[key].value == widget.explorer.sliders[key].format(values[key])
+
+
+def test_the_chart_picker_shows_another_chart_of_the_same_run(widget) -> None:
+    result = widget.explorer.result
+    widget.chart_picker.value = "funnel"
+    assert widget.explorer.result is result
+    assert list(widget.explorer.view.table["stage"]) == [
+        "applicants",
+        "shortlisted",
+        "interviewed",
+        "offers",
+        "hires",
+    ]
+    assert "interviewees" in widget.headline.value
+
+
+def test_saved_yaml_rebuilds_the_same_explorer(widget, tmp_path: Path) -> None:
+    widget.sliders["interview.validity"].value = 0.42
+    widget.sliders["offers.max_offers"].value = 2
+    widget.save_path.value = str(tmp_path / "talk.yaml")
+    widget.save_button.click()
+
+    saved = tmp_path / "talk.yaml"
+    assert "Saved" in widget.message.value and saved.exists()
+    assert yaml.safe_load(saved.read_text())["interview"]["validity"] == 0.42
+    again = sf.explore(saved, openings=OPENINGS)
+    assert again.explorer.values == widget.explorer.values
+    for key, slider in widget.sliders.items():
+        assert again.sliders[key].value == slider.value
+        assert again.boxes[key].value == widget.boxes[key].value
+    assert again.explorer.view.table.equals(widget.explorer.view.table)
+    assert again.explorer.view.finding == widget.explorer.view.finding
+    assert sf.load_scenario(saved).seed == widget.explorer.base.seed
+
+
+def test_saved_yaml_brings_back_other_sliders_the_chart_and_the_openings(
+    baseline: sf.Scenario, tmp_path: Path
+) -> None:
+    keys = ["manager.risk_aversion", "manager.affinity_weight"]
+    widget = sf.explore(baseline, chart="funnel", openings=1_000, keys=keys)
+    widget.sliders["manager.risk_aversion"].value = 2.5
+    path = widget.explorer.save(tmp_path / "risk.yaml")
+
+    again = sf.explore(path)
+    assert list(again.sliders) == keys
+    assert again.chart_picker.value == "funnel"
+    assert again.explorer.options.openings == 1_000
+    assert again.explorer.values == {"manager.risk_aversion": 2.5, "manager.affinity_weight": 0.3}
+    assert again.explorer.view.table.equals(widget.explorer.view.table)
+    # Arguments still win over the file, and any other first line is just a comment.
+    assert sf.explore(path, chart="margins").explorer.chart == "margins"
+    plain = tmp_path / "plain.yaml"
+    plain.write_text("# sliders=manager.risk_aversion\n" + path.read_text().split("\n", 1)[1])
+    assert core.saved_state(plain) == {}
+    assert tuple(Explorer(plain, openings=OPENINGS).sliders) == EXPLORER_KEYS
+
+
+def test_a_save_that_cannot_be_written_is_one_line(widget, tmp_path: Path) -> None:
+    widget.save_path.value = str(tmp_path / "no" / "such" / "folder" / "talk.yaml")
+    widget.save_button.click()
+    assert "No such file or directory" in widget.message.value
+    assert "Traceback" not in widget.message.value
+
+
+def test_explore_without_ipywidgets_says_how_to_install(monkeypatch) -> None:
+    monkeypatch.setitem(sys.modules, "ipywidgets", None)
+    with pytest.raises(sf.InputError, match=r"pip install 'simfunnel\[interactive\]'"):
+        notebook.require_ipywidgets()
+
+
+# ------------------------------------------------------------- web page (Panel)
+def test_the_web_page_shares_the_explorer(baseline: sf.Scenario, capsys) -> None:
+    page = web.ExplorerPage(Explorer(baseline, openings=OPENINGS))
+    headline = page.headline.object
+    slider = page.sliders["interview.validity"]
+    with param.edit_constant(slider):  # what the browser sends when the handle is let go
+        slider.param.update(value=0.6, value_throttled=0.6)
+    assert page.explorer.values["interview.validity"] == 0.6
+    assert page.headline.object != headline
+    assert page.boxes["interview.validity"].value == "0.6"
+
+    page.boxes["interview.validity"].value = "1.5"
+    message = page.message.object.split(">", 1)[1].rsplit("<", 1)[0]
+    assert "sf-error" in page.message.object
+    assert cli_error(capsys, "interview.validity", "1.5") == f"simfunnel: error: {message}"
+    assert page.explorer.values["interview.validity"] == 0.6
+    assert page.boxes["interview.validity"].value == "0.6"  # the value kept, not the typo
+
+    assert "validity: 0.6" in page._yaml().getvalue()
+
+
+def test_a_port_in_use_is_one_line(baseline: sf.Scenario) -> None:
+    with socket.socket() as taken:
+        taken.bind(("localhost", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        with pytest.raises(sf.InputError, match=f"--port {port}: already in use"):
+            web.serve(baseline, port, openings=OPENINGS)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--port", "70000"], "--port: must be <= 65,535, got 70000"),
+        (["--openings", "0"], "--openings: must be >= 1, got 0"),
+        (["--chart", "pie"], "--chart: invalid choice: 'pie'"),
+        (["--set", "interview.validity=2"], "interview.validity: must be in (0, 1], got 2"),
+        (["missing.yaml"], "missing.yaml: no such config file"),
+    ],
+)
+def test_app_refuses_bad_input_in_one_line_before_serving(capsys, args, message) -> None:
+    try:
+        code = cli_main(["app", *args])
+    except SystemExit as exit:  # argparse's usage errors
+        code = exit.code
+    err = capsys.readouterr().err
+    assert code == 2
+    assert message in err and err.count("\n") == 1
