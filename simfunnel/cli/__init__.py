@@ -25,6 +25,7 @@ from simfunnel.cli.commands import (
     Terminated,
     _command_charts,
     _command_compare,
+    _command_fit,
     _command_keys,
     _command_metrics,
     _command_run,
@@ -71,6 +72,7 @@ COMMANDS = {
     "compare": _command_compare,
     "sweep": _command_sweep,
     "sensitivity": _command_sensitivity,
+    "fit": _command_fit,
 }
 
 _MAIN_PID = os.getpid()
