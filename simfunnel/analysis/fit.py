@@ -799,10 +799,8 @@ def fit(
     n = data.requisitions
     mask = {k: np.isnan(v) for k, v in observed_arrays.items()}
 
-    top = int(max(
-        scenario.screening.shortlist.high,
-        *(p.high for p in parameters if p.key.startswith("screening.shortlist.")),
-    ))  # fmt: skip
+    shortlists = [p.high for p in parameters if p.key.startswith("screening.shortlist.")]
+    top = int(max([scenario.screening.shortlist.high, *shortlists]))
     simulated = int(
         np.clip(settings.replicates * n, settings.min_simulated, settings.max_simulated)
     )

@@ -115,7 +115,7 @@ class AtsData:
         """
         if "posted" not in self.frame:
             return np.full(len(self.frame), np.nan)
-        day = self.frame["posted"].dt.dayofyear.to_numpy(dtype=float, na_value=np.nan)
+        day = self.frame["posted"].dt.day_of_year.to_numpy(dtype=float, na_value=np.nan)
         return np.minimum((day - 1) // 7, 51)
 
     def process_weeks(self) -> np.ndarray:
