@@ -5,8 +5,8 @@ __version__ = "0.1.0"
 from simfunnel import metrics
 from simfunnel.analysis.explore import Comparison, compare, sensitivity, sweep
 from simfunnel.analysis.fit import FitSettings, fit
-from simfunnel.analysis.outputs.fit import FitResult
 from simfunnel.analysis.options import RunOptions
+from simfunnel.analysis.outputs.fit import FitResult
 from simfunnel.analysis.result import Result, load_result
 from simfunnel.analysis.run import simulate
 from simfunnel.analysis.you import YouResult, you
@@ -29,8 +29,8 @@ __all__ = [
     "fit",
     "load_result",
     "load_scenario",
-    "read_ats",
     "metrics",
+    "read_ats",
     "sensitivity",
     "simulate",
     "sweep",

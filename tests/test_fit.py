@@ -22,8 +22,8 @@ from .conftest import CONFIGS, ROOT
 
 sys.path.insert(0, str(ROOT / "scripts"))
 sys.path.insert(0, str(ROOT / "benchmarks"))
-from fit_recovery import FIVE, true_value  # noqa: E402
-from make_example_ats import SEED, truth_scenario  # noqa: E402
+from fit_recovery import FIVE, true_value
+from make_example_ats import SEED, truth_scenario
 
 EXAMPLE = ROOT / "examples" / "ats_export.csv"
 QUICK = FitSettings(replicates=10, draws=100, checks=30, max_iterations=6, min_simulated=5000)
