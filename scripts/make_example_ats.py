@@ -16,7 +16,7 @@ import simfunnel as sf
 from simfunnel.analysis.requisitions import synthetic_export
 
 ROOT = Path(__file__).resolve().parents[1]
-SEED = 20261126
+SEED = 20261130
 REQUISITIONS = 500
 # The truth differs from the baseline (the fit's prior centre) in every key it fits.
 TRUTH = {
