@@ -181,3 +181,29 @@ def test_the_plot_states_the_finding_of_the_checks(example_fit) -> None:
     assert ax.get_title(loc="left").replace("\n", " ").startswith("The fitted model reproduces")
     assert len(ax.patches) == 10  # one bar per tenth of offers per interviewee
     plt.close("all")
+
+
+@pytest.mark.slow
+def test_90_percent_intervals_cover_the_truth_across_independent_exports(baseline) -> None:
+    """Six exports of 300 requisitions, five parameters each: 30 intervals. At a true
+    coverage of 90% the count covered is 27 ± 1.6 (binomial SD); 22 or fewer (over 3 SD
+    below) fails. `benchmarks/fit_recovery.py` runs the full-size study."""
+    truth = truth_scenario()
+    start = truth.with_overrides(
+        {
+            "name": "start",
+            "offers.decline_probability": 0.16,
+            "internal.probability": 0.4,
+            "role.cancel_probability": 0.1,
+            "role.positions": {1: 0.65, 2: 0.25, 3: 0.1},
+        }
+    )
+    covered, p_values = 0, []
+    for i in range(6):
+        data = synthetic_export(truth, 300, 500 + i)
+        result = fit(data, start, list(FIVE), seed=i, settings=FitSettings(draws=200, checks=30))
+        for _, row in result.to_df().query("role == 'fitted'").iterrows():
+            covered += row["q05"] <= true_value(truth, start, row["parameter"]) <= row["q95"]
+        p_values += list(result.p_values)
+    assert covered >= 23, covered
+    assert np.mean(np.array(p_values) < 0.05) <= 0.15
