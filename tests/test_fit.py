@@ -207,3 +207,17 @@ def test_90_percent_intervals_cover_the_truth_across_independent_exports(baselin
         p_values += list(result.p_values)
     assert covered >= 23, covered
     assert np.mean(np.array(p_values) < 0.05) <= 0.15
+
+
+def test_the_column_checks_draw_one_panel_per_column(example_fit) -> None:
+    import matplotlib.pyplot as plt
+
+    from simfunnel.present.charts.fit import COLUMN_LABELS, column_checks
+
+    figure = column_checks(example_fit)
+    titles = [ax.get_title(loc="left") for ax in figure.axes if ax.get_visible()]
+    assert titles == list(COLUMN_LABELS.values())  # the example has every column
+    texts = [t.get_text() for t in figure.texts]
+    assert texts[0] == "Every column of the export looks like the fitted model's"
+    assert texts[1].startswith("Share of requisitions")
+    plt.close(figure)

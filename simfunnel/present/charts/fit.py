@@ -3,6 +3,7 @@ the fitted model produces, column by column."""
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -27,13 +28,13 @@ COLUMN_LABELS = {
     "applicants": "Applicants",
     "shortlisted": "Shortlisted",
     "interviewed": "Interviewed",
-    "internal_interviewed": "Internals interviewed",
+    "internal_interviewed": "Internals",
     "offers": "Offers",
     "hires": "Hires",
     "internal_hires": "Internal hires",
     "cancelled": "No hire (1 = yes)",
     "process_weeks": "Weeks to a hire",
-    "offer_rate": "Offers ÷ interviewees",
+    "offer_rate": "Offer rate",
 }
 
 
@@ -68,7 +69,7 @@ def _check(fit: FitResult, column: str, ax: Axes, *, small: bool = False) -> Axe
     if column == "offer_rate":
         ax.xaxis.set_major_formatter(plt.matplotlib.ticker.PercentFormatter(1.0))
     elif np.all(width == 1):
-        step = max(1, int(np.ceil(len(centre) / 8)))
+        step = max(1, int(np.ceil(len(centre) / (5 if small else 8))))
         ax.set_xticks(centre[::step])
         ax.set_xticklabels([f"{c:.0f}" for c in centre[::step]])
     ax.grid(axis="x", visible=False)
@@ -126,6 +127,8 @@ def column_checks(
         for ax, column in zip(axes.flat, columns, strict=False):
             _check(fit, column, ax, small=True)
             ax.set_title(COLUMN_LABELS.get(column, column), fontsize="small", loc="left")
+            if column == "offer_rate":  # 0% and 100% only: the small panel has no room
+                ax.set_xticks([0, 0.5, 1])
             ax.tick_params(labelsize="small")
         for ax in list(axes.flat)[len(columns) :]:
             ax.set_visible(False)
@@ -134,14 +137,23 @@ def column_checks(
         if extreme.empty:
             finding = "Every column of the export looks like the fitted model's"
         else:
-            finding = f"The fitted model misses {', '.join(extreme['label'][:3])}"
+            finding = (
+                f"The fitted model cannot produce {len(extreme)} of the export's statistics"
+                if len(extreme) > 1
+                else f"The fitted model cannot produce the export's {extreme['label'].iloc[0]}"
+            )
         note = (
             "Share of requisitions. Bars: yours; dots and whiskers: the fitted model's median "
-            "and 90% range over data sets of your size"
+            "and 90% range over data sets of your size (its values beyond your range count "
+            "in the end bins). Statistics and p-values: fit_report.md"
         )
-        figure.suptitle(title or finding, x=0.01, ha="left", fontweight="bold")
-        figure.text(0.01, 0.925, subtitle or note, ha="left", color=GREY, fontsize="small")
-        figure.get_layout_engine().set(rect=(0, 0, 1, 0.91))
+        heading = textwrap.fill(title or finding, 80)
+        subheading = textwrap.fill(subtitle or note, 125)
+        figure.suptitle(heading, x=0.01, ha="left", fontweight="bold")
+        top = 0.975 - 0.05 * (heading.count("\n") + 1)
+        figure.text(0.01, top, subheading, ha="left", va="top", color=GREY, fontsize="small")
+        top -= 0.03 * (subheading.count("\n") + 1)
+        figure.get_layout_engine().set(rect=(0, 0, 1, top))
     return figure
 
 
