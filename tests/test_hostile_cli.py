@@ -694,7 +694,9 @@ def test_ctrl_c_in_a_sweep_pool_says_how_many_points(
     assert os.listdir(tmp_path) == []
 
 
-def test_a_result_left_aside_by_a_run_killed_mid_swap_is_put_back(tmp_path: Path, capsys) -> None:
+def test_a_result_left_aside_by_a_run_killed_mid_swap_is_put_back(
+    tmp_path: Path, capsys
+) -> None:
     """A run killed between the swap's two renames leaves the earlier result only in
     ``.name.old-*/name``: the next writer must put it back, never delete it."""
     from simfunnel.io.files import OutputFolder
