@@ -27,6 +27,7 @@ from simfunnel.cli.commands import (
     _command_charts,
     _command_compare,
     _command_deck,
+    _command_fit,
     _command_keys,
     _command_metrics,
     _command_run,
@@ -75,6 +76,7 @@ COMMANDS = {
     "sensitivity": _command_sensitivity,
     "deck": _command_deck,
     "app": _command_app,
+    "fit": _command_fit,
 }
 
 _MAIN_PID = os.getpid()

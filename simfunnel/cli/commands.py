@@ -504,3 +504,39 @@ def _command_app(args: argparse.Namespace) -> int:
             raise
     print("simfunnel app: stopped")
     return 0
+
+
+def _command_fit(args: argparse.Namespace) -> int:
+    from simfunnel.analysis.fit import FitSettings, fit, parse_free
+    from simfunnel.io.ats import parse_column_map, read_ats
+    from simfunnel.io.loader import load_scenario
+    from simfunnel.model.scenario import folder_name
+    from simfunnel.present.fit_report import format_fit, save_fit
+
+    # Every input is checked before anything is simulated or any folder is taken.
+    columns = parse_column_map(args.columns)
+    free = parse_free(args.free) or None
+    scenario = load_scenario(args.scenario)
+    data = read_ats(args.data, columns)
+    out = args.out or Path("results") / folder_name(f"fit_{Path(args.data).stem}")
+    seed = scenario.seed if args.seed is None else args.seed
+    settings = FitSettings(draws=args.draws)
+    with _output(out, "fit") as folder:
+        result = fit(
+            data,
+            scenario,
+            free,
+            seed=seed,
+            settings=settings,
+            progress=not args.quiet and sys.stderr.isatty(),
+        )
+        written = save_fit(result, folder.path, args.formats)
+        folder.commit()
+    if not args.quiet:
+        print(format_fit(result))
+        print(
+            f"\nWrote {out}/: fitted.yaml (extends base_scenario.yaml), posterior.csv, "
+            f"fit_report.md, parameters.csv, checks.csv, distributions.csv, fit.json and "
+            f"{_files(len(written))}."
+        )
+    return 0

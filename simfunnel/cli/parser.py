@@ -146,6 +146,7 @@ def build_parser() -> argparse.ArgumentParser:
         _add_charts,
         _add_deck,
         _add_app,
+        _add_fit,
     ):
         add(commands)
     return parser
@@ -395,6 +396,44 @@ def _add_app(commands: Any) -> None:
         help="override a scenario key before exploring (repeatable)",
     )
     app.add_argument("--show", action="store_true", help="open the page in a web browser")
+
+
+def _add_fit(commands: Any) -> None:
+    fit = commands.add_parser(
+        "fit", help="fit a scenario to your applicant-tracking export (one row per requisition)"
+    )
+    fit.add_argument("data", help="the export: .csv, .xlsx or .parquet")
+    fit.add_argument(
+        "--scenario",
+        default="configs/baseline.yaml",
+        help="the scenario to start from: the prior (default: %(default)s)",
+    )
+    fit.add_argument(
+        "--free",
+        action="append",
+        default=[],
+        metavar="KEY[=LOW:HIGH]",
+        help="a key to fit, with its prior box (repeatable; default: what the counts identify)",
+    )
+    fit.add_argument(
+        "--columns",
+        action="append",
+        default=[],
+        metavar="OLD=NEW",
+        help="your column name OLD is the export's column NEW (repeatable)",
+    )
+    fit.add_argument("--seed", type=_seed, help="random seed (default: the scenario's)")
+    fit.add_argument(
+        "--draws",
+        type=_number(int, 50, 5000, what="a whole number"),
+        default=400,
+        help="bootstrap refits, rows of posterior.csv (default: %(default)s)",
+    )
+    fit.add_argument(
+        "--out", type=_out_folder, help="output folder (default: results/fit_<data file name>)"
+    )
+    _add_quiet(fit)
+    _add_formats(fit)
 
 
 def _version() -> str:

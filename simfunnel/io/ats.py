@@ -1,0 +1,465 @@
+"""Applicant-tracking exports: one row per requisition, read and checked within limits.
+
+The columns (``--columns old=new`` renames others to these):
+
+=======================  ===============================================  ========
+column                   meaning                                          required
+=======================  ===============================================  ========
+``requisition_id``       any unique key                                   yes
+``posted``               posting date (ISO)                               no
+``closed``               date of the accepted offer or the cancellation   no
+``applicants``           applications received                            yes
+``shortlisted``          candidates invited to interview                  no
+``interviewed``          candidates interviewed (externals and internals) yes
+``internal_interviewed`` internal candidates interviewed                  no
+``offers``               offers made                                      yes
+``hires``                offers accepted                                  yes
+``internal_hires``       accepted offers that went to internals           no
+``cancelled``            1 if cancelled or closed without a hire          yes
+=======================  ===============================================  ========
+
+Rows are numbered as in a spreadsheet: the header is row 1, the first requisition
+row 2. Every refusal is one :class:`~simfunnel.errors.InputError` line naming the
+file, the row and the column, with at most a short excerpt of the bad cell.
+A missing value of an optional column is allowed (that row is used for what it
+has); a missing value of a required column is not.
+
+Limits: a file of at most :data:`MAX_BYTES` (checked before reading; for ``.xlsx``
+also the unpacked size, a zip bomb is refused) and at most :data:`MAX_ROWS` rows.
+"""
+
+from __future__ import annotations
+
+import stat
+import zipfile
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from simfunnel.errors import InputError
+
+REQUIRED = ("requisition_id", "applicants", "interviewed", "offers", "hires", "cancelled")
+OPTIONAL = ("posted", "closed", "shortlisted", "internal_interviewed", "internal_hires")
+COLUMNS = (
+    "requisition_id",
+    "posted",
+    "closed",
+    "applicants",
+    "shortlisted",
+    "interviewed",
+    "internal_interviewed",
+    "offers",
+    "hires",
+    "internal_hires",
+    "cancelled",
+)
+COUNTS = (
+    "applicants",
+    "shortlisted",
+    "interviewed",
+    "internal_interviewed",
+    "offers",
+    "hires",
+    "internal_hires",
+)
+DATES = ("posted", "closed")
+SUFFIXES = (".csv", ".xlsx", ".parquet")
+
+MAX_BYTES = 100 * 2**20  # 100 MiB: ~1.5 million requisitions as CSV
+MAX_UNPACKED_BYTES = 400 * 2**20  # an .xlsx is a zip: its unpacked size, before parsing
+MAX_ROWS = 1_000_000  # more requisitions than any employer has; the fit needs hundreds
+MAX_COUNT = 10_000_000  # applicants per requisition: the schema's applicants.count limit
+MIN_REQUISITIONS = 50  # the fit's summaries (quantiles, shares by quarter) need this many
+CELL_EXCERPT = 20  # characters of a bad cell shown in a message
+FIRST_DATA_ROW = 2  # the header is row 1, as in a spreadsheet
+
+
+@dataclass(frozen=True)
+class AtsData:
+    """A checked export: one row per requisition, in the canonical columns.
+
+    Attributes
+    ----------
+    frame : DataFrame, shape (requisitions, columns present)
+        Counts as nullable ``Int64``, dates as ``datetime64``, ``cancelled`` as
+        ``Int64`` 0/1, ``requisition_id`` as text. Only the columns present.
+    source : str
+        Where it was read from (for messages and the report).
+    """
+
+    frame: pd.DataFrame
+    source: str = "<data>"
+
+    @property
+    def requisitions(self) -> int:
+        return len(self.frame)
+
+    def has(self, column: str) -> bool:
+        """Whether the column is present with at least one value."""
+        return column in self.frame and bool(self.frame[column].notna().any())
+
+    def counts(self, column: str) -> np.ndarray:
+        """A count column as float (NaN where missing), shape (requisitions,)."""
+        if column not in self.frame:
+            return np.full(len(self.frame), np.nan)
+        return self.frame[column].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+
+    def posting_week(self) -> np.ndarray:
+        """Week of the year of the posting date, 0..51 as in the model (NaN if unknown).
+
+        The model's year has 52 weeks from 1 January (``quarter = week // 13``);
+        the 365th (and 366th) day fall into week 51.
+        """
+        if "posted" not in self.frame:
+            return np.full(len(self.frame), np.nan)
+        day = self.frame["posted"].dt.day_of_year.to_numpy(dtype=float, na_value=np.nan)
+        return np.minimum((day - 1) // 7, 51)
+
+    def process_weeks(self) -> np.ndarray:
+        """Weeks from posting to closing (NaN unless both dates are known)."""
+        if "posted" not in self.frame or "closed" not in self.frame:
+            return np.full(len(self.frame), np.nan)
+        days = (self.frame["closed"] - self.frame["posted"]).dt.days
+        return days.to_numpy(dtype=float, na_value=np.nan) / 7
+
+
+def parse_column_map(items: Sequence[str]) -> dict[str, str]:
+    """``["Req ID=requisition_id", ...]`` -> ``{"Req ID": "requisition_id"}``, checked."""
+    mapping: dict[str, str] = {}
+    for item in items:
+        old, sep, new = item.partition("=")
+        old, new = old.strip(), new.strip()
+        if not sep or not old or not new:
+            raise InputError(
+                f"--columns {_cell(item)}: expected OLD=NEW, e.g. 'Req ID=requisition_id'"
+            )
+        if new not in COLUMNS:
+            raise InputError(
+                f"--columns {_cell(item)}: {_cell(new)} is not a column of the export; "
+                f"choose from {', '.join(COLUMNS)}"
+            )
+        if old in mapping:
+            raise InputError(f"--columns {_cell(old)}: given twice")
+        if new in mapping.values():
+            raise InputError(f"--columns: two columns renamed to {new}")
+        mapping[old] = new
+    return mapping
+
+
+def read_ats(
+    path: str | Path,
+    columns: Mapping[str, str] | None = None,
+    *,
+    min_rows: int = MIN_REQUISITIONS,
+) -> AtsData:
+    """Read and check an export (``.csv``, ``.xlsx`` or ``.parquet``, by its extension).
+
+    Parameters
+    ----------
+    path : the file.
+    columns : mapping of the file's column names to the canonical ones.
+    min_rows : fewer requisitions than this is an error (the fit needs them).
+
+    Raises
+    ------
+    InputError
+        One line naming the file, and the row and column of the first problem.
+    """
+    path = Path(path)
+    shown = _cell(str(path), 80)[1:-1]
+    suffix = path.suffix.lower()
+    if suffix not in SUFFIXES:
+        raise InputError(
+            f"{shown}: unknown kind of file {_cell(path.suffix or '(no extension)')}; "
+            f"give a {', '.join(SUFFIXES)} file"
+        )
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        raise InputError(f"{shown}: no such file") from None
+    except OSError as exc:
+        raise InputError(f"{shown}: cannot read ({exc.strerror})") from None
+    if not stat.S_ISREG(info.st_mode):
+        raise InputError(f"{shown}: not a regular file")
+    if info.st_size > MAX_BYTES:
+        raise InputError(
+            f"{shown}: file too big ({info.st_size / 2**20:,.0f} MiB; at most "
+            f"{MAX_BYTES // 2**20} MiB)"
+        )
+    raw = _read_raw(path, suffix, shown)
+    return check_frame(raw, shown, columns, min_rows=min_rows)
+
+
+def _read_raw(path: Path, suffix: str, shown: str) -> pd.DataFrame:
+    """Every cell as text (NaN where empty), at most MAX_ROWS + 1 rows."""
+    try:
+        if suffix == ".csv":
+            return pd.read_csv(
+                path,
+                dtype=str,
+                nrows=MAX_ROWS + 1,
+                skipinitialspace=True,
+                keep_default_na=False,
+                na_values=[""],
+                encoding="utf-8-sig",
+            )
+        if suffix == ".xlsx":
+            _require("openpyxl", ".xlsx")
+            _check_unpacked(path, shown)
+            return pd.read_excel(path, dtype=str, nrows=MAX_ROWS + 1, engine="openpyxl")
+        _require("pyarrow", ".parquet")
+        import pyarrow.parquet as pq
+
+        rows = pq.ParquetFile(path).metadata.num_rows
+        if rows > MAX_ROWS:
+            raise InputError(f"{shown}: too many rows ({rows:,}; at most {MAX_ROWS:,})")
+        frame = pd.read_parquet(path)
+        return (
+            frame.astype(object)
+            .where(frame.notna(), np.nan)
+            .map(lambda v: v if isinstance(v, float) and np.isnan(v) else _as_text(v))
+        )
+    except InputError:
+        raise
+    except UnicodeDecodeError:
+        raise InputError(f"{shown}: not UTF-8 text; save the export as UTF-8 CSV") from None
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError, OSError) as exc:
+        reason = str(exc).splitlines()[0][:100] if str(exc) else type(exc).__name__
+        raise InputError(f"{shown}: cannot read as {suffix[1:]} ({reason})") from None
+    except Exception as exc:  # a corrupt xlsx/parquet raises the reader's own errors
+        raise InputError(
+            f"{shown}: cannot read as {suffix[1:]} ({type(exc).__name__}; is it one?)"
+        ) from None
+
+
+def _as_text(value: object) -> str:
+    if isinstance(value, pd.Timestamp):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _require(module: str, kind: str) -> None:
+    try:
+        __import__(module)
+    except ImportError:
+        raise InputError(
+            f"reading {kind} files needs {module}: pip install 'simfunnel[ats]' "
+            "(or save the export as .csv)"
+        ) from None
+
+
+def _check_unpacked(path: Path, shown: str) -> None:
+    try:
+        with zipfile.ZipFile(path) as archive:
+            unpacked = sum(item.file_size for item in archive.infolist())
+    except (zipfile.BadZipFile, OSError):
+        raise InputError(f"{shown}: cannot read as xlsx (not a valid workbook)") from None
+    if unpacked > MAX_UNPACKED_BYTES:
+        raise InputError(
+            f"{shown}: file too big when unpacked ({unpacked / 2**20:,.0f} MiB; at most "
+            f"{MAX_UNPACKED_BYTES // 2**20} MiB)"
+        )
+
+
+def _cell(value: object, limit: int = CELL_EXCERPT) -> str:
+    """A cell or name for a message: quoted, printable, cut to ``limit`` characters."""
+    text = "".join(c if c.isprintable() else "?" for c in str(value)[: limit + 1])
+    return repr(text if len(text) <= limit else text[: limit - 1] + "\u2026")
+
+
+def check_frame(
+    raw: pd.DataFrame,
+    source: str = "<data>",
+    columns: Mapping[str, str] | None = None,
+    *,
+    min_rows: int = MIN_REQUISITIONS,
+) -> AtsData:
+    """Check a table of text cells (as read from a file) and convert it.
+
+    Also takes a DataFrame built in Python (``sf.fit(frame, ...)``): its cells are
+    read as text, so ``12`` and ``"12"`` are the same.
+    """
+    frame = raw.copy()
+    frame.columns = [str(c).strip() for c in frame.columns]
+    for old, new in (columns or {}).items():
+        if old not in frame.columns:
+            raise InputError(f"{source}: --columns {_cell(old)}: no such column in the file")
+        if new in frame.columns and new != old:
+            raise InputError(
+                f"{source}: --columns {_cell(old)}={new}: the file already has a column {new}"
+            )
+        frame = frame.rename(columns={old: new})
+    duplicated = frame.columns[frame.columns.duplicated()]
+    if len(duplicated):
+        raise InputError(f"{source}: column {_cell(duplicated[0])} appears twice in the header")
+    for column in REQUIRED:
+        if column not in frame.columns:
+            hint = " (rename yours with --columns OLD=NEW)" if columns is None else ""
+            raise InputError(f"{source}: missing required column {column}{hint}")
+    if len(frame) > MAX_ROWS:
+        raise InputError(f"{source}: too many rows (over {MAX_ROWS:,})")
+    if len(frame) < min_rows:
+        raise InputError(
+            f"{source}: {len(frame)} requisition rows; the fit needs at least {min_rows}"
+        )
+    present = [c for c in COLUMNS if c in frame.columns]
+    frame = frame[present].reset_index(drop=True)
+    out = pd.DataFrame(index=frame.index)
+    out["requisition_id"] = _ids(frame["requisition_id"], source)
+    for column in DATES:
+        if column in frame:
+            out[column] = _dates(frame[column], source, column)
+    for column in COUNTS:
+        if column in frame:
+            out[column] = _integers(frame[column], source, column, column in REQUIRED)
+    out["cancelled"] = _flags(frame["cancelled"], source)
+    _check_consistency(out, source)
+    return AtsData(out[[c for c in COLUMNS if c in out]], source)
+
+
+def _row(index: int) -> int:
+    return int(index) + FIRST_DATA_ROW
+
+
+def _text(series: pd.Series) -> pd.Series:
+    """Cells as stripped text, NaN where empty."""
+    text = series.map(lambda v: v if _missing(v) else _as_text(v).strip())
+    return text.where(text.map(lambda v: not _missing(v) and v != ""), np.nan)
+
+
+def _missing(value: object) -> bool:
+    return value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA
+
+
+def _fail(source: str, index: int, column: str, message: str) -> InputError:
+    return InputError(f"{source}: row {_row(index)}, column {column}: {message}")
+
+
+def _ids(series: pd.Series, source: str) -> pd.Series:
+    ids = _text(series)
+    empty = ids.isna()
+    if empty.any():
+        raise _fail(source, ids.index[empty][0], "requisition_id", "missing (it is required)")
+    repeated = ids.duplicated(keep="first")
+    if repeated.any():
+        second = ids.index[repeated][0]
+        first = ids.index[ids == ids[second]][0]
+        raise _fail(
+            source,
+            second,
+            "requisition_id",
+            f"duplicate id {_cell(ids[second])} (first on row {_row(first)})",
+        )
+    return ids.astype(str)
+
+
+def _integers(series: pd.Series, source: str, column: str, required: bool) -> pd.Series:
+    text = _text(series)
+    if required and text.isna().any():
+        raise _fail(source, text.index[text.isna()][0], column, "missing (it is required)")
+    values = pd.to_numeric(text, errors="coerce")
+    bad = text.notna() & (values.isna() | ~np.isfinite(values.astype(float)))
+    if bad.any():
+        i = text.index[bad][0]
+        raise _fail(source, i, column, f"not a whole number (got {_cell(text[i])})")
+    fractional = values.notna() & (values != np.round(values))
+    if fractional.any():
+        i = values.index[fractional][0]
+        raise _fail(source, i, column, f"not a whole number (got {_cell(text[i])})")
+    negative = values.notna() & (values < 0)
+    if negative.any():
+        i = values.index[negative][0]
+        raise _fail(source, i, column, f"negative (got {_cell(text[i])})")
+    huge = values.notna() & (values > MAX_COUNT)
+    if huge.any():
+        i = values.index[huge][0]
+        raise _fail(
+            source, i, column, f"implausibly large (over {MAX_COUNT:,}; got {_cell(text[i])})"
+        )
+    return values.round().astype("Int64")
+
+
+def _flags(series: pd.Series, source: str) -> pd.Series:
+    text = _text(series).str.lower()
+    if text.isna().any():
+        raise _fail(source, text.index[text.isna()][0], "cancelled", "missing (it is required)")
+    mapping = {"1": 1, "0": 0, "1.0": 1, "0.0": 0, "true": 1, "false": 0, "yes": 1, "no": 0}
+    flags = text.map(mapping)
+    if flags.isna().any():
+        i = flags.index[flags.isna()][0]
+        raise _fail(source, i, "cancelled", f"expected 1 or 0 (got {_cell(series[i])})")
+    return flags.astype("Int64")
+
+
+def _dates(series: pd.Series, source: str, column: str) -> pd.Series:
+    text = _text(series)
+    dates = pd.to_datetime(text, errors="coerce", format="ISO8601")
+    bad = text.notna() & dates.isna()
+    if bad.any():
+        i = text.index[bad][0]
+        raise _fail(source, i, column, f"not an ISO date like 2025-03-31 (got {_cell(text[i])})")
+    if getattr(dates.dt, "tz", None) is not None:
+        dates = dates.dt.tz_localize(None)
+    years = dates.dt.year
+    odd = dates.notna() & ((years < 1900) | (years > 2200))
+    if odd.any():
+        i = dates.index[odd][0]
+        raise _fail(source, i, column, f"date out of range 1900-2200 (got {_cell(text[i])})")
+    return dates.dt.normalize()
+
+
+# (smaller, larger, what it means): `smaller` may never exceed `larger`.
+_ORDER = (
+    ("shortlisted", "applicants", "more candidates shortlisted than applicants"),
+    ("offers", "interviewed", "more offers than candidates interviewed"),
+    ("hires", "offers", "more hires than offers"),
+    ("internal_interviewed", "interviewed", "more internals interviewed than interviewees"),
+    ("internal_hires", "hires", "more internal hires than hires"),
+    ("internal_hires", "internal_interviewed", "more internal hires than internals interviewed"),
+)
+
+
+def _check_consistency(frame: pd.DataFrame, source: str) -> None:
+    problems: list[tuple[int, str, str]] = []
+    for smaller, larger, what in _ORDER:
+        if smaller in frame and larger in frame:
+            wrong = (frame[smaller] > frame[larger]).fillna(False).to_numpy(dtype=bool)
+            if wrong.any():
+                i = int(np.flatnonzero(wrong)[0])
+                shown = f"{smaller} {frame[smaller][i]} > {larger} {frame[larger][i]}"
+                problems.append((i, smaller, f"{what} ({shown})"))
+    if {"interviewed", "internal_interviewed", "shortlisted"} <= set(frame):
+        externals = frame["interviewed"] - frame["internal_interviewed"]
+        wrong = (externals > frame["shortlisted"]).fillna(False).to_numpy(dtype=bool)
+        if wrong.any():
+            i = int(np.flatnonzero(wrong)[0])
+            problems.append(
+                (
+                    i,
+                    "interviewed",
+                    f"more external interviewees ({externals[i]}) than shortlisted "
+                    f"({frame['shortlisted'][i]})",
+                )
+            )
+    if "posted" in frame and "closed" in frame:
+        wrong = (frame["closed"] < frame["posted"]).fillna(False).to_numpy(dtype=bool)
+        if wrong.any():
+            i = int(np.flatnonzero(wrong)[0])
+            problems.append(
+                (
+                    i,
+                    "closed",
+                    f"closed before posted ({frame['closed'][i].date()} < "
+                    f"{frame['posted'][i].date()})",
+                )
+            )
+    if problems:
+        row, column, message = min(problems, key=lambda p: p[0])
+        more = len(problems) - 1
+        extra = f" (+{more} other kind{'s' if more > 1 else ''} of problem)" if more else ""
+        raise _fail(source, row, column, message + extra)

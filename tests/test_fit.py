@@ -1,0 +1,229 @@
+"""`simfunnel fit`: it recovers the truth of the example export, its checks tell model
+data from impossible data, it is reproducible, and its folder is whole."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import simfunnel as sf
+from simfunnel.analysis import fit as fitting
+from simfunnel.analysis.fit import FitSettings, fit
+from simfunnel.analysis.requisitions import synthetic_export
+from simfunnel.cli import main
+from simfunnel.errors import InputError
+from simfunnel.io.ats import check_frame, read_ats
+
+from .conftest import CONFIGS, ROOT
+
+sys.path.insert(0, str(ROOT / "scripts"))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from fit_recovery import FIVE, true_value
+from make_example_ats import SEED, truth_scenario
+
+EXAMPLE = ROOT / "examples" / "ats_export.csv"
+QUICK = FitSettings(replicates=10, draws=100, checks=30, max_iterations=6, min_simulated=5000)
+
+
+@pytest.fixture(scope="module")
+def baseline() -> sf.Scenario:
+    return sf.load_scenario(CONFIGS / "baseline.yaml")
+
+
+@pytest.fixture(scope="module")
+def example_fit(baseline: sf.Scenario):
+    """The example export, fitted with the default free set and default settings
+    (fewer predictive data sets: they do not change the intervals)."""
+    return fit(EXAMPLE, baseline, seed=5, settings=FitSettings(checks=100))
+
+
+def test_the_example_export_is_what_the_script_makes() -> None:
+    again = synthetic_export(truth_scenario(), 500, SEED)
+    assert again.equals(pd.read_csv(EXAMPLE))
+
+
+def test_every_identified_interval_contains_the_truth(example_fit, baseline) -> None:
+    truth = truth_scenario()
+    table = example_fit.to_df()
+    fitted = table[table["role"] == "fitted"]
+    assert len(fitted) == 15  # the default free set on a full export
+    missed = []
+    for _, row in fitted[fitted["identified"]].iterrows():
+        value = true_value(truth, baseline, row["parameter"])
+        if not row["q05"] <= value <= row["q95"]:
+            missed.append(f"{row['parameter']}: {value} not in {row['q05']:.3g}-{row['q95']:.3g}")
+    assert not missed, missed
+    # The stage probabilities are pinned down: intervals far narrower than the prior.
+    for key in ("offers.decline_probability", "internal.probability", "role.cancel_probability"):
+        assert example_fit.parameter(key)["width_ratio"] < 0.2
+
+
+def test_parameters_the_counts_cannot_identify_keep_their_priors(example_fit, baseline) -> None:
+    for key in fitting.CHECKED:
+        row = example_fit.parameter(key)
+        assert row["role"] == "kept" and not row["identified"], key
+        assert row["median"] == pytest.approx(float(_value(baseline, key)))
+        assert _value(example_fit.scenario, key) == _value(baseline, key)
+
+
+def _value(scenario: sf.Scenario, key: str):
+    value = scenario
+    for part in key.split("."):
+        value = getattr(value, part)
+    return value
+
+
+def test_predictive_checks_are_not_extreme_on_model_data(example_fit) -> None:
+    checks = example_fit.checks
+    assert len(checks) == 31 and (~checks["used_in_fit"]).sum() == 4
+    # Under the model each p-value is (at least) uniform: 31 of them give about 0.3
+    # below 0.01 on average; 2 or more would happen in under 5% of data sets.
+    assert checks["extreme"].sum() <= 1, checks[checks["extreme"]]
+    assert (checks["p_value"] < 0.05).mean() <= 0.15
+
+
+def test_predictive_checks_are_extreme_on_impossible_data(baseline) -> None:
+    """Every interviewee gets an offer: no decline rate or position count can do that."""
+    frame = pd.read_csv(EXAMPLE)
+    frame["offers"] = frame["interviewed"]
+    frame["hires"] = np.minimum(frame["hires"], frame["offers"])
+    frame["internal_hires"] = np.minimum(frame["internal_hires"], frame["hires"])
+    result = fit(frame, baseline, list(FIVE), seed=3, settings=QUICK)
+    p = result.p_values
+    floor = 2 / (QUICK.checks + 1)  # the smallest p-value these checks can give
+    for statistic in ("offer_rate", "all_offered_share"):
+        assert p[statistic] == pytest.approx(floor), statistic
+    assert "cannot reproduce" in result.finding
+
+
+def test_the_fit_depends_on_the_seed_only(baseline) -> None:
+    data = read_ats(EXAMPLE)
+    free = ["offers.decline_probability", "internal.probability"]
+    first = fit(data, baseline, free, seed=11, settings=QUICK)
+    again = fit(data, baseline, free, seed=11, settings=QUICK)
+    other = fit(data, baseline, free, seed=12, settings=QUICK)
+    pd.testing.assert_frame_equal(first.posterior, again.posterior)
+    pd.testing.assert_frame_equal(first.checks, again.checks)
+    assert not first.posterior.equals(other.posterior)
+
+
+def test_default_free_set_follows_the_schema_and_the_columns(baseline, monkeypatch) -> None:
+    data = read_ats(EXAMPLE)
+    keys = fitting.default_free(baseline, data)
+    assert "offers.decline_quality_slope" not in keys or hasattr(
+        baseline.offers, "decline_quality_slope"
+    )
+    assert {"role.quarter_multipliers", "role.process_weeks"} <= set(keys)
+    # A key the schema does not have (yet) is skipped, not an error.
+    monkeypatch.setattr(fitting, "DEFAULT_FREE", (*fitting.DEFAULT_FREE, "offers.not_yet_a_key"))
+    assert "offers.not_yet_a_key" not in fitting.default_free(baseline, data)
+    # Without dates, neither the quarter pattern nor the process length is fitted.
+    undated = check_frame(pd.read_csv(EXAMPLE, dtype=str).drop(columns=["posted", "closed"]))
+    keys = fitting.default_free(baseline, undated)
+    assert "role.quarter_multipliers" not in keys and "role.process_weeks" not in keys
+
+
+def test_free_keys_are_checked(baseline) -> None:
+    assert fitting.parse_free(["internal.probability=0.1:0.6"]) == {
+        "internal.probability": (0.1, 0.6)
+    }
+    for bad, message in (
+        (["manager.risk_averson"], "not a scenario key"),
+        (["internal.probability=0.5"], "KEY=LOW:HIGH"),
+        (["internal.probability=0.5:2"], "above the key's maximum"),
+        (["role.positions.1"], "not a fittable category"),
+    ):
+        with pytest.raises(InputError, match=message):
+            fitting.resolve_parameters(baseline, fitting.parse_free(bad))
+
+
+def test_missing_optional_cells_leave_the_fit_working(baseline) -> None:
+    frame = pd.read_csv(EXAMPLE, dtype=str)
+    frame.loc[::3, "internal_interviewed"] = None
+    frame.loc[::5, "closed"] = None
+    result = fit(frame, baseline, ["internal.probability"], seed=2, settings=QUICK)
+    assert result.parameter("internal.probability")["identified"]
+
+
+def test_the_cli_writes_a_whole_folder_whose_fitted_yaml_loads(tmp_path: Path, capsys) -> None:
+    out = tmp_path / "fit"
+    free = ["--free", "offers.decline_probability", "--free", "role.positions"]
+    code = main(["fit", str(EXAMPLE), "--scenario", str(CONFIGS / "baseline.yaml"), *free,
+                 "--seed", "4", "--draws", "100", "--out", str(out)])  # fmt: skip
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    assert "offers.decline_probability" in captured.out and "not identified" in captured.out
+    files = {p.name for p in out.iterdir()}
+    assert {"fitted.yaml", "base_scenario.yaml", "posterior.csv", "fit_report.md",
+            "check_offer_rate.png", "check_columns.png", "manifest.json"} <= files  # fmt: skip
+    fitted = sf.load_scenario(out / "fitted.yaml")
+    posterior = pd.read_csv(out / "posterior.csv")
+    assert list(posterior.columns) == [
+        "offers.decline_probability", "role.positions.2", "role.positions.3"
+    ]  # fmt: skip
+    assert fitted.offers.decline_probability == pytest.approx(
+        posterior["offers.decline_probability"].median(), abs=1e-3
+    )
+    assert "# 90% interval" in (out / "fitted.yaml").read_text()
+    assert fitted.interview.validity == 0.16  # the rest is the base scenario's
+    report = (out / "fit_report.md").read_text()
+    assert "| offers.decline_probability |" in report and "p-value" in report
+
+
+def test_the_plot_states_the_finding_of_the_checks(example_fit) -> None:
+    import matplotlib.pyplot as plt
+
+    ax = example_fit.plot()
+    assert ax.get_title(loc="left").replace("\n", " ").startswith("The fitted model reproduces")
+    assert len(ax.patches) == 10  # one bar per tenth of offers per interviewee
+    plt.close("all")
+
+
+@pytest.mark.slow
+def test_90_percent_intervals_cover_the_truth_across_independent_exports(baseline) -> None:
+    """Six exports of 300 requisitions, five parameters each: 30 intervals. At a true
+    coverage of 90% the count covered is 27 ± 1.6 (binomial SD); 22 or fewer (over 3 SD
+    below) fails. `benchmarks/fit_recovery.py` runs the full-size study."""
+    truth = truth_scenario()
+    start = truth.with_overrides(
+        {
+            "name": "start",
+            "offers.decline_probability": 0.16,
+            "internal.probability": 0.4,
+            "role.cancel_probability": 0.1,
+            "role.positions": {1: 0.65, 2: 0.25, 3: 0.1},
+        }
+    )
+    covered, p_values = 0, []
+    for i in range(6):
+        data = synthetic_export(truth, 300, 500 + i)
+        result = fit(data, start, list(FIVE), seed=i, settings=FitSettings(draws=200, checks=30))
+        for _, row in result.to_df().query("role == 'fitted'").iterrows():
+            covered += row["q05"] <= true_value(truth, start, row["parameter"]) <= row["q95"]
+        p_values += list(result.p_values)
+    assert covered >= 23, covered
+    assert np.mean(np.array(p_values) < 0.05) <= 0.15
+
+
+def test_the_column_checks_draw_one_panel_per_column(example_fit) -> None:
+    import matplotlib.pyplot as plt
+
+    from simfunnel.present.charts.fit import COLUMN_LABELS, column_checks
+
+    figure = column_checks(example_fit)
+    titles = [ax.get_title(loc="left") for ax in figure.axes if ax.get_visible()]
+    assert titles == list(COLUMN_LABELS.values())  # the example has every column
+    texts = [t.get_text() for t in figure.texts]
+    # The title names what the fitted model cannot produce, else says every column fits.
+    # On this export (simulated with withdrawals) the share of requisitions that offered
+    # every interviewee is outside what the fit reproduces: a finding, not hidden.
+    assert texts[0] in (
+        "Every column of the export looks like the fitted model's",
+        "The fitted model cannot produce the export's share offering every interviewee",
+    )
+    assert texts[1].startswith("Share of requisitions")
+    plt.close(figure)
