@@ -115,7 +115,7 @@ def test_app_in_a_browser_moves_with_a_slider_and_says_bad_input_in_one_line(
     expect(headline).to_contain_text("good interviews", timeout=30_000)
     first = headline.inner_text()
     box = page.locator(".sf-box input").first  # interview.validity, the first slider
-    expect(box).to_have_value("0.19")
+    expect(box).to_have_value("0.16")  # the baseline's one-round validity
 
     # Drag the first slider's handle a third of the way along its track.
     handle = page.locator(".sf-slider .noUi-handle").first
@@ -130,7 +130,7 @@ def test_app_in_a_browser_moves_with_a_slider_and_says_bad_input_in_one_line(
     expect(headline).not_to_have_text(first, timeout=20_000)
     moved = headline.inner_text()
     kept = box.input_value()
-    assert float(kept) > 0.3  # a third of the way from 0.19 along a 0.01-1 track
+    assert float(kept) > 0.3  # a third of the way from 0.16 along a 0.01-1 track
 
     # An out-of-range value typed into the box: the CLI's line, and nothing moves.
     box.fill("1.5")
