@@ -1,0 +1,260 @@
+"""The scalar parameters behind scenario keys, and scenarios set from their values.
+
+A :class:`Parameter` is one number of a scenario: a dotted key
+(``offers.decline_probability``), one end of an integer range
+(``applicants.count.low``), the probability of N positions (``role.positions.2``) or a
+quarter's cancellation multiplier relative to Q1 (``role.quarter_multipliers.3``).
+The fit frees them; parameter uncertainty draws them (:mod:`simfunnel.model.uncertainty`).
+:func:`project` moves values into the scenario's constraints, :func:`scenario_at` builds
+the scenario they describe.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from pydantic import BaseModel
+
+from simfunnel.errors import InputError
+from simfunnel.model.scenario import IntRange, Scenario
+
+# Prior boxes where the schema's range is not a useful one (else the schema's range;
+# else 1 to 2x (counts) or 1/4x to 4x (other numbers) the scenario's value).
+PRIORS: dict[str, tuple[float, float]] = {
+    "interview.validity": (0.05, 0.6),  # Sackett et al. 2022: .19 unstructured, .42 structured
+    "manager.risk_aversion": (0.0, 2.0),
+    "manager.affinity_weight": (0.0, 1.0),
+    "role.cancel_probability": (0.0, 0.6),
+    "offers.decline_probability": (0.0, 0.8),
+}
+QUARTER_PRIOR = (0.0, 5.0)  # Q2-Q4 cancellation hazard relative to Q1's value
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """One free (or checked) scalar: a dotted key, or an element of a mapping/tuple key.
+
+    ``key`` is ``section.name`` (a number), ``section.range.low``/``.high`` (an integer
+    range), ``role.positions.N`` (the probability of N positions; the smallest number
+    takes the rest) or ``role.quarter_multipliers.Q`` (quarter 1-4).
+    """
+
+    key: str
+    low: float
+    high: float
+    integer: bool
+    start: float
+
+    @property
+    def width(self) -> float:
+        return self.high - self.low
+
+
+def field_at(scenario: Scenario, dotted: str) -> tuple[Any, Any] | None:
+    """(pydantic field, current value) of a dotted key, or None if the schema lacks it."""
+    node: Any = scenario
+    found = None
+    for part in dotted.split("."):
+        if not isinstance(node, BaseModel) or part not in type(node).model_fields:
+            return None
+        found = type(node).model_fields[part]
+        node = getattr(node, part)
+    return found, node
+
+
+def _bounds(field_info: Any) -> tuple[float | None, float | None]:
+    low = high = None
+    for item in getattr(field_info, "metadata", []):
+        if getattr(item, "ge", None) is not None:
+            low = float(item.ge)
+        if getattr(item, "gt", None) is not None:
+            low = float(item.gt) + 1e-3
+        if getattr(item, "le", None) is not None:
+            high = float(item.le)
+        if getattr(item, "lt", None) is not None:
+            high = float(item.lt) - 1e-3
+    return low, high
+
+
+def _scalar(key: str, field_info: Any, value: Any, box: tuple[float, float] | None) -> Parameter:
+    integer = isinstance(value, int)
+    schema_low, schema_high = _bounds(field_info)
+    if box is None:
+        box = PRIORS.get(key)
+    if box is None:
+        if integer:
+            box = (schema_low if schema_low is not None else 1, max(2 * value, value + 5))
+        else:
+            spread = 3 * max(abs(value), 0.1)
+            box = (
+                schema_low if schema_low is not None else value - spread,
+                schema_high if schema_high is not None else value + spread,
+            )
+    low, high = float(box[0]), float(box[1])
+    if schema_low is not None and low < schema_low:
+        raise InputError(f"--free {key}: low {low:g} is below the key's minimum {schema_low:g}")
+    if schema_high is not None and high > schema_high:
+        raise InputError(f"--free {key}: high {high:g} is above the key's maximum {schema_high:g}")
+    if not low < high:
+        raise InputError(f"--free {key}: needs LOW < HIGH, got {low:g}:{high:g}")
+    return Parameter(key, low, high, integer, float(np.clip(value, low, high)))
+
+
+def expand_key(
+    scenario: Scenario, key: str, box: tuple[float, float] | None = None
+) -> list[Parameter]:
+    """The scalar parameters behind a key (see :class:`Parameter`); [] if it has none."""
+    *parent, last = key.split(".")
+    if parent and last.isdigit():  # an element: role.positions.2, role.quarter_multipliers.3
+        found = field_at(scenario, ".".join(parent))
+        if found is None:
+            return []
+        _, value = found
+        return [_element(scenario, ".".join(parent), value, int(last), box)]
+    found = field_at(scenario, key)
+    if found is None:
+        return []
+    field_info, value = found
+    if isinstance(value, IntRange):
+        if box is not None:
+            raise InputError(f"--free {key}: give a range for {key}.low or {key}.high")
+        return [*expand_key(scenario, f"{key}.low"), *expand_key(scenario, f"{key}.high")]
+    if isinstance(value, dict) and key == "role.positions":
+        return [_element(scenario, key, value, n, box) for n in list(value)[1:]]
+    if isinstance(value, tuple) and key == "role.quarter_multipliers":
+        return [_element(scenario, key, value, q, box) for q in (2, 3, 4)]
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise InputError(f"--free {key}: not a number that can be fitted")
+    if key.endswith((".low", ".high")) and isinstance(
+        field_at(scenario, key[: key.rfind(".")])[1], IntRange
+    ):
+        return [_range_end(scenario, key, value, box)]
+    return [_scalar(key, field_info, value, box)]
+
+
+def _range_end(
+    scenario: Scenario, key: str, value: int, box: tuple[float, float] | None
+) -> Parameter:
+    parent = key[: key.rfind(".")]
+    whole = field_at(scenario, parent)[1]
+    if box is None:
+        # Shortlists: at most twice the scenario's, since every slot is simulated.
+        box = (1.0, float(max(2 * whole.high, whole.high + 5)))
+    if not box[0] < box[1] or box[0] < 1:
+        raise InputError(f"--free {key}: needs 1 <= LOW < HIGH, got {box[0]:g}:{box[1]:g}")
+    return Parameter(key, float(box[0]), float(box[1]), True, float(np.clip(value, *box)))
+
+
+def _element(
+    scenario: Scenario, key: str, value: Any, index: int, box: tuple[float, float] | None
+) -> Parameter:
+    name = f"{key}.{index}"
+    if key == "role.positions":
+        if index not in value or index == min(value):
+            raise InputError(
+                f"--free {name}: positions {index} is not a fittable category of the scenario "
+                f"({', '.join(str(k) for k in list(value)[1:])}); the smallest takes the rest"
+            )
+        low, high = box or (0.0, 1.0)
+        if not 0 <= low < high <= 1:
+            raise InputError(f"--free {name}: a probability range within 0:1, got {low:g}:{high:g}")
+        return Parameter(name, low, high, False, float(np.clip(value[index], low, high)))
+    if key == "role.quarter_multipliers":
+        if index not in (2, 3, 4):
+            raise InputError(f"--free {name}: quarters 2, 3 or 4 (relative to quarter 1)")
+        low, high = box or QUARTER_PRIOR
+        if not 0 <= low < high:
+            raise InputError(f"--free {name}: needs 0 <= LOW < HIGH, got {low:g}:{high:g}")
+        return Parameter(name, low, high, False, float(np.clip(value[index - 1], low, high)))
+    raise InputError(
+        f"--free {name}: only role.positions and role.quarter_multipliers have elements"
+    )
+
+
+def overrides_for(
+    parameters: Sequence[Parameter], values: np.ndarray, base: Scenario
+) -> dict[str, Any]:
+    """Dotted-key overrides that set ``values`` (one per parameter) on ``base``."""
+    overrides: dict[str, Any] = {}
+    positions = dict(base.role.positions)
+    quarters = list(base.role.quarter_multipliers)
+    for parameter, value in zip(parameters, values, strict=True):
+        *parent, last = parameter.key.split(".")
+        parent_key = ".".join(parent)
+        if parent_key == "role.positions":
+            positions[int(last)] = float(value)
+        elif parent_key == "role.quarter_multipliers":
+            quarters[int(last) - 1] = float(value)
+        else:
+            overrides[parameter.key] = round(value) if parameter.integer else float(value)
+    if positions != dict(base.role.positions):
+        smallest = min(positions)
+        rest = sum(v for k, v in positions.items() if k != smallest)
+        positions[smallest] = max(0.0, 1.0 - rest)
+        overrides["role.positions"] = {k: round(v, 12) for k, v in positions.items()}
+    if quarters != list(base.role.quarter_multipliers):
+        overrides["role.quarter_multipliers"] = quarters
+    return overrides
+
+
+def project(
+    parameters: Sequence[Parameter], values: np.ndarray, base: Scenario, *, whole: bool = True
+) -> np.ndarray:
+    """Values moved into the prior box and the scenario's constraints (ranges ordered,
+    the shortlist no larger than the smallest pool, position shares summing to <= 1).
+
+    ``whole``: round integer keys (else they stay continuous, as posterior draws do).
+    """
+    values = np.array(
+        [np.clip(v, p.low, p.high) for p, v in zip(parameters, values, strict=True)], dtype=float
+    )
+    for i, p in enumerate(parameters):
+        if p.integer and whole:
+            values[i] = np.clip(round(values[i]), math.ceil(p.low), math.floor(p.high))
+    index = {p.key: i for i, p in enumerate(parameters)}
+
+    def current(key: str) -> float:
+        if key in index:
+            return values[index[key]]
+        return float(field_at(base, key)[1])
+
+    for prefix in ("applicants.count", "screening.shortlist", "role.process_weeks"):
+        low_key, high_key = f"{prefix}.low", f"{prefix}.high"
+        if field_at(base, prefix) is None or current(low_key) <= current(high_key):
+            continue
+        if low_key in index and high_key in index:
+            middle = (values[index[low_key]] + values[index[high_key]]) / 2
+            middle = round(middle) if whole else middle
+            values[index[low_key]] = values[index[high_key]] = middle
+        elif low_key in index:
+            values[index[low_key]] = current(high_key)
+        else:
+            values[index[high_key]] = current(low_key)
+    if current("screening.shortlist.high") > current("applicants.count.low"):
+        if "screening.shortlist.high" in index:
+            values[index["screening.shortlist.high"]] = current("applicants.count.low")
+            if "screening.shortlist.low" in index:
+                i = index["screening.shortlist.low"]
+                values[i] = min(values[i], current("screening.shortlist.high"))
+        elif "applicants.count.low" in index:
+            values[index["applicants.count.low"]] = current("screening.shortlist.high")
+    shares = [i for p, i in index.items() if p.startswith("role.positions.")]
+    if shares:
+        fixed = sum(
+            v for k, v in base.role.positions.items()
+            if k != min(base.role.positions) and f"role.positions.{k}" not in index
+        )  # fmt: skip
+        total = fixed + values[shares].sum()
+        if total > 1:
+            values[shares] *= max(0.0, 1 - fixed) / values[shares].sum()
+    return values
+
+
+def scenario_at(base: Scenario, parameters: Sequence[Parameter], values: np.ndarray) -> Scenario:
+    overrides = overrides_for(parameters, values, base)
+    overrides["name"] = base.name
+    return base.with_overrides(overrides)
