@@ -77,7 +77,7 @@ def compare(
     run = simulate_many(list(scenarios), resolved)
     frames = []
     for index in range(1, len(scenarios)):
-        difference = run.moments.difference(run.names, index, 0)
+        difference = run.difference(index, 0)
         difference = difference.loc[[m for m in METRICS if m in difference.index]].reset_index()
         difference.insert(0, "scenario", f"{names[index]} - {names[0]}")
         frames.append(difference)

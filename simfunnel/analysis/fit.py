@@ -55,6 +55,7 @@ from simfunnel.model.parameters import (
 )
 from simfunnel.model.rng import BLOCK_OPENINGS, SCENARIO_SEED, Seed, SeedLike, resolve_seed
 from simfunnel.model.scenario import IntRange, Scenario
+from simfunnel.model.uncertainty import refuse_uncertain
 
 # Child streams of the fit's seed (distinct from simfunnel.model.rng's 0-4).
 FIT_SIMULATION, FIT_BOOTSTRAP, FIT_CHECKS = 100, 101, 102
@@ -548,6 +549,7 @@ def fit(
     -------
     FitResult
     """
+    refuse_uncertain(scenario, "fit")
     from simfunnel.analysis.outputs.fit import FitResult
 
     started = time.perf_counter()

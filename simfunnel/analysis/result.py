@@ -17,7 +17,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from simfunnel.analysis.summary import FUNNEL_STAGES, STATS, ratio_table
+from simfunnel.analysis.summary import FUNNEL_STAGES, STATS, Z_95, ratio_table
+from simfunnel.analysis.uncertainty import UNCERTAINTY_COLUMNS
 from simfunnel.errors import InputError
 from simfunnel.io.files import MANIFEST, OutputFolder, atomic_write, read_manifest
 from simfunnel.io.loader import load_scenario
@@ -56,13 +57,32 @@ class Result:
     metadata: dict[str, Any] = field(default_factory=dict)
 
     def _table(self) -> pd.DataFrame:
-        return ratio_table(list(self.statistics.index), self.statistics[list(STATS)].to_numpy())
+        table = ratio_table(list(self.statistics.index), self.statistics[list(STATS)].to_numpy())
+        if not self.uncertain:
+            return table
+        # Parameters drawn per block: blocks are the independent units (analysis.uncertainty).
+        se = self.statistics["block_se"].to_numpy(dtype=float)
+        table["se"] = se
+        table["ci_low"], table["ci_high"] = table["value"] - Z_95 * se, table["value"] + Z_95 * se
+        for column in ("param_low", "param_high", "param_share"):
+            table[column] = self.statistics[column].to_numpy(dtype=float)
+        return table
+
+    @property
+    def uncertain(self) -> bool:
+        """Whether parameters were drawn per block: then ``summary()`` also has
+        ``param_low``/``param_high`` (the 95% range over parameter uncertainty) and
+        ``param_share`` (the share of the variance that is parameter uncertainty)."""
+        return all(c in self.statistics.columns for c in UNCERTAINTY_COLUMNS)
 
     def summary(self) -> pd.DataFrame:
-        """Headline metrics: index = metric, columns value, ci_low, ci_high (95%), se."""
+        """Headline metrics: index = metric, columns value, ci_low, ci_high (95%), se,
+        description; with parameter uncertainty also param_low, param_high, param_share."""
         table = self._table()
         names = [m for m in METRICS if m in table.index]
-        out = table.loc[names, ["value", "ci_low", "ci_high", "se"]]
+        columns = ["value", "ci_low", "ci_high", "se"]
+        extra = ["param_low", "param_high", "param_share"] if self.uncertain else []
+        out = table.loc[names, columns + extra]
         out.insert(3, "description", [METRICS[m].definition for m in names])
         return out
 
@@ -92,14 +112,18 @@ class Result:
         would win may be taken from someone else, so the shares do not add up.
         """
         table = self._table()
+        extra = ["param_low", "param_high"] if self.uncertain else []
         rows = []
         for name in table.index:
             if not name.startswith("loss:"):
                 continue
             _, kind, reason = name.split(":")
             if method is None or kind == method:
-                rows.append((kind, reason, *table.loc[name, ["value", "ci_low", "ci_high"]]))
-        frame = pd.DataFrame(rows, columns=["method", "reason", "share", "ci_low", "ci_high"])
+                rows.append(
+                    (kind, reason, *table.loc[name, ["value", "ci_low", "ci_high", *extra]])
+                )
+        columns = ["method", "reason", "share", "ci_low", "ci_high", *extra]
+        frame = pd.DataFrame(rows, columns=columns)
         order = {r: i for i, r in enumerate(REASONS)}
         frame["_m"] = frame["method"].map(LOSS_METHODS.index)
         frame["_r"] = frame["reason"].map(order)

@@ -37,6 +37,7 @@ from simfunnel.analysis.options import (
 from simfunnel.analysis.resources import check_resources
 from simfunnel.analysis.result import Result
 from simfunnel.analysis.summary import (
+    Z_95,
     Moments,
     Thresholds,
     block_moments,
@@ -44,8 +45,10 @@ from simfunnel.analysis.summary import (
     ratio_table,
 )
 from simfunnel.analysis.tables import candidates_frame, openings_frame
+from simfunnel.analysis.uncertainty import block_difference, uncertainty_table
 from simfunnel.model.attribution import attribute
 from simfunnel.model.engine import Model, draw_blocks, draw_layout, run_blocks, simulate_funnel
+from simfunnel.model.parameters import drawn_values, settled, uncertain_parameters
 from simfunnel.model.rng import (
     BLOCK_OPENINGS,
     BLOCKS,
@@ -57,6 +60,7 @@ from simfunnel.model.rng import (
     resolve_seed,
 )
 from simfunnel.model.scenario import Scenario
+from simfunnel.model.uncertainty import is_uncertain
 
 
 def reference_thresholds(model: Model) -> Thresholds:
@@ -116,6 +120,7 @@ class _Task:
     valid: int  # openings of this task inside the run (the last block may be partial)
     keep_openings: int
     attribution: bool
+    uncertain: bool = False  # some scenario draws its parameters per block
 
 
 @dataclass
@@ -127,16 +132,41 @@ class _ChunkOutput:
 
 
 def _run_chunk(task: _Task) -> _ChunkOutput:
-    first = task.first_block * BLOCK_OPENINGS
+    if not task.uncertain:
+        return _simulate_blocks(task, task.models, task.first_block, task.blocks, task.valid)
+    # Parameters drawn per block: one model per block for each uncertain scenario.
+    parameters = [uncertain_parameters(m.scenario) if is_uncertain(m.scenario) else None
+                  for m in task.models]  # fmt: skip
+    parts = []
+    for block in range(task.first_block, task.first_block + task.blocks):
+        models = tuple(
+            model if found is None else Model.build(
+                settled(model.scenario, found, drawn_values(model.scenario, task.seed, block))
+            )
+            for model, found in zip(task.models, parameters, strict=True)
+        )  # fmt: skip
+        valid = min(BLOCK_OPENINGS, task.valid - (block - task.first_block) * BLOCK_OPENINGS)
+        if valid > 0:
+            parts.append(_simulate_blocks(task, models, block, 1, valid))
+    return _ChunkOutput(
+        parts[0].names,
+        [m for part in parts for m in part.moments],
+        [_concat_kept([part.openings[i] for part in parts]) for i in range(len(task.models))],
+        [_concat_kept([part.candidates[i] for part in parts]) for i in range(len(task.models))],
+    )
+
+
+def _simulate_blocks(
+    task: _Task, models: tuple[Model, ...], first_block: int, blocks: int, valid: int
+) -> _ChunkOutput:
+    first = first_block * BLOCK_OPENINGS
     columns, openings, candidates = [], [], []
     # Scenarios with the same draw layout read the very same numbers: draw them once.
     draws: dict[tuple, dict[str, np.ndarray]] = {}
-    for model, thresholds in zip(task.models, task.thresholds, strict=True):
+    for model, thresholds in zip(models, task.thresholds, strict=True):
         layout = draw_layout(model.scenario)
         if layout not in draws:
-            draws[layout] = draw_blocks(
-                model.scenario, task.seed, BLOCKS, task.first_block, task.blocks
-            )
+            draws[layout] = draw_blocks(model.scenario, task.seed, BLOCKS, first_block, blocks)
         funnel = simulate_funnel(model, draws[layout])
         attribution = None
         if task.attribution:
@@ -147,8 +177,8 @@ def _run_chunk(task: _Task) -> _ChunkOutput:
                 funnel, thresholds, attribution, money_per_sd=model.scenario.value.money_per_sd
             )
         )
-        keep_openings = min(task.valid, task.keep_openings - first)
-        keep_candidates = min(task.valid, model.scenario.analysis.candidate_openings - first)
+        keep_openings = min(valid, task.keep_openings - first)
+        keep_candidates = min(valid, model.scenario.analysis.candidate_openings - first)
         openings.append(openings_frame(funnel, first, keep_openings) if keep_openings > 0 else None)
         candidates.append(
             candidates_frame(
@@ -163,8 +193,13 @@ def _run_chunk(task: _Task) -> _ChunkOutput:
             else None
         )
     return _ChunkOutput(
-        list(columns[0]), block_moments(columns, task.valid, BLOCK_OPENINGS), openings, candidates
+        list(columns[0]), block_moments(columns, valid, BLOCK_OPENINGS), openings, candidates
     )
+
+
+def _concat_kept(frames: list[pd.DataFrame | None]) -> pd.DataFrame | None:
+    kept = [f for f in frames if f is not None]
+    return pd.concat(kept, ignore_index=True) if kept else None
 
 
 def _worker_signals() -> None:
@@ -252,6 +287,14 @@ class Run:
     results: list[Result]
     names: list[str]
     moments: Moments  # per-opening moments of (x_1, y_1, ..., x_K, y_K), summed
+    blocks: list[Moments] | None = None  # per block, in order: runs with uncertain parameters
+
+    def difference(self, a: int, b: int) -> pd.DataFrame:
+        """Scenario ``a`` minus ``b``: paired per opening, or per block when parameters
+        are drawn per block (:func:`simfunnel.analysis.uncertainty.block_difference`)."""
+        if self.blocks is not None:
+            return block_difference(self.names, self.blocks, a, b)
+        return self.moments.difference(self.names, a, b)
 
 
 def _milestones(first: int, cap: int) -> list[int]:
@@ -282,17 +325,18 @@ def simulate_many(scenarios: list[Scenario], options: RunOptions = DEFAULTS["sim
     models = tuple(Model.build(s) for s in scenarios)
     thresholds = tuple(reference_thresholds(m) for m in models)
     per_chunk = chunk_blocks(scenarios, options.chunk_size)
+    uncertain = any(is_uncertain(s) for s in scenarios)
 
     def tasks_between(start: int, stop: int) -> Iterator[_Task]:
         first_block, end_block = start // BLOCK_OPENINGS, math.ceil(stop / BLOCK_OPENINGS)
         for b in range(first_block, end_block, per_chunk):
             blocks = min(per_chunk, end_block - b)
             valid = min(stop - b * BLOCK_OPENINGS, blocks * BLOCK_OPENINGS)
-            task = (b, blocks, valid, options.keep_openings, options.attribution)
+            task = (b, blocks, valid, options.keep_openings, options.attribution, uncertain)
             yield _Task(models, seed, thresholds, *task)
 
     workers = resolve_workers(options.workers, math.ceil(openings / (per_chunk * BLOCK_OPENINGS)))
-    collected = _collect(tasks_between, len(scenarios), openings, workers, options)
+    collected = _collect(tasks_between, len(scenarios), openings, workers, options, uncertain)
     metadata = {
         "version": __version__,
         "seed": seed.entropy,
@@ -304,7 +348,7 @@ def simulate_many(scenarios: list[Scenario], options: RunOptions = DEFAULTS["sim
     results = [
         Result(
             scenario=scenario,
-            statistics=collected.moments.statistics(collected.names, i),
+            statistics=_statistics(collected, i),
             openings=_concat(collected.openings[i]),
             candidates=_concat(collected.candidates[i]),
             metadata={
@@ -316,7 +360,14 @@ def simulate_many(scenarios: list[Scenario], options: RunOptions = DEFAULTS["sim
         )
         for i, (scenario, limits) in enumerate(zip(scenarios, thresholds, strict=True))
     ]
-    return Run(results, collected.names, collected.moments)
+    return Run(results, collected.names, collected.moments, collected.blocks)
+
+
+def _statistics(collected: _Collected, scenario: int) -> pd.DataFrame:
+    statistics = collected.moments.statistics(collected.names, scenario)
+    if collected.blocks is None:
+        return statistics
+    return statistics.join(uncertainty_table(collected.names, collected.blocks, scenario))
 
 
 def planned_openings(scenario: Scenario, options: RunOptions) -> int:
@@ -333,6 +384,7 @@ class _Collected:
     openings: list[list[pd.DataFrame | None]]
     candidates: list[list[pd.DataFrame | None]]
     done: int
+    blocks: list[Moments] | None
 
 
 def _collect(
@@ -341,6 +393,7 @@ def _collect(
     openings: int,
     workers: int,
     options: RunOptions,
+    uncertain: bool = False,
 ) -> _Collected:
     """Run the tasks in order, merging moments block by block, until the run (or,
     with ``target_ci``, a milestone where every target is met) is done."""
@@ -348,6 +401,7 @@ def _collect(
     stops = _milestones(TARGET_CI_FIRST, openings) if target_ci else [openings]
     names: list[str] = []
     moments: Moments | None = None  # merged block by block, in block order, as they arrive
+    blocks: list[Moments] | None = [] if uncertain else None  # each block's, when needed
     kept_openings: list[list[pd.DataFrame | None]] = [[] for _ in range(scenarios)]
     kept_candidates: list[list[pd.DataFrame | None]] = [[] for _ in range(scenarios)]
     done = 0
@@ -360,6 +414,8 @@ def _collect(
                 names = output.names
                 for part in output.moments:
                     moments = part if moments is None else moments.merge(part)
+                if blocks is not None:
+                    blocks.extend(output.moments)
                 for i in range(scenarios):  # kept rows come only from the first chunks
                     if output.openings[i] is not None:
                         kept_openings[i].append(output.openings[i])
@@ -367,17 +423,25 @@ def _collect(
                         kept_candidates[i].append(output.candidates[i])
                 bar.update(int(sum(part.count for part in output.moments)))
             done = stop
-            if target_ci and _targets_met(names, moments, scenarios, target_ci):
+            if target_ci and _targets_met(names, moments, scenarios, target_ci, blocks):
                 break
     assert moments is not None
-    return _Collected(names, moments, kept_openings, kept_candidates, done)
+    return _Collected(names, moments, kept_openings, kept_candidates, done, blocks)
 
 
 def _targets_met(
-    names: list[str], moments: Moments, scenarios: int, target_ci: dict[str, float]
+    names: list[str],
+    moments: Moments,
+    scenarios: int,
+    target_ci: dict[str, float],
+    blocks: list[Moments] | None = None,
 ) -> bool:
     for index in range(scenarios):
         table = ratio_table(names, moments.statistics(names, index).to_numpy())
+        if blocks is not None:  # blocks, not openings, are independent
+            table["ci_high"] = (
+                table["value"] + Z_95 * uncertainty_table(names, blocks, index)["block_se"]
+            )
         for metric, half_width in target_ci.items():
             if not (table.loc[metric, "ci_high"] - table.loc[metric, "value"] <= half_width):
                 return False

@@ -20,6 +20,7 @@ from simfunnel.errors import InputError
 from simfunnel.metrics import ATTRIBUTION_METRICS, METRICS
 from simfunnel.model.rng import SCENARIO_SEED, SeedLike, resolve_seed
 from simfunnel.model.scenario import IntRange, Scenario
+from simfunnel.model.uncertainty import refuse_uncertain
 
 # value.* only converts a hire's value into money: it shapes no decision in the funnel.
 SENSITIVITY_SKIP = (
@@ -107,6 +108,7 @@ def sensitivity(
         parameter, low, high, value_low, value_high, swing (|high - low| of the
         metric), sorted by swing, largest first; plus the base value in ``attrs``.
     """
+    refuse_uncertain(scenario, "sensitivity")
     resolved = resolve_options("sensitivity", options, openings, seed, changes)
     _check_metric(metric)
     ranges = ranges or default_ranges(scenario)
@@ -204,6 +206,7 @@ def sobol(
     DataFrame
         parameter, S1, S1_conf, ST, ST_conf (95%), sorted by ST.
     """
+    refuse_uncertain(scenario, "sobol")
     require_salib()
     from SALib.analyze import sobol as sobol_analyze  # optional dependency, checked above
     from SALib.sample import sobol as sobol_sample

@@ -52,6 +52,7 @@ from simfunnel.model.rng import (
     resolve_seed,
 )
 from simfunnel.model.scenario import Scenario
+from simfunnel.model.uncertainty import refuse_uncertain
 
 SEARCHES = 20_000
 MAX_SIMULATED_PER_INTERVIEW = 400  # rejection cap: openings simulated per kept one
@@ -163,6 +164,7 @@ def you(
         Openings in which they interview (found by rejection from at most
         ``400 * openings`` simulated ones).
     """
+    refuse_uncertain(scenario, "you")
     _check_focal(scenario, quality_percentile, alignment, niche, interviews)
     _check_openings(openings)
     seed = resolve_seed(seed, scenario.seed)

@@ -20,8 +20,15 @@ class Terminated(KeyboardInterrupt):
     """SIGTERM, raised in the main thread like Ctrl-C so every ``with`` block cleans up."""
 
 
-def _load(config: str, overrides: Sequence[str], extra: dict[str, Any] | None = None):
+def _load(
+    config: str,
+    overrides: Sequence[str],
+    extra: dict[str, Any] | None = None,
+    posterior: str | None = None,
+):
     from simfunnel.io.loader import load_scenario, parse_override
+    from simfunnel.io.posterior import read_posterior
+    from simfunnel.model.names import override_label
 
     parsed: dict[str, Any] = {}
     for item in overrides:
@@ -30,7 +37,12 @@ def _load(config: str, overrides: Sequence[str], extra: dict[str, Any] | None = 
             raise InputError(f"--set {key}: given twice")
         parsed[key] = value
     parsed.update(extra or {})
-    return load_scenario(config, parsed or None), parsed
+    scenario = load_scenario(config, parsed or None)
+    if posterior is not None:
+        draws = read_posterior(posterior, "--posterior")
+        name = override_label(scenario.name, {"posterior": draws["source"]})
+        scenario = scenario.with_overrides({"posterior": draws, "name": name})
+    return scenario, parsed
 
 
 def _default_out(name: str) -> Path:
@@ -53,7 +65,10 @@ def _command_run(args: argparse.Namespace) -> int:
     from simfunnel.present.report import format_result
 
     scenario, overrides = _load(
-        args.config, args.overrides, {"engine": args.engine} if args.engine else None
+        args.config,
+        args.overrides,
+        {"engine": args.engine} if args.engine else None,
+        args.posterior,
     )
     out = args.out or _default_out(scenario.name)
     given = [metric for metric, _ in args.target_ci]
@@ -313,7 +328,9 @@ def _command_compare(args: argparse.Namespace) -> int:
     from simfunnel.analysis.run import planned_openings
     from simfunnel.present.report import format_comparison
 
-    scenarios = [_load(config, args.overrides)[0] for config in args.configs]
+    scenarios = [
+        _load(config, args.overrides, posterior=args.posterior)[0] for config in args.configs
+    ]
     out = args.out or Path("results") / "compare"
     options = _options(args, "compare", progress=True)
     with _output(out, "compare") as folder:
@@ -341,7 +358,7 @@ def _command_sweep(args: argparse.Namespace) -> int:
     from simfunnel.io.files import atomic_write
     from simfunnel.present.report import format_sweep
 
-    scenario, _ = _load(args.config, args.overrides)
+    scenario, _ = _load(args.config, args.overrides, posterior=args.posterior)
     vary: dict[str, list[Any]] = {}
     for text in args.vary:
         key, values = parse_vary(text, scenario)
@@ -445,8 +462,8 @@ def _command_deck(args: argparse.Namespace) -> int:
     from simfunnel.present.deck import build_deck, charts_folder, check_deck_path, require_pptx
 
     require_pptx()  # before any other work
-    scenario, overrides = _load(args.config, args.overrides)
-    others = [_load(config, args.overrides)[0] for config in args.compare]
+    scenario, overrides = _load(args.config, args.overrides, posterior=args.posterior)
+    others = [_load(c, args.overrides, posterior=args.posterior)[0] for c in args.compare]
     names = [s.name for s in (scenario, *others)]
     if len(set(names)) < len(names):
         raise InputError(f"--compare: scenario names must differ, got {', '.join(names)}")

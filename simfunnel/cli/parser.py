@@ -97,9 +97,10 @@ def _add_scenario_options(
     openings_help: str = "openings to simulate (default: the config's)",
     *,
     workers: bool = True,
+    posterior: bool = False,
 ) -> None:
     parser.add_argument("--openings", type=_positive_int, help=openings_help)
-    parser.set_defaults(scheduler=None, workers=None)
+    parser.set_defaults(scheduler=None, workers=None, posterior=None)
     parser.add_argument("--seed", type=_seed, help="random seed (default: the config's)")
     parser.add_argument(
         "--set",
@@ -112,6 +113,13 @@ def _add_scenario_options(
     if workers:
         parser.add_argument(
             "--workers", type=_positive_int, default=None, help="processes (default: all cores)"
+        )
+    if posterior:
+        parser.add_argument(
+            "--posterior",
+            metavar="FILE",
+            help="draw the keys in FILE's columns from its rows, one row per block of 1,000 "
+            "openings (a fit's posterior.csv): intervals then include parameter uncertainty",
         )
 
 
@@ -159,6 +167,7 @@ def _add_run(commands: Any) -> None:
         run,
         "openings to simulate (default: the config's 'openings'; with --target-ci the cap, "
         f"default {TARGET_CI_CAP}x that)",
+        posterior=True,
     )
     run.add_argument(
         "--out", type=_out_folder, help="output folder (default: results/<scenario name>)"
@@ -184,7 +193,7 @@ def _add_run(commands: Any) -> None:
 def _add_compare(commands: Any) -> None:
     compare = commands.add_parser("compare", help="compare scenarios on the same openings (paired)")
     compare.add_argument("configs", nargs="+", metavar="CONFIG")
-    _add_scenario_options(compare)
+    _add_scenario_options(compare, posterior=True)
     compare.add_argument("--out", type=_out_folder, help="output folder (default: results/compare)")
     _add_quiet(compare)
     _add_formats(compare)
@@ -201,7 +210,9 @@ def _add_sweep(commands: Any) -> None:
         help="a key and its values (inclusive), or KEY=v1,v2,...; give one or two",
     )
     sweep.add_argument("--metric", action="append", help="metrics to report (default: all)")
-    _add_scenario_options(sweep, "openings per grid point (default: the config's 'openings')")
+    _add_scenario_options(
+        sweep, "openings per grid point (default: the config's 'openings')", posterior=True
+    )
     sweep.add_argument("--scheduler", help="address of a Dask distributed scheduler")
     sweep.add_argument(
         "--out", type=_out_folder, help="output folder (default: results/sweep_<name>)"
@@ -352,7 +363,7 @@ def _add_deck(commands: Any) -> None:
         "--out", type=_deck_path, required=True, help="the deck to write, e.g. talk.pptx"
     )
     deck.add_argument("--title", help="the title slide's title (default: the scenario's name)")
-    _add_scenario_options(deck)
+    _add_scenario_options(deck, posterior=True)
     deck.add_argument(
         "--formats",
         type=_formats,

@@ -17,6 +17,8 @@ Limits on input (each refusal is one :class:`~simfunnel.errors.InputError` line)
   stay inside that folder. Chains are at most :data:`MAX_EXTENDS_DEPTH` files.
   Messages never quote another file's contents (an unknown key is named only if
   it is short and looks like a key).
+- **posterior**: a ``posterior: draws.csv`` key names a ``.csv`` file by the same rule
+  (read by :func:`simfunnel.io.posterior.read_posterior`, with its own limits).
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from typing import Any
 import yaml
 
 from simfunnel.errors import InputError
+from simfunnel.io.posterior import read_posterior
 from simfunnel.model.names import excerpt, folder_name, is_control, key_text, name_problem
 from simfunnel.model.scenario import Scenario, build_scenario
 
@@ -229,38 +232,43 @@ def _merge(base: dict[str, Any], child: dict[str, Any]) -> dict[str, Any]:
 _LEAF_MAPPINGS = {"positions", "correlations"}
 
 
-def _extends_target(path: Path, value: Any, where: str) -> Path:
-    """The file an ``extends:`` in ``path`` may load, or a one-line refusal.
+def _extends_target(
+    path: Path, value: Any, where: str, key: str = "extends", suffixes: tuple = CONFIG_SUFFIXES
+) -> Path:
+    """The file an ``extends:`` (or ``posterior:``) in ``path`` may load, or a one-line refusal.
 
-    Only a relative path to a ``.yaml``/``.yml`` regular file beside ``path`` or
-    below its folder; after resolving symlinks it must stay inside that folder.
+    Only a relative path to a file with one of ``suffixes`` beside ``path`` or below its
+    folder; after resolving symlinks it must stay inside that folder and be a regular file.
     """
-    rule = "name a .yaml file beside this config or in a folder below it"
+    kind = " or ".join(suffixes)
+    rule = f"name a {kind} file beside this config or in a folder below it"
     if not isinstance(value, str) or not value.strip():
-        raise InputError(f"{where}: extends: expected a file name, got {excerpt(value)}")
+        raise InputError(f"{where}: {key}: expected a file name, got {excerpt(value)}")
     if len(value) > 255 or any(is_control(c) for c in value):
-        raise InputError(f"{where}: extends: not a usable file name; {rule}")
+        raise InputError(f"{where}: {key}: not a usable file name; {rule}")
     relative = Path(value)
     if relative.is_absolute() or value.startswith("~"):
-        raise InputError(f"{where}: extends: {excerpt(value)} is an absolute path; {rule}")
-    if relative.suffix.lower() not in CONFIG_SUFFIXES:
-        raise InputError(f"{where}: extends: {excerpt(value)} is not a .yaml or .yml file")
+        raise InputError(f"{where}: {key}: {excerpt(value)} is an absolute path; {rule}")
+    if relative.suffix.lower() not in suffixes:
+        raise InputError(f"{where}: {key}: {excerpt(value)} is not a {kind} file")
     target = path.parent / relative
     try:
         folder = path.parent.resolve()
         resolved = target.resolve()
     except (OSError, RuntimeError):  # a symlink loop
-        raise InputError(f"{where}: extends: cannot resolve {excerpt(value)}") from None
+        raise InputError(f"{where}: {key}: cannot resolve {excerpt(value)}") from None
     if not resolved.is_relative_to(folder):
         raise InputError(
-            f"{where}: extends: {excerpt(value)} leads outside the folder of this config; {rule}"
+            f"{where}: {key}: {excerpt(value)} leads outside the folder of this config; {rule}"
         )
     if not resolved.exists():
-        raise InputError(f"{where}: extends: no such config file {target}")
+        raise InputError(
+            f"{where}: {key}: no such {'config ' if key == 'extends' else ''}file {target}"
+        )
     if not resolved.is_file():
-        raise InputError(f"{where}: extends: {target} is not a regular file")
-    if resolved.suffix.lower() not in CONFIG_SUFFIXES:
-        raise InputError(f"{where}: extends: {target} links to a file that is not .yaml or .yml")
+        raise InputError(f"{where}: {key}: {target} is not a regular file")
+    if resolved.suffix.lower() not in suffixes:
+        raise InputError(f"{where}: {key}: {target} links to a file that is not {kind}")
     return resolved
 
 
@@ -280,6 +288,11 @@ def _read_with_extends(path: Path, seen: tuple[Path, ...] = ()) -> tuple[Any, di
             f"{path}: 'extends' chain is longer than {MAX_EXTENDS_DEPTH} files; shorten it"
         )
     data, lines = _read_yaml(path)
+    if isinstance(data, dict) and isinstance(data.get("posterior"), str):
+        # A posterior file is read relative to the config that names it.
+        where = lines.get("posterior", str(path))
+        target = _extends_target(path, data["posterior"], where, "posterior", (".csv",))
+        data = {**data, "posterior": read_posterior(target, where)}
     if not isinstance(data, dict) or "extends" not in data:
         return data, lines
     data = dict(data)

@@ -14,13 +14,18 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from pydantic import BaseModel
 
 from simfunnel.errors import InputError
-from simfunnel.model.scenario import IntRange, Scenario
+from simfunnel.model.fields import IntRange
+from simfunnel.model.rng import Seed
+from simfunnel.model.uncertainty import posterior_row, uniform_draw
+
+if TYPE_CHECKING:
+    from simfunnel.model.scenario import Scenario
 
 # Prior boxes where the schema's range is not a useful one (else the schema's range;
 # else 1 to 2x (counts) or 1/4x to 4x (other numbers) the scenario's value).
@@ -258,3 +263,106 @@ def scenario_at(base: Scenario, parameters: Sequence[Parameter], values: np.ndar
     overrides = overrides_for(parameters, values, base)
     overrides["name"] = base.name
     return base.with_overrides(overrides)
+
+
+# ------------------------------------------------------------- parameter uncertainty
+def _raw_bounds(field_info: Any) -> tuple[float, float]:
+    """The schema's range of a number key, ends included (``gt 0`` counts as ``ge 0``)."""
+    low, high = -math.inf, math.inf
+    for item in getattr(field_info, "metadata", []):
+        for name in ("ge", "gt"):
+            if getattr(item, name, None) is not None:
+                low = float(getattr(item, name))
+        for name in ("le", "lt"):
+            if getattr(item, name, None) is not None:
+                high = float(getattr(item, name))
+    return low, high
+
+
+def uncertain_parameter(scenario: Scenario, key: str, low: float, high: float) -> Parameter:
+    """The parameter behind an uncertain key whose values span ``low``..``high``.
+
+    Raises :class:`InputError` (path ``key``) unless the key is one number of the
+    scenario and every value in the span is valid for it.
+    """
+    try:
+        found = expand_key(scenario, key)
+    except InputError as exc:
+        raise InputError(f"{key}: {str(exc).split(': ', 1)[-1]}", key) from None
+    if not found:
+        raise InputError(f"{key}: not a scenario key (see `simfunnel keys`)", key)
+    if len(found) > 1:
+        raise InputError(f"{key}: draw one number at a time, e.g. {found[0].key}", key)
+    parameter = found[0]
+    *parent, last = key.split(".")
+    if parent and last.isdigit():
+        limits = (0.0, 1.0) if key.startswith("role.positions.") else (0.0, math.inf)
+    elif last in ("low", "high") and isinstance(field_at(scenario, ".".join(parent))[1], IntRange):
+        limits = (1.0, math.inf)
+    else:
+        limits = _raw_bounds(field_at(scenario, key)[0])
+    if low < limits[0] or high > limits[1]:
+        end = low if low < limits[0] else high
+        raise InputError(
+            f"{key}: its values reach {end:g}, outside the key's range "
+            f"{limits[0]:g} to {limits[1]:g}; truncate the distribution with low/high, "
+            "or use beta or uniform",
+            key,
+        )
+    return Parameter(key, low, high, parameter.integer, parameter.start)
+
+
+def uncertain_parameters(scenario: Scenario) -> list[Parameter]:
+    """The parameters a block draws: the distributions' keys, then the posterior's columns."""
+    parameters = [
+        uncertain_parameter(scenario, key, *dist.support)
+        for key, dist in scenario.uncertainty.items()
+    ]
+    posterior = scenario.posterior
+    if posterior is not None:
+        for key in posterior.columns:
+            if key in scenario.uncertainty:
+                raise InputError(f"{key}: both a distribution and a posterior column", key)
+            values = posterior.column(key)
+            parameters.append(uncertain_parameter(scenario, key, values.min(), values.max()))
+    return parameters
+
+
+def drawn_values(scenario: Scenario, seed: Seed, block: int) -> np.ndarray:
+    """The values block ``block`` uses, in the order of :func:`uncertain_parameters`."""
+    values = [
+        dist.quantile(uniform_draw(seed, block, key)) for key, dist in scenario.uncertainty.items()
+    ]
+    posterior = scenario.posterior
+    if posterior is not None:
+        values += posterior.draws[posterior_row(seed, block, len(posterior.draws))]
+    return np.array(values, dtype=float)
+
+
+def settled(scenario: Scenario, parameters: Sequence[Parameter], values: np.ndarray) -> Scenario:
+    """The scenario with every uncertain key set to ``values``: nothing left to draw."""
+    values = project(parameters, values, scenario)
+    overrides = overrides_for(parameters, values, scenario)
+    overrides.update({"name": scenario.name, "uncertainty": {}, "posterior": None})
+    return scenario.with_overrides(overrides)
+
+
+def check_uncertainty(scenario: Scenario) -> None:
+    """Refuse uncertain keys that are not numbers of the scenario, or whose values fall
+    outside the key's range; and distributions whose extremes (0.1% and 99.9%, all keys
+    at once) make an invalid scenario."""
+    parameters = uncertain_parameters(scenario)
+    if not scenario.uncertainty:
+        return
+    for u in (0.001, 0.999):
+        values = [dist.quantile(u) for dist in scenario.uncertainty.values()]
+        if scenario.posterior is not None:
+            values += scenario.posterior.draws[0]
+        try:
+            settled(scenario, parameters, np.array(values))
+        except InputError as exc:
+            where_ = "0.1%" if u < 0.5 else "99.9%"
+            raise InputError(
+                f"with every distribution at its {where_} point the scenario is invalid: {exc}",
+                "uncertainty",
+            ) from None

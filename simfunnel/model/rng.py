@@ -26,6 +26,7 @@ PILOT = 1  # the reference sample (drawn from REFERENCE_SEED, not the run's seed
 FOCAL_OPENINGS = 2  # `simfunnel you`: the openings the focal candidate applies to
 FOCAL_CANDIDATE = 3  # ... the focal candidate's own traits
 FOCAL_SEARCH = 4  # ... resampled job searches
+PARAMETERS = 5  # parameter uncertainty: one uniform per block and key (model.uncertainty)
 
 SeedLike = None | int | np.random.SeedSequence | np.random.Generator
 

@@ -21,23 +21,24 @@ files, ``extends`` and the file:line of an error are :mod:`simfunnel.io.loader`'
 
 from __future__ import annotations
 
+import copy
 import difflib
 import math
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
 import numpy as np
 import yaml
 from pydantic import (
     BaseModel,
-    BeforeValidator,
-    ConfigDict,
-    Field,
     ValidationError,
     field_validator,
     model_validator,
 )
 
 from simfunnel.errors import InputError
+from simfunnel.model.fields import Float, Int, IntRange, OptionalFloat
+from simfunnel.model.fields import Section as _Section
+from simfunnel.model.fields import field as _field
 from simfunnel.model.interview import measurement
 from simfunnel.model.names import (
     MAX_NAME_CHARS,
@@ -48,7 +49,9 @@ from simfunnel.model.names import (
     name_problem,
     override_label,
 )
+from simfunnel.model.parameters import check_uncertainty
 from simfunnel.model.seasons import reachable_cancel_share
+from simfunnel.model.uncertainty import Distribution, Posterior, extract_inline
 from simfunnel.model.validation import format_pydantic_error, range_text, set_dotted, where
 
 __all__ = [
@@ -66,39 +69,6 @@ LATENT_NAMES = ("quality", "alignment", "culture", "narrative", "niche")
 MAX_DESCRIPTION_CHARS = 300
 MAX_PROCESS_WEEKS = 260  # 5 years: longer is not a hiring process
 MAX_APPLICANTS = 10_000_000  # the exact sampler is tested to about 1e7
-
-
-def _not_bool(value: Any) -> Any:
-    if isinstance(value, bool | np.bool_):
-        raise ValueError(f"must be a number, not a boolean ({str(bool(value)).lower()})")
-    return value
-
-
-# Numbers that refuse booleans (pydantic's lax mode would read true as 1).
-Float = Annotated[float, BeforeValidator(_not_bool)]
-Int = Annotated[int, BeforeValidator(_not_bool)]
-OptionalFloat = Annotated[float | None, BeforeValidator(_not_bool)]
-
-
-def _field(default: Any, description: str, **constraints: Any) -> Any:
-    return Field(default, description=description, **constraints)
-
-
-class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
-
-
-class IntRange(_Section):
-    """An inclusive integer range, drawn uniformly."""
-
-    low: Int = _field(1, "smallest value (inclusive)", ge=1)
-    high: Int = _field(1, "largest value (inclusive)", ge=1)
-
-    @model_validator(mode="after")
-    def _ordered(self) -> IntRange:
-        if self.low > self.high:
-            raise ValueError(f"low ({self.low}) must be <= high ({self.high})")
-        return self
 
 
 class Role(_Section):
@@ -513,6 +483,16 @@ class Scenario(_Section):
     value: Value = _field(Value(), "money value of a hire (selection utility)")
     analysis: Analysis = _field(Analysis(), "how results are analysed")
     pipeline: Pipeline = _field(Pipeline(), "talent pipelines (`you` mode)")
+    uncertainty: dict[str, Distribution] = _field(
+        {},
+        "keys drawn from a distribution, one draw per block of 1,000 openings, e.g. "
+        "{interview.validity: {dist: beta, mean: 0.16, sd: 0.04}} (MODEL.md section 8)",
+    )
+    posterior: Posterior | None = _field(
+        None,
+        "joint draws of keys, one row per block of 1,000 openings: a fit's posterior.csv "
+        "(a file name in YAML, or run --posterior FILE)",
+    )
 
     @field_validator("name")
     @classmethod
@@ -541,6 +521,8 @@ class Scenario(_Section):
                 path="screening.shortlist.high",
             )
         self._reachable_cancellation()
+        if self.uncertainty or self.posterior is not None:
+            check_uncertainty(self)
         eigenvalues = np.linalg.eigvalsh(self.correlation_matrix)
         if eigenvalues.min() <= 1e-9:
             raise InputError(
@@ -580,7 +562,12 @@ class Scenario(_Section):
     # ---------------------------------------------------------------- overrides
     def to_dict(self) -> dict[str, Any]:
         """Plain, YAML-ready dict of every key (defaults included)."""
-        return _plain(self.model_dump(mode="python"))
+        data = _plain(self.model_dump(mode="python"))
+        data["uncertainty"] = {
+            key: {k: v for k, v in spec.items() if v is not None}
+            for key, spec in data["uncertainty"].items()
+        }
+        return data
 
     def to_yaml(self) -> str:
         # No anchors: scenario files with aliases are refused on loading.
@@ -595,10 +582,71 @@ class Scenario(_Section):
         """
         data = self.to_dict()
         for dotted, value in overrides.items():
+            _pin(data, dotted)
             set_dotted(Scenario, data, dotted, value)
         if overrides and "name" not in overrides:
             data["name"] = override_label(self.name, overrides)
         return build_scenario(data, source="override")
+
+
+def _pin(data: dict[str, Any], dotted: str) -> None:
+    """A key set by an override is no longer drawn: drop its distribution or draws."""
+    if dotted in ("uncertainty", "posterior"):
+        return
+
+    def covered(key: str) -> bool:
+        return key == dotted or key.startswith(dotted + ".") or dotted.startswith(key + ".")
+
+    data["uncertainty"] = {k: v for k, v in data["uncertainty"].items() if not covered(k)}
+    posterior = data.get("posterior")
+    if posterior:
+        keep = [i for i, key in enumerate(posterior["columns"]) if not covered(key)]
+        if len(keep) < len(posterior["columns"]):
+            data["posterior"] = {
+                **posterior,
+                "columns": [posterior["columns"][i] for i in keep],
+                "draws": [[row[i] for i in keep] for row in posterior["draws"]],
+            } if keep else None  # fmt: skip
+
+
+def _move_inline_distributions(data: dict[str, Any]) -> None:
+    """``key: {dist: ...}`` anywhere in the data: into ``uncertainty``, the key at its mean."""
+    found = extract_inline(data)
+    if not found:
+        return
+    section = data.get("uncertainty")
+    if section is None:
+        section = {}
+    if not isinstance(section, dict):
+        return  # the schema reports it
+    for dotted, spec in found.items():
+        if dotted in section:
+            raise InputError(
+                f"{dotted}: given as a distribution twice (inline and under uncertainty)", dotted
+            )
+        try:
+            center = Distribution.model_validate(spec).center
+        except ValidationError as exc:
+            detail = exc.errors()[0]
+            message = detail["msg"].removeprefix("Value error, ")
+            at = ".".join(str(p) for p in detail["loc"])
+            text = f"{dotted}.{at}: {message}" if at else f"{dotted}: {message}"
+            raise InputError(text, dotted) from None
+        *parents, last = dotted.split(".")
+        node = data
+        for part in parents:
+            node = node[part]
+        default = _default_at(dotted)
+        node[last] = round(center) if isinstance(default, int) else center
+        section[dotted] = spec
+    data["uncertainty"] = section
+
+
+def _default_at(dotted: str) -> Any:
+    node: Any = Scenario()
+    for part in dotted.split("."):
+        node = getattr(node, part, None)
+    return node
 
 
 class _NoAliasDumper(yaml.SafeDumper):
@@ -632,6 +680,8 @@ def build_scenario(
             f"{source}: a scenario must be a mapping of keys, got {type(data).__name__}"
         )
     try:
+        data = copy.deepcopy(data)  # distributions given inline move to `uncertainty`
+        _move_inline_distributions(data)
         return Scenario.model_validate(data)
     except ValidationError as exc:
         message, path = format_pydantic_error(Scenario, exc.errors()[0])

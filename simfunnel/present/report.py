@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from simfunnel.analysis.result import Result
 from simfunnel.metrics import HEADLINE, LOSS_REASONS, METRICS, SWEEP_METRICS, ordinal
 
@@ -48,20 +50,48 @@ def format_result(result: Result) -> str:
         f"  (the slate includes an internal in {100 * internal:.0f}% of openings; "
         f"{100 * before:.1f}% are cancelled before interviews)"
     )
-    lines += ["", f"{'Headline':<44}{'value':>9}   95% CI"]
+    uncertain = result.uncertain
+    if uncertain:
+        lines += ["", *_uncertainty_lines(result)]
+    header = f"{'Headline':<44}{'value':>9}   {'95% CI':<16}"
+    lines += ["", header + ("95% range over parameters   share" if uncertain else "").rstrip()]
     for metric in HEADLINE:
         if metric not in summary.index:
             continue
         row, label = summary.loc[metric], METRICS[metric].label
-        lines.append(
+        line = (
             f"  {label:<42}{format_value(metric, row.value):>9}   "
-            f"{format_interval(metric, row.ci_low, row.ci_high)}"
+            f"{format_interval(metric, row.ci_low, row.ci_high):<16}"
         )
+        if uncertain:
+            share = "" if np.isnan(row.param_share) else f"{100 * row.param_share:.0f}%"
+            line += f"{format_interval(metric, row.param_low, row.param_high):<28}{share:>5}"
+        lines.append(line.rstrip())
     losses = result.loss_reasons()
     if len(losses):
         lines += ["", "Why good interviews lost (share of good interviewees without an offer)"]
         lines += _loss_lines(losses)
     return "\n".join(lines)
+
+
+def _uncertainty_lines(result: Result) -> list[str]:
+    """What was drawn per block, and how to read the two intervals."""
+    scenario = result.scenario
+    drawn = [f"{key} ~ {dist.brief()}" for key, dist in scenario.uncertainty.items()]
+    if scenario.posterior is not None:
+        posterior = scenario.posterior
+        source = f" of {posterior.source}" if posterior.source else ""
+        drawn.append(
+            f"{', '.join(posterior.columns)} from the {len(posterior.draws):,} posterior "
+            f"draws{source}"
+        )
+    return [
+        "Parameter uncertainty: one parameter set per block of 1,000 openings",
+        *(f"  {text}" for text in drawn),
+        "  95% CI: Monte Carlo error of the average over parameter sets (more openings narrow it)",
+        "  95% range: where the value lies for 95% of parameter sets; share: how much of "
+        "the uncertainty is parameters",
+    ]
 
 
 def _loss_lines(losses) -> list[str]:

@@ -1,0 +1,155 @@
+"""Intervals of a run whose parameters are uncertain (one parameter set per block).
+
+With parameters drawn per block (:mod:`simfunnel.model.uncertainty`), openings of one
+block share their parameters, so they are not independent: the blocks are. Two
+intervals are reported per metric (MODEL.md section 8):
+
+- **Monte Carlo CI** (``ci_low``/``ci_high``) of the pooled value ``r = sum Y / sum X``
+  over all blocks, the value averaged over the parameter distribution. Its standard
+  error treats blocks as the independent units (the delta method over block totals:
+  ``se^2 = B/(B-1) sum_b (Y_b - r X_b)^2 / (sum X)^2``). More openings narrow it.
+- **Range over parameter uncertainty** (``param_low``/``param_high``): where the
+  metric's value ``m(theta)`` lies for 95% of parameter sets. Each block's own ratio
+  ``r_b`` estimates ``m(theta_b)`` plus Monte Carlo noise of known variance ``v_b``;
+  the spread of the ``r_b`` less the mean noise variance is the parameter variance
+  ``tau^2``. The ``r_b`` are shrunk towards their mean by ``sqrt(tau^2 / S^2)`` (so their
+  variance is ``tau^2``, their shape kept) and the range runs from their 2.5% to their
+  97.5% point, widened to the Monte Carlo CI where that is wider. More openings do
+  not narrow it: it is what is not known about the parameters.
+
+A metric the parameters do not move detectably (block spread within the 99.9% point
+of its noise, a chi-square test with ``B - 1`` degrees of freedom) gets ``tau^2 = 0``:
+its range is its Monte Carlo CI. Without the test, the sampling error of ``tau^2``
+(about ``sqrt(2 / B)`` times the noise variance, far above ``se^2``) would pass for
+parameter uncertainty.
+
+``param_share`` is ``tau^2 / (tau^2 + se^2)``: the share of the reported uncertainty
+that is parameter uncertainty (near 1: run no more openings, learn the parameters).
+With fewer than :data:`~simfunnel.model.uncertainty.MIN_UNCERTAIN_BLOCKS` blocks the
+range is not reported (NaN).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy.stats import chi2
+
+from simfunnel.analysis.summary import Z_95, Moments, ratio_table
+from simfunnel.model.uncertainty import MIN_UNCERTAIN_BLOCKS
+
+UNCERTAINTY_COLUMNS = ("blocks", "block_se", "param_low", "param_high", "param_share")
+RANGE = (0.025, 0.975)
+DETECTION = 0.999  # a metric's block spread is parameter variance only beyond this noise quantile
+
+
+def _block_ratios(names: list[str], blocks: list[Moments], scenario: int) -> tuple[np.ndarray, ...]:
+    """Per block and metric: denominator and numerator sums, ratio and its noise variance."""
+    stats = np.stack([block.statistics(names, scenario).to_numpy() for block in blocks])
+    table = ratio_table(names * len(blocks), stats.reshape(-1, stats.shape[-1]))
+    shape = (len(blocks), len(names))
+    n, mean_x, mean_y = stats[..., 0], stats[..., 1], stats[..., 2]
+    return (
+        n * mean_x,
+        n * mean_y,
+        table["value"].to_numpy().reshape(shape),
+        (table["se"].to_numpy() ** 2).reshape(shape),
+    )
+
+
+def _spread(ratios: np.ndarray, noise: np.ndarray) -> tuple[float, float, float]:
+    """(tau^2, low, high) of the parameter effect from block ratios and their noise."""
+    known = np.isfinite(ratios) & np.isfinite(noise)
+    ratios, noise = ratios[known], noise[known]
+    if ratios.size < MIN_UNCERTAIN_BLOCKS:
+        return np.nan, np.nan, np.nan
+    total = float(np.var(ratios, ddof=1))
+    noise_variance = float(noise.mean())
+    # Parameters move the metric detectably only if the spread exceeds the noise's 99%
+    # point (chi-square with B-1 degrees of freedom); else the spread is noise.
+    limit = noise_variance * chi2.ppf(DETECTION, ratios.size - 1) / (ratios.size - 1)
+    tau2 = total - noise_variance if total > limit else 0.0
+    centre = float(ratios.mean())
+    shrink = np.sqrt(tau2 / total) if total > 0 else 0.0
+    low, high = np.quantile(centre + shrink * (ratios - centre), RANGE)
+    return tau2, float(low), float(high)
+
+
+def _table(
+    value: np.ndarray, se: np.ndarray, spreads: list[tuple[float, float, float]], blocks: int
+) -> pd.DataFrame:
+    tau2, low, high = (np.array(column) for column in zip(*spreads, strict=True))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = tau2 / (tau2 + se**2)
+    return pd.DataFrame(
+        {
+            "blocks": np.full(len(value), float(blocks)),
+            "block_se": se,
+            "param_low": np.fmin(low, value - Z_95 * se),
+            "param_high": np.fmax(high, value + Z_95 * se),
+            "param_share": np.where(np.isfinite(low), share, np.nan),
+        }
+    )
+
+
+def uncertainty_table(names: list[str], blocks: list[Moments], scenario: int = 0) -> pd.DataFrame:
+    """:data:`UNCERTAINTY_COLUMNS` per metric (index ``metric``) for one scenario."""
+    x, y, ratios, noise = _block_ratios(names, blocks, scenario)
+    total_x = x.sum(axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        value = y.sum(axis=0) / total_x
+        residual = ((y - value * x) ** 2).sum(axis=0)
+        se = np.sqrt(residual * len(blocks) / max(len(blocks) - 1, 1)) / total_x
+    spreads = [_spread(ratios[:, m], noise[:, m]) for m in range(len(names))]
+    table = _table(value, se, spreads, len(blocks))
+    table.index = pd.Index(names, name="metric")
+    return table
+
+
+def block_difference(names: list[str], blocks: list[Moments], a: int, b: int) -> pd.DataFrame:
+    """Scenario ``a`` minus ``b`` with block-level CIs and the range over parameters.
+
+    The columns of :meth:`Moments.difference` (the paired CI from block totals, the
+    unpaired one from each scenario's block SE) plus ``param_low``/``param_high``/
+    ``param_share``: the per-block differences share their parameter draws (common
+    random numbers), so their spread less their noise is the parameter effect on
+    the difference.
+    """
+    xa, ya, _, _ = _block_ratios(names, blocks, a)
+    xb, yb, _, _ = _block_ratios(names, blocks, b)
+    count = len(blocks)
+    scale = count / max(count - 1, 1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ra, rb = ya.sum(axis=0) / xa.sum(axis=0), yb.sum(axis=0) / xb.sum(axis=0)
+        influence_a = (ya - ra * xa) / xa.sum(axis=0)
+        influence_b = (yb - rb * xb) / xb.sum(axis=0)
+        se = np.sqrt(((influence_a - influence_b) ** 2).sum(axis=0) * scale)
+        se_a = np.sqrt((influence_a**2).sum(axis=0) * scale)
+        se_b = np.sqrt((influence_b**2).sum(axis=0) * scale)
+    per_block = [block.difference(names, a, b) for block in blocks]
+    differences = np.stack([d["difference"].to_numpy() for d in per_block])
+    noise = np.stack([d["se"].to_numpy() ** 2 for d in per_block])
+    difference = ra - rb
+    spreads = [_spread(differences[:, m], noise[:, m]) for m in range(len(names))]
+    extra = _table(difference, se, spreads, count)
+    differing = sum(block.differing[:, a, b] for block in blocks)
+    unpaired = np.sqrt(se_a**2 + se_b**2)
+    return pd.DataFrame(
+        {
+            "difference": difference,
+            "ci_low": difference - Z_95 * se,
+            "ci_high": difference + Z_95 * se,
+            "se": se,
+            "unpaired_ci_low": difference - Z_95 * unpaired,
+            "unpaired_ci_high": difference + Z_95 * unpaired,
+            "unpaired_se": unpaired,
+            "differing_openings": np.asarray(differing).astype(np.int64),
+            "param_low": extra["param_low"].to_numpy(),
+            "param_high": extra["param_high"].to_numpy(),
+            "param_share": extra["param_share"].to_numpy(),
+        },
+        index=pd.Index(names, name="metric"),
+    )
+
+
+__all__ = ["UNCERTAINTY_COLUMNS", "block_difference", "uncertainty_table"]
