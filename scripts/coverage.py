@@ -10,7 +10,14 @@ printed beside it: it should be a small fraction of a small run's). Checked:
 
 - every headline metric of ``simfunnel run`` (and the good-interview share);
 - the paired difference of ``simfunnel compare`` (risk-averse manager - baseline);
-- the job-search curve of ``simfunnel you`` (P(any offer within N interviews)).
+- the job-search curve of ``simfunnel you`` (P(any offer within N interviews));
+- with parameter uncertainty (the baseline with the cancellation probability uniform on
+  .05-.25 and the decline probability beta with mean .10, sd .04): the block-level CI of
+  each headline metric (its truth: a large run of the same uncertain scenario), and the
+  95% range over parameter sets. A range's coverage is the share of *parameter sets*
+  whose value lies inside it: ``parameter_sets`` independent draws, each simulated with
+  fixed parameters (``parameter_openings`` openings), give the independent truth; for
+  the cancellation rate the truth is exact (it equals the drawn probability).
 
 A coverage estimate from R runs has a binomial standard error of
 ``sqrt(.95 x .05 / R)`` (1.1 points at R = 400), shown in the table. A paired
@@ -54,15 +61,98 @@ class Settings:
     interviews: int = 10
     percentile: float = 80.0
     workers: int = os.cpu_count() or 1
+    uncertain_openings: int = 50_000  # 50 blocks: one parameter set each
+    parameter_sets: int = 200
+    parameter_openings: int = 100_000
 
 
 QUICK = Settings(
-    runs=100, openings=5_000, truth_openings=400_000, kept=500, truth_kept=20_000, interviews=5
+    runs=100,
+    openings=5_000,
+    truth_openings=400_000,
+    kept=500,
+    truth_kept=20_000,
+    interviews=5,
+    uncertain_openings=30_000,
+    parameter_sets=60,
+    parameter_openings=50_000,
 )
+UNCERTAIN = {
+    "role.cancel_probability": {"dist": "uniform", "low": 0.05, "high": 0.25},
+    "offers.decline_probability": {"dist": "beta", "mean": 0.10, "sd": 0.04},
+}
+RANGE_METRICS = ["cancel_rate", "hire_rate", "offer_acceptance_rate", "days_to_fill"]
 
 
 def _scenario(name: str) -> sf.Scenario:
+    if name == "uncertain":
+        return _scenario("baseline").with_overrides({**UNCERTAIN, "name": "uncertain"})
     return sf.load_scenario(ROOT / "configs" / f"{name}.yaml")
+
+
+def _ranges(args: tuple[int, int]) -> pd.DataFrame:
+    openings, seed = args
+    result = sf.simulate(_scenario("uncertain"), openings, seed=seed, workers=1, keep_openings=0)
+    return result.summary().loc[METRICS, ["value", "ci_low", "ci_high", "param_low", "param_high"]]
+
+
+def _fixed_value(args: tuple[int, int]) -> pd.Series:
+    """A metric's value at one parameter set drawn from the uncertain scenario."""
+    from simfunnel.model.parameters import drawn_values, settled, uncertain_parameters
+    from simfunnel.model.rng import Seed
+
+    draw, openings = args
+    scenario = _scenario("uncertain")
+    values = drawn_values(scenario, Seed(TRUTH_SEED + draw), 0)
+    fixed = settled(scenario, uncertain_parameters(scenario), values)
+    result = sf.simulate(fixed, openings, seed=draw, workers=1, keep_openings=0)
+    return result.summary().loc[RANGE_METRICS, "value"]
+
+
+def uncertainty_coverage(settings: Settings) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(block-level CI coverage of the headline metrics, coverage of the parameter range)."""
+    truth = sf.simulate(
+        _scenario("uncertain"),
+        settings.truth_openings,
+        seed=TRUTH_SEED,
+        workers=settings.workers,
+        keep_openings=0,
+    ).summary()
+    tasks = [(settings.uncertain_openings, seed) for seed in range(1, settings.runs + 1)]
+    runs = _map(_ranges, tasks, settings.workers)
+    ci = _coverage(truth.loc[METRICS, "value"], truth.loc[METRICS, "se"], runs)
+    sets = _map(
+        _fixed_value,
+        [(draw, settings.parameter_openings) for draw in range(settings.parameter_sets)],
+        settings.workers,
+    )
+    values = pd.DataFrame(sets)  # parameter set x metric: the independent truth
+    rows = {}
+    for metric in RANGE_METRICS:
+        low = np.array([r.loc[metric, "param_low"] for r in runs])
+        high = np.array([r.loc[metric, "param_high"] for r in runs])
+        if metric == "cancel_rate":  # exact: the cancel share equals the drawn probability
+            spec = UNCERTAIN["role.cancel_probability"]
+            a, b = spec["low"], spec["high"]
+            inside = (np.clip(high, a, b) - np.clip(low, a, b)) / (b - a)
+        else:
+            truth_values = values[metric].to_numpy()
+            inside = np.array(
+                [
+                    ((lo <= truth_values) & (truth_values <= hi)).mean()
+                    for lo, hi in zip(low, high, strict=True)
+                ]
+            )
+        share = float(inside.mean())
+        rows[f"range: {metric}"] = {
+            "truth": float(values[metric].median()),
+            "truth_se": float(values[metric].std()),
+            "mean_ci_width": float(np.mean(high - low)),
+            "reported": float(np.isfinite(low).mean()),
+            "coverage": share,
+            "coverage_se": float(inside.std(ddof=1) / np.sqrt(len(inside))),
+        }
+    return ci, pd.DataFrame.from_dict(rows, orient="index")
 
 
 def _summary(args: tuple[str, int, int]) -> pd.DataFrame:
@@ -171,10 +261,13 @@ def search_coverage(settings: Settings, config: str = "baseline") -> pd.DataFram
 
 
 def coverage_table(settings: Settings) -> pd.DataFrame:
+    uncertain_ci, uncertain_range = uncertainty_coverage(settings)
     parts = {
         "run": headline_coverage(settings),
         "compare (risk-averse manager - baseline)": compare_coverage(settings),
         f"you ({settings.percentile:g}th percentile)": search_coverage(settings),
+        "run with parameter uncertainty (CI)": uncertain_ci,
+        "run with parameter uncertainty (range over parameter sets)": uncertain_range,
     }
     return pd.concat(parts, names=["output", "quantity"])
 

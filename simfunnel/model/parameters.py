@@ -350,19 +350,30 @@ def settled(scenario: Scenario, parameters: Sequence[Parameter], values: np.ndar
 def check_uncertainty(scenario: Scenario) -> None:
     """Refuse uncertain keys that are not numbers of the scenario, or whose values fall
     outside the key's range; and distributions whose extremes (0.1% and 99.9%, all keys
-    at once) make an invalid scenario."""
+    at once) break the scenario's constraints (a shortlist larger than the smallest
+    pool, position shares above 1, ...) or make it invalid."""
     parameters = uncertain_parameters(scenario)
     if not scenario.uncertainty:
         return
     for u in (0.001, 0.999):
+        point = "0.1%" if u < 0.5 else "99.9%"
         values = [dist.quantile(u) for dist in scenario.uncertainty.values()]
         if scenario.posterior is not None:
             values += scenario.posterior.draws[0]
+        values = np.array(values)
+        moved = project(parameters, values, scenario)
+        for parameter, value, kept in zip(parameters, values, moved, strict=True):
+            if abs(kept - value) > (0.5 if parameter.integer else 1e-9 * max(1.0, abs(value))):
+                raise InputError(
+                    f"{parameter.key}: at its {point} point ({value:.4g}) the scenario's "
+                    f"constraints do not hold (they would need {kept:.4g}); narrow the "
+                    "distribution",
+                    parameter.key,
+                )
         try:
-            settled(scenario, parameters, np.array(values))
+            settled(scenario, parameters, values)
         except InputError as exc:
-            where_ = "0.1%" if u < 0.5 else "99.9%"
             raise InputError(
-                f"with every distribution at its {where_} point the scenario is invalid: {exc}",
+                f"with every distribution at its {point} point the scenario is invalid: {exc}",
                 "uncertainty",
             ) from None

@@ -610,20 +610,24 @@ def _pin(data: dict[str, Any], dotted: str) -> None:
 
 
 def _move_inline_distributions(data: dict[str, Any]) -> None:
-    """``key: {dist: ...}`` anywhere in the data: into ``uncertainty``, the key at its mean."""
+    """``key: {dist: ...}`` anywhere in the data moves into ``uncertainty``; every drawn
+    key's own value becomes its distribution's mean (the nominal scenario)."""
     found = extract_inline(data)
-    if not found:
-        return
     section = data.get("uncertainty")
-    if section is None:
-        section = {}
+    if not found and not section:
+        return
+    section = {} if section is None else section
     if not isinstance(section, dict):
         return  # the schema reports it
-    for dotted, spec in found.items():
+    for dotted in found:
         if dotted in section:
             raise InputError(
                 f"{dotted}: given as a distribution twice (inline and under uncertainty)", dotted
             )
+    section = {**found, **section}
+    for dotted, spec in section.items():
+        if not isinstance(dotted, str) or not isinstance(spec, dict):
+            continue  # the schema reports it
         try:
             center = Distribution.model_validate(spec).center
         except ValidationError as exc:
@@ -632,14 +636,27 @@ def _move_inline_distributions(data: dict[str, Any]) -> None:
             at = ".".join(str(p) for p in detail["loc"])
             text = f"{dotted}.{at}: {message}" if at else f"{dotted}: {message}"
             raise InputError(text, dotted) from None
-        *parents, last = dotted.split(".")
-        node = data
-        for part in parents:
-            node = node[part]
-        default = _default_at(dotted)
-        node[last] = round(center) if isinstance(default, int) else center
-        section[dotted] = spec
+        _set_nominal(data, dotted, center)
     data["uncertainty"] = section
+
+
+def _set_nominal(data: dict[str, Any], dotted: str, center: float) -> None:
+    """Set a drawn number key's value in plain data. Elements (a share of positions, a
+    quarter multiplier) and unknown keys are left as they are (the checks report those)."""
+    default = _default_at(dotted)
+    if isinstance(default, bool) or not isinstance(default, int | float):
+        return
+    *parents, last = dotted.split(".")
+    node: Any = data
+    model: Any = Scenario()
+    for part in parents:
+        model = getattr(model, part)
+        if part not in node:
+            node[part] = _plain(model.model_dump())
+        node = node[part]
+        if not isinstance(node, dict):
+            return
+    node[last] = round(center) if isinstance(default, int) else center
 
 
 def _default_at(dotted: str) -> Any:
