@@ -244,7 +244,10 @@ def test_compare(result, scenario):
     j = int(np.argmax(np.abs(values[0] - values[1])))
     title = _title(ax)
     assert title.startswith("Risk averse: " + label(metrics[j]).lower())
-    assert f"{100 * values[1, j]:.1f}% vs {100 * values[0, j]:.1f}%" in title
+    both = f"{100 * values[1, j]:.1f}% vs {100 * values[0, j]:.1f}%"
+    # Both values while the title stays within two lines (at most 80 characters).
+    assert both in title or len(title.replace("\n", " ")) + len(both) + 3 > 80
+    assert len(title.split("\n")) <= 2
 
 
 def test_charts_draw_into_a_given_axes_and_do_not_leak_style(result):

@@ -48,12 +48,15 @@ def test_differences_are_the_paired_differences_of_compare(comparison):
         np.testing.assert_equal(row.ci_low, expected.at[row.metric, "ci_low"])
         np.testing.assert_equal(row.ci_high, expected.at[row.metric, "ci_high"])
         assert row.label == label(row.metric)
-    # The finding names the largest difference a CI confirms, with both values.
+    # The finding names the largest difference a CI confirms, with both values while the
+    # title stays short enough for two lines.
     confirmed = table[(table["ci_low"] > 0) | (table["ci_high"] < 0)]
     lead = confirmed.loc[confirmed["difference"].abs().idxmax()]
     assert label(lead["metric"]).lower() in output.finding.lower()
     assert f"{100 * abs(lead['difference']):.1f} points" in output.finding
-    assert f"{100 * lead['value']:.1f}%" in output.finding
+    values = f" ({100 * lead['value']:.1f}% vs {100 * lead['baseline_value']:.1f}%)"
+    assert len(output.finding) <= 80
+    assert output.finding.endswith(values) or len(output.finding + values) > 80
     assert output.paired and "paired" in output.note
     if output.withheld:
         assert "no CI" in output.note

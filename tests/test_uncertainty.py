@@ -166,9 +166,9 @@ def test_a_key_that_changes_nothing_changes_no_value_and_no_range() -> None:
     drawn = sf.simulate(scenario, 40_000, seed=11, attribution=False).summary()
     fixed = sf.simulate(baseline(), 40_000, seed=11, attribution=False).summary()
     assert drawn["value"].equals(fixed["value"])
-    # No detectable parameter variance: at the 99.9% test, a false alarm among ~36
-    # metrics has probability about 4%; allow one.
-    assert (drawn["param_share"] > 0).sum() <= 1
+    # No detectable parameter variance: at the 99% test about 0.36 false alarms are
+    # expected among ~36 metrics; three or more has probability about 0.5%.
+    assert (drawn["param_share"] > 0).sum() <= 2
     # Block-level SEs estimate the same per-opening SEs: 40 blocks, so each ratio has a
     # relative SE of about 1/sqrt(2 * 39) = 11%; all within 4 of those.
     ratio = (drawn["se"] / fixed["se"]).dropna()

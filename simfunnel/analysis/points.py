@@ -65,7 +65,8 @@ def _simulate_point(args: tuple[Scenario, int | None, int, bool, tuple[str, ...]
         attribution=attribution,
         keep_openings=0,
     )
-    summary = result.summary()[["value", "ci_low", "ci_high", "se"]]
+    ranges = ["param_low", "param_high"] if result.uncertain else []
+    summary = result.summary()[["value", "ci_low", "ci_high", "se", *ranges]]
     if metrics is not None:
         summary = summary.loc[list(metrics)]
     return Point(summary.copy(), result.metadata["openings"], result.metadata["seed"])

@@ -183,6 +183,7 @@ def sweep(
                     "value": row.value,
                     "ci_low": row.ci_low,
                     "ci_high": row.ci_high,
+                    **{c: row[c] for c in ("param_low", "param_high") if c in row.index},
                 }
             )
     table = pd.DataFrame(rows)

@@ -28,7 +28,6 @@ def _load(
 ):
     from simfunnel.io.loader import load_scenario, parse_override
     from simfunnel.io.posterior import read_posterior
-    from simfunnel.model.names import override_label
 
     parsed: dict[str, Any] = {}
     for item in overrides:
@@ -39,9 +38,9 @@ def _load(
     parsed.update(extra or {})
     scenario = load_scenario(config, parsed or None)
     if posterior is not None:
+        # Not renamed: the report, the notes and the charts say the parameters are drawn.
         draws = read_posterior(posterior, "--posterior")
-        name = override_label(scenario.name, {"posterior": draws["source"]})
-        scenario = scenario.with_overrides({"posterior": draws, "name": name})
+        scenario = scenario.with_overrides({"posterior": draws, "name": scenario.name})
     return scenario, parsed
 
 

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from simfunnel.analysis.outputs.base import Output
+from simfunnel.analysis.outputs.run import RANGE_NOTE
 from simfunnel.analysis.summary import MIN_DIFFERING
 from simfunnel.metrics import METRICS, label, metric
 
@@ -111,19 +112,10 @@ class Differences(Output):
                 if name not in own.index:
                     continue
                 row = own.loc[name]
-                rows.append(
-                    _row(
-                        results,
-                        labels,
-                        i,
-                        name,
-                        row["difference"],
-                        row["ci_low"],
-                        row["ci_high"],
-                        True,
-                        int(row["differing_openings"]),
-                    )
-                )
+                ci = (row["difference"], row["ci_low"], row["ci_high"])
+                ranges = (row.get("param_low", np.nan), row.get("param_high", np.nan))
+                differing = int(row["differing_openings"])
+                rows.append([*_row(results, labels, i, name, *ci, True, differing), *ranges])
         return cls._build(results, labels, wanted, rows, paired=True)
 
     @classmethod
@@ -165,7 +157,12 @@ class Differences(Output):
     def _build(
         cls, results: list, labels: list[str], wanted: list[str], rows: list, *, paired: bool
     ) -> Differences:
-        table = pd.DataFrame(rows, columns=list(DIFFERENCE_COLUMNS))
+        columns = list(DIFFERENCE_COLUMNS)
+        if rows and len(rows[0]) > len(columns):  # with parameter uncertainty: the ranges
+            columns += ["param_low", "param_high"]
+        table = pd.DataFrame(rows, columns=columns)
+        if "param_low" in table and table["param_low"].isna().all():
+            table = table.drop(columns=["param_low", "param_high"])
         table = table.dropna(subset=["difference"]).reset_index(drop=True)
         if table.empty:
             raise ValueError("no metric has a value in every scenario")
@@ -173,6 +170,8 @@ class Differences(Output):
         drawn = [m for m in wanted if m in set(table["metric"])]
         finding = differences_finding(table)
         note = _note(labels, openings, paired, int(table["ci_low"].isna().sum()))
+        if "param_low" in table:
+            note += f"\n{RANGE_NOTE} (the same parameter draws for every scenario)"
         return cls(
             table, finding, note, labels=labels, openings=openings, metrics=drawn, paired=paired
         )
@@ -208,6 +207,9 @@ def _row(results, labels, i, name, difference, low, high, paired, differing) -> 
             paired, differing]  # fmt: skip
 
 
+MAX_FINDING_CHARS = 80
+
+
 def differences_finding(table: pd.DataFrame) -> str:
     """The sentence the differences support: the largest one a CI confirms, or none."""
     confirmed = table[(table["ci_low"] > 0) | (table["ci_high"] < 0)]
@@ -223,11 +225,13 @@ def differences_finding(table: pd.DataFrame) -> str:
     direction = "higher" if row["difference"] > 0 else "lower"
     scale, unit = (100, " points") if entry.is_share else (1, " SD" if entry.unit == "sd" else "")
     amount = f"{scale * abs(row['difference']):.1f}{unit}"
-    return (
+    core = (
         f"{row['scenario'].capitalize()}: {entry.label[:1].lower()}{entry.label[1:]} is "
-        f"{amount} {direction} ({entry.format(row['value'])} vs "
-        f"{entry.format(row['baseline_value'])})"
+        f"{amount} {direction}"
     )
+    values = f" ({entry.format(row['value'])} vs {entry.format(row['baseline_value'])})"
+    # The values only while the title stays within two lines beside the metric labels.
+    return core + values if len(core + values) <= MAX_FINDING_CHARS else core
 
 
 def _join(words: list[str]) -> str:

@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import pandas as pd
 from scipy.special import ndtr
+from scipy.stats import t as student_t
 
 from simfunnel.analysis.outputs.base import Output
 from simfunnel.analysis.result import Result
@@ -20,6 +21,7 @@ from simfunnel.analysis.summary import Z_95
 from simfunnel.errors import NothingToChartError
 from simfunnel.metrics import LOSS_REASONS, METHODS, STAGES
 from simfunnel.model.attribution import RESIDUALS  # reasons that are not a mechanism
+from simfunnel.model.rng import BLOCK_OPENINGS
 
 QUALITY_BINS = (0, 25, 50, 70, 80, 90, 95, 99, 100)
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -30,17 +32,28 @@ def percent(value: float, digits: int = 0) -> str:
     return f"{100 * value:.{digits}f}%"
 
 
-def scenario_note(result: Result, cis: bool = True) -> str:
-    """``baseline scenario · 100,000 simulated openings · 95% CIs`` (no underscores)."""
+RANGE_NOTE = "pale bars: range over parameter uncertainty"
+RANGE_COLUMNS = ["param_low", "param_high"]
+
+
+def scenario_note(result: Result, cis: bool = True, ranges: bool = False) -> str:
+    """``baseline scenario · 100,000 simulated openings · 95% CIs`` (no underscores);
+    ``ranges``: the chart also shows ranges over parameter uncertainty, if the run has them."""
     openings = result.metadata.get("openings", len(result.openings))
     name = result.scenario.name.replace("_", " ")
-    return f"{name} scenario · {openings:,} simulated openings" + (" · 95% CIs" if cis else "")
+    note = f"{name} scenario · {openings:,} simulated openings" + (" · 95% CIs" if cis else "")
+    return note + (f" · {RANGE_NOTE}" if ranges and result.uncertain else "")
 
 
-def cluster_rate(frame: pd.DataFrame, by: str | pd.Series, success: str) -> pd.DataFrame:
+def cluster_rate(
+    frame: pd.DataFrame, by: str | pd.Series, success: str, per_block: bool = False
+) -> pd.DataFrame:
     """The rate of ``success`` per group with 95% CIs that respect clustering in openings.
 
     Interviewees of one opening compete, so they are not independent; openings are.
+    With parameters drawn per block (``per_block``), openings of a block share them, so
+    the blocks are the independent units, and the CI uses Student's t with one degree
+    of freedom fewer than blocks (a kept table may span only a few).
     Each group's rate is a ratio of per-opening totals with the delta-method variance
     over openings (as in :mod:`simfunnel.analysis.summary`), which reduces to the binomial
     interval when an opening contributes at most one row per group.
@@ -60,10 +73,9 @@ def cluster_rate(frame: pd.DataFrame, by: str | pd.Series, success: str) -> pd.D
         Index = group; columns ``rate, ci_low, ci_high, count, openings``.
     """
     keys = frame[by] if isinstance(by, str) else pd.Series(np.asarray(by), index=frame.index)
+    unit = frame["opening"] // BLOCK_OPENINGS if per_block else frame["opening"]
     per_opening = (
-        pd.DataFrame(
-            {"group": keys, "opening": frame["opening"], "y": frame[success].astype(float)}
-        )
+        pd.DataFrame({"group": keys, "opening": unit, "y": frame[success].astype(float)})
         .groupby(["group", "opening"], observed=True)["y"]
         .agg(["sum", "size"])
     )
@@ -76,11 +88,12 @@ def cluster_rate(frame: pd.DataFrame, by: str | pd.Series, success: str) -> pd.D
     residual_ss = ((per_opening["sum"] - expected) ** 2).groupby(level="group", observed=True).sum()
     with np.errstate(divide="ignore", invalid="ignore"):
         se = np.sqrt(residual_ss / (n * (n - 1))) / (x / n)
+        z = student_t.ppf(0.975, np.maximum(n - 1, 1)) if per_block else Z_95
     return pd.DataFrame(
         {
             "rate": rate,
-            "ci_low": (rate - Z_95 * se).clip(lower=0.0),
-            "ci_high": (rate + Z_95 * se).clip(upper=1.0),
+            "ci_low": (rate - z * se).clip(lower=0.0),
+            "ci_high": (rate + z * se).clip(upper=1.0),
             "count": x.astype(int),
             "openings": n.astype(int),
         }
@@ -114,7 +127,7 @@ def offer_probability_table(
             ("interview_rank", "interview score"),
             ("quality_rank", "true quality"),
         ):
-            table = cluster_rate(candidates, column, "offer")
+            table = cluster_rate(candidates, column, "offer", result.uncertain)
             table.index.name = "rank"
             frames.append(table.reset_index().assign(ranked_by=ranked_by))
         out = pd.concat(frames, ignore_index=True)
@@ -122,7 +135,7 @@ def offer_probability_table(
         externals = candidates[~candidates["internal"].astype(bool)]
         edges = np.asarray(quality_bins, dtype=float)
         bins = pd.cut(quality_percentile(externals), edges, include_lowest=True)
-        table = cluster_rate(externals, bins, "offer")
+        table = cluster_rate(externals, bins, "offer", result.uncertain)
         table = table.reindex(bins.cat.categories).dropna(subset=["rate"])
         out = table.reset_index(drop=True)
         out.insert(0, "low", [interval.left for interval in table.index])
@@ -203,9 +216,11 @@ class LossReasons(Output):
             mechanism=~frame["reason"].isin(RESIDUALS),
         )
         table = frame.sort_values("method_order", kind="stable").drop(columns="method_order")
+        ranges = RANGE_COLUMNS if result.uncertain else []
         table = table[
-            ["method", "method_label", "reason", "label", "share", "ci_low", "ci_high", "mechanism"]
-        ].reset_index(drop=True)
+            ["method", "method_label", "reason", "label", "share", "ci_low", "ci_high", *ranges,
+             "mechanism"]
+        ].reset_index(drop=True)  # fmt: skip
         first = methods[0]
         primary = table[table["method"] == first].set_index("reason")["share"]
         good = percent(result.scenario.analysis.good_interview_top_share)
@@ -230,7 +245,9 @@ class LossReasons(Output):
                 if first == "sequential"
                 else "each reason's average part over every order of removal"
             )
-        note = f"{scenario_note(result)}\ngood interview = top {good} of scores; {detail}"
+        note = (
+            f"{scenario_note(result, ranges=True)}\ngood interview = top {good} of scores; {detail}"
+        )
         out = cls(table, finding, note)
         out.methods = tuple(methods)
         return out
@@ -381,13 +398,15 @@ class Seasonality(Output):
                 {
                     "period": ["Q1", "Q2", "Q3", "Q4"],
                     **{c: rows[c].to_numpy() for c in ("ci_low", "ci_high")},
+                    **{c: rows[c].to_numpy() for c in RANGE_COLUMNS if result.uncertain},
                 }
             )
             table.insert(1, "rate", rows["value"].to_numpy())
         elif by == "month":
             openings = result.openings
             month = np.minimum(openings["posting_week"].to_numpy() * 12 // 52, 11)
-            rates = cluster_rate(openings, pd.Series(month, index=openings.index), "cancelled")
+            month = pd.Series(month, index=openings.index)
+            rates = cluster_rate(openings, month, "cancelled", result.uncertain)
             rates = rates.reindex(range(12))
             table = rates[["rate", "ci_low", "ci_high"]].reset_index(drop=True)
             table.insert(0, "period", list(MONTHS))
@@ -407,7 +426,8 @@ class Seasonality(Output):
                 f"No meaningful difference by posting {by}: about {percent(overall)} of roles "
                 "are cancelled"
             )
-        note = f"{scenario_note(result)}\ncancelled at any stage, before or after interviews"
+        stage = "cancelled at any stage, before or after interviews"
+        note = f"{scenario_note(result, ranges=by == 'quarter')}\n{stage}"
         out = cls(table, finding, note)
         out.by, out.overall, out.highest = by, overall, highest
         return out
@@ -451,7 +471,7 @@ class FeltVsActual(Output):
         top = percent(result.scenario.analysis.good_interview_top_share)
         parts = []
         for column, label in FELT_SERIES:
-            rates = cluster_rate(frame, group, column).reindex(range(bins))
+            rates = cluster_rate(frame, group, column, result.uncertain).reindex(range(bins))
             parts.append(
                 pd.DataFrame(
                     {

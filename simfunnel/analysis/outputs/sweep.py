@@ -34,7 +34,7 @@ def sweep_keys(table: pd.DataFrame) -> list[str]:
             f"a sweep table needs columns {', '.join(SWEEP_COLUMNS)} after the varied keys; "
             f"missing {missing}"
         )
-    return [c for c in table.columns if c not in SWEEP_COLUMNS]
+    return [c for c in table.columns if c not in (*SWEEP_COLUMNS, "param_low", "param_high")]
 
 
 def honest_limits(name: str, low: Sequence[float], high: Sequence[float]) -> tuple[float, float]:
@@ -138,6 +138,8 @@ class Sweep(Output):
             finding, noise = _heatmap_finding(rows, keys, names[0])
         output = cls(rows, finding, keys=keys, metrics=names, noise=noise, **attrs)
         output.note = output.context + " · 95% bands" if len(keys) == 1 else output.context
+        if len(keys) == 1 and "param_low" in rows:
+            output.note += " · pale bars: range over parameter uncertainty"
         if noise and len(keys) == 1:
             output.note += "\nevery change across the grid is inside the 95% CIs"
         if len(keys) == 2:
@@ -157,8 +159,10 @@ class Sweep(Output):
     def limits(self, metrics: Sequence[str] | None = None) -> tuple[float, float]:
         """Honest value-axis limits for ``metrics`` (default: all drawn)."""
         rows = self._table[self._table["metric"].isin(metrics or self.metrics)]
-        return honest_limits(self.metrics[0] if not metrics else metrics[0],
-                             rows["ci_low"], rows["ci_high"])  # fmt: skip
+        low, high = rows["ci_low"], rows["ci_high"]
+        if "param_low" in rows:
+            low, high = np.fmin(low, rows["param_low"]), np.fmax(high, rows["param_high"])
+        return honest_limits(self.metrics[0] if not metrics else metrics[0], low, high)
 
 
 def _choose_metrics(table: pd.DataFrame, metric: Any, *, two_keys: bool) -> list[str]:

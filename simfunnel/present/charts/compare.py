@@ -20,6 +20,7 @@ from simfunnel.present.charts.style import (
     SKY,
     VERMILLION,
     _axes,
+    draw_ranges,
     headline,
     talk_style,
 )
@@ -120,6 +121,11 @@ def _draw_scenario(
         scale * rows["ci_high"].to_numpy(dtype=float),
     )
     has_ci = np.isfinite(low) & np.isfinite(high)
+    if "param_low" in rows:
+        range_low = scale * rows["param_low"].to_numpy(dtype=float)
+        range_high = scale * rows["param_high"].to_numpy(dtype=float)
+        draw_ranges(ax, y, range_low, range_high, horizontal=True)
+        high = np.fmax(high, range_high)  # the value label goes past the range
     ax.errorbar(
         value[has_ci],
         y[has_ci],
@@ -150,7 +156,10 @@ def _draw_scenario(
 
 def _limits(table: Any, scale: float) -> tuple[float, float]:
     """Symmetric about zero, so a rise and a fall of one size look alike; room for labels."""
-    ends = scale * table[["difference", "ci_low", "ci_high"]].to_numpy(dtype=float)
+    columns = [
+        c for c in ("difference", "ci_low", "ci_high", "param_low", "param_high") if c in table
+    ]
+    ends = scale * table[columns].to_numpy(dtype=float)
     reach = float(np.nanmax(np.abs(ends))) if np.isfinite(ends).any() else 1.0
     reach = max(reach, 1.0 if scale == 100 else 0.05)
     return -1.3 * reach, 1.3 * reach

@@ -37,6 +37,7 @@ from simfunnel.present.charts.style import (
     _axes,
     _pct,
     _percent_axis,
+    draw_ranges,
     headline,
     talk_style,
 )
@@ -171,14 +172,19 @@ def draw_loss_reasons(
                 colour = colours[method]
             name = _name(labels, method, rows["method_label"].dropna().iloc[0])
             ax.barh(y, share, height=height * 0.92, color=colour, label=name)
+            if "param_low" in rows:
+                draw_ranges(ax, y, rows["param_low"].to_numpy(dtype=float),
+                            rows["param_high"].to_numpy(dtype=float), horizontal=True)  # fmt: skip
             errors = np.vstack([share - rows["ci_low"], rows["ci_high"] - share])
             ax.errorbar(
-                share, y, xerr=np.nan_to_num(errors), fmt="none", ecolor="#222222", elinewidth=1.5
-            )
+                share, y, xerr=np.nan_to_num(errors), fmt="none", ecolor="#222222", elinewidth=1.5,
+                zorder=3,
+            )  # fmt: skip
             if i > 0:
                 continue
+            ends = rows[[c for c in ("ci_high", "param_high") if c in rows]].max(axis=1)
             for yi, value, high, c in zip(
-                y, share, rows["ci_high"], np.broadcast_to(colour, share.shape), strict=True
+                y, share, ends, np.broadcast_to(colour, share.shape), strict=True
             ):
                 if np.isfinite(value):
                     _value_label(ax, _pct(value), high, yi, inside=False, colour=c)
@@ -186,7 +192,8 @@ def draw_loss_reasons(
         ax.set_yticks(base, [_name(labels, r, names[r]) for r in reasons])
         ax.tick_params(axis="y", length=0)
         _percent_axis(ax.xaxis)
-        ax.set_xlim(0, max(0.05, float(table["ci_high"].max())) * 1.15)
+        right = table[[c for c in ("ci_high", "param_high") if c in table]].max().max()
+        ax.set_xlim(0, max(0.05, float(right)) * 1.15)
         top = base[0] + 0.5
         if len(methods) > 1:
             top += 0.9  # a row of its own for the legend, so that it covers no bar
@@ -364,8 +371,17 @@ def draw_seasonality(
         x = np.arange(len(table))
         colours = [VERMILLION if i == output.highest else BLUE for i in x]
         ax.bar(x, rate, color=colours, width=0.7)
-        errors = np.vstack([rate - low, high - rate])
-        ax.errorbar(x, rate, yerr=errors, fmt="none", ecolor="#222222", elinewidth=2)
+        if "param_low" in table:
+            low = table["param_low"].to_numpy(dtype=float)
+            high = table["param_high"].to_numpy(dtype=float)
+            draw_ranges(ax, x, low, high, horizontal=False)
+            low, high = np.fmin(low, table["ci_low"]), np.fmax(high, table["ci_high"])
+        ci_low, ci_high = (
+            table["ci_low"].to_numpy(dtype=float),
+            table["ci_high"].to_numpy(dtype=float),
+        )
+        errors = np.vstack([rate - ci_low, ci_high - rate])
+        ax.errorbar(x, rate, yerr=errors, fmt="none", ecolor="#222222", elinewidth=2, zorder=3)
         if output.by == "quarter":
             for xi, value, top in zip(x, rate, high, strict=True):
                 ax.annotate(

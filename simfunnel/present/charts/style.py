@@ -23,6 +23,7 @@ STYLE_PATH = Path(__file__).with_name("talk.mplstyle")
 BLUE, ORANGE, GREEN, VERMILLION = "#0072B2", "#E69F00", "#009E73", "#D55E00"
 PURPLE, SKY, GREY = "#CC79A7", "#56B4E9", "#777777"
 NOTE_COLOUR = "#555555"
+RANGE_COLOUR = "#C8C8C8"  # the range over parameter uncertainty: pale, behind the CI
 COLOURS = (BLUE, ORANGE, GREEN, VERMILLION, PURPLE, SKY, "#000000")  # one per series
 
 PNG_DPI = 200
@@ -205,3 +206,14 @@ def _format_axis(metric: str, axis: Any) -> None:
         (d for d in range(4) if np.allclose(np.round(ticks, d), ticks, rtol=0, atol=1e-6)), 1
     )
     axis.set_major_formatter(mpl.ticker.PercentFormatter(1.0, decimals=decimals))
+
+
+def draw_ranges(
+    ax: Axes, at: np.ndarray, low: np.ndarray, high: np.ndarray, *, horizontal: bool
+) -> None:
+    """Pale, wide bars from ``low`` to ``high`` (the range over parameter uncertainty),
+    drawn behind the bars and their CIs; NaN ends draw nothing."""
+    known = np.isfinite(low) & np.isfinite(high)
+    draw = ax.hlines if horizontal else ax.vlines
+    draw(at[known], low[known], high[known], colors=RANGE_COLOUR, lw=9, zorder=2.5,
+         capstyle="butt")  # fmt: skip

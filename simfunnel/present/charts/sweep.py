@@ -29,9 +29,12 @@ from simfunnel.present.charts.style import (
     VERMILLION,
     _axes,
     _format_axis,
+    draw_ranges,
     headline,
     talk_style,
 )
+
+RANGES = ("param_low", "param_high")
 
 __all__ = [
     "RISK_AVERSION",
@@ -156,10 +159,14 @@ def draw_lines(
         for i, name in enumerate(names):
             rows = output.series(name)
             colour = COLOURS[i % len(COLOURS)]
+            if "param_low" in rows:  # at each point: a band would invent the ranges between
+                x, low, high = (rows[c].to_numpy(dtype=float) for c in (key, *RANGES))
+                draw_ranges(ax, x, low, high, horizontal=False)
             ax.fill_between(
                 rows[key], rows["ci_low"], rows["ci_high"], color=colour, alpha=0.2, lw=0
             )
-            ax.plot(rows[key], rows["value"], marker="o", color=colour, label=_label(name, labels))
+            ax.plot(rows[key], rows["value"], marker="o", color=colour, label=_label(name, labels),
+                    zorder=3)  # fmt: skip
         _grid_ticks(ax, np.sort(output.to_df()[key].unique()))
         ax.set_ylim(*output.limits())
         _format_axis(names[0], ax.yaxis)
