@@ -11,8 +11,8 @@ printed beside it: it should be a small fraction of a small run's). Checked:
 - every headline metric of ``simfunnel run`` (and the good-interview share);
 - the paired difference of ``simfunnel compare`` (risk-averse manager - baseline);
 - the job-search curve of ``simfunnel you`` (P(any offer within N interviews));
-- with parameter uncertainty (the baseline with the cancellation probability uniform on
-  .05-.25 and the decline probability beta with mean .10, sd .04): the block-level CI of
+- with parameter uncertainty (the baseline without pauses, the cancellation probability
+  uniform on .05-.25 and the decline probability beta with mean .10, sd .04): the block-level CI of
   each headline metric (its truth: a large run of the same uncertain scenario), and the
   95% range over parameter sets. A range's coverage is the share of *parameter sets*
   whose value lies inside it: ``parameter_sets`` independent draws, each simulated with
@@ -86,7 +86,9 @@ RANGE_METRICS = ["cancel_rate", "hire_rate", "offer_acceptance_rate", "days_to_f
 
 def _scenario(name: str) -> sf.Scenario:
     if name == "uncertain":
-        return _scenario("baseline").with_overrides({**UNCERTAIN, "name": "uncertain"})
+        # No pauses: every freeze cancels, so the cancel rate equals the drawn probability.
+        changes = {**UNCERTAIN, "role.pause_share": 0.0, "name": "uncertain"}
+        return _scenario("baseline").with_overrides(changes)
     return sf.load_scenario(ROOT / "configs" / f"{name}.yaml")
 
 

@@ -17,13 +17,18 @@ intervals are reported per metric (MODEL.md section 8):
   97.5% point, widened to the Monte Carlo CI where that is wider. More openings do
   not narrow it: it is what is not known about the parameters.
 
-A metric the parameters do not move detectably (block spread within the 99% point
-of its noise, a chi-square test with ``B - 1`` degrees of freedom) gets ``tau^2 = 0``:
-its range is its Monte Carlo CI. About 1 metric in 100 that parameters do not move
-passes the test by chance (its range is then wider than it need be); a small real
-effect may not pass it (more openings, hence blocks, detect smaller ones). Without
-the test, the sampling error of ``tau^2`` (about ``sqrt(2 / B)`` times the noise
-variance, far above ``se^2``) would pass for parameter uncertainty.
+The range uses the estimate ``max(0, S^2 - mean v_b)`` as it is, detected or not: a
+range must cover ``m(theta)`` for 95% of parameter sets, and an effect too small to
+detect with ``B`` blocks still moves ``m(theta)`` (measured: with the estimate set to 0
+unless detected, the range of days to fill covered 43% of parameter sets). For a
+metric the parameters do not move, the estimate is noise, so its range is a little
+wider than its CI: wide, not wrong.
+
+The share, though, counts only detected parameter variance: a metric whose block
+spread stays within the 99% point of its noise alone (a chi-square test with
+``B - 1`` degrees of freedom) has ``param_share = 0``. Without the test, the sampling
+error of the estimate (about ``sqrt(2 / B)`` times the noise variance, far above
+``se^2``) would pass for parameter uncertainty and the share would read near 100%.
 
 ``param_share`` is ``tau^2 / (tau^2 + se^2)``: the share of the reported uncertainty
 that is parameter uncertainty (near 1: run no more openings, learn the parameters).
@@ -60,7 +65,9 @@ def _block_ratios(names: list[str], blocks: list[Moments], scenario: int) -> tup
 
 
 def _spread(ratios: np.ndarray, noise: np.ndarray) -> tuple[float, float, float]:
-    """(tau^2, low, high) of the parameter effect from block ratios and their noise."""
+    """(tau^2 if detected else 0, low, high) of the parameter effect from block ratios
+    and their noise. The range uses the estimate of tau^2 whether or not it is detected:
+    an effect too small to detect still widens it as much as the blocks suggest."""
     known = np.isfinite(ratios) & np.isfinite(noise)
     ratios, noise = ratios[known], noise[known]
     if ratios.size < MIN_UNCERTAIN_BLOCKS:
@@ -70,11 +77,11 @@ def _spread(ratios: np.ndarray, noise: np.ndarray) -> tuple[float, float, float]
     # Parameters move the metric detectably only if the spread exceeds the noise's 99%
     # point (chi-square with B-1 degrees of freedom); else the spread is noise.
     limit = noise_variance * chi2.ppf(DETECTION, ratios.size - 1) / (ratios.size - 1)
-    tau2 = total - noise_variance if total > limit else 0.0
+    tau2 = max(0.0, total - noise_variance)
     centre = float(ratios.mean())
     shrink = np.sqrt(tau2 / total) if total > 0 else 0.0
     low, high = np.quantile(centre + shrink * (ratios - centre), RANGE)
-    return tau2, float(low), float(high)
+    return (tau2 if total > limit else 0.0), float(low), float(high)
 
 
 def _table(
