@@ -118,6 +118,20 @@ def test_keys_that_cannot_be_drawn_are_refused(uncertainty, message) -> None:
     assert message in str(info.value) and "\n" not in str(info.value)
 
 
+def test_errors_point_at_the_line_of_the_distribution(tmp_path: Path) -> None:
+    (tmp_path / "base.yaml").write_text("name: base\n")
+    path = tmp_path / "s.yaml"
+    path.write_text(
+        "extends: base.yaml\nuncertainty:\n  interview.validity: {dist: beta, mean: 0.2, "
+        "sd: 0.05, foo: 1}\n"
+    )
+    with pytest.raises(sf.InputError, match=r"s\.yaml:3: interview\.validity\.foo"):
+        sf.load_scenario(path)
+    path.write_text("posterior: {columns: [a.b], draws: [[1]]}\n")
+    with pytest.raises(sf.InputError, match=r"s\.yaml:1: posterior column 'a\.b': not a"):
+        sf.load_scenario(path)
+
+
 def test_inline_and_section_are_the_same_scenario(tmp_path: Path) -> None:
     inline = tmp_path / "inline.yaml"
     inline.write_text(

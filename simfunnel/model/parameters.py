@@ -21,6 +21,7 @@ from pydantic import BaseModel
 
 from simfunnel.errors import InputError
 from simfunnel.model.fields import IntRange
+from simfunnel.model.names import key_text
 from simfunnel.model.rng import Seed
 from simfunnel.model.uncertainty import posterior_row, uniform_draw
 
@@ -324,7 +325,11 @@ def uncertain_parameters(scenario: Scenario) -> list[Parameter]:
             if key in scenario.uncertainty:
                 raise InputError(f"{key}: both a distribution and a posterior column", key)
             values = posterior.column(key)
-            parameters.append(uncertain_parameter(scenario, key, values.min(), values.max()))
+            try:
+                parameters.append(uncertain_parameter(scenario, key, values.min(), values.max()))
+            except InputError as exc:  # named as the posterior's column, at the posterior
+                shown = f"posterior column {key_text(key) or ''}".rstrip()
+                raise InputError(f"{shown}: {str(exc).split(': ', 1)[-1]}", "posterior") from None
     return parameters
 
 

@@ -698,6 +698,10 @@ def build_scenario(
         )
     try:
         data = copy.deepcopy(data)  # distributions given inline move to `uncertainty`
+        section = data.get("uncertainty")
+        if isinstance(section, dict):  # errors of a key drawn there point at that line
+            drawn = [k for k in section if isinstance(k, str) and f"uncertainty.{k}" in lines]
+            lines = {**lines, **{k: lines[f"uncertainty.{k}"] for k in drawn}}
         _move_inline_distributions(data)
         return Scenario.model_validate(data)
     except ValidationError as exc:
