@@ -553,6 +553,7 @@ def _command_fit(args: argparse.Namespace) -> int:
         print(
             f"\nWrote {out}/: fitted.yaml (extends base_scenario.yaml), posterior.csv, "
             f"fit_report.md, parameters.csv, checks.csv, distributions.csv, fit.json and "
-            f"{_files(len(written))}."
+            f"{_files(len(written))}.\nWith the fit's uncertainty in every figure: simfunnel run "
+            f"{out / 'fitted.yaml'} --posterior {out / 'posterior.csv'}"
         )
     return 0
