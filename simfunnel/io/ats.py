@@ -30,7 +30,6 @@ also the unpacked size, a zip bomb is refused) and at most :data:`MAX_ROWS` rows
 
 from __future__ import annotations
 
-import stat
 import zipfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -40,6 +39,7 @@ import numpy as np
 import pandas as pd
 
 from simfunnel.errors import InputError
+from simfunnel.io.files import check_input_file
 
 REQUIRED = ("requisition_id", "applicants", "interviewed", "offers", "hires", "cancelled")
 OPTIONAL = ("posted", "closed", "shortlisted", "internal_interviewed", "internal_hires")
@@ -176,19 +176,7 @@ def read_ats(
             f"{shown}: unknown kind of file {_cell(path.suffix or '(no extension)')}; "
             f"give a {', '.join(SUFFIXES)} file"
         )
-    try:
-        info = path.stat()
-    except FileNotFoundError:
-        raise InputError(f"{shown}: no such file") from None
-    except OSError as exc:
-        raise InputError(f"{shown}: cannot read ({exc.strerror})") from None
-    if not stat.S_ISREG(info.st_mode):
-        raise InputError(f"{shown}: not a regular file")
-    if info.st_size > MAX_BYTES:
-        raise InputError(
-            f"{shown}: file too big ({info.st_size / 2**20:,.0f} MiB; at most "
-            f"{MAX_BYTES // 2**20} MiB)"
-        )
+    check_input_file(path, shown, MAX_BYTES)
     raw = _read_raw(path, suffix, shown)
     return check_frame(raw, shown, columns, min_rows=min_rows)
 

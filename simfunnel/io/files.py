@@ -9,6 +9,7 @@ import json
 import os
 import shutil
 import signal
+import stat
 import tempfile
 import threading
 from collections.abc import Callable, Iterator
@@ -482,3 +483,22 @@ def read_manifest(directory: Path, kind: str = "result") -> dict[str, Any]:
             "it was added later, by hand or by another run"
         )
     return manifest
+
+
+def check_input_file(path: Path, shown: str, max_bytes: int) -> None:
+    """Refuse, in one line starting with ``shown``, an input that is missing, unreadable,
+    not a regular file (a FIFO or device would block or never end) or larger than
+    ``max_bytes``: checked before a byte is read."""
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        raise InputError(f"{shown}: no such file") from None
+    except OSError as exc:
+        raise InputError(f"{shown}: cannot read ({exc.strerror})") from None
+    if not stat.S_ISREG(info.st_mode):
+        raise InputError(f"{shown}: not a regular file")
+    if info.st_size > max_bytes:
+        raise InputError(
+            f"{shown}: file too big ({info.st_size / 2**20:,.0f} MiB; at most "
+            f"{max_bytes // 2**20} MiB)"
+        )

@@ -13,13 +13,13 @@ never echoed.
 from __future__ import annotations
 
 import math
-import stat
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from simfunnel.errors import InputError
+from simfunnel.io.files import check_input_file
 from simfunnel.model.names import excerpt, key_text
 from simfunnel.model.uncertainty import MAX_POSTERIOR_COLUMNS, MAX_POSTERIOR_ROWS
 
@@ -34,17 +34,7 @@ def read_posterior(path: str | Path, label: str | None = None) -> dict[str, Any]
     path = Path(path)
     shown = f"{label}: " if label else ""
     name = excerpt(str(path), 80)[1:-1]
-    try:
-        info = path.stat()
-    except OSError as exc:
-        raise InputError(f"{shown}{name}: cannot read ({exc.strerror or 'error'})") from None
-    if not stat.S_ISREG(info.st_mode):
-        raise InputError(f"{shown}{name}: not a regular file")
-    if info.st_size > MAX_POSTERIOR_BYTES:
-        raise InputError(
-            f"{shown}{name}: {info.st_size / 2**20:.0f} MiB is larger than the limit "
-            f"({MAX_POSTERIOR_BYTES // 2**20} MiB)"
-        )
+    check_input_file(path, f"{shown}{name}", MAX_POSTERIOR_BYTES)
     try:
         frame = pd.read_csv(path, dtype=str, keep_default_na=False, nrows=MAX_POSTERIOR_ROWS + 1)
     except pd.errors.EmptyDataError:
