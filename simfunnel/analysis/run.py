@@ -493,5 +493,5 @@ __all__ = [
 
 
 def _concat(frames: list[pd.DataFrame | None]) -> pd.DataFrame:
-    kept = [f for f in frames if f is not None]
-    return pd.concat(kept, ignore_index=True) if kept else pd.DataFrame()
+    kept = _concat_kept(frames)
+    return pd.DataFrame() if kept is None else kept
