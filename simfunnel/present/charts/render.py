@@ -160,16 +160,10 @@ def render_sweep(
     keys = sweep_keys(table)
     if len(keys) not in (1, 2):
         raise ValueError(f"a sweep varies one or two keys; this table varies {keys}")
+    chart = sweep_lines if len(keys) == 1 else sweep_heatmap
     written = []
     for metric in _sweep_metrics(table):
-        if len(keys) == 1:
-            written += save_chart(
-                sweep_lines, table, directory / f"sweep_{metric}", formats, metric=metric
-            )
-        else:
-            written += save_chart(
-                sweep_heatmap, table, directory / f"sweep_{metric}", formats, metric=metric
-            )
+        written += save_chart(chart, table, directory / f"sweep_{metric}", formats, metric=metric)
     if keys == [RISK_AVERSION] and set(RISK_TRADEOFF_METRICS) <= set(table["metric"]):
         written += save_chart(risk_tradeoff, table, directory / "risk_tradeoff", formats)
     return written
