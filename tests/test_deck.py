@@ -14,7 +14,7 @@ from PIL import Image  # noqa: E402  (python-pptx depends on Pillow)
 from pptx.util import Emu  # noqa: E402
 
 import simfunnel as sf  # noqa: E402
-from simfunnel.analysis.outputs import Differences  # noqa: E402
+from simfunnel.analysis.outputs import RUN_OUTPUTS, Differences  # noqa: E402
 from simfunnel.cli import main  # noqa: E402
 from simfunnel.errors import InputError  # noqa: E402
 from simfunnel.metrics import METRICS  # noqa: E402
@@ -47,7 +47,7 @@ def expected() -> list[str]:
     """The findings the chart slides must carry, computed here from the API."""
     scenario, other = sf.load_scenario(BASELINE), sf.load_scenario(OTHER)
     result = sf.simulate(scenario, OPENINGS, SEED)
-    findings = [deck.BUILDERS[name](result).finding for name in deck.supported_charts(result)]
+    findings = [RUN_OUTPUTS[name](result).finding for name in deck.supported_charts(result)]
     comparison = sf.compare([scenario, other], OPENINGS, SEED)
     findings.append(Differences.from_comparison(comparison).finding)
     return findings
