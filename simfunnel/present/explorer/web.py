@@ -64,13 +64,13 @@ class ExplorerPage(FrontEnd):
                 value=explorer.values[key],
                 show_value=False,  # the box beside it shows the value and takes typing
                 tooltips=False,  # a value bubble would cover the slider's label
-                width=270,
+                width=250,
                 css_classes=["sf-slider"],
             )
             self.boxes[key] = pn.widgets.TextInput(
                 label=key,
                 value=slider.format(explorer.values[key]),
-                width=110,
+                width=130,
                 css_classes=["sf-box"],
             )
             # value_throttled: once per move, when the handle is let go.
