@@ -49,7 +49,7 @@ def explore(
     chart : str, optional
         The chart shown first: one of ``funnel``, ``loss_reasons`` (the default),
         ``offer_probability``, ``offer_probability_by_quality``, ``margins``,
-        ``seasonality``, ``felt_vs_actual``.
+        ``seasonality``, ``felt_vs_actual``, ``time_to_fill`` (:data:`CHARTS`).
     openings : int, optional
         Openings per update (default 5,000: about 0.4 s per update on 2 cores).
     keys : sequence of str, optional
