@@ -28,6 +28,7 @@ import numpy as np
 
 import simfunnel as sf
 from simfunnel.analysis.outputs import (
+    RUN_OUTPUTS,
     Benchmarks,
     Differences,
     JobSearch,
@@ -36,7 +37,6 @@ from simfunnel.analysis.outputs import (
 )
 from simfunnel.present import charts  # draws on bare Figures: no display or backend needed
 from simfunnel.present.charts.benchmarks import benchmarks
-from simfunnel.present.deck import BUILDERS  # chart name -> the output it draws
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIGS = ROOT / "configs"
@@ -94,7 +94,7 @@ def main(argv: list[str] | None = None) -> list[Path]:
         result = sf.simulate(scenario, openings=args.openings, seed=seed, workers=None)
         written += charts.render_all(result, args.out, formats=("png",))
         findings.update(
-            {name: BUILDERS[name](result).finding for name in charts.supported_charts(result)}
+            {name: RUN_OUTPUTS[name](result).finding for name in charts.supported_charts(result)}
         )
         written += charts.save_chart(benchmarks, result, args.out / "benchmarks")
         findings["benchmarks"] = Benchmarks.from_result(result).finding

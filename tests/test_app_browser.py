@@ -25,6 +25,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from simfunnel.cli import main as cli_main
+from simfunnel.present.explorer.defaults import EXPLORER_KEYS
 
 from .conftest import CONFIGS, ROOT
 
@@ -114,12 +115,13 @@ def test_app_in_a_browser_moves_with_a_slider_and_says_bad_input_in_one_line(
     headline = page.locator(".sf-finding")  # inside the Panel pane's shadow root
     expect(headline).to_contain_text("good interviews", timeout=30_000)
     first = headline.inner_text()
-    box = page.locator(".sf-box input").first  # interview.validity, the first slider
+    slider = EXPLORER_KEYS.index("interview.validity")  # its place among the sliders
+    box = page.locator(".sf-box input").nth(slider)
     expect(box).to_have_value("0.16")  # the baseline's one-round validity
 
-    # Drag the first slider's handle a third of the way along its track.
-    handle = page.locator(".sf-slider .noUi-handle").first
-    track = page.locator(".sf-slider .noUi-base").first.bounding_box()
+    # Drag its slider's handle a third of the way along its track.
+    handle = page.locator(".sf-slider .noUi-handle").nth(slider)
+    track = page.locator(".sf-slider .noUi-base").nth(slider).bounding_box()
     start = handle.bounding_box()
     x, y = start["x"] + start["width"] / 2, start["y"] + start["height"] / 2
     page.mouse.move(x, y)

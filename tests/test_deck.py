@@ -14,11 +14,12 @@ from PIL import Image  # noqa: E402  (python-pptx depends on Pillow)
 from pptx.util import Emu  # noqa: E402
 
 import simfunnel as sf  # noqa: E402
-from simfunnel.analysis.outputs import Differences  # noqa: E402
+from simfunnel.analysis.outputs import RUN_OUTPUTS, Differences  # noqa: E402
 from simfunnel.cli import main  # noqa: E402
 from simfunnel.errors import InputError  # noqa: E402
 from simfunnel.metrics import METRICS  # noqa: E402
 from simfunnel.present import deck  # noqa: E402
+from simfunnel.present.deck import build as writer  # noqa: E402  (build_deck looks up here)
 
 from .conftest import CONFIGS  # noqa: E402
 from .test_cli import run_cli  # noqa: E402
@@ -46,7 +47,7 @@ def expected() -> list[str]:
     """The findings the chart slides must carry, computed here from the API."""
     scenario, other = sf.load_scenario(BASELINE), sf.load_scenario(OTHER)
     result = sf.simulate(scenario, OPENINGS, SEED)
-    findings = [deck.BUILDERS[name](result).finding for name in deck.supported_charts(result)]
+    findings = [RUN_OUTPUTS[name](result).finding for name in deck.supported_charts(result)]
     comparison = sf.compare([scenario, other], OPENINGS, SEED)
     findings.append(Differences.from_comparison(comparison).finding)
     return findings
@@ -182,7 +183,7 @@ def test_a_deck_that_fails_half_way_leaves_the_earlier_deck_as_it_was(
     path = tmp_path / "talk.pptx"
     path.write_bytes(b"the earlier deck")
     calls = []
-    original = getattr(deck, step)
+    original = getattr(writer, step)
 
     def fails_the_third_time(*args, **kwargs):
         calls.append(1)
@@ -190,11 +191,11 @@ def test_a_deck_that_fails_half_way_leaves_the_earlier_deck_as_it_was(
             raise RuntimeError("disk on fire")
         return original(*args, **kwargs)
 
-    monkeypatch.setattr(deck, step, fails_the_third_time)
+    monkeypatch.setattr(writer, step, fails_the_third_time)
     if step == "save_chart":  # the slides' own pictures do not matter here: draw them fast
         blank = io.BytesIO()
         Image.new("RGB", (16, 9), "white").save(blank, format="png")
-        monkeypatch.setattr(deck, "chart_png", lambda output: blank.getvalue())
+        monkeypatch.setattr(writer, "chart_png", lambda output: blank.getvalue())
     with pytest.raises(RuntimeError, match="disk on fire"):
         deck.build_deck(result, path, formats=("svg",))
     assert path.read_bytes() == b"the earlier deck"
@@ -223,7 +224,7 @@ def test_an_override_is_named_in_plain_words_on_the_title_slide(
     result.metadata["overrides"] = {"manager.risk_aversion": 2}  # as the CLI records them
     blank = io.BytesIO()
     Image.new("RGB", (16, 9), "white").save(blank, format="png")
-    monkeypatch.setattr(deck, "chart_png", lambda output: blank.getvalue())
+    monkeypatch.setattr(writer, "chart_png", lambda output: blank.getvalue())
     deck.build_deck(result, tmp_path / "talk.pptx")
     title_slide = pptx.Presentation(str(tmp_path / "talk.pptx")).slides[0]
     texts = [s.text_frame.text for s in title_slide.shapes if s.has_text_frame]

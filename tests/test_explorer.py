@@ -13,9 +13,9 @@ import pytest
 import yaml
 
 import simfunnel as sf
+from simfunnel.analysis.outputs import RUN_OUTPUTS
 from simfunnel.cli import main as cli_main
 from simfunnel.metrics import KEY_LABELS
-from simfunnel.present.charts.render import CHARTS as RUN_CHARTS
 from simfunnel.present.explorer import core, notebook, web
 from simfunnel.present.explorer.core import CHARTS, EXPLORER_KEYS, Explorer, slider_for
 from simfunnel.present.explorer.defaults import CHART_LABELS
@@ -29,6 +29,12 @@ OPENINGS = 2_000  # small: each change re-simulates
 @pytest.fixture
 def widget(baseline: sf.Scenario) -> notebook.ExplorerWidget:
     return sf.explore(baseline, openings=OPENINGS)
+
+
+@pytest.fixture
+def widget_with_counts(baseline: sf.Scenario) -> notebook.ExplorerWidget:
+    """The default sliders and one of whole numbers (none of the default six is)."""
+    return sf.explore(baseline, openings=OPENINGS, keys=[*EXPLORER_KEYS, "offers.max_offers"])
 
 
 def cli_error(capsys: pytest.CaptureFixture[str], key: str, text: str) -> str:
@@ -59,7 +65,7 @@ def test_the_sliders_are_the_documented_keys_with_registry_labels_and_schema_ran
 
 
 def test_the_picker_offers_every_chart_of_a_run_and_each_draws(baseline: sf.Scenario) -> None:
-    assert list(CHARTS) == list(CHART_LABELS) == list(RUN_CHARTS)
+    assert list(CHARTS) == list(CHART_LABELS) == list(RUN_OUTPUTS)
     explorer = Explorer(baseline, openings=OPENINGS)
     result = explorer.result
     for chart in CHARTS:
@@ -123,7 +129,8 @@ def test_moving_a_slider_changes_the_table_the_headline_and_the_chart(widget) ->
     assert "updated in" in widget.status.value
 
 
-def test_a_typed_value_moves_its_slider(widget) -> None:
+def test_a_typed_value_moves_its_slider(widget_with_counts) -> None:
+    widget = widget_with_counts
     widget.boxes["offers.max_offers"].value = "2"
     assert widget.sliders["offers.max_offers"].value == 2
     assert widget.explorer.values["offers.max_offers"] == 2
@@ -135,8 +142,9 @@ def test_a_typed_value_moves_its_slider(widget) -> None:
     [("interview.validity", "1.5"), ("offers.max_offers", "abc"), ("interview.validity", ".nan")],
 )
 def test_bad_input_in_a_box_is_the_clis_one_line_and_changes_nothing(
-    widget, capsys, key: str, text: str
+    widget_with_counts, capsys, key: str, text: str
 ) -> None:
+    widget = widget_with_counts
     explorer = widget.explorer
     values, table, headline = dict(explorer.values), explorer.view.table, widget.headline.value
 
@@ -167,7 +175,8 @@ def test_the_chart_picker_shows_another_chart_of_the_same_run(widget) -> None:
     assert "interviewees" in widget.headline.value
 
 
-def test_saved_yaml_rebuilds_the_same_explorer(widget, tmp_path: Path) -> None:
+def test_saved_yaml_rebuilds_the_same_explorer(widget_with_counts, tmp_path: Path) -> None:
+    widget = widget_with_counts
     widget.sliders["interview.validity"].value = 0.42
     widget.sliders["offers.max_offers"].value = 2
     widget.save_path.value = str(tmp_path / "talk.yaml")

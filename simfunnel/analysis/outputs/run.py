@@ -9,6 +9,7 @@ No Matplotlib here.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -534,15 +535,69 @@ class TimeToFill(Output):
         return out
 
 
-RUN_OUTPUTS: dict[str, Callable[[Result], Output]] = {
-    "funnel": Funnel.from_result,
-    "loss_reasons": LossReasons.from_result,
-    "offer_probability": lambda result: OfferProbability.from_result(result, "rank"),
-    "offer_probability_by_quality": lambda result: OfferProbability.from_result(result, "quality"),
-    "margins": Margins.from_result,
-    "seasonality": Seasonality.from_result,
-    "felt_vs_actual": FeltVsActual.from_result,
-    "time_to_fill": TimeToFill.from_result,
+# ------------------------------------------------------------------ the registry
+@dataclass(frozen=True)
+class RunChart:
+    """One chart of a run: how its output is built from a result, and whether a result
+    holds what the chart needs (candidate rows, decided openings, ...).
+
+    Calling it builds the output: ``RUN_OUTPUTS["funnel"](result)``.
+    """
+
+    build: Callable[[Result], Output]
+    supports: Callable[[Result], bool]
+
+    def __call__(self, result: Result) -> Output:
+        return self.build(result)
+
+
+def _always(result: Result) -> bool:
+    return True
+
+
+def _has_candidates(result: Result) -> bool:
+    return not result.candidates.empty and "offer" in result.candidates
+
+
+def _has_margins(result: Result) -> bool:
+    return (
+        "margin" in result.openings
+        and result.openings["margin"].notna().any()
+        and "narrow_margin_u" in result.metadata
+    )
+
+
+def _has_losses(result: Result) -> bool:
+    return not result.loss_reasons().empty
+
+
+def _has_filled(result: Result) -> bool:
+    return "days_to_fill" in result.openings and result.openings["days_to_fill"].notna().any()
+
+
+def _has_quarters(result: Result) -> bool:
+    return {f"cancel_rate_q{q}" for q in range(1, 5)} <= set(result.summary().index)
+
+
+RUN_OUTPUTS: dict[str, RunChart] = {
+    "funnel": RunChart(Funnel.from_result, _always),
+    "loss_reasons": RunChart(LossReasons.from_result, _has_losses),
+    "offer_probability": RunChart(
+        lambda result: OfferProbability.from_result(result, "rank"), _has_candidates
+    ),
+    "offer_probability_by_quality": RunChart(
+        lambda result: OfferProbability.from_result(result, "quality"), _has_candidates
+    ),
+    "margins": RunChart(Margins.from_result, _has_margins),
+    "seasonality": RunChart(Seasonality.from_result, _has_quarters),
+    "felt_vs_actual": RunChart(FeltVsActual.from_result, _has_candidates),
+    "time_to_fill": RunChart(TimeToFill.from_result, _has_filled),
 }
-"""Every chart of one run, by name, and how its output is built from a result: the one
-list that ``simfunnel run``, the deck, the explorer and the docs gallery draw from."""
+"""Every chart of one run, by name, how its output is built from a result and whether a
+result supports it: the one list that ``simfunnel run`` and ``simfunnel charts``, the
+deck, the explorer and the docs gallery draw from."""
+
+
+def supported_charts(result: Result) -> list[str]:
+    """Names of the charts of :data:`RUN_OUTPUTS` that ``result`` holds the data for."""
+    return [name for name, chart in RUN_OUTPUTS.items() if chart.supports(result)]

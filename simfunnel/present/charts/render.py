@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -11,26 +10,14 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
+from simfunnel.analysis.outputs.base import Output
+from simfunnel.analysis.outputs.run import RUN_OUTPUTS, supported_charts
 from simfunnel.analysis.result import Result, atomic_write
 from simfunnel.errors import NothingToChartError
 from simfunnel.io.files import OutputFolder
-from simfunnel.metrics import (
-    SWEEP_METRICS,
-)
+from simfunnel.metrics import SWEEP_METRICS
 from simfunnel.present import CHART_FORMATS
-from simfunnel.present.charts.run import (
-    felt_vs_actual,
-    funnel,
-    loss_reasons,
-    margins,
-    offer_probability,
-    seasonality,
-    time_to_fill,
-)
-from simfunnel.present.charts.style import (
-    _SAVE_OPTIONS,
-    talk_style,
-)
+from simfunnel.present.charts.style import _SAVE_OPTIONS, talk_style
 from simfunnel.present.charts.sweep import (
     RISK_AVERSION,
     RISK_TRADEOFF_METRICS,
@@ -42,52 +29,9 @@ from simfunnel.present.charts.sweep import (
 
 
 # ----------------------------------------------------------------- render_all
-@dataclass(frozen=True)
-class _Entry:
-    draw: Callable[..., Axes]
-    options: dict[str, Any]
-    supported: Callable[[Result], bool]
-
-
-def _has_candidates(result: Result) -> bool:
-    return not result.candidates.empty and "offer" in result.candidates
-
-
-def _has_margins(result: Result) -> bool:
-    return (
-        "margin" in result.openings
-        and result.openings["margin"].notna().any()
-        and "narrow_margin_u" in result.metadata
-    )
-
-
-def _has_losses(result: Result) -> bool:
-    return not result.loss_reasons().empty
-
-
-def _has_filled(result: Result) -> bool:
-    return "days_to_fill" in result.openings and result.openings["days_to_fill"].notna().any()
-
-
-def _has_quarters(result: Result) -> bool:
-    return {f"cancel_rate_q{q}" for q in range(1, 5)} <= set(result.summary().index)
-
-
-CHARTS: dict[str, _Entry] = {
-    "funnel": _Entry(funnel, {}, lambda r: True),
-    "loss_reasons": _Entry(loss_reasons, {}, _has_losses),
-    "offer_probability": _Entry(offer_probability, {"by": "rank"}, _has_candidates),
-    "offer_probability_by_quality": _Entry(offer_probability, {"by": "quality"}, _has_candidates),
-    "margins": _Entry(margins, {}, _has_margins),
-    "seasonality": _Entry(seasonality, {}, _has_quarters),
-    "felt_vs_actual": _Entry(felt_vs_actual, {}, _has_candidates),
-    "time_to_fill": _Entry(time_to_fill, {}, _has_filled),
-}
-
-
-def supported_charts(result: Result) -> list[str]:
-    """Names of the charts :func:`render_all` draws for ``result``."""
-    return [name for name, entry in CHARTS.items() if entry.supported(result)]
+def plot_output(output: Output, ax: Axes, **options: Any) -> Axes:
+    """``output.plot(ax, **options)``: an output as a chart function for :func:`save_chart`."""
+    return output.plot(ax, **options)
 
 
 def save_figure(figure: Figure, path: str | Path, fmt: str | None = None) -> Path:
@@ -176,9 +120,9 @@ def render_all(
     directory = Path(directory)
     written = []
     for name in supported_charts(result):
-        entry = CHARTS[name]
         try:
-            written += save_chart(entry.draw, result, directory / name, formats, **entry.options)
+            output = RUN_OUTPUTS[name](result)
+            written += save_chart(plot_output, output, directory / name, formats)
         except NothingToChartError as exc:  # a valid result this chart cannot show: skip it
             if skipped is not None:
                 skipped.append(f"{name} ({exc})")
@@ -216,16 +160,10 @@ def render_sweep(
     keys = sweep_keys(table)
     if len(keys) not in (1, 2):
         raise ValueError(f"a sweep varies one or two keys; this table varies {keys}")
+    chart = sweep_lines if len(keys) == 1 else sweep_heatmap
     written = []
     for metric in _sweep_metrics(table):
-        if len(keys) == 1:
-            written += save_chart(
-                sweep_lines, table, directory / f"sweep_{metric}", formats, metric=metric
-            )
-        else:
-            written += save_chart(
-                sweep_heatmap, table, directory / f"sweep_{metric}", formats, metric=metric
-            )
+        written += save_chart(chart, table, directory / f"sweep_{metric}", formats, metric=metric)
     if keys == [RISK_AVERSION] and set(RISK_TRADEOFF_METRICS) <= set(table["metric"]):
         written += save_chart(risk_tradeoff, table, directory / "risk_tradeoff", formats)
     return written

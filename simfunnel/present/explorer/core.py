@@ -31,6 +31,7 @@ from matplotlib.figure import Figure
 
 from simfunnel.analysis.options import RunOptions
 from simfunnel.analysis.outputs import RUN_OUTPUTS, Output
+from simfunnel.analysis.outputs.run import RunChart
 from simfunnel.analysis.result import Result, atomic_write
 from simfunnel.analysis.run import simulate
 from simfunnel.analysis.sensitivities import _numeric_parameters
@@ -44,7 +45,7 @@ from simfunnel.present.explorer.defaults import CHART_LABELS, DEFAULT_OPENINGS, 
 
 # Every chart of one run: the outputs that own their tables and findings, in the order
 # and with the names of :data:`CHART_LABELS`.
-CHARTS: dict[str, Callable[[Result], Output]] = RUN_OUTPUTS
+CHARTS: dict[str, RunChart] = RUN_OUTPUTS
 
 __all__ = [
     "CHARTS",
@@ -52,6 +53,7 @@ __all__ = [
     "DEFAULT_OPENINGS",
     "EXPLORER_KEYS",
     "Explorer",
+    "FrontEnd",
     "Slider",
     "View",
 ]
@@ -268,6 +270,90 @@ class Explorer:
                 self.value_top[self.chart] = max(high, self.value_top.get(self.chart, high))
                 getattr(ax, f"set_{axis}lim")(low, self.value_top[self.chart])
         return figure
+
+
+class FrontEnd:
+    """What a front end does with its widgets whatever their library: the state is the
+    :class:`Explorer`'s, the widgets only show it and pass changes on.
+
+    A front end (the notebook's ipywidgets, the web page's Panel) calls
+    :meth:`_attach`, fills :attr:`sliders` and :attr:`boxes` (key -> a widget with a
+    ``value``), watches them with :meth:`_on_slider` and :meth:`_on_box`, and
+    defines :meth:`_new` (a change's new value), :meth:`_display` (a view) and
+    :meth:`_refuse` (bad input, as the CLI's one line).
+    """
+
+    explorer: Explorer
+    sliders: dict[str, Any]
+    boxes: dict[str, Any]
+
+    def _attach(self, explorer: Explorer) -> None:
+        self.explorer = explorer
+        self._syncing = False  # set while the widgets are moved to the values in force
+        self.sliders = {}
+        self.boxes = {}
+
+    # --------------------------------------------------------------- handlers
+    def _on_slider(self, key: str) -> Callable[[Any], None]:
+        return self._handler(lambda value: self.explorer.set_value(key, value))
+
+    def _on_box(self, key: str) -> Callable[[Any], None]:
+        return self._handler(lambda text: self.explorer.set_text(key, text))
+
+    def _handler(self, set_to: Callable[[Any], Any]) -> Callable[[Any], None]:
+        """A widget's handler: ``set_to`` its new value, unless :meth:`_sync` moved it."""
+
+        def handler(change: Any) -> None:
+            if not self._syncing:
+                new = self._new(change)
+                self._apply(lambda: set_to(new))
+
+        return handler
+
+    def _on_chart(self, change: Any) -> None:
+        chart = self._new(change)
+        self._apply(lambda: self.explorer.set_chart(chart))
+
+    def _apply(self, change: Callable[[], Any]) -> None:
+        """Make a change; bad input is one line (the CLI's) and changes nothing."""
+        try:
+            change()
+        except InputError as exc:
+            self._sync()
+            self._refuse(str(exc))
+            return
+        self._show()
+
+    # ----------------------------------------------------------------- output
+    def _sync(self) -> None:
+        """Sliders and boxes show the values in force (a typed value moves its slider;
+        a refused one is replaced by the value kept)."""
+        explorer = self.explorer
+        self._syncing = True
+        try:
+            for key, slider in explorer.sliders.items():
+                self.sliders[key].value = explorer.values[key]
+                self.boxes[key].value = slider.format(explorer.values[key])
+        finally:
+            self._syncing = False
+
+    def _show(self) -> None:
+        self._sync()
+        self._display(self.explorer.view)
+
+    # ------------------------------------------------------ for the front end
+    @staticmethod
+    def _new(change: Any) -> Any:
+        """The new value a widget library's change notification carries."""
+        raise NotImplementedError
+
+    def _display(self, view: View) -> None:
+        """Show ``view``: its finding, chart and status; clear the message."""
+        raise NotImplementedError
+
+    def _refuse(self, text: str) -> None:
+        """Show ``text``, the error bad input raised, as one line."""
+        raise NotImplementedError
 
 
 # The axis that carries each chart's values (shares), whose scale the explorer keeps.

@@ -10,18 +10,13 @@ wires widgets to it, so every widget can be driven from Python (as the tests do)
 from __future__ import annotations
 
 import html
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from simfunnel.errors import InputError
 from simfunnel.model.scenario import Scenario, folder_name
-from simfunnel.present.explorer.core import (
-    CHART_LABELS,
-    CHARTS,
-    Explorer,
-    Slider,
-)
+from simfunnel.present.explorer.core import CHART_LABELS, CHARTS, Explorer, FrontEnd, Slider, View
 
 
 def require_ipywidgets() -> Any:
@@ -54,7 +49,7 @@ def explore(
     chart : str, optional
         The chart shown first: one of ``funnel``, ``loss_reasons`` (the default),
         ``offer_probability``, ``offer_probability_by_quality``, ``margins``,
-        ``seasonality``, ``felt_vs_actual``.
+        ``seasonality``, ``felt_vs_actual``, ``time_to_fill`` (:data:`CHARTS`).
     openings : int, optional
         Openings per update (default 5,000: about 0.4 s per update on 2 cores).
     keys : sequence of str, optional
@@ -74,7 +69,7 @@ def _widget_class() -> type:
     return require_ipywidgets().VBox
 
 
-class ExplorerWidget(_widget_class()):  # type: ignore[misc]
+class ExplorerWidget(FrontEnd, _widget_class()):  # type: ignore[misc]
     """The explorer's widgets around an :class:`Explorer`.
 
     Attributes
@@ -88,10 +83,7 @@ class ExplorerWidget(_widget_class()):  # type: ignore[misc]
 
     def __init__(self, explorer: Explorer) -> None:
         widgets = require_ipywidgets()
-        self.explorer = explorer
-        self._syncing = False
-        self.sliders: dict[str, Any] = {}
-        self.boxes: dict[str, Any] = {}
+        self._attach(explorer)
         rows = []
         for key, slider in explorer.sliders.items():
             self.sliders[key] = self._slider(widgets, slider, explorer.values[key])
@@ -147,22 +139,9 @@ class ExplorerWidget(_widget_class()):  # type: ignore[misc]
         )
 
     # --------------------------------------------------------------- handlers
-    def _on_slider(self, key: str) -> Callable[[dict], None]:
-        def handler(change: dict) -> None:
-            if not self._syncing:
-                self._apply(lambda: self.explorer.set_value(key, change["new"]))
-
-        return handler
-
-    def _on_box(self, key: str) -> Callable[[dict], None]:
-        def handler(change: dict) -> None:
-            if not self._syncing:
-                self._apply(lambda: self.explorer.set_text(key, change["new"]))
-
-        return handler
-
-    def _on_chart(self, change: dict) -> None:
-        self._apply(lambda: self.explorer.set_chart(change["new"]))
+    @staticmethod
+    def _new(change: dict) -> Any:
+        return change["new"]
 
     def _on_save(self, _button: Any = None) -> None:
         try:
@@ -172,36 +151,15 @@ class ExplorerWidget(_widget_class()):  # type: ignore[misc]
         else:
             self._say(f"Saved {path}: sf.explore('{path}') or simfunnel run {path}")
 
-    def _apply(self, change: Callable[[], Any]) -> None:
-        """Make a change; bad input is one line in the message box and changes nothing."""
-        try:
-            change()
-        except InputError as exc:
-            self._sync()
-            self._say(str(exc), error=True)
-            return
-        self._show()
-
     # ----------------------------------------------------------------- output
     def _say(self, text: str, error: bool = False) -> None:
         colour = "#B00020" if error else "#1B5E20"
         self.message.value = f'<span style="color:{colour}">{html.escape(text)}</span>'
 
-    def _sync(self) -> None:
-        """Sliders and boxes show the values in force (a typed value moves its slider;
-        a refused one is replaced by the value kept)."""
-        explorer = self.explorer
-        self._syncing = True
-        try:
-            for key, slider in explorer.sliders.items():
-                self.sliders[key].value = explorer.values[key]
-                self.boxes[key].value = slider.format(explorer.values[key])
-        finally:
-            self._syncing = False
+    def _refuse(self, text: str) -> None:
+        self._say(text, error=True)
 
-    def _show(self) -> None:
-        self._sync()
-        view = self.explorer.view
+    def _display(self, view: View) -> None:
         self.headline.value = f"<h3 style='margin:0.3em 0'>{html.escape(view.finding)}</h3>"
         self.message.value = ""
         self.image.value = view.png

@@ -22,11 +22,7 @@ from typing import Any
 
 from simfunnel.errors import InputError
 from simfunnel.model.scenario import Scenario, folder_name
-from simfunnel.present.explorer.core import (
-    CHART_LABELS,
-    CHARTS,
-    Explorer,
-)
+from simfunnel.present.explorer.core import CHART_LABELS, CHARTS, Explorer, FrontEnd, View
 
 CHART_WIDTH = 960  # px: the PNG's own size (13.33 x 7.5 in at 72 dpi), at most 1:1
 
@@ -42,7 +38,7 @@ def require_panel() -> Any:
     return panel
 
 
-class ExplorerPage:
+class ExplorerPage(FrontEnd):
     """The page of one browser session: Panel widgets around an :class:`Explorer`.
 
     Attributes
@@ -56,10 +52,7 @@ class ExplorerPage:
 
     def __init__(self, explorer: Explorer) -> None:
         pn = require_panel()
-        self.explorer = explorer
-        self._syncing = False
-        self.sliders: dict[str, Any] = {}
-        self.boxes: dict[str, Any] = {}
+        self._attach(explorer)
         rows = []
         for key, slider in explorer.sliders.items():
             kind = pn.widgets.IntSlider if slider.integer else pn.widgets.FloatSlider
@@ -71,13 +64,13 @@ class ExplorerPage:
                 value=explorer.values[key],
                 show_value=False,  # the box beside it shows the value and takes typing
                 tooltips=False,  # a value bubble would cover the slider's label
-                width=270,
+                width=250,
                 css_classes=["sf-slider"],
             )
             self.boxes[key] = pn.widgets.TextInput(
                 label=key,
                 value=slider.format(explorer.values[key]),
-                width=110,
+                width=130,
                 css_classes=["sf-box"],
             )
             # value_throttled: once per move, when the handle is let go.
@@ -90,9 +83,7 @@ class ExplorerPage:
             value=explorer.chart,
             width=320,
         )
-        self.chart_picker.param.watch(
-            lambda event: self._apply(explorer.set_chart, event.new), "value"
-        )
+        self.chart_picker.param.watch(self._on_chart, "value")
         self.headline = pn.pane.HTML(
             "",
             sizing_mode="stretch_width",
@@ -139,32 +130,9 @@ class ExplorerPage:
         self._show()
 
     # --------------------------------------------------------------- handlers
-    def _on_slider(self, key: str) -> Callable[[Any], None]:
-        def handler(event: Any) -> None:
-            if not self._syncing:
-                self._apply(lambda value: self.explorer.set_value(key, value), event.new)
-
-        return handler
-
-    def _on_box(self, key: str) -> Callable[[Any], None]:
-        def handler(event: Any) -> None:
-            if not self._syncing:
-                self._apply(lambda text: self.explorer.set_text(key, text), event.new)
-
-        return handler
-
-    def _apply(self, change: Callable[[Any], Any], value: Any) -> None:
-        """Make a change; bad input is one line in red (the CLI's) and changes nothing."""
-        try:
-            change(value)
-        except InputError as exc:
-            self._sync()
-            self.message.object = (
-                "<span class='sf-error' style='color:#B00020;font-size:16px'>"
-                f"{html.escape(str(exc))}</span>"
-            )
-            return
-        self._show()
+    @staticmethod
+    def _new(event: Any) -> Any:
+        return event.new
 
     def _yaml(self) -> io.StringIO:
         """The current scenario as the explorer saves it (the download's content)."""
@@ -172,21 +140,13 @@ class ExplorerPage:
         return io.StringIO(self.explorer.yaml())
 
     # ----------------------------------------------------------------- output
-    def _sync(self) -> None:
-        """Sliders and boxes show the values in force (a typed value moves its slider;
-        a refused one is replaced by the value kept)."""
-        explorer = self.explorer
-        self._syncing = True
-        try:
-            for key, slider in explorer.sliders.items():
-                self.sliders[key].value = explorer.values[key]
-                self.boxes[key].value = slider.format(explorer.values[key])
-        finally:
-            self._syncing = False
+    def _refuse(self, text: str) -> None:
+        self.message.object = (
+            "<span class='sf-error' style='color:#B00020;font-size:16px'>"
+            f"{html.escape(text)}</span>"
+        )
 
-    def _show(self) -> None:
-        self._sync()
-        view = self.explorer.view
+    def _display(self, view: View) -> None:
         self.headline.object = f"<span class='sf-finding'>{html.escape(view.finding)}</span>"
         self.message.object = ""
         self.image.object = view.png

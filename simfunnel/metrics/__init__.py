@@ -1,0 +1,56 @@
+"""What every reported number is: the one registry of metrics, loss reasons and methods.
+
+The summary, the terminal report, every chart, the CLI and the glossary
+(``docs/glossary.md``) read names, plain-language labels, definitions and units
+from here, so a metric is called the same everywhere and is defined once.
+
+    simfunnel metrics               # the registry as a table (or: python -m simfunnel metrics)
+    simfunnel metrics --markdown    # the glossary page, docs/glossary.md
+"""
+
+# One module per kind of name (import from here, ``simfunnel.metrics``):
+#   registry    the summary metrics (Metric, METRICS, HEADLINE, ...) and their formats
+#   benchmarks  the published figures the baseline reproduces (BENCHMARKS)
+#   reasons     the loss reasons and attribution methods
+#   labels      funnel stages, scenario keys and ordinals in plain words
+#   glossary    the registry as a table and the glossary page (``simfunnel metrics``)
+
+from __future__ import annotations
+
+from simfunnel.metrics.benchmarks import BENCHMARKS, Benchmark
+from simfunnel.metrics.glossary import glossary_markdown, main
+from simfunnel.metrics.labels import KEY_LABELS, STAGES, key_label, ordinal
+from simfunnel.metrics.reasons import LOSS_REASONS, METHOD_DEFINITIONS, METHODS, Reason
+from simfunnel.metrics.registry import (
+    ATTRIBUTION_METRICS,
+    HEADLINE,
+    METRICS,
+    SWEEP_METRICS,
+    Metric,
+    Unit,
+    label,
+    metric,
+)
+
+__all__ = [
+    "ATTRIBUTION_METRICS",
+    "BENCHMARKS",
+    "HEADLINE",
+    "KEY_LABELS",
+    "LOSS_REASONS",
+    "METHODS",
+    "METHOD_DEFINITIONS",
+    "METRICS",
+    "STAGES",
+    "SWEEP_METRICS",
+    "Benchmark",
+    "Metric",
+    "Reason",
+    "Unit",
+    "glossary_markdown",
+    "key_label",
+    "label",
+    "main",
+    "metric",
+    "ordinal",
+]

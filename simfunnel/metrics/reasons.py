@@ -1,0 +1,83 @@
+"""Why a good interview got no offer: the loss reasons and the attribution methods."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Reason:
+    """Why a good interview got no offer (MODEL.md section 3)."""
+
+    name: str
+    label: str
+    definition: str
+
+
+LOSS_REASONS: dict[str, Reason] = {
+    r.name: r
+    for r in (
+        Reason(
+            "role_cancelled",
+            "Role cancelled",
+            "The role was cancelled or frozen after final interviews.",
+        ),
+        Reason(
+            "role_paused",
+            "Role paused too long",
+            "The role was paused after final interviews; by the time it resumed they had "
+            "taken another job.",
+        ),
+        Reason(
+            "internal_candidate",
+            "Internal candidate",
+            "An internal contender, whom the manager had watched at work, was preferred.",
+        ),
+        Reason(
+            "safer_candidate",
+            "Safer candidate",
+            "A risk-averse manager preferred a candidate who looked less uncertain.",
+        ),
+        Reason(
+            "culture_mirror",
+            "Culture mirror",
+            "The manager favoured someone more like themselves (adds no value).",
+        ),
+        Reason(
+            "niche_fit",
+            "Niche fit / narrative",
+            "Another candidate had the niche experience or a cleaner career story.",
+        ),
+        Reason(
+            "withdrew",
+            "Took another job first",
+            "They withdrew before the decision, pause or not: another employer was faster.",
+        ),
+        Reason(
+            "narrow_margin",
+            "Narrow margin",
+            "With every mechanism removed they still trailed, by less than the narrow margin.",
+        ),
+        Reason(
+            "outperformed",
+            "Outperformed",
+            "With every mechanism removed they still trailed clearly: others did better.",
+        ),
+    )
+}
+
+METHODS: dict[str, str] = {
+    "sequential": "Sequential (removed in order)",
+    "shapley": "Shapley (order-free)",
+    "removed_alone": "Removed alone",
+}
+"""Loss-attribution methods and their labels (definitions in :data:`METHOD_DEFINITIONS`)."""
+
+METHOD_DEFINITIONS: dict[str, str] = {
+    "sequential": "Mechanisms are removed one at a time in a fixed order; the first removal "
+    "that gives the loser an offer is the reason. Shares sum to 100%.",
+    "shapley": "Each mechanism's average contribution over every order of removal "
+    "(Shapley values). Shares sum to 100%.",
+    "removed_alone": "The share of good losers who would get an offer if only that mechanism "
+    "were removed. Not a change in the offer rate: others may then lose instead.",
+}

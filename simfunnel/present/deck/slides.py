@@ -1,0 +1,154 @@
+"""The slides of a deck: one per chart a result supports, one per compared scenario,
+each with the output it shows and its speaker notes (no python-pptx needed)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from simfunnel.analysis.comparison import Comparison
+from simfunnel.analysis.outputs import RUN_OUTPUTS, Differences, Output
+from simfunnel.analysis.result import Result
+from simfunnel.analysis.summary import FUNNEL_STAGES
+from simfunnel.errors import NothingToChartError
+from simfunnel.present.charts.render import supported_charts
+from simfunnel.present.deck.notes import changed_keys, difference_lines, slide_notes, table_lines
+
+# What each chart's speaker notes list besides its table: the metrics (with CIs and
+# definitions) and the scenario keys whose values drive it (with their sources).
+SLIDE_METRICS: dict[str, tuple[str, ...]] = {
+    "funnel": (*FUNNEL_STAGES.values(), "offer_rate_interviewed", "hire_rate"),
+    "loss_reasons": (
+        "good_interview_share",
+        "good_interview_offer_rate",
+        "loser_better_quality_rate",
+    ),
+    "offer_probability": (
+        "top_interview_offer_rate",
+        "best_interviewee_hired_rate",
+        "offer_rate_interviewed",
+    ),
+    "offer_probability_by_quality": ("offer_rate_interviewed", "good_interview_offer_rate"),
+    "margins": ("microscopic_margin_rate",),
+    "seasonality": (
+        "cancel_rate",
+        "cancel_before_interviews_rate",
+        "cancel_after_interviews_rate",
+    ),
+    "felt_vs_actual": (
+        "felt_great_share",
+        "felt_great_offer_rate",
+        "felt_great_no_offer_rate",
+        "good_interview_share",
+        "good_interview_offer_rate",
+    ),
+    "time_to_fill": ("days_to_fill", "wait_days", "paused_rate", "cancel_rate"),
+}
+SLIDE_KEYS: dict[str, tuple[str, ...]] = {
+    "funnel": (
+        "applicants.count",
+        "screening.shortlist",
+        "role.positions",
+        "offers.decline_probability",
+        "role.cancel_probability",
+    ),
+    "loss_reasons": (
+        "role.cancel_probability",
+        "internal.probability",
+        "manager.risk_aversion",
+        "manager.affinity_weight",
+        "manager.niche_value",
+        "manager.narrative_weight",
+        "interview.validity",
+        "interview.presence_share",
+        "role.pause_share",
+        "withdrawal.weekly_hazard",
+        "analysis.good_interview_top_share",
+    ),
+    "time_to_fill": (
+        "role.process_weeks",
+        "role.pause_share",
+        "role.pause_weeks",
+        "offers.days_to_answer",
+    ),
+    "offer_probability": (
+        "interview.validity",
+        "interview.rounds",
+        "screening.shortlist",
+        "role.positions",
+    ),
+    "offer_probability_by_quality": (
+        "screening.validity",
+        "interview.validity",
+        "internal.probability",
+        "role.positions",
+    ),
+    "margins": ("analysis.narrow_margin", "interview.validity", "interview.rounds"),
+    "seasonality": (
+        "role.cancel_probability",
+        "role.quarter_multipliers",
+        "role.process_weeks",
+        "role.interview_at",
+    ),
+    "felt_vs_actual": (
+        "interview.self_assessment.bias",
+        "interview.self_assessment.noise",
+        "analysis.good_interview_top_share",
+    ),
+}
+
+
+@dataclass(frozen=True)
+class Slide:
+    """One chart slide: its name (``funnel``, ``compare_strong_internal``), the output
+    it shows, and its speaker notes."""
+
+    name: str
+    output: Output
+    notes: str
+
+
+def chart_slides(result: Result, comparison: Comparison | None = None) -> list[Slide]:
+    """The chart slides of a deck, in order, with their notes (no python-pptx needed).
+
+    A chart the result cannot show (e.g. no interviewees after heavy cancellation) is
+    left out, as :func:`~simfunnel.present.charts.render.render_all` leaves it out.
+    """
+    slides = []
+    for name in supported_charts(result):
+        try:
+            output = RUN_OUTPUTS[name](result)
+        except NothingToChartError:
+            continue
+        notes = slide_notes(
+            output,
+            table_lines(output),
+            SLIDE_METRICS.get(name, ()),
+            result,
+            SLIDE_KEYS.get(name, ()),
+        )
+        slides.append(Slide(name, output, notes))
+    if comparison is not None:
+        slides += _comparison_slides(comparison)
+    return slides
+
+
+def _comparison_slides(comparison: Comparison) -> list[Slide]:
+    """One slide per compared scenario: its paired differences against the first."""
+    base = comparison.results[0]
+    slides = []
+    for other in comparison.results[1:]:
+        pair = f"{other.scenario.name} - {base.scenario.name}"
+        differences = comparison.differences[comparison.differences["scenario"] == pair]
+        output = Differences.from_comparison(Comparison([base, other], differences))
+        changed = changed_keys(base.scenario, other.scenario)
+        notes = slide_notes(
+            output,
+            difference_lines(output),
+            tuple(output.metrics),
+            None,
+            (),
+            changes=changed,
+            scenarios=(base.scenario, other.scenario),
+        )
+        slides.append(Slide(f"compare_{other.scenario.name}", output, notes))
+    return slides
