@@ -295,3 +295,20 @@ def test_a_posterior_key_in_yaml_reads_its_file_beside_the_config(tmp_path: Path
     config.write_text("posterior: ../elsewhere.csv\n")
     with pytest.raises(sf.InputError, match=r"s.yaml:1: posterior: .* leads outside"):
         sf.load_scenario(config)
+
+
+def test_a_fit_carries_its_posterior_into_a_run() -> None:
+    from simfunnel.analysis.fit import fit
+    from simfunnel.io.ats import read_ats
+
+    from .test_fit import EXAMPLE, QUICK
+
+    free = ["offers.decline_probability", "role.cancel_probability"]
+    result = fit(read_ats(EXAMPLE), baseline(), free, seed=11, settings=QUICK)
+    scenario = result.uncertain_scenario
+    assert scenario.posterior.columns == tuple(free) and scenario.name == result.scenario.name
+    assert len(scenario.posterior.draws) == len(result.posterior)
+    run = sf.simulate(scenario, 30_000, seed=1, attribution=False).summary()
+    # The cancel rate moves with the fitted cancel probability: a range wider than its CI.
+    row = run.loc["cancel_rate"]
+    assert row.param_high - row.param_low > row.ci_high - row.ci_low

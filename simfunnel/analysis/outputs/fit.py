@@ -78,6 +78,14 @@ class FitResult(Output):
         self.distributions = distributions if distributions is not None else pd.DataFrame()
         self.metadata = dict(metadata or {})
 
+    @property
+    def uncertain_scenario(self) -> Any:
+        """The fitted scenario drawing its fitted keys from the posterior, one draw per
+        block of openings: its runs carry the fit's uncertainty (MODEL.md section 8)."""
+        values = self.posterior.to_numpy(dtype=float).tolist()
+        draws = {"columns": list(self.posterior.columns), "draws": values, "source": "fit"}
+        return self.scenario.with_overrides({"posterior": draws, "name": self.scenario.name})
+
     @classmethod
     def from_state(cls, state: Any) -> FitResult:
         """From what :func:`simfunnel.analysis.fit.fit` computed."""
