@@ -197,10 +197,12 @@ def test_the_range_of_the_cancel_rate_is_the_distribution_of_its_probability() -
     result = sf.simulate(scenario, 200_000, seed=2, attribution=False)
     row = result.summary().loc["cancel_rate"]
     assert row.ci_low <= 0.15 <= row.ci_high
-    # The 2.5% point of 200 block values: SE about sqrt(.025 * .975 / 200) / density (5)
-    # = .0022, plus the blocks' own noise; 4 SE.
-    assert row.param_low == pytest.approx(0.055, abs=0.01)
-    assert row.param_high == pytest.approx(0.245, abs=0.01)
+    # The range must hold the cancel probability for at least 95% of its draws: here
+    # the share of U(.05, .25) inside it. It is conservative by design (the spread at its
+    # 90% upper bound: about 7% wider with 200 blocks), not wildly so.
+    held = (min(row.param_high, 0.25) - max(row.param_low, 0.05)) / 0.2
+    assert held >= 0.93, (row.param_low, row.param_high)
+    assert row.param_high - row.param_low < 1.25 * 0.19
     assert row.param_share > 0.99
     assert result.uncertain and not sf.simulate(baseline(), 2_000).uncertain
 
@@ -254,7 +256,7 @@ def test_run_with_a_posterior_file_reports_both_intervals(tmp_path: Path, capsys
         }
     ).to_csv(draws, index=False)
     out = tmp_path / "out"
-    options = ["--openings", "25000", "--out", str(out), "--formats", "none"]
+    options = ["--openings", "40000", "--out", str(out), "--formats", "none"]
     code, text, err = run_cli(capsys, "run", str(BASELINE), "--posterior", str(draws), *options)
     assert code == 0, err
     assert "95% range over parameters" in text and "posterior draws of posterior.csv" in text
@@ -308,7 +310,7 @@ def test_a_fit_carries_its_posterior_into_a_run() -> None:
     scenario = result.uncertain_scenario
     assert scenario.posterior.columns == tuple(free) and scenario.name == result.scenario.name
     assert len(scenario.posterior.draws) == len(result.posterior)
-    run = sf.simulate(scenario, 30_000, seed=1, attribution=False).summary()
+    run = sf.simulate(scenario, 40_000, seed=1, attribution=False).summary()
     # The cancel rate moves with the fitted cancel probability: a range wider than its CI.
     row = run.loc["cancel_rate"]
     assert row.param_high - row.param_low > row.ci_high - row.ci_low

@@ -37,7 +37,7 @@ from simfunnel.model.rng import PARAMETERS, Seed
 
 MAX_POSTERIOR_ROWS = 100_000
 MAX_POSTERIOR_COLUMNS = 64
-MIN_UNCERTAIN_BLOCKS = 20  # fewer blocks: no interval over parameter uncertainty is reported
+MIN_UNCERTAIN_BLOCKS = 40  # fewer blocks: no range over parameter sets (see analysis.uncertainty)
 DISTRIBUTIONS = ("beta", "uniform", "normal", "lognormal")
 
 
