@@ -262,6 +262,11 @@ def test_run_with_a_posterior_file_reports_both_intervals(tmp_path: Path, capsys
     assert "95% range over parameters" in text and "posterior draws of posterior.csv" in text
     saved = sf.load_result(out)
     assert saved.uncertain and saved.scenario.posterior is not None
+    # The draws are kept beside scenario.yaml, exactly (a YAML holds at most 1 MiB).
+    assert "posterior: posterior.csv" in (out / "scenario.yaml").read_text()
+    np.testing.assert_array_equal(
+        np.array(saved.scenario.posterior.draws), pd.read_csv(draws).to_numpy()
+    )
     assert saved.summary().loc["cancel_rate", "param_share"] > 0.9
 
 

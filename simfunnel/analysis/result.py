@@ -29,6 +29,7 @@ from simfunnel.model.scenario import Scenario
 __all__ = ["MANIFEST", "OutputFolder", "Result", "atomic_write", "load_result"]
 
 LOSS_METHODS = ("sequential", "shapley", "removed_alone")
+POSTERIOR_FILE = "posterior.csv"  # a result's posterior draws (parameter uncertainty)
 
 
 @dataclass
@@ -150,7 +151,9 @@ class Result:
         Use :meth:`save` unless ``directory`` is an :class:`OutputFolder`'s staging
         folder."""
         writers: dict[str, Callable[[Path], None]] = {
-            "scenario.yaml": lambda p: p.write_text(self.scenario.to_yaml(), encoding="utf-8"),
+            "scenario.yaml": lambda p: p.write_text(
+                self.scenario.to_yaml(posterior_file=POSTERIOR_FILE), encoding="utf-8"
+            ),
             "run.json": lambda p: p.write_text(json.dumps(self.metadata, indent=2) + "\n"),
             "statistics.csv": lambda p: self.statistics.to_csv(p),
             "summary.csv": lambda p: self.summary().to_csv(p),
@@ -160,6 +163,10 @@ class Result:
             "openings.csv": lambda p: self.openings.to_csv(p, index=False, float_format="%.8g"),
             "candidates.csv": lambda p: self.candidates.to_csv(p, index=False, float_format="%.8g"),
         }
+        posterior = self.scenario.posterior
+        if posterior is not None:  # beside scenario.yaml, which names it (no 1 MiB YAML)
+            frame = pd.DataFrame(list(posterior.draws), columns=list(posterior.columns))
+            writers[POSTERIOR_FILE] = lambda p: frame.to_csv(p, index=False, float_format="%.17g")
         for name, write in writers.items():
             atomic_write(directory / name, write)
 

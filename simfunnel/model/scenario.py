@@ -569,9 +569,14 @@ class Scenario(_Section):
         }
         return data
 
-    def to_yaml(self) -> str:
+    def to_yaml(self, posterior_file: str | None = None) -> str:
+        """The scenario as YAML; ``posterior_file``: name that file for the posterior draws
+        instead of writing them inline (a saved result keeps them in a CSV beside it)."""
+        data = self.to_dict()
+        if posterior_file is not None and self.posterior is not None:
+            data["posterior"] = posterior_file
         # No anchors: scenario files with aliases are refused on loading.
-        return yaml.dump(self.to_dict(), Dumper=_NoAliasDumper, sort_keys=False, allow_unicode=True)
+        return yaml.dump(data, Dumper=_NoAliasDumper, sort_keys=False, allow_unicode=True)
 
     def with_overrides(self, overrides: dict[str, Any]) -> Scenario:
         """A new scenario with dotted keys replaced, e.g. ``{"manager.risk_aversion": 2}``.
