@@ -458,6 +458,11 @@ def simulate(
 ) -> Result:
     """Simulate ``openings`` job openings of ``scenario``.
 
+    A scenario with uncertain keys (distributions or posterior draws, MODEL.md section
+    8) draws one parameter set per block of 1,000 openings; its result's
+    :meth:`~Result.summary` then also has ``param_low``/``param_high`` (the 95% range over
+    parameter sets) and ``param_share``, and its CIs treat blocks as the units.
+
     Parameters
     ----------
     scenario : Scenario
