@@ -17,8 +17,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from simfunnel.analysis.summary import FUNNEL_STAGES, STATS, Z_95, ratio_table
-from simfunnel.analysis.uncertainty import UNCERTAINTY_COLUMNS
+from simfunnel.analysis.summary import FUNNEL_STAGES, STATS, ratio_table
+from simfunnel.analysis.uncertainty import UNCERTAINTY_COLUMNS, block_z
 from simfunnel.errors import InputError
 from simfunnel.io.files import MANIFEST, OutputFolder, atomic_write, read_manifest
 from simfunnel.io.loader import load_scenario
@@ -64,7 +64,8 @@ class Result:
         # Parameters drawn per block: blocks are the independent units (analysis.uncertainty).
         se = self.statistics["block_se"].to_numpy(dtype=float)
         table["se"] = se
-        table["ci_low"], table["ci_high"] = table["value"] - Z_95 * se, table["value"] + Z_95 * se
+        z = block_z(float(self.statistics["blocks"].iloc[0]))
+        table["ci_low"], table["ci_high"] = table["value"] - z * se, table["value"] + z * se
         for column in ("param_low", "param_high", "param_share"):
             table[column] = self.statistics[column].to_numpy(dtype=float)
         return table

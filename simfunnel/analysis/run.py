@@ -37,7 +37,6 @@ from simfunnel.analysis.options import (
 from simfunnel.analysis.resources import check_resources
 from simfunnel.analysis.result import Result
 from simfunnel.analysis.summary import (
-    Z_95,
     Moments,
     Thresholds,
     block_moments,
@@ -45,7 +44,7 @@ from simfunnel.analysis.summary import (
     ratio_table,
 )
 from simfunnel.analysis.tables import candidates_frame, openings_frame
-from simfunnel.analysis.uncertainty import block_difference, uncertainty_table
+from simfunnel.analysis.uncertainty import block_difference, block_z, uncertainty_table
 from simfunnel.model.attribution import attribute
 from simfunnel.model.engine import Model, draw_blocks, draw_layout, run_blocks, simulate_funnel
 from simfunnel.model.parameters import drawn_values, settled, uncertain_parameters
@@ -440,7 +439,8 @@ def _targets_met(
         table = ratio_table(names, moments.statistics(names, index).to_numpy())
         if blocks is not None:  # blocks, not openings, are independent
             table["ci_high"] = (
-                table["value"] + Z_95 * uncertainty_table(names, blocks, index)["block_se"]
+                table["value"]
+                + block_z(len(blocks)) * uncertainty_table(names, blocks, index)["block_se"]
             )
         for metric, half_width in target_ci.items():
             if not (table.loc[metric, "ci_high"] - table.loc[metric, "value"] <= half_width):

@@ -7,7 +7,9 @@ intervals are reported per metric (MODEL.md section 8):
 - **Monte Carlo CI** (``ci_low``/``ci_high``) of the pooled value ``r = sum Y / sum X``
   over all blocks, the value averaged over the parameter distribution. Its standard
   error treats blocks as the independent units (the delta method over block totals:
-  ``se^2 = B/(B-1) sum_b (Y_b - r X_b)^2 / (sum X)^2``). More openings narrow it.
+  ``se^2 = B/(B-1) sum_b (Y_b - r X_b)^2 / (sum X)^2``) and Student's t with ``B - 1``
+  degrees of freedom (with 50 blocks, 1.96 held 92.5-93% for some metrics: measured).
+  More openings narrow it.
 - **Range over parameter sets** (``param_low``/``param_high``): where the metric's
   value ``m(theta)`` lies for 95% of parameter sets. Each block's ratio ``r_b`` is
   ``m(theta_b)`` plus Monte Carlo noise of known variance ``v_b`` (the delta method within
@@ -45,14 +47,21 @@ import math
 import numpy as np
 import pandas as pd
 from scipy.stats import chi2
+from scipy.stats import t as student_t
 
-from simfunnel.analysis.summary import Z_95, Moments, ratio_table
+from simfunnel.analysis.summary import Moments, ratio_table
 from simfunnel.model.uncertainty import MIN_UNCERTAIN_BLOCKS
 
 UNCERTAINTY_COLUMNS = ("blocks", "block_se", "param_low", "param_high", "param_share")
 RANGE = 0.95  # the range holds the metric's value for this share of parameter sets
 SPREAD_BOUND = 0.90  # the range takes the block spread at this upper confidence bound
 DETECTION = 0.99  # a metric's block spread is parameter variance only beyond this noise quantile
+
+
+def block_z(blocks: float) -> float:
+    """The 97.5% point of Student's t with ``blocks - 1`` degrees of freedom: the
+    multiplier of a block-level standard error (1.96 only for many blocks)."""
+    return float(student_t.ppf(0.975, max(blocks - 1, 1)))
 
 
 def _block_ratios(names: list[str], blocks: list[Moments], scenario: int) -> tuple[np.ndarray, ...]:
@@ -104,8 +113,8 @@ def _table(
         {
             "blocks": np.full(len(value), float(blocks)),
             "block_se": se,
-            "param_low": np.fmin(low, value - Z_95 * se),
-            "param_high": np.fmax(high, value + Z_95 * se),
+            "param_low": np.fmin(low, value - block_z(blocks) * se),
+            "param_high": np.fmax(high, value + block_z(blocks) * se),
             "param_share": np.where(np.isfinite(low), share, np.nan),
         }
     )
@@ -149,6 +158,7 @@ def block_difference(names: list[str], blocks: list[Moments], a: int, b: int) ->
     differences = np.stack([d["difference"].to_numpy() for d in per_block])
     noise = np.stack([d["se"].to_numpy() ** 2 for d in per_block])
     difference = ra - rb
+    z = block_z(count)
     spreads = [_spread(differences[:, m], noise[:, m]) for m in range(len(names))]
     extra = _table(difference, se, spreads, count)
     differing = sum(block.differing[:, a, b] for block in blocks)
@@ -156,11 +166,11 @@ def block_difference(names: list[str], blocks: list[Moments], a: int, b: int) ->
     return pd.DataFrame(
         {
             "difference": difference,
-            "ci_low": difference - Z_95 * se,
-            "ci_high": difference + Z_95 * se,
+            "ci_low": difference - z * se,
+            "ci_high": difference + z * se,
             "se": se,
-            "unpaired_ci_low": difference - Z_95 * unpaired,
-            "unpaired_ci_high": difference + Z_95 * unpaired,
+            "unpaired_ci_low": difference - z * unpaired,
+            "unpaired_ci_high": difference + z * unpaired,
             "unpaired_se": unpaired,
             "differing_openings": np.asarray(differing).astype(np.int64),
             "param_low": extra["param_low"].to_numpy(),
@@ -171,4 +181,4 @@ def block_difference(names: list[str], blocks: list[Moments], a: int, b: int) ->
     )
 
 
-__all__ = ["UNCERTAINTY_COLUMNS", "block_difference", "uncertainty_table"]
+__all__ = ["UNCERTAINTY_COLUMNS", "block_difference", "block_z", "uncertainty_table"]
