@@ -45,7 +45,7 @@ from tqdm import tqdm
 
 from simfunnel.analysis.requisitions import requisition_arrays
 from simfunnel.errors import InputError
-from simfunnel.io.ats import MIN_REQUISITIONS, AtsData, check_frame, read_ats
+from simfunnel.io.ats import MIN_REQUISITIONS, NUMBERS, AtsData, check_frame, read_ats
 from simfunnel.model.engine import Model, draw_blocks, draw_layout, simulate_funnel
 from simfunnel.model.rng import BLOCK_OPENINGS, SCENARIO_SEED, Seed, SeedLike, resolve_seed
 from simfunnel.model.scenario import IntRange, Scenario
@@ -601,9 +601,7 @@ STATISTICS: tuple[Statistic, ...] = (
 
 def data_arrays(data: AtsData) -> dict[str, np.ndarray]:
     """The export as the arrays :func:`requisition_arrays` gives for simulations."""
-    arrays = {c: data.counts(c) for c in (
-        "applicants", "shortlisted", "interviewed", "internal_interviewed", "offers", "hires",
-        "internal_hires", "cancelled")}  # fmt: skip
+    arrays = {c: data.counts(c) for c in NUMBERS}
     arrays["posting_week"] = data.posting_week()
     arrays["process_weeks"] = data.process_weeks()
     return arrays
@@ -1062,18 +1060,8 @@ def _medians(
 
 
 # ------------------------------------------------------- posterior predictive checks
-DISTRIBUTION_COLUMNS = (
-    "applicants",
-    "shortlisted",
-    "interviewed",
-    "internal_interviewed",
-    "offers",
-    "hires",
-    "internal_hires",
-    "cancelled",
-    "process_weeks",
-    "offer_rate",
-)
+# The export's numbers, the weeks its dates give and offers per interviewee.
+DISTRIBUTION_COLUMNS = (*NUMBERS, "process_weeks", "offer_rate")
 
 
 def _values(arrays: dict[str, np.ndarray], column: str) -> np.ndarray:
