@@ -157,10 +157,14 @@ def main(argv: list[str] | None = None) -> int:
         median_p=("p_value", "median"),
     )
     worst = by_statistic.sort_values("below_05", ascending=False).head(5)
-    print("Statistics most often below 0.05: " + ", ".join(
-        f"{name} {100 * r['below_05']:.0f}% ({r['extreme']:.0f} extreme)"
-        for name, r in worst.iterrows()
-    ) + ".")
+    print(
+        "Statistics most often below 0.05: "
+        + ", ".join(
+            f"{name} {100 * r['below_05']:.0f}% ({r['extreme']:.0f} extreme)"
+            for name, r in worst.iterrows()
+        )
+        + "."
+    )
     return 0
 
 
