@@ -23,24 +23,15 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
+from simfunnel.io.ats import NUMBERS
 from simfunnel.model import calendar as cal
 from simfunnel.model.engine import Funnel, Model, draw_blocks, simulate_funnel
 from simfunnel.model.rng import BLOCK_OPENINGS, BLOCKS, SeedLike, normalise_seed
 from simfunnel.model.scenario import Scenario
 
-# Count columns of a requisition, in the order of an export.
-FIELDS = (
-    "applicants",
-    "shortlisted",
-    "interviewed",
-    "internal_interviewed",
-    "offers",
-    "hires",
-    "internal_hires",
-    "cancelled",
-    "posting_week",
-    "process_weeks",
-)
+# A requisition's numbers, in the order of an export (simfunnel.io.ats.NUMBERS), then
+# the two the dates give.
+FIELDS = (*NUMBERS, "posting_week", "process_weeks")
 DAYS_PER_WEEK = 7
 EXPORT_DATES = 103  # child stream of the seed for the export's years and days of the week
 
@@ -109,7 +100,7 @@ def export_frame(
             "closed": closed,
         }
     )
-    for column in FIELDS[:-2]:
+    for column in NUMBERS:
         frame[column] = arrays[column].astype(np.int64)
     return frame
 

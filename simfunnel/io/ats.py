@@ -42,7 +42,6 @@ from simfunnel.errors import InputError
 from simfunnel.io.files import check_input_file
 
 REQUIRED = ("requisition_id", "applicants", "interviewed", "offers", "hires", "cancelled")
-OPTIONAL = ("posted", "closed", "shortlisted", "internal_interviewed", "internal_hires")
 COLUMNS = (
     "requisition_id",
     "posted",
@@ -56,16 +55,13 @@ COLUMNS = (
     "internal_hires",
     "cancelled",
 )
-COUNTS = (
-    "applicants",
-    "shortlisted",
-    "interviewed",
-    "internal_interviewed",
-    "offers",
-    "hires",
-    "internal_hires",
-)
+OPTIONAL = tuple(c for c in COLUMNS if c not in REQUIRED)
 DATES = ("posted", "closed")
+# The per-requisition numbers (the columns but the id and the dates), in export order:
+# what the fit reads (simfunnel.analysis.fit) and what a simulated export writes
+# (simfunnel.analysis.requisitions). The one definition of the export's columns.
+NUMBERS = tuple(c for c in COLUMNS if c not in ("requisition_id", *DATES))
+COUNTS = tuple(c for c in NUMBERS if c != "cancelled")
 SUFFIXES = (".csv", ".xlsx", ".parquet")
 
 MAX_BYTES = 100 * 2**20  # 100 MiB: ~1.5 million requisitions as CSV

@@ -69,7 +69,10 @@ def _check(fit: FitResult, column: str, ax: Axes, *, small: bool = False) -> Axe
     if column == "offer_rate":
         ax.xaxis.set_major_formatter(plt.matplotlib.ticker.PercentFormatter(1.0))
     elif np.all(width == 1):
-        step = max(1, int(np.ceil(len(centre) / (5 if small else 8))))
+        most = 5 if small else 8
+        if small and centre.max() >= 10:  # two-digit labels run together in a small panel
+            most = 4
+        step = max(1, int(np.ceil(len(centre) / most)))
         ax.set_xticks(centre[::step])
         ax.set_xticklabels([f"{c:.0f}" for c in centre[::step]])
     ax.grid(axis="x", visible=False)
