@@ -12,6 +12,7 @@ import pytest
 
 import simfunnel as sf
 from simfunnel.analysis import fit as fitting
+from simfunnel.analysis import fit_checks, fit_summaries
 from simfunnel.analysis.fit import FitSettings, fit
 from simfunnel.analysis.requisitions import synthetic_export
 from simfunnel.cli import main
@@ -121,13 +122,13 @@ def test_an_observation_just_past_every_simulated_one_is_not_extreme() -> None:
     observed = np.array([0.0485, 0.2, 0.031, 79.0])
     shares = replicated[:, 0]
     assert observed[0] > shares.max()  # beyond every simulated share
-    p = fitting.predictive_p_values(replicated, observed)
-    assert p[0] > fitting.EXTREME_P  # ~2.2 SD: unusual, not impossible
+    p = fit_checks.predictive_p_values(replicated, observed)
+    assert p[0] > fit_checks.EXTREME_P  # ~2.2 SD: unusual, not impossible
     assert p[1] < 1e-6  # ~20 SD: impossible
     assert p[2] > 0.5
     assert p[3] == 0  # any other value than the only one the model gives
     # Skewed, bounded statistics (fewest, most) keep the counted p-value.
-    skewed = fitting.predictive_p_values(replicated, observed, np.array([False] * 4))
+    skewed = fit_checks.predictive_p_values(replicated, observed, np.array([False] * 4))
     assert skewed[0] == pytest.approx(2 / 101) and skewed[3] == 0
 
 
@@ -161,8 +162,8 @@ def test_an_export_reads_back_as_the_fit_simulates_it() -> None:
 
     truth = truth_scenario()
     n = 1000
-    observed = fitting.data_arrays(check_frame(synthetic_export(truth, n, 77)))
-    simulator = fitting.Simulator(
+    observed = fit_summaries.data_arrays(check_frame(synthetic_export(truth, n, 77)))
+    simulator = fit_summaries.Simulator(
         truth, normalise_seed(77), BLOCKS, n, truth.screening.shortlist.high
     )
     simulated = simulator.arrays(truth)

@@ -34,19 +34,29 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy.special import ndtr
 from tqdm import tqdm
 
-from simfunnel.analysis.requisitions import requisition_arrays
+from simfunnel.analysis.fit_checks import predictive_checks
+from simfunnel.analysis.fit_summaries import (
+    FIT_BOOTSTRAP,
+    FIT_SIMULATION,
+    Simulator,
+    Statistic,
+    applicable,
+    data_arrays,
+    datasets,
+    masked,
+    split_datasets,
+    summarise,
+)
 from simfunnel.errors import InputError
-from simfunnel.io.ats import MIN_REQUISITIONS, NUMBERS, AtsData, check_frame, read_ats
-from simfunnel.model.engine import Model, draw_blocks, draw_layout, simulate_funnel
+from simfunnel.io.ats import MIN_REQUISITIONS, AtsData, check_frame, read_ats
 from simfunnel.model.parameters import (
     Parameter,
     expand_key,
@@ -54,12 +64,9 @@ from simfunnel.model.parameters import (
     project,
     scenario_at,
 )
-from simfunnel.model.rng import BLOCK_OPENINGS, SCENARIO_SEED, Seed, SeedLike, resolve_seed
-from simfunnel.model.scenario import IntRange, Scenario
+from simfunnel.model.rng import SCENARIO_SEED, SeedLike, resolve_seed
+from simfunnel.model.scenario import Scenario
 from simfunnel.model.uncertainty import refuse_uncertain
-
-# Child streams of the fit's seed (distinct from simfunnel.model.rng's 0-4).
-FIT_SIMULATION, FIT_BOOTSTRAP, FIT_CHECKS = 100, 101, 102
 
 # What the counts identify, in dotted keys. Keys the scenario schema lacks are left
 # out, so parameters added to the model (issue 10) join once their keys exist.
@@ -90,8 +97,6 @@ NEEDS: dict[str, tuple[str, ...]] = {
 CHECKED = ("interview.validity", "manager.risk_aversion", "manager.affinity_weight")
 
 IDENTIFIED_RATIO = 0.5  # identified: 90% interval at most half as wide as the prior's
-INTERVAL = (0.05, 0.95)
-EXTREME_P = 0.01  # a posterior predictive p-value at most this is "extreme"
 
 
 def parse_free(items: Iterable[str]) -> dict[str, tuple[float, float] | None]:
@@ -143,340 +148,6 @@ def resolve_parameters(
     if twice:
         raise InputError(f"--free {twice}: given twice")
     return parameters
-
-
-# ---------------------------------------------------------------------- summaries
-def _ratio(numerator: np.ndarray, denominator: np.ndarray) -> float:
-    known = ~(np.isnan(numerator) | np.isnan(denominator))
-    total = denominator[known].sum()
-    return float(numerator[known].sum() / total) if total > 0 else np.nan
-
-
-def _mean(values: np.ndarray, where: np.ndarray | None = None) -> float:
-    if where is not None:
-        values = values[where]
-    values = values[~np.isnan(values)]
-    return float(values.mean()) if values.size else np.nan
-
-
-def _sd(values: np.ndarray, where: np.ndarray | None = None) -> float:
-    if where is not None:
-        values = values[where]
-    values = values[~np.isnan(values)]
-    return float(values.std(ddof=1)) if values.size > 1 else np.nan
-
-
-def _extreme(values: np.ndarray, largest: bool, where: np.ndarray | None = None) -> float:
-    if where is not None:
-        values = values[where]
-    values = values[~np.isnan(values)]
-    if not values.size:
-        return np.nan
-    return float(values.max() if largest else values.min())
-
-
-def _rate_per_requisition(a: dict[str, np.ndarray]) -> np.ndarray:
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(a["interviewed"] > 0, a["offers"] / a["interviewed"], np.nan)
-
-
-@dataclass(frozen=True)
-class Statistic:
-    """A summary of a data set of requisitions.
-
-    ``needs``: the columns it reads (all must be in the data); ``fit``: used by the
-    fit (else only checked); ``label``: what the report calls it.
-    """
-
-    name: str
-    label: str
-    needs: tuple[str, ...]
-    compute: Callable[[dict[str, np.ndarray]], float]
-    fit: bool = True
-
-
-def _held(a: dict[str, np.ndarray]) -> np.ndarray:
-    return a["interviewed"] > 0
-
-
-def _hired(a: dict[str, np.ndarray]) -> np.ndarray:
-    return a["hires"] > 0
-
-
-def _decided(a: dict[str, np.ndarray]) -> np.ndarray:
-    return a["cancelled"] == 0
-
-
-def _quarter(a: dict[str, np.ndarray], q: int) -> np.ndarray:
-    return (a["posting_week"] // 13) == q
-
-
-STATISTICS: tuple[Statistic, ...] = (
-    Statistic(
-        "applicants_mean", "applicants, mean", ("applicants",), lambda a: _mean(a["applicants"])
-    ),
-    Statistic("applicants_sd", "applicants, SD", ("applicants",), lambda a: _sd(a["applicants"])),
-    Statistic(
-        "applicants_min",
-        "applicants, fewest",
-        ("applicants",),
-        lambda a: _extreme(a["applicants"], False),
-    ),
-    Statistic(
-        "applicants_max",
-        "applicants, most",
-        ("applicants",),
-        lambda a: _extreme(a["applicants"], True),
-    ),
-    Statistic(
-        "shortlisted_min",
-        "shortlisted, fewest",
-        ("shortlisted",),
-        lambda a: _extreme(a["shortlisted"], False),
-    ),
-    Statistic(
-        "shortlisted_max",
-        "shortlisted, most",
-        ("shortlisted",),
-        lambda a: _extreme(a["shortlisted"], True),
-    ),
-    Statistic(
-        "shortlisted_mean", "shortlisted, mean", ("shortlisted",), lambda a: _mean(a["shortlisted"])
-    ),
-    Statistic(
-        "shortlisted_sd", "shortlisted, SD", ("shortlisted",), lambda a: _sd(a["shortlisted"])
-    ),
-    Statistic(
-        "no_interviews_share",
-        "share with nobody interviewed",
-        ("interviewed",),
-        lambda a: _mean((a["interviewed"] == 0) + 0.0),
-    ),
-    Statistic(
-        "interviewed_mean",
-        "interviewed (when any), mean",
-        ("interviewed",),
-        lambda a: _mean(a["interviewed"], _held(a)),
-    ),
-    Statistic(
-        "interviewed_sd",
-        "interviewed (when any), SD",
-        ("interviewed",),
-        lambda a: _sd(a["interviewed"], _held(a)),
-    ),
-    Statistic(
-        "internal_share",
-        "share of interview slates with an internal",
-        ("interviewed", "internal_interviewed"),
-        lambda a: _mean(
-            (a["internal_interviewed"] > 0) + 0.0, _held(a) & ~np.isnan(a["internal_interviewed"])
-        ),
-    ),
-    Statistic(
-        "offer_rate",
-        "offers per interviewee",
-        ("offers", "interviewed"),
-        lambda a: _ratio(a["offers"], a["interviewed"]),
-    ),
-    Statistic(
-        "acceptance_rate",
-        "hires per offer",
-        ("hires", "offers"),
-        lambda a: _ratio(a["hires"], a["offers"]),
-    ),
-    Statistic(
-        "hires_2_share",
-        "share of hiring requisitions with 2+ hires",
-        ("hires",),
-        lambda a: _mean((a["hires"] >= 2) + 0.0, _hired(a)),
-    ),
-    Statistic(
-        "hires_3_share",
-        "share of hiring requisitions with 3+ hires",
-        ("hires",),
-        lambda a: _mean((a["hires"] >= 3) + 0.0, _hired(a)),
-    ),
-    Statistic(
-        "cancelled_share",
-        "share cancelled or closed without a hire",
-        ("cancelled",),
-        lambda a: _mean(a["cancelled"]),
-    ),
-    Statistic(
-        "cancelled_after_interviews_share",
-        "share cancelled after interviews",
-        ("cancelled", "interviewed"),
-        lambda a: _mean(((a["cancelled"] == 1) & _held(a)) + 0.0),
-    ),
-    Statistic(
-        "internal_hire_share",
-        "internal share of hires",
-        ("internal_hires", "hires"),
-        lambda a: _ratio(a["internal_hires"], a["hires"]),
-    ),
-    *(
-        Statistic(
-            f"cancelled_share_q{q + 1}",
-            f"share cancelled, posted in Q{q + 1}",
-            ("cancelled", "posted"),
-            lambda a, q=q: _mean(a["cancelled"], _quarter(a, q)),
-        )
-        for q in range(4)
-    ),
-    Statistic(
-        "process_weeks_mean",
-        "weeks to an accepted offer, mean",
-        ("posted", "closed"),
-        lambda a: _mean(a["process_weeks"], _decided(a)),
-    ),
-    Statistic(
-        "process_weeks_sd",
-        "weeks to an accepted offer, SD",
-        ("posted", "closed"),
-        lambda a: _sd(a["process_weeks"], _decided(a)),
-    ),
-    Statistic(
-        "process_weeks_min",
-        "weeks to an accepted offer, fewest",
-        ("posted", "closed"),
-        lambda a: _extreme(np.round(a["process_weeks"]), False, _decided(a)),
-    ),
-    Statistic(
-        "process_weeks_max",
-        "weeks to an accepted offer, most",
-        ("posted", "closed"),
-        lambda a: _extreme(np.round(a["process_weeks"]), True, _decided(a)),
-    ),
-    # Checked, not fitted: aspects the fit did not aim at.
-    Statistic(
-        "offers_sd", "offers per requisition, SD", ("offers",), lambda a: _sd(a["offers"]), False
-    ),
-    Statistic(
-        "offer_rate_sd",
-        "offers/interviewed per requisition, SD",
-        ("offers", "interviewed"),
-        lambda a: _sd(_rate_per_requisition(a)),
-        False,
-    ),
-    Statistic(
-        "all_offered_share",
-        "share offering every interviewee",
-        ("offers", "interviewed"),
-        lambda a: _mean((a["offers"] == a["interviewed"]) + 0.0, _held(a)),
-        False,
-    ),
-    Statistic(
-        "no_offer_share",
-        "share interviewing without any offer",
-        ("offers", "interviewed"),
-        lambda a: _mean((a["offers"] == 0) + 0.0, _held(a)),
-        False,
-    ),
-)
-
-
-def data_arrays(data: AtsData) -> dict[str, np.ndarray]:
-    """The export as the arrays :func:`requisition_arrays` gives for simulations."""
-    arrays = {c: data.counts(c) for c in NUMBERS}
-    arrays["posting_week"] = data.posting_week()
-    arrays["process_weeks"] = data.process_weeks()
-    return arrays
-
-
-def _columns(data: AtsData) -> set[str]:
-    return {c for c in data.frame.columns if data.has(c)}
-
-
-def applicable(data: AtsData, scenario: Scenario) -> list[Statistic]:
-    """The statistics these data can compute (and the scenario can produce)."""
-    present = _columns(data)
-    most = max(scenario.role.positions)
-    return [
-        s
-        for s in STATISTICS
-        if set(s.needs) <= present
-        and not (s.name.startswith("hires_") and int(s.name.split("_")[1]) > max(most, 2))
-    ]
-
-
-def summarise(arrays: dict[str, np.ndarray], statistics: Sequence[Statistic]) -> np.ndarray:
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.array([s.compute(arrays) for s in statistics])
-
-
-def _masked(arrays: dict[str, np.ndarray], mask: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-    """Simulated requisitions with the data's missing cells (row i gets data row i % n's)."""
-    rows = len(arrays["applicants"])
-    out = {}
-    for name, values in arrays.items():
-        missing = mask.get(name)
-        if missing is None:
-            out[name] = values
-            continue
-        tiled = np.resize(missing, rows)
-        out[name] = np.where(tiled, np.nan, values)
-    return out
-
-
-# --------------------------------------------------------------------- simulation
-class Simulator:
-    """Simulated requisitions of scenarios that differ only in parameter values, all
-    from the same random draws (common random numbers).
-
-    Draws are made once for the largest shortlist any parameter value can ask for;
-    a scenario with a shorter shortlist reads the first slots and the internal's slot,
-    exactly what its own draws would hold (the exact top-k sampler is prefix-consistent).
-    """
-
-    def __init__(
-        self,
-        base: Scenario,
-        seed: Seed,
-        stream: int,
-        openings: int,
-        top: int,
-        first_block: int = 0,
-    ):
-        self.base = base.model_copy(update={"engine": "exact"})
-        layout_scenario = self.base.model_copy(
-            update={
-                "screening": self.base.screening.model_copy(
-                    update={"shortlist": IntRange.model_construct(low=1, high=top)}
-                )
-            }
-        )
-        self.top = top
-        self.openings = openings
-        blocks = math.ceil(openings / BLOCK_OPENINGS)
-        self.draws = {
-            name: values[:openings]
-            for name, values in draw_blocks(
-                layout_scenario, seed, stream, first_block, blocks
-            ).items()
-        }
-        self.layout = {name: shape for name, shape, _ in draw_layout(layout_scenario)}
-        self.runs = 0
-
-    def _draws_for(self, scenario: Scenario) -> dict[str, np.ndarray]:
-        own_top = scenario.screening.shortlist.high
-        out = {}
-        for name, shape, _ in draw_layout(scenario):
-            full = self.draws[name]
-            if shape == self.layout.get(name):
-                out[name] = full
-            elif shape[0] == own_top + 1 and self.layout[name][0] == self.top + 1:
-                out[name] = full[:, [*range(own_top), self.top]]
-            elif shape[0] == own_top and self.layout[name][0] == self.top:
-                out[name] = full[:, :own_top]
-            else:  # pragma: no cover - a new draw of another shape: no slicing rule
-                raise RuntimeError(f"cannot share draws {name!r} of shape {shape}")
-        return out
-
-    def arrays(self, scenario: Scenario) -> dict[str, np.ndarray]:
-        self.runs += 1
-        scenario = scenario.model_copy(update={"engine": "exact"})
-        funnel = simulate_funnel(Model.build(scenario), self._draws_for(scenario))
-        return requisition_arrays(funnel)
 
 
 # ----------------------------------------------------------------------- the fit
@@ -592,15 +263,16 @@ def fit(
     def summaries_at(values: np.ndarray, which: Sequence[Parameter]) -> np.ndarray:
         # Statistics of data sets of the observed size (the sample minimum of 500 is
         # not that of 20,000), averaged over the simulated ones.
-        arrays = _masked(simulator.arrays(scenario_at(scenario, which, values)), mask)
+        arrays = masked(simulator.arrays(scenario_at(scenario, which, values)), mask)
         bar.update()
-        return np.nanmean([summarise(piece, statistics) for piece in _split(arrays, n)], axis=0)
+        pieces = split_datasets(arrays, n)
+        return np.nanmean([summarise(piece, statistics) for piece in pieces], axis=0)
 
     start = project(parameters, np.array([p.start for p in parameters]), scenario)
     # Weights: 1 / variance of each statistic over data sets of the observed size, from
     # the simulated requisitions at the start cut into `replicates` such data sets.
-    start_arrays = _masked(simulator.arrays(scenario_at(scenario, parameters, start)), mask)
-    pieces = _split(start_arrays, n)
+    start_arrays = masked(simulator.arrays(scenario_at(scenario, parameters, start)), mask)
+    pieces = split_datasets(start_arrays, n)
     variance = np.nanvar(np.array([summarise(p, statistics) for p in pieces]), axis=0, ddof=1)
     weights = np.where(fitted & (variance > 0), 1 / np.maximum(variance, 1e-12), 0.0)
 
@@ -611,7 +283,7 @@ def fit(
     simulated_at_estimate = summaries_at(estimate, parameters)
 
     # Parametric bootstrap: data sets of the observed size at the estimate.
-    bootstrap = _datasets(at_estimate, seed_value, FIT_BOOTSTRAP, settings.draws, n, mask)
+    bootstrap = datasets(at_estimate, seed_value, FIT_BOOTSTRAP, settings.draws, n, mask)
     replicate_summaries = np.array([summarise(d, statistics) for d in bootstrap])
     bar.update()
     deviation = (replicate_summaries - simulated_at_estimate) * math.sqrt(1 + 1 / replicates)
@@ -643,7 +315,7 @@ def fit(
     fitted_scenario = scenario_at(scenario, parameters, fitted_values).with_overrides(
         {"name": _fitted_name(scenario.name)}
     )
-    checks, distributions = _predictive_checks(
+    checks, distributions = predictive_checks(
         posterior, parameters, scenario, seed_value, settings.checks, n, mask, statistics,
         observed, observed_arrays, bar,
     )  # fmt: skip
@@ -682,37 +354,6 @@ def _fitted_name(name: str) -> str:
     from simfunnel.model.names import MAX_NAME_CHARS
 
     return name[: MAX_NAME_CHARS - len(suffix)] + suffix
-
-
-def _split(arrays: dict[str, np.ndarray], n: int) -> list[dict[str, np.ndarray]]:
-    rows = len(arrays["applicants"])
-    return [{k: v[i : i + n] for k, v in arrays.items()} for i in range(0, rows - n + 1, n)]
-
-
-BOOTSTRAP_CHUNK = 50_000  # requisitions simulated at once for the bootstrap (memory)
-
-
-def _datasets(
-    scenario: Scenario,
-    seed: Seed,
-    stream: int,
-    count: int,
-    n: int,
-    mask: dict[str, np.ndarray],
-) -> Iterator[dict[str, np.ndarray]]:
-    """``count`` independent data sets of ``n`` requisitions, with the data's missing cells.
-
-    Simulated a chunk of whole blocks at a time, so memory does not grow with ``count``.
-    """
-    per_chunk = max(1, BOOTSTRAP_CHUNK // n)
-    first_block = 0
-    for start in range(0, count, per_chunk):
-        sets = min(per_chunk, count - start)
-        simulator = Simulator(
-            scenario, seed, stream, sets * n, scenario.screening.shortlist.high, first_block
-        )
-        first_block += math.ceil(sets * n / BLOCK_OPENINGS)
-        yield from _split(_masked(simulator.arrays(scenario), mask), n)
 
 
 def _derivative(
@@ -854,132 +495,3 @@ def _medians(
 ) -> np.ndarray:
     medians = posterior.median().to_numpy()
     return project(parameters, medians, base)
-
-
-# ------------------------------------------------------- posterior predictive checks
-# The export's numbers, the weeks its dates give and offers per interviewee.
-DISTRIBUTION_COLUMNS = (*NUMBERS, "process_weeks", "offer_rate")
-
-
-def _values(arrays: dict[str, np.ndarray], column: str) -> np.ndarray:
-    if column == "offer_rate":
-        values = _rate_per_requisition(arrays)
-    elif column == "process_weeks":
-        values = np.where(arrays["cancelled"] == 0, arrays["process_weeks"], np.nan)
-    else:
-        values = arrays[column]
-    return values[~np.isnan(values)]
-
-
-def _bins(observed: np.ndarray, column: str) -> np.ndarray:
-    if column == "offer_rate":
-        return np.linspace(0, 1, 11)
-    # The observed range: simulated values outside it count in the end bins.
-    low, high = np.floor(observed.min()), np.ceil(observed.max())
-    if high - low <= 15:
-        return np.arange(low - 0.5, high + 1.5)  # one bin per count
-    return np.linspace(low, high + 1e-9, 13)
-
-
-def _shares(values: np.ndarray, bins: np.ndarray) -> np.ndarray:
-    counts, _ = np.histogram(np.clip(values, bins[0], bins[-1]), bins)
-    return counts / max(values.size, 1)
-
-
-def predictive_p_values(
-    replicated: np.ndarray, observed: np.ndarray, smooth: np.ndarray | None = None
-) -> np.ndarray:
-    """Two-sided posterior predictive p-values, ``2 min(P(T* >= T), P(T* <= T))``.
-
-    ``replicated`` has shape (data sets, statistics). Counted with the +1 correction,
-    a p-value cannot go below ``2 / (data sets + 1)``: 0.0198 with 100 data sets, twice
-    the 0.01 that is called extreme, so counting alone cannot tell an observation just
-    past every simulated one from one far beyond them. There, for the statistics marked
-    ``smooth`` (means, SDs, shares: near normal; default all), the p-value is the normal
-    tail of the simulated distribution if that is smaller. The fewest and most of a
-    column are skewed and bounded, so they keep the count, except that a value the
-    simulations never vary from (the fewest applicants, when the range is known) makes
-    any other value extreme.
-    """
-    smooth = np.ones(observed.shape, bool) if smooth is None else np.asarray(smooth, bool)
-    count = np.sum(~np.isnan(replicated), axis=0)
-    above = np.nansum(replicated >= observed, axis=0)
-    below = np.nansum(replicated <= observed, axis=0)
-    p_values = np.minimum(1.0, 2 * (np.minimum(above, below) + 1) / (count + 1))
-    beyond = (np.minimum(above, below) == 0) & (count > 1)
-    if beyond.any():
-        known = replicated[:, beyond]
-        mean = np.array([np.mean(c[~np.isnan(c)]) for c in known.T])
-        sd = np.array([np.std(c[~np.isnan(c)], ddof=1) for c in known.T])
-        with np.errstate(divide="ignore"):
-            z = np.abs(observed[beyond] - mean) / sd  # inf where the spread is 0
-        tail = np.where(smooth[beyond] | (sd == 0), 2 * ndtr(-z), 1.0)
-        p_values[beyond] = np.minimum(p_values[beyond], tail)
-    return p_values
-
-
-def _predictive_checks(
-    posterior: pd.DataFrame,
-    parameters: Sequence[Parameter],
-    base: Scenario,
-    seed: Seed,
-    count: int,
-    n: int,
-    mask: dict[str, np.ndarray],
-    statistics: Sequence[Statistic],
-    observed: np.ndarray,
-    observed_arrays: dict[str, np.ndarray],
-    bar: Any,
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """One data set per posterior draw (the first ``count``): p-values and histograms."""
-    blocks = math.ceil(n / BLOCK_OPENINGS)
-    columns = [
-        c for c in DISTRIBUTION_COLUMNS
-        if _values(observed_arrays, c).size and (c != "process_weeks" or "process_weeks" in mask)
-    ]  # fmt: skip
-    bins = {c: _bins(_values(observed_arrays, c), c) for c in columns}
-    replicated, histograms = [], {c: [] for c in columns}
-    rows = posterior.to_numpy()
-    for b in range(count):
-        scenario = scenario_at(base, parameters, rows[b % len(rows)])
-        scenario = scenario.model_copy(update={"engine": "exact"})
-        draws = draw_blocks(scenario, seed, FIT_CHECKS, b * blocks, blocks)
-        arrays = requisition_arrays(simulate_funnel(Model.build(scenario), draws))
-        arrays = _masked({k: v[:n] for k, v in arrays.items()}, mask)
-        replicated.append(summarise(arrays, statistics))
-        for c in columns:
-            histograms[c].append(_shares(_values(arrays, c), bins[c]))
-        bar.update()
-    replicated_summaries = np.array(replicated)
-    extremes = np.array([s.name.endswith(("_min", "_max")) for s in statistics], bool)
-    p_values = predictive_p_values(replicated_summaries, observed, ~extremes)
-    checks = pd.DataFrame(
-        {
-            "statistic": [s.name for s in statistics],
-            "label": [s.label for s in statistics],
-            "used_in_fit": [s.fit for s in statistics],
-            "observed": observed,
-            "simulated_median": np.nanmedian(replicated_summaries, axis=0),
-            "simulated_q05": np.nanquantile(replicated_summaries, INTERVAL[0], axis=0),
-            "simulated_q95": np.nanquantile(replicated_summaries, INTERVAL[1], axis=0),
-            "p_value": p_values,
-        }
-    )
-    checks["extreme"] = checks["p_value"] <= EXTREME_P
-    rows_out = []
-    for c in columns:
-        shares = np.array(histograms[c])
-        seen = _shares(_values(observed_arrays, c), bins[c])
-        for i in range(len(bins[c]) - 1):
-            rows_out.append(
-                {
-                    "column": c,
-                    "bin_low": bins[c][i],
-                    "bin_high": bins[c][i + 1],
-                    "observed_share": seen[i],
-                    "simulated_median": float(np.median(shares[:, i])),
-                    "simulated_q05": float(np.quantile(shares[:, i], INTERVAL[0])),
-                    "simulated_q95": float(np.quantile(shares[:, i], INTERVAL[1])),
-                }
-            )
-    return checks, pd.DataFrame(rows_out)
