@@ -199,7 +199,7 @@ def test_the_range_of_the_cancel_rate_is_the_distribution_of_its_probability() -
     assert row.ci_low <= 0.15 <= row.ci_high
     # The range must hold the cancel probability for at least 95% of its draws: here
     # the share of U(.05, .25) inside it. It is conservative by design (the spread at its
-    # 90% upper bound: about 7% wider with 200 blocks), not wildly so.
+    # 75% upper bound: a few per cent wider with 200 blocks), not wildly so.
     held = (min(row.param_high, 0.25) - max(row.param_low, 0.05)) / 0.2
     assert held >= 0.93, (row.param_low, row.param_high)
     assert row.param_high - row.param_low < 1.25 * 0.19
