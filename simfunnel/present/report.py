@@ -81,9 +81,11 @@ def _uncertainty_lines(result: Result) -> list[str]:
     if scenario.posterior is not None:
         posterior = scenario.posterior
         source = f" of {posterior.source}" if posterior.source else ""
+        keys = posterior.columns
+        shown = ", ".join(keys[:3]) + (f" and {len(keys) - 3} more" if len(keys) > 3 else "")
         drawn.append(
-            f"{', '.join(posterior.columns)} from the {len(posterior.draws):,} posterior "
-            f"draws{source}"
+            f"{len(keys)} key{'s' if len(keys) > 1 else ''} ({shown}) from the "
+            f"{len(posterior.draws):,} posterior draws{source}"
         )
     return [
         "Parameter uncertainty: one parameter set per block of 1,000 openings",
