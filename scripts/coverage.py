@@ -1,6 +1,6 @@
 """Do simfunnel's 95% confidence intervals cover what they claim?
 
-    python scripts/coverage.py                 # the README's table (~15 min on 2 cores)
+    python scripts/coverage.py                 # the README's table (~20 min on 2 cores)
     python scripts/coverage.py --quick         # a smaller check (~2 min)
 
 For each reported quantity, ``R`` independent small runs (seeds 1..R) each give a
