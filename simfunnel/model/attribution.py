@@ -93,6 +93,42 @@ def _replays(
     return loser_offer, replayed_actual, final_offer, final_score
 
 
+def _compiled_replays(
+    sub: Decision, local_rows: np.ndarray, local_slots: np.ndarray, skip: bool
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`_replays` in the compiled kernel: the same four arrays, bit for bit."""
+    from simfunnel.model import kernel
+
+    parts = sub.score_parts()
+    shape = sub.interviewed.shape
+
+    def grid(term: np.ndarray | float) -> np.ndarray:
+        # A switched-off term is the scalar 0.0: the kernel adds 0.0 as NumPy does.
+        return np.ascontiguousarray(np.broadcast_to(term, shape), dtype=np.float64)
+
+    terms = parts.terms
+    hiring_bar = sub.hiring_bar
+    return kernel.replays_kernel(
+        grid(terms.expected_value),
+        grid(terms.niche),
+        grid(terms.culture),
+        grid(terms.risk),
+        grid(parts.plain_risk),
+        np.ascontiguousarray(sub.interviewed, dtype=np.bool_),
+        np.ascontiguousarray(sub.internal_slot, dtype=np.bool_),
+        np.ascontiguousarray(sub.available, dtype=np.bool_),
+        np.ascontiguousarray(sub.available_unpaused, dtype=np.bool_),
+        np.ascontiguousarray(sub.declines, dtype=np.bool_),
+        np.ascontiguousarray(sub.positions, dtype=np.int64),
+        np.ascontiguousarray(sub.cancelled_after, dtype=np.bool_),
+        int(sub.max_offers),
+        -np.inf if hiring_bar is None else float(hiring_bar),
+        np.ascontiguousarray(local_rows, dtype=np.int64),
+        np.ascontiguousarray(local_slots, dtype=np.int64),
+        bool(skip),
+    )
+
+
 def shapley_values(loser_offer: np.ndarray) -> np.ndarray:
     """Per loser, each mechanism's Shapley value, shape (losers, mechanisms).
 
@@ -177,9 +213,20 @@ class Attribution:
 
 
 def attribute(
-    decision: Decision, offer: np.ndarray, good: np.ndarray, narrow_margin: float
+    decision: Decision,
+    offer: np.ndarray,
+    good: np.ndarray,
+    narrow_margin: float,
+    *,
+    skip_unreachable: bool = True,
 ) -> Attribution:
     """Attribute every good interviewee's lost offer to a mechanism.
+
+    With ``decision.kernel == "numba"`` the replays run in the compiled kernel
+    (:func:`simfunnel.model.kernel.replays_kernel`), and with ``skip_unreachable``
+    openings whose losers no removal can flip (a bound on the score gap,
+    :func:`simfunnel.model.kernel._unreachable`) skip all but two replays; the
+    result is the same, bit for bit.
 
     Parameters
     ----------
@@ -197,7 +244,14 @@ def attribute(
     sub = decision.take(rows)
     local_rows, local_slots = np.nonzero(good_loser[rows])
 
-    loser_offer, replayed_actual, final_offer, final_score = _replays(sub, local_rows, local_slots)
+    if decision.kernel == "numba":
+        loser_offer, replayed_actual, final_offer, final_score = _compiled_replays(
+            sub, local_rows, local_slots, skip_unreachable
+        )
+    else:
+        loser_offer, replayed_actual, final_offer, final_score = _replays(
+            sub, local_rows, local_slots
+        )
 
     # Removed cumulatively in order: {cancel}, {cancel, internal}, ...
     stages = loser_offer[list(accumulate(Mechanism, operator.or_))]
@@ -212,7 +266,12 @@ def attribute(
     sequential = np.where(stages.any(axis=0), stages.argmax(axis=0), residual_class)
     residual = np.where(loser_offer[_ALL], NO_REASON, residual_class).astype(np.int8)
 
-    shapley = shapley_values(loser_offer)
+    if decision.kernel == "numba":
+        from simfunnel.model.kernel import shapley_kernel
+
+        shapley = shapley_kernel(loser_offer, shapley_weights())
+    else:
+        shapley = shapley_values(loser_offer)
     alone = loser_offer[list(Mechanism)].T
     return Attribution(
         shape=offer.shape,

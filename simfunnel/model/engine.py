@@ -47,9 +47,14 @@ class Model:
     weights: Weights
     position_values: np.ndarray
     position_cdf: np.ndarray
+    kernel: str = "numba"  # the decision's offer loop and replays: "numba" or "numpy"
 
     @classmethod
-    def build(cls, scenario: Scenario) -> Model:
+    def build(cls, scenario: Scenario, kernel: str = "numba") -> Model:
+        """Precompute ``scenario``; ``kernel`` picks the compiled decision or the NumPy
+        reference (:data:`simfunnel.model.kernel.KERNELS`; the same results)."""
+        if kernel not in ("numba", "numpy"):
+            raise ValueError(f"kernel must be 'numba' or 'numpy', got {kernel!r}")
         positions = scenario.role.positions
         cdf = np.cumsum(list(positions.values()))
         cdf[-1] = 1.0
@@ -60,6 +65,7 @@ class Model:
             weights=Weights.from_manager(scenario.manager),
             position_values=np.array(list(positions), dtype=np.int64),
             position_cdf=cdf,
+            kernel=kernel,
         )
 
     @property
@@ -310,8 +316,9 @@ def simulate_funnel(
         available=available,
         available_unpaused=withdraw_week >= process_weeks[:, None],
     )
-    offer, hired, score = decision.replay(0)
-    return Funnel(
+    score = decision.score(0)
+    offer, hired, offer_round = decision.offers_and_rounds(score, 0)
+    funnel = Funnel(
         posting_week=posting_week,
         process_weeks=process_weeks,
         pause_weeks=pause_weeks,
@@ -342,6 +349,9 @@ def simulate_funnel(
         on_slate=on_slate,
         extras=extras,
     )
+    if offer_round is not None:  # the compiled offer loop counted the rounds
+        funnel.__dict__["offer_round"] = offer_round  # fills the cached_property
+    return funnel
 
 
 def _withdraw_week(
@@ -471,6 +481,7 @@ def _decision(
         cancelled_after=stage == cal.CANCELLED_AFTER_INTERVIEWS,
         max_offers=offers.max_offers,
         hiring_bar=scenario.manager.hiring_bar,
+        kernel=model.kernel,
     )
 
 

@@ -1,0 +1,369 @@
+"""The compiled per-opening kernel: the offer loop and the attribution replays (Numba).
+
+NumPy's cost in the decision is not arithmetic but passes: every offer round of
+:func:`simfunnel.model.decision.make_offers` is a handful of whole-array passes over
+``(openings, slots)`` arrays of a dozen slots, and attribution replays it for 32
+coalitions. Here one compiled loop walks each opening once. The draws stay in
+NumPy, in their layout, so seeds and common random numbers are unchanged, and the
+NumPy functions stay the reference (``kernel="numpy"``).
+
+Same bits on every CPU (MODEL.md section 5):
+
+- Only IEEE-754 ``+ - * /`` and comparisons, each correctly rounded: no
+  transcendental function (the few ``exp``/``ndtri`` of the model stay in SciPy,
+  outside the kernel), so no libm or Intel SVML is involved, and no
+  ``fastmath`` (which would let LLVM fuse ``a * b + c`` into an FMA on CPUs
+  that have one, or reorder sums).
+- No ``parallel=True``: sums run in a fixed order, one opening at a time.
+- Every sum is the NumPy path's sum in the NumPy path's order (the scores are
+  ``((E + niche) + culture) - risk``, the Shapley values are summed coalition by
+  coalition), so the two paths agree bit for bit, not just to rounding.
+
+Compiled once per machine: ``cache=True`` writes the machine code next to this
+file (or under ``NUMBA_CACHE_DIR``). Every argument is converted to one dtype and
+C layout before the call, so each function has one specialisation.
+"""
+
+from __future__ import annotations
+
+import os
+
+# Intel's SVML gives vectorised exp/log whose last bits differ from libm's. The
+# kernel calls no such function, but a numba that finds SVML would use it in any
+# future one: keep it off (read when numba is imported; an explicit setting wins).
+os.environ.setdefault("NUMBA_DISABLE_INTEL_SVML", "1")
+
+import numpy as np  # noqa: E402
+from numba import njit  # noqa: E402
+
+KERNELS = ("numba", "numpy")
+"""Values of the ``kernel`` run option: the compiled kernel or the NumPy reference."""
+
+# Mechanism bits (simfunnel.model.decision.Mechanism), repeated as plain ints for
+# the compiled code.
+_CANCEL, _PAUSE, _INTERNAL, _SAFER, _CULTURE, _NICHE = 1, 2, 4, 8, 16, 32
+_COALITIONS = 64
+_MECHANISMS = 6
+
+
+@njit(cache=True)
+def _offer_opening(score, eligible, declines, positions, max_offers, bar, offer_round):
+    """One opening's offers, in order of ``score``; ``offer_round`` (slots,) is written.
+
+    The loop of :func:`simfunnel.model.decision.make_offers` for one opening: each
+    round offers the best open score (all of them on an exact tie, as the NumPy
+    path does), until ``positions`` are accepted or ``max_offers`` rounds are
+    done. ``offer_round[s]`` is 1 + the offers made before ``s``'s round, counting
+    a tie as one round (NumPy's count of offers with a score at least as high);
+    0 without an offer. Returns the number of offers made.
+    """
+    slots = score.shape[0]
+    for s in range(slots):
+        offer_round[s] = 0
+    accepted = 0
+    made = 0
+    for _ in range(max_offers):
+        if accepted >= positions:
+            break
+        best = -np.inf
+        for s in range(slots):
+            if eligible[s] and offer_round[s] == 0 and score[s] >= bar and score[s] > best:
+                best = score[s]
+        if best == -np.inf:
+            break
+        batch = 0
+        for s in range(slots):
+            if eligible[s] and offer_round[s] == 0 and score[s] == best:
+                offer_round[s] = -1  # chosen this round
+                batch += 1
+                if not declines[s]:
+                    accepted += 1
+        made += batch
+        for s in range(slots):
+            if offer_round[s] == -1:
+                offer_round[s] = made
+    return made
+
+
+@njit(cache=True)
+def offers_kernel(score, eligible, declines, positions, max_offers, bar, voided):
+    """Offers, hires and offer rounds of every opening; see :func:`make_offers`."""
+    openings, slots = score.shape
+    offer = np.zeros((openings, slots), dtype=np.bool_)
+    hired = np.zeros((openings, slots), dtype=np.bool_)
+    rounds = np.zeros((openings, slots), dtype=np.int64)
+    for j in range(openings):
+        if voided[j]:
+            continue
+        _offer_opening(
+            score[j], eligible[j], declines[j], positions[j], max_offers, bar, rounds[j]
+        )
+        for s in range(slots):
+            if rounds[j, s] > 0:
+                offer[j, s] = True
+                hired[j, s] = not declines[j, s]
+    return offer, hired, rounds
+
+
+def make_offers(
+    score: np.ndarray,
+    eligible: np.ndarray,
+    declines: np.ndarray,
+    positions: np.ndarray,
+    max_offers: int,
+    hiring_bar: float | None = None,
+    voided: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Compiled :func:`simfunnel.model.decision.make_offers`, plus the offer rounds.
+
+    Parameters are as there; ``voided`` (bool, shape (openings,)) marks openings whose
+    offers are voided (cancelled after interviews): no offer, no hire, round 0.
+
+    Returns
+    -------
+    offer, hired : ndarrays of bool, shape (openings, slots)
+    offer_round : ndarray of int64, shape (openings, slots)
+        1-based order of each offer, 0 without one (``Funnel.offer_round``).
+    """
+    openings = score.shape[0]
+    return offers_kernel(
+        np.ascontiguousarray(score, dtype=np.float64),
+        np.ascontiguousarray(eligible, dtype=np.bool_),
+        np.ascontiguousarray(declines, dtype=np.bool_),
+        np.ascontiguousarray(positions, dtype=np.int64),
+        int(max_offers),
+        -np.inf if hiring_bar is None else float(hiring_bar),
+        np.zeros(openings, dtype=np.bool_)
+        if voided is None
+        else np.ascontiguousarray(voided, dtype=np.bool_),
+    )
+
+
+@njit(cache=True)
+def _manager_score(manager, expected, niche, culture, risk, plain_risk, out):
+    """``U`` with the manager's mechanisms in ``manager`` removed, as ScoreParts.score.
+
+    ``((E + niche) + culture) - risk`` in NumPy's order; a removed term is 0.0, and
+    removing niche fit also takes the narrative's effect off the risk term.
+    """
+    for s in range(expected.shape[0]):
+        n = 0.0 if manager & _NICHE else niche[s]
+        c = 0.0 if manager & _CULTURE else culture[s]
+        if manager & _SAFER:
+            r = 0.0
+        elif manager & _NICHE:
+            r = plain_risk[s]
+        else:
+            r = risk[s]
+        out[s] = ((expected[s] + n) + c) - r
+
+
+@njit(cache=True)
+def replays_kernel(
+    expected,
+    niche,
+    culture,
+    risk,
+    plain_risk,
+    interviewed,
+    internal_slot,
+    available,
+    available_unpaused,
+    declines,
+    positions,
+    cancelled,
+    max_offers,
+    bar,
+    loser_opening,
+    loser_slot,
+    skip,
+):
+    """Every opening's decision under the 64 coalitions of removals (attribution._replays).
+
+    Arrays are those of the replayed openings (each with at least one good loser),
+    shape (openings, slots); ``loser_opening``/``loser_slot`` (losers,) locate the
+    losers, sorted by opening. Returns ``loser_offer`` (64, losers), the actual
+    offers (nothing removed), and the offers and scores with everything removed.
+
+    With ``skip``, an opening whose losers no removal can flip (:func:`_unreachable`)
+    replays only the two coalitions whose results are reported (nothing removed and
+    everything removed); its losers get no offer in any coalition, which is what
+    the replays would have given.
+    """
+    openings, slots = expected.shape
+    losers = loser_opening.shape[0]
+    loser_offer = np.zeros((_COALITIONS, losers), dtype=np.bool_)
+    actual = np.zeros((openings, slots), dtype=np.bool_)
+    final_offer = np.zeros((openings, slots), dtype=np.bool_)
+    final_score = np.empty((openings, slots))
+    scores = np.empty((8, slots))
+    eligible = np.empty(slots, dtype=np.bool_)
+    rounds = np.zeros(slots, dtype=np.int64)
+    first_loser = 0
+    for j in range(openings):
+        last_loser = first_loser
+        while last_loser < losers and loser_opening[last_loser] == j:
+            last_loser += 1
+        for m in range(8):
+            _manager_score(
+                m * _SAFER, expected[j], niche[j], culture[j], risk[j], plain_risk[j], scores[m]
+            )
+        replay_all = not (
+            skip
+            and _unreachable(
+                scores,
+                interviewed[j],
+                internal_slot,
+                available[j],
+                available_unpaused[j],
+                declines[j],
+                positions[j],
+                max_offers,
+                bar,
+                loser_slot[first_loser:last_loser],
+            )
+        )
+        internal_here = False
+        paused_here = False
+        for s in range(slots):
+            if interviewed[j, s] and internal_slot[s]:
+                internal_here = True
+            if available[j, s] != available_unpaused[j, s]:
+                paused_here = True
+        for m in range(8):
+            manager = m * _SAFER
+            for e in range(4):
+                removed = manager | e * _PAUSE
+                if not replay_all and removed != 0 and removed != _COALITIONS - 2:
+                    continue
+                # Removals that change nobody's eligibility here give the replay
+                # without them: reuse it (as the NumPy path does).
+                if (e & 1 and not paused_here) or (e & 2 and not internal_here):
+                    reduced = e & (2 if internal_here else 0) | e & (1 if paused_here else 0)
+                    for k in range(first_loser, last_loser):
+                        source = manager | reduced * _PAUSE
+                        loser_offer[removed | _CANCEL, k] = loser_offer[source | _CANCEL, k]
+                        loser_offer[removed, k] = loser_offer[source, k]
+                    if removed == _COALITIONS - 2:
+                        _eligible(e, interviewed[j], internal_slot, available[j],
+                                  available_unpaused[j], eligible)
+                        _offer_opening(scores[m], eligible, declines[j], positions[j],
+                                       max_offers, bar, rounds)
+                        for s in range(slots):
+                            final_offer[j, s] = rounds[s] > 0
+                            final_score[j, s] = scores[m, s]
+                    continue
+                _eligible(e, interviewed[j], internal_slot, available[j],
+                          available_unpaused[j], eligible)
+                _offer_opening(
+                    scores[m], eligible, declines[j], positions[j], max_offers, bar, rounds
+                )
+                for k in range(first_loser, last_loser):
+                    offered = rounds[loser_slot[k]] > 0
+                    loser_offer[removed | _CANCEL, k] = offered
+                    loser_offer[removed, k] = offered and not cancelled[j]
+                if removed == 0:
+                    for s in range(slots):
+                        actual[j, s] = rounds[s] > 0 and not cancelled[j]
+                if removed == _COALITIONS - 2:
+                    for s in range(slots):
+                        final_offer[j, s] = rounds[s] > 0
+                        final_score[j, s] = scores[m, s]
+        first_loser = last_loser
+    return loser_offer, actual, final_offer, final_score
+
+
+@njit(cache=True)
+def _eligible(e, interviewed, internal_slot, available, available_unpaused, out):
+    """Who may be offered with eligibility removals ``e`` (bit 0: pause, bit 1: internal)."""
+    for s in range(interviewed.shape[0]):
+        still_there = available_unpaused[s] if e & 1 else available[s]
+        out[s] = interviewed[s] and still_there and not (e & 2 and internal_slot[s])
+
+
+@njit(cache=True)
+def _unreachable(
+    scores,
+    interviewed,
+    internal_slot,
+    available,
+    available_unpaused,
+    declines,
+    positions,
+    max_offers,
+    bar,
+    loser_slots,
+):
+    """Whether no coalition of removals can give any of this opening's losers an offer.
+
+    Proof. Removals change the manager's score (8 variants, ``scores``) and who is
+    eligible: removing the pause adds those who withdrew during it (``available``
+    is a subset of ``available_unpaused``), removing the internal takes the
+    internal out; removing cancellation only un-voids offers. Call a candidate
+    ``b`` a *sure beater* of loser ``l`` when ``b`` is eligible in every
+    coalition (interviewed, available even with the pause, not the internal) and
+    ``U_S(b) > U_S(l)`` under all 8 scores. Offers go out in order of ``U_S``
+    among the eligible, so in every coalition every sure beater is offered before
+    ``l`` unless offers stop first. If there are at least ``max_offers`` sure
+    beaters, the offers run out before ``l``; if at least ``positions`` of them
+    accept (their decline coin is fixed), the positions are filled before ``l``.
+    If ``l`` is not available even without the pause, or ``U_S(l)`` is below the
+    hiring bar under every score, ``l`` is never eligible for an offer. In each
+    case ``l`` gets no offer in any of the 64 coalitions, which is what their
+    replays return, so skipping them changes no bit of the attribution
+    (``tests/test_kernel.py`` checks it).
+    """
+    slots = interviewed.shape[0]
+    for loser in loser_slots:
+        if not available_unpaused[loser]:
+            continue
+        above_bar = False
+        for m in range(8):
+            if scores[m, loser] >= bar:
+                above_bar = True
+        if not above_bar:
+            continue
+        beaters = 0
+        accepting = 0
+        for b in range(slots):
+            if b == loser or not (interviewed[b] and available[b]) or internal_slot[b]:
+                continue
+            always_ahead = True
+            for m in range(8):
+                if not scores[m, b] > scores[m, loser]:
+                    always_ahead = False
+                    break
+            if always_ahead:
+                beaters += 1
+                if not declines[b]:
+                    accepting += 1
+        if beaters < max_offers and accepting < positions:
+            return False
+    return True
+
+
+@njit(cache=True)
+def shapley_kernel(loser_offer, weights):
+    """Shapley values (losers, 6) from ``loser_offer`` (64, losers), as shapley_values.
+
+    ``phi_i`` is summed over the coalitions without ``i`` in increasing order, each
+    term ``w(|S|) * (v(S + i) - v(S))``: the NumPy path's sum, term for term.
+    """
+    losers = loser_offer.shape[1]
+    shapley = np.zeros((losers, _MECHANISMS))
+    for i in range(_MECHANISMS):
+        bit = 1 << i
+        for coalition in range(_COALITIONS):
+            if coalition & bit:
+                continue
+            size = 0
+            for k in range(_MECHANISMS):
+                if coalition >> k & 1:
+                    size += 1
+            weight = weights[size]
+            for loser in range(losers):
+                gain = np.int8(loser_offer[coalition | bit, loser]) - np.int8(
+                    loser_offer[coalition, loser]
+                )
+                shapley[loser, i] += weight * gain
+    return shapley
