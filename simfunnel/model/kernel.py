@@ -33,8 +33,8 @@ import os
 # future one: keep it off (read when numba is imported; an explicit setting wins).
 os.environ.setdefault("NUMBA_DISABLE_INTEL_SVML", "1")
 
-import numpy as np  # noqa: E402
-from numba import njit  # noqa: E402
+import numpy as np
+from numba import njit
 
 KERNELS = ("numba", "numpy")
 """Values of the ``kernel`` run option: the compiled kernel or the NumPy reference."""
@@ -95,9 +95,7 @@ def offers_kernel(score, eligible, declines, positions, max_offers, bar, voided)
     for j in range(openings):
         if voided[j]:
             continue
-        _offer_opening(
-            score[j], eligible[j], declines[j], positions[j], max_offers, bar, rounds[j]
-        )
+        _offer_opening(score[j], eligible[j], declines[j], positions[j], max_offers, bar, rounds[j])
         for s in range(slots):
             if rounds[j, s] > 0:
                 offer[j, s] = True
@@ -245,16 +243,24 @@ def replays_kernel(
                         loser_offer[removed | _CANCEL, k] = loser_offer[source | _CANCEL, k]
                         loser_offer[removed, k] = loser_offer[source, k]
                     if removed == _COALITIONS - 2:
-                        _eligible(e, interviewed[j], internal_slot, available[j],
-                                  available_unpaused[j], eligible)
-                        _offer_opening(scores[m], eligible, declines[j], positions[j],
-                                       max_offers, bar, rounds)
+                        _eligible(
+                            e,
+                            interviewed[j],
+                            internal_slot,
+                            available[j],
+                            available_unpaused[j],
+                            eligible,
+                        )
+                        _offer_opening(
+                            scores[m], eligible, declines[j], positions[j], max_offers, bar, rounds
+                        )
                         for s in range(slots):
                             final_offer[j, s] = rounds[s] > 0
                             final_score[j, s] = scores[m, s]
                     continue
-                _eligible(e, interviewed[j], internal_slot, available[j],
-                          available_unpaused[j], eligible)
+                _eligible(
+                    e, interviewed[j], internal_slot, available[j], available_unpaused[j], eligible
+                )
                 _offer_opening(
                     scores[m], eligible, declines[j], positions[j], max_offers, bar, rounds
                 )
