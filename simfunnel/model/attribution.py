@@ -93,10 +93,18 @@ def _replays(
     return loser_offer, replayed_actual, final_offer, final_score
 
 
+SKIPPED = [0, 0]
+"""Openings whose replays the bound skipped, and openings replayed, in this process."""
+
+
 def _compiled_replays(
     sub: Decision, local_rows: np.ndarray, local_slots: np.ndarray, skip: bool
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """:func:`_replays` in the compiled kernel: the same four arrays, bit for bit."""
+    """:func:`_replays` in the compiled kernel: the same four arrays, bit for bit.
+
+    The kernel's fifth output, the number of openings skipped, is kept in
+    :data:`SKIPPED` (openings skipped, openings replayed) for the benchmarks.
+    """
     from simfunnel.model import kernel
 
     parts = sub.score_parts()
@@ -108,7 +116,7 @@ def _compiled_replays(
 
     terms = parts.terms
     hiring_bar = sub.hiring_bar
-    return kernel.replays_kernel(
+    *replays, skipped = kernel.replays_kernel(
         grid(terms.expected_value),
         grid(terms.niche),
         grid(terms.culture),
@@ -127,6 +135,9 @@ def _compiled_replays(
         np.ascontiguousarray(local_slots, dtype=np.int64),
         bool(skip),
     )
+    SKIPPED[0] += skipped
+    SKIPPED[1] += shape[0]
+    return tuple(replays)
 
 
 def shapley_values(loser_offer: np.ndarray) -> np.ndarray:

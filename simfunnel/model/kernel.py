@@ -181,7 +181,8 @@ def replays_kernel(
     Arrays are those of the replayed openings (each with at least one good loser),
     shape (openings, slots); ``loser_opening``/``loser_slot`` (losers,) locate the
     losers, sorted by opening. Returns ``loser_offer`` (64, losers), the actual
-    offers (nothing removed), and the offers and scores with everything removed.
+    offers (nothing removed), the offers and scores with everything removed, and
+    how many openings were skipped.
 
     With ``skip``, an opening whose losers no removal can flip (:func:`_unreachable`)
     replays only the two coalitions whose results are reported (nothing removed and
@@ -198,6 +199,7 @@ def replays_kernel(
     eligible = np.empty(slots, dtype=np.bool_)
     rounds = np.zeros(slots, dtype=np.int64)
     first_loser = 0
+    skipped = 0
     for j in range(openings):
         last_loser = first_loser
         while last_loser < losers and loser_opening[last_loser] == j:
@@ -221,6 +223,8 @@ def replays_kernel(
                 loser_slot[first_loser:last_loser],
             )
         )
+        if not replay_all:
+            skipped += 1
         internal_here = False
         paused_here = False
         for s in range(slots):
@@ -276,7 +280,7 @@ def replays_kernel(
                         final_offer[j, s] = rounds[s] > 0
                         final_score[j, s] = scores[m, s]
         first_loser = last_loser
-    return loser_offer, actual, final_offer, final_score
+    return loser_offer, actual, final_offer, final_score, skipped
 
 
 @njit(cache=True)
