@@ -163,7 +163,10 @@ def _run_chunk(task: _Task) -> _ChunkOutput:
             else None
         )
     return _ChunkOutput(
-        list(columns[0]), block_moments(columns, task.valid, BLOCK_OPENINGS), openings, candidates
+        list(columns[0]),
+        block_moments(columns, task.valid, BLOCK_OPENINGS, task.models[0].kernel),
+        openings,
+        candidates,
     )
 
 

@@ -306,14 +306,35 @@ class Moments:
 
 
 def block_moments(
-    columns: list[dict[str, tuple[np.ndarray, np.ndarray]]], n_valid: int, block: int
+    columns: list[dict[str, tuple[np.ndarray, np.ndarray]]],
+    n_valid: int,
+    block: int,
+    kernel: str = "numpy",
 ) -> list[Moments]:
     """Moments of each block of openings, for the metric columns of K scenarios.
 
     Rows at or beyond ``n_valid`` (the tail of the last, partial block) count as absent.
+    ``kernel="numba"`` sums in the compiled kernel
+    (:func:`simfunnel.model.kernel.block_moments_kernel`): the same sums in the same
+    order, so the same bits.
     """
     rows = next(iter(columns[0].values()))[0].shape[0]
     blocks = rows // block
+    if kernel == "numba":
+        from simfunnel.model.kernel import block_moments_kernel
+
+        # by_column[metric, 2k + (0 for x, 1 for y), opening]: each column contiguous
+        by_column = np.empty((len(columns[0]), 2 * len(columns), rows))
+        for k, scenario_columns in enumerate(columns):
+            for m, (y, x) in enumerate(scenario_columns.values()):
+                by_column[m, 2 * k] = x
+                by_column[m, 2 * k + 1] = y
+        counts, means, comoments, differing = block_moments_kernel(by_column, block, n_valid)
+        return [
+            Moments(float(counts[b]), means[b], comoments[b], differing[b])
+            for b in range(blocks)
+            if counts[b] > 0
+        ]
     valid = (np.arange(rows) < n_valid).reshape(blocks, block)
     # values[opening, metric, 2k + (0 for x, 1 for y)] for scenario k
     values = np.empty((rows, len(columns[0]), 2 * len(columns)))

@@ -137,7 +137,8 @@ def _compiled_replays(
     )
     SKIPPED[0] += skipped
     SKIPPED[1] += shape[0]
-    return tuple(replays)
+    by_loser, *arrays = replays
+    return (by_loser.T, *arrays)
 
 
 def shapley_values(loser_offer: np.ndarray) -> np.ndarray:
@@ -280,7 +281,7 @@ def attribute(
     if decision.kernel == "numba":
         from simfunnel.model.kernel import shapley_kernel
 
-        shapley = shapley_kernel(loser_offer, shapley_weights())
+        shapley = shapley_kernel(np.ascontiguousarray(loser_offer.T), shapley_weights())
     else:
         shapley = shapley_values(loser_offer)
     alone = loser_offer[list(Mechanism)].T

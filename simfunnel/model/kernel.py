@@ -46,16 +46,35 @@ _COALITIONS = 64
 _MECHANISMS = 6
 
 
-@njit(cache=True)
-def _offer_opening(score, eligible, declines, positions, max_offers, bar, offer_round):
+@njit(cache=True, inline="always")
+def _rank_slots(score, order):
+    """Slots in descending order of ``score`` (``order``, written); ties stay in slot order.
+
+    An insertion sort: a dozen slots, mostly already near order.
+    """
+    slots = score.shape[0]
+    for s in range(slots):
+        order[s] = s
+    for a in range(1, slots):
+        slot = order[a]
+        value = score[slot]
+        b = a - 1
+        while b >= 0 and score[order[b]] < value:
+            order[b + 1] = order[b]
+            b -= 1
+        order[b + 1] = slot
+
+
+@njit(cache=True, inline="always")
+def _offer_opening(score, order, eligible, declines, positions, max_offers, bar, offer_round):
     """One opening's offers, in order of ``score``; ``offer_round`` (slots,) is written.
 
     The loop of :func:`simfunnel.model.decision.make_offers` for one opening: each
     round offers the best open score (all of them on an exact tie, as the NumPy
     path does), until ``positions`` are accepted or ``max_offers`` rounds are
-    done. ``offer_round[s]`` is 1 + the offers made before ``s``'s round, counting
-    a tie as one round (NumPy's count of offers with a score at least as high);
-    0 without an offer. Returns the number of offers made.
+    done. ``offer_round[s]`` is the offers made up to and including ``s``'s round
+    (NumPy's count of offers with a score at least as high); 0 without an offer.
+    Returns the number of offers made.
     """
     slots = score.shape[0]
     for s in range(slots):
@@ -92,10 +111,13 @@ def offers_kernel(score, eligible, declines, positions, max_offers, bar, voided)
     offer = np.zeros((openings, slots), dtype=np.bool_)
     hired = np.zeros((openings, slots), dtype=np.bool_)
     rounds = np.zeros((openings, slots), dtype=np.int64)
+    order = np.empty(slots, dtype=np.int64)
     for j in range(openings):
         if voided[j]:
             continue
-        _offer_opening(score[j], eligible[j], declines[j], positions[j], max_offers, bar, rounds[j])
+        _offer_opening(
+            score[j], order, eligible[j], declines[j], positions[j], max_offers, bar, rounds[j]
+        )
         for s in range(slots):
             if rounds[j, s] > 0:
                 offer[j, s] = True
@@ -137,7 +159,7 @@ def make_offers(
     )
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _manager_score(manager, expected, niche, culture, risk, plain_risk, out):
     """``U`` with the manager's mechanisms in ``manager`` removed, as ScoreParts.score.
 
@@ -180,7 +202,8 @@ def replays_kernel(
 
     Arrays are those of the replayed openings (each with at least one good loser),
     shape (openings, slots); ``loser_opening``/``loser_slot`` (losers,) locate the
-    losers, sorted by opening. Returns ``loser_offer`` (64, losers), the actual
+    losers, sorted by opening. Returns ``loser_offer`` (losers, 64: one loser's
+    coalitions side by side in memory; the NumPy path's transposed), the actual
     offers (nothing removed), the offers and scores with everything removed, and
     how many openings were skipped.
 
@@ -191,13 +214,14 @@ def replays_kernel(
     """
     openings, slots = expected.shape
     losers = loser_opening.shape[0]
-    loser_offer = np.zeros((_COALITIONS, losers), dtype=np.bool_)
+    loser_offer = np.zeros((losers, _COALITIONS), dtype=np.bool_)
     actual = np.zeros((openings, slots), dtype=np.bool_)
     final_offer = np.zeros((openings, slots), dtype=np.bool_)
     final_score = np.empty((openings, slots))
     scores = np.empty((8, slots))
     eligible = np.empty(slots, dtype=np.bool_)
     rounds = np.zeros(slots, dtype=np.int64)
+    order = np.empty(slots, dtype=np.int64)
     first_loser = 0
     skipped = 0
     for j in range(openings):
@@ -232,50 +256,38 @@ def replays_kernel(
                 internal_here = True
             if available[j, s] != available_unpaused[j, s]:
                 paused_here = True
+        everything = _COALITIONS - 1 - _CANCEL
         for m in range(8):
             manager = m * _SAFER
+            if not replay_all and manager != 0 and manager != _SAFER | _CULTURE | _NICHE:
+                continue
             for e in range(4):
                 removed = manager | e * _PAUSE
-                if not replay_all and removed != 0 and removed != _COALITIONS - 2:
+                if not replay_all and removed != 0 and removed != everything:
                     continue
-                # Removals that change nobody's eligibility here give the replay
-                # without them: reuse it (as the NumPy path does).
-                if (e & 1 and not paused_here) or (e & 2 and not internal_here):
-                    reduced = e & (2 if internal_here else 0) | e & (1 if paused_here else 0)
+                # Removals that change nobody's eligibility in this opening give the
+                # replay without them: reuse it (as the NumPy path does).
+                reduced = (e & 1 if paused_here else 0) | (e & 2 if internal_here else 0)
+                if reduced != e and removed != everything:
+                    source = manager | reduced * _PAUSE
                     for k in range(first_loser, last_loser):
-                        source = manager | reduced * _PAUSE
-                        loser_offer[removed | _CANCEL, k] = loser_offer[source | _CANCEL, k]
-                        loser_offer[removed, k] = loser_offer[source, k]
-                    if removed == _COALITIONS - 2:
-                        _eligible(
-                            e,
-                            interviewed[j],
-                            internal_slot,
-                            available[j],
-                            available_unpaused[j],
-                            eligible,
-                        )
-                        _offer_opening(
-                            scores[m], eligible, declines[j], positions[j], max_offers, bar, rounds
-                        )
-                        for s in range(slots):
-                            final_offer[j, s] = rounds[s] > 0
-                            final_score[j, s] = scores[m, s]
+                        loser_offer[k, removed | _CANCEL] = loser_offer[k, source | _CANCEL]
+                        loser_offer[k, removed] = loser_offer[k, source]
                     continue
                 _eligible(
                     e, interviewed[j], internal_slot, available[j], available_unpaused[j], eligible
                 )
                 _offer_opening(
-                    scores[m], eligible, declines[j], positions[j], max_offers, bar, rounds
+                    scores[m], order, eligible, declines[j], positions[j], max_offers, bar, rounds
                 )
                 for k in range(first_loser, last_loser):
                     offered = rounds[loser_slot[k]] > 0
-                    loser_offer[removed | _CANCEL, k] = offered
-                    loser_offer[removed, k] = offered and not cancelled[j]
+                    loser_offer[k, removed | _CANCEL] = offered
+                    loser_offer[k, removed] = offered and not cancelled[j]
                 if removed == 0:
                     for s in range(slots):
                         actual[j, s] = rounds[s] > 0 and not cancelled[j]
-                if removed == _COALITIONS - 2:
+                if removed == everything:
                     for s in range(slots):
                         final_offer[j, s] = rounds[s] > 0
                         final_score[j, s] = scores[m, s]
@@ -283,7 +295,7 @@ def replays_kernel(
     return loser_offer, actual, final_offer, final_score, skipped
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _eligible(e, interviewed, internal_slot, available, available_unpaused, out):
     """Who may be offered with eligibility removals ``e`` (bit 0: pause, bit 1: internal)."""
     for s in range(interviewed.shape[0]):
@@ -291,7 +303,7 @@ def _eligible(e, interviewed, internal_slot, available, available_unpaused, out)
         out[s] = interviewed[s] and still_there and not (e & 2 and internal_slot[s])
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _unreachable(
     scores,
     interviewed,
@@ -354,26 +366,84 @@ def _unreachable(
 
 @njit(cache=True)
 def shapley_kernel(loser_offer, weights):
-    """Shapley values (losers, 6) from ``loser_offer`` (64, losers), as shapley_values.
+    """Shapley values (losers, 6) from ``loser_offer`` (losers, 64), as shapley_values.
 
     ``phi_i`` is summed over the coalitions without ``i`` in increasing order, each
     term ``w(|S|) * (v(S + i) - v(S))``: the NumPy path's sum, term for term.
     """
-    losers = loser_offer.shape[1]
+    losers = loser_offer.shape[0]
     shapley = np.zeros((losers, _MECHANISMS))
-    for i in range(_MECHANISMS):
-        bit = 1 << i
-        for coalition in range(_COALITIONS):
-            if coalition & bit:
-                continue
-            size = 0
-            for k in range(_MECHANISMS):
-                if coalition >> k & 1:
-                    size += 1
-            weight = weights[size]
-            for loser in range(losers):
-                gain = np.int8(loser_offer[coalition | bit, loser]) - np.int8(
-                    loser_offer[coalition, loser]
+    sizes = np.zeros(_COALITIONS, dtype=np.int64)
+    for coalition in range(_COALITIONS):
+        for k in range(_MECHANISMS):
+            sizes[coalition] += coalition >> k & 1
+    for loser in range(losers):
+        for i in range(_MECHANISMS):
+            bit = 1 << i
+            total = 0.0
+            for coalition in range(_COALITIONS):
+                if coalition & bit:
+                    continue
+                gain = np.int8(loser_offer[loser, coalition | bit]) - np.int8(
+                    loser_offer[loser, coalition]
                 )
-                shapley[loser, i] += weight * gain
+                total += weights[sizes[coalition]] * gain
+            shapley[loser, i] = total
     return shapley
+
+
+@njit(cache=True)
+def block_moments_kernel(by_column, block, n_valid):
+    """Count, means, centred co-moments and differing openings of each block.
+
+    ``by_column`` (metrics, 2K, rows) holds the columns that
+    :func:`simfunnel.analysis.summary.block_moments` puts side by side, and this
+    repeats its NumPy arithmetic in the same order: each sum starts at 0.0 and
+    runs over the block's rows one by one (NumPy's order for a sum over a
+    non-contiguous axis); rows at or beyond ``n_valid`` add NumPy's exact zeros,
+    so they are left out. Returns ``counts`` (blocks,), ``means`` (blocks, metrics,
+    2K), ``comoments`` (blocks, metrics, 2K, 2K) and ``differing`` (blocks,
+    metrics, K, K).
+    """
+    metrics, width, rows = by_column.shape
+    blocks = rows // block
+    scenarios = width // 2
+    counts = np.zeros(blocks)
+    means = np.zeros((blocks, metrics, width))
+    comoments = np.zeros((blocks, metrics, width, width))
+    differing = np.zeros((blocks, metrics, scenarios, scenarios))
+    for b in range(blocks):
+        first = b * block
+        valid = min(max(n_valid - first, 0), block)
+        counts[b] = valid
+        if valid == 0:
+            continue
+        last = first + valid
+        for m in range(metrics):
+            column = by_column[m]
+            for w in range(width):
+                total = 0.0
+                for r in range(first, last):
+                    total += column[w, r]
+                means[b, m, w] = total / valid
+            for i in range(width):
+                mean_i = means[b, m, i]
+                for j in range(i, width):
+                    mean_j = means[b, m, j]
+                    total = 0.0
+                    for r in range(first, last):
+                        total += (column[i, r] - mean_i) * (column[j, r] - mean_j)
+                    comoments[b, m, i, j] = total
+                    comoments[b, m, j, i] = total
+            for k in range(scenarios):
+                for other in range(k + 1, scenarios):
+                    count = 0.0
+                    for r in range(first, last):
+                        if (
+                            column[2 * k, r] != column[2 * other, r]
+                            or column[2 * k + 1, r] != column[2 * other + 1, r]
+                        ):
+                            count += 1.0
+                    differing[b, m, k, other] = count
+                    differing[b, m, other, k] = count
+    return counts, means, comoments, differing
