@@ -384,7 +384,9 @@ def _shortlist(
     shortlist = cal.uniform_int(uniforms[:, U_SHORTLIST], shortlist_range.low, shortlist_range.high)
     others = applicants if focal is None else applicants - 1
     if scenario.engine == "exact":
-        latent, screened = exact_top_k(model.screen, others, draws["spacings"], draws["latent"])
+        latent, screened = exact_top_k(
+            model.screen, others, draws["spacings"], draws["latent"], model.kernel
+        )
     else:
         latent, screened = brute_force_top_k(model.screen, others, model.top, draws["pool"])
     extras: dict[str, np.ndarray] = {}
@@ -397,7 +399,7 @@ def _shortlist(
         )
         latent[rows, focal_slot] = focal.latent
         screened[rows, focal_slot] = focal.screen_score
-    return applicants, shortlist, traits(model.screen, latent), screened, extras
+    return applicants, shortlist, traits(model.screen, latent, model.kernel), screened, extras
 
 
 def _slate(

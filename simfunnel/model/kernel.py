@@ -9,11 +9,12 @@ NumPy functions stay the reference (``kernel="numpy"``).
 
 Same bits on every CPU (MODEL.md section 5):
 
-- Only IEEE-754 ``+ - * /`` and comparisons, each correctly rounded: no
-  transcendental function (the few ``exp``/``ndtri`` of the model stay in SciPy,
-  outside the kernel), so no libm or Intel SVML is involved, and no
-  ``fastmath`` (which would let LLVM fuse ``a * b + c`` into an FMA on CPUs
-  that have one, or reorder sums).
+- Only IEEE-754 ``+ - * /`` and comparisons, each correctly rounded, and SciPy's
+  own C ``ndtri``, ``ndtr`` and ``expm1`` (called through
+  ``scipy.special.cython_special``, the very code the NumPy path's SciPy ufuncs
+  run): no libm, no NumPy SIMD loop, no Intel SVML, and no ``fastmath`` (which
+  would let LLVM fuse ``a * b + c`` into an FMA on CPUs that have one, or
+  reorder sums).
 - No ``parallel=True``: sums run in a fixed order, one opening at a time.
 - Every sum is the NumPy path's sum in the NumPy path's order (the scores are
   ``((E + niche) + culture) - risk``, the Shapley values are summed coalition by
@@ -33,11 +34,30 @@ import os
 # future one: keep it off (read when numba is imported; an explicit setting wins).
 os.environ.setdefault("NUMBA_DISABLE_INTEL_SVML", "1")
 
+import ctypes
+
 import numpy as np
 from numba import njit
+from numba.extending import get_cython_function_address
 
 KERNELS = ("numba", "numpy")
 """Values of the ``kernel`` run option: the compiled kernel or the NumPy reference."""
+
+
+def _scipy_special(name: str) -> ctypes._CFuncPtr:
+    """SciPy's own double-precision ``name`` (the C code behind ``scipy.special.<name>``).
+
+    Passed to the kernel as an argument: the same code, so the same bits, as the
+    NumPy path's SciPy ufuncs, and a function pointer argument keeps ``cache=True``
+    working (a pointer baked into the code would not survive a new process).
+    """
+    address = get_cython_function_address("scipy.special.cython_special", name)
+    return ctypes.CFUNCTYPE(ctypes.c_double, ctypes.c_double)(address)
+
+
+NDTRI = _scipy_special("ndtri")
+NDTR = _scipy_special("__pyx_fuse_1ndtr")  # fused type 1: double (0 is complex)
+EXPM1 = _scipy_special("__pyx_fuse_1expm1")
 
 # Mechanism bits (simfunnel.model.decision.Mechanism), repeated as plain ints for
 # the compiled code.
@@ -447,3 +467,53 @@ def block_moments_kernel(by_column, block, n_valid):
                     differing[b, m, k, other] = count
                     differing[b, m, other, k] = count
     return counts, means, comoments, differing
+
+
+@njit(cache=True)
+def exact_top_k_kernel(pool_size, spacings, latent_noise, score_sd, factor, slope, ndtri, expm1):
+    """:func:`simfunnel.model.population.exact_top_k`, one opening at a time.
+
+    The same operations in the same order: the running sum of the scaled spacings
+    (``cumsum``), ``(-score_sd) * ndtri(-expm1(log U))``, then each latent trait
+    summed over the factor's non-zero entries in index order from 0.0
+    (:func:`simfunnel.model.linalg.transform`) plus ``score * slope``.
+    """
+    openings, top = spacings.shape
+    traits = factor.shape[0]
+    latent = np.empty((openings, top, traits))
+    screen_score = np.empty((openings, top))
+    scale = -score_sd
+    for j in range(openings):
+        cumulative = 0.0
+        for i in range(top):
+            remaining = max(pool_size[j] - i, 1)
+            cumulative += spacings[j, i] / remaining
+            score = scale * ndtri(-expm1(-cumulative))
+            screen_score[j, i] = score
+            for t in range(traits):
+                value = 0.0
+                for k in range(traits):
+                    if factor[t, k] != 0.0:
+                        value += latent_noise[j, i, k] * factor[t, k]
+                latent[j, i, t] = value + score * slope[t]
+    return latent, screen_score
+
+
+@njit(cache=True)
+def traits_kernel(latent, niche_cut, ndtr):
+    """:func:`simfunnel.model.population.traits`: quality, ndtr of alignment, culture and
+    narrative, and niche experience, each shape (openings, K)."""
+    openings, top, _ = latent.shape
+    quality = np.empty((openings, top))
+    alignment = np.empty((openings, top))
+    culture = np.empty((openings, top))
+    narrative = np.empty((openings, top))
+    niche = np.empty((openings, top), dtype=np.bool_)
+    for j in range(openings):
+        for i in range(top):
+            quality[j, i] = latent[j, i, 0]
+            alignment[j, i] = ndtr(latent[j, i, 1])
+            culture[j, i] = ndtr(latent[j, i, 2])
+            narrative[j, i] = ndtr(latent[j, i, 3])
+            niche[j, i] = latent[j, i, 4] > niche_cut
+    return quality, alignment, culture, narrative, niche
