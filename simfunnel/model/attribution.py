@@ -98,45 +98,64 @@ SKIPPED = [0, 0]
 
 
 def _compiled_replays(
-    sub: Decision, local_rows: np.ndarray, local_slots: np.ndarray, skip: bool
+    decision: Decision,
+    rows: np.ndarray,
+    local_rows: np.ndarray,
+    local_slots: np.ndarray,
+    skip: bool,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """:func:`_replays` in the compiled kernel: the same four arrays, bit for bit.
+    """:func:`_replays` of the openings ``rows`` in the compiled kernel: the same four
+    arrays, bit for bit. The kernel computes the counterfactual scores itself, from
+    the chunk's signals (no copy of the replayed openings).
 
     The kernel's fifth output, the number of openings skipped, is kept in
     :data:`SKIPPED` (openings skipped, openings replayed) for the benchmarks.
     """
     from simfunnel.model import kernel
 
-    parts = sub.score_parts()
-    shape = sub.interviewed.shape
+    signals, weights = decision.signals, decision.weights
+    hiring_bar = decision.hiring_bar
 
-    def grid(term: np.ndarray | float) -> np.ndarray:
-        # A switched-off term is the scalar 0.0: the kernel adds 0.0 as NumPy does.
-        return np.ascontiguousarray(np.broadcast_to(term, shape), dtype=np.float64)
+    def floats(values: np.ndarray) -> np.ndarray:
+        return np.ascontiguousarray(values, dtype=np.float64)
 
-    terms = parts.terms
-    hiring_bar = sub.hiring_bar
+    def flags(values: np.ndarray) -> np.ndarray:
+        return np.ascontiguousarray(values, dtype=np.bool_)
+
     *replays, skipped = kernel.replays_kernel(
-        grid(terms.expected_value),
-        grid(terms.niche),
-        grid(terms.culture),
-        grid(terms.risk),
-        grid(parts.plain_risk),
-        np.ascontiguousarray(sub.interviewed, dtype=np.bool_),
-        np.ascontiguousarray(sub.internal_slot, dtype=np.bool_),
-        np.ascontiguousarray(sub.available, dtype=np.bool_),
-        np.ascontiguousarray(sub.available_unpaused, dtype=np.bool_),
-        np.ascontiguousarray(sub.declines, dtype=np.bool_),
-        np.ascontiguousarray(sub.positions, dtype=np.int64),
-        np.ascontiguousarray(sub.cancelled_after, dtype=np.bool_),
-        int(sub.max_offers),
+        floats(signals.posterior_mean),
+        floats(signals.posterior_variance),
+        floats(signals.alignment),
+        floats(signals.culture),
+        floats(signals.narrative),
+        flags(signals.niche),
+        np.array(
+            [
+                weights.risk_aversion,
+                weights.affinity_weight,
+                weights.narrative_weight,
+                weights.niche_value,
+                weights.onboarding_cost,
+                weights.transfer_risk**2,  # squared by Python, as in perceived_risk
+            ],
+            dtype=np.float64,
+        ),
+        flags(decision.interviewed),
+        flags(decision.internal_slot),
+        flags(decision.available),
+        flags(decision.available_unpaused),
+        flags(decision.declines),
+        np.ascontiguousarray(decision.positions, dtype=np.int64),
+        flags(decision.cancelled_after),
+        int(decision.max_offers),
         -np.inf if hiring_bar is None else float(hiring_bar),
+        np.ascontiguousarray(rows, dtype=np.int64),
         np.ascontiguousarray(local_rows, dtype=np.int64),
         np.ascontiguousarray(local_slots, dtype=np.int64),
         bool(skip),
     )
     SKIPPED[0] += skipped
-    SKIPPED[1] += shape[0]
+    SKIPPED[1] += rows.size
     by_loser, *arrays = replays
     return (by_loser.T, *arrays)
 
@@ -236,9 +255,10 @@ def attribute(
 
     With ``decision.kernel == "numba"`` the replays run in the compiled kernel
     (:func:`simfunnel.model.kernel.replays_kernel`), and with ``skip_unreachable``
-    openings whose losers no removal can flip (a bound on the score gap,
-    :func:`simfunnel.model.kernel._unreachable`) skip all but two replays; the
-    result is the same, bit for bit.
+    the replays under a manager's score that leaves every loser of the opening
+    behind enough sure winners (a bound on the score gap,
+    :func:`simfunnel.model.kernel._blocked`) are skipped; the result is the same,
+    bit for bit.
 
     Parameters
     ----------
@@ -253,16 +273,15 @@ def attribute(
     # Only openings with a good loser are replayed, and the replays without the
     # internal only where an internal interviewed: elsewhere they change nothing.
     rows = np.flatnonzero(good_loser.any(axis=1))
-    sub = decision.take(rows)
     local_rows, local_slots = np.nonzero(good_loser[rows])
 
     if decision.kernel == "numba":
         loser_offer, replayed_actual, final_offer, final_score = _compiled_replays(
-            sub, local_rows, local_slots, skip_unreachable
+            decision, rows, local_rows, local_slots, skip_unreachable
         )
     else:
         loser_offer, replayed_actual, final_offer, final_score = _replays(
-            sub, local_rows, local_slots
+            decision.take(rows), local_rows, local_slots
         )
 
     # Removed cumulatively in order: {cancel}, {cancel, internal}, ...
@@ -273,7 +292,7 @@ def attribute(
         gap < narrow_margin, REASONS.index("narrow_margin"), REASONS.index("outperformed")
     )
     # Gone before the decision even without a pause: they took another job first.
-    gone = ~sub.available_unpaused[local_rows, local_slots]
+    gone = ~decision.available_unpaused[rows[local_rows], local_slots]
     residual_class = np.where(gone, REASONS.index("withdrew"), residual_class).astype(np.int8)
     sequential = np.where(stages.any(axis=0), stages.argmax(axis=0), residual_class)
     residual = np.where(loser_offer[_ALL], NO_REASON, residual_class).astype(np.int8)

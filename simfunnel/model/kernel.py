@@ -180,31 +180,52 @@ def make_offers(
 
 
 @njit(cache=True, inline="always")
-def _manager_score(manager, expected, niche, culture, risk, plain_risk, out):
-    """``U`` with the manager's mechanisms in ``manager`` removed, as ScoreParts.score.
+def _manager_scores(j, mean, variance, alignment, culture, narrative, niche, weights, scores):
+    """Opening ``j``'s ``U`` under the 8 sets of the manager's mechanisms removed.
 
-    ``((E + niche) + culture) - risk`` in NumPy's order; a removed term is 0.0, and
-    removing niche fit also takes the narrative's effect off the risk term.
+    ``scores[m]`` is ``U`` with ``m * SAFER_CANDIDATE`` removed, as
+    ``Decision.score_parts().score``: the terms of :func:`decision.score_terms` in
+    NumPy's order, ``((E + niche) + culture) - risk``, a switched-off term the
+    exact 0.0, and without niche fit the risk term without the narrative's effect.
+    ``weights`` = (risk_aversion, affinity_weight, narrative_weight, niche_value,
+    onboarding_cost, transfer_risk**2) (the square from Python, as NumPy's path).
     """
-    for s in range(expected.shape[0]):
-        n = 0.0 if manager & _NICHE else niche[s]
-        c = 0.0 if manager & _CULTURE else culture[s]
-        if manager & _SAFER:
-            r = 0.0
-        elif manager & _NICHE:
-            r = plain_risk[s]
-        else:
-            r = risk[s]
-        out[s] = ((expected[s] + n) + c) - r
+    risk_aversion, affinity, narrative_weight, niche_value, onboarding, transfer = weights
+    for s in range(mean.shape[1]):
+        misaligned = 1.0 - alignment[j, s]
+        expected = mean[j, s] - onboarding * misaligned
+        niche_term = niche_value * niche[j, s] if niche_value != 0.0 else 0.0
+        culture_term = affinity * (culture[j, s] - 0.5) if affinity != 0.0 else 0.0
+        risk = plain_risk = 0.0
+        if risk_aversion != 0.0:
+            risk = risk_aversion * np.sqrt(
+                variance[j, s] + transfer * misaligned * (1.0 - narrative_weight * narrative[j, s])
+            )
+            plain_risk = risk_aversion * np.sqrt(
+                variance[j, s] + transfer * misaligned * (1.0 - 0.0 * narrative[j, s])
+            )
+        for m in range(8):
+            manager = m * _SAFER
+            n = 0.0 if manager & _NICHE else niche_term
+            c = 0.0 if manager & _CULTURE else culture_term
+            if manager & _SAFER:
+                r = 0.0
+            elif manager & _NICHE:
+                r = plain_risk
+            else:
+                r = risk
+            scores[m, s] = ((expected + n) + c) - r
 
 
 @njit(cache=True)
 def replays_kernel(
-    expected,
-    niche,
+    mean,
+    variance,
+    alignment,
     culture,
-    risk,
-    plain_risk,
+    narrative,
+    niche,
+    weights,
     interviewed,
     internal_slot,
     available,
@@ -214,25 +235,29 @@ def replays_kernel(
     cancelled,
     max_offers,
     bar,
+    rows,
     loser_opening,
     loser_slot,
     skip,
 ):
-    """Every opening's decision under the 64 coalitions of removals (attribution._replays).
+    """The decisions of openings ``rows`` under the 64 coalitions of removals
+    (attribution._replays).
 
-    Arrays are those of the replayed openings (each with at least one good loser),
-    shape (openings, slots); ``loser_opening``/``loser_slot`` (losers,) locate the
-    losers, sorted by opening. Returns ``loser_offer`` (losers, 64: one loser's
-    coalitions side by side in memory; the NumPy path's transposed), the actual
-    offers (nothing removed), the offers and scores with everything removed, and
-    how many openings were skipped.
+    Arrays are the chunk's, shape (openings, slots); ``rows`` are the openings with
+    a good loser, and ``loser_opening`` (an index into ``rows``) and ``loser_slot``
+    (losers,) locate the losers, sorted by opening. Returns ``loser_offer`` (losers,
+    64: one loser's coalitions side by side in memory; the NumPy path's
+    transposed), the actual offers (nothing removed), the offers and scores with
+    everything removed (each (rows, slots)), and how many openings were skipped.
 
-    With ``skip``, an opening whose losers no removal can flip (:func:`_unreachable`)
-    replays only the two coalitions whose results are reported (nothing removed and
-    everything removed); its losers get no offer in any coalition, which is what
-    the replays would have given.
+    With ``skip``, the 8 coalitions that share a manager's score are not replayed
+    when that score leaves no loser of the opening a chance (:func:`_blocked`): their
+    losers get no offer, which is what the replays would have given. The two
+    coalitions whose offers are reported (nothing removed, everything removed) are
+    always replayed. ``skipped`` counts openings skipped under all 8 scores.
     """
-    openings, slots = expected.shape
+    openings = rows.shape[0]
+    slots = mean.shape[1]
     losers = loser_opening.shape[0]
     loser_offer = np.zeros((losers, _COALITIONS), dtype=np.bool_)
     actual = np.zeros((openings, slots), dtype=np.bool_)
@@ -242,20 +267,18 @@ def replays_kernel(
     eligible = np.empty(slots, dtype=np.bool_)
     rounds = np.zeros(slots, dtype=np.int64)
     order = np.empty(slots, dtype=np.int64)
+    blocked = np.zeros(8, dtype=np.bool_)
     first_loser = 0
     skipped = 0
-    for j in range(openings):
+    for jj in range(openings):
+        j = rows[jj]
         last_loser = first_loser
-        while last_loser < losers and loser_opening[last_loser] == j:
+        while last_loser < losers and loser_opening[last_loser] == jj:
             last_loser += 1
+        _manager_scores(j, mean, variance, alignment, culture, narrative, niche, weights, scores)
         for m in range(8):
-            _manager_score(
-                m * _SAFER, expected[j], niche[j], culture[j], risk[j], plain_risk[j], scores[m]
-            )
-        replay_all = not (
-            skip
-            and _unreachable(
-                scores,
+            blocked[m] = skip and _blocked(
+                scores[m],
                 interviewed[j],
                 internal_slot,
                 available[j],
@@ -266,9 +289,7 @@ def replays_kernel(
                 bar,
                 loser_slot[first_loser:last_loser],
             )
-        )
-        if not replay_all:
-            skipped += 1
+        skipped += blocked.all()
         internal_here = False
         paused_here = False
         for s in range(slots):
@@ -279,11 +300,11 @@ def replays_kernel(
         everything = _COALITIONS - 1 - _CANCEL
         for m in range(8):
             manager = m * _SAFER
-            if not replay_all and manager != 0 and manager != _SAFER | _CULTURE | _NICHE:
-                continue
             for e in range(4):
                 removed = manager | e * _PAUSE
-                if not replay_all and removed != 0 and removed != everything:
+                # Under a blocked score no loser is offered (their entries stay
+                # False); only the two reported replays are still run.
+                if blocked[m] and removed != 0 and removed != everything:
                     continue
                 # Removals that change nobody's eligibility in this opening give the
                 # replay without them: reuse it (as the NumPy path does).
@@ -306,11 +327,11 @@ def replays_kernel(
                     loser_offer[k, removed] = offered and not cancelled[j]
                 if removed == 0:
                     for s in range(slots):
-                        actual[j, s] = rounds[s] > 0 and not cancelled[j]
+                        actual[jj, s] = rounds[s] > 0 and not cancelled[j]
                 if removed == everything:
                     for s in range(slots):
-                        final_offer[j, s] = rounds[s] > 0
-                        final_score[j, s] = scores[m, s]
+                        final_offer[jj, s] = rounds[s] > 0
+                        final_score[jj, s] = scores[m, s]
         first_loser = last_loser
     return loser_offer, actual, final_offer, final_score, skipped
 
@@ -324,8 +345,8 @@ def _eligible(e, interviewed, internal_slot, available, available_unpaused, out)
 
 
 @njit(cache=True, inline="always")
-def _unreachable(
-    scores,
+def _blocked(
+    score,
     interviewed,
     internal_slot,
     available,
@@ -336,50 +357,62 @@ def _unreachable(
     bar,
     loser_slots,
 ):
-    """Whether no coalition of removals can give any of this opening's losers an offer.
+    """Whether, under the manager's score ``score`` (one of the 8 variants), no
+    coalition of the eligibility removals can give any of this opening's losers an
+    offer.
 
-    Proof. Removals change the manager's score (8 variants, ``scores``) and who is
-    eligible: removing the pause adds those who withdrew during it (``available``
-    is a subset of ``available_unpaused``), removing the internal takes the
-    internal out; removing cancellation only un-voids offers. Call a candidate
-    ``b`` a *sure beater* of loser ``l`` when ``b`` is eligible in every
-    coalition (interviewed, available even with the pause, not the internal) and
-    ``U_S(b) > U_S(l)`` under all 8 scores. Offers go out in order of ``U_S``
-    among the eligible, so in every coalition every sure beater is offered before
-    ``l`` unless offers stop first. If there are at least ``max_offers`` sure
-    beaters, the offers run out before ``l``; if at least ``positions`` of them
-    accept (their decline coin is fixed), the positions are filled before ``l``.
-    If ``l`` is not available even without the pause, or ``U_S(l)`` is below the
-    hiring bar under every score, ``l`` is never eligible for an offer. In each
-    case ``l`` gets no offer in any of the 64 coalitions, which is what their
-    replays return, so skipping them changes no bit of the attribution
-    (``tests/test_kernel.py`` checks it).
+    Proof. The manager's mechanisms removed fix the score ``U``; the 8 coalitions
+    that share them differ only in who is eligible and in cancellation: removing
+    the pause adds those who withdrew during it (``available`` is a subset of
+    ``available_unpaused``), removing the internal takes the internal out, and
+    removing cancellation only un-voids offers. Call a candidate ``b`` a *sure
+    beater* of loser ``l`` when ``b`` is eligible in all 8 (interviewed, available
+    even with the pause, not the internal) and ``U(b) > U(l)``. Offers go out in
+    order of ``U`` among the eligible, one round per distinct score (exact ties
+    share a round), so in each of the 8 every sure beater is offered in a round
+    before ``l``'s unless offers stop first. With at least ``max_offers`` distinct
+    scores among the sure beaters the offer rounds run out before ``l``; with at
+    least ``positions`` sure beaters who accept (the decline coins are fixed) the
+    positions are filled before ``l``. A loser who is not available even
+    without the pause, or whose ``U`` is below the hiring bar, is never offered.
+    In each case ``l`` gets no offer in any of the 8 coalitions, which is what
+    their replays would return, so skipping them changes no bit of the attribution
+    (``tests/test_kernel.py`` checks it against the replays without the skip).
     """
     slots = interviewed.shape[0]
     for loser in loser_slots:
-        if not available_unpaused[loser]:
-            continue
-        above_bar = False
-        for m in range(8):
-            if scores[m, loser] >= bar:
-                above_bar = True
-        if not above_bar:
+        if not available_unpaused[loser] or not score[loser] >= bar:
             continue
         beaters = 0
         accepting = 0
         for b in range(slots):
             if b == loser or not (interviewed[b] and available[b]) or internal_slot[b]:
                 continue
-            always_ahead = True
-            for m in range(8):
-                if not scores[m, b] > scores[m, loser]:
-                    always_ahead = False
-                    break
-            if always_ahead:
+            if score[b] > score[loser]:
                 beaters += 1
-                if not declines[b]:
-                    accepting += 1
-        if beaters < max_offers and accepting < positions:
+                accepting += not declines[b]
+        if accepting >= positions:
+            continue
+        if beaters < max_offers:
+            return False
+        # Enough sure beaters; but exact ties share a round: count distinct scores.
+        rounds_ahead = 0
+        for b in range(slots):
+            if b == loser or not (interviewed[b] and available[b]) or internal_slot[b]:
+                continue
+            if score[b] > score[loser]:
+                tied_earlier = False
+                for earlier in range(b):
+                    if (
+                        earlier != loser
+                        and interviewed[earlier]
+                        and available[earlier]
+                        and not internal_slot[earlier]
+                        and score[earlier] == score[b]
+                    ):
+                        tied_earlier = True
+                rounds_ahead += not tied_earlier
+        if rounds_ahead < max_offers:
             return False
     return True
 
@@ -398,6 +431,14 @@ def shapley_kernel(loser_offer, weights):
         for k in range(_MECHANISMS):
             sizes[coalition] += coalition >> k & 1
     for loser in range(losers):
+        row = loser_offer[loser]
+        constant = True
+        for coalition in range(1, _COALITIONS):
+            if row[coalition] != row[0]:
+                constant = False
+                break
+        if constant:  # every gain is 0: each sum is 0.0 + 0.0 + ... = 0.0, as NumPy's
+            continue
         for i in range(_MECHANISMS):
             bit = 1 << i
             total = 0.0
