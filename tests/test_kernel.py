@@ -215,3 +215,44 @@ def test_the_kernel_uses_no_svml_no_fastmath_and_no_fused_multiply_add() -> None
     assert out.tobytes() == (a * b + c).tobytes()
     for assembly in multiply_add.inspect_asm().values():
         assert not re.search(r"\bvfn?m(add|sub)", assembly)
+
+
+@pytest.mark.parametrize("max_offers", [1, 2, 4])
+def test_skip_and_both_kernels_agree_when_scores_tie_exactly(
+    baseline: sf.Scenario, max_offers: int
+) -> None:
+    # U = the posterior mean rounded to halves: many exact ties, which share an
+    # offer round; the skip's bound must count them as one round.
+    from dataclasses import replace
+
+    from simfunnel.model.decision import Signals, Weights
+
+    scenario = baseline.with_overrides(
+        {"offers.max_offers": max_offers, "role.pause_share": 0.5, "internal.probability": 0.5}
+    )
+    model = Model.build(scenario)
+    funnel = simulate_funnel(model, draw_blocks(scenario, normalise_seed(9), BLOCKS, 0, 2))
+    signals = funnel.signals
+    tied = Signals(
+        np.round(signals.posterior_mean * 2) / 2,
+        signals.posterior_variance,
+        signals.alignment,
+        signals.culture,
+        signals.narrative,
+        signals.niche,
+    )
+    results = {}
+    for name, skip in (("numpy", True), ("numba", True), ("numba-no-skip", False)):
+        decision = replace(
+            funnel.decision,
+            signals=tied,
+            weights=Weights(0.0, 0.0, 0.0, 0.0, 0.0, 0.0),
+            kernel=name.split("-")[0],
+        )
+        offer, _ = decision.offers(decision.score(0), 0)
+        good = funnel.interviewed & (funnel.interview_score >= 0.5)
+        results[name] = attribute(decision, offer, good, 0.1, skip_unreachable=skip)
+    for name in ATTRIBUTION_FIELDS:
+        reference = getattr(results["numpy"], name)
+        for other in ("numba", "numba-no-skip"):
+            assert getattr(results[other], name).tobytes() == reference.tobytes(), (other, name)
