@@ -67,26 +67,7 @@ _MECHANISMS = 6
 
 
 @njit(cache=True, inline="always")
-def _rank_slots(score, order):
-    """Slots in descending order of ``score`` (``order``, written); ties stay in slot order.
-
-    An insertion sort: a dozen slots, mostly already near order.
-    """
-    slots = score.shape[0]
-    for s in range(slots):
-        order[s] = s
-    for a in range(1, slots):
-        slot = order[a]
-        value = score[slot]
-        b = a - 1
-        while b >= 0 and score[order[b]] < value:
-            order[b + 1] = order[b]
-            b -= 1
-        order[b + 1] = slot
-
-
-@njit(cache=True, inline="always")
-def _offer_opening(score, order, eligible, declines, positions, max_offers, bar, offer_round):
+def _offer_opening(score, eligible, declines, positions, max_offers, bar, offer_round):
     """One opening's offers, in order of ``score``; ``offer_round`` (slots,) is written.
 
     The loop of :func:`simfunnel.model.decision.make_offers` for one opening: each
@@ -111,16 +92,21 @@ def _offer_opening(score, order, eligible, declines, positions, max_offers, bar,
         if best == -np.inf:
             break
         batch = 0
+        chosen = 0
         for s in range(slots):
             if eligible[s] and offer_round[s] == 0 and score[s] == best:
                 offer_round[s] = -1  # chosen this round
+                chosen = s
                 batch += 1
                 if not declines[s]:
                     accepted += 1
         made += batch
-        for s in range(slots):
-            if offer_round[s] == -1:
-                offer_round[s] = made
+        if batch == 1:
+            offer_round[chosen] = made
+        else:  # an exact tie: one round for all of them
+            for s in range(slots):
+                if offer_round[s] == -1:
+                    offer_round[s] = made
     return made
 
 
@@ -131,13 +117,10 @@ def offers_kernel(score, eligible, declines, positions, max_offers, bar, voided)
     offer = np.zeros((openings, slots), dtype=np.bool_)
     hired = np.zeros((openings, slots), dtype=np.bool_)
     rounds = np.zeros((openings, slots), dtype=np.int64)
-    order = np.empty(slots, dtype=np.int64)
     for j in range(openings):
         if voided[j]:
             continue
-        _offer_opening(
-            score[j], order, eligible[j], declines[j], positions[j], max_offers, bar, rounds[j]
-        )
+        _offer_opening(score[j], eligible[j], declines[j], positions[j], max_offers, bar, rounds[j])
         for s in range(slots):
             if rounds[j, s] > 0:
                 offer[j, s] = True
@@ -264,9 +247,8 @@ def replays_kernel(
     final_offer = np.zeros((openings, slots), dtype=np.bool_)
     final_score = np.empty((openings, slots))
     scores = np.empty((8, slots))
-    eligible = np.empty(slots, dtype=np.bool_)
+    eligible = np.empty((4, slots), dtype=np.bool_)
     rounds = np.zeros(slots, dtype=np.int64)
-    order = np.empty(slots, dtype=np.int64)
     blocked = np.zeros(8, dtype=np.bool_)
     first_loser = 0
     skipped = 0
@@ -297,6 +279,10 @@ def replays_kernel(
                 internal_here = True
             if available[j, s] != available_unpaused[j, s]:
                 paused_here = True
+        for e in range(4):
+            _eligible(
+                e, interviewed[j], internal_slot, available[j], available_unpaused[j], eligible[e]
+            )
         everything = _COALITIONS - 1 - _CANCEL
         for m in range(8):
             manager = m * _SAFER
@@ -315,11 +301,14 @@ def replays_kernel(
                         loser_offer[k, removed | _CANCEL] = loser_offer[k, source | _CANCEL]
                         loser_offer[k, removed] = loser_offer[k, source]
                     continue
-                _eligible(
-                    e, interviewed[j], internal_slot, available[j], available_unpaused[j], eligible
-                )
                 _offer_opening(
-                    scores[m], order, eligible, declines[j], positions[j], max_offers, bar, rounds
+                    scores[m],
+                    eligible[e],
+                    declines[j],
+                    positions[j],
+                    max_offers,
+                    bar,
+                    rounds,
                 )
                 for k in range(first_loser, last_loser):
                     offered = rounds[loser_slot[k]] > 0
