@@ -484,17 +484,22 @@ def write_csv(rows: list[Row], path: Path) -> None:
             writer.writerow((row.name, f"{row.value:.6g}", row.unit, row.target, row.met))
 
 
-def profile_plain_run(openings: int, top: int = 25) -> None:
-    """cProfile of a plain run (attribution off, one worker), by cumulative and own time."""
+def profile_plain_run(openings: int, top: int = 20) -> None:
+    """cProfile of a plain run (attribution off, one worker) and one with attribution,
+    on the NumPy reference path (before the kernel) and on the compiled kernel (after),
+    by own time."""
     baseline = sf.load_scenario(BASELINE)
-    sf.simulate(baseline, 2 * BLOCK_OPENINGS, seed=SEED, attribution=False)
-    profiler = cProfile.Profile()
-    profiler.enable()
-    sf.simulate(baseline, openings, seed=SEED, attribution=False)
-    profiler.disable()
-    for order in ("cumulative", "tottime"):
-        print(f"\ncProfile of a plain run of {openings:,} openings, sorted by {order}:")
-        pstats.Stats(profiler, stream=sys.stdout).strip_dirs().sort_stats(order).print_stats(top)
+    for kernel in ("numpy", "numba"):
+        for attribution in (False, True):
+            sf.simulate(baseline, 2 * BLOCK_OPENINGS, seed=SEED, kernel=kernel)
+            profiler = cProfile.Profile()
+            profiler.enable()
+            sf.simulate(baseline, openings, seed=SEED, attribution=attribution, kernel=kernel)
+            profiler.disable()
+            label = "with attribution" if attribution else "plain"
+            print(f"\ncProfile, {kernel} path, {label}, {openings:,} openings, by own time:")
+            stats = pstats.Stats(profiler, stream=sys.stdout).strip_dirs()
+            stats.sort_stats("tottime").print_stats(top)
 
 
 def main(argv: list[str] | None = None) -> int:
