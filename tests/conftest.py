@@ -9,11 +9,6 @@ import matplotlib
 import pytest
 
 import simfunnel as sf
-import simfunnel.model.kernel
-
-# numba is imported here, before any test module is collected: tests/test_fit.py puts
-# scripts/ on sys.path, whose coverage.py would then shadow the `coverage` package that
-# numba probes for when it is first imported.
 
 # No screen: draw off-screen in this process (not via MPLBACKEND, which would
 # also reach the notebook kernels that tests start).

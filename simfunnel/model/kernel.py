@@ -35,10 +35,35 @@ import os
 os.environ.setdefault("NUMBA_DISABLE_INTEL_SVML", "1")
 
 import ctypes
+import importlib.util
+import sys
 
-import numpy as np
-from numba import njit
-from numba.extending import get_cython_function_address
+
+def _import_numba() -> None:
+    """Import numba, whatever ``coverage`` module a ``sys.path`` entry may shadow.
+
+    numba probes ``import coverage`` when it is first imported and subclasses
+    ``coverage.types.Tracer`` if that succeeds; a plain module of that name on the
+    path (a script called ``coverage.py``, as in this repository's ``scripts/``)
+    would break the import. Only the real package (a package, not a lone file) is
+    let through.
+    """
+    if "coverage" not in sys.modules:
+        spec = importlib.util.find_spec("coverage")
+        if spec is not None and spec.submodule_search_locations is None:
+            sys.modules["coverage"] = None  # type: ignore[assignment]  # import -> ImportError
+            try:
+                import numba
+            finally:
+                del sys.modules["coverage"]
+    import numba  # noqa: F401
+
+
+_import_numba()
+
+import numpy as np  # noqa: E402
+from numba import njit  # noqa: E402
+from numba.extending import get_cython_function_address  # noqa: E402
 
 KERNELS = ("numba", "numpy")
 """Values of the ``kernel`` run option: the compiled kernel or the NumPy reference."""
