@@ -232,7 +232,8 @@ def dask_times(openings: int, repeat: int) -> tuple[float, float]:
         n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
     ) as cluster:
         address = cluster.scheduler_address
-        sf.simulate(baseline, 2 * BLOCK_OPENINGS, seed=SEED, scheduler=address)  # warm workers
+        # warm both workers (imports, the kernel from its cache): several chunks
+        sf.simulate(baseline, 4 * sf_run.DEFAULT_CHUNK, seed=SEED, scheduler=address)
         two = simulate_time(baseline, openings, repeat, scheduler=address)
     return one, two
 
