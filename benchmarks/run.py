@@ -98,14 +98,31 @@ def busy_cores(seconds: float = 1.0) -> float:
     return share * (os.cpu_count() or 1)
 
 
+def best_times(action: Callable[[], object], repeat: int) -> tuple[float, float]:
+    """Best wall-clock and best CPU seconds (this process) of ``repeat`` calls.
+
+    For one-worker runs the CPU time is the work itself, which other load on a
+    shared machine barely changes; the wall clock is what a user waits.
+    """
+    walls, cpus = [], []
+    for _ in range(repeat):
+        started, cpu = time.perf_counter(), time.process_time()
+        action()
+        walls.append(time.perf_counter() - started)
+        cpus.append(time.process_time() - cpu)
+    return min(walls), min(cpus)
+
+
 def best_time(action: Callable[[], object], repeat: int) -> float:
     """Best wall-clock seconds of ``repeat`` calls."""
-    times = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        action()
-        times.append(time.perf_counter() - started)
-    return min(times)
+    return best_times(action, repeat)[0]
+
+
+def simulate_times(
+    scenario: sf.Scenario, openings: int, repeat: int, **options: object
+) -> tuple[float, float]:
+    """Wall and CPU seconds of ``sf.simulate`` end to end (one worker unless told)."""
+    return best_times(lambda: sf.simulate(scenario, openings, seed=SEED, **options), repeat)
 
 
 def simulate_time(scenario: sf.Scenario, openings: int, repeat: int, **options: object) -> float:
@@ -113,7 +130,9 @@ def simulate_time(scenario: sf.Scenario, openings: int, repeat: int, **options: 
     return best_time(lambda: sf.simulate(scenario, openings, seed=SEED, **options), repeat)
 
 
-def rng_floor_time(scenario: sf.Scenario, openings: int, chunk_blocks: int, repeat: int) -> float:
+def rng_floor_time(
+    scenario: sf.Scenario, openings: int, chunk_blocks: int, repeat: int
+) -> tuple[float, float]:
     """Seconds to draw every random number a run of ``openings`` consumes, and nothing else.
 
     The same blocks, streams and layout as the engine (``draw_blocks``), in the
@@ -128,7 +147,7 @@ def rng_floor_time(scenario: sf.Scenario, openings: int, chunk_blocks: int, repe
         for first in range(0, blocks, chunk_blocks):
             draw_blocks(scenario, seed, BLOCKS, first, min(chunk_blocks, blocks - first))
 
-    return best_time(draw_all, repeat)
+    return best_times(draw_all, repeat)
 
 
 def engine_core_time(scenario: sf.Scenario, openings: int, chunk_blocks: int, repeat: int) -> float:
@@ -274,14 +293,15 @@ def run_benchmarks(sizes: Sizes, repeat: int, log: Callable[[str], None]) -> lis
     # the same results), attribution off and on, interleaved so that a burst of
     # other load hits all four alike.
     log(f"exact path, {big} openings, compiled kernel and NumPy path, interleaved")
-    kernel_times: dict[tuple[str, bool], list[float]] = {}
+    kernel_times: dict[tuple[str, bool], list[tuple[float, float]]] = {}
     for _ in range(repeat):
         for kernel in ("numba", "numpy"):
             for attribution in (False, True):
                 kernel_times.setdefault((kernel, attribution), []).append(
-                    simulate_time(baseline, n, 1, attribution=attribution, kernel=kernel)
+                    simulate_times(baseline, n, 1, attribution=attribution, kernel=kernel)
                 )
-    best = {key: min(times) for key, times in kernel_times.items()}
+    best = {key: min(wall for wall, _ in times) for key, times in kernel_times.items()}
+    cpu = {key: min(c for _, c in times) for key, times in kernel_times.items()}
     exact_off, exact_on = best["numba", False], best["numba", True]
     numpy_off, numpy_on = best["numpy", False], best["numpy", True]
     log(f"brute-force path, {openings_label(sizes.brute_force)} openings (extrapolated to {big})")
@@ -290,10 +310,13 @@ def run_benchmarks(sizes: Sizes, repeat: int, log: Callable[[str], None]) -> lis
     # timed parts, which goes wrong on a noisy machine.
     pilot_openings = brute_force.analysis.pilot_openings
     scale = (n + pilot_openings) / (sizes.brute_force + pilot_openings)
-    brute_rates = {}
+    brute_rates, brute_cpu = {}, {}
     for attribution in (False, True):
-        elapsed = simulate_time(brute_force, sizes.brute_force, 1, attribution=attribution)
+        elapsed, cpu_seconds = simulate_times(
+            brute_force, sizes.brute_force, 1, attribution=attribution
+        )
         brute_rates[attribution] = n / (elapsed * scale)
+        brute_cpu[attribution] = cpu_seconds * scale
     for attribution, exact in ((False, exact_off), (True, exact_on)):
         label = "on" if attribution else "off"
         rows.append(Row(f"exact openings/s, {big}, attribution {label}", n / exact, "openings/s"))
@@ -349,7 +372,7 @@ def run_benchmarks(sizes: Sizes, repeat: int, log: Callable[[str], None]) -> lis
 
     # (c) the RNG floor
     log("RNG floor")
-    floor = rng_floor_time(baseline, n, chunk_blocks, repeat)
+    floor, floor_cpu = rng_floor_time(baseline, n, chunk_blocks, repeat)
     core = engine_core_time(baseline, n, chunk_blocks, repeat)
     lean = simulate_time(baseline, n, repeat, attribution=False, keep_openings=0)
     rows.append(Row(f"RNG floor seconds, {big} openings + pilot (draw_blocks only)", floor, "s"))
@@ -404,6 +427,49 @@ def run_benchmarks(sizes: Sizes, repeat: int, log: Callable[[str], None]) -> lis
     rows.append(Row("NumPy path: attribution overhead (on / off)", numpy_on / numpy_off, "x"))
     rows.append(Row("compiled kernel speed-up, attribution off", numpy_off / exact_off, "x"))
     rows.append(Row("compiled kernel speed-up, attribution on", numpy_on / exact_on, "x"))
+
+    # The same single-process ratios in CPU seconds: what the work costs, nearly
+    # independent of other load on a shared machine
+    rows.append(
+        Row("CPU time: engine / RNG floor (plain run)", cpu["numba", False] / floor_cpu, "x")
+    )
+    rows.append(
+        Row(
+            "CPU time: attribution overhead (on / off)",
+            cpu["numba", True] / cpu["numba", False],
+            "x",
+        )
+    )
+    for attribution in (False, True):
+        label = "on" if attribution else "off"
+        rows.append(
+            Row(
+                f"CPU time: exact / brute force, attribution {label}",
+                brute_cpu[attribution] / cpu["numba", attribution],
+                "x",
+            )
+        )
+        rows.append(
+            Row(
+                f"CPU time: compiled kernel speed-up, attribution {label}",
+                cpu["numpy", attribution] / cpu["numba", attribution],
+                "x",
+            )
+        )
+    rows.append(
+        Row(
+            "CPU time, NumPy path: engine / RNG floor (plain run)",
+            cpu["numpy", False] / floor_cpu,
+            "x",
+        )
+    )
+    rows.append(
+        Row(
+            "CPU time, NumPy path: attribution overhead (on / off)",
+            cpu["numpy", True] / cpu["numpy", False],
+            "x",
+        )
+    )
 
     # one run's blocks on a 2-worker Dask LocalCluster vs one worker in-process
     log(f"Dask LocalCluster, 2 workers, {big} openings, attribution on")
