@@ -257,7 +257,7 @@ def attribute(
     (:func:`simfunnel.model.kernel.replays_kernel`), and with ``skip_unreachable``
     the replays under a manager's score that leaves every loser of the opening
     behind enough sure winners (a bound on the score gap,
-    :func:`simfunnel.model.kernel._blocked`) are skipped; the result is the same,
+    :func:`simfunnel.model.kernel.decision._blocked`) are skipped; the result is the same,
     bit for bit.
 
     Parameters
