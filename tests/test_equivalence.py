@@ -130,9 +130,14 @@ def draw_shortlist(
 
 
 def wrong_exact_top_k(
-    screen: Screen, pool_size: np.ndarray, spacings: np.ndarray, latent_noise: np.ndarray
+    screen: Screen,
+    pool_size: np.ndarray,
+    spacings: np.ndarray,
+    latent_noise: np.ndarray,
+    kernel: str = "numpy",
 ) -> tuple[np.ndarray, np.ndarray]:
-    """A deliberately wrong sampler: every spacing divided by n, not n - l + 1."""
+    """A deliberately wrong sampler: every spacing divided by n, not n - l + 1
+    (in NumPy whatever ``kernel`` the engine asks for)."""
     log_uniform = -np.cumsum(spacings / pool_size[:, None], axis=1)
     screen_score = -screen.score_sd * special.ndtri(-np.expm1(log_uniform))
     latent = population.correlate(latent_noise, screen.conditional_factor)

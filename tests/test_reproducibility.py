@@ -170,6 +170,49 @@ def test_same_bits_whatever_simd_code_numpy_dispatches() -> None:
     assert digests[0] == digests[1], f"differs with {features} disabled"
 
 
+_KERNEL_FINGERPRINT = """
+import hashlib, simfunnel as sf
+scenario = sf.load_scenario({config!r})
+digest = hashlib.sha256()
+for overrides in ({{}}, {{"role.pause_share": 0.5, "manager.hiring_bar": 0.0}}):
+    result = sf.simulate(
+        scenario.with_overrides(overrides), 3_000, seed=11, workers=1, kernel={kernel!r}
+    )
+    digest.update(result.statistics.to_numpy().tobytes())
+    digest.update(result.candidates.to_csv().encode())
+print(digest.hexdigest())
+"""
+
+
+@pytest.mark.slow
+def test_same_bits_whatever_cpu_numba_compiles_for(tmp_path) -> None:
+    """Numba compiles the kernel for the host CPU (AVX-512 and FMA here). Compiled for a
+    generic x86-64 instead, as on another machine, and with a cold cache each time,
+    the statistics and candidates must have the same SHA-256, and the same as the
+    NumPy reference path's."""
+    config = str(CONFIGS / "baseline.yaml")
+    runs = {
+        "host": ("numba", {}),
+        "generic": ("numba", {"NUMBA_CPU_NAME": "generic", "NUMBA_CPU_FEATURES": ""}),
+        "numpy": ("numpy", {}),
+    }
+    digests = {}
+    for name, (kernel, numba_env) in runs.items():
+        env = {k: v for k, v in os.environ.items() if not k.startswith("NUMBA_CPU")}
+        env.update(numba_env, NUMBA_CACHE_DIR=str(tmp_path / name))
+        done = subprocess.run(
+            [sys.executable, "-c", _KERNEL_FINGERPRINT.format(config=config, kernel=kernel)],
+            env=env,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert done.returncode == 0, done.stderr[-2000:]
+        digests[name] = done.stdout.strip()
+    assert digests["host"] == digests["generic"] == digests["numpy"], digests
+
+
 def test_simulation_path_makes_no_blas_or_lapack_call(
     baseline, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -29,6 +29,7 @@ BRUTE_FORCE_CHUNK_BYTES = 100 * 2**20  # brute force: at most this much of draws
 KEEP_OPENINGS = 100_000  # enough for every chart; summaries use all openings
 TARGET_CI_FIRST = 10_000  # with target CIs: first check here, then at 2x, 4x, ... openings
 TARGET_CI_CAP = 10  # with target_ci and no openings: cap at 10x the scenario's openings
+KERNELS = ("numba", "numpy")  # simfunnel.model.kernel.KERNELS, without importing numba
 YOU_OPENINGS = 20_000  # `you`: openings in which the focal candidate interviews
 
 
@@ -71,7 +72,12 @@ class RunOptions:
         Metric -> target 95% CI half-width: simulate until every one is met
         (``openings`` is then the cap).
     scheduler : str or distributed.Client, optional
-        Run the points of a sweep or sensitivity on a Dask cluster.
+        A Dask scheduler address (or client): a sweep or sensitivity runs its
+        points there, ``simulate`` and ``compare`` their blocks of openings. Never
+        affects results.
+    kernel : {"numba", "numpy"}
+        The decision's offer loop and attribution replays: compiled
+        (:mod:`simfunnel.model.kernel`) or the NumPy reference. The same results.
     """
 
     openings: int | None = None
@@ -83,8 +89,13 @@ class RunOptions:
     keep_openings: int = KEEP_OPENINGS
     target_ci: Mapping[str, float] | None = field(default=None, hash=False)
     scheduler: Any = None
+    kernel: str = "numba"
 
     def __post_init__(self) -> None:
+        if self.kernel not in KERNELS:
+            raise ParameterError(
+                "kernel", f"kernel must be one of {', '.join(KERNELS)}, got {self.kernel!r}"
+            )
         for name, low in (("openings", 1), ("workers", 1), ("chunk_size", 1)):
             value = getattr(self, name)
             if value is not None and not (isinstance(value, int) and value >= low):

@@ -140,7 +140,8 @@ def _run_chunk(task: _Task) -> _ChunkOutput:
     for block in range(task.first_block, task.first_block + task.blocks):
         models = tuple(
             model if found is None else Model.build(
-                settled(model.scenario, found, drawn_values(model.scenario, task.seed, block))
+                settled(model.scenario, found, drawn_values(model.scenario, task.seed, block)),
+                model.kernel,
             )
             for model, found in zip(task.models, parameters, strict=True)
         )  # fmt: skip
@@ -192,7 +193,10 @@ def _simulate_blocks(
             else None
         )
     return _ChunkOutput(
-        list(columns[0]), block_moments(columns, valid, BLOCK_OPENINGS), openings, candidates
+        list(columns[0]),
+        block_moments(columns, valid, BLOCK_OPENINGS, models[0].kernel),
+        openings,
+        candidates,
     )
 
 
@@ -230,16 +234,33 @@ def stop_pool(pool: ProcessPoolExecutor) -> None:
 
 
 @contextmanager
-def _executor(workers: int) -> Iterator[Callable[[Iterable[_Task]], Iterator[_ChunkOutput]]]:
-    """A lazy map over tasks, in order: in-process for one worker, else a process pool.
+def _executor(
+    workers: int, scheduler: Any = None
+) -> Iterator[Callable[[Iterable[_Task]], Iterator[_ChunkOutput]]]:
+    """A lazy map over tasks, in order: in-process for one worker, else a process pool,
+    or the workers of a Dask cluster when ``scheduler`` is given (the same tasks, merged
+    in the same order, so the results are identical bit for bit).
 
-    At most ``2 * workers`` tasks are in flight, so neither the task list nor the
-    finished outputs grow with the number of openings. On any exception (Ctrl-C,
-    or SIGTERM turned into one by the CLI) the workers are terminated at once, and
-    a ``KeyboardInterrupt`` gets ``openings_done``: the openings finished in order.
+    At most ``2 * workers`` tasks are in flight (on Dask: twice the cluster's threads),
+    so neither the task list nor the finished outputs grow with the number of openings.
+    On any exception (Ctrl-C, or SIGTERM turned into one by the CLI) the workers are
+    terminated at once (Dask: the pending tasks are cancelled), and a
+    ``KeyboardInterrupt`` gets ``openings_done``: the openings finished in order.
     """
     done = [0]
     try:
+        if scheduler is not None:
+            from simfunnel.analysis.points import dask_map  # Dask's import only when asked
+
+            with dask_map(scheduler, _run_chunk) as run_on_dask:
+
+                def run_remote(tasks: Iterable[_Task]) -> Iterator[_ChunkOutput]:
+                    for task, output in run_on_dask(tasks):
+                        done[0] += task.valid
+                        yield output
+
+                yield run_remote
+            return
         if workers == 1:
 
             def run_here(tasks: Iterable[_Task]) -> Iterator[_ChunkOutput]:
@@ -321,7 +342,7 @@ def simulate_many(scenarios: list[Scenario], options: RunOptions = DEFAULTS["sim
     check_resources(scenarios, openings, options.chunk_size, options.workers, options.keep_openings)
     seed = resolve_seed(options.seed, first.seed)
     started = time.perf_counter()
-    models = tuple(Model.build(s) for s in scenarios)
+    models = tuple(Model.build(s, options.kernel) for s in scenarios)
     thresholds = tuple(reference_thresholds(m) for m in models)
     per_chunk = chunk_blocks(scenarios, options.chunk_size)
     uncertain = any(is_uncertain(s) for s in scenarios)
@@ -341,6 +362,7 @@ def simulate_many(scenarios: list[Scenario], options: RunOptions = DEFAULTS["sim
         "seed": seed.entropy,
         "openings": collected.done,
         "attribution": options.attribution,
+        "kernel": options.kernel,
         "target_ci": dict(options.target_ci or {}),
         "elapsed_seconds": round(time.perf_counter() - started, 3),
     }
@@ -407,7 +429,7 @@ def _collect(
     bar = tqdm(
         total=openings, unit=" openings", delay=2, disable=not options.progress, unit_scale=True
     )
-    with bar, _executor(workers) as run_tasks:
+    with bar, _executor(workers, options.scheduler) as run_tasks:
         for stop in stops:
             for output in run_tasks(tasks_between(done, stop)):
                 names = output.names

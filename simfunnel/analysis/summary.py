@@ -87,26 +87,19 @@ def metric_columns(
     money value of a hire; without it, no money metric is reported.
     """
     interviewed = funnel.interviewed
-    offer, hired = funnel.offer, funnel.hired
     one = np.ones(interviewed.shape[0])
-    interviewees = interviewed.sum(axis=1)
+    count = _opening_counts(funnel, thresholds)
+    interviewees = count["interviewees"]
     reached = interviewees > 0
-    offers, hires = offer.sum(axis=1), hired.sum(axis=1)
+    offers, hires = count["offers"], count["hires"]
     any_hire = hires > 0
     stage = funnel.cancelled_stage
     quarter = funnel.quarter
-    good = interviewed & (funnel.interview_score >= thresholds.good_interview)
-    felt = interviewed & (funnel.felt_score >= thresholds.good_interview)
-    best_quality = np.where(interviewed, funnel.quality, -np.inf).argmax(axis=1)
-    top_interview = np.where(interviewed, funnel.interview_score, -np.inf).argmax(axis=1)
     score_margin, _ = funnel.margins
-    bad = hired & (funnel.value < thresholds.bad_hire)
-    hire_value = np.where(hired, funnel.value, 0.0).sum(axis=1)
-    external = ~funnel.internal_slot
-    slate = funnel.on_slate & external & (stage != cal.CANCELLED_BEFORE_INTERVIEWS)[:, None]
-    withdrew = slate & (~interviewed | funnel.withdrew)
+    hire_value = np.where(funnel.hired, funnel.value, 0.0).sum(axis=1)
     filled = ~np.isnan(funnel.days_to_fill)
     waited = ~np.isnan(funnel.wait_days)
+    internal_hired = funnel.hired[:, -1]
 
     columns: dict[str, tuple[np.ndarray, np.ndarray]] = {
         "applicants_per_opening": (funnel.applicants, one),
@@ -126,36 +119,103 @@ def metric_columns(
         "cancel_after_interviews_rate": (stage == cal.CANCELLED_AFTER_INTERVIEWS, one),
         "paused_rate": (funnel.pause_weeks > 0, one),
         **{f"cancel_rate_q{q + 1}": ((stage > 0) & (quarter == q), quarter == q) for q in range(4)},
-        "withdrawal_rate": (withdrew.sum(axis=1), slate.sum(axis=1)),
+        "withdrawal_rate": (count["withdrew"], count["slate"]),
         "offer_acceptance_rate": (hires, offers),
-        "external_acceptance_rate": (
-            (hired & external).sum(axis=1),
-            (offer & external).sum(axis=1),
-        ),
+        "external_acceptance_rate": (count["external_hires"], count["external_offers"]),
         "days_to_fill": (np.where(filled, funnel.days_to_fill, 0.0), filled),
-        "wait_days": (np.where(waited, funnel.wait_days, 0.0).sum(axis=1), waited.sum(axis=1)),
+        "wait_days": (np.where(waited, funnel.wait_days, 0.0).sum(axis=1), count["waited"]),
         "internal_present_rate": (funnel.internal_present, one),
-        "internal_win_rate": (hired[:, -1], funnel.internal_present & any_hire),
-        "internal_share_of_hires": (hired[:, -1], hires),
-        "best_interviewee_hired_rate": (_at(hired, best_quality) & any_hire, any_hire),
-        "top_interview_offer_rate": (_at(offer, top_interview) & reached, reached),
-        "good_interview_offer_rate": ((good & offer).sum(axis=1), good.sum(axis=1)),
-        "felt_great_offer_rate": ((felt & offer).sum(axis=1), felt.sum(axis=1)),
-        "felt_great_no_offer_rate": ((felt & ~offer).sum(axis=1), felt.sum(axis=1)),
-        "good_interview_share": (good.sum(axis=1), interviewees),
-        "felt_great_share": (felt.sum(axis=1), interviewees),
+        "internal_win_rate": (internal_hired, funnel.internal_present & any_hire),
+        "internal_share_of_hires": (internal_hired, hires),
+        "best_interviewee_hired_rate": (count["best_interviewee_hired"], any_hire),
+        "top_interview_offer_rate": (count["top_interview_offer"], reached),
+        "good_interview_offer_rate": (count["good_offer"], count["good"]),
+        "felt_great_offer_rate": (count["felt_offer"], count["felt"]),
+        "felt_great_no_offer_rate": (count["felt_no_offer"], count["felt"]),
+        "good_interview_share": (count["good"], interviewees),
+        "felt_great_share": (count["felt"], interviewees),
         "microscopic_margin_rate": (
             np.nan_to_num(score_margin, nan=np.inf) < thresholds.narrow_margin,
             ~np.isnan(score_margin),
         ),
         "mean_hire_value": (hire_value, hires),
-        "bad_hire_rate": (bad.sum(axis=1), hires),
+        "bad_hire_rate": (count["bad"], hires),
     }
     if money_per_sd is not None:
         columns["money_per_hire"] = (money_per_sd * hire_value, hires)
     if attribution is not None:
         columns.update(loss_columns(funnel, attribution))
     return columns
+
+
+def _opening_counts(funnel: Funnel, thresholds: Thresholds) -> dict[str, np.ndarray]:
+    """Per-opening counts behind the metric columns (:data:`kernel.OPENING_COUNTS`).
+
+    On the compiled kernel one pass per opening gives them, and fills the funnel's
+    ``days_to_fill``, ``wait_days`` and ``margins`` on the way; on NumPy they are
+    whole-array expressions.
+    """
+    if funnel.decision.kernel == "numba":
+        from simfunnel.model import kernel
+
+        counts, days_to_fill, wait_days, *margins = kernel.opening_columns_kernel(
+            *(
+                np.ascontiguousarray(a)
+                for a in (
+                    funnel.interviewed,
+                    funnel.withdrew,
+                    funnel.on_slate,
+                    funnel.internal_slot,
+                    funnel.offer,
+                    funnel.hired,
+                    funnel.offer_round,
+                    funnel.score,
+                    funnel.interview_score,
+                    funnel.felt_score,
+                    funnel.quality,
+                    funnel.value,
+                    funnel.cancelled_stage.astype(np.int64),
+                    funnel.decision_week.astype(np.int64),
+                    funnel.interviews_end.astype(np.int64),
+                    funnel.freeze_week.astype(np.int64),
+                )
+            ),
+            int(funnel.days_to_answer),
+            float(thresholds.good_interview),
+            float(thresholds.bad_hire),
+        )
+        cached = funnel.__dict__  # the cached properties, computed here already
+        cached.setdefault("days_to_fill", days_to_fill)
+        cached.setdefault("wait_days", wait_days)
+        cached.setdefault("margins", tuple(margins))
+        return dict(zip(kernel.OPENING_COUNTS, counts.T, strict=True))
+    interviewed, offer, hired = funnel.interviewed, funnel.offer, funnel.hired
+    good = interviewed & (funnel.interview_score >= thresholds.good_interview)
+    felt = interviewed & (funnel.felt_score >= thresholds.good_interview)
+    best_quality = np.where(interviewed, funnel.quality, -np.inf).argmax(axis=1)
+    top_interview = np.where(interviewed, funnel.interview_score, -np.inf).argmax(axis=1)
+    external = ~funnel.internal_slot
+    stage = funnel.cancelled_stage
+    slate = funnel.on_slate & external & (stage != cal.CANCELLED_BEFORE_INTERVIEWS)[:, None]
+    interviewees, hires = interviewed.sum(axis=1), hired.sum(axis=1)
+    return {
+        "interviewees": interviewees,
+        "offers": offer.sum(axis=1),
+        "hires": hires,
+        "good": good.sum(axis=1),
+        "felt": felt.sum(axis=1),
+        "good_offer": (good & offer).sum(axis=1),
+        "felt_offer": (felt & offer).sum(axis=1),
+        "felt_no_offer": (felt & ~offer).sum(axis=1),
+        "withdrew": (slate & (~interviewed | funnel.withdrew)).sum(axis=1),
+        "slate": slate.sum(axis=1),
+        "external_hires": (hired & external).sum(axis=1),
+        "external_offers": (offer & external).sum(axis=1),
+        "bad": (hired & (funnel.value < thresholds.bad_hire)).sum(axis=1),
+        "best_interviewee_hired": _at(hired, best_quality) & (hires > 0),
+        "top_interview_offer": _at(offer, top_interview) & (interviewees > 0),
+        "waited": (~np.isnan(funnel.wait_days)).sum(axis=1),
+    }
 
 
 def loss_columns(
@@ -306,14 +366,35 @@ class Moments:
 
 
 def block_moments(
-    columns: list[dict[str, tuple[np.ndarray, np.ndarray]]], n_valid: int, block: int
+    columns: list[dict[str, tuple[np.ndarray, np.ndarray]]],
+    n_valid: int,
+    block: int,
+    kernel: str = "numpy",
 ) -> list[Moments]:
     """Moments of each block of openings, for the metric columns of K scenarios.
 
     Rows at or beyond ``n_valid`` (the tail of the last, partial block) count as absent.
+    ``kernel="numba"`` sums in the compiled kernel
+    (:func:`simfunnel.model.kernel.block_moments_kernel`): the same sums in the same
+    order, so the same bits.
     """
     rows = next(iter(columns[0].values()))[0].shape[0]
     blocks = rows // block
+    if kernel == "numba":
+        from simfunnel.model.kernel import block_moments_kernel
+
+        # by_column[metric, 2k + (0 for x, 1 for y), opening]: each column contiguous
+        by_column = np.empty((len(columns[0]), 2 * len(columns), rows))
+        for k, scenario_columns in enumerate(columns):
+            for m, (y, x) in enumerate(scenario_columns.values()):
+                by_column[m, 2 * k] = x
+                by_column[m, 2 * k + 1] = y
+        counts, means, comoments, differing = block_moments_kernel(by_column, block, n_valid)
+        return [
+            Moments(float(counts[b]), means[b], comoments[b], differing[b])
+            for b in range(blocks)
+            if counts[b] > 0
+        ]
     valid = (np.arange(rows) < n_valid).reshape(blocks, block)
     # values[opening, metric, 2k + (0 for x, 1 for y)] for scenario k
     values = np.empty((rows, len(columns[0]), 2 * len(columns)))

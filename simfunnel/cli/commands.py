@@ -75,7 +75,8 @@ def _command_run(args: argparse.Namespace) -> int:
     if twice:
         raise InputError(f"--target-ci {twice[:60]}: given twice; give each metric once")
     target_ci = dict(args.target_ci) or None
-    options = _options(args, "simulate", progress=not args.quiet, target_ci=target_ci)
+    kernel = {"kernel": args.kernel} if args.kernel else {}
+    options = _options(args, "simulate", progress=not args.quiet, target_ci=target_ci, **kernel)
     # A default folder shared by two scenario names (résumé, résumé_🙂) is never taken
     # over silently; an explicit --out is the user's choice.
     owner = None if args.out else scenario.name

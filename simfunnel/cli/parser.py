@@ -8,7 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, NoReturn
 
-from simfunnel.analysis.options import DEFAULTS, TARGET_CI_CAP, YOU_OPENINGS
+from simfunnel.analysis.options import DEFAULTS, KERNELS, TARGET_CI_CAP, YOU_OPENINGS
 from simfunnel.present import CHART_FORMATS
 from simfunnel.present.explorer.defaults import CHART_LABELS, DEFAULT_OPENINGS, DEFAULT_PORT
 
@@ -179,6 +179,17 @@ def _add_run(commands: Any) -> None:
         help="population sampler (default: the config's)",
     )
     run.add_argument("--quiet", action="store_true", help="no summary or progress bar")
+    run.add_argument(
+        "--scheduler",
+        help="address of a Dask distributed scheduler: spread the run's blocks over its "
+        "workers (the same results)",
+    )
+    run.add_argument(
+        "--kernel",
+        choices=KERNELS,
+        help="the decision's offer loop and attribution replays: compiled (numba, the "
+        "default) or the NumPy reference (the same results)",
+    )
     run.add_argument(
         "--target-ci",
         action="append",

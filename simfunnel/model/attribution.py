@@ -93,6 +93,73 @@ def _replays(
     return loser_offer, replayed_actual, final_offer, final_score
 
 
+SKIPPED = [0, 0]
+"""Openings whose replays the bound skipped, and openings replayed, in this process."""
+
+
+def _compiled_replays(
+    decision: Decision,
+    rows: np.ndarray,
+    local_rows: np.ndarray,
+    local_slots: np.ndarray,
+    skip: bool,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`_replays` of the openings ``rows`` in the compiled kernel: the same four
+    arrays, bit for bit. The kernel computes the counterfactual scores itself, from
+    the chunk's signals (no copy of the replayed openings).
+
+    The kernel's fifth output, the number of openings skipped, is kept in
+    :data:`SKIPPED` (openings skipped, openings replayed) for the benchmarks.
+    """
+    from simfunnel.model import kernel
+
+    signals, weights = decision.signals, decision.weights
+    hiring_bar = decision.hiring_bar
+
+    def floats(values: np.ndarray) -> np.ndarray:
+        return np.ascontiguousarray(values, dtype=np.float64)
+
+    def flags(values: np.ndarray) -> np.ndarray:
+        return np.ascontiguousarray(values, dtype=np.bool_)
+
+    *replays, skipped = kernel.replays_kernel(
+        floats(signals.posterior_mean),
+        floats(signals.posterior_variance),
+        floats(signals.alignment),
+        floats(signals.culture),
+        floats(signals.narrative),
+        flags(signals.niche),
+        np.array(
+            [
+                weights.risk_aversion,
+                weights.affinity_weight,
+                weights.narrative_weight,
+                weights.niche_value,
+                weights.onboarding_cost,
+                weights.transfer_risk**2,  # squared by Python, as in perceived_risk
+            ],
+            dtype=np.float64,
+        ),
+        flags(decision.interviewed),
+        flags(decision.internal_slot),
+        flags(decision.available),
+        flags(decision.available_unpaused),
+        flags(decision.declines),
+        np.ascontiguousarray(decision.positions, dtype=np.int64),
+        flags(decision.cancelled_after),
+        int(decision.max_offers),
+        -np.inf if hiring_bar is None else float(hiring_bar),
+        np.ascontiguousarray(rows, dtype=np.int64),
+        np.ascontiguousarray(local_rows, dtype=np.int64),
+        np.ascontiguousarray(local_slots, dtype=np.int64),
+        bool(skip),
+    )
+    SKIPPED[0] += skipped
+    SKIPPED[1] += rows.size
+    by_loser, *arrays = replays
+    return (by_loser.T, *arrays)
+
+
 def shapley_values(loser_offer: np.ndarray) -> np.ndarray:
     """Per loser, each mechanism's Shapley value, shape (losers, mechanisms).
 
@@ -177,9 +244,21 @@ class Attribution:
 
 
 def attribute(
-    decision: Decision, offer: np.ndarray, good: np.ndarray, narrow_margin: float
+    decision: Decision,
+    offer: np.ndarray,
+    good: np.ndarray,
+    narrow_margin: float,
+    *,
+    skip_unreachable: bool = True,
 ) -> Attribution:
     """Attribute every good interviewee's lost offer to a mechanism.
+
+    With ``decision.kernel == "numba"`` the replays run in the compiled kernel
+    (:func:`simfunnel.model.kernel.replays_kernel`), and with ``skip_unreachable``
+    the replays under a manager's score that leaves every loser of the opening
+    behind enough sure winners (a bound on the score gap,
+    :func:`simfunnel.model.kernel.decision._blocked`) are skipped; the result is the same,
+    bit for bit.
 
     Parameters
     ----------
@@ -194,10 +273,16 @@ def attribute(
     # Only openings with a good loser are replayed, and the replays without the
     # internal only where an internal interviewed: elsewhere they change nothing.
     rows = np.flatnonzero(good_loser.any(axis=1))
-    sub = decision.take(rows)
     local_rows, local_slots = np.nonzero(good_loser[rows])
 
-    loser_offer, replayed_actual, final_offer, final_score = _replays(sub, local_rows, local_slots)
+    if decision.kernel == "numba":
+        loser_offer, replayed_actual, final_offer, final_score = _compiled_replays(
+            decision, rows, local_rows, local_slots, skip_unreachable
+        )
+    else:
+        loser_offer, replayed_actual, final_offer, final_score = _replays(
+            decision.take(rows), local_rows, local_slots
+        )
 
     # Removed cumulatively in order: {cancel}, {cancel, internal}, ...
     stages = loser_offer[list(accumulate(Mechanism, operator.or_))]
@@ -207,12 +292,17 @@ def attribute(
         gap < narrow_margin, REASONS.index("narrow_margin"), REASONS.index("outperformed")
     )
     # Gone before the decision even without a pause: they took another job first.
-    gone = ~sub.available_unpaused[local_rows, local_slots]
+    gone = ~decision.available_unpaused[rows[local_rows], local_slots]
     residual_class = np.where(gone, REASONS.index("withdrew"), residual_class).astype(np.int8)
     sequential = np.where(stages.any(axis=0), stages.argmax(axis=0), residual_class)
     residual = np.where(loser_offer[_ALL], NO_REASON, residual_class).astype(np.int8)
 
-    shapley = shapley_values(loser_offer)
+    if decision.kernel == "numba":
+        from simfunnel.model.kernel import shapley_kernel
+
+        shapley = shapley_kernel(np.ascontiguousarray(loser_offer.T), shapley_weights())
+    else:
+        shapley = shapley_values(loser_offer)
     alone = loser_offer[list(Mechanism)].T
     return Attribution(
         shape=offer.shape,

@@ -271,6 +271,7 @@ class Decision:
     cancelled_after: np.ndarray  # (openings,)
     max_offers: int
     hiring_bar: float | None
+    kernel: str = "numba"  # the offer loop: compiled (simfunnel.model.kernel) or "numpy"
 
     def take(self, rows: np.ndarray) -> Decision:
         """The decision of the openings ``rows`` only."""
@@ -300,18 +301,38 @@ class Decision:
 
     def offers(self, score: np.ndarray, removed: Mechanism | int) -> tuple[np.ndarray, np.ndarray]:
         """Offers and hires given ``score``, with the internal and cancellation per ``removed``."""
+        offer, hired, _ = self.offers_and_rounds(score, removed)
+        return offer, hired
+
+    def offers_and_rounds(
+        self, score: np.ndarray, removed: Mechanism | int
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+        """:meth:`offers` and, from the compiled kernel, each offer's round (else None)."""
         removed = Mechanism(removed)
         available = self.available_unpaused if Mechanism.ROLE_PAUSED in removed else self.available
         eligible = self.interviewed & available
         if Mechanism.INTERNAL_CANDIDATE in removed:
             eligible = eligible & ~self.internal_slot
+        if self.kernel == "numba":
+            from simfunnel.model import kernel  # numba's import is paid when first used
+
+            voided = None if Mechanism.ROLE_CANCELLED in removed else self.cancelled_after
+            return kernel.make_offers(
+                score,
+                eligible,
+                self.declines,
+                self.positions,
+                self.max_offers,
+                self.hiring_bar,
+                voided,
+            )
         offer, hired = make_offers(
             score, eligible, self.declines, self.positions, self.max_offers, self.hiring_bar
         )
         if Mechanism.ROLE_CANCELLED not in removed:
             voided = self.cancelled_after[:, None]
             offer, hired = offer & ~voided, hired & ~voided
-        return offer, hired
+        return offer, hired, None
 
     def replay(self, removed: Mechanism | int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Offers, hires and scores with the mechanisms in ``removed`` switched off.

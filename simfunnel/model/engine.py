@@ -47,9 +47,14 @@ class Model:
     weights: Weights
     position_values: np.ndarray
     position_cdf: np.ndarray
+    kernel: str = "numba"  # the decision's offer loop and replays: "numba" or "numpy"
 
     @classmethod
-    def build(cls, scenario: Scenario) -> Model:
+    def build(cls, scenario: Scenario, kernel: str = "numba") -> Model:
+        """Precompute ``scenario``; ``kernel`` picks the compiled decision or the NumPy
+        reference (:data:`simfunnel.model.kernel.KERNELS`; the same results)."""
+        if kernel not in ("numba", "numpy"):
+            raise ValueError(f"kernel must be 'numba' or 'numpy', got {kernel!r}")
         positions = scenario.role.positions
         cdf = np.cumsum(list(positions.values()))
         cdf[-1] = 1.0
@@ -60,6 +65,7 @@ class Model:
             weights=Weights.from_manager(scenario.manager),
             position_values=np.array(list(positions), dtype=np.int64),
             position_cdf=cdf,
+            kernel=kernel,
         )
 
     @property
@@ -310,8 +316,9 @@ def simulate_funnel(
         available=available,
         available_unpaused=withdraw_week >= process_weeks[:, None],
     )
-    offer, hired, score = decision.replay(0)
-    return Funnel(
+    score = decision.score(0)
+    offer, hired, offer_round = decision.offers_and_rounds(score, 0)
+    funnel = Funnel(
         posting_week=posting_week,
         process_weeks=process_weeks,
         pause_weeks=pause_weeks,
@@ -342,6 +349,9 @@ def simulate_funnel(
         on_slate=on_slate,
         extras=extras,
     )
+    if offer_round is not None:  # the compiled offer loop counted the rounds
+        funnel.__dict__["offer_round"] = offer_round  # fills the cached_property
+    return funnel
 
 
 def _withdraw_week(
@@ -374,7 +384,9 @@ def _shortlist(
     shortlist = cal.uniform_int(uniforms[:, U_SHORTLIST], shortlist_range.low, shortlist_range.high)
     others = applicants if focal is None else applicants - 1
     if scenario.engine == "exact":
-        latent, screened = exact_top_k(model.screen, others, draws["spacings"], draws["latent"])
+        latent, screened = exact_top_k(
+            model.screen, others, draws["spacings"], draws["latent"], model.kernel
+        )
     else:
         latent, screened = brute_force_top_k(model.screen, others, model.top, draws["pool"])
     extras: dict[str, np.ndarray] = {}
@@ -387,7 +399,7 @@ def _shortlist(
         )
         latent[rows, focal_slot] = focal.latent
         screened[rows, focal_slot] = focal.screen_score
-    return applicants, shortlist, traits(model.screen, latent), screened, extras
+    return applicants, shortlist, traits(model.screen, latent, model.kernel), screened, extras
 
 
 def _slate(
@@ -471,6 +483,7 @@ def _decision(
         cancelled_after=stage == cal.CANCELLED_AFTER_INTERVIEWS,
         max_offers=offers.max_offers,
         hiring_bar=scenario.manager.hiring_bar,
+        kernel=model.kernel,
     )
 
 

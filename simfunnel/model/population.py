@@ -95,9 +95,16 @@ def correlate(noise: np.ndarray, factor: np.ndarray) -> np.ndarray:
 
 
 def exact_top_k(
-    screen: Screen, pool_size: np.ndarray, spacings: np.ndarray, latent_noise: np.ndarray
+    screen: Screen,
+    pool_size: np.ndarray,
+    spacings: np.ndarray,
+    latent_noise: np.ndarray,
+    kernel: str = "numpy",
 ) -> tuple[np.ndarray, np.ndarray]:
     """Exact top-K shortlist from exponential spacings (MODEL.md section 4).
+
+    ``kernel="numba"`` runs the same arithmetic compiled
+    (:func:`simfunnel.model.kernel.exact_top_k_kernel`): the same bits.
 
     Parameters
     ----------
@@ -113,6 +120,19 @@ def exact_top_k(
     latent : ndarray, shape (openings, K, 5)
     screen_score : ndarray, shape (openings, K), descending along axis 1.
     """
+    if kernel == "numba":
+        from simfunnel.model import kernel as compiled
+
+        return compiled.exact_top_k_kernel(
+            np.ascontiguousarray(pool_size, dtype=np.int64),
+            np.ascontiguousarray(spacings, dtype=np.float64),
+            np.ascontiguousarray(latent_noise, dtype=np.float64),
+            float(screen.score_sd),
+            np.ascontiguousarray(screen.conditional_factor, dtype=np.float64),
+            np.ascontiguousarray(screen.conditional_slope, dtype=np.float64),
+            compiled.NDTRI,
+            compiled.EXPM1,
+        )
     top = spacings.shape[1]
     # log U_(n-i) = -sum_{l<=i+1} E_l / (n - l + 1): Renyi's representation of the
     # uniform order statistics, from the top down.
@@ -154,8 +174,20 @@ def brute_force_top_k(
     )
 
 
-def traits(screen: Screen, latent: np.ndarray) -> dict[str, np.ndarray]:
-    """Observable traits from latent vectors, shape (..., 5) -> dict of (...,)."""
+def traits(screen: Screen, latent: np.ndarray, kernel: str = "numpy") -> dict[str, np.ndarray]:
+    """Observable traits from latent vectors, shape (..., 5) -> dict of (...,).
+
+    ``kernel="numba"`` (latent of shape (openings, K, 5)) runs it compiled
+    (:func:`simfunnel.model.kernel.traits_kernel`): the same bits.
+    """
+    if kernel == "numba" and latent.ndim == 3:
+        from simfunnel.model import kernel as compiled
+
+        values = compiled.traits_kernel(
+            np.ascontiguousarray(latent, dtype=np.float64), float(screen.niche_cut), compiled.NDTR
+        )
+        names = ("quality", "alignment", "culture", "narrative", "niche")
+        return dict(zip(names, values, strict=True))
     return {
         "quality": latent[..., QUALITY],
         "alignment": ndtr(latent[..., ALIGNMENT]),
