@@ -166,6 +166,13 @@ def test_draws_do_not_depend_on_chunks_or_workers() -> None:
     pd.testing.assert_frame_equal(one.openings, other.openings)
 
 
+def test_both_kernels_draw_and_run_the_same_blocks() -> None:
+    scenario = baseline(**{"role.cancel_probability": CANCEL})
+    numba = sf.simulate(scenario, 4_000, seed=6, kernel="numba")
+    numpy = sf.simulate(scenario, 4_000, seed=6, kernel="numpy")
+    pd.testing.assert_frame_equal(numba.statistics, numpy.statistics)
+
+
 def test_a_one_row_posterior_is_the_fixed_scenario_at_that_row() -> None:
     row = {"offers.decline_probability": 0.3, "role.cancel_probability": 0.2}
     posterior = {"columns": list(row), "draws": [list(row.values())]}
