@@ -201,14 +201,19 @@ def _connect(address: str) -> Any:
         ) from None
 
 
-def _run_on_dask(tasks: list, address: Any, update: Callable[[], Any]) -> list[Point]:
+def _client(address: Any) -> Any:
+    """The ``distributed.Client`` given, or one connected to the scheduler at ``address``."""
     try:
         from distributed import Client
     except ImportError:
         raise ParameterError(
             "scheduler", "scheduler needs Dask distributed: pip install 'simfunnel[dask]'"
         ) from None
-    client = address if isinstance(address, Client) else _connect(str(address))
+    return address if isinstance(address, Client) else _connect(str(address))
+
+
+def _run_on_dask(tasks: list, address: Any, update: Callable[[], Any]) -> list[Point]:
+    client = _client(address)
     try:
         return _gather(client, tasks, address, update)
     finally:
@@ -230,13 +235,7 @@ def dask_map(
     ``scheduler``, as for points. :func:`simfunnel.analysis.run._executor` runs one
     run's blocks on it.
     """
-    try:
-        from distributed import Client
-    except ImportError:
-        raise ParameterError(
-            "scheduler", "scheduler needs Dask distributed: pip install 'simfunnel[dask]'"
-        ) from None
-    client = address if isinstance(address, Client) else _connect(str(address))
+    client = _client(address)
 
     def run(tasks: Iterable[Any]) -> Iterator[tuple[Any, Any]]:
         in_flight = 2 * max(1, sum(client.nthreads().values()))
