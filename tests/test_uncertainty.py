@@ -326,3 +326,12 @@ def test_a_fit_carries_its_posterior_into_a_run() -> None:
     # The cancel rate moves with the fitted cancel probability: a range wider than its CI.
     row = run.loc["cancel_rate"]
     assert row.param_high - row.param_low > row.ci_high - row.ci_low
+
+
+def test_too_few_blocks_claim_no_range_and_one_block_no_ci() -> None:
+    scenario = baseline(**{"role.cancel_probability": CANCEL})
+    one = sf.simulate(scenario, 1_000, seed=3, attribution=False).summary()
+    assert one[["ci_low", "ci_high", "param_low", "param_high"]].isna().all().all()
+    few = sf.simulate(scenario, 5_000, seed=3, attribution=False).summary()
+    assert few[["ci_low", "ci_high"]].notna().all().all()  # Student's t on 4 df
+    assert few[["param_low", "param_high", "param_share"]].isna().all().all()

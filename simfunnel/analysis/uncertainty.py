@@ -109,14 +109,16 @@ def _table(
     value: np.ndarray, se: np.ndarray, spreads: list[tuple[float, float, float]], blocks: int
 ) -> pd.DataFrame:
     tau2, low, high = (np.array(column) for column in zip(*spreads, strict=True))
+    z = block_z(blocks)
     with np.errstate(invalid="ignore", divide="ignore"):
         share = tau2 / (tau2 + se**2)
     return pd.DataFrame(
         {
             "blocks": np.full(len(value), float(blocks)),
             "block_se": se,
-            "param_low": np.fmin(low, value - block_z(blocks) * se),
-            "param_high": np.fmax(high, value + block_z(blocks) * se),
+            # No range without enough blocks (NaN), never the CI passed off as one.
+            "param_low": np.where(np.isfinite(low), np.fmin(low, value - z * se), np.nan),
+            "param_high": np.where(np.isfinite(high), np.fmax(high, value + z * se), np.nan),
             "param_share": np.where(np.isfinite(low), share, np.nan),
         }
     )
@@ -129,7 +131,9 @@ def uncertainty_table(names: list[str], blocks: list[Moments], scenario: int = 0
     with np.errstate(invalid="ignore", divide="ignore"):
         value = y.sum(axis=0) / total_x
         residual = ((y - value * x) ** 2).sum(axis=0)
-        se = np.sqrt(residual * len(blocks) / max(len(blocks) - 1, 1)) / total_x
+        # One block has no spread to learn a standard error from: NaN, not 0.
+        scale = len(blocks) / (len(blocks) - 1) if len(blocks) > 1 else np.nan
+        se = np.sqrt(residual * scale) / total_x
     spreads = [_spread(ratios[:, m], noise[:, m]) for m in range(len(names))]
     table = _table(value, se, spreads, len(blocks))
     table.index = pd.Index(names, name="metric")
@@ -148,7 +152,7 @@ def block_difference(names: list[str], blocks: list[Moments], a: int, b: int) ->
     xa, ya, _, _ = _block_ratios(names, blocks, a)
     xb, yb, _, _ = _block_ratios(names, blocks, b)
     count = len(blocks)
-    scale = count / max(count - 1, 1)
+    scale = count / (count - 1) if count > 1 else np.nan
     with np.errstate(invalid="ignore", divide="ignore"):
         ra, rb = ya.sum(axis=0) / xa.sum(axis=0), yb.sum(axis=0) / xb.sum(axis=0)
         influence_a = (ya - ra * xa) / xa.sum(axis=0)

@@ -8,6 +8,7 @@ import numpy as np
 
 from simfunnel.analysis.result import Result
 from simfunnel.metrics import HEADLINE, LOSS_REASONS, METRICS, SWEEP_METRICS, ordinal
+from simfunnel.model.uncertainty import MIN_UNCERTAIN_BLOCKS
 
 if TYPE_CHECKING:
     from simfunnel.analysis.explore import Comparison
@@ -65,7 +66,8 @@ def format_result(result: Result) -> str:
         )
         if uncertain:
             share = "" if np.isnan(row.param_share) else f"{100 * row.param_share:.0f}%"
-            line += f"{format_interval(metric, row.param_low, row.param_high):<28}{share:>5}"
+            span = format_interval(metric, row.param_low, row.param_high) or "n/a"
+            line += f"{span:<28}{share:>5}"
         lines.append(line.rstrip())
     losses = result.loss_reasons()
     if len(losses):
@@ -87,9 +89,18 @@ def _uncertainty_lines(result: Result) -> list[str]:
             f"{len(keys)} key{'s' if len(keys) > 1 else ''} ({shown}) from the "
             f"{len(posterior.draws):,} posterior draws{source}"
         )
+    blocks = int(result.statistics["blocks"].iloc[0])
+    few = []
+    if blocks < MIN_UNCERTAIN_BLOCKS:
+        few = [
+            f"  only {blocks} block{'s' if blocks != 1 else ''}: no range is reported below "
+            f"{MIN_UNCERTAIN_BLOCKS} ({MIN_UNCERTAIN_BLOCKS * 1000:,} openings)"
+            + ("" if blocks > 1 else ", nor a CI below 2")
+        ]
     return [
         "Parameter uncertainty: one parameter set per block of 1,000 openings",
         *(f"  {text}" for text in drawn),
+        *few,
         "  95% CI: Monte Carlo error of the average over parameter sets (more openings narrow it)",
         "  95% range: where the value lies for 95% of parameter sets; share: how much of "
         "the uncertainty is parameters",
