@@ -179,17 +179,20 @@ def test_the_schema_and_the_calendar_agree_on_the_reachable_cancel_rate():
 
 
 def test_the_schema_modules_have_no_function_local_imports():
-    """No import cycle is dodged inside a function: scenario, loader, validation, names."""
+    """No import cycle is dodged inside a function: scenario, sections, loader, validation,
+    names."""
     import ast
     import inspect
 
     import simfunnel.io.loader
     import simfunnel.model.names
     import simfunnel.model.scenario
+    import simfunnel.model.sections
     import simfunnel.model.validation
 
     for module in (
         simfunnel.model.scenario,
+        simfunnel.model.sections,
         simfunnel.io.loader,
         simfunnel.model.validation,
         simfunnel.model.names,

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from simfunnel.analysis.outputs.base import Output
-from simfunnel.analysis.outputs.run import RANGE_NOTE
+from simfunnel.analysis.outputs.rates import RANGE_NOTE
 from simfunnel.analysis.summary import MIN_DIFFERING
 from simfunnel.metrics import METRICS, label, metric
 

@@ -4,7 +4,7 @@ They are computed in :mod:`simfunnel.analysis.outputs.run` (which imports no Mat
 re-exported here, where the charts have always offered them.
 """
 
-from simfunnel.analysis.outputs.run import (
+from simfunnel.analysis.outputs.rates import (
     QUALITY_BINS,
     cluster_rate,
     offer_probability_table,
