@@ -174,7 +174,9 @@ def _one_in(rate: float) -> int:
 
 
 def _percent_axis(axis: Any) -> None:
-    axis.set_major_formatter(mpl.ticker.PercentFormatter(1.0))
+    """Ticks as percentages without needless decimals (10%, 2.5%), whatever the range
+    (Matplotlib's PercentFormatter writes 10.0% for a range just under 50%)."""
+    axis.set_major_formatter(mpl.ticker.FuncFormatter(lambda value, _: f"{100 * value:g}%"))
 
 
 def _unit(metric: str) -> str:
