@@ -79,8 +79,8 @@ def test_the_registry_lists_itself_and_writes_the_glossary() -> None:
     ).stdout
     assert all(name in listing for name in metrics.METRICS)
     glossary = metrics.glossary_markdown()
-    assert glossary.count("\n| `") == len(metrics.METRICS) + len(metrics.LOSS_REASONS) + len(
-        metrics.METHODS
-    )
+    assert glossary.count("\n| `") == len(metrics.METRICS) + len(metrics.DENOMINATORS) + len(
+        metrics.LOSS_REASONS
+    ) + len(metrics.METHODS)
     committed = PACKAGE.parent / "docs" / "glossary.md"
     assert committed.read_text() == glossary, "run: simfunnel metrics --markdown > docs/glossary.md"

@@ -34,6 +34,7 @@ from simfunnel.analysis.options import (
     resolve_options,
     resolve_workers,
 )
+from simfunnel.analysis.reference import reference_thresholds
 from simfunnel.analysis.resources import check_resources
 from simfunnel.analysis.result import Result
 from simfunnel.analysis.summary import (
@@ -46,13 +47,11 @@ from simfunnel.analysis.summary import (
 from simfunnel.analysis.tables import candidates_frame, openings_frame
 from simfunnel.analysis.uncertainty import block_difference, block_z, uncertainty_table
 from simfunnel.model.attribution import attribute
-from simfunnel.model.engine import Model, draw_blocks, draw_layout, run_blocks, simulate_funnel
+from simfunnel.model.engine import Model, draw_blocks, draw_layout, simulate_funnel
 from simfunnel.model.parameters import drawn_values, settled, uncertain_parameters
 from simfunnel.model.rng import (
     BLOCK_OPENINGS,
     BLOCKS,
-    PILOT,
-    REFERENCE_SEED,
     SCENARIO_SEED,
     Seed,
     SeedLike,
@@ -60,53 +59,6 @@ from simfunnel.model.rng import (
 )
 from simfunnel.model.scenario import Scenario
 from simfunnel.model.uncertainty import is_uncertain
-
-
-def reference_thresholds(model: Model) -> Thresholds:
-    """Good-interview threshold and the SD of U, from the scenario's reference sample.
-
-    The reference sample is ``analysis.pilot_openings`` openings drawn from the
-    fixed :data:`~simfunnel.model.rng.REFERENCE_SEED`, not from the run's seed, so the
-    thresholds are a deterministic function of the scenario: every run of a
-    scenario, whatever its seed or length, uses the same definition of a "good
-    interview", and the reported CIs (e.g. of ``good_interview_share``, close to
-    but not exactly ``1 - analysis.good_interview_top_share``) are honestly
-    conditional on that definition. Simulated in chunks, so memory stays bounded.
-    """
-    # Labels, run length and seed do not change the reference sample: one per model.
-    key = model.scenario.model_dump_json(
-        exclude={
-            "name": True,
-            "description": True,
-            "openings": True,
-            "seed": True,
-            "analysis": {"candidate_openings", "attribution"},
-        }
-    )
-    if key not in _REFERENCE_CACHE:
-        if len(_REFERENCE_CACHE) >= 64:
-            _REFERENCE_CACHE.pop(next(iter(_REFERENCE_CACHE)))
-        _REFERENCE_CACHE[key] = _reference_sample_thresholds(model)
-    return _REFERENCE_CACHE[key]
-
-
-_REFERENCE_CACHE: dict[str, Thresholds] = {}
-
-
-def _reference_sample_thresholds(model: Model) -> Thresholds:
-    analysis = model.scenario.analysis
-    blocks = math.ceil(analysis.pilot_openings / BLOCK_OPENINGS)
-    seed = Seed(REFERENCE_SEED)
-    interview_scores, manager_scores = [], []
-    step = max(1, DEFAULT_CHUNK // BLOCK_OPENINGS)
-    for first in range(0, blocks, step):
-        funnel = run_blocks(model, seed, PILOT, first, min(step, blocks - first))
-        interview_scores.append(funnel.interview_score[funnel.interviewed])
-        manager_scores.append(funnel.score[funnel.interviewed])
-    scores = np.concatenate(interview_scores)
-    threshold = float(np.quantile(scores, 1 - analysis.good_interview_top_share))
-    score_sd = float(np.std(np.concatenate(manager_scores)))
-    return Thresholds(threshold, analysis.narrow_margin * score_sd, analysis.bad_hire_threshold)
 
 
 @dataclass(frozen=True)
@@ -343,7 +295,7 @@ def simulate_many(scenarios: list[Scenario], options: RunOptions = DEFAULTS["sim
     seed = resolve_seed(options.seed, first.seed)
     started = time.perf_counter()
     models = tuple(Model.build(s, options.kernel) for s in scenarios)
-    thresholds = tuple(reference_thresholds(m) for m in models)
+    thresholds = tuple(reference_thresholds(m, openings) for m in models)
     per_chunk = chunk_blocks(scenarios, options.chunk_size)
     uncertain = any(is_uncertain(s) for s in scenarios)
 
@@ -376,6 +328,8 @@ def simulate_many(scenarios: list[Scenario], options: RunOptions = DEFAULTS["sim
                 **metadata,
                 "engine": scenario.engine,
                 "good_interview_threshold": limits.good_interview,
+                "good_interview_threshold_se": limits.good_interview_se,
+                "reference_openings": limits.reference_openings,
                 "narrow_margin_u": limits.narrow_margin,
             },
         )

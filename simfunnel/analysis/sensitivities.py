@@ -129,7 +129,9 @@ def sensitivity(
     )
     frame["swing"] = (frame.value_high - frame.value_low).abs()
     frame = frame.sort_values("swing", ascending=False, ignore_index=True)
-    frame.attrs.update(metric=metric, base=values[0], scenario=scenario.name)
+    frame.attrs.update(
+        metric=metric, base=values[0], scenario=scenario.name, openings=points[0].openings
+    )
     return frame
 
 
@@ -238,5 +240,35 @@ def sobol(
             "ST_conf": indices["ST_conf"],
         }
     ).sort_values("ST", ascending=False, ignore_index=True)
-    frame.attrs.update(metric=metric, runs=len(design), scenario=scenario.name)
+    frame.attrs.update(
+        metric=metric, runs=len(design), scenario=scenario.name, warning=sobol_warning(frame)
+    )
     return frame
+
+
+# SALib's 95% half-widths above this make the indices' order and size unreliable.
+SOBOL_MAX_HALF_WIDTH = 0.1
+
+
+def sobol_warning(indices: pd.DataFrame) -> str:
+    """Why these Sobol indices cannot be read as they stand, or "" when they can.
+
+    Estimated indices can fall below 0 or put a first-order index above its total
+    one (impossible for the true indices) when the sample is too small; SALib's 95%
+    half-widths say how small. One sentence naming the widest interval.
+    """
+    half_widths = indices[["S1_conf", "ST_conf"]].to_numpy(dtype=float)
+    widest = float(np.nanmax(half_widths)) if half_widths.size else 0.0
+    impossible = (indices["S1"] < 0) | (indices["ST"] < 0) | (indices["S1"] > indices["ST"])
+    if widest <= SOBOL_MAX_HALF_WIDTH and not impossible.any():
+        return ""
+    detail = (
+        f"{int(impossible.sum())} parameters have a negative index or a first-order index "
+        "above the total, "
+        if impossible.any()
+        else ""
+    )
+    return (
+        f"too few Sobol samples for these indices: {detail}95% intervals up to "
+        f"±{widest:.2f}; raise --sobol (samples) until they are below ±{SOBOL_MAX_HALF_WIDTH:g}"
+    )

@@ -48,11 +48,28 @@ STATS = ("n", "mean_x", "mean_y", "cxx", "cyy", "cxy")
 
 @dataclass(frozen=True)
 class Thresholds:
-    """Fixed per scenario from its reference sample (MODEL.md section 3)."""
+    """Fixed per scenario from its reference sample (MODEL.md section 3).
+
+    Attributes
+    ----------
+    good_interview : float
+        Interview scores at or above this are a "good interview".
+    narrow_margin : float
+        A loss by less than this (in units of U) is "narrow".
+    bad_hire : float
+        A hire with realised value below this is a bad hire.
+    good_interview_se : float
+        Standard error, in share units, of the share of interviewees above
+        ``good_interview`` as the reference sample estimates it (0 when exact).
+    reference_openings : int
+        Openings in the reference sample that fixed ``good_interview``.
+    """
 
     good_interview: float
-    narrow_margin: float  # in units of U
+    narrow_margin: float
     bad_hire: float
+    good_interview_se: float = 0.0
+    reference_openings: int = 0
 
 
 def _at(values: np.ndarray, index: np.ndarray) -> np.ndarray:
@@ -90,7 +107,8 @@ def metric_columns(
     one = np.ones(interviewed.shape[0])
     count = _opening_counts(funnel, thresholds)
     interviewees = count["interviewees"]
-    reached = interviewees > 0
+    among = denominator_columns(count)
+    reached = among["interviewed_openings"]
     offers, hires = count["offers"], count["hires"]
     any_hire = hires > 0
     stage = funnel.cancelled_stage
@@ -119,7 +137,7 @@ def metric_columns(
         "cancel_after_interviews_rate": (stage == cal.CANCELLED_AFTER_INTERVIEWS, one),
         "paused_rate": (funnel.pause_weeks > 0, one),
         **{f"cancel_rate_q{q + 1}": ((stage > 0) & (quarter == q), quarter == q) for q in range(4)},
-        "withdrawal_rate": (count["withdrew"], count["slate"]),
+        "withdrawal_rate": (count["withdrew"], among["open_slate"]),
         "offer_acceptance_rate": (hires, offers),
         "external_acceptance_rate": (count["external_hires"], count["external_offers"]),
         "days_to_fill": (np.where(filled, funnel.days_to_fill, 0.0), filled),
@@ -146,6 +164,14 @@ def metric_columns(
     if attribution is not None:
         columns.update(loss_columns(funnel, attribution))
     return columns
+
+
+def denominator_columns(count: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Per opening, each shared denominator of :data:`~simfunnel.metrics.DENOMINATORS`."""
+    return {
+        "interviewed_openings": count["interviewees"] > 0,
+        "open_slate": count["slate"],
+    }
 
 
 def _opening_counts(funnel: Funnel, thresholds: Thresholds) -> dict[str, np.ndarray]:

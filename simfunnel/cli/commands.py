@@ -339,9 +339,9 @@ def _command_compare(args: argparse.Namespace) -> int:
             comparison = compare(scenarios, keep_frames=False, options=options)
         comparison.save(folder.path)
         written = []
-        if args.formats:
-            from simfunnel.present import charts
+        from simfunnel.present import charts
 
+        if args.formats:
             written = charts.save_chart(
                 charts.compare, comparison, folder.path / "compare", args.formats
             )
@@ -407,9 +407,9 @@ def _command_sensitivity(args: argparse.Namespace) -> int:
         table = sensitivity(scenario, args.metric, options=options)
         atomic_write(folder.path / "sensitivity.csv", lambda p: table.to_csv(p, index=False))
         written = []
-        if args.formats:
-            from simfunnel.present import charts
+        from simfunnel.present import charts
 
+        if args.formats:
             written = charts.save_chart(
                 charts.tornado, table, folder.path / "tornado", args.formats
             )
@@ -419,12 +419,19 @@ def _command_sensitivity(args: argparse.Namespace) -> int:
             options = _options(args, "sobol", progress=True)
             indices = sobol(scenario, args.metric, samples=args.sobol, options=options)
             atomic_write(folder.path / "sobol.csv", lambda p: indices.to_csv(p, index=False))
+            if args.formats:
+                written += charts.save_chart(
+                    charts.sobol_indices, indices, folder.path / "sobol", args.formats
+                )
             if not args.quiet:
                 print(f"\nSobol indices ({indices.attrs['runs']} runs):")
                 print(indices.round(3).to_string(index=False))
+            if indices.attrs.get("warning"):
+                print(f"warning: {indices.attrs['warning']}", file=sys.stderr)
         folder.commit()
     if not args.quiet:
-        print(f"\nWrote {out}/: sensitivity.csv and {_files(len(written))}.")
+        tables = "sensitivity.csv and sobol.csv" if args.sobol else "sensitivity.csv"
+        print(f"\nWrote {out}/: {tables} and {_files(len(written))}.")
     return 0
 
 

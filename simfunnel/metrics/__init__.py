@@ -23,9 +23,11 @@ from simfunnel.metrics.labels import KEY_LABELS, STAGES, key_label, ordinal
 from simfunnel.metrics.reasons import LOSS_REASONS, METHOD_DEFINITIONS, METHODS, Reason
 from simfunnel.metrics.registry import (
     ATTRIBUTION_METRICS,
+    DENOMINATORS,
     HEADLINE,
     METRICS,
     SWEEP_METRICS,
+    Denominator,
     Metric,
     Unit,
     label,
@@ -35,6 +37,7 @@ from simfunnel.metrics.registry import (
 __all__ = [
     "ATTRIBUTION_METRICS",
     "BENCHMARKS",
+    "DENOMINATORS",
     "HEADLINE",
     "KEY_LABELS",
     "LOSS_REASONS",
@@ -44,6 +47,7 @@ __all__ = [
     "STAGES",
     "SWEEP_METRICS",
     "Benchmark",
+    "Denominator",
     "Metric",
     "Reason",
     "Unit",

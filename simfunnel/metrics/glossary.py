@@ -12,7 +12,7 @@ import argparse
 import sys
 
 from simfunnel.metrics.reasons import LOSS_REASONS, METHOD_DEFINITIONS, METHODS
-from simfunnel.metrics.registry import METRICS
+from simfunnel.metrics.registry import DENOMINATORS, METRICS
 
 
 def glossary_markdown() -> str:
@@ -41,6 +41,16 @@ def glossary_markdown() -> str:
             f"| `{entry.name}` | {entry.label} | {entry.definition} | {units[entry.unit]} | "
             f"{entry.benchmark} |"
         )
+    lines += [
+        "",
+        "## Denominators",
+        "",
+        "| Name | Among | Definition | Metrics |",
+        "|---|---|---|---|",
+    ]
+    for d in DENOMINATORS.values():
+        users = ", ".join(f"`{m.name}`" for m in METRICS.values() if m.denominator == d.name)
+        lines.append(f"| `{d.name}` | {d.phrase} | {d.definition} | {users} |")
     table_head = ["| Name | Label | Definition |", "|---|---|---|"]
     lines += ["", "## Why good interviews lose", "", *table_head]
     lines += [f"| `{r.name}` | {r.label} | {r.definition} |" for r in LOSS_REASONS.values()]

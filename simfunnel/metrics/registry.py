@@ -36,6 +36,9 @@ class Metric:
         Needs loss attribution (the slower replays of the decision).
     benchmark : str
         A published figure to compare with, if any.
+    denominator : str
+        Among whom, when several metrics share it: a key of :data:`DENOMINATORS`,
+        whose phrase ends the definition (one wording, one computation).
     """
 
     name: str
@@ -46,6 +49,7 @@ class Metric:
     headline: bool = False
     attribution: bool = False
     benchmark: str = ""
+    denominator: str = ""
 
     @property
     def is_share(self) -> bool:
@@ -90,10 +94,46 @@ class Metric:
 _UNIT_SUFFIX = {"sd": " SD", "days": " days"}
 
 
+@dataclass(frozen=True)
+class Denominator:
+    """A population that several metrics count among, defined once.
+
+    :func:`simfunnel.analysis.summary.denominator_columns` computes each one;
+    every metric naming it divides by that array.
+    """
+
+    name: str
+    phrase: str
+    definition: str
+
+
+DENOMINATORS: dict[str, Denominator] = {
+    d.name: d
+    for d in (
+        Denominator(
+            "interviewed_openings",
+            "among openings with at least one interviewee",
+            "Openings in which at least one candidate was interviewed. None are in an "
+            "opening cancelled before interviews, nor in one whose every shortlisted "
+            "external took another job before interviews with no internal on the slate.",
+        ),
+        Denominator(
+            "open_slate",
+            "among external candidates on the slate of openings not cancelled before interviews",
+            "External candidates on the interview slate of openings that were not cancelled "
+            "before interviews, whether they were then interviewed or had taken another job.",
+        ),
+    )
+}
+
+
 def _m(*args, **kwargs) -> tuple[str, Metric]:
     metric = Metric(*args, **kwargs)
     if not metric.short:
         object.__setattr__(metric, "short", metric.label[:22])
+    if metric.denominator:
+        phrase = DENOMINATORS[metric.denominator].phrase
+        object.__setattr__(metric, "definition", f"{metric.definition}, {phrase}.")
     return metric.name, metric
 
 
@@ -116,9 +156,10 @@ METRICS: dict[str, Metric] = dict(
         _m(
             "interviewed_per_opening",
             "Interviewees per opening that interviewed",
-            "Candidates interviewed, among openings that reached interviews.",
+            "Candidates interviewed",
             "per_opening",
             short="interviewed",
+            denominator="interviewed_openings",
         ),
         _m(
             "interviewees_per_opening",
@@ -138,8 +179,9 @@ METRICS: dict[str, Metric] = dict(
         _m(
             "offer_rate_per_opening_mean",
             "Mean offer rate per opening",
-            "The offer rate of each opening that reached interviews, averaged over them.",
+            "The share of each opening's interviewees who got an offer, averaged over openings",
             short="offer rate/opening",
+            denominator="interviewed_openings",
         ),
         _m(
             "offers_per_opening",
@@ -201,9 +243,9 @@ METRICS: dict[str, Metric] = dict(
         _m(
             "withdrawal_rate",
             "Candidates who took another job first",
-            "External candidates on the interview slate who withdrew before the decision, "
-            "among those on the slate of openings that reached interviews.",
+            "Candidates who took another job before the decision",
             short="withdrew",
+            denominator="open_slate",
         ),
         _m(
             "offer_acceptance_rate",
@@ -269,9 +311,9 @@ METRICS: dict[str, Metric] = dict(
         _m(
             "top_interview_offer_rate",
             "Offer rate of the best interview",
-            "Openings where the highest interview score got an offer, among openings that "
-            "reached interviews.",
+            "Openings where the highest interview score got an offer",
             short="best interview: offer",
+            denominator="interviewed_openings",
             headline=True,
         ),
         _m(

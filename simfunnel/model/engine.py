@@ -277,6 +277,87 @@ def simulate_funnel(
     ``extras["focal_slot"]`` is the focal's slot and ``extras["focal_shortlisted"]``
     whether they made the shortlist.
     """
+    before = _before_interviews(model, draws, focal)
+    posting_week, process_weeks, stage = before.posting_week, before.process_weeks, before.stage
+    pause_weeks, slate, extras = before.pause_weeks, before.slate, before.extras
+    interviewed, withdraw_week = before.interviewed, before.withdraw_week
+    available = withdraw_week >= (process_weeks + pause_weeks)[:, None]
+    # 1.5 interviews and the manager's belief; 1.6 value and score; 1.8 offers
+    interview = model.scenario.interview
+    presence = presence_trait(slate.quality, draws["presence"], interview)
+    x_bar = interview_score(slate.quality, presence, draws["interview"], interview)
+    decision = _decision(
+        model,
+        draws,
+        slate,
+        x_bar,
+        interviewed,
+        before.positions,
+        stage,
+        available=available,
+        available_unpaused=withdraw_week >= process_weeks[:, None],
+    )
+    score = decision.score(0)
+    offer, hired, offer_round = decision.offers_and_rounds(score, 0)
+    funnel = Funnel(
+        posting_week=posting_week,
+        process_weeks=process_weeks,
+        pause_weeks=pause_weeks,
+        freeze_week=before.freeze_week,
+        applicants=before.applicants,
+        shortlist=before.shortlist,
+        positions=before.positions,
+        internal_present=slate.internal_present,
+        cancelled_stage=stage,
+        interviewed=interviewed,
+        withdrew=interviewed & ~available,
+        internal_slot=slate.internal_slot,
+        quality=slate.quality,
+        presence=presence,
+        screen_score=slate.screen_score,
+        interview_score=x_bar,
+        felt_score=felt_score(x_bar, draws["felt"], interview),
+        value=realised_value(
+            slate.quality, slate.alignment, slate.niche, draws["transfer"], model.scenario.manager
+        ),
+        signals=decision.signals,
+        decision=decision,
+        score=score,
+        offer=offer,
+        hired=hired,
+        interviews_end=before.interviews_end,
+        days_to_answer=model.scenario.offers.days_to_answer,
+        on_slate=before.on_slate,
+        extras=extras,
+    )
+    if offer_round is not None:  # the compiled offer loop counted the rounds
+        funnel.__dict__["offer_round"] = offer_round  # fills the cached_property
+    return funnel
+
+
+@dataclass(frozen=True)
+class _BeforeInterviews:
+    """Everything MODEL.md 1.1-1.5 settles before anyone is interviewed."""
+
+    posting_week: np.ndarray
+    process_weeks: np.ndarray
+    stage: np.ndarray
+    freeze_week: np.ndarray
+    pause_weeks: np.ndarray
+    positions: np.ndarray
+    applicants: np.ndarray
+    shortlist: np.ndarray
+    slate: _Slate
+    on_slate: np.ndarray
+    extras: dict[str, np.ndarray]
+    interviews_end: np.ndarray
+    withdraw_week: np.ndarray
+    interviewed: np.ndarray
+
+
+def _before_interviews(
+    model: Model, draws: dict[str, np.ndarray], focal: Focal | None
+) -> _BeforeInterviews:
     uniforms = draws["calendar"]
     # 1.1 calendar, 1.7 freezes (cancellations and pauses), 1.8 positions
     calendar = model.calendar
@@ -300,58 +381,36 @@ def simulate_funnel(
         & (stage != cal.CANCELLED_BEFORE_INTERVIEWS)[:, None]
         & (withdraw_week >= interviews_end[:, None])
     )
-    available = withdraw_week >= (process_weeks + pause_weeks)[:, None]
-    # 1.5 interviews and the manager's belief; 1.6 value and score; 1.8 offers
-    interview = model.scenario.interview
-    presence = presence_trait(slate.quality, draws["presence"], interview)
-    x_bar = interview_score(slate.quality, presence, draws["interview"], interview)
-    decision = _decision(
-        model,
-        draws,
-        slate,
-        x_bar,
-        interviewed,
-        positions,
+    return _BeforeInterviews(
+        posting_week,
+        process_weeks,
         stage,
-        available=available,
-        available_unpaused=withdraw_week >= process_weeks[:, None],
+        freeze_week,
+        pause_weeks,
+        positions,
+        applicants,
+        shortlist,
+        slate,
+        on_slate,
+        extras,
+        interviews_end,
+        withdraw_week,
+        interviewed,
     )
-    score = decision.score(0)
-    offer, hired, offer_round = decision.offers_and_rounds(score, 0)
-    funnel = Funnel(
-        posting_week=posting_week,
-        process_weeks=process_weeks,
-        pause_weeks=pause_weeks,
-        freeze_week=freeze_week,
-        applicants=applicants,
-        shortlist=shortlist,
-        positions=positions,
-        internal_present=slate.internal_present,
-        cancelled_stage=stage,
-        interviewed=interviewed,
-        withdrew=interviewed & ~available,
-        internal_slot=slate.internal_slot,
-        quality=slate.quality,
-        presence=presence,
-        screen_score=slate.screen_score,
-        interview_score=x_bar,
-        felt_score=felt_score(x_bar, draws["felt"], interview),
-        value=realised_value(
-            slate.quality, slate.alignment, slate.niche, draws["transfer"], model.scenario.manager
-        ),
-        signals=decision.signals,
-        decision=decision,
-        score=score,
-        offer=offer,
-        hired=hired,
-        interviews_end=interviews_end,
-        days_to_answer=model.scenario.offers.days_to_answer,
-        on_slate=on_slate,
-        extras=extras,
-    )
-    if offer_round is not None:  # the compiled offer loop counted the rounds
-        funnel.__dict__["offer_round"] = offer_round  # fills the cached_property
-    return funnel
+
+
+def interviewee_quality(
+    model: Model, seed: Seed, stream: int, first_block: int, n_blocks: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """True quality of every interviewee of whole blocks, without the decision.
+
+    Returns ``quality`` (openings, slots) and ``interviewed`` (openings, slots): who is
+    interviewed is settled before any interview score is drawn, so this is all the
+    reference sample needs for the good-interview threshold (MODEL.md 2).
+    """
+    draws = draw_blocks(model.scenario, seed, stream, first_block, n_blocks)
+    before = _before_interviews(model, draws, None)
+    return before.slate.quality, before.interviewed
 
 
 def _withdraw_week(

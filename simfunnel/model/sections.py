@@ -383,9 +383,18 @@ class Analysis(_Section):
     attribution: Literal["sequential", "shapley"] = _field(
         "sequential", "which attribution fills candidates.loss_reason"
     )
+    good_interview_precision: OptionalFloat = _field(
+        None,
+        "standard error (share units) to which the reference sample fixes the good-interview "
+        "threshold; null = a third of the run's own standard error of the good-interview "
+        "share (0.0002 at 100,000 openings, 0.00005 at 10^6)",
+        ge=1e-6,
+        le=0.01,
+    )
     pilot_openings: Int = _field(
         20_000,
-        "openings in the pilot sample that fixes the good-interview threshold",
+        "openings in the pilot sample that fixes the narrow margin, and the least that fix "
+        "the good-interview threshold",
         ge=1000,
         le=1_000_000,
     )

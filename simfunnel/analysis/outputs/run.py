@@ -153,6 +153,23 @@ def _loss_finding(rows: pd.DataFrame) -> str:
     return f"{top['label']} sinks {percent(top['share'])} of the good interviews that lose"
 
 
+def _best_interview_from_summary(table: pd.DataFrame, result: Result) -> pd.DataFrame:
+    """The best interview's row from the whole run, not the kept openings' subsample.
+
+    Its rate is ``top_interview_offer_rate`` by definition (one best interview per
+    opening with interviewees), so the title, the bar and the run's table agree.
+    """
+    summary = result.summary()
+    if "top_interview_offer_rate" not in summary.index:
+        return table
+    row = (table["ranked_by"] == "interview score") & (table["rank"] == 1)
+    whole = summary.loc["top_interview_offer_rate"]
+    table = table.copy()
+    for column in ("rate", "ci_low", "ci_high"):
+        table.loc[row, column] = float(whole["value" if column == "rate" else column])
+    return table
+
+
 class OfferProbability(Output):
     """The chance that an interviewee gets an offer, with cluster-honest 95% CIs.
 
@@ -176,6 +193,7 @@ class OfferProbability(Output):
         simulated = result.metadata.get("openings", len(result.openings))
         kept = min(simulated, result.scenario.analysis.candidate_openings)
         if by == "rank":
+            table = _best_interview_from_summary(table, result)
             best = table[(table["ranked_by"] == "interview score") & (table["rank"] == 1)]
             truly = table[(table["ranked_by"] == "true quality") & (table["rank"] == 1)]
             p_best = float(best["rate"].iloc[0])
@@ -184,7 +202,11 @@ class OfferProbability(Output):
                 if p_best < 0.9
                 else f"The best interview gets an offer {percent(p_best)} of the time"
             )
-            note += f"\n{len(result.candidates):,} interviewees of the first {kept:,} openings"
+            note += (
+                f"\nbars: interviewees of the first {kept:,} openings (best interview: all)"
+                if kept < simulated
+                else f"\n{len(result.candidates):,} interviewees of {kept:,} openings"
+            )
             if len(truly):
                 p_truly = percent(truly["rate"].iloc[0])
                 note += f"; the truly best candidate in the slate gets one {p_truly} of the time"

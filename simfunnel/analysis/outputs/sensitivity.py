@@ -68,10 +68,13 @@ class Sensitivity(Output):
         )
         # Short enough for two lines beside the tick labels; the metric is the x-axis label.
         finding = f"{lead['label']} matters most: {size}"
+        # The base is this sweep's own run, shorter than a full run: say how long.
+        openings = table.attrs.get("openings")
+        per_point = f" at {int(openings):,} openings per point" if openings else ""
         note = (
             f"{_scenario(table.attrs)}each parameter alone at its low and high value "
-            f"(at the bar ends), the rest at base ({entry.format(base)}) · same random "
-            f"draws · top {len(rows)} of {len(table)} parameters"
+            f"(at the bar ends), the rest at base ({entry.format(base)}{per_point}) · same "
+            f"random draws · top {len(rows)} of {len(table)} parameters"
         )
         return cls(rows, finding, note, metric=metric, base=base,
                    scenario=str(table.attrs.get("scenario", "")), total=len(table))  # fmt: skip
