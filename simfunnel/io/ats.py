@@ -251,8 +251,11 @@ def _row(index: int) -> int:
 
 def _text(series: pd.Series) -> pd.Series:
     """Cells as stripped text, NaN where empty."""
-    text = series.map(lambda v: v if _missing(v) else str(cell_text(v)).strip())
-    return text.where(text.map(lambda v: not _missing(v) and v != ""), np.nan)
+    if pd.api.types.infer_dtype(series, skipna=True) in ("string", "empty"):
+        text = series.astype(object).str.strip()  # as read from a file: text or NaN
+    else:  # a frame built in Python: numbers, dates, ...
+        text = series.map(lambda v: v if _missing(v) else str(cell_text(v)).strip())
+    return text.where(text.notna() & (text != ""), np.nan).astype(object)
 
 
 def _missing(value: object) -> bool:

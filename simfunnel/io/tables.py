@@ -69,6 +69,10 @@ MAX_HEADER_BYTES = MAX_COLUMNS * (MAX_NAME_CHARS + 3) + 2
 #: Unpacked bytes of an .xlsx (a zip of XML, ~4x its text) or of a parquet file's
 #: pages: a 1,000,000-row export of 11 columns is ~330 MiB of sheet XML.
 MAX_UNPACKED_BYTES = 400 * MIB
+#: Characters of one CSV row (its cells and commas), checked line by line before the
+#: parser splits it: 2,000 cells of 500 characters (the cells not read, such as a
+#: job description, may be longer than those read), so a row never becomes millions of cells.
+MAX_ROW_CHARS = 2**20
 #: Bytes of a parquet footer (its metadata), checked before it is parsed: a 2,000-column
 #: file with a few row groups has well under 1 MiB; 200,000 columns would have ~20 MiB.
 MAX_FOOTER_BYTES = 4 * MIB
@@ -246,6 +250,13 @@ def _not_blank(frame: pd.DataFrame) -> pd.DataFrame:
     return frame[frame.notna().any(axis=1)] if len(frame.columns) else frame.iloc[:0]
 
 
+def _too_long(label: str, row: int, name: str, length: int, limits: Limits) -> InputError:
+    return InputError(
+        f"{label}: row {row}, column {shown(name)!r}: a cell of {length:,} characters "
+        f"(at most {limits.max_cell_chars})"
+    )
+
+
 def _too_many_rows(label: str, limits: Limits) -> InputError:
     return InputError(f"{label}: too many rows (over {limits.max_rows:,})")
 
@@ -261,50 +272,67 @@ def _read_csv(path: Path, label: str, limits: Limits, select: Select | None) -> 
         if head.count(b",") >= limits.max_columns:
             raise InputError(f"{label}: too many columns (over {limits.max_columns:,})")
         raise InputError(f"{label}: row 1: the header is longer than {MAX_HEADER_BYTES:,} bytes")
-    line = (head if end < 0 else head[:end]).decode("utf-8-sig").rstrip("\r")
-    if line.count('"') % 2:
-        raise InputError(
-            f"{label}: row 1: a quoted header name runs past the end of the line; "
-            "put every name on the first line"
-        )
-    try:
-        names = next(csv.reader([line], skipinitialspace=True), [])
-    except csv.Error as exc:
-        raise InputError(f"{label}: row 1: cannot read the header ({shown(exc, 60)})") from None
-    header, positions = _check_header(names, label, limits, select)
-    columns = [header[i] for i in positions]
-    rows_per_chunk = max(1, CHUNK_CELLS // len(header))
-    reader = pd.read_csv(
-        path,
-        header=0,
-        index_col=False,
-        dtype=str,
-        chunksize=rows_per_chunk,
-        nrows=limits.max_rows + 1,
-        skip_blank_lines=False,
-        skipinitialspace=True,
-        keep_default_na=False,
-        na_values=[""],
-        encoding="utf-8-sig",
-    )
-    parts = []
-    read = 0
-    with reader:
-        for chunk in reader:
-            if chunk.shape[1] != len(header):  # the parser saw another header than ours
-                raise InputError(
-                    f"{label}: row 1: cannot read the header (a quoted name spans lines?)"
-                )
-            first = read + FIRST_DATA_ROW
-            read += len(chunk)
-            if read > limits.max_rows:
-                raise _too_many_rows(label, limits)
-            part = chunk.iloc[:, positions]
-            part.columns = columns
-            part.index = pd.RangeIndex(first, first + len(part))
-            _check_cells(part, first, label, limits)
-            parts.append(_not_blank(part))
-    return _finish(parts, columns, header)
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        lines = _BoundedLines(handle, label)
+        records = csv.reader(lines, skipinitialspace=True)
+        try:
+            header, positions = _check_header(next(records, []), label, limits, select)
+            lines.next_row()
+            columns = [header[i] for i in positions]
+            width = len(header)
+            cells: list[list[object]] = [[] for _ in positions]
+            numbers: list[int] = []
+            for row, record in enumerate(records, start=FIRST_DATA_ROW):
+                lines.next_row()
+                if row - 1 > limits.max_rows:
+                    raise _too_many_rows(label, limits)
+                if len(record) > width and any(c.strip() for c in record[width:]):
+                    raise InputError(
+                        f"{label}: row {row}: {len(record):,} cells, but the header names "
+                        f"{width:,} (a comma inside a cell that is not quoted?)"
+                    )
+                picked = [record[i] if i < len(record) else "" for i in positions]
+                if not any(cell.strip() for cell in picked):
+                    continue  # blank: a row of only commas
+                for name, cell in zip(columns, picked, strict=True):
+                    if len(cell) > limits.max_cell_chars:
+                        raise _too_long(label, row, name, len(cell), limits)
+                numbers.append(row)
+                for kept, cell in zip(cells, picked, strict=True):
+                    kept.append(cell if cell else np.nan)
+        except csv.Error as exc:
+            row = records.line_num
+            raise InputError(f"{label}: line {row}: not valid CSV ({shown(exc, 60)})") from None
+    frame = pd.DataFrame(dict(zip(columns, cells, strict=True)), index=numbers, dtype=object)
+    return _finish([frame], columns, header)
+
+
+class _BoundedLines:
+    """The file's lines for :mod:`csv`, refusing a row (the lines read since the last
+    row ended) longer than :data:`MAX_ROW_CHARS` before the parser splits it into cells.
+    The reader's loop calls :meth:`next_row` when a row has been read."""
+
+    def __init__(self, handle: Any, label: str) -> None:
+        self.handle, self.label = handle, label
+        self.row, self.pending = 1, 0
+
+    def __iter__(self) -> _BoundedLines:
+        return self
+
+    def __next__(self) -> str:
+        line = self.handle.readline(MAX_ROW_CHARS + 1)
+        if not line:
+            raise StopIteration
+        self.pending += len(line)
+        if self.pending > MAX_ROW_CHARS:
+            raise InputError(
+                f"{self.label}: row {self.row}: longer than {MAX_ROW_CHARS:,} characters"
+            )
+        return line
+
+    def next_row(self) -> None:
+        self.row += 1
+        self.pending = 0
 
 
 # --------------------------------------------------------------------------- parquet
