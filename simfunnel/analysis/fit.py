@@ -33,6 +33,7 @@ checks each read their own child stream of it.
 from __future__ import annotations
 
 import math
+import re
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -52,11 +53,14 @@ from simfunnel.analysis.fit_summaries import (
     data_arrays,
     datasets,
     masked,
+    shared_layout,
     split_datasets,
     summarise,
 )
+from simfunnel.analysis.resources import check_fit_resources
 from simfunnel.errors import InputError
 from simfunnel.io.ats import MIN_REQUISITIONS, AtsData, check_frame, read_ats
+from simfunnel.model.names import shown
 from simfunnel.model.parameters import (
     Parameter,
     expand_key,
@@ -99,23 +103,29 @@ CHECKED = ("interview.validity", "manager.risk_aversion", "manager.affinity_weig
 IDENTIFIED_RATIO = 0.5  # identified: 90% interval at most half as wide as the prior's
 
 
+_NUMBER = re.compile(r"[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?")
+
+
 def parse_free(items: Iterable[str]) -> dict[str, tuple[float, float] | None]:
-    """``["offers.decline_probability=0:0.5", "internal.probability"]`` -> key: box or None."""
+    """``["offers.decline_probability=0:0.5", "internal.probability"]`` -> key: box or None.
+
+    A box's ends are plain numbers (``0.5``, ``1e-3``; not ``1_000`` or other digits
+    than 0-9); whether the key may be fitted and the box is a range of its values is
+    checked with the scenario (:func:`resolve_parameters`).
+    """
     free: dict[str, tuple[float, float] | None] = {}
     for item in items:
         key, sep, text = item.partition("=")
         key = key.strip()
         box = None
         if sep:
-            low, colon, high = text.partition(":")
-            try:
+            low, colon, high = (part.strip() for part in text.partition(":"))
+            if colon and _NUMBER.fullmatch(low) and _NUMBER.fullmatch(high):
                 box = (float(low), float(high))
-            except ValueError:
-                box = None
-            if not colon or box is None or not all(math.isfinite(v) for v in box):
-                raise InputError(f"--free {item[:60]}: expected KEY or KEY=LOW:HIGH")
+            if box is None or not all(math.isfinite(v) for v in box):
+                raise InputError(f"--free {shown(item)}: expected KEY or KEY=LOW:HIGH")
         if key in free:
-            raise InputError(f"--free {key[:60]}: given twice")
+            raise InputError(f"--free {shown(key)}: given twice")
         free[key] = box
     return free
 
@@ -141,7 +151,7 @@ def resolve_parameters(
     for key, box in free.items():
         found = expand_key(scenario, key, box)
         if not found:
-            raise InputError(f"--free {key[:60]}: not a scenario key (see `simfunnel keys`)")
+            raise InputError(f"--free {shown(key)}: not a scenario key (see `simfunnel keys`)")
         parameters += found
     keys = [p.key for p in parameters]
     twice = next((k for i, k in enumerate(keys) if k in keys[:i]), None)
@@ -251,10 +261,15 @@ def fit(
     n = data.requisitions
     mask = {k: np.isnan(v) for k, v in observed_arrays.items()}
 
-    shortlists = [p.high for p in parameters if p.key.startswith("screening.shortlist.")]
-    top = int(max([scenario.screening.shortlist.high, *shortlists]))
+    shortlists = [p for p in parameters if p.key.startswith("screening.shortlist.")]
+    widest = max(shortlists, key=lambda p: p.high, default=None)
+    top = int(max(scenario.screening.shortlist.high, widest.high if widest else 0))
     simulated = int(
         np.clip(settings.replicates * n, settings.min_simulated, settings.max_simulated)
+    )
+    # Every requisition is simulated at once, for the widest shortlist a box allows.
+    check_fit_resources(
+        shared_layout(scenario, top), simulated, widest.key if widest else "screening.shortlist"
     )
     replicates = simulated / n
     simulator = Simulator(scenario, seed_value, FIT_SIMULATION, simulated, top)

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import errno
 import math
+import re
 import stat
 from pathlib import Path
 from typing import Any
@@ -110,6 +111,16 @@ class _ScenarioLoader(yaml.SafeLoader):
                     )
                 first_line[key] = line
         return super().construct_mapping(node, deep=deep)
+
+
+# YAML 1.1 (PyYAML) reads an exponent without a dot (`sd: 1e-3`) as text, which a number
+# key would then have to accept as text; read it as the number it is (YAML 1.2 does).
+# Quoted values stay text, so `mean: ".16"` is refused as text, not read as a number.
+_ScenarioLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(r"^[-+]?(?:[0-9][0-9_]*(?:\.[0-9_]*)?|\.[0-9_]+)[eE][-+]?[0-9]+$"),
+    list("-+0123456789."),
+)
 
 
 def _key_name(node: yaml.Node) -> str:

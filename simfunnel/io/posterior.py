@@ -20,6 +20,7 @@ from typing import Any
 from simfunnel.errors import InputError
 from simfunnel.io.tables import POSTERIOR_FILE, read_table
 from simfunnel.model.names import key_text, shown
+from simfunnel.model.parameters import key_problem
 
 MAX_POSTERIOR_BYTES = POSTERIOR_FILE.max_bytes
 
@@ -40,6 +41,9 @@ def read_posterior(path: str | Path, label: str | None = None) -> dict[str, Any]
                     f"{name}: column {index + 1}: the header must be a scenario key "
                     "(e.g. offers.decline_probability)"
                 )
+            problem = key_problem(column)
+            if problem:
+                raise InputError(f"{name}: column {index + 1} ({shown(column)!r}): {problem}")
         return header
 
     frame = read_table(path, name, POSTERIOR_FILE, kinds=(".csv",), select=select).frame
