@@ -28,6 +28,7 @@ from simfunnel.cli.commands import (
     _command_compare,
     _command_deck,
     _command_fit,
+    _command_init,
     _command_keys,
     _command_metrics,
     _command_run,
@@ -77,6 +78,7 @@ COMMANDS = {
     "deck": _command_deck,
     "app": _command_app,
     "fit": _command_fit,
+    "init": _command_init,
 }
 
 _MAIN_PID = os.getpid()

@@ -558,3 +558,23 @@ def _command_fit(args: argparse.Namespace) -> int:
             f"{out / 'fitted.yaml'} --posterior {out / 'posterior.csv'}"
         )
     return 0
+
+
+def _command_init(args: argparse.Namespace) -> int:
+    from simfunnel.io.shipped import SCENARIOS, shipped_names, write_starter
+
+    if args.list or not args.name:
+        if not args.list:
+            raise InputError("init: give a NAME (e.g. simfunnel init acme), or --list")
+        from simfunnel.io.loader import load_scenario
+
+        for name in shipped_names():
+            print(f"{name:<22} {load_scenario(name).description}")
+        print(f"\n(files in {SCENARIOS}; name one anywhere: simfunnel run baseline)")
+        return 0
+    path = write_starter(args.name, args.folder)
+    print(
+        f"Wrote {path}: it extends the shipped baseline; uncomment a key to change it.\n"
+        f"Next: simfunnel validate {path} && simfunnel run {path}"
+    )
+    return 0

@@ -1,0 +1,152 @@
+"""The newcomer's path (issue 25): every command run from a scratch folder outside the
+repository, as a new user would, on the shipped scenarios and on messy input."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+import simfunnel as sf
+from simfunnel.cli import main
+from simfunnel.cli.parser import build_parser
+from simfunnel.io.shipped import SCENARIOS, STARTER_KEYS, shipped_names
+
+from .conftest import ROOT
+
+
+@pytest.fixture
+def outside(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An empty folder outside the repository as the current folder."""
+    folder = tmp_path / "elsewhere"
+    folder.mkdir()
+    assert not folder.resolve().is_relative_to(ROOT.resolve())
+    monkeypatch.chdir(folder)
+    return folder
+
+
+def cli(capsys: pytest.CaptureFixture, *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def _comparable(scenario: sf.Scenario) -> dict:
+    """A scenario's parameters without its name and story."""
+    return scenario.model_dump(exclude={"name", "description"})
+
+
+# ------------------------------------------------------------------ works from anywhere
+def test_the_scenarios_ship_inside_the_package() -> None:
+    assert SCENARIOS.is_relative_to(Path(sf.__file__).resolve().parent)
+    assert set(shipped_names()) == {
+        "baseline",
+        "no_internal",
+        "q4_freeze",
+        "risk_averse_manager",
+        "strong_internal",
+        "structured_panels",
+    }
+    # The old paths still work in a checkout: configs/ is a link to the shipped folder.
+    assert (ROOT / "configs").resolve() == SCENARIOS
+    pyproject = (ROOT / "pyproject.toml").read_text()
+    assert '"scenarios/*.yaml"' in pyproject
+
+
+def test_run_a_shipped_scenario_by_name_from_any_folder(outside: Path, capsys) -> None:
+    code, out, err = cli(capsys, "run", "q4_freeze", "--openings", "1000", "--formats", "none")
+    assert code == 0, err
+    assert (outside / "results" / "q4_freeze" / "summary.csv").exists()
+    assert "q4_freeze" in out
+
+
+def test_the_installed_command_runs_the_baseline_outside_the_repository(outside: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "simfunnel", "validate", "baseline", "no_internal"],
+        cwd=outside,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.count(": ok") == 2
+
+
+def test_an_unknown_scenario_name_gets_a_did_you_mean(outside: Path, capsys) -> None:
+    code, _, err = cli(capsys, "run", "baselin")
+    assert code == 2
+    assert "'baselin' is not a shipped scenario; did you mean 'baseline'?" in err
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1
+
+
+def test_an_old_configs_path_outside_the_repository_says_the_bare_name(
+    outside: Path, capsys
+) -> None:
+    code, _, err = cli(capsys, "validate", "configs/baseline.yaml")
+    assert code == 2
+    assert "no such config file" in err and "shipped scenario of that name is 'baseline'" in err
+
+
+def test_extends_reaches_the_shipped_baseline(outside: Path) -> None:
+    (outside / "mine.yaml").write_text("extends: baseline\nmanager:\n  risk_aversion: 1.5\n")
+    mine = sf.load_scenario(outside / "mine.yaml")
+    baseline = sf.load_scenario("baseline")
+    assert mine.manager.risk_aversion == 1.5 and baseline.manager.risk_aversion == 0.5
+    assert _comparable(mine.with_overrides({"manager.risk_aversion": 0.5})) == _comparable(
+        baseline
+    )
+    assert mine.name == "mine"
+
+
+def test_extends_an_unknown_name_or_a_missing_file(outside: Path, capsys) -> None:
+    (outside / "typo.yaml").write_text("# mine\nextends: basline\n")
+    code, _, err = cli(capsys, "validate", "typo.yaml")
+    assert code == 2 and "typo.yaml:2: extends:" in err and "did you mean 'baseline'?" in err
+    (outside / "old.yaml").write_text("extends: baseline.yaml\n")
+    code, _, err = cli(capsys, "validate", "old.yaml")
+    assert code == 2 and "for the shipped scenario write 'extends: baseline'" in err
+
+
+def test_the_default_prior_of_fit_and_scenario_of_app_are_the_shipped_baseline() -> None:
+    parser = build_parser()
+    fit = parser.parse_args(["fit", "data.csv"])
+    app = parser.parse_args(["app"])
+    assert fit.scenario == "baseline" and app.config == "baseline"
+
+
+def test_fit_runs_outside_the_repository_with_its_default_prior(outside: Path, capsys) -> None:
+    data = outside / "export.csv"
+    data.write_text((ROOT / "examples" / "ats_export.csv").read_text())
+    code, out, err = cli(capsys, "fit", "export.csv", "--draws", "50", "--formats", "none")
+    assert code == 0, err
+    assert (outside / "results" / "fit_export" / "fitted.yaml").exists()
+
+
+def test_init_writes_a_starter_that_extends_the_baseline(outside: Path, capsys) -> None:
+    code, out, err = cli(capsys, "init", "acme")
+    assert code == 0, err
+    text = (outside / "acme.yaml").read_text()
+    starter = sf.load_scenario(outside / "acme.yaml")
+    assert starter.name == "acme"
+    assert _comparable(starter) == _comparable(sf.load_scenario("baseline"))
+    # Every most-changed key is there, commented, with the baseline's value: uncommenting
+    # them all gives a valid file that is still the baseline.
+    for key in STARTER_KEYS:
+        assert re.search(rf"^#   {re.escape(key.split('.', 1)[1])}: ", text, re.MULTILINE), key
+    uncommented = re.sub(r"^# (\w+:)$", r"\1", text, flags=re.MULTILINE)
+    uncommented = re.sub(r"^#(   \w+: .*)$", r"\1", uncommented, flags=re.MULTILINE)
+    data = yaml.safe_load(uncommented)
+    assert set(data) >= {key.split(".")[0] for key in STARTER_KEYS}
+    (outside / "full.yaml").write_text(uncommented)
+    full = sf.load_scenario(outside / "full.yaml")
+    assert _comparable(full) == _comparable(sf.load_scenario("baseline"))
+    # Never over an existing file; into another folder with --folder.
+    code, _, err = cli(capsys, "init", "acme")
+    assert code == 2 and "already exists" in err
+    (outside / "sub").mkdir()
+    assert cli(capsys, "init", "beta", "--folder", "sub")[0] == 0
+    assert (outside / "sub" / "beta.yaml").exists()
