@@ -57,8 +57,9 @@ def simfunnel_commands(page: Path) -> list[list[str]]:
 
 @pytest.fixture
 def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A scratch folder laid out like the repository (configs/, examples/) as the cwd."""
-    for folder in ("configs", "examples"):
+    """A scratch folder with the repository's examples/ as the cwd (the shipped
+    scenarios are reached by name, from any folder)."""
+    for folder in ("examples",):
         shutil.copytree(ROOT / folder, tmp_path / folder)
     monkeypatch.chdir(tmp_path)
     return tmp_path

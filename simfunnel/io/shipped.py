@@ -2,7 +2,7 @@
 
 ``simfunnel run baseline``, ``extends: baseline``, ``--scenario baseline`` and
 ``sf.load_scenario("baseline")`` all name a file of ``simfunnel/scenarios/``. The rule
-is one line: a name **without** a ``.yaml``/``.yml`` suffix and without a folder is a
+is one line: a name **without** a suffix (``.yaml``, ``.txt``) and without a folder is a
 shipped scenario; anything else is a path (relative to the current folder on the
 command line, to the extending file in ``extends:``). An unknown bare name is refused
 with the nearest shipped name.
@@ -32,7 +32,7 @@ def is_bare_name(text: str) -> bool:
         bool(text)
         and "/" not in text
         and "\\" not in text
-        and Path(text).suffix.lower() not in SUFFIXES
+        and not Path(text).suffix
         and not text.startswith(("~", "."))
     )
 
@@ -137,12 +137,12 @@ def starter_text(name: str) -> str:
 
 
 def write_starter(name: str, folder: Path) -> Path:
-    """Write ``folder/name.yaml`` (see :func:`starter_text`); never over an existing file."""
+    """Write ``folder/name.yaml`` (see :func:`starter_text`), making the folder if need
+    be; never over an existing file."""
     text = starter_text(name)
-    if not folder.is_dir():
-        raise InputError(f"--folder {excerpt(str(folder), 80)}: no such folder")
     path = folder / f"{name}.yaml"
     try:
+        folder.mkdir(parents=True, exist_ok=True)
         with path.open("x", encoding="utf-8") as handle:
             handle.write(text)
     except FileExistsError:
