@@ -96,9 +96,7 @@ def test_extends_reaches_the_shipped_baseline(outside: Path) -> None:
     mine = sf.load_scenario(outside / "mine.yaml")
     baseline = sf.load_scenario("baseline")
     assert mine.manager.risk_aversion == 1.5 and baseline.manager.risk_aversion == 0.5
-    assert _comparable(mine.with_overrides({"manager.risk_aversion": 0.5})) == _comparable(
-        baseline
-    )
+    assert _comparable(mine.with_overrides({"manager.risk_aversion": 0.5})) == _comparable(baseline)
     assert mine.name == "mine"
 
 
@@ -128,6 +126,7 @@ def test_fit_finds_its_default_prior_outside_the_repository(outside: Path, capsy
 def test_init_writes_a_starter_that_extends_the_baseline(outside: Path, capsys) -> None:
     code, out, err = cli(capsys, "init", "acme")
     assert code == 0, err
+    assert "acme.yaml: it extends the shipped baseline" in out
     text = (outside / "acme.yaml").read_text()
     starter = sf.load_scenario(outside / "acme.yaml")
     assert starter.name == "acme"
@@ -148,3 +147,43 @@ def test_init_writes_a_starter_that_extends_the_baseline(outside: Path, capsys) 
     assert code == 2 and "already exists" in err
     assert cli(capsys, "init", "beta", "--folder", "sub/stories")[0] == 0
     assert (outside / "sub" / "stories" / "beta.yaml").exists()
+
+
+# ------------------------------------------------------------- validate --benchmarks
+def test_benchmarks_exit_0_on_every_shipped_story(outside: Path, capsys) -> None:
+    stories = [name for name in shipped_names() if name != "baseline"]  # baseline: 50k below
+    code, out, err = cli(capsys, "validate", *stories, "--benchmarks", "--openings", "3000")
+    assert code == 0, err
+    assert out.count("| Published figure | Row |") == len(stories)
+    # The rows are labelled: what is an input, a calibration target, a check.
+    assert "| Applicants per opening | input (applicants.count) |" in out
+    assert "| Internal share of hires | calibration (internal.probability) |" in out
+    assert "| Interviews that lead to an offer | check |" in out
+    # no_internal has no internal hires: a calibration target it moves by design.
+    assert "no (not judged)" in out and "**no**" not in out
+
+
+def test_benchmarks_exit_3_when_a_check_fails(outside: Path, capsys) -> None:
+    # Twenty-plus interviewees per opening: far fewer than 15% of interviews end in an offer.
+    (outside / "wide.yaml").write_text(
+        "extends: baseline\nscreening:\n  shortlist: {low: 20, high: 25}\n"
+    )
+    code, out, err = cli(capsys, "validate", "wide.yaml", "--benchmarks", "--openings", "2000")
+    assert code == 3
+    assert "| Interviews that lead to an offer | check |" in out and "**no**" in out
+    assert "wide: Interviews that lead to an offer" in err and "exit code 3" in err
+
+
+def test_benchmarks_judge_calibration_targets_only_with_the_baseline_parameters() -> None:
+    from simfunnel.analysis.outputs import Benchmarks
+    from simfunnel.analysis.outputs.benchmarks import has_baseline_parameters
+
+    baseline = sf.load_scenario("baseline")
+    assert has_baseline_parameters(baseline.with_overrides({"name": "mine", "openings": 5}))
+    assert not has_baseline_parameters(sf.load_scenario("no_internal"))
+    table = Benchmarks.from_result(sf.simulate(baseline, 2000, seed=3, attribution=False)).to_df()
+    assert table.set_index("kind")["judged"].groupby(level=0).all().to_dict() == {
+        "calibration": True,
+        "check": True,
+        "input": False,
+    }

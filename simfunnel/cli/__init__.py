@@ -3,8 +3,9 @@
 Modules: :mod:`~simfunnel.cli.parser` (the arguments, one function per subcommand) and
 :mod:`~simfunnel.cli.commands` (what each subcommand does); this module runs them.
 
-Exit codes: 0 success; 2 bad input (one line on stderr, no traceback); 1 internal
-error; 130 interrupted (Ctrl-C); 143 terminated (SIGTERM). Every output folder is
+Exit codes: 0 success; 2 bad input (one line on stderr, no traceback); 3 ``validate
+--benchmarks``: a judged published figure is outside its band; 1 internal error; 130
+interrupted (Ctrl-C); 143 terminated (SIGTERM). Every output folder is
 written whole or not at all (:class:`simfunnel.io.files.OutputFolder`), so an
 interrupted or failed command never leaves a half-written or mixed folder.
 """

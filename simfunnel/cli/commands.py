@@ -175,11 +175,15 @@ def _files(count: int) -> str:
     return f"{count} chart file{'' if count == 1 else 's'}"
 
 
+BENCHMARK_MISSED = 3  # `validate --benchmarks`: a judged published figure is outside its band
+
+
 def _command_validate(args: argparse.Namespace) -> int:
     from simfunnel.io.loader import load_scenario
+    from simfunnel.io.shipped import shipped_names
 
     failed, scenarios = 0, []
-    for config in args.configs:
+    for config in args.configs or shipped_names():
         try:
             scenario = load_scenario(config)
         except InputError as exc:
@@ -199,13 +203,25 @@ def _command_validate(args: argparse.Namespace) -> int:
     import simfunnel as sf
     from simfunnel.analysis.outputs import Benchmarks
 
-    missed = 0
+    missed: list[str] = []
     for scenario in scenarios:
         result = sf.simulate(scenario, args.openings, attribution=False)
         benchmarks = Benchmarks.from_result(result)
         print(f"\n{benchmarks.finding}\n{benchmarks.note}\n\n{benchmarks.to_markdown()}")
-        missed += int((~benchmarks.to_df()["inside"]).sum())
-    return 1 if missed else 0
+        missed += [f"{scenario.name}: {figure}" for figure in benchmarks.failed]
+    print(
+        "\nRows: input = set directly by the keys named (shown, not judged); calibration = "
+        "the baseline was tuned to it (judged only with the baseline's parameters); "
+        "check = nothing was tuned to it (always judged)."
+    )
+    if missed:
+        print(
+            f"simfunnel: {len(missed)} judged published figure{'s are' if len(missed) > 1 else ' is'}"
+            f" outside its band ({'; '.join(missed)}); exit code {BENCHMARK_MISSED}",
+            file=sys.stderr,
+        )
+        return BENCHMARK_MISSED
+    return 0
 
 
 def keys_markdown() -> str:

@@ -275,12 +275,18 @@ def _add_validate(commands: Any) -> None:
         help="check scenario files without running them (--benchmarks: run each and compare "
         "it with published figures)",
     )
-    validate.add_argument("configs", nargs="+")
+    validate.add_argument(
+        "configs",
+        nargs="*",
+        metavar="CONFIG",
+        help=CONFIG_HELP + " (default: every shipped scenario)",
+    )
     validate.add_argument(
         "--benchmarks",
         action="store_true",
         help="simulate each scenario and print the published figures it should reproduce, "
-        "their bands and its values with 95%% CIs (exit 1 if one is outside its band)",
+        "their bands and its values with 95%% CIs, each row labelled input, calibration "
+        "or check (exit 3 if a judged row is outside its band)",
     )
     validate.add_argument(
         "--openings",
