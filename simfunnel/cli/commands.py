@@ -215,9 +215,10 @@ def _command_validate(args: argparse.Namespace) -> int:
         "check = nothing was tuned to it (always judged)."
     )
     if missed:
+        figures = "figures are" if len(missed) > 1 else "figure is"
         print(
-            f"simfunnel: {len(missed)} judged published figure{'s are' if len(missed) > 1 else ' is'}"
-            f" outside its band ({'; '.join(missed)}); exit code {BENCHMARK_MISSED}",
+            f"simfunnel: {len(missed)} judged published {figures} outside its band "
+            f"({'; '.join(missed)}); exit code {BENCHMARK_MISSED}",
             file=sys.stderr,
         )
         return BENCHMARK_MISSED

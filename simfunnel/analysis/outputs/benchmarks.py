@@ -9,7 +9,6 @@ from simfunnel.analysis.result import Result
 from simfunnel.metrics import BENCHMARKS, METRICS, Benchmark
 from simfunnel.model.scenario import Scenario
 
-
 # Keys that say how much and how to simulate, not what the funnel is.
 _RUN_KEYS = {"name", "description", "openings", "seed", "engine", "analysis"}
 
