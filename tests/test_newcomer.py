@@ -187,3 +187,79 @@ def test_benchmarks_judge_calibration_targets_only_with_the_baseline_parameters(
         "check": True,
         "input": False,
     }
+
+
+# ------------------------------------------------------------------ errors all at once
+MESSY = """\
+extends: baseline
+name: messy
+role:
+  cancel_probability: 1.5
+screening:
+  shortlist: {low: 4.5, high: 10}
+interview:
+  validty: 0.3
+manager:
+  risk_aversion: -1
+"""
+
+
+def test_every_problem_of_a_file_at_once_in_line_order(outside: Path, capsys) -> None:
+    (outside / "messy.yaml").write_text(MESSY)
+    code, _, err = cli(capsys, "validate", "messy.yaml")
+    assert code == 2
+    assert err.splitlines() == [
+        "simfunnel: error: messy.yaml:4: role.cancel_probability: must be in [0, 1), got 1.5",
+        "simfunnel: error: messy.yaml:6: screening.shortlist.low: must be a whole number, got 4.5",
+        "simfunnel: error: messy.yaml:8: unknown key 'interview.validty'; "
+        "did you mean 'interview.validity'?",
+        "simfunnel: error: messy.yaml:10: manager.risk_aversion: must be in [0, 10], got -1",
+    ]
+    # The same through run, and in simfunnel's words, never the validation library's.
+    code, _, run_err = cli(capsys, "run", "messy.yaml")
+    assert code == 2 and run_err == err
+    assert "should be a valid" not in err and "fractional part" not in err and "more" not in err
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("offers:\n  max_offers: four\n", "offers.max_offers: must be a whole number, got 'four'"),
+        ("engine: fast\n", "engine: must be 'exact' or 'brute_force', got 'fast'"),
+        (
+            "manager:\n  risk_aversion: high\n",
+            "manager.risk_aversion: must be a number, got 'high'",
+        ),
+    ],
+)
+def test_problems_are_worded_by_simfunnel(outside: Path, text: str, expected: str) -> None:
+    (outside / "s.yaml").write_text(text)
+    with pytest.raises(sf.InputError) as info:
+        sf.load_scenario("s.yaml")
+    assert str(info.value) == f"s.yaml:{1 + text.count(chr(10)) - 1}: {expected}"
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["sensitivity", "baseline", "--metric", "good_interview_offer_rat"],
+        [
+            "sweep",
+            "baseline",
+            "--vary",
+            "manager.risk_aversion=0:1:2",
+            "--metric",
+            "good_interview_offer_rat",
+        ],
+        ["run", "baseline", "--target-ci", "good_interview_offer_rat=0.01"],
+    ],
+    ids=["sensitivity", "sweep", "target-ci"],
+)
+def test_metric_flags_get_a_did_you_mean(outside: Path, capsys, args: list[str]) -> None:
+    code, _, err = cli(capsys, *args, "--openings", "300", "--formats", "none")
+    assert code == 2
+    assert (
+        "unknown metric 'good_interview_offer_rat'; did you mean 'good_interview_offer_rate'?"
+        in err
+    )
+    assert len(err.splitlines()) == 1 and not list(outside.glob("results/*"))

@@ -131,7 +131,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             sys.stdout.flush()  # a full disk behind `> file` shows here, not at exit
             return code
     except InputError as exc:
-        print(f"simfunnel: error: {_as_flags(exc)}", file=sys.stderr)
+        for line in _as_flags(exc).splitlines():  # a file's every problem, one line each
+            print(f"simfunnel: error: {line}", file=sys.stderr)
         return 2
     except BrokenPipeError:  # e.g. `simfunnel keys | head`
         sys.stderr.close()

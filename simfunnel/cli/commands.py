@@ -187,7 +187,8 @@ def _command_validate(args: argparse.Namespace) -> int:
         try:
             scenario = load_scenario(config)
         except InputError as exc:
-            print(f"simfunnel: error: {exc}", file=sys.stderr)
+            for line in str(exc).splitlines():  # every problem of the file, in line order
+                print(f"simfunnel: error: {line}", file=sys.stderr)
             failed += 1
         else:
             validity = scenario.interview.composite_validity
