@@ -22,7 +22,7 @@ from simfunnel.present.explorer.core import DEFAULT_OPENINGS, Explorer
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--config", default="configs/baseline.yaml")
+    parser.add_argument("--config", default="baseline")
     parser.add_argument("--openings", type=int, default=DEFAULT_OPENINGS)
     parser.add_argument("--chart", default="loss_reasons")
     parser.add_argument("--steps", type=int, default=4, help="values per slider")

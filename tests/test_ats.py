@@ -126,7 +126,7 @@ def test_bad_data_exits_2_with_one_line_naming_row_and_column(
     path = tmp_path / "export.csv"
     frame.to_csv(path, index=False)
     out = tmp_path / "out"
-    code = main(["fit", str(path), "--scenario", str(ROOT / "configs/baseline.yaml"),
+    code = main(["fit", str(path), "--scenario", "baseline",
                  "--out", str(out)])  # fmt: skip
     captured = capsys.readouterr()
     assert code == 2

@@ -31,7 +31,7 @@ from simfunnel.analysis.outputs import (
 from simfunnel.metrics import LOSS_REASONS, METHODS, key_label, label
 from simfunnel.present import charts
 
-BASELINE = Path(__file__).resolve().parents[1] / "configs" / "baseline.yaml"
+BASELINE = Path(__file__).resolve().parents[1] / "simfunnel" / "scenarios" / "baseline.yaml"
 OPENINGS = 10_000
 
 

@@ -15,6 +15,10 @@ from simfunnel.present.explorer.defaults import CHART_LABELS, DEFAULT_OPENINGS, 
 # `you` simulates 20,000 job searches of up to this many interviews: memory grows with it.
 MAX_INTERVIEWS = 100
 MAX_SEED = 2**128 - 1  # the scenario key `seed`'s range
+CONFIG_HELP = (
+    "a scenario YAML file, or a shipped scenario by name (baseline, q4_freeze, ...; "
+    "see `simfunnel init --list`)"
+)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -155,6 +159,7 @@ def build_parser() -> argparse.ArgumentParser:
         _add_deck,
         _add_app,
         _add_fit,
+        _add_init,
     ):
         add(commands)
     return parser
@@ -162,7 +167,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _add_run(commands: Any) -> None:
     run = commands.add_parser("run", help="simulate a scenario and write its tables and charts")
-    run.add_argument("config", help="scenario YAML, e.g. configs/baseline.yaml")
+    run.add_argument("config", help=CONFIG_HELP)
     _add_scenario_options(
         run,
         "openings to simulate (default: the config's 'openings'; with --target-ci the cap, "
@@ -203,7 +208,7 @@ def _add_run(commands: Any) -> None:
 
 def _add_compare(commands: Any) -> None:
     compare = commands.add_parser("compare", help="compare scenarios on the same openings (paired)")
-    compare.add_argument("configs", nargs="+", metavar="CONFIG")
+    compare.add_argument("configs", nargs="+", metavar="CONFIG", help=CONFIG_HELP)
     _add_scenario_options(compare, posterior=True)
     compare.add_argument("--out", type=_out_folder, help="output folder (default: results/compare)")
     _add_quiet(compare)
@@ -212,7 +217,7 @@ def _add_compare(commands: Any) -> None:
 
 def _add_sweep(commands: Any) -> None:
     sweep = commands.add_parser("sweep", help="simulate a 1-D or 2-D grid of parameter values")
-    sweep.add_argument("config")
+    sweep.add_argument("config", help=CONFIG_HELP)
     sweep.add_argument(
         "--vary",
         action="append",
@@ -236,7 +241,7 @@ def _add_sensitivity(commands: Any) -> None:
     sensitivity = commands.add_parser(
         "sensitivity", help="one-at-a-time sensitivity (tornado) of a metric"
     )
-    sensitivity.add_argument("config")
+    sensitivity.add_argument("config", help=CONFIG_HELP)
     sensitivity.add_argument(
         "--metric",
         default="good_interview_offer_rate",
@@ -270,12 +275,18 @@ def _add_validate(commands: Any) -> None:
         help="check scenario files without running them (--benchmarks: run each and compare "
         "it with published figures)",
     )
-    validate.add_argument("configs", nargs="+")
+    validate.add_argument(
+        "configs",
+        nargs="*",
+        metavar="CONFIG",
+        help=CONFIG_HELP + " (default: every shipped scenario)",
+    )
     validate.add_argument(
         "--benchmarks",
         action="store_true",
         help="simulate each scenario and print the published figures it should reproduce, "
-        "their bands and its values with 95%% CIs (exit 1 if one is outside its band)",
+        "their bands and its values with 95%% CIs, each row labelled input, calibration "
+        "or check (exit 3 if a judged row is outside its band)",
     )
     validate.add_argument(
         "--openings",
@@ -308,7 +319,7 @@ def _add_you(commands: Any) -> None:
     you = commands.add_parser(
         "you", help="your chances: P(offer) per interview, why you lose, your job search"
     )
-    you.add_argument("config")
+    you.add_argument("config", help=CONFIG_HELP)
     you.add_argument(
         "--quality-percentile",
         type=_percentile,
@@ -362,7 +373,7 @@ def _add_deck(commands: Any) -> None:
         help="write a 16:9 slide deck: a slide per chart, the finding as its title, "
         "speaker notes with the numbers, CIs, definitions and sources",
     )
-    deck.add_argument("config", help="scenario YAML, e.g. configs/baseline.yaml")
+    deck.add_argument("config", help=CONFIG_HELP)
     deck.add_argument(
         "--compare",
         nargs="+",
@@ -392,8 +403,8 @@ def _add_app(commands: Any) -> None:
     app.add_argument(
         "config",
         nargs="?",
-        default="configs/baseline.yaml",
-        help="scenario YAML (default: %(default)s)",
+        default="baseline",
+        help="scenario YAML or shipped scenario name (default: %(default)s)",
     )
     app.add_argument(
         "--port", type=_port, default=DEFAULT_PORT, help="port on localhost (default: %(default)s)"
@@ -427,8 +438,9 @@ def _add_fit(commands: Any) -> None:
     fit.add_argument("data", help="the export: .csv, .xlsx or .parquet")
     fit.add_argument(
         "--scenario",
-        default="configs/baseline.yaml",
-        help="the scenario to start from: the prior (default: %(default)s)",
+        default="baseline",
+        help="the scenario to start from, a YAML file or a shipped scenario name: the prior "
+        "(default: the shipped %(default)s)",
     )
     fit.add_argument(
         "--free",
@@ -456,6 +468,21 @@ def _add_fit(commands: Any) -> None:
     )
     _add_quiet(fit)
     _add_formats(fit)
+
+
+def _add_init(commands: Any) -> None:
+    init = commands.add_parser(
+        "init",
+        help="write NAME.yaml: a starter scenario that extends the shipped baseline, its "
+        "most-changed keys commented (--list: the shipped scenarios)",
+    )
+    init.add_argument("name", nargs="?", help="the scenario's name and file name (NAME.yaml)")
+    init.add_argument(
+        "--folder", type=Path, default=Path("."), help="where to write it (default: here)"
+    )
+    init.add_argument(
+        "--list", action="store_true", help="list the shipped scenarios and their stories"
+    )
 
 
 def _version() -> str:

@@ -30,6 +30,7 @@ from simfunnel.metrics.registry import (
     Unit,
     label,
     metric,
+    unknown_metric,
 )
 
 __all__ = [
@@ -53,4 +54,5 @@ __all__ = [
     "main",
     "metric",
     "ordinal",
+    "unknown_metric",
 ]

@@ -131,5 +131,36 @@ def format_pydantic_error(root: type[BaseModel], error: dict[str, Any]) -> tuple
                 f"got {value}"
             ), path
         return f"{path}: should be a mapping of keys (key: value lines), got {value}", path
+    if kind in _WORDS:
+        return f"{path}: must be {_WORDS[kind]}, got {value}", path
+    if kind == "literal_error":
+        expected = str((error.get("ctx") or {}).get("expected", "")) or "one of its values"
+        return f"{path}: must be {expected}, got {value}", path
+    if kind in {"too_short", "too_long"}:
+        ctx = error.get("ctx") or {}
+        count = ctx.get("min_length") if kind == "too_short" else ctx.get("max_length")
+        actual = ctx.get("actual_length")
+        return (
+            f"{path}: must have {'at least' if kind == 'too_short' else 'at most'} "
+            f"{count} items, got {actual}",
+            path,
+        )
     expected = str(error["msg"]).removeprefix("Input should be ")
     return f"{path}: should be {expected}, got {value}", path
+
+
+# pydantic's error types in simfunnel's words ("must be a whole number, got 4.5", not
+# "should be a valid integer, got a number with a fractional part").
+_WORDS = {
+    "int_from_float": "a whole number",
+    "int_parsing": "a whole number",
+    "int_type": "a whole number",
+    "float_parsing": "a number",
+    "float_type": "a number",
+    "bool_parsing": "true or false",
+    "bool_type": "true or false",
+    "string_type": "text (in quotes if it looks like a number)",
+    "list_type": "a list, e.g. [1, 2]",
+    "tuple_type": "a list, e.g. [1, 2]",
+    "dict_type": "a mapping of keys (key: value lines)",
+}
