@@ -1,0 +1,1 @@
+"""Readers (and writers, for fixtures) of applicant-tracking systems' per-application exports."""
