@@ -193,8 +193,8 @@ def origin_of(text: Any, internal: bool = False) -> str:
         return "internal"
     value = str(text or "").casefold()
     for origin, words in (
+        ("referral", ("referr",)),  # before internal: "Employee referral" is a referral
         ("internal", ("internal", "employee")),
-        ("referral", ("referr",)),
         ("agency", ("agenc", "recruit firm", "headhunt")),
         ("sourced", ("sourc", "prospect", "outbound")),
     ):
