@@ -168,6 +168,8 @@ class RawExport:
     offers: pd.DataFrame = field(default_factory=lambda: empty("offers"))
     scores: pd.DataFrame = field(default_factory=lambda: empty("scores"))
     source: str = "<export>"
+    # Stage name -> milestone where the system itself says (Workable's stage kinds).
+    known_stages: dict[str, str] = field(default_factory=dict)
 
     def stage_names(self) -> list[str]:
         """Every stage name the export uses, in order of first use."""
@@ -321,7 +323,9 @@ def suggest(raw: RawExport) -> tuple[StageMap, list[str], list[str]]:
     -------
     (map, unplaced stages, unplaced reasons)
     """
-    stages, unplaced_stages = _guess(raw.stage_names(), _STAGE_WORDS)
+    names = [n for n in raw.stage_names() if n not in raw.known_stages]
+    stages, unplaced_stages = _guess(names, _STAGE_WORDS)
+    stages = {**{k: v for k, v in raw.known_stages.items() if k in raw.stage_names()}, **stages}
     reasons, unplaced_reasons = _guess(raw.reason_names(), _REASON_WORDS)
     return StageMap(stages, reasons, "the suggested stage map"), unplaced_stages, unplaced_reasons
 
@@ -630,7 +634,8 @@ def _application_table(apps, history, offers, scores, stage_map: StageMap) -> pd
     offer_status = latest["status"].reindex(apps.index)
     accepted = hired | (offer_status == "accepted").to_numpy()
     level = np.where(accepted, MILESTONES.index("hired"), level)
-    offered = offered | accepted
+    # Reaching an offer stage counts as offered (Workable records no offers, only stages).
+    offered = offered | accepted | (level >= MILESTONES.index("offered"))
     # Reasons: the recorded ones placed by the map; an offer turned down is offer_declined.
     reason = pd.Series(np.nan, index=apps.index, dtype=object)
     for text in apps["reason"].dropna().unique():
