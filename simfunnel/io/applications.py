@@ -170,6 +170,8 @@ class RawExport:
     source: str = "<export>"
     # Stage name -> milestone where the system itself says (Workable's stage kinds).
     known_stages: dict[str, str] = field(default_factory=dict)
+    # Recorded reason -> category where the export's mapping file says.
+    known_reasons: dict[str, str] = field(default_factory=dict)
 
     def stage_names(self) -> list[str]:
         """Every stage name the export uses, in order of first use."""
@@ -326,7 +328,10 @@ def suggest(raw: RawExport) -> tuple[StageMap, list[str], list[str]]:
     names = [n for n in raw.stage_names() if n not in raw.known_stages]
     stages, unplaced_stages = _guess(names, _STAGE_WORDS)
     stages = {**{k: v for k, v in raw.known_stages.items() if k in raw.stage_names()}, **stages}
-    reasons, unplaced_reasons = _guess(raw.reason_names(), _REASON_WORDS)
+    names = [n for n in raw.reason_names() if n not in raw.known_reasons]
+    reasons, unplaced_reasons = _guess(names, _REASON_WORDS)
+    reasons = {**{k: v for k, v in raw.known_reasons.items() if k in raw.reason_names()},
+               **reasons}
     return StageMap(stages, reasons, "the suggested stage map"), unplaced_stages, unplaced_reasons
 
 
