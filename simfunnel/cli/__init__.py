@@ -27,7 +27,9 @@ from simfunnel.cli.commands import (
     _command_charts,
     _command_compare,
     _command_deck,
+    _command_export,
     _command_fit,
+    _command_import,
     _command_keys,
     _command_metrics,
     _command_run,
@@ -77,6 +79,8 @@ COMMANDS = {
     "deck": _command_deck,
     "app": _command_app,
     "fit": _command_fit,
+    "import": _command_import,
+    "export": _command_export,
 }
 
 _MAIN_PID = os.getpid()

@@ -763,3 +763,46 @@ def _requisitions(table: pd.DataFrame, jobs: pd.DataFrame, source: str) -> pd.Da
     for column in ("posted", "closed"):
         out[column] = out[column].dt.strftime("%Y-%m-%d")
     return out.astype({c: object for c in out.columns})
+
+
+def read_applications(
+    path: str | Path,
+    format: str = "csv",
+    stage_map: StageMap | str | Path | Mapping | None = None,
+    mapping: str | Path | Mapping | None = None,
+    *,
+    min_requisitions: int = 1,
+) -> Applications:
+    """Read a per-application export and normalise it (see the module).
+
+    Parameters
+    ----------
+    path : the export: a folder of the vendor's files, or one file.
+    format : ``greenhouse`` (Harvest JSON or warehouse CSV), ``lever``, ``ashby``,
+        ``workable`` or ``csv`` (any per-application table, with ``mapping``).
+    stage_map : a :class:`StageMap`, its YAML file, or a mapping with ``stages`` and
+        ``reasons``; ``None`` proposes one (:func:`suggest`) and refuses names it cannot place.
+    mapping : for ``csv``: the YAML mapping file (or its contents as a mapping).
+
+    Returns
+    -------
+    Applications
+        ``.applications``, ``.requisitions`` (what ``simfunnel fit`` reads), ``.dropped``.
+    """
+    from simfunnel.io.vendors import read_raw
+
+    raw = read_raw(path, format, mapping)
+    if stage_map is not None and not isinstance(stage_map, StageMap):
+        stage_map = (
+            StageMap.from_mapping(stage_map)
+            if isinstance(stage_map, Mapping)
+            else StageMap.read(stage_map)
+        )
+    if stage_map is not None:
+        # What the export itself says (Workable's stage kinds, a mapping file) fills gaps.
+        stage_map = StageMap(
+            {**raw.known_stages, **stage_map.stages},
+            {**raw.known_reasons, **stage_map.reasons},
+            stage_map.source,
+        )
+    return normalise(raw, stage_map, min_requisitions=min_requisitions)
