@@ -148,6 +148,12 @@ def shown(text: object, limit: int = EXCERPT) -> str:
     return repr(value if len(value) <= limit else value[: limit - 1] + "\u2026")
 
 
+def shown_path(path: object, limit: int = 80) -> str:
+    """A file name for a message: printable, and its end (the file's name) kept when long."""
+    text = "".join(c if c.isprintable() else "?" for c in str(path))
+    return text if len(text) <= limit else "\u2026" + text[-(limit - 1) :]
+
+
 @dataclass
 class RawExport:
     """An export as a reader found it: five tables, in :data:`RAW_COLUMNS`, no personal data.
@@ -259,7 +265,7 @@ class StageMap:
         import yaml
 
         path = Path(path)
-        label = shown(str(path), 80)[1:-1]
+        label = shown_path(path)
         if not path.is_file():
             raise InputError(f"{label}: no such file")
         if path.stat().st_size > 2**20:

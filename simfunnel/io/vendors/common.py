@@ -15,11 +15,11 @@ from typing import Any
 import pandas as pd
 
 from simfunnel.errors import InputError
-from simfunnel.io.applications import MAX_BYTES, MAX_ROWS, shown
+from simfunnel.io.applications import MAX_BYTES, MAX_ROWS, shown, shown_path
 
 
 def label(path: Path) -> str:
-    return shown(str(path), 80)[1:-1]
+    return shown_path(path)
 
 
 def check_size(path: Path, limit: int = MAX_BYTES) -> None:
