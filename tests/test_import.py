@@ -92,7 +92,7 @@ def test_round_scores_correlate_as_the_model_says(scenario, simulated, exports) 
     s = scenario.interview.presence_share
     latent = (1 + s * sigma2) / (1 + sigma2)
     se = 1 / np.sqrt(len(scored))
-    assert 0 < r - 3 * se and r < latent + 3 * se
+    assert r - 3 * se > 0 and r < latent + 3 * se
 
 
 def test_no_name_email_or_note_reaches_an_output(exports, tmp_path) -> None:
@@ -147,7 +147,7 @@ def test_duplicates_prospects_test_and_open_jobs_are_dropped_and_counted(exports
         jobs[1]["status"] = "open"
 
     imported = read_applications(_copy(exports["greenhouse"], tmp_path, edit), "greenhouse")
-    dropped = dict(zip(imported.dropped["reason"], imported.dropped["rows"]))
+    dropped = dict(zip(imported.dropped["reason"], imported.dropped["rows"], strict=False))
     assert dropped["duplicate application ids (the first kept)"] == 1
     assert dropped["prospects (never applied)"] == 1
     assert dropped["test jobs"] == 1
@@ -212,18 +212,27 @@ def test_more_hires_than_openings_is_refused(exports, tmp_path) -> None:
         extra.update(status="hired", rejected_at=None, rejection_reason=None)
         job["openings"] = job["openings"][:1]
         job.setdefault("name", "x")
-        offers.append({**next(o for o in offers if o["application_id"] == hired["id"]),
-                       "application_id": extra["id"]})
+        offers.append(
+            {
+                **next(o for o in offers if o["application_id"] == hired["id"]),
+                "application_id": extra["id"],
+            }
+        )
 
     folder = _copy(exports["greenhouse"], tmp_path, edit)
-    with pytest.raises(sf.InputError, match=r"table jobs, row \d+, column openings: requisition "
-                       r"'JOB-\d+' has 2 hires for 1 opening"):
+    with pytest.raises(
+        sf.InputError,
+        match=r"table jobs, row \d+, column openings: requisition "
+        r"'JOB-\d+' has 2 hires for 1 opening",
+    ):
         read_applications(folder, "greenhouse")
 
 
 def test_an_unplaced_stage_or_reason_is_named_with_the_known_ones(exports) -> None:
-    partial = {"stages": {k: v for k, v in STAGE_MAP["stages"].items() if k != "Phone Screen"},
-               "reasons": STAGE_MAP["reasons"]}
+    partial = {
+        "stages": {k: v for k, v in STAGE_MAP["stages"].items() if k != "Phone Screen"},
+        "reasons": STAGE_MAP["reasons"],
+    }
     with pytest.raises(sf.InputError) as error:
         read_applications(exports["lever"], "lever", stage_map=partial)
     message = str(error.value)
@@ -231,8 +240,11 @@ def test_an_unplaced_stage_or_reason_is_named_with_the_known_ones(exports) -> No
     assert "'Application Review'" in message and "applied, screened, interviewed" in message
     assert "opportunities.json: table opportunities, row" in message
     no_reasons = {"stages": STAGE_MAP["stages"], "reasons": {"Withdrew": "withdrew"}}
-    with pytest.raises(sf.InputError, match="reason 'Lacking skills' is not in the stage map "
-                       r"\(it places 'Withdrew'\); add it with one of another_candidate"):
+    with pytest.raises(
+        sf.InputError,
+        match="reason 'Lacking skills' is not in the stage map "
+        r"\(it places 'Withdrew'\); add it with one of another_candidate",
+    ):
         read_applications(exports["lever"], "lever", stage_map=no_reasons)
 
 
@@ -240,9 +252,7 @@ def test_suggest_places_the_usual_names_and_lists_the_rest(simulated) -> None:
     raw, _ = simulated
     raw = apps_io.RawExport(
         raw.jobs,
-        raw.applications.assign(
-            stage=raw.applications["stage"].replace("Phone Screen", "Zebra")
-        ),
+        raw.applications.assign(stage=raw.applications["stage"].replace("Phone Screen", "Zebra")),
         raw.history.assign(stage=raw.history["stage"].replace("Phone Screen", "Zebra")),
         raw.offers,
         raw.scores,
@@ -279,8 +289,19 @@ def test_cli_suggest_prints_a_stage_map_the_import_reads(exports, tmp_path, caps
     proposed = tmp_path / "stage_map.yaml"
     proposed.write_text(capsys.readouterr().out)
     out = tmp_path / "imported"
-    code = main(["import", str(exports["ashby"]), "--format", "ashby", "--stage-map",
-                 str(proposed), "--out", str(out), "--quiet"])
+    code = main(
+        [
+            "import",
+            str(exports["ashby"]),
+            "--format",
+            "ashby",
+            "--stage-map",
+            str(proposed),
+            "--out",
+            str(out),
+            "--quiet",
+        ]
+    )
     assert code == 0
     frame = pd.read_csv(out / "requisitions.csv")
     assert len(frame) == REQUISITIONS
@@ -292,21 +313,56 @@ def test_export_import_fit_run(tmp_path, capsys) -> None:
     """The whole path on the command line: export -> import -> fit -> run fitted.yaml."""
     export, imported, fitted = tmp_path / "export", tmp_path / "imported", tmp_path / "fit"
     overrides = ["--set", "applicants.count.low=10", "--set", "applicants.count.high=20"]
-    assert main(["export", "--format", "greenhouse-warehouse", "--requisitions", "60",
-                 "--seed", "3", *overrides, "--out", str(export), "--quiet"]) == 0
-    assert main(["import", str(export), "--format", "greenhouse", "--out", str(imported),
-                 "--quiet"]) == 0
+    assert (
+        main(
+            [
+                "export",
+                "--format",
+                "greenhouse-warehouse",
+                "--requisitions",
+                "60",
+                "--seed",
+                "3",
+                *overrides,
+                "--out",
+                str(export),
+                "--quiet",
+            ]
+        )
+        == 0
+    )
+    assert (
+        main(["import", str(export), "--format", "greenhouse", "--out", str(imported), "--quiet"])
+        == 0
+    )
     data = sf.read_ats(imported / "requisitions.csv")
     scenario = sf.load_scenario(export / "scenario.yaml")
-    quick = sf.FitSettings(replicates=10, draws=60, checks=20, max_iterations=4,
-                           min_simulated=3000)
-    result = sf.fit(data, scenario, ["offers.decline_probability", "internal.probability"],
-                    seed=1, settings=quick)
+    quick = sf.FitSettings(replicates=10, draws=60, checks=20, max_iterations=4, min_simulated=3000)
+    result = sf.fit(
+        data,
+        scenario,
+        ["offers.decline_probability", "internal.probability"],
+        seed=1,
+        settings=quick,
+    )
     fitted.mkdir()
     result.save(fitted)
     run = tmp_path / "run"
-    assert main(["run", str(fitted / "fitted.yaml"), "--openings", "300", "--out", str(run),
-                 "--formats", "none"]) == 0
+    assert (
+        main(
+            [
+                "run",
+                str(fitted / "fitted.yaml"),
+                "--openings",
+                "300",
+                "--out",
+                str(run),
+                "--formats",
+                "none",
+            ]
+        )
+        == 0
+    )
     assert "Wrote" in capsys.readouterr().out and (run / "summary.csv").is_file()
     table = result.to_df().set_index("parameter")
     truth = scenario.offers.decline_probability

@@ -44,7 +44,9 @@ from simfunnel.model.scenario import Scenario
 EXPORT_DETAILS = 104  # child stream for referrals, round noise and times of day
 STAGES = ("Application Review", "Phone Screen", "Onsite Interview", "Offer", "Hired")
 STAGE_MAP = {
-    "stages": dict(zip(STAGES, ("applied", "screened", "interviewed", "offered", "hired"))),
+    "stages": dict(
+        zip(STAGES, ("applied", "screened", "interviewed", "offered", "hired"), strict=False)
+    ),
     "reasons": {
         "Lacking skills": "lacking_skills",
         "Withdrew": "withdrew",
@@ -121,7 +123,9 @@ def simulate_export(
             },
         )
         nobody = hired_count[i] == 0
-        loser_reason = "Job closed / cancelled" if (stopped[i] or nobody) else "Hired another candidate"
+        loser_reason = (
+            "Job closed / cancelled" if (stopped[i] or nobody) else "Hired another candidate"
+        )
         screen_at = posted + 0.3 * horizon
         n_external = int(funnel.applicants[i])
         shortlist = int(funnel.shortlist[i])

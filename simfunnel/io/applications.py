@@ -254,8 +254,9 @@ class StageMap:
             raise InputError(f"{source}: expected keys 'stages' (and 'reasons')")
         unknown = set(data) - {"stages", "reasons"}
         if unknown:
-            raise InputError(f"{source}: unknown key {shown(sorted(unknown)[0])}; "
-                             "the keys are stages, reasons")
+            raise InputError(
+                f"{source}: unknown key {shown(sorted(unknown)[0])}; the keys are stages, reasons"
+            )
         stages = _checked(data.get("stages") or {}, MILESTONES, source, "stages")
         reasons = _checked(data.get("reasons") or {}, REASON_CATEGORIES, source, "reasons")
         return cls(stages, reasons, source)
@@ -290,12 +291,14 @@ class StageMap:
             "stages:",
         ]
         lines += [f"  {_yaml_key(k)}: {v}" for k, v in self.stages.items()]
-        lines += [f"  {_yaml_key(k)}: ?   # cannot place: choose a milestone" for k in
-                  unplaced_stages]
+        lines += [
+            f"  {_yaml_key(k)}: ?   # cannot place: choose a milestone" for k in unplaced_stages
+        ]
         lines.append("reasons:")
         lines += [f"  {_yaml_key(k)}: {v}" for k, v in self.reasons.items()]
-        lines += [f"  {_yaml_key(k)}: ?   # cannot place: choose a category" for k in
-                  unplaced_reasons]
+        lines += [
+            f"  {_yaml_key(k)}: ?   # cannot place: choose a category" for k in unplaced_reasons
+        ]
         return "\n".join(lines) + "\n"
 
 
@@ -336,8 +339,7 @@ def suggest(raw: RawExport) -> tuple[StageMap, list[str], list[str]]:
     stages = {**{k: v for k, v in raw.known_stages.items() if k in raw.stage_names()}, **stages}
     names = [n for n in raw.reason_names() if n not in raw.known_reasons]
     reasons, unplaced_reasons = _guess(names, _REASON_WORDS)
-    reasons = {**{k: v for k, v in raw.known_reasons.items() if k in raw.reason_names()},
-               **reasons}
+    reasons = {**{k: v for k, v in raw.known_reasons.items() if k in raw.reason_names()}, **reasons}
     return StageMap(stages, reasons, "the suggested stage map"), unplaced_stages, unplaced_reasons
 
 
@@ -388,9 +390,7 @@ class Applications:
         ]
         if len(self.dropped):
             lines.append("Left out:")
-            lines += [
-                f"  {r.table}: {r.rows:,} {r.reason}" for r in self.dropped.itertuples()
-            ]
+            lines += [f"  {r.table}: {r.rows:,} {r.reason}" for r in self.dropped.itertuples()]
         else:
             lines.append("Nothing left out.")
         return "\n".join(lines)
@@ -564,8 +564,9 @@ def _whole(frame: pd.DataFrame, column: str, default: int) -> pd.Series:
     bad = frame[column].notna() & (values.isna() | (values < 1) | (values != values.round()))
     if bad.any():
         i = bad.index[bad][0]
-        raise _fail(frame["_at"][i], column, f"not a whole number >= 1 (got "
-                    f"{shown(frame[column][i])})")
+        raise _fail(
+            frame["_at"][i], column, f"not a whole number >= 1 (got {shown(frame[column][i])})"
+        )
     return values.fillna(default).astype(int)
 
 
@@ -584,8 +585,9 @@ def _related(frame: pd.DataFrame, ids: set, what: str) -> pd.DataFrame:
     unknown = ~frame["application_id"].isin(ids)
     if unknown.any():
         i = unknown.index[unknown][0]
-        raise _fail(frame["_at"][i], "application_id",
-                    f"{what} {shown(frame['application_id'][i])}")
+        raise _fail(
+            frame["_at"][i], "application_id", f"{what} {shown(frame['application_id'][i])}"
+        )
     return frame
 
 
@@ -626,8 +628,9 @@ def _application_table(apps, history, offers, scores, stage_map: StageMap) -> pd
     level = _place(apps["stage"], stage_map, apps).fillna(0)
     if len(history):
         history = history.assign(level=_place(history["stage"], stage_map, history))
-        level = np.maximum(level, history.groupby("application_id")["level"].max()
-                           .reindex(apps.index).fillna(0))
+        level = np.maximum(
+            level, history.groupby("application_id")["level"].max().reindex(apps.index).fillna(0)
+        )
     scored = apps.index.isin(set(scores["application_id"].dropna()))
     level = np.where(scored, np.maximum(level, MILESTONES.index("interviewed")), level)
     latest = (

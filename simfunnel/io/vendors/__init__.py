@@ -18,7 +18,9 @@ FORMATS = ("greenhouse", "lever", "ashby", "workable", "csv")
 EXPORT_FORMATS = ("greenhouse", "greenhouse-warehouse", "lever", "ashby", "workable", "csv")
 
 
-def read_raw(path: str | Path, format: str, mapping: str | Path | Mapping | None = None) -> RawExport:
+def read_raw(
+    path: str | Path, format: str, mapping: str | Path | Mapping | None = None
+) -> RawExport:
     """The export at ``path`` in ``format`` (one of :data:`FORMATS`)."""
     from simfunnel.io.vendors import ashby, generic, greenhouse, lever, workable
 

@@ -84,8 +84,9 @@ def load_json_map(path: Path, table: str) -> list[tuple[str, dict]]:
                 raise InputError(f"{label(path)}: table {table}: {shown(parent)}: expected a list")
             pairs += [(str(parent), item) for item in items]
     elif isinstance(data, list):
-        pairs = [(str(get(item, "opportunity") or get(item, "opportunityId")), item)
-                 for item in data]
+        pairs = [
+            (str(get(item, "opportunity") or get(item, "opportunityId")), item) for item in data
+        ]
     else:
         raise InputError(f"{label(path)}: table {table}: expected a list or an object of lists")
     if len(pairs) > MAX_ROWS:
@@ -181,8 +182,10 @@ def write_csv(path: Path, rows: list[dict], columns: Sequence[str]) -> Path:
 def records(frame: pd.DataFrame) -> list[dict]:
     """Rows as dicts with None for missing values."""
     return [
-        {k: (None if (v is None or v is pd.NaT or (isinstance(v, float) and v != v)) else v)
-         for k, v in row.items()}
+        {
+            k: (None if (v is None or v is pd.NaT or (isinstance(v, float) and v != v)) else v)
+            for k, v in row.items()
+        }
         for row in frame.drop(columns=["_at"], errors="ignore").to_dict("records")
     ]
 
@@ -209,8 +212,10 @@ TEST_JOB = ("test job", "test ", "do not use", "[test]", "(test)")
 def is_test_job(name: Any) -> bool:
     """Job titles that mark a test requisition ("TEST - ...", "Do not use")."""
     text = str(name or "").casefold().strip()
-    return text == "test" or text.startswith(("test ", "test-", "test:", "[test]", "(test)")) or (
-        "do not use" in text
+    return (
+        text == "test"
+        or text.startswith(("test ", "test-", "test:", "[test]", "(test)"))
+        or ("do not use" in text)
     )
 
 

@@ -51,8 +51,20 @@ from simfunnel.io.applications import (
 from simfunnel.io.vendors.common import check_size, label, records
 
 REQUIRED = ("requisition_id", "application_id", "status", "applied_at", "posted")
-OPTIONAL = ("stage", "origin", "reason", "reason_type", "rejected_at", "hired_at", "offered_at",
-            "offer_status", "prospect", "closed", "job_status", "openings")
+OPTIONAL = (
+    "stage",
+    "origin",
+    "reason",
+    "reason_type",
+    "rejected_at",
+    "hired_at",
+    "offered_at",
+    "offer_status",
+    "prospect",
+    "closed",
+    "job_status",
+    "openings",
+)
 OURS = REQUIRED + OPTIONAL
 SCORE = re.compile(r"score_(\d+)$")
 SUFFIXES = (".csv", ".xlsx", ".parquet")
@@ -70,33 +82,47 @@ def read_mapping(path: str | Path) -> dict:
         first = str(exc).splitlines()[0][:80] if str(exc) else type(exc).__name__
         raise InputError(f"{label(path)}: not valid YAML ({first})") from None
     if not isinstance(data, Mapping):
-        raise InputError(f"{label(path)}: expected keys columns, values, date_format, stages, "
-                         "reasons")
+        raise InputError(
+            f"{label(path)}: expected keys columns, values, date_format, stages, reasons"
+        )
     unknown = set(data) - {"columns", "values", "date_format", "stages", "reasons"}
     if unknown:
-        raise InputError(f"{label(path)}: unknown key {shown(sorted(unknown)[0])}; the keys are "
-                         "columns, values, date_format, stages, reasons")
+        raise InputError(
+            f"{label(path)}: unknown key {shown(sorted(unknown)[0])}; the keys are "
+            "columns, values, date_format, stages, reasons"
+        )
     columns = data.get("columns") or {}
     if not isinstance(columns, Mapping):
         raise InputError(f"{label(path)}: columns: expected 'your column: ours' lines")
     for theirs, ours in columns.items():
         if str(ours) not in OURS and not SCORE.match(str(ours)):
-            raise InputError(f"{label(path)}: columns.{shown(theirs)[1:-1]}: {shown(ours)} is "
-                             f"not one of {', '.join(OURS)}, score_1, score_2, ...")
+            raise InputError(
+                f"{label(path)}: columns.{shown(theirs)[1:-1]}: {shown(ours)} is "
+                f"not one of {', '.join(OURS)}, score_1, score_2, ..."
+            )
     return {**data, "_source": label(path)}
 
 
 def _load(path: Path, wanted: set[str]) -> pd.DataFrame:
     suffix = path.suffix.lower()
     if suffix not in SUFFIXES:
-        raise InputError(f"{label(path)}: unknown kind of file {shown(path.suffix or '(none)')}; "
-                         f"give a {', '.join(SUFFIXES)} file")
+        raise InputError(
+            f"{label(path)}: unknown kind of file {shown(path.suffix or '(none)')}; "
+            f"give a {', '.join(SUFFIXES)} file"
+        )
     check_size(path)
     keep = lambda c: str(c).strip() in wanted  # noqa: E731 (columns never loaded otherwise)
     try:
         if suffix == ".csv":
-            frame = pd.read_csv(path, dtype=str, usecols=keep, nrows=MAX_ROWS + 1,
-                                keep_default_na=False, na_values=[""], encoding="utf-8-sig")
+            frame = pd.read_csv(
+                path,
+                dtype=str,
+                usecols=keep,
+                nrows=MAX_ROWS + 1,
+                keep_default_na=False,
+                na_values=[""],
+                encoding="utf-8-sig",
+            )
         elif suffix == ".xlsx":
             import zipfile
 
@@ -108,13 +134,18 @@ def _load(path: Path, wanted: set[str]) -> pd.DataFrame:
             import pyarrow.parquet as pq
 
             names = [n for n in pq.ParquetFile(path).schema.names if keep(n)]
-            frame = pd.read_parquet(path, columns=names).astype(str).replace(
-                {"nan": None, "None": None, "NaT": None})
+            frame = (
+                pd.read_parquet(path, columns=names)
+                .astype(str)
+                .replace({"nan": None, "None": None, "NaT": None})
+            )
     except InputError:
         raise
     except ImportError as exc:
-        raise InputError(f"reading {suffix} files needs {exc.name}: pip install "
-                         "'simfunnel[ats]' (or save the table as .csv)") from None
+        raise InputError(
+            f"reading {suffix} files needs {exc.name}: pip install "
+            "'simfunnel[ats]' (or save the table as .csv)"
+        ) from None
     except UnicodeDecodeError:
         raise InputError(f"{label(path)}: not UTF-8 text; save it as UTF-8 CSV") from None
     except Exception as exc:  # the readers raise their own errors on corrupt files
@@ -145,9 +176,15 @@ def read(path: str | Path, mapping: str | Path | Mapping | None = None) -> RawEx
     for column in REQUIRED:
         if column not in frame.columns:
             theirs = [k for k, v in (renames or {}).items() if v == column]
-            hint = f" (mapped from {shown(theirs[0])})" if theirs else (
-                f" (map one of your columns to it in {source})" if renames else
-                " (give a mapping file with --mapping)")
+            hint = (
+                f" (mapped from {shown(theirs[0])})"
+                if theirs
+                else (
+                    f" (map one of your columns to it in {source})"
+                    if renames
+                    else " (give a mapping file with --mapping)"
+                )
+            )
             raise InputError(f"{shown_path}: missing column {column}{hint}")
     for column in OPTIONAL:
         if column not in frame.columns:
@@ -158,47 +195,82 @@ def read(path: str | Path, mapping: str | Path | Mapping | None = None) -> RawEx
         if column in frame.columns and isinstance(table, Mapping):
             lookup = {str(k).casefold(): v for k, v in table.items()}
             frame[column] = frame[column].map(
-                lambda v, lookup=lookup: lookup.get(str(v).strip().casefold(), v)
-                if v is not None and v == v else v)
+                lambda v, lookup=lookup: (
+                    lookup.get(str(v).strip().casefold(), v) if v is not None and v == v else v
+                )
+            )
     for column in ("status", "origin", "job_status", "offer_status", "reason_type"):
         frame[column] = frame[column].map(
-            lambda v: v.strip().casefold().replace(" ", "_") if isinstance(v, str) else v)
+            lambda v: v.strip().casefold().replace(" ", "_") if isinstance(v, str) else v
+        )
     fmt = mapping.get("date_format")
     for column in ("applied_at", "rejected_at", "hired_at", "offered_at", "posted", "closed"):
         frame[column] = parse_dates(frame, column, frame["_at"], fmt)
-    apps = frame[["application_id", "requisition_id", "origin", "prospect", "stage", "status",
-                  "reason", "reason_type", "applied_at", "rejected_at", "hired_at", "_at"]]
+    apps = frame[
+        [
+            "application_id",
+            "requisition_id",
+            "origin",
+            "prospect",
+            "stage",
+            "status",
+            "reason",
+            "reason_type",
+            "applied_at",
+            "rejected_at",
+            "hired_at",
+            "_at",
+        ]
+    ]
     jobs = frame.drop_duplicates("requisition_id")
     job_rows = [
-        {"requisition_id": r["requisition_id"], "openings": r["openings"], "posted": r["posted"],
-         "closed": r["closed"], "status": r["job_status"] or "closed", "paused_days": None,
-         "test": False}
+        {
+            "requisition_id": r["requisition_id"],
+            "openings": r["openings"],
+            "posted": r["posted"],
+            "closed": r["closed"],
+            "status": r["job_status"] or "closed",
+            "paused_days": None,
+            "test": False,
+        }
         for r in records(jobs)
     ]
     offers = frame[frame["offered_at"].notna() | frame["offer_status"].notna()]
     offer_rows = [
-        {"application_id": r["application_id"], "version": 1,
-         "status": r["offer_status"] or "unresolved", "created_at": r["offered_at"],
-         "resolved_at": r["hired_at"] if r["offer_status"] == "accepted" else None}
+        {
+            "application_id": r["application_id"],
+            "version": 1,
+            "status": r["offer_status"] or "unresolved",
+            "created_at": r["offered_at"],
+            "resolved_at": r["hired_at"] if r["offer_status"] == "accepted" else None,
+        }
         for r in records(offers)
     ]
-    score_columns = sorted((c for c in frame.columns if SCORE.match(c)),
-                           key=lambda c: int(SCORE.match(c).group(1)))
+    score_columns = sorted(
+        (c for c in frame.columns if SCORE.match(c)), key=lambda c: int(SCORE.match(c).group(1))
+    )
     score_rows, score_at = [], []
     for column in score_columns:
         numbers = pd.to_numeric(frame[column], errors="coerce")
         bad = frame[column].notna() & numbers.isna()
         if bad.any():
             i = bad.index[bad][0]
-            raise InputError(f"{frame['_at'][i]}, column {column}: not a number "
-                             f"(got {shown(frame[column][i])})")
+            raise InputError(
+                f"{frame['_at'][i]}, column {column}: not a number (got {shown(frame[column][i])})"
+            )
         for i in numbers.index[numbers.notna()]:
-            score_rows.append({"application_id": frame["application_id"][i],
-                               "round": f"round {int(SCORE.match(column).group(1)):02d}",
-                               "interviewed_at": None, "score": float(numbers[i])})
+            score_rows.append(
+                {
+                    "application_id": frame["application_id"][i],
+                    "round": f"round {int(SCORE.match(column).group(1)):02d}",
+                    "interviewed_at": None,
+                    "score": float(numbers[i]),
+                }
+            )
             score_at.append(frame["_at"][i])
     stage_map = StageMap.from_mapping(
-        {"stages": mapping.get("stages") or {}, "reasons": mapping.get("reasons") or {}}, source)
+        {"stages": mapping.get("stages") or {}, "reasons": mapping.get("reasons") or {}}, source
+    )
     raw = RawExport(
         raw_table("jobs", job_rows, list(jobs["_at"])),
         apps.reset_index(drop=True),
@@ -213,11 +285,21 @@ def read(path: str | Path, mapping: str | Path | Mapping | None = None) -> RawEx
 
 # Our column -> a column name as some other system might call it (the fixture's mapping).
 FIXTURE_COLUMNS = {
-    "requisition_id": "Job ID", "application_id": "Application ID", "stage": "Current stage",
-    "status": "Status", "origin": "Source", "reason": "Rejection reason",
-    "applied_at": "Applied on", "rejected_at": "Rejected on", "hired_at": "Hired on",
-    "offered_at": "Offer made on", "offer_status": "Offer status", "posted": "Job opened",
-    "closed": "Job closed", "job_status": "Job status", "openings": "Openings",
+    "requisition_id": "Job ID",
+    "application_id": "Application ID",
+    "stage": "Current stage",
+    "status": "Status",
+    "origin": "Source",
+    "reason": "Rejection reason",
+    "applied_at": "Applied on",
+    "rejected_at": "Rejected on",
+    "hired_at": "Hired on",
+    "offered_at": "Offer made on",
+    "offer_status": "Offer status",
+    "posted": "Job opened",
+    "closed": "Job closed",
+    "job_status": "Job status",
+    "openings": "Openings",
 }
 
 
@@ -227,8 +309,12 @@ def write(raw: RawExport, directory: str | Path) -> list[Path]:
     directory.mkdir(parents=True, exist_ok=True)
     apps = raw.applications.drop(columns=["_at"]).copy()
     jobs = raw.jobs.set_index("requisition_id")
-    for ours, theirs in (("posted", "posted"), ("closed", "closed"), ("job_status", "status"),
-                         ("openings", "openings")):
+    for ours, theirs in (
+        ("posted", "posted"),
+        ("closed", "closed"),
+        ("job_status", "status"),
+        ("openings", "openings"),
+    ):
         apps[ours] = apps["requisition_id"].map(jobs[theirs])
     offers = raw.offers.sort_values("version").groupby("application_id").last()
     apps["offered_at"] = apps["application_id"].map(offers["created_at"])
@@ -242,8 +328,10 @@ def write(raw: RawExport, directory: str | Path) -> list[Path]:
     apps["Name"] = [f"Testname{n} Surname{n}" for n in range(1, len(apps) + 1)]
     for column in ("applied_at", "rejected_at", "hired_at", "offered_at", "posted", "closed"):
         apps[column] = pd.to_datetime(apps[column]).dt.strftime("%d/%m/%Y %H:%M")
-    columns = {**FIXTURE_COLUMNS,
-               **{c: f"Round {c.split('_')[1]} score" for c in apps if SCORE.match(c)}}
+    columns = {
+        **FIXTURE_COLUMNS,
+        **{c: f"Round {c.split('_')[1]} score" for c in apps if SCORE.match(c)},
+    }
     out = apps[[c for c in [*columns, "Name"] if c in apps]].rename(columns=columns)
     out = out.drop(columns=[c for c in ("prospect", "reason_type") if c in out])
     path = directory / "applications.csv"

@@ -37,6 +37,7 @@ from simfunnel.errors import InputError
 from simfunnel.io.applications import RawExport, raw_table
 from simfunnel.io.vendors.common import (
     check_size,
+    dump_json,
     find,
     flag,
     get,
@@ -49,7 +50,6 @@ from simfunnel.io.vendors.common import (
     records,
     where,
     write_csv,
-    dump_json,
 )
 
 VERDICTS = {"definitely_not": 1, "no": 2, "yes": 3, "strong_yes": 4, "no_decision": None}
@@ -158,7 +158,9 @@ def read_json(path: str | Path) -> RawExport:
             for n, s in enumerate(items)
         ]
         scores = raw_table("scores", rows, where(file, "scorecards", len(rows)))
-    return RawExport(jobs_frame, applications, offers=offers, scores=scores, source=label(Path(path)))
+    return RawExport(
+        jobs_frame, applications, offers=offers, scores=scores, source=label(Path(path))
+    )
 
 
 def _id(value) -> str | None:
@@ -199,17 +201,25 @@ def read_warehouse(directory: str | Path) -> RawExport:
         directory / "application.csv",
         "application",
         ("id", "job_id", "status", "applied_at"),
-        ("candidate_id", "prospect", "source_id", "rejected_at", "current_stage_id",
-         "rejection_reason", "rejection_reason_type"),
+        (
+            "candidate_id",
+            "prospect",
+            "source_id",
+            "rejected_at",
+            "current_stage_id",
+            "rejection_reason",
+            "rejection_reason_type",
+        ),
     )
     stage = read_csv(find(directory, ("job_stage.csv",)), "job_stage", ("id", "name"))
-    stage_names = dict(zip(stage["id"], stage["name"]))
+    stage_names = dict(zip(stage["id"], stage["name"], strict=False))
     source_file = find(directory, ("source.csv",), required=False)
     sources = {}
     if source_file:
         source = read_csv(source_file, "source", ("id",), ("name", "type"))
         sources = {
-            i: f"{n or ''} {t or ''}" for i, n, t in zip(source["id"], source["name"], source["type"])
+            i: f"{n or ''} {t or ''}"
+            for i, n, t in zip(source["id"], source["name"], source["type"], strict=False)
         }
     internal = set()
     candidate_file = find(directory, ("candidate.csv",), required=False)
@@ -231,7 +241,7 @@ def read_warehouse(directory: str | Path) -> RawExport:
             "requisition_id": application["job_id"],
             "origin": [
                 origin_of(sources.get(s), c in internal)
-                for s, c in zip(application["source_id"], application["candidate_id"])
+                for s, c in zip(application["source_id"], application["candidate_id"], strict=False)
             ],
             "prospect": application["prospect"].map(flag),
             "stage": application["current_stage_id"].map(stage_names),
@@ -247,8 +257,9 @@ def read_warehouse(directory: str | Path) -> RawExport:
         }
     )
     applications = raw_table("applications", apps.to_dict("records"), list(application["_at"]))
-    job = read_csv(find(directory, ("job.csv",)), "job", ("id",), ("name", "status", "opened_at",
-                                                                  "closed_at"))
+    job = read_csv(
+        find(directory, ("job.csv",)), "job", ("id",), ("name", "status", "opened_at", "closed_at")
+    )
     opening_file = find(directory, ("job_opening.csv",), required=False)
     counts, opened, closed = {}, {}, {}
     if opening_file:
@@ -266,42 +277,63 @@ def read_warehouse(directory: str | Path) -> RawExport:
             "paused_days": None,
             "test": is_test_job(n),
         }
-        for j, n, s, o, c in zip(job["id"], job["name"], job["status"], job["opened_at"],
-                                 job["closed_at"])
+        for j, n, s, o, c in zip(
+            job["id"], job["name"], job["status"], job["opened_at"], job["closed_at"], strict=False
+        )
     ]
     jobs_frame = raw_table("jobs", jobs, list(job["_at"]))
     history = raw_table("history", [], [])
     history_file = find(directory, ("application_history.csv",), required=False)
     if history_file:
-        h = read_csv(history_file, "application_history", ("application_id", "stage_id",
-                                                           "entered_at"))
+        h = read_csv(
+            history_file, "application_history", ("application_id", "stage_id", "entered_at")
+        )
         rows = pd.DataFrame(
-            {"application_id": h["application_id"], "stage": h["stage_id"].map(stage_names),
-             "entered_at": h["entered_at"]}
+            {
+                "application_id": h["application_id"],
+                "stage": h["stage_id"].map(stage_names),
+                "entered_at": h["entered_at"],
+            }
         )
         history = raw_table("history", rows.to_dict("records"), list(h["_at"]))
     offers = raw_table("offers", [], [])
     offer_file = find(directory, ("offer.csv",), required=False)
     if offer_file:
-        o = read_csv(offer_file, "offer", ("application_id", "status"),
-                     ("version", "created_at", "resolved_at"))
+        o = read_csv(
+            offer_file,
+            "offer",
+            ("application_id", "status"),
+            ("version", "created_at", "resolved_at"),
+        )
         rows = pd.DataFrame(
-            {"application_id": o["application_id"],
-             "version": pd.to_numeric(o["version"], errors="coerce").fillna(1),
-             "status": o["status"].str.strip().str.casefold(), "created_at": o["created_at"],
-             "resolved_at": o["resolved_at"]}
+            {
+                "application_id": o["application_id"],
+                "version": pd.to_numeric(o["version"], errors="coerce").fillna(1),
+                "status": o["status"].str.strip().str.casefold(),
+                "created_at": o["created_at"],
+                "resolved_at": o["resolved_at"],
+            }
         )
         offers = raw_table("offers", rows.to_dict("records"), list(o["_at"]))
     scores = raw_table("scores", [], [])
     scorecard_file = find(directory, ("scorecard.csv",), required=False)
     if scorecard_file:
-        s = read_csv(scorecard_file, "scorecard", ("application_id", "overall_recommendation"),
-                     ("interview", "interviewed_at"))
+        s = read_csv(
+            scorecard_file,
+            "scorecard",
+            ("application_id", "overall_recommendation"),
+            ("interview", "interviewed_at"),
+        )
         rows = pd.DataFrame(
-            {"application_id": s["application_id"], "round": s["interview"],
-             "interviewed_at": s["interviewed_at"],
-             "score": [_verdict(v, scorecard_file, n + 1) for n, v in
-                       enumerate(s["overall_recommendation"])]}
+            {
+                "application_id": s["application_id"],
+                "round": s["interview"],
+                "interviewed_at": s["interviewed_at"],
+                "score": [
+                    _verdict(v, scorecard_file, n + 1)
+                    for n, v in enumerate(s["overall_recommendation"])
+                ],
+            }
         )
         scores = raw_table("scores", rows.to_dict("records"), list(s["_at"]))
     return RawExport(jobs_frame, applications, history, offers, scores, label(directory))
@@ -315,8 +347,11 @@ _TYPE_NAMES = {"we_rejected": (1, "We rejected them"), "they_rejected": (2, "The
 
 def _fake_person(n: int) -> dict:
     """Invented names and e-mails, so that tests can check none reaches an output."""
-    return {"first_name": f"Testname{n}", "last_name": f"Surname{n}",
-            "email_addresses": [{"value": f"person{n}@example.invalid", "type": "personal"}]}
+    return {
+        "first_name": f"Testname{n}",
+        "last_name": f"Surname{n}",
+        "email_addresses": [{"value": f"person{n}@example.invalid", "type": "personal"}],
+    }
 
 
 def write_json(raw: RawExport, directory: str | Path) -> list[Path]:
@@ -330,8 +365,13 @@ def write_json(raw: RawExport, directory: str | Path) -> list[Path]:
     applications, candidates = [], []
     for n, a in enumerate(apps, start=1):
         candidate = f"C{n}"
-        candidates.append({"id": candidate, **_fake_person(n),
-                           "linked_user_ids": [f"U{n}"] if a["origin"] == "internal" else []})
+        candidates.append(
+            {
+                "id": candidate,
+                **_fake_person(n),
+                "linked_user_ids": [f"U{n}"] if a["origin"] == "internal" else [],
+            }
+        )
         kind = _TYPE_NAMES.get(a["reason_type"])
         applications.append(
             {
@@ -343,9 +383,13 @@ def write_json(raw: RawExport, directory: str | Path) -> list[Path]:
                 "last_activity_at": iso(a["rejected_at"] or a["applied_at"]),
                 "source": {"id": n % 5, "public_name": SOURCE_NAMES[a["origin"]][0]},
                 "credited_to": None,
-                "rejection_reason": None if a["reason"] is None else {
-                    "id": 1, "name": a["reason"], "type": {"id": kind[0], "name": kind[1]}
-                    if kind else None},
+                "rejection_reason": None
+                if a["reason"] is None
+                else {
+                    "id": 1,
+                    "name": a["reason"],
+                    "type": {"id": kind[0], "name": kind[1]} if kind else None,
+                },
                 "jobs": [{"id": a["requisition_id"], "name": "Role"}],
                 "status": a["status"],
                 "current_stage": {"id": 1, "name": a["stage"]},
@@ -371,25 +415,38 @@ def write_json(raw: RawExport, directory: str | Path) -> list[Path]:
                         "opened_at": iso(j["posted"]),
                         "closed_at": iso(j["closed"]),
                         "application_id": hired[k] if k < len(hired) else None,
-                        "close_reason": {"id": 1, "name": "Hired" if k < len(hired) else
-                                         "Cancelled"},
+                        "close_reason": {
+                            "id": 1,
+                            "name": "Hired" if k < len(hired) else "Cancelled",
+                        },
                     }
                     for k in range(int(j["openings"]))
                 ],
             }
         )
     offers = [
-        {"id": f"O{n}", "version": o["version"], "application_id": o["application_id"],
-         "created_at": iso(o["created_at"]), "sent_at": iso(o["created_at"]),
-         "resolved_at": iso(o["resolved_at"]), "status": o["status"]}
+        {
+            "id": f"O{n}",
+            "version": o["version"],
+            "application_id": o["application_id"],
+            "created_at": iso(o["created_at"]),
+            "sent_at": iso(o["created_at"]),
+            "resolved_at": iso(o["resolved_at"]),
+            "status": o["status"],
+        }
         for n, o in enumerate(records(raw.offers), start=1)
     ]
     scorecards = [
-        {"id": f"S{n}", "application_id": s["application_id"], "interview": s["round"],
-         "interview_step": {"id": 1, "name": s["round"]}, "interviewed_at": iso(s["interviewed_at"]),
-         "submitted_by": {"name": f"Interviewer{n}"},
-         "overall_recommendation": _VERDICT_NAMES[int(s["score"])],
-         "questions": [{"question": "Notes", "answer": f"Private note {n}"}]}
+        {
+            "id": f"S{n}",
+            "application_id": s["application_id"],
+            "interview": s["round"],
+            "interview_step": {"id": 1, "name": s["round"]},
+            "interviewed_at": iso(s["interviewed_at"]),
+            "submitted_by": {"name": f"Interviewer{n}"},
+            "overall_recommendation": _VERDICT_NAMES[int(s["score"])],
+            "questions": [{"question": "Notes", "answer": f"Private note {n}"}],
+        }
         for n, s in enumerate(records(raw.scores), start=1)
     ]
     return [
@@ -410,50 +467,133 @@ def write_warehouse(raw: RawExport, directory: str | Path) -> list[Path]:
     apps = records(raw.applications)
     type_names = {k: v[1] for k, v in _TYPE_NAMES.items()}
     written = [
-        write_csv(directory / "application.csv", [
-            {"id": a["application_id"], "candidate_id": f"C{n}", "job_id": a["requisition_id"],
-             "prospect": a["prospect"], "status": a["status"], "source_id": source_id[a["origin"]],
-             "applied_at": iso(a["applied_at"]), "rejected_at": iso(a["rejected_at"]),
-             "current_stage_id": stage_id.get(a["stage"]), "rejection_reason": a["reason"],
-             "rejection_reason_type": type_names.get(a["reason_type"])}
-            for n, a in enumerate(apps, start=1)],
-            ("id", "candidate_id", "job_id", "prospect", "status", "source_id", "applied_at",
-             "rejected_at", "current_stage_id", "rejection_reason", "rejection_reason_type")),
-        write_csv(directory / "candidate.csv", [
-            {"id": f"C{n}", "first_name": f"Testname{n}", "last_name": f"Surname{n}",
-             "email": f"person{n}@example.invalid",
-             "linked_user_id": f"U{n}" if a["origin"] == "internal" else None}
-            for n, a in enumerate(apps, start=1)],
-            ("id", "first_name", "last_name", "email", "linked_user_id")),
-        write_csv(directory / "application_history.csv", [
-            {"application_id": h["application_id"], "stage_id": stage_id[h["stage"]],
-             "entered_at": iso(h["entered_at"])} for h in records(raw.history)],
-            ("application_id", "stage_id", "entered_at")),
-        write_csv(directory / "job.csv", [
-            {"id": j["requisition_id"], "name": f"Role {j['requisition_id']}",
-             "status": j["status"], "opened_at": iso(j["posted"]), "closed_at": iso(j["closed"])}
-            for j in records(raw.jobs)], ("id", "name", "status", "opened_at", "closed_at")),
-        write_csv(directory / "job_opening.csv", [
-            {"id": f"{j['requisition_id']}-{k + 1}", "job_id": j["requisition_id"],
-             "opened_at": iso(j["posted"]), "closed_at": iso(j["closed"])}
-            for j in records(raw.jobs) for k in range(int(j["openings"]))],
-            ("id", "job_id", "opened_at", "closed_at")),
-        write_csv(directory / "job_stage.csv", [{"id": i, "name": n} for n, i in stage_id.items()],
-                  ("id", "name")),
-        write_csv(directory / "source.csv", [
-            {"id": i, "name": SOURCE_NAMES[o][0], "type": SOURCE_NAMES[o][1]}
-            for o, i in source_id.items()], ("id", "name", "type")),
-        write_csv(directory / "offer.csv", [
-            {"id": f"O{n}", "application_id": o["application_id"], "version": o["version"],
-             "status": o["status"], "created_at": iso(o["created_at"]),
-             "resolved_at": iso(o["resolved_at"])}
-            for n, o in enumerate(records(raw.offers), start=1)],
-            ("id", "application_id", "version", "status", "created_at", "resolved_at")),
-        write_csv(directory / "scorecard.csv", [
-            {"id": f"S{n}", "application_id": s["application_id"], "interview": s["round"],
-             "interviewed_at": iso(s["interviewed_at"]),
-             "overall_recommendation": _VERDICT_NAMES[int(s["score"])]}
-            for n, s in enumerate(records(raw.scores), start=1)],
-            ("id", "application_id", "interview", "interviewed_at", "overall_recommendation")),
+        write_csv(
+            directory / "application.csv",
+            [
+                {
+                    "id": a["application_id"],
+                    "candidate_id": f"C{n}",
+                    "job_id": a["requisition_id"],
+                    "prospect": a["prospect"],
+                    "status": a["status"],
+                    "source_id": source_id[a["origin"]],
+                    "applied_at": iso(a["applied_at"]),
+                    "rejected_at": iso(a["rejected_at"]),
+                    "current_stage_id": stage_id.get(a["stage"]),
+                    "rejection_reason": a["reason"],
+                    "rejection_reason_type": type_names.get(a["reason_type"]),
+                }
+                for n, a in enumerate(apps, start=1)
+            ],
+            (
+                "id",
+                "candidate_id",
+                "job_id",
+                "prospect",
+                "status",
+                "source_id",
+                "applied_at",
+                "rejected_at",
+                "current_stage_id",
+                "rejection_reason",
+                "rejection_reason_type",
+            ),
+        ),
+        write_csv(
+            directory / "candidate.csv",
+            [
+                {
+                    "id": f"C{n}",
+                    "first_name": f"Testname{n}",
+                    "last_name": f"Surname{n}",
+                    "email": f"person{n}@example.invalid",
+                    "linked_user_id": f"U{n}" if a["origin"] == "internal" else None,
+                }
+                for n, a in enumerate(apps, start=1)
+            ],
+            ("id", "first_name", "last_name", "email", "linked_user_id"),
+        ),
+        write_csv(
+            directory / "application_history.csv",
+            [
+                {
+                    "application_id": h["application_id"],
+                    "stage_id": stage_id[h["stage"]],
+                    "entered_at": iso(h["entered_at"]),
+                }
+                for h in records(raw.history)
+            ],
+            ("application_id", "stage_id", "entered_at"),
+        ),
+        write_csv(
+            directory / "job.csv",
+            [
+                {
+                    "id": j["requisition_id"],
+                    "name": f"Role {j['requisition_id']}",
+                    "status": j["status"],
+                    "opened_at": iso(j["posted"]),
+                    "closed_at": iso(j["closed"]),
+                }
+                for j in records(raw.jobs)
+            ],
+            ("id", "name", "status", "opened_at", "closed_at"),
+        ),
+        write_csv(
+            directory / "job_opening.csv",
+            [
+                {
+                    "id": f"{j['requisition_id']}-{k + 1}",
+                    "job_id": j["requisition_id"],
+                    "opened_at": iso(j["posted"]),
+                    "closed_at": iso(j["closed"]),
+                }
+                for j in records(raw.jobs)
+                for k in range(int(j["openings"]))
+            ],
+            ("id", "job_id", "opened_at", "closed_at"),
+        ),
+        write_csv(
+            directory / "job_stage.csv",
+            [{"id": i, "name": n} for n, i in stage_id.items()],
+            ("id", "name"),
+        ),
+        write_csv(
+            directory / "source.csv",
+            [
+                {"id": i, "name": SOURCE_NAMES[o][0], "type": SOURCE_NAMES[o][1]}
+                for o, i in source_id.items()
+            ],
+            ("id", "name", "type"),
+        ),
+        write_csv(
+            directory / "offer.csv",
+            [
+                {
+                    "id": f"O{n}",
+                    "application_id": o["application_id"],
+                    "version": o["version"],
+                    "status": o["status"],
+                    "created_at": iso(o["created_at"]),
+                    "resolved_at": iso(o["resolved_at"]),
+                }
+                for n, o in enumerate(records(raw.offers), start=1)
+            ],
+            ("id", "application_id", "version", "status", "created_at", "resolved_at"),
+        ),
+        write_csv(
+            directory / "scorecard.csv",
+            [
+                {
+                    "id": f"S{n}",
+                    "application_id": s["application_id"],
+                    "interview": s["round"],
+                    "interviewed_at": iso(s["interviewed_at"]),
+                    "overall_recommendation": _VERDICT_NAMES[int(s["score"])],
+                }
+                for n, s in enumerate(records(raw.scores), start=1)
+            ],
+            ("id", "application_id", "interview", "interviewed_at", "overall_recommendation"),
+        ),
     ]
     return written

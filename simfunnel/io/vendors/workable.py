@@ -41,17 +41,25 @@ from simfunnel.io.vendors.common import (
     where,
 )
 
-KINDS = {"sourced": "applied", "applied": "applied", "shortlisted": "screened",
-         "assessment": "screened", "phone-screen": "screened", "interview": "interviewed",
-         "offer": "offered", "hired": "hired"}
+KINDS = {
+    "sourced": "applied",
+    "applied": "applied",
+    "shortlisted": "screened",
+    "assessment": "screened",
+    "phone-screen": "screened",
+    "interview": "interviewed",
+    "offer": "offered",
+    "hired": "hired",
+}
 STATES = {"draft": "draft", "published": "open", "closed": "closed", "archived": "closed"}
 
 
 def read(path: str | Path) -> RawExport:
     directory = Path(path)
     if not directory.is_dir():
-        raise InputError(f"{label(directory)}: give the folder holding candidates.json and "
-                         "jobs.json")
+        raise InputError(
+            f"{label(directory)}: give the folder holding candidates.json and jobs.json"
+        )
     file = find(directory, ("candidates.json",))
     candidates = load_json(file, "candidates")
     known = {}
@@ -60,8 +68,10 @@ def read(path: str | Path) -> RawExport:
         for n, stage in enumerate(load_json(stage_file, "stages"), start=1):
             kind = str(get(stage, "kind", "")).casefold()
             if kind not in KINDS:
-                raise InputError(f"{label(stage_file)}: table stages, row {n}, column kind: "
-                                 f"{kind!r:.30} is not one of {', '.join(KINDS)}")
+                raise InputError(
+                    f"{label(stage_file)}: table stages, row {n}, column kind: "
+                    f"{kind!r:.30} is not one of {', '.join(KINDS)}"
+                )
             known[str(get(stage, "name"))] = KINDS[kind]
     apps, last, hires = [], {}, {}
     for item in candidates:
@@ -73,36 +83,44 @@ def read(path: str | Path) -> RawExport:
         if end is not None and job is not None:
             last[job] = max(last.get(job, end), end)
         hires[job] = hires.get(job, 0) + int(hired)
-        apps.append({
-            "application_id": str(get(item, "id")),
-            "requisition_id": job,
-            "origin": "sourced" if flag(get(item, "sourced")) else origin_of(get(item, "domain")),
-            "prospect": False,
-            "stage": get(item, "stage"),
-            "status": "hired" if hired else "rejected" if disqualified else "active",
-            "reason": get(item, "disqualification_reason") if disqualified else None,
-            "reason_type": None,
-            "applied_at": get(item, "created_at"),
-            "rejected_at": get(item, "disqualified_at") if disqualified else None,
-            "hired_at": get(item, "hired_at") if hired else None,
-        })
+        apps.append(
+            {
+                "application_id": str(get(item, "id")),
+                "requisition_id": job,
+                "origin": "sourced"
+                if flag(get(item, "sourced"))
+                else origin_of(get(item, "domain")),
+                "prospect": False,
+                "stage": get(item, "stage"),
+                "status": "hired" if hired else "rejected" if disqualified else "active",
+                "reason": get(item, "disqualification_reason") if disqualified else None,
+                "reason_type": None,
+                "applied_at": get(item, "created_at"),
+                "rejected_at": get(item, "disqualified_at") if disqualified else None,
+                "hired_at": get(item, "hired_at") if hired else None,
+            }
+        )
     job_file = find(directory, ("jobs.json",))
     jobs = []
     for n, item in enumerate(load_json(job_file, "jobs"), start=1):
         code = str(get(item, "shortcode"))
         state = str(get(item, "state", "")).casefold()
         if state not in STATES:
-            raise InputError(f"{label(job_file)}: table jobs, row {n}, column state: "
-                             f"{state!r:.30} is not one of {', '.join(STATES)}")
-        jobs.append({
-            "requisition_id": code,
-            "openings": get(item, "openings") or max(hires.get(code, 0), 1),
-            "posted": get(item, "created_at"),
-            "closed": get(item, "closed_at") or last.get(code),
-            "status": STATES[state],
-            "paused_days": None,
-            "test": is_test_job(get(item, "title")),
-        })
+            raise InputError(
+                f"{label(job_file)}: table jobs, row {n}, column state: "
+                f"{state!r:.30} is not one of {', '.join(STATES)}"
+            )
+        jobs.append(
+            {
+                "requisition_id": code,
+                "openings": get(item, "openings") or max(hires.get(code, 0), 1),
+                "posted": get(item, "created_at"),
+                "closed": get(item, "closed_at") or last.get(code),
+                "status": STATES[state],
+                "paused_days": None,
+                "test": is_test_job(get(item, "title")),
+            }
+        )
     return RawExport(
         raw_table("jobs", jobs, where(job_file, "jobs", len(jobs))),
         raw_table("applications", apps, where(file, "candidates", len(apps))),
@@ -111,10 +129,20 @@ def read(path: str | Path) -> RawExport:
     )
 
 
-_KIND_OF = dict(zip(("Application Review", "Phone Screen", "Onsite Interview", "Offer", "Hired"),
-                    ("applied", "phone-screen", "interview", "offer", "hired")))
-_DOMAINS = {"applied": "linkedin.com", "referral": "Referral", "internal": "Internal",
-            "agency": "Agency", "sourced": "linkedin.com"}
+_KIND_OF = dict(
+    zip(
+        ("Application Review", "Phone Screen", "Onsite Interview", "Offer", "Hired"),
+        ("applied", "phone-screen", "interview", "offer", "hired"),
+        strict=False,
+    )
+)
+_DOMAINS = {
+    "applied": "linkedin.com",
+    "referral": "Referral",
+    "internal": "Internal",
+    "agency": "Agency",
+    "sourced": "linkedin.com",
+}
 
 
 def write(raw: RawExport, directory: str | Path) -> list[Path]:
@@ -122,28 +150,44 @@ def write(raw: RawExport, directory: str | Path) -> list[Path]:
     directory = Path(directory)
     candidates = []
     for n, a in enumerate(records(raw.applications), start=1):
-        candidates.append({
-            "id": a["application_id"],
-            "name": f"Testname{n} Surname{n}",
-            "email": f"person{n}@example.invalid",
-            "job": {"shortcode": a["requisition_id"], "title": f"Role {a['requisition_id']}"},
-            "stage": a["stage"],
-            "disqualified": a["status"] == "rejected",
-            "disqualification_reason": a["reason"],
-            "disqualified_at": iso(a["rejected_at"]),
-            "hired_at": iso(a["hired_at"]),
-            "sourced": a["origin"] == "sourced",
-            "domain": _DOMAINS[a["origin"]],
-            "created_at": iso(a["applied_at"]),
-        })
-    jobs = [{"shortcode": j["requisition_id"], "title": f"Role {j['requisition_id']}",
-             "state": {"open": "published", "on_hold": "published"}.get(j["status"], j["status"]),
-             "created_at": iso(j["posted"]), "closed_at": iso(j["closed"]),
-             "openings": int(j["openings"])}
-            for j in records(raw.jobs)]
-    stages = [{"slug": name.lower().replace(" ", "_"), "name": name,
-               "kind": _KIND_OF.get(name, "interview"), "position": k}
-              for k, name in enumerate(raw.stage_names())]
-    return [dump_json(directory / "candidates.json", {"candidates": candidates}),
-            dump_json(directory / "jobs.json", {"jobs": jobs}),
-            dump_json(directory / "stages.json", {"stages": stages})]
+        candidates.append(
+            {
+                "id": a["application_id"],
+                "name": f"Testname{n} Surname{n}",
+                "email": f"person{n}@example.invalid",
+                "job": {"shortcode": a["requisition_id"], "title": f"Role {a['requisition_id']}"},
+                "stage": a["stage"],
+                "disqualified": a["status"] == "rejected",
+                "disqualification_reason": a["reason"],
+                "disqualified_at": iso(a["rejected_at"]),
+                "hired_at": iso(a["hired_at"]),
+                "sourced": a["origin"] == "sourced",
+                "domain": _DOMAINS[a["origin"]],
+                "created_at": iso(a["applied_at"]),
+            }
+        )
+    jobs = [
+        {
+            "shortcode": j["requisition_id"],
+            "title": f"Role {j['requisition_id']}",
+            "state": {"open": "published", "on_hold": "published"}.get(j["status"], j["status"]),
+            "created_at": iso(j["posted"]),
+            "closed_at": iso(j["closed"]),
+            "openings": int(j["openings"]),
+        }
+        for j in records(raw.jobs)
+    ]
+    stages = [
+        {
+            "slug": name.lower().replace(" ", "_"),
+            "name": name,
+            "kind": _KIND_OF.get(name, "interview"),
+            "position": k,
+        }
+        for k, name in enumerate(raw.stage_names())
+    ]
+    return [
+        dump_json(directory / "candidates.json", {"candidates": candidates}),
+        dump_json(directory / "jobs.json", {"jobs": jobs}),
+        dump_json(directory / "stages.json", {"stages": stages}),
+    ]
