@@ -248,3 +248,18 @@ def expected_requisitions(raw: RawExport, arrays: dict[str, np.ndarray]) -> pd.D
     for column in NUMBERS:
         frame[column] = arrays[column].astype(np.int64)
     return frame
+
+
+def write_simulated_export(
+    scenario: Scenario, requisitions: int, seed: SeedLike, format: str, directory
+) -> RawExport:
+    """Simulate ``requisitions`` openings and write them in ``format``'s shape in ``directory``.
+
+    ``format`` is one of :data:`simfunnel.io.vendors.EXPORT_FORMATS`. Returns the export
+    as written (what ``simfunnel export`` does, without the output folder's manifest).
+    """
+    from simfunnel.io.vendors import write_raw
+
+    raw, _ = simulate_export(scenario, requisitions, seed)
+    write_raw(raw, format, directory)
+    return raw

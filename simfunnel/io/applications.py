@@ -290,12 +290,14 @@ class StageMap:
             f"# ({', '.join(MILESTONES)}); reason -> category ({', '.join(REASON_CATEGORIES)}).",
             "stages:",
         ]
-        lines += [f"  {_yaml_key(k)}: {v}" for k, v in self.stages.items()]
+        stages = sorted(self.stages.items(), key=lambda kv: MILESTONES.index(kv[1]))
+        reasons = sorted(self.reasons.items(), key=lambda kv: REASON_CATEGORIES.index(kv[1]))
+        lines += [f"  {_yaml_key(k)}: {v}" for k, v in stages]
         lines += [
             f"  {_yaml_key(k)}: ?   # cannot place: choose a milestone" for k in unplaced_stages
         ]
         lines.append("reasons:")
-        lines += [f"  {_yaml_key(k)}: {v}" for k, v in self.reasons.items()]
+        lines += [f"  {_yaml_key(k)}: {v}" for k, v in reasons]
         lines += [
             f"  {_yaml_key(k)}: ?   # cannot place: choose a category" for k in unplaced_reasons
         ]
