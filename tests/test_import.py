@@ -370,3 +370,32 @@ def test_export_import_fit_run(tmp_path, capsys) -> None:
     # 60 requisitions, ~90 offers: the 90% interval, widened by a bootstrap of 60 draws'
     # own noise, holds the truth the export was simulated from.
     assert row["q05"] - 0.05 <= truth <= row["q95"] + 0.05
+
+
+def test_recorded_reasons_beside_the_models_attribution(scenario, exports) -> None:
+    """The simulated export records a withdrawal or a cancellation exactly when the model
+    says so (and every other loss as 'Hired another candidate'), so the recorded and the
+    attributed shares of those two must agree within sampling error: the import reads back
+    what the model attributes. Culture mirror is recorded as 'another candidate' there:
+    the recorded label hides it, and the chart shows it."""
+    import matplotlib.pyplot as plt
+
+    from simfunnel.analysis.outputs.recorded_reasons import RecordedReasons
+
+    imported = read_applications(exports["greenhouse"], "greenhouse")
+    run = sf.simulate(scenario, openings=4000, seed=5)
+    output = RecordedReasons.from_data(imported.applications, run)
+    table = output.to_df().set_index("category")
+    assert table["recorded"].sum() == pytest.approx(1.0)
+    assert table["model"].sum() == pytest.approx(1.0, abs=1e-9)  # Shapley shares add up
+    for category in ("withdrew", "cancelled", "another_candidate"):
+        if category not in table.index:
+            continue
+        p = table.loc[category, "model"]
+        se = np.sqrt(max(p * (1 - p), 0.01) / output.losses) + 0.02  # + the model run's own
+        hidden = table["model"].get("culture_fit", 0.0) if category == "another_candidate" else 0
+        assert abs(table.loc[category, "recorded"] - p - hidden) < 3 * se, category
+    assert "not counterfactuals" in output.note
+    ax = output.plot()
+    assert [t.get_text() for t in ax.get_yticklabels()] == list(table["label"])
+    plt.close("all")
