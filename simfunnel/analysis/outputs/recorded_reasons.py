@@ -107,7 +107,7 @@ class RecordedReasons(Output):
             inside = model[model["category"] == category].sort_values("share", ascending=False)
             hidden = ", ".join(
                 f"{MODEL_LABELS[r]} {percent(s)}"
-                for r, s in zip(inside["reason"], inside["share"])
+                for r, s in zip(inside["reason"], inside["share"], strict=True)
                 if s > 0
             )
             rows.append(
