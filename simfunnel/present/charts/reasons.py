@@ -21,6 +21,17 @@ from simfunnel.present.charts.style import (
     talk_style,
 )
 
+DARK = (BLUE, "#005a8c", "#00406a")  # segments that take white text
+
+
+def _keep_if_it_fits(ax: Axes, text: Any, left: float, right: float) -> None:
+    """Remove a segment's label wider than the segment (measured as drawn)."""
+    renderer = ax.figure.canvas.get_renderer()
+    width = text.get_window_extent(renderer).width
+    x0, x1 = ax.transData.transform([(left, 0), (right, 0)])[:, 0]
+    if width > 0.95 * (x1 - x0):
+        text.remove()
+
 
 def draw_recorded_reasons(
     output: RecordedReasons,
@@ -50,6 +61,7 @@ def draw_recorded_reasons(
         # recorded label hides. Segments wide enough to read are labelled.
         right = float(max(recorded.max(), table["model_ci_high"].max(), 0.05)) * 1.18
         shades = (BLUE, SKY, "#005a8c", "#7fb8da", "#00406a", "#a9d2ea")
+        ax.set_xlim(0, right)  # before measuring the segment labels
         for y, parts in zip(base, table["parts"], strict=True):
             left = 0.0
             for k, (name, share) in enumerate(parts):
@@ -62,16 +74,11 @@ def draw_recorded_reasons(
                     color=colour,
                     label="fitted model's attribution" if (y == base[0] and k == 0) else None,
                 )
-                if share >= 0.08 * right and len(parts) > 1:
-                    ax.text(
-                        left + share / 2,
-                        y - height / 2,
-                        f"{name} {_pct(share)}",
-                        ha="center",
-                        va="center",
-                        fontsize="x-small",
-                        color="white" if colour in (BLUE, "#005a8c", "#00406a") else "black",
-                    )
+                if len(parts) > 1:
+                    text = ax.text(left + share / 2, y - height / 2, f"{name} {_pct(share)}",
+                                   ha="center", va="center", fontsize="x-small",
+                                   color="white" if colour in DARK else "black")  # fmt: skip
+                    _keep_if_it_fits(ax, text, left, left + share)
                 left += share
         errors = np.vstack([model - table["model_ci_low"], table["model_ci_high"] - model])
         ax.errorbar(model, base - height / 2, xerr=np.clip(np.nan_to_num(errors), 0, None),
