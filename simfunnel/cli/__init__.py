@@ -28,8 +28,10 @@ from simfunnel.cli.commands import (
     _command_charts,
     _command_compare,
     _command_deck,
+    _command_export,
     _command_fit,
     _command_init,
+    _command_import,
     _command_keys,
     _command_metrics,
     _command_run,
@@ -80,6 +82,8 @@ COMMANDS = {
     "app": _command_app,
     "fit": _command_fit,
     "init": _command_init,
+    "import": _command_import,
+    "export": _command_export,
 }
 
 _MAIN_PID = os.getpid()

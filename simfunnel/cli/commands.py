@@ -596,3 +596,61 @@ def _command_init(args: argparse.Namespace) -> int:
         f"Next: simfunnel validate {path} && simfunnel run {path}"
     )
     return 0
+
+
+def _command_import(args: argparse.Namespace) -> int:
+    from simfunnel.io.applications import read_applications, suggest
+    from simfunnel.io.vendors import read_raw
+    from simfunnel.model.scenario import folder_name
+
+    if args.suggest:
+        raw = read_raw(args.export, args.format, args.mapping)
+        proposed, stages, reasons = suggest(raw)
+        print(proposed.to_yaml(stages, reasons), end="")
+        if stages or reasons:
+            print(
+                f"# cannot place {len(stages)} stage(s) and {len(reasons)} reason(s): "
+                "replace each ? before --stage-map",
+                file=sys.stderr,
+            )
+        return 0
+    imported = read_applications(args.export, args.format, args.stage_map, args.mapping)
+    out = args.out or Path("results") / folder_name(f"import_{Path(args.export).stem}")
+    with _output(out, "import") as folder:
+        imported.save(folder.path)
+        (folder.path / "stage_map.yaml").write_text(imported.stage_map.to_yaml())
+        (folder.path / "drop_report.md").write_text(
+            "# What the import left out\n\n" + imported.summary() + "\n"
+        )
+        folder.commit()
+    if not args.quiet:
+        print(imported.summary())
+        print(
+            f"\nWrote {out}/: requisitions.csv, applications.csv, dropped.csv, drop_report.md, "
+            f"stage_map.yaml.\nNext: simfunnel fit {out / 'requisitions.csv'}"
+        )
+    return 0
+
+
+def _command_export(args: argparse.Namespace) -> int:
+    from simfunnel.analysis.application_export import simulate_export
+    from simfunnel.io.vendors import write_raw
+
+    scenario, _ = _load(args.scenario, args.overrides)
+    seed = scenario.seed if args.seed is None else args.seed
+    with _output(args.out, "export") as folder:
+        raw, _arrays = simulate_export(scenario, args.requisitions, seed)
+        written = write_raw(raw, args.format, folder.path)
+        (folder.path / "scenario.yaml").write_text(
+            f"# The scenario this {args.format} export was simulated from (seed {seed}).\n"
+            + scenario.to_yaml()
+        )
+        folder.commit()
+    if not args.quiet:
+        print(
+            f"Wrote {args.out}/: a simulated {args.format} export of {args.requisitions} "
+            f"requisitions, {len(raw.applications):,} applications ({len(written)} files, and "
+            f"scenario.yaml, the truth).\nImport it: simfunnel import {args.out} --format "
+            f"{args.format.split('-')[0]} --out results/import_{Path(args.out).name}"
+        )
+    return 0

@@ -160,6 +160,8 @@ def build_parser() -> argparse.ArgumentParser:
         _add_app,
         _add_fit,
         _add_init,
+        _add_import,
+        _add_export,
     ):
         add(commands)
     return parser
@@ -483,6 +485,61 @@ def _add_init(commands: Any) -> None:
     init.add_argument(
         "--list", action="store_true", help="list the shipped scenarios and their stories"
     )
+
+
+def _add_import(commands: Any) -> None:
+    from simfunnel.io.vendors import FORMATS
+
+    command = commands.add_parser(
+        "import",
+        help="turn a per-application ATS export into the requisition table `simfunnel fit` reads",
+    )
+    command.add_argument("export", help="the export: its folder (or file, for csv)")
+    command.add_argument("--format", required=True, choices=FORMATS, help="the system it came from")
+    command.add_argument(
+        "--stage-map", help="YAML: stage name -> milestone, reason -> category (see --suggest)"
+    )
+    command.add_argument("--mapping", help="for --format csv: YAML naming your columns")
+    command.add_argument(
+        "--suggest",
+        action="store_true",
+        help="print a stage map proposed from the export's stage and reason names, and stop",
+    )
+    command.add_argument(
+        "--out", type=_out_folder, help="output folder (default: results/import_<export name>)"
+    )
+    _add_quiet(command)
+
+
+def _add_export(commands: Any) -> None:
+    from simfunnel.io.vendors import EXPORT_FORMATS
+
+    command = commands.add_parser(
+        "export", help="write a simulated funnel as an ATS would export it (per application)"
+    )
+    command.add_argument("--format", required=True, choices=EXPORT_FORMATS)
+    command.add_argument(
+        "--scenario",
+        default="configs/baseline.yaml",
+        help="what to simulate (default: %(default)s)",
+    )
+    command.add_argument(
+        "--requisitions",
+        type=_number(int, 1, 100_000, what="a whole number"),
+        default=300,
+        help="requisitions to simulate (default: %(default)s)",
+    )
+    command.add_argument("--seed", type=_seed, help="random seed (default: the scenario's)")
+    command.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a scenario key first (repeatable)",
+    )
+    command.add_argument("--out", type=_out_folder, required=True, help="output folder")
+    _add_quiet(command)
 
 
 def _version() -> str:

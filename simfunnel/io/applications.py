@@ -1,0 +1,819 @@
+"""Per-application exports: the normalised application table and the requisitions it gives.
+
+An applicant-tracking system exports one row per *application* (candidate x job),
+plus stage history, offers and scorecards. A vendor reader
+(:mod:`simfunnel.io.vendors`) turns its export into a :class:`RawExport`: the same
+five tables for every system, holding only what the model needs (no names, e-mails,
+notes or attachments). :func:`normalise` then
+
+1. places every stage on a **milestone** ``applied -> screened -> interviewed ->
+   offered -> hired`` (a stage map: stage name -> milestone; custom per customer).
+   An application's furthest milestone is the furthest it reached in its current
+   stage, its history, its scorecards (scored: interviewed), its offers (offered)
+   and its status (hired). Skipped stages count as passed;
+2. places every recorded rejection reason in a **category**
+   (:data:`REASON_CATEGORIES`);
+3. aggregates to one row per finished requisition, *exactly* the table
+   ``simfunnel fit`` reads (:mod:`simfunnel.io.ats`): an opening closed without a
+   hire is cancelled, an on-hold requisition is a pause (and still open, not used);
+4. reports what it dropped and why (duplicates, prospects, test jobs, still-open
+   jobs, missing dates) in :attr:`Applications.dropped`.
+
+Errors are one :class:`~simfunnel.errors.InputError` line naming the file, the
+table, the row and the column: applications to unknown jobs, offers for unknown
+applications, time running backwards, more hires than openings, a stage or a reason
+the map does not place (named with the known ones).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from simfunnel.errors import InputError
+from simfunnel.io.ats import COLUMNS as REQUISITION_COLUMNS
+from simfunnel.io.ats import AtsData, check_frame
+
+MILESTONES = ("applied", "screened", "interviewed", "offered", "hired")
+ORIGINS = ("applied", "referral", "internal", "sourced", "agency")
+REASON_CATEGORIES = (
+    "another_candidate",  # "Hired / preferred another candidate"
+    "position_filled",
+    "cancelled",  # "Job closed / cancelled", "Position on hold"
+    "withdrew",  # "Withdrew", "Accepted another offer"
+    "offer_declined",
+    "culture_fit",  # "Not a cultural fit"
+    "lacking_skills",  # "Lacking skills / qualifications", "Failed assessment"
+    "other",
+)
+JOB_STATUSES = ("open", "closed", "on_hold", "draft")
+APPLICATION_STATUSES = ("active", "rejected", "hired")
+OFFER_STATUSES = ("accepted", "rejected", "deprecated", "unresolved")
+# Who ended it: Greenhouse's rejection reason types, Ashby's archive reason types.
+REASON_TYPES = ("we_rejected", "they_rejected")
+
+# The five tables a reader fills (plus "_at": "file: table T, row N" for messages).
+RAW_COLUMNS: dict[str, tuple[str, ...]] = {
+    "jobs": ("requisition_id", "openings", "posted", "closed", "status", "paused_days", "test"),
+    "applications": (
+        "application_id",
+        "requisition_id",
+        "origin",
+        "prospect",
+        "stage",
+        "status",
+        "reason",
+        "reason_type",
+        "applied_at",
+        "rejected_at",
+        "hired_at",
+    ),
+    "history": ("application_id", "stage", "entered_at"),
+    "offers": ("application_id", "version", "status", "created_at", "resolved_at"),
+    "scores": ("application_id", "round", "interviewed_at", "score"),
+}
+DATE_COLUMNS = {
+    "jobs": ("posted", "closed"),
+    "applications": ("applied_at", "rejected_at", "hired_at"),
+    "history": ("entered_at",),
+    "offers": ("created_at", "resolved_at"),
+    "scores": ("interviewed_at",),
+}
+# The normalised application table (no personal columns), before the score columns.
+APPLICATION_TABLE = (
+    "requisition_id",
+    "application_id",
+    "origin",
+    "internal",
+    "referral",
+    "milestone",
+    "offered",
+    "accepted",
+    "withdrew",
+    "reason",
+    "applied_at",
+    "screened_at",
+    "interviewed_at",
+    "offered_at",
+    "hired_at",
+    "rejected_at",
+)
+MAX_BYTES = 200 * 2**20  # one export file: ~1 million applications as JSON
+MAX_ROWS = 2_000_000  # rows of one table
+EXCERPT = 30  # characters of a name or cell shown in a message
+
+# Keywords that place a stage name on a milestone, checked from the furthest down
+# (so "Offer call after interview" is offered). Names nothing matches are listed.
+_STAGE_WORDS = (
+    ("hired", r"\bhired?\b|\bstarted\b|\bonboard"),
+    ("offered", r"\boffer|\breference|\bbackground check"),
+    ("interviewed", r"interview|on-?site|\bpanel\b|\bfinal\b|\bloop\b|\btechnical\b"),
+    (
+        "screened",
+        r"screen|shortlist|phone|recruiter|assessment|take.?home|\btest\b|\bcall\b",
+    ),
+    ("applied", r"\bappl|\bnew\b|\blead\b|\breview\b|\bsourced\b|\binbox\b|\bprospect"),
+)
+_REASON_WORDS = (
+    ("offer_declined", r"offer (was )?declined|declined (the |our )?offer|rejected (the )?offer"),
+    (
+        "withdrew",
+        r"withdr|another offer|other offer|took another|accepted another|not interested"
+        r"|no.?show|unresponsive|ghost|rejected by candidate|they rejected",
+    ),
+    ("position_filled", r"position filled|\bfilled\b"),
+    (
+        "another_candidate",
+        r"another candidate|other candidate|better candidate|stronger candidate|preferred",
+    ),
+    ("cancelled", r"cancel|job closed|role closed|position closed|on hold|budget|headcount"),
+    ("culture_fit", r"cultur|values"),
+    (
+        "lacking_skills",
+        r"skill|qualif|experience|technical|assessment|failed|did not pass|not a fit"
+        r"|underqualified|overqualified|requirement",
+    ),
+    ("other", r"\bother\b|duplicate|spam"),
+)
+
+
+def shown(text: object, limit: int = EXCERPT) -> str:
+    """A name or cell for a message: quoted, printable, cut to ``limit`` characters."""
+    value = "".join(c if c.isprintable() else "?" for c in str(text)[: limit + 1])
+    return repr(value if len(value) <= limit else value[: limit - 1] + "\u2026")
+
+
+def shown_path(path: object, limit: int = 80) -> str:
+    """A file name for a message: printable, and its end (the file's name) kept when long."""
+    text = "".join(c if c.isprintable() else "?" for c in str(path))
+    return text if len(text) <= limit else "\u2026" + text[-(limit - 1) :]
+
+
+@dataclass
+class RawExport:
+    """An export as a reader found it: five tables, in :data:`RAW_COLUMNS`, no personal data.
+
+    Attributes
+    ----------
+    jobs, applications, history, offers, scores : DataFrame
+        One row per requisition, application, stage entry, offer version and
+        scorecard (or round score). Dates as ``datetime64`` (naive, UTC); a column
+        ``_at`` says where each row was read ("file: table T, row N").
+    source : str
+        The export, for messages.
+    """
+
+    jobs: pd.DataFrame
+    applications: pd.DataFrame
+    history: pd.DataFrame = field(default_factory=lambda: empty("history"))
+    offers: pd.DataFrame = field(default_factory=lambda: empty("offers"))
+    scores: pd.DataFrame = field(default_factory=lambda: empty("scores"))
+    source: str = "<export>"
+    # Stage name -> milestone where the system itself says (Workable's stage kinds).
+    known_stages: dict[str, str] = field(default_factory=dict)
+    # Recorded reason -> category where the export's mapping file says.
+    known_reasons: dict[str, str] = field(default_factory=dict)
+
+    def stage_names(self) -> list[str]:
+        """Every stage name the export uses, in order of first use."""
+        names = pd.concat([self.applications["stage"], self.history["stage"]]).dropna()
+        return list(dict.fromkeys(str(n) for n in names))
+
+    def reason_names(self) -> list[str]:
+        return list(dict.fromkeys(str(n) for n in self.applications["reason"].dropna()))
+
+
+def empty(table: str) -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype=object) for c in (*RAW_COLUMNS[table], "_at")})
+
+
+def raw_table(table: str, rows: list[dict], where: list[str]) -> pd.DataFrame:
+    """A raw table from dicts (missing keys -> NaN), dates parsed, in :data:`RAW_COLUMNS`."""
+    frame = pd.DataFrame(rows, columns=list(RAW_COLUMNS[table]))
+    frame["_at"] = where
+    for column in DATE_COLUMNS[table]:
+        frame[column] = parse_dates(frame, column, frame["_at"])
+    return frame
+
+
+def parse_dates(frame: pd.DataFrame, column: str, where: pd.Series, fmt: str | None = None):
+    """ISO text (or ``fmt``), epoch milliseconds (Lever) or timestamps -> naive UTC datetimes."""
+    values = frame[column]
+    text = values.map(lambda v: None if _missing(v) else v)
+    numeric = text.map(lambda v: isinstance(v, (int, float)) and not isinstance(v, bool))
+    out = pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ns]")
+    if numeric.any():
+        out[numeric] = pd.to_datetime(text[numeric].astype(float), unit="ms", errors="coerce")
+    rest = text.notna() & ~numeric
+    if rest.any():
+        strings = text[rest].astype(str).str.strip()
+        digits = strings.str.fullmatch(r"\d{12,14}")
+        parsed = pd.Series(pd.NaT, index=strings.index, dtype="datetime64[ns]")
+        if digits.any():
+            parsed[digits] = pd.to_datetime(strings[digits].astype(float), unit="ms")
+        other = ~digits
+        if other.any():
+            kind = {"format": fmt} if fmt else {"format": "ISO8601"}
+            values_other = pd.to_datetime(strings[other], errors="coerce", utc=True, **kind)
+            parsed[other] = values_other.dt.tz_localize(None)
+        bad = parsed.isna()
+        if bad.any():
+            i = bad.index[bad][0]
+            expected = f"a date like {fmt}" if fmt else "an ISO date like 2025-03-31"
+            raise InputError(
+                f"{where[i]}, column {column}: not {expected} (got {shown(strings[i])})"
+            )
+        out[rest] = parsed
+    return out
+
+
+def _missing(value: object) -> bool:
+    if value is None or value is pd.NA or value is pd.NaT:
+        return True
+    if isinstance(value, float) and np.isnan(value):
+        return True
+    return isinstance(value, str) and value.strip() == ""
+
+
+@dataclass(frozen=True)
+class StageMap:
+    """Stage name -> milestone, and recorded reason -> category (both case-insensitive)."""
+
+    stages: Mapping[str, str]
+    reasons: Mapping[str, str] = field(default_factory=dict)
+    source: str = "the stage map"
+
+    @classmethod
+    def from_mapping(cls, data: object, source: str = "the stage map") -> StageMap:
+        if not isinstance(data, Mapping):
+            raise InputError(f"{source}: expected keys 'stages' (and 'reasons')")
+        unknown = set(data) - {"stages", "reasons"}
+        if unknown:
+            raise InputError(
+                f"{source}: unknown key {shown(sorted(unknown)[0])}; the keys are stages, reasons"
+            )
+        stages = _checked(data.get("stages") or {}, MILESTONES, source, "stages")
+        reasons = _checked(data.get("reasons") or {}, REASON_CATEGORIES, source, "reasons")
+        return cls(stages, reasons, source)
+
+    @classmethod
+    def read(cls, path: str | Path) -> StageMap:
+        import yaml
+
+        path = Path(path)
+        label = shown_path(path)
+        if not path.is_file():
+            raise InputError(f"{label}: no such file")
+        if path.stat().st_size > 2**20:
+            raise InputError(f"{label}: too big for a stage map (over 1 MiB)")
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except (yaml.YAMLError, UnicodeDecodeError) as exc:
+            first = str(exc).splitlines()[0][:80] if str(exc) else type(exc).__name__
+            raise InputError(f"{label}: not valid YAML ({first})") from None
+        return cls.from_mapping(data, label)
+
+    def milestone(self, stage: str) -> str | None:
+        return _lookup(self.stages, stage)
+
+    def category(self, reason: str) -> str | None:
+        return _lookup(self.reasons, reason)
+
+    def to_yaml(self, unplaced_stages=(), unplaced_reasons=()) -> str:
+        lines = [
+            "# Stage map for simfunnel import: stage name -> milestone",
+            f"# ({', '.join(MILESTONES)}); reason -> category ({', '.join(REASON_CATEGORIES)}).",
+            "stages:",
+        ]
+        stages = sorted(self.stages.items(), key=lambda kv: MILESTONES.index(kv[1]))
+        reasons = sorted(self.reasons.items(), key=lambda kv: REASON_CATEGORIES.index(kv[1]))
+        lines += [f"  {_yaml_key(k)}: {v}" for k, v in stages]
+        lines += [
+            f"  {_yaml_key(k)}: ?   # cannot place: choose a milestone" for k in unplaced_stages
+        ]
+        lines.append("reasons:")
+        lines += [f"  {_yaml_key(k)}: {v}" for k, v in reasons]
+        lines += [
+            f"  {_yaml_key(k)}: ?   # cannot place: choose a category" for k in unplaced_reasons
+        ]
+        return "\n".join(lines) + "\n"
+
+
+def _yaml_key(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _lookup(mapping: Mapping[str, str], name: str) -> str | None:
+    if name in mapping:
+        return mapping[name]
+    folded = {k.strip().casefold(): v for k, v in mapping.items()}
+    return folded.get(str(name).strip().casefold())
+
+
+def _checked(items: object, allowed: tuple[str, ...], source: str, key: str) -> dict[str, str]:
+    if not isinstance(items, Mapping):
+        raise InputError(f"{source}: {key}: expected name: value lines")
+    out = {}
+    for name, value in items.items():
+        if str(value) not in allowed:
+            raise InputError(
+                f"{source}: {key}.{shown(name)[1:-1]}: {shown(value)} is not one of "
+                f"{', '.join(allowed)}"
+            )
+        out[str(name)] = str(value)
+    return out
+
+
+def suggest(raw: RawExport) -> tuple[StageMap, list[str], list[str]]:
+    """A stage map proposed from the export's stage and reason names, and those it cannot place.
+
+    Returns
+    -------
+    (map, unplaced stages, unplaced reasons)
+    """
+    names = [n for n in raw.stage_names() if n not in raw.known_stages]
+    stages, unplaced_stages = _guess(names, _STAGE_WORDS)
+    stages = {**{k: v for k, v in raw.known_stages.items() if k in raw.stage_names()}, **stages}
+    names = [n for n in raw.reason_names() if n not in raw.known_reasons]
+    reasons, unplaced_reasons = _guess(names, _REASON_WORDS)
+    reasons = {**{k: v for k, v in raw.known_reasons.items() if k in raw.reason_names()}, **reasons}
+    return StageMap(stages, reasons, "the suggested stage map"), unplaced_stages, unplaced_reasons
+
+
+def _guess(names: list[str], words) -> tuple[dict[str, str], list[str]]:
+    placed, unplaced = {}, []
+    for name in names:
+        text = name.casefold()
+        for target, pattern in words:
+            if re.search(pattern, text):
+                placed[name] = target
+                break
+        else:
+            unplaced.append(name)
+    return placed, unplaced
+
+
+@dataclass
+class Applications:
+    """A normalised per-application export.
+
+    Attributes
+    ----------
+    applications : DataFrame, shape (applications, columns)
+        :data:`APPLICATION_TABLE` then ``score_1 .. score_R`` (the mean verdict of
+        each round, in time order; NaN where not scored). No personal columns.
+    requisitions : AtsData
+        One row per finished requisition: exactly what ``simfunnel fit`` reads.
+    dropped : DataFrame
+        ``table``, ``reason``, ``rows``: what was left out and why.
+    jobs : DataFrame
+        The finished requisitions' openings, status and paused days.
+    """
+
+    applications: pd.DataFrame
+    requisitions: AtsData
+    dropped: pd.DataFrame
+    jobs: pd.DataFrame
+    stage_map: StageMap
+    source: str = "<export>"
+
+    def summary(self) -> str:
+        frame = self.requisitions.frame
+        lines = [
+            f"{self.source}: {len(self.applications):,} applications to "
+            f"{len(frame):,} finished requisitions "
+            f"({int(frame['hires'].sum()):,} hires, {int(frame['cancelled'].sum()):,} "
+            "closed without a hire)."
+        ]
+        if len(self.dropped):
+            lines.append("Left out:")
+            lines += [f"  {r.table}: {r.rows:,} {r.reason}" for r in self.dropped.itertuples()]
+        else:
+            lines.append("Nothing left out.")
+        return "\n".join(lines)
+
+    def requisition_frame(self) -> pd.DataFrame:
+        """The requisition table as written to ``requisitions.csv`` (ISO dates)."""
+        frame = self.requisitions.frame.copy()
+        for column in ("posted", "closed"):
+            if column in frame:
+                frame[column] = frame[column].dt.strftime("%Y-%m-%d")
+        return frame
+
+    def save(self, directory: str | Path) -> list[Path]:
+        """Write ``requisitions.csv``, ``applications.csv`` and ``dropped.csv``."""
+        directory = Path(directory)
+        directory.mkdir(parents=True, exist_ok=True)
+        written = []
+        for name, frame in (
+            ("requisitions.csv", self.requisition_frame()),
+            ("applications.csv", _iso(self.applications)),
+            ("dropped.csv", self.dropped),
+        ):
+            path = directory / name
+            frame.to_csv(path, index=False)
+            written.append(path)
+        return written
+
+
+def _iso(frame: pd.DataFrame) -> pd.DataFrame:
+    out = frame.copy()
+    for column in out.columns:
+        if pd.api.types.is_datetime64_any_dtype(out[column]):
+            out[column] = out[column].dt.strftime("%Y-%m-%dT%H:%M:%S")
+    return out
+
+
+def _fail(at: str, column: str, message: str) -> InputError:
+    return InputError(f"{at}, column {column}: {message}")
+
+
+def _drop(dropped: list, table: str, mask: pd.Series, reason: str) -> None:
+    count = int(mask.sum())
+    if count:
+        dropped.append({"table": table, "reason": reason, "rows": count})
+
+
+def normalise(
+    raw: RawExport, stage_map: StageMap | None = None, *, min_requisitions: int = 1
+) -> Applications:
+    """The application table and the requisition table of an export (see the module).
+
+    Parameters
+    ----------
+    raw : what a vendor reader found.
+    stage_map : stage -> milestone and reason -> category; ``None`` uses :func:`suggest`
+        and refuses names it cannot place.
+    min_requisitions : fewer finished requisitions than this is an error.
+    """
+    source = raw.source
+    if stage_map is None:
+        stage_map, unplaced_stages, unplaced_reasons = suggest(raw)
+        if unplaced_stages or unplaced_reasons:
+            kind, names = (
+                ("stage", unplaced_stages) if unplaced_stages else ("reason", unplaced_reasons)
+            )
+            listed = ", ".join(shown(n) for n in names[:5])
+            raise InputError(
+                f"{source}: cannot place {len(names)} {kind} name(s) ({listed}); write a "
+                "stage map (simfunnel import --suggest proposes one) and pass --stage-map"
+            )
+    dropped: list[dict] = []
+    jobs = raw.jobs.copy()
+    apps = raw.applications.copy()
+    _check_values(jobs, "status", JOB_STATUSES)
+    _check_values(apps, "status", APPLICATION_STATUSES)
+    _check_values(apps, "origin", ORIGINS)
+    _check_values(raw.offers, "status", OFFER_STATUSES)
+    _check_ids(jobs, "requisition_id")
+
+    # Jobs: drop test jobs and those not finished; check the dates.
+    jobs["openings"] = _whole(jobs, "openings", default=1)
+    jobs["test"] = jobs["test"].fillna(False).astype(bool)
+    _drop(dropped, "jobs", jobs["test"], "test jobs")
+    jobs = jobs[~jobs["test"]]
+    unfinished = jobs["status"].isin(["open", "on_hold", "draft"])
+    _drop(dropped, "jobs", unfinished, "jobs still open, on hold or draft (not finished)")
+    open_ids = set(jobs.loc[unfinished, "requisition_id"])
+    test_ids = set(raw.jobs.loc[raw.jobs["test"].fillna(False).astype(bool), "requisition_id"])
+    jobs = jobs[~unfinished]
+    no_posted = jobs["posted"].isna()
+    _drop(dropped, "jobs", no_posted, "jobs without an opening date")
+    jobs = jobs[~no_posted]
+    _backwards(jobs, "posted", "closed", "closed before it opened")
+
+    # Applications: duplicates, prospects, unknown or dropped jobs, missing dates.
+    duplicate = apps["application_id"].duplicated(keep="first")
+    _drop(dropped, "applications", duplicate, "duplicate application ids (the first kept)")
+    apps = apps[~duplicate]
+    prospect = apps["prospect"].fillna(False).astype(bool)
+    _drop(dropped, "applications", prospect, "prospects (never applied)")
+    apps = apps[~prospect]
+    known = set(raw.jobs["requisition_id"])
+    unknown = ~apps["requisition_id"].isin(known)
+    if unknown.any():
+        i = unknown.index[unknown][0]
+        raise _fail(
+            apps["_at"][i],
+            "requisition_id",
+            f"application to an unknown job {shown(apps['requisition_id'][i])}",
+        )
+    in_test = apps["requisition_id"].isin(test_ids)
+    _drop(dropped, "applications", in_test, "applications to test jobs")
+    in_open = apps["requisition_id"].isin(open_ids)
+    _drop(dropped, "applications", in_open, "applications to jobs not finished")
+    undated_job = ~apps["requisition_id"].isin(set(jobs["requisition_id"])) & ~in_test & ~in_open
+    _drop(dropped, "applications", undated_job, "applications to jobs without an opening date")
+    apps = apps[apps["requisition_id"].isin(set(jobs["requisition_id"]))]
+    undated = apps["applied_at"].isna()
+    _drop(dropped, "applications", undated, "applications without an application date")
+    apps = apps[~undated]
+    _backwards(apps, "applied_at", "rejected_at", "rejected before it applied")
+    _backwards(apps, "applied_at", "hired_at", "hired before it applied")
+
+    ids = set(raw.applications["application_id"])
+    offers = _related(raw.offers, ids, "offer for an unknown application")
+    history = _related(raw.history, ids, "stage entry of an unknown application")
+    scores = _related(raw.scores, ids, "scorecard of an unknown application")
+    _backwards(offers, "created_at", "resolved_at", "resolved before it was made")
+    kept = set(apps["application_id"])
+    offers = offers[offers["application_id"].isin(kept)]
+    history = history[history["application_id"].isin(kept)]
+    scores = scores[scores["application_id"].isin(kept)]
+    _history_after_applying(history, apps)
+
+    table = _application_table(apps, history, offers, scores, stage_map)
+    requisitions = _requisitions(table, jobs, source)
+    if len(requisitions) < min_requisitions:
+        raise InputError(
+            f"{source}: {len(requisitions)} finished requisitions; at least "
+            f"{min_requisitions} are needed"
+        )
+    data = check_frame(requisitions, f"{source} (requisitions)", min_rows=min(1, min_requisitions))
+    job_rows = jobs.set_index("requisition_id").loc[requisitions["requisition_id"]]
+    job_frame = job_rows[["openings", "posted", "closed", "paused_days"]].reset_index()
+    dropped_frame = pd.DataFrame(dropped, columns=["table", "reason", "rows"])
+    return Applications(table, data, dropped_frame, job_frame, stage_map, source)
+
+
+def _check_values(frame: pd.DataFrame, column: str, allowed: tuple[str, ...]) -> None:
+    values = frame[column]
+    bad = values.notna() & ~values.isin(allowed)
+    if bad.any():
+        i = bad.index[bad][0]
+        raise _fail(
+            frame["_at"][i], column, f"{shown(values[i])} is not one of {', '.join(allowed)}"
+        )
+
+
+def _check_ids(frame: pd.DataFrame, column: str) -> None:
+    missing = frame[column].isna()
+    if missing.any():
+        raise _fail(frame["_at"][missing.index[missing][0]], column, "missing id")
+    repeated = frame[column].duplicated()
+    if repeated.any():
+        i = repeated.index[repeated][0]
+        raise _fail(frame["_at"][i], column, f"duplicate id {shown(frame[column][i])}")
+
+
+def _whole(frame: pd.DataFrame, column: str, default: int) -> pd.Series:
+    values = pd.to_numeric(frame[column], errors="coerce")
+    bad = frame[column].notna() & (values.isna() | (values < 1) | (values != values.round()))
+    if bad.any():
+        i = bad.index[bad][0]
+        raise _fail(
+            frame["_at"][i], column, f"not a whole number >= 1 (got {shown(frame[column][i])})"
+        )
+    return values.fillna(default).astype(int)
+
+
+def _backwards(frame: pd.DataFrame, first: str, then: str, what: str) -> None:
+    wrong = (frame[then] < frame[first]).fillna(False)
+    if wrong.any():
+        i = wrong.index[wrong][0]
+        raise _fail(
+            frame["_at"][i],
+            then,
+            f"time runs backwards: {what} ({frame[then][i].date()} < {frame[first][i].date()})",
+        )
+
+
+def _related(frame: pd.DataFrame, ids: set, what: str) -> pd.DataFrame:
+    unknown = ~frame["application_id"].isin(ids)
+    if unknown.any():
+        i = unknown.index[unknown][0]
+        raise _fail(
+            frame["_at"][i], "application_id", f"{what} {shown(frame['application_id'][i])}"
+        )
+    return frame
+
+
+def _history_after_applying(history: pd.DataFrame, apps: pd.DataFrame) -> None:
+    applied = history["application_id"].map(apps.set_index("application_id")["applied_at"])
+    # A day's grace: some systems stamp the first stage at midnight of the day applied.
+    early = (history["entered_at"] < applied.dt.normalize() - pd.Timedelta(days=1)).fillna(False)
+    if early.any():
+        i = early.index[early][0]
+        raise _fail(
+            history["_at"][i],
+            "entered_at",
+            f"time runs backwards: entered a stage before applying "
+            f"({history['entered_at'][i].date()} < {applied[i].date()})",
+        )
+
+
+def _place(names: pd.Series, stage_map: StageMap, frame: pd.DataFrame) -> pd.Series:
+    """Stage names -> milestone index (0..4); NaN where no stage."""
+    lookup = {}
+    for name in names.dropna().unique():
+        milestone = stage_map.milestone(str(name))
+        if milestone is None:
+            i = names.index[names == name][0]
+            raise _fail(
+                frame["_at"][i],
+                "stage",
+                f"stage {shown(name)} is not in {stage_map.source} (it places "
+                f"{', '.join(shown(s) for s in list(stage_map.stages)[:8]) or 'nothing'}); "
+                f"add it with one of {', '.join(MILESTONES)}",
+            )
+        lookup[name] = MILESTONES.index(milestone)
+    return names.map(lookup)
+
+
+def _application_table(apps, history, offers, scores, stage_map: StageMap) -> pd.DataFrame:
+    apps = apps.set_index("application_id", drop=False)
+    level = _place(apps["stage"], stage_map, apps).fillna(0)
+    if len(history):
+        history = history.assign(level=_place(history["stage"], stage_map, history))
+        level = np.maximum(
+            level, history.groupby("application_id")["level"].max().reindex(apps.index).fillna(0)
+        )
+    scored = apps.index.isin(set(scores["application_id"].dropna()))
+    level = np.where(scored, np.maximum(level, MILESTONES.index("interviewed")), level)
+    latest = (
+        offers.sort_values(["application_id", "version", "created_at"])
+        .groupby("application_id")
+        .last()
+        if len(offers)
+        else pd.DataFrame(columns=["status", "created_at", "resolved_at"])
+    )
+    made = offers[offers["status"] != "deprecated"] if len(offers) else offers
+    offered = apps.index.isin(set(made["application_id"])) | apps.index.isin(latest.index)
+    hired = (apps["status"] == "hired").to_numpy()
+    level = np.where(offered, np.maximum(level, MILESTONES.index("offered")), level)
+    level = np.where(hired, MILESTONES.index("hired"), level).astype(int)
+    offer_status = latest["status"].reindex(apps.index)
+    accepted = hired | (offer_status == "accepted").to_numpy()
+    level = np.where(accepted, MILESTONES.index("hired"), level)
+    # Reaching an offer stage counts as offered (Workable records no offers, only stages).
+    offered = offered | accepted | (level >= MILESTONES.index("offered"))
+    # Reasons: the recorded ones placed by the map; an offer turned down is offer_declined.
+    reason = pd.Series(np.nan, index=apps.index, dtype=object)
+    for text in apps["reason"].dropna().unique():
+        category = stage_map.category(str(text))
+        if category is None:
+            i = apps.index[apps["reason"] == text][0]
+            placed = ", ".join(shown(r) for r in list(stage_map.reasons)[:6]) or "nothing"
+            raise _fail(
+                apps["_at"][i],
+                "reason",
+                f"reason {shown(text)} is not in {stage_map.source} (it places {placed}); "
+                f"add it with one of {', '.join(REASON_CATEGORIES)}",
+            )
+        reason[apps["reason"] == text] = category
+    declined = (offer_status == "rejected").to_numpy() & ~accepted
+    reason = reason.where(~(declined & reason.isna()), "offer_declined")
+    they = (apps["reason_type"] == "they_rejected").to_numpy()
+    reason = reason.where(~(they & reason.isna()), "withdrew")
+    origin = apps["origin"].fillna("applied")
+    hired_at = apps["hired_at"].copy()
+    if len(latest):
+        accepted_at = latest["resolved_at"].reindex(apps.index)
+        use = accepted & accepted_at.notna().to_numpy()
+        hired_at = hired_at.where(~use | hired_at.notna(), accepted_at)
+        # The accepted offer's answer is the requisition's closing event (the fit's `closed`).
+        hired_at = hired_at.where(~use, accepted_at)
+    offered_at = (
+        made.groupby("application_id")["created_at"].min().reindex(apps.index)
+        if len(made)
+        else pd.Series(pd.NaT, index=apps.index)
+    )
+    table = pd.DataFrame(
+        {
+            "requisition_id": apps["requisition_id"].astype(str),
+            "application_id": apps["application_id"].astype(str),
+            "origin": origin,
+            "internal": origin == "internal",
+            "referral": origin == "referral",
+            "milestone": pd.Categorical.from_codes(level, categories=list(MILESTONES)),
+            "offered": offered,
+            "accepted": accepted,
+            "withdrew": reason == "withdrew",
+            "reason": reason,
+            "applied_at": apps["applied_at"],
+            "screened_at": _reached(history, apps.index, 1),
+            "interviewed_at": _reached(history, apps.index, 2),
+            "offered_at": offered_at,
+            "hired_at": hired_at.where(accepted),
+            "rejected_at": apps["rejected_at"],
+        }
+    )
+    rounds = _round_scores(scores, apps.index)
+    return pd.concat([table, rounds], axis=1).reset_index(drop=True)
+
+
+def _reached(history: pd.DataFrame, index: pd.Index, level: int) -> pd.Series:
+    if not len(history) or "level" not in history:
+        return pd.Series(pd.NaT, index=index, dtype="datetime64[ns]")
+    at = history[history["level"] >= level].groupby("application_id")["entered_at"].min()
+    return at.reindex(index).astype("datetime64[ns]")
+
+
+def _round_scores(scores: pd.DataFrame, index: pd.Index) -> pd.DataFrame:
+    """``score_1 .. score_R``: each round's mean verdict, rounds in time order."""
+    scores = scores.dropna(subset=["score"])
+    if not len(scores):
+        return pd.DataFrame(index=index)
+    scores = scores.assign(score=pd.to_numeric(scores["score"], errors="coerce"))
+    rounds = (
+        scores.groupby(["application_id", "round"], dropna=False)
+        .agg(score=("score", "mean"), at=("interviewed_at", "min"))
+        .reset_index()
+        .sort_values(["application_id", "at", "round"])
+    )
+    rounds["number"] = rounds.groupby("application_id").cumcount() + 1
+    wide = rounds.pivot(index="application_id", columns="number", values="score")
+    wide.columns = [f"score_{n}" for n in wide.columns]
+    return wide.reindex(index)
+
+
+def _requisitions(table: pd.DataFrame, jobs: pd.DataFrame, source: str) -> pd.DataFrame:
+    """One row per finished job in the columns of :mod:`simfunnel.io.ats`."""
+    level = table["milestone"].cat.codes
+    external = ~table["internal"]
+    by = table["requisition_id"]
+    count = {
+        "applicants": external,
+        "shortlisted": external & (level >= 1),
+        "interviewed": level >= 2,
+        "internal_interviewed": table["internal"] & (level >= 2),
+        "offers": table["offered"],
+        "hires": table["accepted"],
+        "internal_hires": table["internal"] & table["accepted"],
+    }
+    counts = pd.DataFrame({k: v.astype(int) for k, v in count.items()}).groupby(by).sum()
+    jobs = jobs.set_index("requisition_id")
+    counts = counts.reindex(jobs.index, fill_value=0)
+    too_many = counts["hires"] > jobs["openings"]
+    if too_many.any():
+        rid = too_many.index[too_many][0]
+        raise _fail(
+            jobs["_at"][rid],
+            "openings",
+            f"requisition {shown(rid)} has {counts['hires'][rid]} hires for "
+            f"{jobs['openings'][rid]} opening(s)",
+        )
+    first_hire = table[table["accepted"]].groupby("requisition_id")["hired_at"].min()
+    closed = first_hire.reindex(jobs.index)
+    cancelled = counts["hires"] == 0
+    closed = closed.where(~cancelled, jobs["closed"])
+    frame = counts.assign(
+        posted=jobs["posted"].dt.normalize(),
+        closed=closed.dt.normalize(),
+        cancelled=cancelled.astype(int),
+    )
+    frame.index.name = "requisition_id"
+    frame = frame.reset_index()
+    frame["requisition_id"] = frame["requisition_id"].astype(str)
+    out = frame[list(REQUISITION_COLUMNS)].copy()
+    for column in ("posted", "closed"):
+        out[column] = out[column].dt.strftime("%Y-%m-%d")
+    return out.astype({c: object for c in out.columns})
+
+
+def read_applications(
+    path: str | Path,
+    format: str = "csv",
+    stage_map: StageMap | str | Path | Mapping | None = None,
+    mapping: str | Path | Mapping | None = None,
+    *,
+    min_requisitions: int = 1,
+) -> Applications:
+    """Read a per-application export and normalise it (see the module).
+
+    Parameters
+    ----------
+    path : the export: a folder of the vendor's files, or one file.
+    format : ``greenhouse`` (Harvest JSON or warehouse CSV), ``lever``, ``ashby``,
+        ``workable`` or ``csv`` (any per-application table, with ``mapping``).
+    stage_map : a :class:`StageMap`, its YAML file, or a mapping with ``stages`` and
+        ``reasons``; ``None`` proposes one (:func:`suggest`) and refuses names it cannot place.
+    mapping : for ``csv``: the YAML mapping file (or its contents as a mapping).
+
+    Returns
+    -------
+    Applications
+        ``.applications``, ``.requisitions`` (what ``simfunnel fit`` reads), ``.dropped``.
+    """
+    from simfunnel.io.vendors import read_raw
+
+    raw = read_raw(path, format, mapping)
+    if stage_map is not None and not isinstance(stage_map, StageMap):
+        stage_map = (
+            StageMap.from_mapping(stage_map)
+            if isinstance(stage_map, Mapping)
+            else StageMap.read(stage_map)
+        )
+    if stage_map is not None:
+        # What the export itself says (Workable's stage kinds, a mapping file) fills gaps.
+        stage_map = StageMap(
+            {**raw.known_stages, **stage_map.stages},
+            {**raw.known_reasons, **stage_map.reasons},
+            stage_map.source,
+        )
+    return normalise(raw, stage_map, min_requisitions=min_requisitions)
