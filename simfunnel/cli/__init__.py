@@ -24,6 +24,7 @@ from typing import Any
 from simfunnel.cli.commands import (
     Terminated,
     _command_app,
+    _command_audit,
     _command_charts,
     _command_compare,
     _command_deck,
@@ -77,6 +78,7 @@ COMMANDS = {
     "deck": _command_deck,
     "app": _command_app,
     "fit": _command_fit,
+    "audit": _command_audit,
 }
 
 _MAIN_PID = os.getpid()

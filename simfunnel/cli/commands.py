@@ -558,3 +558,26 @@ def _command_fit(args: argparse.Namespace) -> int:
             f"{out / 'fitted.yaml'} --posterior {out / 'posterior.csv'}"
         )
     return 0
+
+
+def _command_audit(args: argparse.Namespace) -> int:
+    from simfunnel.analysis.audit import audit
+    from simfunnel.io.applications import read_applications
+    from simfunnel.model.scenario import folder_name
+    from simfunnel.present.charts.render import plot_output, save_chart
+
+    data = read_applications(args.data, args.groups)
+    out = args.out or Path("results") / folder_name(f"audit_{Path(args.data).stem}")
+    result = audit(data)
+    with _output(out, "audit") as folder:
+        written = result.save(folder.path)
+        charts = []
+        for attribute in result.attributes if args.formats else ():
+            stem = folder.path / f"rates_{folder_name(attribute.replace(' × ', '_x_'))}"
+            charts += save_chart(plot_output, result, stem, args.formats, attribute=attribute)
+        folder.commit()
+    if not args.quiet:
+        print(result.summary())
+        names = ", ".join(p.name for p in written)
+        print(f"Wrote {out}/: {names} and {_files(len(charts))}.")
+    return 0

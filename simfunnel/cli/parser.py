@@ -155,6 +155,7 @@ def build_parser() -> argparse.ArgumentParser:
         _add_deck,
         _add_app,
         _add_fit,
+        _add_audit,
     ):
         add(commands)
     return parser
@@ -456,6 +457,28 @@ def _add_fit(commands: Any) -> None:
     )
     _add_quiet(fit)
     _add_formats(fit)
+
+
+def _add_audit(commands: Any) -> None:
+    audit = commands.add_parser(
+        "audit",
+        help="bias audit of your per-application table: selection rates and impact ratios "
+        "by group at every stage",
+    )
+    audit.add_argument("data", help="one row per application: .csv, .xlsx or .parquet")
+    audit.add_argument(
+        "--group",
+        dest="groups",
+        action="append",
+        required=True,
+        metavar="COLUMN",
+        help="a group column to audit, e.g. gender (give two for their intersections)",
+    )
+    audit.add_argument(
+        "--out", type=_out_folder, help="output folder (default: results/audit_<data file name>)"
+    )
+    _add_quiet(audit)
+    _add_formats(audit)
 
 
 def _version() -> str:
