@@ -402,7 +402,7 @@ class AuditResult(Output):
         """The audit as text: one block per attribute, one line per stage and level."""
         lines = [self.finding, self.note, ""]
         header = (
-            f"{'stage':<28}{'level':<22}{'n':>9}{'rate':>8}{'ratio':>7}  "
+            f"{'stage':<28}{'level':<22}{'n':>12}{'rate':>8}{'ratio':>7}  "
             f"{'95% CI':<13}{'Fisher p':>9}{'mid-P':>8}  verdict"
         )
         for attribute in self.attributes:
@@ -416,7 +416,7 @@ class AuditResult(Output):
                 if np.isfinite(row["ci_low"]):
                     ci = f"{row['ci_low']:.2f}-{row['ci_high']:.2f}"
                 lines.append(
-                    f"{stage:<28}{str(row['level'])[:21]:<22}{row['considered']:>9,}"
+                    f"{stage:<28}{str(row['level'])[:21]:<22}{row['considered']:>12,.0f}"
                     f"{_number(row['rate'], percent=True):>8}{_number(row['impact_ratio']):>7}  "
                     f"{ci:<13}{_number(row['fisher_p'], p=True):>9}"
                     f"{_number(row['mid_p'], p=True):>8}  {row['verdict']}"

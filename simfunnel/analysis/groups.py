@@ -1,0 +1,356 @@
+"""Who loses, by group, in a simulated funnel: rates, impact ratios and what causes a gap.
+
+For a scenario with ``groups:`` (:mod:`simfunnel.model.groups`):
+
+- :func:`group_impact` simulates openings and reports, per attribute (and their
+  intersection), stage and level, the selection rate of external applicants, the impact
+  ratio against the highest-rate level with a 95% CI clustered by opening, the
+  four-fifths flag and the shortfall (selections per 1,000 openings the level would have
+  at the reference's rate). The pool is never drawn whole (the exact sampler draws the
+  shortlist only), so the applicants of a level are its expected number, ``n * share``;
+  the CI counts the variation of selections across openings, not of the pool's make-up.
+- :func:`gap_attribution` removes each mechanism that carries a group difference (sets
+  that shift to 0 for every level) on the same draws and reports how the end-to-end
+  impact ratio moves: one step at a time in a fixed order (sequential) and averaged over
+  every order (Shapley), like the loss reasons.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from simfunnel.analysis.audit import END_TO_END, FOUR_FIFTHS, AuditResult, ratio_ci
+from simfunnel.analysis.outputs.base import Output
+from simfunnel.errors import InputError
+from simfunnel.model.engine import Funnel, Model, run_blocks
+from simfunnel.model.groups import CELL_SEPARATOR, GroupModel
+from simfunnel.model.rng import BLOCK_OPENINGS, BLOCKS, SCENARIO_SEED, SeedLike, resolve_seed
+from simfunnel.model.scenario import Scenario
+from simfunnel.model.sections import GROUP_SHIFT_KEYS
+
+STAGES = ("applied", "shortlisted", "interviewed", "offered", "hired")
+CHUNK_BLOCKS = 10  # blocks simulated at once: 10,000 openings, a few hundred MB at most
+MECHANISM_LABELS = {
+    "quality": "true quality",
+    "alignment": "alignment",
+    "culture": "culture mirror",
+    "narrative": "narrative (career gaps)",
+    "niche": "niche experience",
+    "screen": "screener's bias",
+    "presence": "interview presence",
+    "interview": "interview rater bias",
+}
+
+
+# ------------------------------------------------------------------ counts
+def cell_counts(funnel: Funnel, groups: GroupModel) -> np.ndarray:
+    """External applicants per stage and cell, shape (openings, stages, cells).
+
+    ``applied`` is the expected count ``n * share``; the others count the shortlisted
+    externals (the internal contender, last slot, is not an applicant) who reached it.
+    """
+    cell = funnel.extras["group_cell"]
+    external = ~funnel.internal_slot
+    reached = (
+        funnel.on_slate & external,
+        funnel.interviewed & external,
+        funnel.offer & external,
+        funnel.hired & external,
+    )
+    openings = cell.shape[0]
+    out = np.zeros((openings, len(STAGES), groups.cells))
+    out[:, 0] = funnel.applicants[:, None] * groups.shares
+    for s, mask in enumerate(reached, start=1):
+        for c in range(groups.cells):
+            out[:, s, c] = (mask & (cell == c)).sum(axis=1)
+    return out
+
+
+def simulate_counts(
+    scenario: Scenario,
+    openings: int | None = None,
+    seed: SeedLike = SCENARIO_SEED,
+    kernel: str = "numba",
+) -> tuple[GroupModel, np.ndarray]:
+    """Simulate whole blocks (the openings of ``simfunnel run`` with the same seed) and
+    return the group model and :func:`cell_counts` of every opening."""
+    if scenario.groups is None:
+        raise InputError("the scenario has no groups: section; add one (see configs/)")
+    model = Model.build(scenario, kernel)
+    assert model.groups is not None
+    resolved = resolve_seed(seed, scenario.seed)
+    blocks = max(1, math.ceil((openings or scenario.openings) / BLOCK_OPENINGS))
+    parts = []
+    for first in range(0, blocks, CHUNK_BLOCKS):
+        funnel = run_blocks(model, resolved, BLOCKS, first, min(CHUNK_BLOCKS, blocks - first))
+        parts.append(cell_counts(funnel, model.groups))
+    return model.groups, np.concatenate(parts)
+
+
+def attribute_counts(groups: GroupModel, counts: np.ndarray) -> dict[str, tuple[list, np.ndarray]]:
+    """Per attribute (and the intersection of two): the level names and the counts summed
+    over the cells of each level, shape (openings, stages, levels)."""
+    out: dict[str, tuple[list, np.ndarray]] = {}
+    for a, attribute in enumerate(groups.attributes):
+        names = list(groups.levels[a])
+        summed = np.stack(
+            [counts[..., groups.cell_levels[:, a] == i].sum(axis=-1) for i in range(len(names))],
+            axis=-1,
+        )
+        out[attribute] = (names, summed)
+    if len(groups.attributes) == 2:
+        out[CELL_SEPARATOR.join(groups.attributes)] = (groups.cell_names(), counts)
+    return out
+
+
+# ------------------------------------------------------------------ the table
+def impact_table(groups: GroupModel, counts: np.ndarray) -> pd.DataFrame:
+    """Rates, impact ratios (clustered by opening), four-fifths flags and shortfalls."""
+    openings = counts.shape[0]
+    steps = [(STAGES[i], STAGES[i - 1], i, i - 1) for i in range(1, len(STAGES))]
+    steps.append((END_TO_END, "applied", len(STAGES) - 1, 0))
+    rows = []
+    for attribute, (names, level_counts) in attribute_counts(groups, counts).items():
+        for stage, before, s, b in steps:
+            selected, considered = level_counts[:, s], level_counts[:, b]
+            totals_a, totals_n = selected.sum(axis=0), considered.sum(axis=0)
+            rates = np.divide(totals_a, totals_n, out=np.full(len(names), np.nan),
+                              where=totals_n > 0)  # fmt: skip
+            ref = int(np.nanargmax(rates)) if np.isfinite(rates).any() else None
+            for i, name in enumerate(names):
+                row: dict[str, Any] = {
+                    "attribute": attribute,
+                    "level": name,
+                    "stage": stage,
+                    "of": before,
+                    "considered": totals_n[i],
+                    "selected": totals_a[i],
+                    "rate": rates[i],
+                    "reference": names[ref] if ref is not None else None,
+                }
+                ratio = rates[i] / rates[ref] if ref is not None and rates[ref] > 0 else np.nan
+                low, high = (np.nan, np.nan)
+                if ref is not None and i != ref and np.isfinite(ratio):
+                    low, high = ratio_ci(
+                        selected[:, i], considered[:, i], selected[:, ref], considered[:, ref]
+                    )
+                shortfall = (totals_n[i] * rates[ref] - totals_a[i]) if ref is not None else np.nan
+                row.update(
+                    impact_ratio=ratio,
+                    ci_low=low,
+                    ci_high=high,
+                    below_four_fifths=bool(ratio < FOUR_FIFTHS),
+                    shortfall=shortfall * 1000 / openings,
+                    fisher_p=np.nan,
+                    mid_p=np.nan,
+                    z=np.nan,
+                    z_p=np.nan,
+                    tested=bool(np.isfinite(low)) or i == ref,
+                    verdict=_verdict(i == ref, ratio, low, high),
+                )
+                rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _verdict(is_reference: bool, ratio: float, low: float, high: float) -> str:
+    if is_reference:
+        return "reference (highest rate)"
+    if not np.isfinite(low):
+        return "no CI (too few selected)"
+    if ratio < FOUR_FIFTHS:
+        return "below four-fifths" + ("" if high < FOUR_FIFTHS else " (CI reaches 0.8)")
+    if high < 1:
+        return "gap: CI below 1, above four-fifths"
+    if low > 1:
+        return "above the reference: CI above 1"
+    return "CI includes 1"
+
+
+class GroupImpact(AuditResult):
+    """What a simulated funnel does to each group: an audit table of the simulation.
+
+    The same columns as :class:`~simfunnel.analysis.audit.AuditResult` (its chart and
+    summary), with ``shortfall`` per 1,000 openings and no tests (the CI says it all).
+    """
+
+
+def group_impact(
+    scenario: Scenario,
+    openings: int | None = None,
+    seed: SeedLike = SCENARIO_SEED,
+    kernel: str = "numba",
+) -> GroupImpact:
+    """Simulate ``scenario`` (which has ``groups:``) and report who loses at each stage.
+
+    Parameters
+    ----------
+    openings : openings to simulate, in whole blocks of 1,000 (default: the scenario's).
+    seed : the seed (default: the scenario's); the openings are those of ``simfunnel run``.
+    """
+    groups, counts = simulate_counts(scenario, openings, seed, kernel)
+    table = impact_table(groups, counts)
+    note = (
+        f"{scenario.name.replace('_', ' ')} scenario · {counts.shape[0]:,} simulated openings · "
+        "external applicants · impact ratio: rate over the highest level's, 95% CIs "
+        "clustered by opening"
+    )
+    attributes = tuple(dict.fromkeys(table["attribute"]))
+    finding = _simulated_finding(table)
+    return GroupImpact(table, finding, note, attributes, "hired")
+
+
+def _simulated_finding(table: pd.DataFrame, attribute: str | None = None) -> str:
+    rows = table[(table["stage"] == END_TO_END) & (table["level"] != table["reference"])]
+    if attribute is not None:
+        rows = rows[rows["attribute"] == attribute]
+    rows = rows[np.isfinite(rows["impact_ratio"])]
+    if rows.empty:
+        return "No group gap to report"
+    # The first attribute with a gap below four-fifths (single attributes first).
+    flagged = rows[rows["below_four_fifths"]]
+    first = (flagged if len(flagged) else rows)["attribute"].iloc[0]
+    row = rows[rows["attribute"] == first].sort_values("impact_ratio").iloc[0]
+    ci = f"95% CI {row['ci_low']:.2f}-{row['ci_high']:.2f}" if np.isfinite(row["ci_low"]) else ""
+    flag = ", below four-fifths" if row["below_four_fifths"] else ""
+    return (
+        f"{row['level']} applicants are hired at {row['impact_ratio']:.2f} times the rate of "
+        f"{row['reference']} ({ci}{flag})"
+    )
+
+
+# ------------------------------------------------------------------ attribution
+def shifted_mechanisms(scenario: Scenario) -> list[str]:
+    """The shift keys that differ from 0 at some level: the mechanisms that carry a gap."""
+    groups = scenario.groups or {}
+    return [
+        key
+        for key in GROUP_SHIFT_KEYS
+        if any(getattr(level, key) != 0 for levels in groups.values() for level in levels.values())
+    ]
+
+
+def without(scenario: Scenario, mechanisms: Sequence[str]) -> Scenario:
+    """``scenario`` with the shifts of ``mechanisms`` set to 0 at every level."""
+    groups = {
+        attribute: {
+            name: level.model_copy(update=dict.fromkeys(mechanisms, 0.0))
+            for name, level in levels.items()
+        }
+        for attribute, levels in (scenario.groups or {}).items()
+    }
+    return scenario.model_copy(update={"groups": groups})
+
+
+def _end_to_end_ratio(scenario: Scenario, openings: int, seed: SeedLike, kernel: str) -> dict:
+    groups, counts = simulate_counts(scenario, openings, seed, kernel)
+    out = {}
+    for attribute, (names, level_counts) in attribute_counts(groups, counts).items():
+        rates = level_counts[:, -1].sum(axis=0) / level_counts[:, 0].sum(axis=0)
+        for i, name in enumerate(names):
+            out[(attribute, name)] = rates[i]
+    return out
+
+
+class GapAttribution(Output):
+    """How much of each level's end-to-end gap each mechanism causes.
+
+    Table: one row per attribute, level (not the reference) and mechanism, with
+    ``sequential`` and ``shapley``: the points of impact ratio the gap closes when the
+    mechanism's shifts are removed (positive: the mechanism widens the gap), and
+    ``ratio`` / ``ratio_without_all`` for the level.
+    """
+
+    chart = ""
+
+
+def gap_attribution(
+    scenario: Scenario,
+    openings: int | None = None,
+    seed: SeedLike = SCENARIO_SEED,
+    mechanisms: Sequence[str] | None = None,
+    kernel: str = "numba",
+) -> GapAttribution:
+    """Remove each mechanism's group shifts on the same draws; how does the gap move?
+
+    The impact ratio of a level is its end-to-end hire rate over the reference's (the
+    highest-rate level with every shift in place). For the ``m`` mechanisms (default:
+    :func:`shifted_mechanisms`), every subset is simulated on the same seed (``2**m``
+    runs, at most 64) for the Shapley values; the sequential one removes them in the
+    order of :data:`~simfunnel.model.sections.GROUP_SHIFT_KEYS`.
+    """
+    mechanisms = list(mechanisms if mechanisms is not None else shifted_mechanisms(scenario))
+    if not mechanisms:
+        raise InputError("no group shift to attribute: every shift of groups: is 0")
+    if len(mechanisms) > 6:
+        raise InputError(f"at most 6 mechanisms at once (2^m runs), got {len(mechanisms)}")
+    openings = openings or scenario.openings
+    rates = {
+        frozenset(subset): _end_to_end_ratio(without(scenario, subset), openings, seed, kernel)
+        for r in range(len(mechanisms) + 1)
+        for subset in itertools.combinations(mechanisms, r)
+    }
+    full = rates[frozenset()]
+    rows = []
+    for attribute in dict.fromkeys(a for a, _ in full):
+        names = [n for a, n in full if a == attribute]
+        reference = max(names, key=lambda n: full[(attribute, n)])
+
+        def ratio(
+            removed: frozenset, name: str, attribute: str = attribute, reference: str = reference
+        ) -> float:
+            return rates[removed][(attribute, name)] / rates[removed][(attribute, reference)]
+
+        for name in names:
+            if name == reference:
+                continue
+            m = len(mechanisms)
+            for j, mechanism in enumerate(mechanisms):
+                before = frozenset(mechanisms[:j])
+                sequential = ratio(before | {mechanism}, name) - ratio(before, name)
+                shapley = 0.0
+                others = [x for x in mechanisms if x != mechanism]
+                for r in range(m):
+                    weight = math.factorial(r) * math.factorial(m - r - 1) / math.factorial(m)
+                    for subset in itertools.combinations(others, r):
+                        s = frozenset(subset)
+                        shapley += weight * (ratio(s | {mechanism}, name) - ratio(s, name))
+                rows.append(
+                    {
+                        "attribute": attribute,
+                        "level": name,
+                        "reference": reference,
+                        "mechanism": mechanism,
+                        "label": MECHANISM_LABELS[mechanism],
+                        "ratio": ratio(frozenset(), name),
+                        "ratio_without_all": ratio(frozenset(mechanisms), name),
+                        "sequential": sequential,
+                        "shapley": shapley,
+                    }
+                )
+    table = pd.DataFrame(rows)
+    note = (
+        f"{scenario.name.replace('_', ' ')} scenario · {openings:,} simulated openings, the "
+        "same draws for every removal · points: end-to-end impact ratio x 100"
+    )
+    return GapAttribution(table, _attribution_finding(table), note)
+
+
+def _attribution_finding(table: pd.DataFrame) -> str:
+    if table.empty:
+        return "No gap to attribute"
+    gaps = table.groupby(["attribute", "level"], sort=False)["ratio"].first()
+    first = gaps.index.get_level_values(0)[0]  # the first attribute, not an intersection
+    attribute, level = gaps[gaps.index.get_level_values(0) == first].idxmin()
+    rows = table[(table["attribute"] == attribute) & (table["level"] == level)]
+    top = rows.sort_values("shapley", ascending=False).iloc[0]
+    gap = 100 * (1 - top["ratio"])
+    return (
+        f"The {top['label']} accounts for {100 * top['shapley']:.0f} of the {gap:.0f} points "
+        f"by which {level} applicants' hire rate trails {top['reference']}'s"
+    )
