@@ -469,25 +469,22 @@ def check_groups(groups: dict[str, dict[str, GroupLevel]]) -> None:
     """One or two attributes, each of 2..10 named levels whose shares sum to 1."""
     if not 1 <= len(groups) <= MAX_GROUP_ATTRIBUTES:
         raise InputError(
-            f"give one or two attributes (e.g. sex and ethnicity), got {len(groups)}",
+            f"groups: give one or two attributes (e.g. sex and ethnicity), got {len(groups)}",
             path="groups",
         )
     for attribute, levels in groups.items():
+        path = _group_path(attribute)
         for name in (attribute, *levels):
             if not name.strip() or len(name) > MAX_GROUP_NAME_CHARS or any(map(is_control, name)):
                 raise InputError(
-                    f"a name must be 1-{MAX_GROUP_NAME_CHARS} printable characters, got "
-                    f"{excerpt(name)}",
-                    path=_group_path(attribute),
+                    f"{path}: a name must be 1-{MAX_GROUP_NAME_CHARS} printable characters, "
+                    f"got {excerpt(name)}",
+                    path=path,
                 )
         if not 2 <= len(levels) <= MAX_GROUP_LEVELS:
-            raise InputError(
-                f"2-{MAX_GROUP_LEVELS} levels, got {len(levels)}",
-                path=_group_path(attribute),
-            )
+            raise InputError(f"{path}: 2-{MAX_GROUP_LEVELS} levels, got {len(levels)}", path=path)
         total = math.fsum(level.share for level in levels.values())
         if abs(total - 1) > 1e-6:
             raise InputError(
-                f"the levels' shares must sum to 1, got {total:.6g}",
-                path=_group_path(attribute),
+                f"{path}: the levels' shares must sum to 1, got {total:.6g}", path=path
             )
