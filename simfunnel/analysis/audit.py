@@ -376,6 +376,7 @@ class AuditResult(Output):
     """
 
     chart = "audit:selection_rates"
+    file_stem = "audit"  # audit.csv and audit.md
 
     def __init__(
         self,
@@ -425,10 +426,10 @@ class AuditResult(Output):
         return "\n".join(lines).rstrip() + "\n"
 
     def save(self, directory: str | Path) -> list[Path]:
-        """Write ``audit.csv`` (the table) and ``audit.md`` (the summary) into ``directory``."""
+        """Write ``<file_stem>.csv`` (the table) and ``.md`` (the summary) into ``directory``."""
         directory = Path(directory)
         directory.mkdir(parents=True, exist_ok=True)
-        csv, text = directory / "audit.csv", directory / "audit.md"
+        csv, text = directory / f"{self.file_stem}.csv", directory / f"{self.file_stem}.md"
         self._table.to_csv(csv, index=False, float_format="%.6g")
         text.write_text("```\n" + self.summary() + "```\n")
         return [csv, text]

@@ -179,6 +179,11 @@ class GroupImpact(AuditResult):
     summary), with ``shortfall`` per 1,000 openings and no tests (the CI says it all).
     """
 
+    file_stem = "groups"
+
+    def finding_for(self, attribute: str) -> str:
+        return _simulated_finding(self._table, attribute)
+
 
 def group_impact(
     scenario: Scenario,
@@ -266,7 +271,7 @@ class GapAttribution(Output):
     ``ratio`` / ``ratio_without_all`` for the level.
     """
 
-    chart = ""
+    chart = "groups:gap_attribution"
 
 
 def gap_attribution(

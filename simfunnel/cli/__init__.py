@@ -29,6 +29,7 @@ from simfunnel.cli.commands import (
     _command_compare,
     _command_deck,
     _command_fit,
+    _command_groups,
     _command_keys,
     _command_metrics,
     _command_run,
@@ -79,6 +80,7 @@ COMMANDS = {
     "app": _command_app,
     "fit": _command_fit,
     "audit": _command_audit,
+    "groups": _command_groups,
 }
 
 _MAIN_PID = os.getpid()

@@ -581,3 +581,48 @@ def _command_audit(args: argparse.Namespace) -> int:
         names = ", ".join(p.name for p in written)
         print(f"Wrote {out}/: {names} and {_files(len(charts))}.")
     return 0
+
+
+def _command_groups(args: argparse.Namespace) -> int:
+    from simfunnel.analysis.groups import gap_attribution, group_impact, shifted_mechanisms
+    from simfunnel.io.loader import load_scenario
+    from simfunnel.model.scenario import folder_name
+    from simfunnel.present.charts.render import plot_output, save_chart
+
+    scenario = load_scenario(args.config)
+    if scenario.groups is None:
+        raise InputError(f"{args.config[:80]}: no groups: section to report on")
+    out = args.out or Path("results") / folder_name(f"groups_{scenario.name}")
+    seed = scenario.seed if args.seed is None else args.seed
+    with _output(out, "groups") as folder:
+        impact = group_impact(scenario, args.openings, seed)
+        written = impact.save(folder.path)
+        attribution = None
+        if args.attribution_openings and shifted_mechanisms(scenario):
+            attribution = gap_attribution(scenario, args.attribution_openings, seed)
+            path = folder.path / "attribution.csv"
+            attribution.to_df().to_csv(path, index=False, float_format="%.6g")
+            written.append(path)
+        charts = []
+        for attribute in impact.attributes if args.formats else ():
+            stem = folder.path / f"rates_{folder_name(attribute.replace(' × ', '_x_'))}"
+            charts += save_chart(plot_output, impact, stem, args.formats, attribute=attribute)
+        if attribution is not None and args.formats:
+            charts += save_chart(
+                plot_output, attribution, folder.path / "attribution", args.formats
+            )
+        folder.commit()
+    if not args.quiet:
+        print(impact.summary())
+        if attribution is not None:
+            print(attribution.finding)
+            table = attribution.to_df()
+            first = table[table["attribute"] == table["attribute"].iloc[0]]
+            for _, row in first.iterrows():
+                print(
+                    f"  {row['level']:<12} {row['label']:<26} sequential "
+                    f"{100 * row['sequential']:+6.1f}  Shapley {100 * row['shapley']:+6.1f} points"
+                )
+        names = ", ".join(p.name for p in written)
+        print(f"\nWrote {out}/: {names} and {_files(len(charts))}.")
+    return 0

@@ -156,6 +156,7 @@ def build_parser() -> argparse.ArgumentParser:
         _add_app,
         _add_fit,
         _add_audit,
+        _add_groups,
     ):
         add(commands)
     return parser
@@ -479,6 +480,32 @@ def _add_audit(commands: Any) -> None:
     )
     _add_quiet(audit)
     _add_formats(audit)
+
+
+def _add_groups(commands: Any) -> None:
+    groups = commands.add_parser(
+        "groups",
+        help="who loses, by group: selection rates and impact ratios at every stage of a "
+        "scenario with groups:, and which mechanism causes the gap",
+    )
+    groups.add_argument("config", help="scenario YAML with a groups: section")
+    groups.add_argument(
+        "--openings",
+        type=_positive_int,
+        help="openings simulated (whole thousands; default: the config's)",
+    )
+    groups.add_argument("--seed", type=_seed, help="random seed (default: the scenario's)")
+    groups.add_argument(
+        "--attribution-openings",
+        type=_positive_int,
+        default=20_000,
+        help="openings per removal for the attribution, 0 to skip it (default: %(default)s)",
+    )
+    groups.add_argument(
+        "--out", type=_out_folder, help="output folder (default: results/groups_<name>)"
+    )
+    _add_quiet(groups)
+    _add_formats(groups)
 
 
 def _version() -> str:
