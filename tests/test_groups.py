@@ -181,3 +181,27 @@ def test_validate_refuses_bad_groups_with_exit_2(tmp_path, capsys) -> None:
     assert main(["validate", str(path)]) == 2
     err = capsys.readouterr()
     assert "shares must sum to 1" in err.out + err.err
+
+
+def test_groups_command_writes_tables_and_charts(tmp_path, capsys) -> None:
+    out = tmp_path / "groups"
+    code = main(
+        ["groups", str(CONFIGS / "affinity_bias.yaml"), "--openings", "1000",
+         "--attribution-openings", "1000", "--out", str(out)]
+    )  # fmt: skip
+    printed = capsys.readouterr().out
+    assert code == 0
+    assert "accounts for" in printed and "end to end" in printed
+    names = {p.name for p in out.iterdir()}
+    assert {"groups.csv", "attribution.csv", "rates_sex.png", "attribution_ethnicity.png"} <= names
+
+
+def test_the_attribution_chart_draws_a_bar_per_mechanism() -> None:
+    matplotlib = pytest.importorskip("matplotlib")
+    matplotlib.use("Agg")
+    scenario = _scenario(_two_levels(0.4, culture=-0.5, screen=-0.2))
+    attribution = gap_attribution(scenario, openings=1000, seed=1)
+    ax = attribution.plot()
+    labels = {t.get_text() for t in ax.get_yticklabels()}
+    assert labels == {"culture mirror", "screener's bias"}
+    assert ax.get_title(loc="left").startswith("The ")

@@ -223,10 +223,14 @@ def _simulated_finding(table: pd.DataFrame, attribute: str | None = None) -> str
     row = rows[rows["attribute"] == first].sort_values("impact_ratio").iloc[0]
     ci = f"95% CI {row['ci_low']:.2f}-{row['ci_high']:.2f}" if np.isfinite(row["ci_low"]) else ""
     flag = ", below four-fifths" if row["below_four_fifths"] else ""
-    return (
+    return _capital(
         f"{row['level']} applicants are hired at {row['impact_ratio']:.2f} times the rate of "
         f"{row['reference']} ({ci}{flag})"
     )
+
+
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 # ------------------------------------------------------------------ attribution
@@ -272,6 +276,10 @@ class GapAttribution(Output):
     """
 
     chart = "groups:gap_attribution"
+
+    def finding_for(self, attribute: str) -> str:
+        """The finding for one attribute's largest gap."""
+        return _attribution_finding(self._table, attribute)
 
 
 def gap_attribution(
@@ -346,11 +354,12 @@ def gap_attribution(
     return GapAttribution(table, _attribution_finding(table), note)
 
 
-def _attribution_finding(table: pd.DataFrame) -> str:
+def _attribution_finding(table: pd.DataFrame, attribute: str | None = None) -> str:
     if table.empty:
         return "No gap to attribute"
     gaps = table.groupby(["attribute", "level"], sort=False)["ratio"].first()
-    first = gaps.index.get_level_values(0)[0]  # the first attribute, not an intersection
+    # The largest gap of one attribute (default the first, not an intersection).
+    first = attribute or gaps.index.get_level_values(0)[0]
     attribute, level = gaps[gaps.index.get_level_values(0) == first].idxmin()
     rows = table[(table["attribute"] == attribute) & (table["level"] == level)]
     top = rows.sort_values("shapley", ascending=False).iloc[0]

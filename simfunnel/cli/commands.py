@@ -607,22 +607,22 @@ def _command_groups(args: argparse.Namespace) -> int:
         for attribute in impact.attributes if args.formats else ():
             stem = folder.path / f"rates_{folder_name(attribute.replace(' × ', '_x_'))}"
             charts += save_chart(plot_output, impact, stem, args.formats, attribute=attribute)
-        if attribution is not None and args.formats:
-            charts += save_chart(
-                plot_output, attribution, folder.path / "attribution", args.formats
-            )
+        for attribute in impact.attributes if attribution is not None and args.formats else ():
+            stem = folder.path / f"attribution_{folder_name(attribute.replace(' × ', '_x_'))}"
+            charts += save_chart(plot_output, attribution, stem, args.formats, attribute=attribute)
         folder.commit()
     if not args.quiet:
         print(impact.summary())
         if attribution is not None:
-            print(attribution.finding)
             table = attribution.to_df()
-            first = table[table["attribute"] == table["attribute"].iloc[0]]
-            for _, row in first.iterrows():
-                print(
-                    f"  {row['level']:<12} {row['label']:<26} sequential "
-                    f"{100 * row['sequential']:+6.1f}  Shapley {100 * row['shapley']:+6.1f} points"
-                )
+            for attribute in impact.attributes:
+                print(attribution.finding_for(attribute))
+                for _, row in table[table["attribute"] == attribute].iterrows():
+                    print(
+                        f"  {row['level'][:20]:<20} {row['label']:<26} sequential "
+                        f"{100 * row['sequential']:+6.1f}  Shapley "
+                        f"{100 * row['shapley']:+6.1f} points"
+                    )
         names = ", ".join(p.name for p in written)
         print(f"\nWrote {out}/: {names} and {_files(len(charts))}.")
     return 0

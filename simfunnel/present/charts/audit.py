@@ -109,7 +109,7 @@ def _stage_label(table: Any, stage: str) -> str:
 def _label(row: Any, rate: float) -> str:
     if row["considered"] == 0:
         return "nobody at the stage before"
-    text = f"{_pct(rate, 1 if rate < 0.1 else 0)} of {row['considered']:,}"
+    text = f"{_pct(rate, 1 if rate < 0.1 else 0)} of {row['considered']:,.0f}"
     if row["verdict"].startswith("too few"):
         return text + " · too few to test"
     if row["verdict"].startswith("no reference"):

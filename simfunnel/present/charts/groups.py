@@ -40,7 +40,7 @@ def gap_attribution(
         ax.barh(y, points, color=colours, height=0.6)
         for yi, p in zip(y, points, strict=True):
             ax.annotate(
-                f"{p:+.1f}",
+                f"{p:+.1f}".replace("-0.0", "0.0").replace("+0.0", "0.0"),
                 xy=(p, yi),
                 xytext=(8 if p >= 0 else -8, 0),
                 textcoords="offset points",
@@ -53,12 +53,10 @@ def gap_attribution(
         ax.axvline(0, color="#222222", lw=1.5)
         span = max(np.abs(points).max(), 1.0)
         ax.set_xlim(min(0.0, points.min()) - 0.25 * span, max(0.0, points.max()) + 0.3 * span)
-        ax.set_xlabel(
-            f"Points of {level}'s hire-rate impact ratio the mechanism costs "
-            f"(gap {gap:.0f} points; {rest:.0f} left without them all)"
-        )
+        ax.set_xlabel(f"Points of {level} applicants' hire-rate impact ratio each mechanism costs")
         ax.xaxis.label.set_color(GREY)
         ax.grid(axis="x")
-        finding = output.finding if title is None else title
-        headline(ax, finding, output.note, title, subtitle)
+        left = round(rest) or 0  # never "-0"
+        note = f"{output.note} · gap {gap:.0f} points, {left} left with every shift removed"
+        headline(ax, output.finding_for(attribute), note, title, subtitle)
     return ax
