@@ -10,7 +10,13 @@ from scipy import integrate
 from scipy.optimize import brentq
 from scipy.stats import binom, norm
 
-from simfunnel.analysis.groups import gap_attribution, group_impact, shifted_mechanisms, without
+from simfunnel.analysis.groups import (
+    design_frontier,
+    gap_attribution,
+    group_impact,
+    shifted_mechanisms,
+    without,
+)
 from simfunnel.cli import main
 from simfunnel.errors import InputError
 from simfunnel.io.loader import load_scenario
@@ -205,3 +211,25 @@ def test_the_attribution_chart_draws_a_bar_per_mechanism() -> None:
     labels = {t.get_text() for t in ax.get_yticklabels()}
     assert labels == {"culture mirror", "screener's bias"}
     assert ax.get_title(loc="left").startswith("The ")
+
+
+def test_the_frontier_marks_the_designs_no_other_beats_on_both() -> None:
+    scenario = _scenario(_two_levels(0.3, screen=-0.3))
+    designs = {
+        "as is": {},
+        "valid CV screen": {"screening.validity": 0.6},
+        "no culture weight": {"manager.affinity_weight": 0.0},
+    }
+    frontier = design_frontier(scenario, designs, openings=2000, seed=3)
+    table = frontier.to_df()
+    assert list(table["design"]) == list(designs)
+    value, ratio = table["hire_value"].to_numpy(), table["impact_ratio"].to_numpy()
+    for i, on in enumerate(table["on_frontier"]):
+        assert on == (not ((value > value[i]) & (ratio > ratio[i])).any())
+    # A more valid screen buys quality: its CI is above the screen as it is.
+    assert table.loc[1, "value_ci_low"] > table.loc[0, "value_ci_high"]
+    assert (table["level"] == "minority").all() and (table["reference"] == "majority").all()
+    matplotlib = pytest.importorskip("matplotlib")
+    matplotlib.use("Agg")
+    ax = frontier.plot()
+    assert {t.get_text() for t in ax.texts} >= set(designs)

@@ -584,7 +584,12 @@ def _command_audit(args: argparse.Namespace) -> int:
 
 
 def _command_groups(args: argparse.Namespace) -> int:
-    from simfunnel.analysis.groups import gap_attribution, group_impact, shifted_mechanisms
+    from simfunnel.analysis.groups import (
+        design_frontier,
+        gap_attribution,
+        group_impact,
+        shifted_mechanisms,
+    )
     from simfunnel.io.loader import load_scenario
     from simfunnel.model.scenario import folder_name
     from simfunnel.present.charts.render import plot_output, save_chart
@@ -610,9 +615,25 @@ def _command_groups(args: argparse.Namespace) -> int:
         for attribute in impact.attributes if attribution is not None and args.formats else ():
             stem = folder.path / f"attribution_{folder_name(attribute.replace(' × ', '_x_'))}"
             charts += save_chart(plot_output, attribution, stem, args.formats, attribute=attribute)
+        frontier = None
+        if args.frontier:
+            frontier = design_frontier(scenario, openings=args.attribution_openings, seed=seed)
+            path = folder.path / "frontier.csv"
+            frontier.to_df().to_csv(path, index=False, float_format="%.6g")
+            written.append(path)
+            if args.formats:
+                charts += save_chart(plot_output, frontier, folder.path / "frontier", args.formats)
         folder.commit()
     if not args.quiet:
         print(impact.summary())
+        if frontier is not None:
+            print(frontier.finding)
+            for _, row in frontier.to_df().iterrows():
+                print(
+                    f"  {row['design']:<20} hire value {row['hire_value']:+.2f}  impact ratio "
+                    f"{row['impact_ratio']:.2f} ({row['ci_low']:.2f}-{row['ci_high']:.2f})"
+                    + ("  frontier" if row["on_frontier"] else "")
+                )
         if attribution is not None:
             table = attribution.to_df()
             for attribute in impact.attributes:

@@ -502,6 +502,11 @@ def _add_groups(commands: Any) -> None:
         help="openings per removal for the attribution, 0 to skip it (default: %(default)s)",
     )
     groups.add_argument(
+        "--frontier",
+        action="store_true",
+        help="also sweep screening and interview designs: hire value against impact ratio",
+    )
+    groups.add_argument(
         "--out", type=_out_folder, help="output folder (default: results/groups_<name>)"
     )
     _add_quiet(groups)
