@@ -233,3 +233,20 @@ def test_the_frontier_marks_the_designs_no_other_beats_on_both() -> None:
     matplotlib.use("Agg")
     ax = frontier.plot()
     assert {t.get_text() for t in ax.texts} >= set(designs)
+
+
+def test_an_auditors_sample_flags_a_null_gap_at_the_tests_level() -> None:
+    impact = group_impact(_scenario(_two_levels(0.3)), openings=5000, seed=8)
+    samples = 400
+    row = impact.auditor_sample(200, samples=samples, seed=1).to_df().iloc[0]
+    se = math.sqrt(0.05 * 0.95 / samples)
+    assert abs(row["power_z"] - 0.05) < 3 * se  # the z test's size
+    assert row["power_fisher"] < 0.05 + 3 * se  # Fisher's is conservative: at most its level
+    assert row["ratio_p05"] < 1 < row["ratio_p95"]
+
+
+def test_an_auditors_sample_sees_a_large_gap_almost_always() -> None:
+    impact = group_impact(_scenario(_two_levels(0.3, screen=-0.8)), openings=3000, seed=8)
+    row = impact.auditor_sample(300, samples=200, seed=1).to_df().iloc[0]
+    assert row["true_ratio"] < 0.5
+    assert row["power_fisher"] > 0.95 and row["below_four_fifths"] > 0.95

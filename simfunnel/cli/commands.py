@@ -615,6 +615,12 @@ def _command_groups(args: argparse.Namespace) -> int:
         for attribute in impact.attributes if attribution is not None and args.formats else ():
             stem = folder.path / f"attribution_{folder_name(attribute.replace(' × ', '_x_'))}"
             charts += save_chart(plot_output, attribution, stem, args.formats, attribute=attribute)
+        sample = None
+        if args.audit_openings:
+            sample = impact.auditor_sample(args.audit_openings)
+            path = folder.path / "audit_sample.csv"
+            sample.to_df().to_csv(path, index=False, float_format="%.6g")
+            written.append(path)
         frontier = None
         if args.frontier:
             frontier = design_frontier(scenario, openings=args.attribution_openings, seed=seed)
@@ -626,6 +632,15 @@ def _command_groups(args: argparse.Namespace) -> int:
         folder.commit()
     if not args.quiet:
         print(impact.summary())
+        if sample is not None:
+            print(sample.finding)
+            for _, row in sample.to_df().iterrows():
+                print(
+                    f"  {row['attribute'][:24]:<24} {row['level'][:20]:<20} ratio "
+                    f"{row['median_ratio']:.2f} ({row['ratio_p05']:.2f}-{row['ratio_p95']:.2f})"
+                    f"  below 4/5 {100 * row['below_four_fifths']:3.0f}%  Fisher power "
+                    f"{100 * row['power_fisher']:3.0f}%  z power {100 * row['power_z']:3.0f}%"
+                )
         if frontier is not None:
             print(frontier.finding)
             for _, row in frontier.to_df().iterrows():

@@ -497,9 +497,16 @@ def _add_groups(commands: Any) -> None:
     groups.add_argument("--seed", type=_seed, help="random seed (default: the scenario's)")
     groups.add_argument(
         "--attribution-openings",
-        type=_positive_int,
+        type=_number(int, 0, what="a whole number"),
         default=20_000,
         help="openings per removal for the attribution, 0 to skip it (default: %(default)s)",
+    )
+    groups.add_argument(
+        "--audit-openings",
+        type=_positive_int,
+        metavar="N",
+        help="what an audit of N openings would see: the impact ratio's spread and the power "
+        "of Fisher's and the z test",
     )
     groups.add_argument(
         "--frontier",
