@@ -135,7 +135,9 @@ def simulated_table(
     shape = measurement(scenario.interview)
     rng = seed.stream(MOMENT_STREAM)
     e = rng.standard_normal((*funnel.interview_score.shape, rounds))
-    x = funnel.interview_score[..., None] + shape.round_noise_sd * (e - e.mean(axis=2, keepdims=True))
+    x = funnel.interview_score[..., None] + shape.round_noise_sd * (
+        e - e.mean(axis=2, keepdims=True)
+    )
     sd = math.sqrt(1.0 + shape.presence_sd**2 + shape.round_noise_sd**2)
     verdict = x / sd if cuts is None else np.searchsorted(cuts, x / sd) + 1.0
     interviewed = funnel.interviewed
@@ -198,7 +200,12 @@ class ApplicationMoments(Output):
         swings = {}
         for key, (low, high) in PARAMETERS.items():
             ends = [
-                simulated_moments(scenario.with_overrides({key: v}), big, np.random.SeedSequence(seed.entropy, spawn_key=(SWING_STREAM,)), cuts)
+                simulated_moments(
+                    scenario.with_overrides({key: v}),
+                    big,
+                    np.random.SeedSequence(seed.entropy, spawn_key=(SWING_STREAM,)),
+                    cuts,
+                )
                 for v in _ends(scenario, key, low, high)
             ]
             swings[key] = {m: ends[1][m] - ends[0][m] for m in MOMENTS}
@@ -233,7 +240,7 @@ def _ends(scenario: Scenario, key: str, low: float, high: float) -> tuple[float,
             candidate = value + (current - value) * shrink
             try:
                 scenario.with_overrides({key: candidate})
-            except Exception:  # noqa: BLE001 - an invalid combination: pull in and retry
+            except Exception:
                 continue
             values.append(candidate)
             break
@@ -256,5 +263,7 @@ def _finding(table: pd.DataFrame) -> str:
         if column.max() >= 2:
             found.append(f"{key} (via {table.loc[column.idxmax(), 'moment']})")
     if not found:
-        return "No moment of this export moves enough to identify validity, presence or risk aversion"
+        return (
+            "No moment of this export moves enough to identify validity, presence or risk aversion"
+        )
     return "The application table can identify " + ", ".join(found)

@@ -25,13 +25,15 @@ from typing import Any
 from simfunnel.cli.commands import (
     Terminated,
     _command_app,
+    _command_audit,
     _command_charts,
     _command_compare,
     _command_deck,
     _command_export,
     _command_fit,
-    _command_init,
+    _command_groups,
     _command_import,
+    _command_init,
     _command_keys,
     _command_metrics,
     _command_run,
@@ -84,6 +86,8 @@ COMMANDS = {
     "init": _command_init,
     "import": _command_import,
     "export": _command_export,
+    "audit": _command_audit,
+    "groups": _command_groups,
 }
 
 _MAIN_PID = os.getpid()

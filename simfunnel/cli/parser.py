@@ -162,6 +162,8 @@ def build_parser() -> argparse.ArgumentParser:
         _add_init,
         _add_import,
         _add_export,
+        _add_audit,
+        _add_groups,
     ):
         add(commands)
     return parser
@@ -540,6 +542,66 @@ def _add_export(commands: Any) -> None:
     )
     command.add_argument("--out", type=_out_folder, required=True, help="output folder")
     _add_quiet(command)
+
+
+def _add_audit(commands: Any) -> None:
+    audit = commands.add_parser(
+        "audit",
+        help="bias audit of your per-application table: selection rates and impact ratios "
+        "by group at every stage",
+    )
+    audit.add_argument("data", help="one row per application: .csv, .xlsx or .parquet")
+    audit.add_argument(
+        "--group",
+        dest="groups",
+        action="append",
+        required=True,
+        metavar="COLUMN",
+        help="a group column to audit, e.g. gender (give two for their intersections)",
+    )
+    audit.add_argument(
+        "--out", type=_out_folder, help="output folder (default: results/audit_<data file name>)"
+    )
+    _add_quiet(audit)
+    _add_formats(audit)
+
+
+def _add_groups(commands: Any) -> None:
+    groups = commands.add_parser(
+        "groups",
+        help="who loses, by group: selection rates and impact ratios at every stage of a "
+        "scenario with groups:, and which mechanism causes the gap",
+    )
+    groups.add_argument("config", help="scenario YAML with a groups: section")
+    groups.add_argument(
+        "--openings",
+        type=_positive_int,
+        help="openings simulated (whole thousands; default: the config's)",
+    )
+    groups.add_argument("--seed", type=_seed, help="random seed (default: the scenario's)")
+    groups.add_argument(
+        "--attribution-openings",
+        type=_number(int, 0, what="a whole number"),
+        default=20_000,
+        help="openings per removal for the attribution, 0 to skip it (default: %(default)s)",
+    )
+    groups.add_argument(
+        "--audit-openings",
+        type=_positive_int,
+        metavar="N",
+        help="what an audit of N openings would see: the impact ratio's spread and the power "
+        "of Fisher's and the z test",
+    )
+    groups.add_argument(
+        "--frontier",
+        action="store_true",
+        help="also sweep screening and interview designs: hire value against impact ratio",
+    )
+    groups.add_argument(
+        "--out", type=_out_folder, help="output folder (default: results/groups_<name>)"
+    )
+    _add_quiet(groups)
+    _add_formats(groups)
 
 
 def _version() -> str:

@@ -27,6 +27,7 @@ from simfunnel.model.decision import (
     decline_probability_of,
     realised_value,
 )
+from simfunnel.model.groups import GroupModel, cell_by_share, exact_top_k_groups, group_uniforms
 from simfunnel.model.interview import felt_score, interview_score, posterior, presence_trait
 from simfunnel.model.population import N_LATENT, Screen, brute_force_top_k, exact_top_k, traits
 from simfunnel.model.rng import BLOCK_OPENINGS, Seed
@@ -48,6 +49,7 @@ class Model:
     position_values: np.ndarray
     position_cdf: np.ndarray
     kernel: str = "numba"  # the decision's offer loop and replays: "numba" or "numpy"
+    groups: GroupModel | None = None  # the scenario's `groups:` (simfunnel.model.groups)
 
     @classmethod
     def build(cls, scenario: Scenario, kernel: str = "numba") -> Model:
@@ -58,10 +60,13 @@ class Model:
         positions = scenario.role.positions
         cdf = np.cumsum(list(positions.values()))
         cdf[-1] = 1.0
+        screen = Screen.from_scenario(scenario)
+        groups = GroupModel.from_scenario(scenario, screen) if scenario.groups else None
         return cls(
             scenario=scenario,
             calendar=Calendar.from_role(scenario.role),
-            screen=Screen.from_scenario(scenario),
+            screen=screen,
+            groups=groups,
             weights=Weights.from_manager(scenario.manager),
             position_values=np.array(list(positions), dtype=np.int64),
             position_cdf=cdf,
@@ -123,6 +128,9 @@ def draw_blocks(
                 rng.standard_normal(out=out)
             else:
                 rng.standard_exponential(out=out)
+    if scenario.groups is not None:  # their own streams: every draw above stays put
+        top = scenario.screening.shortlist.high
+        draws["group"] = group_uniforms(seed, stream, first_block, n_blocks, top + 1)
     return draws
 
 
@@ -304,7 +312,12 @@ def simulate_funnel(
     # 1.5 interviews and the manager's belief; 1.6 value and score; 1.8 offers
     interview = model.scenario.interview
     presence = presence_trait(slate.quality, draws["presence"], interview)
+    groups, cell = model.groups, extras.get("group_cell")
+    if groups is not None and cell is not None:
+        presence = presence + groups.presence_shift[cell]
     x_bar = interview_score(slate.quality, presence, draws["interview"], interview)
+    if groups is not None and cell is not None:
+        x_bar = x_bar + groups.interview_shift[cell]
     decision = _decision(
         model,
         draws,
@@ -383,13 +396,24 @@ def _shortlist(
     applicants = cal.uniform_int(uniforms[:, U_POOL], count.low, count.high)
     shortlist = cal.uniform_int(uniforms[:, U_SHORTLIST], shortlist_range.low, shortlist_range.high)
     others = applicants if focal is None else applicants - 1
-    if scenario.engine == "exact":
+    extras: dict[str, np.ndarray] = {}
+    if model.groups is not None and "group" in draws:
+        latent, screened, cell = exact_top_k_groups(
+            model.screen,
+            model.groups,
+            others,
+            draws["spacings"],
+            draws["latent"],
+            draws["group"][:, : model.top],
+        )
+        internal_cell = cell_by_share(draws["group"][:, model.top], model.groups.shares)
+        extras["group_cell"] = np.concatenate([cell, internal_cell[:, None]], axis=1)
+    elif scenario.engine == "exact":
         latent, screened = exact_top_k(
             model.screen, others, draws["spacings"], draws["latent"], model.kernel
         )
     else:
         latent, screened = brute_force_top_k(model.screen, others, model.top, draws["pool"])
-    extras: dict[str, np.ndarray] = {}
     if focal is not None:
         rows, focal_slot = np.arange(len(applicants)), shortlist - 1
         extras["focal_slot"] = focal_slot

@@ -53,6 +53,7 @@ from simfunnel.model.sections import (
     MAX_DESCRIPTION_CHARS,
     Analysis,
     Applicants,
+    GroupLevel,
     Internal,
     Interview,
     Manager,
@@ -62,6 +63,7 @@ from simfunnel.model.sections import (
     Screening,
     Value,
     Withdrawal,
+    check_groups,
 )
 from simfunnel.model.uncertainty import Distribution, Posterior, extract_inline
 from simfunnel.model.validation import format_pydantic_error, range_text, set_dotted, where
@@ -115,6 +117,11 @@ class Scenario(_Section):
         "keys drawn from a distribution, one draw per block of 1,000 openings, e.g. "
         "{interview.validity: {dist: beta, mean: 0.16, sd: 0.04}} (MODEL.md section 8)",
     )
+    groups: dict[str, dict[str, GroupLevel]] | None = _field(
+        None,
+        "optional: one or two attributes (e.g. sex, ethnicity), each {level: {share, shifts}}; "
+        "null = no groups, every number as without this key (simfunnel/model/groups.py)",
+    )
     posterior: Posterior | None = _field(
         None,
         "joint draws of keys, one row per block of 1,000 openings: a fit's posterior.csv "
@@ -148,6 +155,10 @@ class Scenario(_Section):
                 path="screening.shortlist.high",
             )
         self._reachable_cancellation()
+        if self.groups is not None:
+            check_groups(self.groups)
+            if self.engine != "exact":
+                raise InputError("groups need engine: exact", path="engine")
         if self.uncertainty or self.posterior is not None:
             check_uncertainty(self)
         eigenvalues = np.linalg.eigvalsh(self.correlation_matrix)
@@ -194,6 +205,8 @@ class Scenario(_Section):
             key: {k: v for k, v in spec.items() if v is not None}
             for key, spec in data["uncertainty"].items()
         }
+        if data.get("groups") is None:  # a scenario without groups reads as before them
+            data.pop("groups", None)
         return data
 
     def to_yaml(self, posterior_file: str | None = None) -> str:

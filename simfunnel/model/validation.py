@@ -7,7 +7,8 @@ the loader both use them without importing each other in a cycle.
 from __future__ import annotations
 
 import difflib
-from typing import Any
+from types import UnionType
+from typing import Any, Union, get_args, get_origin
 
 from pydantic import BaseModel
 
@@ -67,16 +68,38 @@ def where(source: str, lines: dict[str, str], path: str | None) -> str:
 
 
 def _model_at(root: type[BaseModel], loc: tuple[Any, ...]) -> tuple[type[BaseModel] | None, Any]:
-    """The model owning the last element of a pydantic error location, and its field."""
-    model: Any = root
+    """The model owning the last element of a pydantic error location, and its field.
+
+    Looks through optional fields and the values of mappings (``groups.sex.woman.culture``:
+    ``sex`` and ``woman`` are keys of dicts of sections).
+    """
+    kind: Any = root
     for part in loc[:-1]:
-        field = model.model_fields.get(part) if isinstance(part, str) else None
-        annotation = field.annotation if field else None
-        if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
+        kind = _unwrap_optional(kind)
+        if get_origin(kind) is dict:
+            kind = get_args(kind)[1]
+            continue
+        if not (isinstance(kind, type) and issubclass(kind, BaseModel)):
             return None, None
-        model = annotation
+        field = kind.model_fields.get(part) if isinstance(part, str) else None
+        if field is None:
+            return None, None
+        kind = field.annotation
+    kind = _unwrap_optional(kind)
+    if get_origin(kind) is dict:
+        kind = get_args(kind)[1]
+    if not (isinstance(kind, type) and issubclass(kind, BaseModel)):
+        return None, None
     last = loc[-1]
-    return model, model.model_fields.get(last) if isinstance(last, str) else None
+    return kind, kind.model_fields.get(last) if isinstance(last, str) else None
+
+
+def _unwrap_optional(kind: Any) -> Any:
+    """``X | None`` -> ``X``; anything else unchanged."""
+    if get_origin(kind) in (Union, UnionType):
+        args = [a for a in get_args(kind) if a is not type(None)]
+        return args[0] if len(args) == 1 else kind
+    return kind
 
 
 def range_text(field: Any) -> str:
