@@ -19,7 +19,15 @@ from __future__ import annotations
 
 from simfunnel.metrics.benchmarks import BENCHMARKS, Benchmark
 from simfunnel.metrics.glossary import glossary_markdown, main
-from simfunnel.metrics.labels import KEY_LABELS, STAGES, key_label, ordinal
+from simfunnel.metrics.labels import (
+    KEY_LABELS,
+    STAGES,
+    key_label,
+    ordinal,
+    scenario_label,
+    setting,
+    setting_value,
+)
 from simfunnel.metrics.reasons import LOSS_REASONS, METHOD_DEFINITIONS, METHODS, Reason
 from simfunnel.metrics.registry import (
     ATTRIBUTION_METRICS,
@@ -53,4 +61,7 @@ __all__ = [
     "main",
     "metric",
     "ordinal",
+    "scenario_label",
+    "setting",
+    "setting_value",
 ]

@@ -142,12 +142,19 @@ def _draw_scenario(
     if not annotate:
         return
     size = 0.8 * mpl.rcParams["font.size"]
-    for v, yy, h, ok in zip(value, y, high, has_ci, strict=True):
+    if "param_low" in rows:
+        low = np.fmin(low, range_low)
+    # A fall is labelled left of its CI, a rise right of it: the zero line never runs
+    # through a label.
+    for v, yy, lo, h, ok in zip(value, y, low, high, has_ci, strict=True):
+        falls = v < 0
+        end = (lo if falls else h) if ok else v
         ax.annotate(
             _signed(v, None) + (" pt" if scale == 100 else ""),
-            xy=(max(v, h) if ok else v, yy),
-            xytext=(10, 0),
+            xy=(end, yy),
+            xytext=(-10 if falls else 10, 0),
             textcoords="offset points",
+            ha="right" if falls else "left",
             va="center",
             fontsize=size,
             color="#333333",
@@ -162,7 +169,7 @@ def _limits(table: Any, scale: float) -> tuple[float, float]:
     ends = scale * table[columns].to_numpy(dtype=float)
     reach = float(np.nanmax(np.abs(ends))) if np.isfinite(ends).any() else 1.0
     reach = max(reach, 1.0 if scale == 100 else 0.05)
-    return -1.3 * reach, 1.3 * reach
+    return -1.5 * reach, 1.5 * reach
 
 
 def _signed(value: float, _position: Any) -> str:

@@ -44,16 +44,12 @@ from simfunnel.present.charts.style import (
 
 Labels = Mapping[str, str] | None
 TRACK = "#EEEEEE"
+# A white patch behind a value label, so a reference line behind it stops short of it.
+LABEL_BACKGROUND = {"boxstyle": "square,pad=0.15", "facecolor": "white", "edgecolor": "none"}
 
 
 def _name(labels: Labels, key: str, default: str) -> str:
     return (labels or {}).get(key, default)
-
-
-def _whole_percents(axis: Any) -> None:
-    """Percent ticks without decimals unless the ticks are closer than one point."""
-    step = float(np.diff(axis.get_majorticklocs()[:2])[0])
-    axis.set_major_formatter(mpl.ticker.PercentFormatter(1.0, decimals=0 if step >= 0.01 else 1))
 
 
 def _value_label(ax: Axes, text: str, x: float, y: float, inside: bool, colour: str) -> None:
@@ -270,7 +266,7 @@ def draw_offer_probability(
                 fontsize=0.85 * mpl.rcParams["font.size"],
             )
         ax.set_ylim(0, min(1.0, max(float(table["ci_high"].max()) * 1.15, 0.05)))
-        _whole_percents(ax.yaxis)
+        _percent_axis(ax.yaxis)
         ax.set_ylabel("Chance of an offer")
         ax.grid(axis="y")
         headline(ax, output.finding, output.note, title, subtitle)
@@ -327,8 +323,10 @@ def draw_margins(
             arrowprops={"arrowstyle": "-", "color": VERMILLION, "lw": 1.5},
         )
         ax.set_xlim(table["low"].iloc[0], table["high"].iloc[-1])
+        # "0", not "0.0": a short first label stays clear of the "0%" beside it.
+        ax.xaxis.set_major_formatter(mpl.ticker.FuncFormatter(lambda v, _: f"{v:g}"))
         ax.set_ylim(0, float(table["share"].max()) * 1.1)
-        _whole_percents(ax.yaxis)
+        _percent_axis(ax.yaxis)
         unit = "1 = the usual spread of scores" if output.in_sd else "in the manager's score"
         ax.set_xlabel(f"Winner's lead over the runner-up ({unit})")
         ax.set_ylabel("Share of decisions")
@@ -384,9 +382,10 @@ def draw_seasonality(
         ax.errorbar(x, rate, yerr=errors, fmt="none", ecolor="#222222", elinewidth=2, zorder=3)
         if output.by == "quarter":
             for xi, value, top in zip(x, rate, high, strict=True):
+                # Clear of the error bar's cap (its half-width is the style's capsize).
                 ax.annotate(
-                    _pct(value, 1), xy=(xi, top), xytext=(0, 6), textcoords="offset points",
-                    ha="center",
+                    _pct(value, 1), xy=(xi, top), xytext=(0, 8), textcoords="offset points",
+                    ha="center", va="bottom", bbox=LABEL_BACKGROUND, zorder=4,
                 )  # fmt: skip
         # The overall rate is labelled in the right margin, at the line's end: no legend
         # to cover a bar.
@@ -409,7 +408,7 @@ def draw_seasonality(
         ax.set_ylabel("Roles cancelled")
         # At least 0-5%: with no cancellations at all the axis would have no height.
         ax.set_ylim(0, max(0.05, float(np.nanmax(high)) * 1.3))
-        _whole_percents(ax.yaxis)
+        _percent_axis(ax.yaxis)
         headline(ax, output.finding, output.note, title, subtitle)
     return ax
 
@@ -512,21 +511,23 @@ def draw_time_to_fill(
         ax.bar(table["low"], table["share"], width=7.0, align="edge", color=BLUE, lw=0.5,
                edgecolor="white")  # fmt: skip
         top = float(table["share"].max())
-        for value, text in (
-            (output.median, "half of roles\nby day"),
-            (output.p80, "4 in 5\nby day"),
+        # The median's label left of its line, the 80th percentile's right of its own: the
+        # two never meet however close the lines are; both sit above the tallest bar.
+        for value, text, side in (
+            (output.median, "half of roles\nby day", -1),
+            (output.p80, "4 in 5\nby day", 1),
         ):
             ax.axvline(value, color=VERMILLION, ls="--", lw=2)
             ax.annotate(
-                f"{text} {value:.0f}", xy=(value, 1.08 * top), xytext=(6, 0),
-                textcoords="offset points", va="top", color=VERMILLION,
-                fontsize=0.85 * mpl.rcParams["font.size"],
+                f"{text} {value:.0f}", xy=(value, 1.42 * top), xytext=(6 * side, 0),
+                textcoords="offset points", va="top", ha="left" if side > 0 else "right",
+                color=VERMILLION, fontsize=0.85 * mpl.rcParams["font.size"],
             )  # fmt: skip
         ax.set_xlim(0, float(table["high"].max()))
-        ax.set_ylim(0, 1.15 * top)
+        ax.set_ylim(0, 1.45 * top)
         ax.set_xlabel("Days from posting to an accepted offer")
         ax.set_ylabel("Share of filled roles")
-        _whole_percents(ax.yaxis)
+        _percent_axis(ax.yaxis)
         headline(ax, output.finding, output.note, title, subtitle)
     return ax
 
