@@ -21,6 +21,7 @@ from scipy.special import ndtr
 
 import simfunnel as sf
 from simfunnel.analysis.outputs import (
+    Differences,
     FeltVsActual,
     Funnel,
     LossReasons,
@@ -76,10 +77,17 @@ def test_funnel_title_states_the_offer_rate(result):
     table = output.to_df()
     assert list(table["label"]) == ["Applicants", "Shortlisted", "Interviewed", "Offers", "Hires"]
     np.testing.assert_allclose(table["count_per_opening"], result.funnel()["count_per_opening"])
-    # Linear conversion bars, not a log scale on which 4.5% looks like half.
+    # Counts per opening on one linear scale (a log scale shows 4.5% as half): every
+    # bar after the applicants' is as long as its count; the applicants' is cut short.
     ax = charts.funnel(result)
     assert _title(ax) == output.finding
-    assert ax.get_xscale() == "linear" and ax.get_xlim() == (0.0, 1.0)
+    assert ax.get_xscale() == "linear"
+    counts = table["count_per_opening"].to_numpy()
+    widths = [bar.get_width() for bar in _bars(ax)]
+    np.testing.assert_allclose(widths[1:], counts[1:])
+    assert widths[0] < counts[0] and ax.get_xlim()[1] == pytest.approx(widths[0])
+    texts = [t.get_text() for t in ax.texts]
+    assert f"{counts[0]:.0f} per opening" in texts and f"{counts[1]:.2g}" in texts
 
 
 def test_loss_reasons_shows_one_method_unless_asked(result):
@@ -94,8 +102,19 @@ def test_loss_reasons_shows_one_method_unless_asked(result):
     assert len(both) == 2 * len(sequential)
 
     ax = charts.loss_reasons(result)
-    assert _title(ax) == output.finding and ax.get_legend() is None
+    assert _title(ax) == output.finding
+    # The key says what blue and grey mean; reasons run largest first, and those under
+    # 1% are one "other" row whose share is their sum.
+    assert len(ax.get_legend().get_texts()) == 2
     assert "good interviews" in ax.get_xlabel()
+    shown = [t.get_text() for t in ax.get_yticklabels()]
+    widths = [bar.get_width() for bar in _bars(ax)]
+    small = sequential[sequential < 0.01]
+    big = sequential[sequential >= 0.01].sort_values(ascending=False)
+    if len(small) >= 2:
+        assert shown[-1].startswith("Other") and widths[-1] == pytest.approx(small.sum())
+        assert shown[:-1] == [LOSS_REASONS[r].label for r in big.index]
+    assert widths[: len(big)] == pytest.approx(list(big))
     ax = charts.loss_reasons(result, methods=("sequential", "shapley"))
     assert [t.get_text() for t in ax.get_legend().get_texts()] == [
         METHODS["sequential"],
@@ -237,10 +256,32 @@ def test_compare(result, scenario):
     )
     # The chart draws the differences from the baseline (not the absolute rates).
     ax = charts.compare([result, averse], labels=["baseline", "risk averse"])
-    metrics = list(charts.COMPARE_METRICS)
+    from simfunnel.metrics import BETTER, METRICS
+    from simfunnel.present.charts.compare import GREEN, GREY, SPEAKER_METRICS, VERMILLION
+
+    metrics = list(SPEAKER_METRICS)
     assert len(_bars(ax)) == 0 and len(ax.get_yticklabels()) == len(metrics)
-    assert ax.get_xlabel() == "Difference from baseline (percentage points)"
+    assert ax.get_xlabel() == "baseline (grey dot) → risk averse"
     values = np.array([[r.summary().loc[m, "value"] for m in metrics] for r in (result, averse)])
+    # Before -> after, in the metric's own units, coloured by whether the change is better.
+    table = Differences.from_results(
+        [result, averse], labels=["baseline", "risk averse"], metrics=metrics
+    ).to_df()
+    texts = {t.get_text().split("  ")[0]: t for t in ax.texts}
+    for row in table.itertuples():
+        entry = METRICS[row.metric]
+        digits = [1 if abs(v) < 0.1 else 0 for v in (row.baseline_value, row.value)]
+        shown = f"{entry.format(row.baseline_value, digits[0])} → "
+        shown += f"{entry.format(row.value, digits[1])}"
+        text = texts[shown]
+        if row.ci_low <= 0 <= row.ci_high:
+            assert text.get_color() == GREY
+        elif BETTER[row.metric]:
+            better = (row.difference > 0) == (BETTER[row.metric] > 0)
+            assert text.get_color() == (GREEN if better else VERMILLION)
+            assert text.get_text().endswith("better" if better else "worse")
+    ticks = [t.get_text() for t in ax.get_yticklabels()]
+    assert ticks[metrics.index("bad_hire_rate")].endswith("(lower is better)")
     j = int(np.argmax(np.abs(values[0] - values[1])))
     title = _title(ax)
     assert title.startswith("Risk averse: " + label(metrics[j]).lower())

@@ -20,6 +20,7 @@ from __future__ import annotations
 from simfunnel.metrics.benchmarks import BENCHMARKS, Benchmark
 from simfunnel.metrics.glossary import glossary_markdown, main
 from simfunnel.metrics.labels import (
+    BETTER,
     KEY_LABELS,
     STAGES,
     key_label,
@@ -43,6 +44,7 @@ from simfunnel.metrics.registry import (
 __all__ = [
     "ATTRIBUTION_METRICS",
     "BENCHMARKS",
+    "BETTER",
     "HEADLINE",
     "KEY_LABELS",
     "LOSS_REASONS",

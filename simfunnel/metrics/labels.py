@@ -69,6 +69,23 @@ KEY_LABELS: dict[str, str] = {
 """Plain-language labels of scenario keys, for charts (definitions: ``simfunnel keys``)."""
 
 
+BETTER: dict[str, int] = {
+    "offer_rate_interviewed": 1,
+    "top_interview_offer_rate": 1,
+    "good_interview_offer_rate": 1,
+    "best_interviewee_hired_rate": 1,
+    "hire_rate": 1,
+    "mean_hire_value": 1,
+    "cancel_rate": -1,
+    "bad_hire_rate": -1,
+    "internal_win_rate": 0,
+    "microscopic_margin_rate": 0,
+}
+"""Which way a metric is better: +1 higher, -1 lower, 0 neither (a share of internal
+wins or of close calls is neither good nor bad in itself). Charts that show a change
+colour it by this."""
+
+
 def key_label(key: str) -> str:
     """The plain label of a scenario key; the last part of the key, humanised, otherwise."""
     return KEY_LABELS.get(key) or key.rsplit(".", 1)[-1].replace("_", " ").capitalize()
