@@ -19,7 +19,16 @@ from __future__ import annotations
 
 from simfunnel.metrics.benchmarks import BENCHMARKS, Benchmark
 from simfunnel.metrics.glossary import glossary_markdown, main
-from simfunnel.metrics.labels import KEY_LABELS, STAGES, key_label, ordinal
+from simfunnel.metrics.labels import (
+    BETTER,
+    KEY_LABELS,
+    STAGES,
+    key_label,
+    ordinal,
+    scenario_label,
+    setting,
+    setting_value,
+)
 from simfunnel.metrics.reasons import LOSS_REASONS, METHOD_DEFINITIONS, METHODS, Reason
 from simfunnel.metrics.registry import (
     ATTRIBUTION_METRICS,
@@ -36,6 +45,7 @@ from simfunnel.metrics.registry import (
 __all__ = [
     "ATTRIBUTION_METRICS",
     "BENCHMARKS",
+    "BETTER",
     "HEADLINE",
     "KEY_LABELS",
     "LOSS_REASONS",
@@ -54,5 +64,8 @@ __all__ = [
     "main",
     "metric",
     "ordinal",
+    "scenario_label",
+    "setting",
+    "setting_value",
     "unknown_metric",
 ]

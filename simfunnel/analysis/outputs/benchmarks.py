@@ -6,7 +6,7 @@ import pandas as pd
 
 from simfunnel.analysis.outputs.base import Output
 from simfunnel.analysis.result import Result
-from simfunnel.metrics import BENCHMARKS, METRICS, Benchmark
+from simfunnel.metrics import BENCHMARKS, METRICS, Benchmark, scenario_label
 from simfunnel.model.scenario import Scenario
 
 # Keys that say how much and how to simulate, not what the funnel is.
@@ -112,7 +112,7 @@ class Benchmarks(Output):
             )
         openings = result.metadata.get("openings", len(result.openings))
         note = (
-            f"{result.scenario.name.replace('_', ' ')} scenario · {openings:,} simulated "
+            f"{scenario_label(result.scenario.name, 'scenario')} · {openings:,} simulated "
             "openings · simulated value with its 95% CI against each published band"
         )
         return cls(table, finding, note)

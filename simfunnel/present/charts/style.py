@@ -112,7 +112,8 @@ def _draw_headline(
     _wrap(heading, available)
     _wrap(subtitle, available)
     lines = subtitle.get_text().count("\n") + 1 if note else 0
-    ax.set_title(heading.get_text(), pad=12 + 1.25 * note_size * lines)
+    # Clear of the subtitle: its lines are 1.2 font sizes apart, plus a gap of 6 pt.
+    ax.set_title(heading.get_text(), pad=18 + 1.3 * note_size * lines)
 
 
 def headline(
@@ -173,10 +174,48 @@ def _one_in(rate: float) -> int:
     return round(1 / rate)
 
 
+def exact_decimals(values: Any, most: int = 3) -> int:
+    """The fewest decimals (up to ``most``) that write every one of ``values`` exactly:
+    0 for 10, 20, 30; 1 for 2.5, 7.5, 12.5 (never "2%" for 2.5%)."""
+    values = np.asarray(values, dtype=float)
+    values = values[np.isfinite(values)]
+    for digits in range(most + 1):
+        if np.allclose(np.round(values, digits), values, rtol=0, atol=1e-6):
+            return digits
+    return most
+
+
+class PercentTicks(mpl.ticker.Formatter):
+    """Percent tick labels that equal their ticks: the decimals come from the ticks shown
+    (their step), so 2.5%, 7.5%, 12.5% read so, and 10%, 20% carry no needless ".0".
+
+    Matplotlib's PercentFormatter picks decimals from the axis range and rounds 2.5% to
+    "2%"; this one is the only percent formatter the charts use.
+    """
+
+    def format_ticks(self, values: Any) -> list[str]:
+        values = np.asarray(values, dtype=float)
+        shown = values
+        if self.axis is not None and len(values):  # locators add a tick beyond each end
+            low, high = sorted(np.asarray(self.axis.get_view_interval(), dtype=float))
+            span = 1e-9 * max(abs(high - low), 1e-12)
+            inside = values[(values >= low - span) & (values <= high + span)]
+            shown = inside if len(inside) else values
+        digits = exact_decimals(100 * shown)
+        return [self._text(value, digits) for value in values]
+
+    def __call__(self, value: float, pos: Any = None) -> str:
+        return self._text(value, exact_decimals([100 * value]))
+
+    @staticmethod
+    def _text(value: float, digits: int) -> str:
+        text = f"{100 * value:.{digits}f}"
+        return ("0" if float(text) == 0 else text) + "%"
+
+
 def _percent_axis(axis: Any) -> None:
-    """Ticks as percentages without needless decimals (10%, 2.5%), whatever the range
-    (Matplotlib's PercentFormatter writes 10.0% for a range just under 50%)."""
-    axis.set_major_formatter(mpl.ticker.FuncFormatter(lambda value, _: f"{100 * value:g}%"))
+    """Ticks as percentages that equal their values (:class:`PercentTicks`)."""
+    axis.set_major_formatter(PercentTicks())
 
 
 def _unit(metric: str) -> str:
@@ -200,14 +239,8 @@ def _rate_digits(values: np.ndarray) -> int:
 
 def _format_axis(metric: str, axis: Any) -> None:
     """Percentages for rates, with as many decimals as the tick spacing needs."""
-    if _unit(metric) != "rate":
-        return
-    ticks = 100 * np.asarray(axis.get_majorticklocs(), dtype=float)
-    # The fewest decimals that show every tick exactly (2.5% steps need one: 27.5%, not 28%).
-    decimals = next(
-        (d for d in range(4) if np.allclose(np.round(ticks, d), ticks, rtol=0, atol=1e-6)), 1
-    )
-    axis.set_major_formatter(mpl.ticker.PercentFormatter(1.0, decimals=decimals))
+    if _unit(metric) == "rate":
+        _percent_axis(axis)
 
 
 def draw_ranges(

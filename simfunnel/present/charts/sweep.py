@@ -228,7 +228,24 @@ def draw_heatmap(
                     color="#111111" if luminance > 0.5 else "white",
                 )
         headline(ax, output.finding, output.note, title, subtitle)
+        _fit_ylabel(ax)
     return ax
+
+
+def _fit_ylabel(ax: Axes) -> None:
+    """Break the y-axis label into as many lines as the axes' height needs (a long key
+    label would otherwise run off the figure)."""
+    label = ax.yaxis.label
+    figure = ax.get_figure(root=True)
+    figure.draw_without_rendering()
+    height = ax.get_window_extent().height
+    words = label.get_text().split()
+    for lines in range(1, 4):
+        per_line = -(-len(words) // lines)
+        text = "\n".join(" ".join(words[i : i + per_line]) for i in range(0, len(words), per_line))
+        label.set_text(text)
+        if label.get_window_extent().height <= height:
+            return
 
 
 def draw_risk_tradeoff(
