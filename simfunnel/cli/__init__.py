@@ -29,6 +29,7 @@ from simfunnel.cli.commands import (
     _command_deck,
     _command_export,
     _command_fit,
+    _command_fit_applications,
     _command_import,
     _command_keys,
     _command_metrics,
@@ -81,6 +82,7 @@ COMMANDS = {
     "fit": _command_fit,
     "import": _command_import,
     "export": _command_export,
+    "fit-applications": _command_fit_applications,
 }
 
 _MAIN_PID = os.getpid()

@@ -157,6 +157,7 @@ def build_parser() -> argparse.ArgumentParser:
         _add_fit,
         _add_import,
         _add_export,
+        _add_fit_applications,
     ):
         add(commands)
     return parser
@@ -511,6 +512,28 @@ def _add_export(commands: Any) -> None:
         metavar="KEY=VALUE",
         help="override a scenario key first (repeatable)",
     )
+    command.add_argument("--out", type=_out_folder, required=True, help="output folder")
+    _add_quiet(command)
+
+
+def _add_fit_applications(commands: Any) -> None:
+    command = commands.add_parser(
+        "fit-applications",
+        help="fit interview validity, presence share and risk aversion to an application table",
+    )
+    command.add_argument("applications", help="the applications.csv of simfunnel import")
+    command.add_argument(
+        "--scenario",
+        required=True,
+        help="everything else: the fitted.yaml of simfunnel fit on the same export",
+    )
+    command.add_argument(
+        "--draws",
+        type=_number(int, 20, 2000, what="a whole number"),
+        default=100,
+        help="bootstrap refits (default: %(default)s)",
+    )
+    command.add_argument("--seed", type=_seed, default=1, help="random seed (default: 1)")
     command.add_argument("--out", type=_out_folder, required=True, help="output folder")
     _add_quiet(command)
 

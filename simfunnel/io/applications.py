@@ -817,3 +817,45 @@ def read_applications(
             stage_map.source,
         )
     return normalise(raw, stage_map, min_requisitions=min_requisitions)
+
+
+def read_application_table(path: str | Path) -> pd.DataFrame:
+    """An ``applications.csv`` written by ``simfunnel import``, back in its types.
+
+    Raises
+    ------
+    InputError
+        One line naming the file (and the column) when it is not such a table.
+    """
+    path = Path(path)
+    label = shown_path(path)
+    if not path.is_file():
+        raise InputError(f"{label}: no such file")
+    if path.stat().st_size > MAX_BYTES:
+        raise InputError(f"{label}: too big (at most {MAX_BYTES // 2**20} MiB)")
+    needed = ("requisition_id", "application_id", "internal", "milestone", "offered", "accepted")
+    try:
+        frame = pd.read_csv(path, dtype={"requisition_id": str, "application_id": str},
+                            nrows=MAX_ROWS + 1)  # fmt: skip
+    except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError, ValueError):
+        raise InputError(f"{label}: cannot read as CSV") from None
+    for column in needed:
+        if column not in frame:
+            raise InputError(
+                f"{label}: missing column {column} (give the applications.csv of simfunnel import)"
+            )
+    bad = ~frame["milestone"].isin(MILESTONES)
+    if bad.any():
+        i = int(np.flatnonzero(bad.to_numpy())[0])
+        raise InputError(
+            f"{label}: row {i + 2}, column milestone: {shown(frame['milestone'][i])} is not one "
+            f"of {', '.join(MILESTONES)}"
+        )
+    frame["milestone"] = pd.Categorical(frame["milestone"], categories=list(MILESTONES))
+    for column in ("internal", "offered", "accepted"):
+        values = frame[column].map({True: True, False: False, "True": True, "False": False})
+        if values.isna().any():
+            i = int(np.flatnonzero(values.isna().to_numpy())[0])
+            raise InputError(f"{label}: row {i + 2}, column {column}: expected True or False")
+        frame[column] = values.astype(bool)
+    return frame
