@@ -364,6 +364,15 @@ def test_export_import_fit_run(tmp_path, capsys) -> None:
         == 0
     )
     assert "Wrote" in capsys.readouterr().out and (run / "summary.csv").is_file()
+    # The application table on top: validity, presence share, risk aversion; then run that.
+    applications = tmp_path / "applications_fit"
+    argv = ["fit-applications", str(imported / "applications.csv"), "--scenario",
+            str(fitted / "fitted.yaml"), "--draws", "20", "--out", str(applications)]  # fmt: skip
+    assert main([*argv, "--quiet"]) == 0
+    assert set(pd.read_csv(applications / "application_fit.csv")["parameter"]) == {
+        "interview.validity", "interview.presence_share", "manager.risk_aversion"}  # fmt: skip
+    assert main(["run", str(applications / "fitted.yaml"), "--openings", "300", "--out",
+                 str(tmp_path / "run2"), "--formats", "none", "--quiet"]) == 0  # fmt: skip
     table = result.to_df().set_index("parameter")
     truth = scenario.offers.decline_probability
     row = table.loc["offers.decline_probability"]
@@ -399,3 +408,18 @@ def test_recorded_reasons_beside_the_models_attribution(scenario, exports) -> No
     ax = output.plot()
     assert [t.get_text() for t in ax.get_yticklabels()] == list(table["label"])
     plt.close("all")
+
+
+def test_an_application_table_that_is_not_ours_is_one_line(tmp_path) -> None:
+    from simfunnel.io.applications import read_application_table
+
+    path = tmp_path / "applications.csv"
+    header = "requisition_id,application_id,internal,milestone,offered,accepted\n"
+    rows = "R1,A1,False,interviewed,False,False\nR1,A2,False,phoned,False,False\n"
+    path.write_text(header + rows)
+    with pytest.raises(sf.InputError, match=r"applications.csv: row 3, column milestone: "
+                       r"'phoned' is not one of applied, screened"):  # fmt: skip
+        read_application_table(path)
+    path.write_text("requisition_id,application_id\nR1,A1\n")
+    with pytest.raises(sf.InputError, match="missing column internal"):
+        read_application_table(path)
