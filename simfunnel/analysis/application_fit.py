@@ -73,6 +73,7 @@ def fit_application_parameters(
     draws: int = 100,
     iterations: int = 8,
     requisitions: int | None = None,
+    step_share: float = 0.02,
 ) -> ApplicationFit:
     """Fit ``keys`` (of :data:`~simfunnel.analysis.application_moments.PARAMETERS`) to the
     moments of an application table (see the module).
@@ -83,6 +84,7 @@ def fit_application_parameters(
     scenario : everything else (the scenario ``simfunnel fit`` fitted to the counts).
     requisitions : the export's size (default: the requisitions in ``table``; give it
         when the table holds interviewees only).
+    step_share : finite-difference step, as a share of each prior box.
     """
     unknown = [k for k in keys if k not in PARAMETERS]
     if unknown:
@@ -122,7 +124,7 @@ def fit_application_parameters(
     names = [n for n, k in zip(names, keep, strict=True) if k]
     weight = 1.0 / variance[keep]
     target = _vector(observed, names)
-    step = 0.02 * width
+    step = step_share * width
     damping = 1e-3
     current = model_moments(theta)
     for _ in range(iterations):
