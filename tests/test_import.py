@@ -423,3 +423,20 @@ def test_an_application_table_that_is_not_ours_is_one_line(tmp_path) -> None:
     path.write_text("requisition_id,application_id\nR1,A1\n")
     with pytest.raises(sf.InputError, match="missing column internal"):
         read_application_table(path)
+
+
+def test_only_the_latest_offer_version_counts_and_deprecated_ones_were_never_made(
+    exports, tmp_path
+) -> None:
+    def edit(applications, jobs, offers):
+        declined = next(o for o in offers if o["status"] == "rejected")
+        declined["status"] = "deprecated"  # its only version was withdrawn before sending
+        accepted = next(o for o in offers if o["status"] == "accepted")
+        offers.append({**accepted, "id": "O-old", "version": 0, "status": "rejected"})
+        edit.ids = declined["application_id"], accepted["application_id"]
+
+    folder = _copy(exports["greenhouse"], tmp_path, edit)
+    table = read_applications(folder, "greenhouse").applications.set_index("application_id")
+    never, hired = edit.ids
+    assert not table.loc[never, "offered"]
+    assert table.loc[hired, "accepted"] and table.loc[hired, "milestone"] == "hired"

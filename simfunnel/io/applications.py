@@ -527,7 +527,7 @@ def normalise(
     scores = scores[scores["application_id"].isin(kept)]
     _history_after_applying(history, apps)
 
-    table = _application_table(apps, history, offers, scores, stage_map)
+    table = _application_table(apps, history, offers, scores, stage_map, len(raw.offers) > 0)
     requisitions = _requisitions(table, jobs, source)
     if len(requisitions) < min_requisitions:
         raise InputError(
@@ -625,7 +625,9 @@ def _place(names: pd.Series, stage_map: StageMap, frame: pd.DataFrame) -> pd.Ser
     return names.map(lookup)
 
 
-def _application_table(apps, history, offers, scores, stage_map: StageMap) -> pd.DataFrame:
+def _application_table(
+    apps, history, offers, scores, stage_map: StageMap, has_offers: bool
+) -> pd.DataFrame:
     apps = apps.set_index("application_id", drop=False)
     level = _place(apps["stage"], stage_map, apps).fillna(0)
     if len(history):
@@ -643,15 +645,22 @@ def _application_table(apps, history, offers, scores, stage_map: StageMap) -> pd
         else pd.DataFrame(columns=["status", "created_at", "resolved_at"])
     )
     made = offers[offers["status"] != "deprecated"] if len(offers) else offers
-    offered = apps.index.isin(set(made["application_id"])) | apps.index.isin(latest.index)
+    # An offer counts once made: versions only ever deprecated were never extended.
+    offered = apps.index.isin(set(made["application_id"]))
     hired = (apps["status"] == "hired").to_numpy()
     level = np.where(offered, np.maximum(level, MILESTONES.index("offered")), level)
     level = np.where(hired, MILESTONES.index("hired"), level).astype(int)
     offer_status = latest["status"].reindex(apps.index)
     accepted = hired | (offer_status == "accepted").to_numpy()
     level = np.where(accepted, MILESTONES.index("hired"), level)
-    # Reaching an offer stage counts as offered (Workable records no offers, only stages).
-    offered = offered | accepted | (level >= MILESTONES.index("offered"))
+    at_offer = level >= MILESTONES.index("offered")
+    if has_offers:
+        # The offers say who was offered: an offer stage without one made is interviewed.
+        level = np.where(at_offer & ~offered & ~accepted, MILESTONES.index("interviewed"), level)
+    else:
+        # Without offers (Workable records only stages), reaching an offer stage is offered.
+        offered = offered | at_offer
+    offered = offered | accepted
     # Reasons: the recorded ones placed by the map; an offer turned down is offer_declined.
     reason = pd.Series(np.nan, index=apps.index, dtype=object)
     for text in apps["reason"].dropna().unique():
@@ -675,7 +684,6 @@ def _application_table(apps, history, offers, scores, stage_map: StageMap) -> pd
     if len(latest):
         accepted_at = latest["resolved_at"].reindex(apps.index)
         use = accepted & accepted_at.notna().to_numpy()
-        hired_at = hired_at.where(~use | hired_at.notna(), accepted_at)
         # The accepted offer's answer is the requisition's closing event (the fit's `closed`).
         hired_at = hired_at.where(~use, accepted_at)
     offered_at = (
