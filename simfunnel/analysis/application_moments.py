@@ -23,8 +23,6 @@ This is a diagnostic: ``simfunnel fit`` does not use these moments yet.
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import pandas as pd
 
@@ -100,9 +98,10 @@ def moments(table: pd.DataFrame) -> dict[str, float]:
     return out
 
 
-def verdict_cuts(table: pd.DataFrame) -> np.ndarray | None:
-    """Standard-normal cut points that give the data's shares of each verdict (None if
-    the scores are not a few ordinal levels)."""
+def verdict_shares(table: pd.DataFrame) -> np.ndarray | None:
+    """Cumulative shares of the data's verdict levels among interviewees' rounds, shape
+    (levels - 1,); None if the scores are not a few ordinal levels (then simulated
+    scores are compared as they are)."""
     rounds = _rounds(table)
     if not rounds:
         return None
@@ -110,19 +109,17 @@ def verdict_cuts(table: pd.DataFrame) -> np.ndarray | None:
     levels = np.sort(values.unique())
     if len(levels) < 2 or len(levels) > 10:
         return None
-    shares = values.value_counts(normalize=True).reindex(levels).cumsum().to_numpy()[:-1]
-    from scipy.stats import norm
-
-    return norm.ppf(np.clip(shares, 1e-6, 1 - 1e-6))
+    return values.value_counts(normalize=True).reindex(levels).cumsum().to_numpy()[:-1]
 
 
 def simulated_table(
-    scenario: Scenario, openings: int, seed: SeedLike, cuts: np.ndarray | None
+    scenario: Scenario, openings: int, seed: SeedLike, shares: np.ndarray | None
 ) -> pd.DataFrame:
     """Interviewees of ``openings`` simulated openings as an application table.
 
-    Round verdicts are the round scores standardised over externals and cut at ``cuts``
-    (1 .. len(cuts) + 1); without cuts, the round scores themselves.
+    Round verdicts (1 .. len(shares) + 1) cut the interviewees' round scores at their own
+    quantiles ``shares``, so that their shares of each verdict are the data's; without
+    shares, the round scores themselves.
     """
     seed = normalise_seed(seed)
     scenario = scenario.model_copy(update={"engine": "exact"})
@@ -138,9 +135,12 @@ def simulated_table(
     x = funnel.interview_score[..., None] + shape.round_noise_sd * (
         e - e.mean(axis=2, keepdims=True)
     )
-    sd = math.sqrt(1.0 + shape.presence_sd**2 + shape.round_noise_sd**2)
-    verdict = x / sd if cuts is None else np.searchsorted(cuts, x / sd) + 1.0
     interviewed = funnel.interviewed
+    if shares is None:
+        verdict = x
+    else:
+        cuts = np.quantile(x[interviewed], shares)
+        verdict = np.searchsorted(cuts, x) + 1.0
     opening, slot = np.nonzero(interviewed)
     table = pd.DataFrame(
         {
@@ -157,9 +157,9 @@ def simulated_table(
 
 
 def simulated_moments(
-    scenario: Scenario, openings: int, seed: SeedLike, cuts: np.ndarray | None
+    scenario: Scenario, openings: int, seed: SeedLike, shares: np.ndarray | None
 ) -> dict[str, float]:
-    return moments(simulated_table(scenario, openings, seed, cuts))
+    return moments(simulated_table(scenario, openings, seed, shares))
 
 
 class ApplicationMoments(Output):
@@ -184,7 +184,7 @@ class ApplicationMoments(Output):
         seed: SeedLike = 1,
     ) -> ApplicationMoments:
         observed = moments(table)
-        cuts = verdict_cuts(table)
+        cuts = verdict_shares(table)
         size = int(table["requisition_id"].nunique())
         seed = normalise_seed(seed)
         reps = [

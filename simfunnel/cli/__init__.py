@@ -31,6 +31,7 @@ from simfunnel.cli.commands import (
     _command_deck,
     _command_export,
     _command_fit,
+    _command_fit_applications,
     _command_groups,
     _command_import,
     _command_init,
@@ -88,6 +89,7 @@ COMMANDS = {
     "export": _command_export,
     "audit": _command_audit,
     "groups": _command_groups,
+    "fit-applications": _command_fit_applications,
 }
 
 _MAIN_PID = os.getpid()

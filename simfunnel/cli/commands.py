@@ -758,3 +758,42 @@ def _command_groups(args: argparse.Namespace) -> int:
         names = ", ".join(p.name for p in written)
         print(f"\nWrote {out}/: {names} and {_files(len(charts))}.")
     return 0
+
+
+def _command_fit_applications(args: argparse.Namespace) -> int:
+    from simfunnel.analysis.application_fit import fit_application_parameters
+    from simfunnel.analysis.application_moments import ApplicationMoments
+    from simfunnel.io.applications import read_application_table
+    from simfunnel.io.loader import load_scenario
+
+    table = read_application_table(args.applications)
+    scenario = load_scenario(args.scenario)
+    with _output(args.out, "fit-applications") as folder:
+        result = fit_application_parameters(table, scenario, seed=args.seed, draws=args.draws)
+        frame = result.to_df()
+        fitted = scenario.with_overrides(
+            {
+                **{r.parameter: float(r.estimate) for r in frame.itertuples() if r.identified},
+                "name": f"{scenario.name}_applications",
+            }
+        )
+        checks = ApplicationMoments.from_data(table, fitted, seed=args.seed)
+        frame.to_csv(folder.path / "application_fit.csv", index=False)
+        checks.to_df().to_csv(folder.path / "moments.csv", index=False)
+        (folder.path / "fitted.yaml").write_text(
+            f"# {args.scenario} with the parameters the application table identifies.\n"
+            + fitted.to_yaml()
+        )
+        folder.commit()
+    if not args.quiet:
+        print(result.finding + ".")
+        shown = frame[["parameter", "prior", "estimate", "q05", "q95", "identified"]]
+        print(shown.to_string(index=False, float_format=lambda v: f"{v:.3g}"))
+        moments = checks.to_df()[["moment", "observed", "simulated_q05", "simulated_q95"]]
+        print("\nMoments at the fit (the export, and 90% of simulated exports of its size):")
+        print(moments.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+        print(
+            f"\nWrote {args.out}/: fitted.yaml (identified values set), application_fit.csv, "
+            f"moments.csv.\nRun it: simfunnel run {args.out / 'fitted.yaml'}"
+        )
+    return 0

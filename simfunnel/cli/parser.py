@@ -164,6 +164,7 @@ def build_parser() -> argparse.ArgumentParser:
         _add_export,
         _add_audit,
         _add_groups,
+        _add_fit_applications,
     ):
         add(commands)
     return parser
@@ -602,6 +603,28 @@ def _add_groups(commands: Any) -> None:
     )
     _add_quiet(groups)
     _add_formats(groups)
+
+
+def _add_fit_applications(commands: Any) -> None:
+    command = commands.add_parser(
+        "fit-applications",
+        help="fit interview validity, presence share and risk aversion to an application table",
+    )
+    command.add_argument("applications", help="the applications.csv of simfunnel import")
+    command.add_argument(
+        "--scenario",
+        required=True,
+        help="everything else: the fitted.yaml of simfunnel fit on the same export",
+    )
+    command.add_argument(
+        "--draws",
+        type=_number(int, 20, 2000, what="a whole number"),
+        default=100,
+        help="bootstrap refits (default: %(default)s)",
+    )
+    command.add_argument("--seed", type=_seed, default=1, help="random seed (default: 1)")
+    command.add_argument("--out", type=_out_folder, required=True, help="output folder")
+    _add_quiet(command)
 
 
 def _version() -> str:

@@ -527,7 +527,7 @@ def normalise(
     scores = scores[scores["application_id"].isin(kept)]
     _history_after_applying(history, apps)
 
-    table = _application_table(apps, history, offers, scores, stage_map)
+    table = _application_table(apps, history, offers, scores, stage_map, len(raw.offers) > 0)
     requisitions = _requisitions(table, jobs, source)
     if len(requisitions) < min_requisitions:
         raise InputError(
@@ -625,7 +625,9 @@ def _place(names: pd.Series, stage_map: StageMap, frame: pd.DataFrame) -> pd.Ser
     return names.map(lookup)
 
 
-def _application_table(apps, history, offers, scores, stage_map: StageMap) -> pd.DataFrame:
+def _application_table(
+    apps, history, offers, scores, stage_map: StageMap, has_offers: bool
+) -> pd.DataFrame:
     apps = apps.set_index("application_id", drop=False)
     level = _place(apps["stage"], stage_map, apps).fillna(0)
     if len(history):
@@ -643,15 +645,22 @@ def _application_table(apps, history, offers, scores, stage_map: StageMap) -> pd
         else pd.DataFrame(columns=["status", "created_at", "resolved_at"])
     )
     made = offers[offers["status"] != "deprecated"] if len(offers) else offers
-    offered = apps.index.isin(set(made["application_id"])) | apps.index.isin(latest.index)
+    # An offer counts once made: versions only ever deprecated were never extended.
+    offered = apps.index.isin(set(made["application_id"]))
     hired = (apps["status"] == "hired").to_numpy()
     level = np.where(offered, np.maximum(level, MILESTONES.index("offered")), level)
     level = np.where(hired, MILESTONES.index("hired"), level).astype(int)
     offer_status = latest["status"].reindex(apps.index)
     accepted = hired | (offer_status == "accepted").to_numpy()
     level = np.where(accepted, MILESTONES.index("hired"), level)
-    # Reaching an offer stage counts as offered (Workable records no offers, only stages).
-    offered = offered | accepted | (level >= MILESTONES.index("offered"))
+    at_offer = level >= MILESTONES.index("offered")
+    if has_offers:
+        # The offers say who was offered: an offer stage without one made is interviewed.
+        level = np.where(at_offer & ~offered & ~accepted, MILESTONES.index("interviewed"), level)
+    else:
+        # Without offers (Workable records only stages), reaching an offer stage is offered.
+        offered = offered | at_offer
+    offered = offered | accepted
     # Reasons: the recorded ones placed by the map; an offer turned down is offer_declined.
     reason = pd.Series(np.nan, index=apps.index, dtype=object)
     for text in apps["reason"].dropna().unique():
@@ -675,7 +684,6 @@ def _application_table(apps, history, offers, scores, stage_map: StageMap) -> pd
     if len(latest):
         accepted_at = latest["resolved_at"].reindex(apps.index)
         use = accepted & accepted_at.notna().to_numpy()
-        hired_at = hired_at.where(~use | hired_at.notna(), accepted_at)
         # The accepted offer's answer is the requisition's closing event (the fit's `closed`).
         hired_at = hired_at.where(~use, accepted_at)
     offered_at = (
@@ -817,3 +825,45 @@ def read_applications(
             stage_map.source,
         )
     return normalise(raw, stage_map, min_requisitions=min_requisitions)
+
+
+def read_application_table(path: str | Path) -> pd.DataFrame:
+    """An ``applications.csv`` written by ``simfunnel import``, back in its types.
+
+    Raises
+    ------
+    InputError
+        One line naming the file (and the column) when it is not such a table.
+    """
+    path = Path(path)
+    label = shown_path(path)
+    if not path.is_file():
+        raise InputError(f"{label}: no such file")
+    if path.stat().st_size > MAX_BYTES:
+        raise InputError(f"{label}: too big (at most {MAX_BYTES // 2**20} MiB)")
+    needed = ("requisition_id", "application_id", "internal", "milestone", "offered", "accepted")
+    try:
+        frame = pd.read_csv(path, dtype={"requisition_id": str, "application_id": str},
+                            nrows=MAX_ROWS + 1)  # fmt: skip
+    except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError, ValueError):
+        raise InputError(f"{label}: cannot read as CSV") from None
+    for column in needed:
+        if column not in frame:
+            raise InputError(
+                f"{label}: missing column {column} (give the applications.csv of simfunnel import)"
+            )
+    bad = ~frame["milestone"].isin(MILESTONES)
+    if bad.any():
+        i = int(np.flatnonzero(bad.to_numpy())[0])
+        raise InputError(
+            f"{label}: row {i + 2}, column milestone: {shown(frame['milestone'][i])} is not one "
+            f"of {', '.join(MILESTONES)}"
+        )
+    frame["milestone"] = pd.Categorical(frame["milestone"], categories=list(MILESTONES))
+    for column in ("internal", "offered", "accepted"):
+        values = frame[column].map({True: True, False: False, "True": True, "False": False})
+        if values.isna().any():
+            i = int(np.flatnonzero(values.isna().to_numpy())[0])
+            raise InputError(f"{label}: row {i + 2}, column {column}: expected True or False")
+        frame[column] = values.astype(bool)
+    return frame
