@@ -87,7 +87,7 @@ def test_shortlist_impact_ratio_matches_the_ratio_of_normal_tails(
             "screening.niche_weight": 0.0,
         },
     )
-    table = group_impact(scenario, openings=6000, seed=11).to_df()
+    table = group_impact(scenario, openings=6000, seed=11, good_interviews=False).to_df()
     row = table[(table["stage"] == "shortlisted") & (table["level"] == "minority")].iloc[0]
     se = row["impact_ratio"] * (math.log(row["ci_high"]) - math.log(row["ci_low"])) / (2 * 1.96)
     assert abs(row["impact_ratio"] - ai_estimate(d, selection_ratio, minority)) < 3 * se
@@ -132,7 +132,9 @@ def test_a_shift_moves_only_what_it_shifts_on_the_same_draws() -> None:
 
 
 def test_with_all_shifts_zero_every_ratio_is_one_within_its_ci() -> None:
-    table = group_impact(_scenario(_two_levels(0.3)), openings=5000, seed=2).to_df()
+    table = group_impact(
+        _scenario(_two_levels(0.3)), openings=5000, seed=2, good_interviews=False
+    ).to_df()
     rows = table[table["level"] != table["reference"]]
     # Bonferroni over the stages' ratios: each within its interval widened to 1 - 0.05/k.
     z = norm.isf(0.05 / (2 * len(rows)))
@@ -143,7 +145,7 @@ def test_with_all_shifts_zero_every_ratio_is_one_within_its_ci() -> None:
 def test_removing_the_only_mechanism_closes_the_gap_on_the_same_draws() -> None:
     scenario = _scenario(_two_levels(0.3, culture=-0.8))
     assert shifted_mechanisms(scenario) == ["culture"]
-    gap = group_impact(scenario, openings=3000, seed=4).to_df()
+    gap = group_impact(scenario, openings=3000, seed=4, good_interviews=False).to_df()
     end = gap[(gap["stage"] == "end to end") & (gap["level"] == "minority")].iloc[0]
     assert end["ci_high"] < 1  # the culture mirror makes a gap
     closed = _funnel(without(scenario, ["culture"]), blocks=3)
@@ -189,6 +191,7 @@ def test_validate_refuses_bad_groups_with_exit_2(tmp_path, capsys) -> None:
     assert "shares must sum to 1" in err.out + err.err
 
 
+@pytest.mark.slow
 def test_groups_command_writes_tables_and_charts(tmp_path, capsys) -> None:
     out = tmp_path / "groups"
     code = main(
@@ -236,7 +239,7 @@ def test_the_frontier_marks_the_designs_no_other_beats_on_both() -> None:
 
 
 def test_an_auditors_sample_flags_a_null_gap_at_the_tests_level() -> None:
-    impact = group_impact(_scenario(_two_levels(0.3)), openings=5000, seed=8)
+    impact = group_impact(_scenario(_two_levels(0.3)), openings=5000, seed=8, good_interviews=False)
     samples = 400
     row = impact.auditor_sample(200, samples=samples, seed=1).to_df().iloc[0]
     se = math.sqrt(0.05 * 0.95 / samples)
@@ -246,7 +249,19 @@ def test_an_auditors_sample_flags_a_null_gap_at_the_tests_level() -> None:
 
 
 def test_an_auditors_sample_sees_a_large_gap_almost_always() -> None:
-    impact = group_impact(_scenario(_two_levels(0.3, screen=-0.8)), openings=3000, seed=8)
+    impact = group_impact(
+        _scenario(_two_levels(0.3, screen=-0.8)), openings=3000, seed=8, good_interviews=False
+    )
     row = impact.auditor_sample(300, samples=200, seed=1).to_df().iloc[0]
     assert row["true_ratio"] < 0.5
     assert row["power_fisher"] > 0.95 and row["below_four_fifths"] > 0.95
+
+
+def test_good_interviews_offered_by_level_is_reported() -> None:
+    # A rater bias lowers the minority's scores: fewer of them pass the good-interview
+    # threshold, and the good ones are still offered at a rate of their own.
+    table = group_impact(_scenario(_two_levels(0.3, interview=-0.5)), openings=2000, seed=3)
+    rows = table.to_df()
+    good = rows[rows["stage"] == "good interviews offered"]
+    assert set(good["level"]) == {"majority", "minority"}
+    assert (good["considered"] > 0).all() and good["rate"].between(0, 1).all()

@@ -8,7 +8,7 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.patches import Patch, Rectangle
 
-from simfunnel.analysis.audit import END_TO_END, AuditResult
+from simfunnel.analysis.audit import END_TO_END, GOOD_STAGE, AuditResult
 from simfunnel.present.charts.style import (
     COLOURS,
     VERMILLION,
@@ -102,6 +102,8 @@ def _font_size() -> float:
 def _stage_label(table: Any, stage: str) -> str:
     if stage == END_TO_END:
         return "hired, end to end\n(of applicants)"
+    if stage == GOOD_STAGE:
+        return "offered\n(of good interviews)"
     before = table.loc[table["stage"] == stage, "of"].iloc[0]
     return f"{stage}\n(of {BEFORE.get(before, before)})"
 
