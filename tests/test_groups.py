@@ -10,6 +10,7 @@ from scipy import integrate
 from scipy.optimize import brentq
 from scipy.stats import binom, norm
 
+import simfunnel as sf
 from simfunnel.analysis.groups import (
     design_frontier,
     gap_attribution,
@@ -265,3 +266,17 @@ def test_good_interviews_offered_by_level_is_reported() -> None:
     good = rows[rows["stage"] == "good interviews offered"]
     assert set(good["level"]) == {"majority", "minority"}
     assert (good["considered"] > 0).all() and good["rate"].between(0, 1).all()
+
+
+@pytest.mark.slow
+def test_compare_keeps_groups_when_a_scenario_without_them_comes_first() -> None:
+    # Scenarios with the same layout share one set of draws; groups change the layout,
+    # so a grouped scenario never runs on draws without its cell draws.
+    plain = load_scenario(BASELINE)
+    grouped = _scenario(_two_levels(0.3, screen=-3.0, interview=-2.0))
+    comparison = sf.compare([plain, grouped], openings=1000, seed=2, workers=1)
+    solo = sf.simulate(grouped, 1000, seed=2, workers=1).summary()["value"]
+    paired = comparison.results[1].summary()["value"]
+    alone = sf.simulate(plain, 1000, seed=2, workers=1).summary()["value"]
+    np.testing.assert_array_equal(paired.to_numpy(), solo.to_numpy())
+    assert not np.array_equal(paired.to_numpy(), alone.to_numpy(), equal_nan=True)

@@ -88,7 +88,9 @@ def draw_layout(scenario: Scenario) -> tuple[tuple[str, tuple[int, ...], str], .
 
     The layout depends on the structure of the scenario (shortlist size, pool size
     for the brute-force engine), never on parameter values, so scenarios with the
-    same structure share common random numbers.
+    same structure share common random numbers. With ``groups:`` the cell draws come
+    last, of kind ``"group"``: they are drawn from a stream of their own
+    (:func:`simfunnel.model.groups.group_uniforms`), so every other draw is unchanged.
     """
     top = scenario.screening.shortlist.high
     slots = top + 1
@@ -107,6 +109,7 @@ def draw_layout(scenario: Scenario) -> tuple[tuple[str, tuple[int, ...], str], .
         ("decline", (slots,), "uniform"),
         ("presence", (slots,), "normal"),
         ("withdraw", (slots,), "exponential"),
+        *((("group", (slots,), "group"),) if scenario.groups is not None else ()),
     )
 
 
@@ -122,13 +125,15 @@ def draw_blocks(
         block = slice(i * BLOCK_OPENINGS, (i + 1) * BLOCK_OPENINGS)
         for name, _, kind in layout:
             out = draws[name][block]
+            if kind == "group":
+                continue  # their own stream, below
             if kind == "uniform":
                 rng.random(out=out)
             elif kind == "normal":
                 rng.standard_normal(out=out)
             else:
                 rng.standard_exponential(out=out)
-    if scenario.groups is not None:  # their own streams: every draw above stays put
+    if "group" in draws:  # their own streams: every draw above stays put
         top = scenario.screening.shortlist.high
         draws["group"] = group_uniforms(seed, stream, first_block, n_blocks, top + 1)
     return draws
