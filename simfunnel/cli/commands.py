@@ -590,11 +590,10 @@ def _command_groups(args: argparse.Namespace) -> int:
         group_impact,
         shifted_mechanisms,
     )
-    from simfunnel.io.loader import load_scenario
     from simfunnel.model.scenario import folder_name
     from simfunnel.present.charts.render import plot_output, save_chart
 
-    scenario = load_scenario(args.config)
+    scenario, _ = _load(args.config, args.overrides)
     if scenario.groups is None:
         raise InputError(f"{args.config[:80]}: no groups: section to report on")
     out = args.out or Path("results") / folder_name(f"groups_{scenario.name}")
