@@ -280,3 +280,9 @@ def test_compare_keeps_groups_when_a_scenario_without_them_comes_first() -> None
     alone = sf.simulate(plain, 1000, seed=2, workers=1).summary()["value"]
     np.testing.assert_array_equal(paired.to_numpy(), solo.to_numpy())
     assert not np.array_equal(paired.to_numpy(), alone.to_numpy(), equal_nan=True)
+
+
+def test_an_unknown_level_in_an_override_names_the_known_ones() -> None:
+    scenario = load_scenario(CONFIGS / "affinity_bias.yaml")
+    with pytest.raises(InputError, match="unknown 'wman' here; known: man, woman"):
+        scenario.with_overrides({"groups.sex.wman.culture": -1})
