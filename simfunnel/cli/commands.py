@@ -103,6 +103,8 @@ def _command_run(args: argparse.Namespace) -> int:
             f"{_files(len(written))}."
         )
     _skipped_note(skipped)
+    if scenario.groups is not None and not args.quiet:
+        print(f"Who loses, by group: simfunnel groups {args.config}")
     if target_ci:
         note = _target_note(result, target_ci)
         if note:

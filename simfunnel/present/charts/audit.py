@@ -22,6 +22,7 @@ from simfunnel.present.charts.style import (
 TRACK = "#EEEEEE"
 BEFORE = {"applied": "applicants", "interviewed": "interviewees", "offered": "offers"}
 MAX_LEVELS_DRAWN = 12  # more rows than this cannot be read on a slide
+INSIDE = 0.6  # bars longer than this carry their label inside
 MAX_BARS = 3  # bars per stage; with more levels the rates are drawn as a grid
 FLAGGED, TESTED, UNTESTED = "#F6C9AE", "#D6E6F2", "#F2F2F2"  # the grid's cell shades
 
@@ -63,14 +64,16 @@ def selection_rates(
                 rate = float(row["rate"]) if np.isfinite(row["rate"]) else 0.0
                 ax.barh(y, 1.0, height=0.9 * height, color=TRACK)
                 ax.barh(y, rate, height=0.9 * height, color=COLOURS[j % len(COLOURS)])
+                inside = rate > INSIDE  # a long bar carries its label inside, in white
                 ax.annotate(
                     _label(row, rate),
                     xy=(rate, y),
-                    xytext=(6, 0),
+                    xytext=(-6 if inside else 6, 0),
                     textcoords="offset points",
+                    ha="right" if inside else "left",
                     va="center",
                     fontsize=0.75 * _font_size(),
-                    color=VERMILLION if _flagged(row) else "#333333",
+                    color="white" if inside else VERMILLION if _flagged(row) else "#333333",
                     fontweight="bold" if _flagged(row) else "normal",
                 )
         ax.set_yticks(centres, [_stage_label(table, stage) for stage in stages])
@@ -173,7 +176,8 @@ def _grid(
                 )
         ax.set_xlim(0, len(stages))
         ax.set_ylim(len(levels), 0)
-        ax.set_xticks(np.arange(len(stages)) + 0.48, [_stage_label(table, s) for s in stages])
+        labels = [_stage_label(table, s).replace("(of good ", "(of good\n") for s in stages]
+        ax.set_xticks(np.arange(len(stages)) + 0.48, labels, fontsize=0.75 * _font_size())
         ax.set_yticks(np.arange(len(levels)) + 0.46, [str(v) for v in levels])
         ax.tick_params(length=0)
         for side in ("left", "bottom", "top", "right"):
