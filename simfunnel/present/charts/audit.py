@@ -8,7 +8,7 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.patches import Patch, Rectangle
 
-from simfunnel.analysis.audit import END_TO_END, GOOD_STAGE, AuditResult
+from simfunnel.analysis.audit import ALPHA, END_TO_END, GOOD_STAGE, AuditResult
 from simfunnel.present.charts.style import (
     COLOURS,
     VERMILLION,
@@ -122,7 +122,9 @@ def _label(row: Any, rate: float) -> str:
     if row.name == row["reference"]:
         return text + " · reference"
     if bool(row["below_four_fifths"]):
-        return text + f" · {row['impact_ratio']:.2f}× the reference, below four-fifths"
+        text += f" · {row['impact_ratio']:.2f}× the reference, below four-fifths"
+        if np.isfinite(row["fisher_p"]) and row["fisher_p"] >= ALPHA:
+            text += f" (Fisher p = {row['fisher_p']:.2f})"
     return text
 
 
