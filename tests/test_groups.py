@@ -153,19 +153,22 @@ def test_removing_the_only_mechanism_closes_the_gap_on_the_same_draws() -> None:
     plain = _funnel(load_scenario(BASELINE), blocks=3)
     np.testing.assert_array_equal(closed.hired, plain.hired)  # the very same openings
     attribution = gap_attribution(scenario, openings=3000, seed=4).to_df()
-    row = attribution[attribution["attribute"] == "g"].iloc[0]
-    assert row["shapley"] == pytest.approx(row["ratio_without_all"] - row["ratio"])
-    assert row["sequential"] == pytest.approx(row["shapley"])
+    for _, row in attribution[attribution["attribute"] == "g"].iterrows():  # every stage
+        assert row["shapley"] == pytest.approx(row["ratio_without_all"] - row["ratio"])
+        assert row["sequential"] == pytest.approx(row["shapley"])
+    stages = attribution.set_index("stage")["shapley"]
+    assert stages["end to end"] > 0.05  # the culture mirror costs the minority hires
+    assert abs(stages["shortlisted"]) < 0.02  # and nothing at the screen, which ignores it
 
 
 def test_shapley_shares_add_up_to_the_whole_gap() -> None:
     scenario = _scenario(_two_levels(0.4, culture=-0.5, screen=-0.2))
     table = gap_attribution(scenario, openings=2000, seed=1).to_df()
-    rows = table[table["attribute"] == "g"]
-    assert rows["shapley"].sum() == pytest.approx(
-        rows["ratio_without_all"].iloc[0] - rows["ratio"].iloc[0]
-    )
-    assert rows["sequential"].sum() == pytest.approx(rows["shapley"].sum())
+    for _, rows in table[table["attribute"] == "g"].groupby("stage"):
+        assert rows["shapley"].sum() == pytest.approx(
+            rows["ratio_without_all"].iloc[0] - rows["ratio"].iloc[0]
+        )
+        assert rows["sequential"].sum() == pytest.approx(rows["shapley"].sum())
 
 
 @pytest.mark.parametrize(

@@ -377,23 +377,35 @@ def without(scenario: Scenario, mechanisms: Sequence[str]) -> Scenario:
     return scenario.model_copy(update={"groups": groups})
 
 
-def _end_to_end_ratio(scenario: Scenario, openings: int, seed: SeedLike, kernel: str) -> dict:
+ATTRIBUTION_STEPS = (
+    ("shortlisted", 1, 0),
+    ("interviewed", 2, 1),
+    ("offered", 3, 2),
+    ("hired", HIRED, 3),
+    (END_TO_END, HIRED, 0),
+)
+
+
+def _stage_rates(scenario: Scenario, openings: int, seed: SeedLike, kernel: str) -> dict:
+    """``{(attribute, level, stage): selection rate}`` for every step of the funnel."""
     groups, counts = simulate_counts(scenario, openings, seed, kernel, good_interviews=False)
     out = {}
     for attribute, (names, level_counts) in attribute_counts(groups, counts).items():
-        rates = level_counts[:, HIRED].sum(axis=0) / level_counts[:, 0].sum(axis=0)
-        for i, name in enumerate(names):
-            out[(attribute, name)] = rates[i]
+        totals = level_counts.sum(axis=0)  # (stages, levels)
+        for stage, selected, considered in ATTRIBUTION_STEPS:
+            rates = totals[selected] / np.where(totals[considered] > 0, totals[considered], np.nan)
+            for i, name in enumerate(names):
+                out[(attribute, name, stage)] = rates[i]
     return out
 
 
 class GapAttribution(Output):
     """How much of each level's end-to-end gap each mechanism causes.
 
-    Table: one row per attribute, level (not the reference) and mechanism, with
-    ``sequential`` and ``shapley``: the points of impact ratio the gap closes when the
-    mechanism's shifts are removed (positive: the mechanism widens the gap), and
-    ``ratio`` / ``ratio_without_all`` for the level.
+    Table: one row per attribute, level (not the reference), stage (each step, and end
+    to end) and mechanism, with ``sequential`` and ``shapley``: the points of impact ratio
+    the gap closes when the mechanism's shifts are removed (positive: the mechanism
+    widens the gap), and ``ratio`` / ``ratio_without_all`` for the level at that stage.
     """
 
     chart = "groups:gap_attribution"
@@ -412,8 +424,9 @@ def gap_attribution(
 ) -> GapAttribution:
     """Remove each mechanism's group shifts on the same draws; how does the gap move?
 
-    The impact ratio of a level is its end-to-end hire rate over the reference's (the
-    highest-rate level with every shift in place). For the ``m`` mechanisms (default:
+    The impact ratio of a level at a stage is its selection rate there over the
+    reference's (the level with the highest end-to-end hire rate with every shift in
+    place), at each step of the funnel and end to end. For the ``m`` mechanisms (default:
     :func:`shifted_mechanisms`), every subset is simulated on the same seed (``2**m``
     runs, at most 64) for the Shapley values; the sequential one removes them in the
     order of :data:`~simfunnel.model.sections.GROUP_SHIFT_KEYS`.
@@ -425,24 +438,32 @@ def gap_attribution(
         raise InputError(f"at most 6 mechanisms at once (2^m runs), got {len(mechanisms)}")
     openings = openings or scenario.openings
     rates = {
-        frozenset(subset): _end_to_end_ratio(without(scenario, subset), openings, seed, kernel)
+        frozenset(subset): _stage_rates(without(scenario, subset), openings, seed, kernel)
         for r in range(len(mechanisms) + 1)
         for subset in itertools.combinations(mechanisms, r)
     }
     full = rates[frozenset()]
     rows = []
-    for attribute in dict.fromkeys(a for a, _ in full):
-        names = [n for a, n in full if a == attribute]
-        reference = max(names, key=lambda n: full[(attribute, n)])
-
-        def ratio(
-            removed: frozenset, name: str, attribute: str = attribute, reference: str = reference
-        ) -> float:
-            return rates[removed][(attribute, name)] / rates[removed][(attribute, reference)]
-
-        for name in names:
+    steps = [stage for stage, _, _ in ATTRIBUTION_STEPS]
+    for attribute in dict.fromkeys(a for a, _, _ in full):
+        names = list(dict.fromkeys(n for a, n, _ in full if a == attribute))
+        reference = max(names, key=lambda n: full[(attribute, n, END_TO_END)])
+        for name, stage in itertools.product(names, steps):
             if name == reference:
                 continue
+
+            def ratio(
+                removed: frozenset,
+                level: str,
+                stage: str = stage,
+                attribute: str = attribute,
+                reference: str = reference,
+            ) -> float:
+                return (
+                    rates[removed][(attribute, level, stage)]
+                    / rates[removed][(attribute, reference, stage)]
+                )
+
             m = len(mechanisms)
             for j, mechanism in enumerate(mechanisms):
                 before = frozenset(mechanisms[:j])
@@ -459,6 +480,7 @@ def gap_attribution(
                         "attribute": attribute,
                         "level": name,
                         "reference": reference,
+                        "stage": stage,
                         "mechanism": mechanism,
                         "label": MECHANISM_LABELS[mechanism],
                         "ratio": ratio(frozenset(), name),
@@ -476,6 +498,7 @@ def gap_attribution(
 
 
 def _attribution_finding(table: pd.DataFrame, attribute: str | None = None) -> str:
+    table = table[table["stage"] == END_TO_END] if "stage" in table else table
     if table.empty:
         return "No gap to attribute"
     gaps = table.groupby(["attribute", "level"], sort=False)["ratio"].first()

@@ -652,6 +652,7 @@ def _command_groups(args: argparse.Namespace) -> int:
                 )
         if attribution is not None:
             table = attribution.to_df()
+            table = table[table["stage"] == "end to end"]
             for attribute in impact.attributes:
                 print(attribution.finding_for(attribute))
                 for _, row in table[table["attribute"] == attribute].iterrows():

@@ -35,8 +35,11 @@ def set_dotted(root: type[BaseModel], data: dict[str, Any], dotted: str, value: 
             if isinstance(annotation, type) and issubclass(annotation, BaseModel)
             else None
         )
-        if model is None and part not in node and node and all(
-            isinstance(v, dict) for v in node.values()
+        if (
+            model is None
+            and part not in node
+            and node
+            and all(isinstance(v, dict) for v in node.values())
         ):  # a mapping of user-named sections (groups: attributes, levels)
             known = ", ".join(excerpt(k, 20)[1:-1] for k in list(node)[:10])
             raise InputError(
