@@ -289,3 +289,29 @@ def test_an_unknown_level_in_an_override_names_the_known_ones() -> None:
     scenario = load_scenario(CONFIGS / "affinity_bias.yaml")
     with pytest.raises(InputError, match="unknown 'wman' here; known: man, woman"):
         scenario.with_overrides({"groups.sex.wman.culture": -1})
+
+
+def test_a_decline_shift_moves_the_log_odds_of_declining() -> None:
+    # Declines independent of quality: a level's share of offers declined is
+    # expit(logit(p0) + d), the others' p0.
+    p0, d = 0.1, 1.0
+    scenario = _scenario(
+        _two_levels(0.4, decline=d),
+        **{"offers.decline_probability": p0, "offers.decline_quality_slope": 0.0},
+    )
+    table = group_impact(scenario, openings=6000, seed=6, good_interviews=False).to_df()
+    rows = table[(table["stage"] == "hired") & (table["attribute"] == "g")].set_index("level")
+    for level, expected in (("majority", p0), ("minority", 1 / (1 + (1 - p0) / p0 / math.e))):
+        n = rows.loc[level, "considered"]
+        declined = 1 - rows.loc[level, "rate"]
+        assert abs(declined - expected) < 3 * math.sqrt(expected * (1 - expected) / n), level
+
+
+def test_a_withdrawal_shift_loses_that_level_more_shortlisted_candidates() -> None:
+    scenario = _scenario(_two_levels(0.4, withdrawal=math.log(3)))
+    table = group_impact(scenario, openings=3000, seed=6, good_interviews=False).to_df()
+    row = table[(table["stage"] == "interviewed") & (table["level"] == "minority")].iloc[0]
+    assert row["ci_high"] < 1
+    plain = _funnel(load_scenario(BASELINE))
+    same = _funnel(_scenario(_two_levels(0.4, withdrawal=0.0, decline=0.0)))
+    np.testing.assert_array_equal(same.hired, plain.hired)  # zero shifts: the same arithmetic

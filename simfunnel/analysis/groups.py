@@ -49,6 +49,8 @@ MECHANISM_LABELS = {
     "screen": "screener's bias",
     "presence": "interview presence",
     "interview": "interview rater bias",
+    "withdrawal": "withdrawal",
+    "decline": "offer declines",
 }
 
 
