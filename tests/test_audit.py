@@ -226,3 +226,18 @@ def test_bad_input_is_one_line_and_exit_2(tmp_path: Path, capsys, change, expect
     assert expected in err and err.count("\n") == 1 and "Traceback" not in err
     assert "Private Person" not in err
     assert not (tmp_path / "out").exists()
+
+
+def test_too_many_rows_are_refused_not_cut(tmp_path: Path, capsys, monkeypatch) -> None:
+    import simfunnel.io.ats as ats
+
+    monkeypatch.setattr(ats, "MAX_ROWS", 50)
+    data = _write(tmp_path, _frame({"a": (30, 60), "b": (20, 60)}))
+    assert main(["audit", data, "--group", "gender", "--out", str(tmp_path / "o")]) == 2
+    assert "too many rows (over 50 applications)" in capsys.readouterr().err
+
+
+def test_level_names_are_printable_and_short() -> None:
+    frame = _frame({"a\x1b[31m" + "x" * 60: (30, 100), "b": (20, 100)}).astype(str)
+    table = audit(check_applications(frame, ["gender"])).to_df()
+    assert all(name.isprintable() and len(name) <= 40 for name in table["level"])

@@ -35,7 +35,10 @@ FENCE = re.compile(r"^```(\w+)[^\n]*\n(.*?)^```", re.MULTILINE | re.DOTALL)
 # Subcommands whose run can be made small with --openings (validate and keys cannot), and
 # those whose charts (drawn and checked in test_charts.py) can be skipped with --formats none.
 SMALL = {"run": "1000", "compare": "1000", "sweep": "500", "sensitivity": "300", "deck": "1000"}
-NO_CHARTS = {"run", "compare", "sweep", "sensitivity"}
+SMALL["groups"] = "1000"
+NO_CHARTS = {"run", "compare", "sweep", "sensitivity", "groups"}
+# More flags that make a command small: its replays' openings.
+SMALLER = {"groups": ["--attribution-openings", "1000"]}
 
 
 def blocks(page: Path, language: str) -> list[str]:
@@ -147,6 +150,7 @@ def test_every_command_of_a_how_to_runs(
     for command in simfunnel_commands(page):
         small = [*command, "--openings", SMALL[command[0]]] if command[0] in SMALL else command
         small += ["--formats", "none"] if command[0] in NO_CHARTS else []
+        small += SMALLER.get(command[0], [])
         code = main(small)
         _, err = capsys.readouterr()
         assert code == 0, f"simfunnel {shlex.join(small)}: {err}"

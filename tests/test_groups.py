@@ -10,6 +10,7 @@ from scipy import integrate
 from scipy.optimize import brentq
 from scipy.stats import binom, norm
 
+import simfunnel as sf
 from simfunnel.analysis.groups import (
     design_frontier,
     gap_attribution,
@@ -87,7 +88,7 @@ def test_shortlist_impact_ratio_matches_the_ratio_of_normal_tails(
             "screening.niche_weight": 0.0,
         },
     )
-    table = group_impact(scenario, openings=6000, seed=11).to_df()
+    table = group_impact(scenario, openings=6000, seed=11, good_interviews=False).to_df()
     row = table[(table["stage"] == "shortlisted") & (table["level"] == "minority")].iloc[0]
     se = row["impact_ratio"] * (math.log(row["ci_high"]) - math.log(row["ci_low"])) / (2 * 1.96)
     assert abs(row["impact_ratio"] - ai_estimate(d, selection_ratio, minority)) < 3 * se
@@ -132,7 +133,9 @@ def test_a_shift_moves_only_what_it_shifts_on_the_same_draws() -> None:
 
 
 def test_with_all_shifts_zero_every_ratio_is_one_within_its_ci() -> None:
-    table = group_impact(_scenario(_two_levels(0.3)), openings=5000, seed=2).to_df()
+    table = group_impact(
+        _scenario(_two_levels(0.3)), openings=5000, seed=2, good_interviews=False
+    ).to_df()
     rows = table[table["level"] != table["reference"]]
     # Bonferroni over the stages' ratios: each within its interval widened to 1 - 0.05/k.
     z = norm.isf(0.05 / (2 * len(rows)))
@@ -143,26 +146,29 @@ def test_with_all_shifts_zero_every_ratio_is_one_within_its_ci() -> None:
 def test_removing_the_only_mechanism_closes_the_gap_on_the_same_draws() -> None:
     scenario = _scenario(_two_levels(0.3, culture=-0.8))
     assert shifted_mechanisms(scenario) == ["culture"]
-    gap = group_impact(scenario, openings=3000, seed=4).to_df()
+    gap = group_impact(scenario, openings=3000, seed=4, good_interviews=False).to_df()
     end = gap[(gap["stage"] == "end to end") & (gap["level"] == "minority")].iloc[0]
     assert end["ci_high"] < 1  # the culture mirror makes a gap
     closed = _funnel(without(scenario, ["culture"]), blocks=3)
     plain = _funnel(load_scenario(BASELINE), blocks=3)
     np.testing.assert_array_equal(closed.hired, plain.hired)  # the very same openings
     attribution = gap_attribution(scenario, openings=3000, seed=4).to_df()
-    row = attribution[attribution["attribute"] == "g"].iloc[0]
-    assert row["shapley"] == pytest.approx(row["ratio_without_all"] - row["ratio"])
-    assert row["sequential"] == pytest.approx(row["shapley"])
+    for _, row in attribution[attribution["attribute"] == "g"].iterrows():  # every stage
+        assert row["shapley"] == pytest.approx(row["ratio_without_all"] - row["ratio"])
+        assert row["sequential"] == pytest.approx(row["shapley"])
+    stages = attribution.set_index("stage")["shapley"]
+    assert stages["end to end"] > 0.05  # the culture mirror costs the minority hires
+    assert abs(stages["shortlisted"]) < 0.02  # and nothing at the screen, which ignores it
 
 
 def test_shapley_shares_add_up_to_the_whole_gap() -> None:
     scenario = _scenario(_two_levels(0.4, culture=-0.5, screen=-0.2))
     table = gap_attribution(scenario, openings=2000, seed=1).to_df()
-    rows = table[table["attribute"] == "g"]
-    assert rows["shapley"].sum() == pytest.approx(
-        rows["ratio_without_all"].iloc[0] - rows["ratio"].iloc[0]
-    )
-    assert rows["sequential"].sum() == pytest.approx(rows["shapley"].sum())
+    for _, rows in table[table["attribute"] == "g"].groupby("stage"):
+        assert rows["shapley"].sum() == pytest.approx(
+            rows["ratio_without_all"].iloc[0] - rows["ratio"].iloc[0]
+        )
+        assert rows["sequential"].sum() == pytest.approx(rows["shapley"].sum())
 
 
 @pytest.mark.parametrize(
@@ -189,6 +195,7 @@ def test_validate_refuses_bad_groups_with_exit_2(tmp_path, capsys) -> None:
     assert "shares must sum to 1" in err.out + err.err
 
 
+@pytest.mark.slow
 def test_groups_command_writes_tables_and_charts(tmp_path, capsys) -> None:
     out = tmp_path / "groups"
     code = main(
@@ -236,7 +243,7 @@ def test_the_frontier_marks_the_designs_no_other_beats_on_both() -> None:
 
 
 def test_an_auditors_sample_flags_a_null_gap_at_the_tests_level() -> None:
-    impact = group_impact(_scenario(_two_levels(0.3)), openings=5000, seed=8)
+    impact = group_impact(_scenario(_two_levels(0.3)), openings=5000, seed=8, good_interviews=False)
     samples = 400
     row = impact.auditor_sample(200, samples=samples, seed=1).to_df().iloc[0]
     se = math.sqrt(0.05 * 0.95 / samples)
@@ -246,7 +253,65 @@ def test_an_auditors_sample_flags_a_null_gap_at_the_tests_level() -> None:
 
 
 def test_an_auditors_sample_sees_a_large_gap_almost_always() -> None:
-    impact = group_impact(_scenario(_two_levels(0.3, screen=-0.8)), openings=3000, seed=8)
+    impact = group_impact(
+        _scenario(_two_levels(0.3, screen=-0.8)), openings=3000, seed=8, good_interviews=False
+    )
     row = impact.auditor_sample(300, samples=200, seed=1).to_df().iloc[0]
     assert row["true_ratio"] < 0.5
     assert row["power_fisher"] > 0.95 and row["below_four_fifths"] > 0.95
+
+
+def test_good_interviews_offered_by_level_is_reported() -> None:
+    # A rater bias lowers the minority's scores: fewer of them pass the good-interview
+    # threshold, and the good ones are still offered at a rate of their own.
+    table = group_impact(_scenario(_two_levels(0.3, interview=-0.5)), openings=2000, seed=3)
+    rows = table.to_df()
+    good = rows[rows["stage"] == "good interviews offered"]
+    assert set(good["level"]) == {"majority", "minority"}
+    assert (good["considered"] > 0).all() and good["rate"].between(0, 1).all()
+
+
+@pytest.mark.slow
+def test_compare_keeps_groups_when_a_scenario_without_them_comes_first() -> None:
+    # Scenarios with the same layout share one set of draws; groups change the layout,
+    # so a grouped scenario never runs on draws without its cell draws.
+    plain = load_scenario(BASELINE)
+    grouped = _scenario(_two_levels(0.3, screen=-3.0, interview=-2.0))
+    comparison = sf.compare([plain, grouped], openings=1000, seed=2, workers=1)
+    solo = sf.simulate(grouped, 1000, seed=2, workers=1).summary()["value"]
+    paired = comparison.results[1].summary()["value"]
+    alone = sf.simulate(plain, 1000, seed=2, workers=1).summary()["value"]
+    np.testing.assert_array_equal(paired.to_numpy(), solo.to_numpy())
+    assert not np.array_equal(paired.to_numpy(), alone.to_numpy(), equal_nan=True)
+
+
+def test_an_unknown_level_in_an_override_names_the_known_ones() -> None:
+    scenario = load_scenario(CONFIGS / "affinity_bias.yaml")
+    with pytest.raises(InputError, match="unknown 'wman' here; known: man, woman"):
+        scenario.with_overrides({"groups.sex.wman.culture": -1})
+
+
+def test_a_decline_shift_moves_the_log_odds_of_declining() -> None:
+    # Declines independent of quality: a level's share of offers declined is
+    # expit(logit(p0) + d), the others' p0.
+    p0, d = 0.1, 1.0
+    scenario = _scenario(
+        _two_levels(0.4, decline=d),
+        **{"offers.decline_probability": p0, "offers.decline_quality_slope": 0.0},
+    )
+    table = group_impact(scenario, openings=6000, seed=6, good_interviews=False).to_df()
+    rows = table[(table["stage"] == "hired") & (table["attribute"] == "g")].set_index("level")
+    for level, expected in (("majority", p0), ("minority", 1 / (1 + (1 - p0) / p0 / math.e))):
+        n = rows.loc[level, "considered"]
+        declined = 1 - rows.loc[level, "rate"]
+        assert abs(declined - expected) < 3 * math.sqrt(expected * (1 - expected) / n), level
+
+
+def test_a_withdrawal_shift_loses_that_level_more_shortlisted_candidates() -> None:
+    scenario = _scenario(_two_levels(0.4, withdrawal=math.log(3)))
+    table = group_impact(scenario, openings=3000, seed=6, good_interviews=False).to_df()
+    row = table[(table["stage"] == "interviewed") & (table["level"] == "minority")].iloc[0]
+    assert row["ci_high"] < 1
+    plain = _funnel(load_scenario(BASELINE))
+    same = _funnel(_scenario(_two_levels(0.4, withdrawal=0.0, decline=0.0)))
+    np.testing.assert_array_equal(same.hired, plain.hired)  # zero shifts: the same arithmetic

@@ -42,6 +42,7 @@ FOUR_FIFTHS = 0.8  # 29 CFR 1607.4D: a rate under four-fifths of the highest is 
 MIN_EXPECTED = 5.0  # Cochran (1954): expected count per cell for the z test's approximation
 ALPHA = 0.05
 END_TO_END = "end to end"
+GOOD_STAGE = "good interviews offered"  # a simulated funnel's: of good interviews, offered
 INTERSECTION = " × "
 COLUMNS = [
     "attribute",
@@ -411,7 +412,7 @@ class AuditResult(Output):
             lines += [f"{attribute}:", header]
             for _, row in rows.iterrows():
                 stage = row["stage"]
-                if stage != END_TO_END:
+                if stage not in (END_TO_END, GOOD_STAGE):
                     stage = f"{stage} of {row['of']}"
                 ci = ""
                 if np.isfinite(row["ci_low"]):

@@ -25,8 +25,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from simfunnel.analysis.audit import END_TO_END, FOUR_FIFTHS, AuditResult, ratio_ci
+from simfunnel.analysis.audit import END_TO_END, FOUR_FIFTHS, GOOD_STAGE, AuditResult, ratio_ci
 from simfunnel.analysis.outputs.base import Output
+from simfunnel.analysis.run import reference_thresholds
 from simfunnel.errors import InputError
 from simfunnel.model.engine import Funnel, Model, run_blocks
 from simfunnel.model.groups import CELL_SEPARATOR, GroupModel
@@ -35,6 +36,9 @@ from simfunnel.model.scenario import Scenario
 from simfunnel.model.sections import GROUP_SHIFT_KEYS
 
 STAGES = ("applied", "shortlisted", "interviewed", "offered", "hired")
+HIRED = STAGES.index("hired")
+# Two more rows of the counts, after the stages: good interviews, and their offers.
+GOOD, GOOD_OFFERED = len(STAGES), len(STAGES) + 1
 CHUNK_BLOCKS = 10  # blocks simulated at once: 10,000 openings, a few hundred MB at most
 MECHANISM_LABELS = {
     "quality": "true quality",
@@ -45,26 +49,33 @@ MECHANISM_LABELS = {
     "screen": "screener's bias",
     "presence": "interview presence",
     "interview": "interview rater bias",
+    "withdrawal": "withdrawal",
+    "decline": "offer declines",
 }
 
 
 # ------------------------------------------------------------------ counts
-def cell_counts(funnel: Funnel, groups: GroupModel) -> np.ndarray:
-    """External applicants per stage and cell, shape (openings, stages, cells).
+def cell_counts(funnel: Funnel, groups: GroupModel, good_interview: float) -> np.ndarray:
+    """External applicants per stage and cell, shape (openings, stages + 2, cells).
 
     ``applied`` is the expected count ``n * share``; the others count the shortlisted
-    externals (the internal contender, last slot, is not an applicant) who reached it.
+    externals (the internal contender, last slot, is not an applicant) who reached it;
+    the last two rows count the interviewees with a good interview (a mean score of at
+    least ``good_interview``, the scenario's threshold) and those of them offered.
     """
     cell = funnel.extras["group_cell"]
     external = ~funnel.internal_slot
+    good = funnel.interviewed & external & (funnel.interview_score >= good_interview)
     reached = (
         funnel.on_slate & external,
         funnel.interviewed & external,
         funnel.offer & external,
         funnel.hired & external,
+        good,
+        good & funnel.offer,
     )
     openings = cell.shape[0]
-    out = np.zeros((openings, len(STAGES), groups.cells))
+    out = np.zeros((openings, len(STAGES) + 2, groups.cells))
     out[:, 0] = funnel.applicants[:, None] * groups.shares
     for s, mask in enumerate(reached, start=1):
         for c in range(groups.cells):
@@ -78,23 +89,26 @@ def simulate_counts(
     seed: SeedLike = SCENARIO_SEED,
     kernel: str = "numba",
     values: list | None = None,
+    good_interviews: bool = True,
 ) -> tuple[GroupModel, np.ndarray]:
     """Simulate whole blocks (the openings of ``simfunnel run`` with the same seed) and
     return the group model and :func:`cell_counts` of every opening.
 
     ``values``, if given, gets per opening the total realised value of its hires and its
-    hires (internals too), two arrays appended per chunk.
+    hires (internals too), two arrays appended per chunk. ``good_interviews=False``
+    skips the reference sample that fixes the good-interview threshold (its rows are 0).
     """
     if scenario.groups is None:
         raise InputError("the scenario has no groups: section; add one (see configs/)")
     model = Model.build(scenario, kernel)
     assert model.groups is not None
+    good_interview = reference_thresholds(model).good_interview if good_interviews else np.inf
     resolved = resolve_seed(seed, scenario.seed)
     blocks = max(1, math.ceil((openings or scenario.openings) / BLOCK_OPENINGS))
     parts = []
     for first in range(0, blocks, CHUNK_BLOCKS):
         funnel = run_blocks(model, resolved, BLOCKS, first, min(CHUNK_BLOCKS, blocks - first))
-        parts.append(cell_counts(funnel, model.groups))
+        parts.append(cell_counts(funnel, model.groups, good_interview))
         if values is not None:
             hired = funnel.hired
             values.append((np.where(hired, funnel.value, 0.0).sum(axis=1), hired.sum(axis=1)))
@@ -122,7 +136,9 @@ def impact_table(groups: GroupModel, counts: np.ndarray) -> pd.DataFrame:
     """Rates, impact ratios (clustered by opening), four-fifths flags and shortfalls."""
     openings = counts.shape[0]
     steps = [(STAGES[i], STAGES[i - 1], i, i - 1) for i in range(1, len(STAGES))]
-    steps.append((END_TO_END, "applied", len(STAGES) - 1, 0))
+    steps.append((END_TO_END, "applied", HIRED, 0))
+    if counts[:, GOOD].any():
+        steps.append((GOOD_STAGE, "good interviews", GOOD_OFFERED, GOOD))
     rows = []
     for attribute, (names, level_counts) in attribute_counts(groups, counts).items():
         for stage, before, s, b in steps:
@@ -209,6 +225,7 @@ def group_impact(
     openings: int | None = None,
     seed: SeedLike = SCENARIO_SEED,
     kernel: str = "numba",
+    good_interviews: bool = True,
 ) -> GroupImpact:
     """Simulate ``scenario`` (which has ``groups:``) and report who loses at each stage.
 
@@ -216,8 +233,10 @@ def group_impact(
     ----------
     openings : openings to simulate, in whole blocks of 1,000 (default: the scenario's).
     seed : the seed (default: the scenario's); the openings are those of ``simfunnel run``.
+    good_interviews : also the offer rate of good interviews by level (needs the scenario's
+        reference sample, 20,000 openings, once per scenario).
     """
-    groups, counts = simulate_counts(scenario, openings, seed, kernel)
+    groups, counts = simulate_counts(scenario, openings, seed, kernel, None, good_interviews)
     table = impact_table(groups, counts)
     note = (
         f"{scenario.name.replace('_', ' ')} scenario · {counts.shape[0]:,} simulated openings · "
@@ -291,9 +310,9 @@ def auditor_sample(
     picks = rng.integers(0, counts.shape[0], size=(samples, openings))
     rows = []
     for attribute, (names, level_counts) in attribute_counts(groups, counts).items():
-        hired = level_counts[:, -1][picks].sum(axis=1)  # (samples, levels)
+        hired = level_counts[:, HIRED][picks].sum(axis=1)  # (samples, levels)
         applied = np.rint(level_counts[:, 0][picks].sum(axis=1)).astype(np.int64)
-        full = level_counts[:, -1].sum(axis=0) / level_counts[:, 0].sum(axis=0)
+        full = level_counts[:, HIRED].sum(axis=0) / level_counts[:, 0].sum(axis=0)
         ref = int(np.argmax(full))
         for i, name in enumerate(names):
             if i == ref:
@@ -360,23 +379,35 @@ def without(scenario: Scenario, mechanisms: Sequence[str]) -> Scenario:
     return scenario.model_copy(update={"groups": groups})
 
 
-def _end_to_end_ratio(scenario: Scenario, openings: int, seed: SeedLike, kernel: str) -> dict:
-    groups, counts = simulate_counts(scenario, openings, seed, kernel)
+ATTRIBUTION_STEPS = (
+    ("shortlisted", 1, 0),
+    ("interviewed", 2, 1),
+    ("offered", 3, 2),
+    ("hired", HIRED, 3),
+    (END_TO_END, HIRED, 0),
+)
+
+
+def _stage_rates(scenario: Scenario, openings: int, seed: SeedLike, kernel: str) -> dict:
+    """``{(attribute, level, stage): selection rate}`` for every step of the funnel."""
+    groups, counts = simulate_counts(scenario, openings, seed, kernel, good_interviews=False)
     out = {}
     for attribute, (names, level_counts) in attribute_counts(groups, counts).items():
-        rates = level_counts[:, -1].sum(axis=0) / level_counts[:, 0].sum(axis=0)
-        for i, name in enumerate(names):
-            out[(attribute, name)] = rates[i]
+        totals = level_counts.sum(axis=0)  # (stages, levels)
+        for stage, selected, considered in ATTRIBUTION_STEPS:
+            rates = totals[selected] / np.where(totals[considered] > 0, totals[considered], np.nan)
+            for i, name in enumerate(names):
+                out[(attribute, name, stage)] = rates[i]
     return out
 
 
 class GapAttribution(Output):
     """How much of each level's end-to-end gap each mechanism causes.
 
-    Table: one row per attribute, level (not the reference) and mechanism, with
-    ``sequential`` and ``shapley``: the points of impact ratio the gap closes when the
-    mechanism's shifts are removed (positive: the mechanism widens the gap), and
-    ``ratio`` / ``ratio_without_all`` for the level.
+    Table: one row per attribute, level (not the reference), stage (each step, and end
+    to end) and mechanism, with ``sequential`` and ``shapley``: the points of impact ratio
+    the gap closes when the mechanism's shifts are removed (positive: the mechanism
+    widens the gap), and ``ratio`` / ``ratio_without_all`` for the level at that stage.
     """
 
     chart = "groups:gap_attribution"
@@ -395,8 +426,9 @@ def gap_attribution(
 ) -> GapAttribution:
     """Remove each mechanism's group shifts on the same draws; how does the gap move?
 
-    The impact ratio of a level is its end-to-end hire rate over the reference's (the
-    highest-rate level with every shift in place). For the ``m`` mechanisms (default:
+    The impact ratio of a level at a stage is its selection rate there over the
+    reference's (the level with the highest end-to-end hire rate with every shift in
+    place), at each step of the funnel and end to end. For the ``m`` mechanisms (default:
     :func:`shifted_mechanisms`), every subset is simulated on the same seed (``2**m``
     runs, at most 64) for the Shapley values; the sequential one removes them in the
     order of :data:`~simfunnel.model.sections.GROUP_SHIFT_KEYS`.
@@ -408,24 +440,32 @@ def gap_attribution(
         raise InputError(f"at most 6 mechanisms at once (2^m runs), got {len(mechanisms)}")
     openings = openings or scenario.openings
     rates = {
-        frozenset(subset): _end_to_end_ratio(without(scenario, subset), openings, seed, kernel)
+        frozenset(subset): _stage_rates(without(scenario, subset), openings, seed, kernel)
         for r in range(len(mechanisms) + 1)
         for subset in itertools.combinations(mechanisms, r)
     }
     full = rates[frozenset()]
     rows = []
-    for attribute in dict.fromkeys(a for a, _ in full):
-        names = [n for a, n in full if a == attribute]
-        reference = max(names, key=lambda n: full[(attribute, n)])
-
-        def ratio(
-            removed: frozenset, name: str, attribute: str = attribute, reference: str = reference
-        ) -> float:
-            return rates[removed][(attribute, name)] / rates[removed][(attribute, reference)]
-
-        for name in names:
+    steps = [stage for stage, _, _ in ATTRIBUTION_STEPS]
+    for attribute in dict.fromkeys(a for a, _, _ in full):
+        names = list(dict.fromkeys(n for a, n, _ in full if a == attribute))
+        reference = max(names, key=lambda n: full[(attribute, n, END_TO_END)])
+        for name, stage in itertools.product(names, steps):
             if name == reference:
                 continue
+
+            def ratio(
+                removed: frozenset,
+                level: str,
+                stage: str = stage,
+                attribute: str = attribute,
+                reference: str = reference,
+            ) -> float:
+                return (
+                    rates[removed][(attribute, level, stage)]
+                    / rates[removed][(attribute, reference, stage)]
+                )
+
             m = len(mechanisms)
             for j, mechanism in enumerate(mechanisms):
                 before = frozenset(mechanisms[:j])
@@ -442,6 +482,7 @@ def gap_attribution(
                         "attribute": attribute,
                         "level": name,
                         "reference": reference,
+                        "stage": stage,
                         "mechanism": mechanism,
                         "label": MECHANISM_LABELS[mechanism],
                         "ratio": ratio(frozenset(), name),
@@ -459,6 +500,7 @@ def gap_attribution(
 
 
 def _attribution_finding(table: pd.DataFrame, attribute: str | None = None) -> str:
+    table = table[table["stage"] == END_TO_END] if "stage" in table else table
     if table.empty:
         return "No gap to attribute"
     gaps = table.groupby(["attribute", "level"], sort=False)["ratio"].first()
@@ -535,12 +577,14 @@ def design_frontier(
     for name, overrides in designs.items():
         design = scenario.with_overrides(overrides) if overrides else scenario
         values: list = []
-        groups, counts = simulate_counts(design, openings, seed, kernel, values)
+        groups, counts = simulate_counts(
+            design, openings, seed, kernel, values, good_interviews=False
+        )
         by_attribute = attribute_counts(groups, counts)
         if attribute is None:  # the attribute with the largest gap as the scenario is
             attribute = min(scenario.groups, key=lambda a: _end_ratio(by_attribute[a][1]))
         names, level_counts = by_attribute[attribute]
-        hired, applied = level_counts[:, -1], level_counts[:, 0]
+        hired, applied = level_counts[:, HIRED], level_counts[:, 0]
         rates = hired.sum(axis=0) / applied.sum(axis=0)
         if pair is None:
             pair = (names[int(np.argmin(rates))], names[int(np.argmax(rates))])
@@ -585,7 +629,7 @@ def design_frontier(
 
 def _end_ratio(level_counts: np.ndarray) -> float:
     """The lowest end-to-end hire rate of the levels over the highest."""
-    rates = level_counts[:, -1].sum(axis=0) / level_counts[:, 0].sum(axis=0)
+    rates = level_counts[:, HIRED].sum(axis=0) / level_counts[:, 0].sum(axis=0)
     return float(rates.min() / rates.max())
 
 

@@ -103,6 +103,8 @@ def _command_run(args: argparse.Namespace) -> int:
             f"{_files(len(written))}."
         )
     _skipped_note(skipped)
+    if scenario.groups is not None and not args.quiet:
+        print(f"Who loses, by group: simfunnel groups {args.config}")
     if target_ci:
         note = _target_note(result, target_ci)
         if note:
@@ -686,11 +688,10 @@ def _command_groups(args: argparse.Namespace) -> int:
         group_impact,
         shifted_mechanisms,
     )
-    from simfunnel.io.loader import load_scenario
     from simfunnel.model.scenario import folder_name
     from simfunnel.present.charts.render import plot_output, save_chart
 
-    scenario = load_scenario(args.config)
+    scenario, _ = _load(args.config, args.overrides)
     if scenario.groups is None:
         raise InputError(f"{args.config[:80]}: no groups: section to report on")
     out = args.out or Path("results") / folder_name(f"groups_{scenario.name}")
@@ -747,6 +748,7 @@ def _command_groups(args: argparse.Namespace) -> int:
                 )
         if attribution is not None:
             table = attribution.to_df()
+            table = table[table["stage"] == "end to end"]
             for attribute in impact.attributes:
                 print(attribution.finding_for(attribute))
                 for _, row in table[table["attribute"] == attribute].iterrows():

@@ -581,6 +581,15 @@ def _add_groups(commands: Any) -> None:
     )
     groups.add_argument("--seed", type=_seed, help="random seed (default: the scenario's)")
     groups.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a scenario key, e.g. groups.ethnicity.minority.interview=-0.23 "
+        "(repeatable): a what-if",
+    )
+    groups.add_argument(
         "--attribution-openings",
         type=_number(int, 0, what="a whole number"),
         default=20_000,

@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 
 from simfunnel.errors import InputError
+from simfunnel.io import ats
 from simfunnel.io.ats import FIRST_DATA_ROW, SUFFIXES, _cell, _read_raw, _text
 from simfunnel.io.files import check_input_file
 
@@ -104,7 +105,10 @@ def read_applications(path: str | Path, groups: Sequence[str]) -> ApplicationTab
             f"give a {', '.join(SUFFIXES)} file"
         )
     check_input_file(path, shown, MAX_BYTES)
-    return check_applications(_read_raw(path, suffix, shown), groups, shown)
+    raw = _read_raw(path, suffix, shown)
+    if len(raw) > ats.MAX_ROWS:  # the reader stops one row past the limit
+        raise InputError(f"{shown}: too many rows (over {ats.MAX_ROWS:,} applications)")
+    return check_applications(raw, groups, shown)
 
 
 def check_applications(
@@ -163,7 +167,10 @@ def _levels(series: pd.Series, source: str, column: str) -> pd.Series:
             column,
             "missing group value (fill such cells, e.g. with 'unknown', to audit them as a level)",
         )
-    levels = text.str.slice(0, LEVEL_CHARACTERS)
+    # A level's name goes into tables and charts: printable characters only, cut short.
+    levels = text.map(
+        lambda v: "".join(c if c.isprintable() else "?" for c in v[:LEVEL_CHARACTERS])
+    )
     count = levels.nunique()
     if count < 2:
         raise InputError(

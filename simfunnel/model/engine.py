@@ -27,7 +27,13 @@ from simfunnel.model.decision import (
     decline_probability_of,
     realised_value,
 )
-from simfunnel.model.groups import GroupModel, cell_by_share, exact_top_k_groups, group_uniforms
+from simfunnel.model.groups import (
+    GroupModel,
+    cell_by_share,
+    exact_top_k_groups,
+    group_decline,
+    group_uniforms,
+)
 from simfunnel.model.interview import felt_score, interview_score, posterior, presence_trait
 from simfunnel.model.population import N_LATENT, Screen, brute_force_top_k, exact_top_k, traits
 from simfunnel.model.rng import BLOCK_OPENINGS, Seed
@@ -88,7 +94,9 @@ def draw_layout(scenario: Scenario) -> tuple[tuple[str, tuple[int, ...], str], .
 
     The layout depends on the structure of the scenario (shortlist size, pool size
     for the brute-force engine), never on parameter values, so scenarios with the
-    same structure share common random numbers.
+    same structure share common random numbers. With ``groups:`` the cell draws come
+    last, of kind ``"group"``: they are drawn from a stream of their own
+    (:func:`simfunnel.model.groups.group_uniforms`), so every other draw is unchanged.
     """
     top = scenario.screening.shortlist.high
     slots = top + 1
@@ -107,6 +115,7 @@ def draw_layout(scenario: Scenario) -> tuple[tuple[str, tuple[int, ...], str], .
         ("decline", (slots,), "uniform"),
         ("presence", (slots,), "normal"),
         ("withdraw", (slots,), "exponential"),
+        *((("group", (slots,), "group"),) if scenario.groups is not None else ()),
     )
 
 
@@ -122,13 +131,15 @@ def draw_blocks(
         block = slice(i * BLOCK_OPENINGS, (i + 1) * BLOCK_OPENINGS)
         for name, _, kind in layout:
             out = draws[name][block]
+            if kind == "group":
+                continue  # their own stream, below
             if kind == "uniform":
                 rng.random(out=out)
             elif kind == "normal":
                 rng.standard_normal(out=out)
             else:
                 rng.standard_exponential(out=out)
-    if scenario.groups is not None:  # their own streams: every draw above stays put
+    if "group" in draws:  # their own streams: every draw above stays put
         top = scenario.screening.shortlist.high
         draws["group"] = group_uniforms(seed, stream, first_block, n_blocks, top + 1)
     return draws
@@ -328,6 +339,7 @@ def simulate_funnel(
         stage,
         available=available,
         available_unpaused=withdraw_week >= process_weeks[:, None],
+        cell=cell,
     )
     score = decision.score(0)
     offer, hired, offer_round = decision.offers_and_rounds(score, 0)
@@ -380,6 +392,9 @@ def _withdraw_week(
         return np.full(exponential.shape, np.inf)
     # exp(x) as expm1(x) + 1: SciPy's, the same bits on every CPU.
     relative = expm1(withdrawal.quality_slope * slate.quality) + 1.0
+    groups, cell = model.groups, extras.get("group_cell")
+    if groups is not None and cell is not None and groups.withdrawal_shift.any():
+        relative = relative * (expm1(groups.withdrawal_shift[cell]) + 1.0)
     weeks = exponential / (withdrawal.weekly_hazard * relative)
     weeks[:, slate.internal_slot] = np.inf
     if "focal_slot" in extras:
@@ -477,6 +492,7 @@ def _decision(
     *,
     available: np.ndarray,
     available_unpaused: np.ndarray,
+    cell: np.ndarray | None = None,
 ) -> Decision:
     """Everything the manager's decision needs: their belief, the declines, the bar."""
     scenario = model.scenario
@@ -488,10 +504,14 @@ def _decision(
         scenario.internal,
     )
     offers = scenario.offers
+    external_decline = decline_probability_of(slate.quality, offers)
+    groups = model.groups
+    if groups is not None and cell is not None and groups.decline_shift.any():
+        external_decline = group_decline(external_decline, groups.decline_shift[cell])
     decline_probability = np.where(
         slate.internal_slot,
         offers.internal_decline_probability,
-        decline_probability_of(slate.quality, offers),
+        external_decline,
     )
     return Decision(
         signals=Signals(

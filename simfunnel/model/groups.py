@@ -11,7 +11,10 @@ levels' shifts. Every shift is a difference of means in SD units:
 - ``screen``: the screener's bias, added to the CV score (SD units of the CV score);
 - ``presence``: interview presence ``P`` (SD units of ``P``);
 - ``interview``: a rater's bias on the mean interview score (SD units of that score
-  among applicants, ``sqrt(gain**2 + noise variance)``).
+  among applicants, ``sqrt(gain**2 + noise variance)``);
+- ``withdrawal``: the log of the weekly withdrawal hazard ratio; ``decline``: a shift of
+  the log-odds of declining an offer (applied only when some level has one, so a
+  scenario without them runs the very same arithmetic).
 
 The CV score of a cell is ``N(m_c, sigma_s**2)`` with ``m_c = b.mu_c + screen_c sigma_s``,
 so the pool's score is a mixture. The exact top-k sampler stays exact: the top order
@@ -35,7 +38,7 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.special import expm1, ndtr, ndtri
+from scipy.special import expit, expm1, logit, ndtr, ndtri
 
 from simfunnel.model.interview import measurement
 from simfunnel.model.population import N_LATENT, Screen, correlate
@@ -66,6 +69,8 @@ class GroupModel:
     presence_shift : ndarray, shape (cells,)
     interview_shift : ndarray, shape (cells,)
         Added to the mean interview score (in its own units).
+    withdrawal_shift, decline_shift : ndarray, shape (cells,)
+        Log hazard ratio of withdrawal; shift of the log-odds of declining.
     """
 
     attributes: tuple[str, ...]
@@ -76,6 +81,8 @@ class GroupModel:
     score_mean: np.ndarray
     presence_shift: np.ndarray
     interview_shift: np.ndarray
+    withdrawal_shift: np.ndarray
+    decline_shift: np.ndarray
 
     @classmethod
     def from_scenario(cls, scenario: Scenario, screen: Screen) -> GroupModel:
@@ -87,7 +94,9 @@ class GroupModel:
         interview_sd = math.sqrt(m.gain**2 + m.noise_variance)
         shares = np.ones(len(cells))
         latent = np.zeros((len(cells), N_LATENT))
-        screen_shift, presence, interview = (np.zeros(len(cells)) for _ in range(3))
+        screen_shift, presence, interview, withdrawal, decline = (
+            np.zeros(len(cells)) for _ in range(5)
+        )
         for c, cell in enumerate(cells):
             for a, level_index in enumerate(cell):
                 level = groups[attributes[a]][levels[a][level_index]]
@@ -96,6 +105,8 @@ class GroupModel:
                 screen_shift[c] += level.screen
                 presence[c] += level.presence
                 interview[c] += level.interview
+                withdrawal[c] += level.withdrawal
+                decline[c] += level.decline
         shares /= shares.sum()
         return cls(
             attributes=attributes,
@@ -106,6 +117,8 @@ class GroupModel:
             score_mean=latent @ screen.weights + screen_shift * screen.score_sd,
             presence_shift=presence,
             interview_shift=interview * interview_sd,
+            withdrawal_shift=withdrawal,
+            decline_shift=decline,
         )
 
     @property
@@ -195,3 +208,9 @@ def exact_top_k_groups(
 def level_of(groups: GroupModel, cell: np.ndarray, attribute: int) -> np.ndarray:
     """Each applicant's level index of one attribute, shape like ``cell``."""
     return groups.cell_levels[cell, attribute]
+
+
+def group_decline(probability: np.ndarray, shift: np.ndarray) -> np.ndarray:
+    """Decline probabilities with ``shift`` added to their log-odds (0 and 1 stay put)."""
+    with np.errstate(divide="ignore"):
+        return expit(logit(probability) + shift)

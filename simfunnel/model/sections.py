@@ -415,6 +415,8 @@ GROUP_SHIFT_KEYS = (
     "screen",
     "presence",
     "interview",
+    "withdrawal",
+    "decline",
 )
 MAX_GROUP_ATTRIBUTES = 2  # two give intersections; more would split levels too thin
 MAX_GROUP_LEVELS = 10
@@ -455,6 +457,13 @@ class GroupLevel(_Section):
     interview: Float = _shift(
         "rater bias on the mean interview score (SD units of the score among applicants; "
         "structured interviews d ~ .23, Roth et al. 2002)"
+    )
+    withdrawal: Float = _shift(
+        "log of the weekly withdrawal hazard ratio (0: withdraws as often as the others; "
+        "0.69: twice as often)"
+    )
+    decline: Float = _shift(
+        "shift of the log-odds of declining an offer (0: declines as often as the others)"
     )
 
 

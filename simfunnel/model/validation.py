@@ -35,6 +35,16 @@ def set_dotted(root: type[BaseModel], data: dict[str, Any], dotted: str, value: 
             if isinstance(annotation, type) and issubclass(annotation, BaseModel)
             else None
         )
+        if (
+            model is None
+            and part not in node
+            and node
+            and all(isinstance(v, dict) for v in node.values())
+        ):  # a mapping of user-named sections (groups: attributes, levels)
+            known = ", ".join(excerpt(k, 20)[1:-1] for k in list(node)[:10])
+            raise InputError(
+                f"{excerpt(dotted)[1:-1]}: unknown {excerpt(part)} here; known: {known}", dotted
+            )
         if not isinstance(node.get(part), dict):
             raise InputError(
                 f"{excerpt(dotted)[1:-1]}: {excerpt(part)} is not a section with keys", dotted

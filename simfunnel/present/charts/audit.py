@@ -8,7 +8,7 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.patches import Patch, Rectangle
 
-from simfunnel.analysis.audit import END_TO_END, AuditResult
+from simfunnel.analysis.audit import ALPHA, END_TO_END, GOOD_STAGE, AuditResult
 from simfunnel.present.charts.style import (
     COLOURS,
     VERMILLION,
@@ -22,6 +22,7 @@ from simfunnel.present.charts.style import (
 TRACK = "#EEEEEE"
 BEFORE = {"applied": "applicants", "interviewed": "interviewees", "offered": "offers"}
 MAX_LEVELS_DRAWN = 12  # more rows than this cannot be read on a slide
+INSIDE = 0.6  # bars longer than this carry their label inside
 MAX_BARS = 3  # bars per stage; with more levels the rates are drawn as a grid
 FLAGGED, TESTED, UNTESTED = "#F6C9AE", "#D6E6F2", "#F2F2F2"  # the grid's cell shades
 
@@ -63,14 +64,16 @@ def selection_rates(
                 rate = float(row["rate"]) if np.isfinite(row["rate"]) else 0.0
                 ax.barh(y, 1.0, height=0.9 * height, color=TRACK)
                 ax.barh(y, rate, height=0.9 * height, color=COLOURS[j % len(COLOURS)])
+                inside = rate > INSIDE  # a long bar carries its label inside, in white
                 ax.annotate(
                     _label(row, rate),
                     xy=(rate, y),
-                    xytext=(6, 0),
+                    xytext=(-6 if inside else 6, 0),
                     textcoords="offset points",
+                    ha="right" if inside else "left",
                     va="center",
                     fontsize=0.75 * _font_size(),
-                    color=VERMILLION if _flagged(row) else "#333333",
+                    color="white" if inside else VERMILLION if _flagged(row) else "#333333",
                     fontweight="bold" if _flagged(row) else "normal",
                 )
         ax.set_yticks(centres, [_stage_label(table, stage) for stage in stages])
@@ -102,6 +105,8 @@ def _font_size() -> float:
 def _stage_label(table: Any, stage: str) -> str:
     if stage == END_TO_END:
         return "hired, end to end\n(of applicants)"
+    if stage == GOOD_STAGE:
+        return "offered\n(of good interviews)"
     before = table.loc[table["stage"] == stage, "of"].iloc[0]
     return f"{stage}\n(of {BEFORE.get(before, before)})"
 
@@ -117,7 +122,9 @@ def _label(row: Any, rate: float) -> str:
     if row.name == row["reference"]:
         return text + " · reference"
     if bool(row["below_four_fifths"]):
-        return text + f" · {row['impact_ratio']:.2f}× the reference, below four-fifths"
+        text += f" · {row['impact_ratio']:.2f}× the reference, below four-fifths"
+        if np.isfinite(row["fisher_p"]) and row["fisher_p"] >= ALPHA:
+            text += f" (Fisher p = {row['fisher_p']:.2f})"
     return text
 
 
@@ -171,7 +178,8 @@ def _grid(
                 )
         ax.set_xlim(0, len(stages))
         ax.set_ylim(len(levels), 0)
-        ax.set_xticks(np.arange(len(stages)) + 0.48, [_stage_label(table, s) for s in stages])
+        labels = [_stage_label(table, s).replace("(of good ", "(of good\n") for s in stages]
+        ax.set_xticks(np.arange(len(stages)) + 0.48, labels, fontsize=0.75 * _font_size())
         ax.set_yticks(np.arange(len(levels)) + 0.46, [str(v) for v in levels])
         ax.tick_params(length=0)
         for side in ("left", "bottom", "top", "right"):

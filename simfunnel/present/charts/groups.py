@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 from matplotlib.axes import Axes
 
+from simfunnel.analysis.audit import END_TO_END
 from simfunnel.analysis.groups import Frontier, GapAttribution
 from simfunnel.present.charts.style import BLUE, GREY, VERMILLION, _axes, headline, talk_style
 
@@ -24,6 +25,7 @@ def gap_attribution(
     """Points of the end-to-end impact ratio each mechanism costs a level (Shapley), as
     bars that add up to the whole gap; ``attribute``/``level`` default to the finding's."""
     table = output.to_df()
+    table = table[table["stage"] == END_TO_END]
     if attribute is None:
         attribute = table["attribute"].iloc[0]
     rows = table[table["attribute"] == attribute]
