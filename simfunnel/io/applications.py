@@ -2,9 +2,9 @@
 
 An applicant-tracking system exports one row per *application* (candidate x job),
 plus stage history, offers and scorecards. A vendor reader
-(:mod:`simfunnel.io.vendors`) turns its export into a :class:`~simfunnel.io.raw_export.RawExport`: the same
-five tables for every system, holding only what the model needs (no names, e-mails,
-notes or attachments). :func:`normalise` then
+(:mod:`simfunnel.io.vendors`) turns its export into a
+:class:`~simfunnel.io.raw_export.RawExport`: the same five tables for every system,
+holding only what the model needs (no names, e-mails, notes or attachments). :func:`normalise` then
 
 1. places every stage on a **milestone** ``applied -> screened -> interviewed ->
    offered -> hired`` (a stage map: stage name -> milestone; custom per customer).
