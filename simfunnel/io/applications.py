@@ -2,9 +2,9 @@
 
 An applicant-tracking system exports one row per *application* (candidate x job),
 plus stage history, offers and scorecards. A vendor reader
-(:mod:`simfunnel.io.vendors`) turns its export into a :class:`RawExport`: the same
-five tables for every system, holding only what the model needs (no names, e-mails,
-notes or attachments). :func:`normalise` then
+(:mod:`simfunnel.io.vendors`) turns its export into a
+:class:`~simfunnel.io.raw_export.RawExport`: the same five tables for every system,
+holding only what the model needs (no names, e-mails, notes or attachments). :func:`normalise` then
 
 1. places every stage on a **milestone** ``applied -> screened -> interviewed ->
    offered -> hired`` (a stage map: stage name -> milestone; custom per customer).
@@ -27,9 +27,8 @@ the map does not place (named with the known ones).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -38,324 +37,27 @@ import pandas as pd
 from simfunnel.errors import InputError
 from simfunnel.io.ats import COLUMNS as REQUISITION_COLUMNS
 from simfunnel.io.ats import AtsData, check_frame
-
-MILESTONES = ("applied", "screened", "interviewed", "offered", "hired")
-ORIGINS = ("applied", "referral", "internal", "sourced", "agency")
-REASON_CATEGORIES = (
-    "another_candidate",  # "Hired / preferred another candidate"
-    "position_filled",
-    "cancelled",  # "Job closed / cancelled", "Position on hold"
-    "withdrew",  # "Withdrew", "Accepted another offer"
-    "offer_declined",
-    "culture_fit",  # "Not a cultural fit"
-    "lacking_skills",  # "Lacking skills / qualifications", "Failed assessment"
-    "other",
+from simfunnel.io.raw_export import (  # noqa: F401 - re-exported: the readers' one import
+    APPLICATION_STATUSES,
+    APPLICATION_TABLE,
+    DATE_COLUMNS,
+    JOB_STATUSES,
+    MAX_BYTES,
+    MAX_ROWS,
+    MILESTONES,
+    OFFER_STATUSES,
+    ORIGINS,
+    RAW_COLUMNS,
+    REASON_CATEGORIES,
+    REASON_TYPES,
+    RawExport,
+    empty,
+    parse_dates,
+    raw_table,
+    shown,
+    shown_path,
 )
-JOB_STATUSES = ("open", "closed", "on_hold", "draft")
-APPLICATION_STATUSES = ("active", "rejected", "hired")
-OFFER_STATUSES = ("accepted", "rejected", "deprecated", "unresolved")
-# Who ended it: Greenhouse's rejection reason types, Ashby's archive reason types.
-REASON_TYPES = ("we_rejected", "they_rejected")
-
-# The five tables a reader fills (plus "_at": "file: table T, row N" for messages).
-RAW_COLUMNS: dict[str, tuple[str, ...]] = {
-    "jobs": ("requisition_id", "openings", "posted", "closed", "status", "paused_days", "test"),
-    "applications": (
-        "application_id",
-        "requisition_id",
-        "origin",
-        "prospect",
-        "stage",
-        "status",
-        "reason",
-        "reason_type",
-        "applied_at",
-        "rejected_at",
-        "hired_at",
-    ),
-    "history": ("application_id", "stage", "entered_at"),
-    "offers": ("application_id", "version", "status", "created_at", "resolved_at"),
-    "scores": ("application_id", "round", "interviewed_at", "score"),
-}
-DATE_COLUMNS = {
-    "jobs": ("posted", "closed"),
-    "applications": ("applied_at", "rejected_at", "hired_at"),
-    "history": ("entered_at",),
-    "offers": ("created_at", "resolved_at"),
-    "scores": ("interviewed_at",),
-}
-# The normalised application table (no personal columns), before the score columns.
-APPLICATION_TABLE = (
-    "requisition_id",
-    "application_id",
-    "origin",
-    "internal",
-    "referral",
-    "milestone",
-    "offered",
-    "accepted",
-    "withdrew",
-    "reason",
-    "applied_at",
-    "screened_at",
-    "interviewed_at",
-    "offered_at",
-    "hired_at",
-    "rejected_at",
-)
-MAX_BYTES = 200 * 2**20  # one export file: ~1 million applications as JSON
-MAX_ROWS = 2_000_000  # rows of one table
-EXCERPT = 30  # characters of a name or cell shown in a message
-
-# Keywords that place a stage name on a milestone, checked from the furthest down
-# (so "Offer call after interview" is offered). Names nothing matches are listed.
-_STAGE_WORDS = (
-    ("hired", r"\bhired?\b|\bstarted\b|\bonboard"),
-    ("offered", r"\boffer|\breference|\bbackground check"),
-    ("interviewed", r"interview|on-?site|\bpanel\b|\bfinal\b|\bloop\b|\btechnical\b"),
-    (
-        "screened",
-        r"screen|shortlist|phone|recruiter|assessment|take.?home|\btest\b|\bcall\b",
-    ),
-    ("applied", r"\bappl|\bnew\b|\blead\b|\breview\b|\bsourced\b|\binbox\b|\bprospect"),
-)
-_REASON_WORDS = (
-    ("offer_declined", r"offer (was )?declined|declined (the |our )?offer|rejected (the )?offer"),
-    (
-        "withdrew",
-        r"withdr|another offer|other offer|took another|accepted another|not interested"
-        r"|no.?show|unresponsive|ghost|rejected by candidate|they rejected",
-    ),
-    ("position_filled", r"position filled|\bfilled\b"),
-    (
-        "another_candidate",
-        r"another candidate|other candidate|better candidate|stronger candidate|preferred",
-    ),
-    ("cancelled", r"cancel|job closed|role closed|position closed|on hold|budget|headcount"),
-    ("culture_fit", r"cultur|values"),
-    (
-        "lacking_skills",
-        r"skill|qualif|experience|technical|assessment|failed|did not pass|not a fit"
-        r"|underqualified|overqualified|requirement",
-    ),
-    ("other", r"\bother\b|duplicate|spam"),
-)
-
-
-def shown(text: object, limit: int = EXCERPT) -> str:
-    """A name or cell for a message: quoted, printable, cut to ``limit`` characters."""
-    value = "".join(c if c.isprintable() else "?" for c in str(text)[: limit + 1])
-    return repr(value if len(value) <= limit else value[: limit - 1] + "\u2026")
-
-
-def shown_path(path: object, limit: int = 80) -> str:
-    """A file name for a message: printable, and its end (the file's name) kept when long."""
-    text = "".join(c if c.isprintable() else "?" for c in str(path))
-    return text if len(text) <= limit else "\u2026" + text[-(limit - 1) :]
-
-
-@dataclass
-class RawExport:
-    """An export as a reader found it: five tables, in :data:`RAW_COLUMNS`, no personal data.
-
-    Attributes
-    ----------
-    jobs, applications, history, offers, scores : DataFrame
-        One row per requisition, application, stage entry, offer version and
-        scorecard (or round score). Dates as ``datetime64`` (naive, UTC); a column
-        ``_at`` says where each row was read ("file: table T, row N").
-    source : str
-        The export, for messages.
-    """
-
-    jobs: pd.DataFrame
-    applications: pd.DataFrame
-    history: pd.DataFrame = field(default_factory=lambda: empty("history"))
-    offers: pd.DataFrame = field(default_factory=lambda: empty("offers"))
-    scores: pd.DataFrame = field(default_factory=lambda: empty("scores"))
-    source: str = "<export>"
-    # Stage name -> milestone where the system itself says (Workable's stage kinds).
-    known_stages: dict[str, str] = field(default_factory=dict)
-    # Recorded reason -> category where the export's mapping file says.
-    known_reasons: dict[str, str] = field(default_factory=dict)
-
-    def stage_names(self) -> list[str]:
-        """Every stage name the export uses, in order of first use."""
-        names = pd.concat([self.applications["stage"], self.history["stage"]]).dropna()
-        return list(dict.fromkeys(str(n) for n in names))
-
-    def reason_names(self) -> list[str]:
-        return list(dict.fromkeys(str(n) for n in self.applications["reason"].dropna()))
-
-
-def empty(table: str) -> pd.DataFrame:
-    return pd.DataFrame({c: pd.Series(dtype=object) for c in (*RAW_COLUMNS[table], "_at")})
-
-
-def raw_table(table: str, rows: list[dict], where: list[str]) -> pd.DataFrame:
-    """A raw table from dicts (missing keys -> NaN), dates parsed, in :data:`RAW_COLUMNS`."""
-    frame = pd.DataFrame(rows, columns=list(RAW_COLUMNS[table]))
-    frame["_at"] = where
-    for column in DATE_COLUMNS[table]:
-        frame[column] = parse_dates(frame, column, frame["_at"])
-    return frame
-
-
-def parse_dates(frame: pd.DataFrame, column: str, where: pd.Series, fmt: str | None = None):
-    """ISO text (or ``fmt``), epoch milliseconds (Lever) or timestamps -> naive UTC datetimes."""
-    values = frame[column]
-    text = values.map(lambda v: None if _missing(v) else v)
-    numeric = text.map(lambda v: isinstance(v, (int, float)) and not isinstance(v, bool))
-    out = pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ns]")
-    if numeric.any():
-        out[numeric] = pd.to_datetime(text[numeric].astype(float), unit="ms", errors="coerce")
-    rest = text.notna() & ~numeric
-    if rest.any():
-        strings = text[rest].astype(str).str.strip()
-        digits = strings.str.fullmatch(r"\d{12,14}")
-        parsed = pd.Series(pd.NaT, index=strings.index, dtype="datetime64[ns]")
-        if digits.any():
-            parsed[digits] = pd.to_datetime(strings[digits].astype(float), unit="ms")
-        other = ~digits
-        if other.any():
-            kind = {"format": fmt} if fmt else {"format": "ISO8601"}
-            values_other = pd.to_datetime(strings[other], errors="coerce", utc=True, **kind)
-            parsed[other] = values_other.dt.tz_localize(None)
-        bad = parsed.isna()
-        if bad.any():
-            i = bad.index[bad][0]
-            expected = f"a date like {fmt}" if fmt else "an ISO date like 2025-03-31"
-            raise InputError(
-                f"{where[i]}, column {column}: not {expected} (got {shown(strings[i])})"
-            )
-        out[rest] = parsed
-    return out
-
-
-def _missing(value: object) -> bool:
-    if value is None or value is pd.NA or value is pd.NaT:
-        return True
-    if isinstance(value, float) and np.isnan(value):
-        return True
-    return isinstance(value, str) and value.strip() == ""
-
-
-@dataclass(frozen=True)
-class StageMap:
-    """Stage name -> milestone, and recorded reason -> category (both case-insensitive)."""
-
-    stages: Mapping[str, str]
-    reasons: Mapping[str, str] = field(default_factory=dict)
-    source: str = "the stage map"
-
-    @classmethod
-    def from_mapping(cls, data: object, source: str = "the stage map") -> StageMap:
-        if not isinstance(data, Mapping):
-            raise InputError(f"{source}: expected keys 'stages' (and 'reasons')")
-        unknown = set(data) - {"stages", "reasons"}
-        if unknown:
-            raise InputError(
-                f"{source}: unknown key {shown(sorted(unknown)[0])}; the keys are stages, reasons"
-            )
-        stages = _checked(data.get("stages") or {}, MILESTONES, source, "stages")
-        reasons = _checked(data.get("reasons") or {}, REASON_CATEGORIES, source, "reasons")
-        return cls(stages, reasons, source)
-
-    @classmethod
-    def read(cls, path: str | Path) -> StageMap:
-        import yaml
-
-        path = Path(path)
-        label = shown_path(path)
-        if not path.is_file():
-            raise InputError(f"{label}: no such file")
-        if path.stat().st_size > 2**20:
-            raise InputError(f"{label}: too big for a stage map (over 1 MiB)")
-        try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        except (yaml.YAMLError, UnicodeDecodeError) as exc:
-            first = str(exc).splitlines()[0][:80] if str(exc) else type(exc).__name__
-            raise InputError(f"{label}: not valid YAML ({first})") from None
-        return cls.from_mapping(data, label)
-
-    def milestone(self, stage: str) -> str | None:
-        return _lookup(self.stages, stage)
-
-    def category(self, reason: str) -> str | None:
-        return _lookup(self.reasons, reason)
-
-    def to_yaml(self, unplaced_stages=(), unplaced_reasons=()) -> str:
-        lines = [
-            "# Stage map for simfunnel import: stage name -> milestone",
-            f"# ({', '.join(MILESTONES)}); reason -> category ({', '.join(REASON_CATEGORIES)}).",
-            "stages:",
-        ]
-        stages = sorted(self.stages.items(), key=lambda kv: MILESTONES.index(kv[1]))
-        reasons = sorted(self.reasons.items(), key=lambda kv: REASON_CATEGORIES.index(kv[1]))
-        lines += [f"  {_yaml_key(k)}: {v}" for k, v in stages]
-        lines += [
-            f"  {_yaml_key(k)}: ?   # cannot place: choose a milestone" for k in unplaced_stages
-        ]
-        lines.append("reasons:")
-        lines += [f"  {_yaml_key(k)}: {v}" for k, v in reasons]
-        lines += [
-            f"  {_yaml_key(k)}: ?   # cannot place: choose a category" for k in unplaced_reasons
-        ]
-        return "\n".join(lines) + "\n"
-
-
-def _yaml_key(text: str) -> str:
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-
-def _lookup(mapping: Mapping[str, str], name: str) -> str | None:
-    if name in mapping:
-        return mapping[name]
-    folded = {k.strip().casefold(): v for k, v in mapping.items()}
-    return folded.get(str(name).strip().casefold())
-
-
-def _checked(items: object, allowed: tuple[str, ...], source: str, key: str) -> dict[str, str]:
-    if not isinstance(items, Mapping):
-        raise InputError(f"{source}: {key}: expected name: value lines")
-    out = {}
-    for name, value in items.items():
-        if str(value) not in allowed:
-            raise InputError(
-                f"{source}: {key}.{shown(name)[1:-1]}: {shown(value)} is not one of "
-                f"{', '.join(allowed)}"
-            )
-        out[str(name)] = str(value)
-    return out
-
-
-def suggest(raw: RawExport) -> tuple[StageMap, list[str], list[str]]:
-    """A stage map proposed from the export's stage and reason names, and those it cannot place.
-
-    Returns
-    -------
-    (map, unplaced stages, unplaced reasons)
-    """
-    names = [n for n in raw.stage_names() if n not in raw.known_stages]
-    stages, unplaced_stages = _guess(names, _STAGE_WORDS)
-    stages = {**{k: v for k, v in raw.known_stages.items() if k in raw.stage_names()}, **stages}
-    names = [n for n in raw.reason_names() if n not in raw.known_reasons]
-    reasons, unplaced_reasons = _guess(names, _REASON_WORDS)
-    reasons = {**{k: v for k, v in raw.known_reasons.items() if k in raw.reason_names()}, **reasons}
-    return StageMap(stages, reasons, "the suggested stage map"), unplaced_stages, unplaced_reasons
-
-
-def _guess(names: list[str], words) -> tuple[dict[str, str], list[str]]:
-    placed, unplaced = {}, []
-    for name in names:
-        text = name.casefold()
-        for target, pattern in words:
-            if re.search(pattern, text):
-                placed[name] = target
-                break
-        else:
-            unplaced.append(name)
-    return placed, unplaced
+from simfunnel.io.stage_map import StageMap, suggest
 
 
 @dataclass

@@ -8,7 +8,7 @@ e-mails or notes are never loaded at all.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -206,9 +206,6 @@ def origin_of(text: Any, internal: bool = False) -> str:
     return "applied"
 
 
-TEST_JOB = ("test job", "test ", "do not use", "[test]", "(test)")
-
-
 def is_test_job(name: Any) -> bool:
     """Job titles that mark a test requisition ("TEST - ...", "Do not use")."""
     text = str(name or "").casefold().strip()
@@ -217,6 +214,3 @@ def is_test_job(name: Any) -> bool:
         or text.startswith(("test ", "test-", "test:", "[test]", "(test)"))
         or ("do not use" in text)
     )
-
-
-Reader = Callable[[Path], Any]
