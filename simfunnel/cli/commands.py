@@ -479,15 +479,16 @@ def _command_deck(args: argparse.Namespace) -> int:
     result.metadata["config"] = str(args.config)
     result.metadata["overrides"] = overrides
     written = build_deck(
-        result, path, comparison=comparison, formats=args.formats, title=args.title
-    )
+        result, path, comparison=comparison, formats=args.formats, title=args.title,
+        story=not args.no_story,
+    )  # fmt: skip
     if not args.quiet:
         compared = (
             f" and {len(others)} comparison{'s' if len(others) > 1 else ''}" if others else ""
         )
         print(
-            f"Wrote {path}: a title slide, a slide per chart{compared}, and speaker notes with "
-            "the numbers, their 95% CIs, definitions and sources."
+            f"Wrote {path}: a title slide, a slide per chart{compared}, three takeaways, an "
+            "appendix of the settings, and speaker notes with the numbers and their 95% CIs."
         )
         if args.formats:
             kept = _files(len(written) - 1)
