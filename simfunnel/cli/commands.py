@@ -505,7 +505,10 @@ def _command_app(args: argparse.Namespace) -> int:
     saved = saved_state(args.config)  # a file the explorer saved: its chart, openings, sliders
 
     def ready(url: str) -> None:
-        print(f"simfunnel app · {scenario.name} at {url} (Ctrl-C to stop)", flush=True)
+        from simfunnel.metrics import scenario_label
+
+        shown = scenario_label(scenario.name)  # changed settings in plain words
+        print(f"simfunnel app · {shown} at {url} (Ctrl-C to stop)", flush=True)
 
     try:
         serve(
@@ -516,6 +519,7 @@ def _command_app(args: argparse.Namespace) -> int:
             keys=saved.get("keys"),
             show=args.show,
             ready=ready,
+            present=args.present,
         )
     except KeyboardInterrupt as exc:  # Ctrl-C is how a speaker stops the app
         if isinstance(exc, Terminated):

@@ -423,6 +423,12 @@ def _add_app(commands: Any) -> None:
         help="override a scenario key before exploring (repeatable)",
     )
     app.add_argument("--show", action="store_true", help="open the page in a web browser")
+    app.add_argument(
+        "--present",
+        action="store_true",
+        help="presentation mode: large controls and a chart that fills a 1080p screen "
+        "(or add ?present to the page's address)",
+    )
 
 
 def _add_fit(commands: Any) -> None:
