@@ -26,7 +26,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import matplotlib as mpl
 import pandas as pd
 from matplotlib.figure import Figure
 
@@ -286,11 +285,9 @@ class Explorer:
                 ax.text(0.5, 0.5, finding, ha="center", va="center", wrap=True)
                 return figure
             options = self._keep_in_place()
-            ghosted = self._draw_ghost(ax, options)
+            if self._draw_ghost(ax, options):  # the key to the ghost: a line of the note
+                options["subtitle"] = f"{output.note}\n{GHOST_NOTE}"
             output.plot(ax, title="", **options)
-            if ghosted:
-                figure.text(0.99, 0.005, GHOST_NOTE, ha="right", va="bottom", color=GHOST,
-                            fontsize=0.75 * mpl.rcParams["font.size"])  # fmt: skip
             axis = VALUE_AXIS.get(self.chart)
             if axis is not None:
                 # The value axis only grows in a session: a bar that shrinks looks
@@ -319,7 +316,7 @@ class Explorer:
 
     def _draw_ghost(self, ax: Any, options: dict[str, Any]) -> bool:
         """The baseline's chart, drawn first and made a ghost: its bars as dashed grey
-        outlines over the chart to come (so a bar that shrank shows where it ended),
+        outlines over the chart's bars (under their labels) (so a bar that shrank shows where it ended),
         its lines and bands pale grey behind; its text removed. Only when a slider has
         moved, so the room sees what moved against where it was."""
         if not (self.ghost and self.moved and self.base_result is not None):
@@ -335,7 +332,7 @@ class Explorer:
             ax.get_legend().remove()
         for patch in ax.patches:
             patch.set(facecolor="none", edgecolor=GHOST, linestyle=(0, (4, 3)), linewidth=2,
-                      zorder=6, label="_ghost")  # fmt: skip
+                      zorder=2.6, label="_ghost")  # fmt: skip (over bars, under labels)
         for line in ax.get_lines():
             line.set(color=GHOST, alpha=0.6, zorder=1, label="_ghost", markerfacecolor=GHOST,
                      markeredgecolor=GHOST)  # fmt: skip

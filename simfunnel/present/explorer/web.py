@@ -72,7 +72,7 @@ class ExplorerPage(FrontEnd):
         self._attach(explorer)
         self.present = present
         chart_width = PRESENT_WIDTH if present else CHART_WIDTH
-        control_width = 300 if present else 250
+        control_width = 400 if present else 250  # room for a slider's label in words
         rows = []
         for key, slider in explorer.sliders.items():
             kind = pn.widgets.IntSlider if slider.integer else pn.widgets.FloatSlider
@@ -128,7 +128,10 @@ class ExplorerPage(FrontEnd):
         self.image = pn.pane.PNG(
             None, sizing_mode="scale_width", max_width=chart_width, css_classes=["sf-chart"]
         )
-        self.status = pn.pane.HTML("", css_classes=["sf-status"], styles={"color": "#666"})
+        self.status = pn.pane.HTML(
+            "", css_classes=["sf-status"],
+            styles={"color": "#666", "font-size": "18px" if present else "12px"},
+        )  # fmt: skip
         self.download = pn.widgets.FileDownload(
             callback=self._yaml,
             filename=f"{folder_name(explorer.base.name)}.yaml",
