@@ -128,6 +128,9 @@ def headline(
     width left for the title depends on the tick labels already drawn.
     """
     note = note if subtitle is None else subtitle
+    if title == "" and note == "":  # nothing to wrap: skip the layout pass it needs
+        ax.set_title("")
+        return
     _draw_headline(ax, finding, note, title)
     lines = ax.get_title(loc="left").split("\n")
     if title is not None or len(lines) != 2 or len(lines[-1]) > 0.35 * len(lines[0]):
