@@ -415,13 +415,19 @@ def test_sweep_heatmap_labels_every_cell(grid_sweep):
     ax = charts.sweep_heatmap(grid_sweep, metric="mean_hire_value")
     (image,) = ax.get_images()
     assert image.get_array().shape == (3, 2)  # rows: interview validity; columns: risk
-    assert image.get_cmap().name == "cividis"
+    from simfunnel.metrics import key_end
+
     cells = [t.get_text() for t in ax.texts[:-1]]  # the last text is the subtitle
-    assert len(cells) == 6 and all(c.endswith(" SD") for c in cells)
+    # A mean hire value as the percentile of applicants it equals, never in SD.
+    percentile = [f"{round(100 * float(ndtr(v)))}" for v in grid_sweep["value"]]
+    assert len(cells) == 6 and all(c.endswith(" pct") and "SD" not in c for c in cells)
+    assert {c.split()[0][:-2] for c in cells} == set(percentile)  # "88th pct" -> "88"
+    # Higher is better: the title names the best cell in words, the darkest blue.
     best = grid_sweep.loc[grid_sweep["value"].idxmax()]
-    assert f"to {best['value']:.2f} SD" in _title(ax)
-    where = f"{key_label('interview.validity').lower()} = {best['interview.validity']:g}"
-    assert where in _title(ax)
+    at_top = best["interview.validity"] == grid_sweep["interview.validity"].max()
+    assert key_end("interview.validity", at_top) in _title(ax)
+    assert f"{round(100 * float(ndtr(best['value'])))}" in _title(ax)
+    assert image.get_cmap().name == "Blues"
     assert ax.get_ylabel().replace("\n", " ") == key_label("interview.validity")  # wrapped to fit
     assert ax.get_xlabel() == key_label("manager.risk_aversion")
     assert [t.get_text() for t in ax.get_yticklabels()] == ["0.1", "0.3", "0.5"]
@@ -442,8 +448,10 @@ def test_risk_tradeoff_states_what_risk_aversion_buys(risk_sweep):
     # Small multiples: a header and one panel per metric, each on its own scale; no twin axis.
     header, *panels = ax.get_figure().axes
     assert header is ax and len(panels) == len(charts.RISK_TRADEOFF_METRICS)
+    # Each panel titled by its metric; a mean hire value is read as a percentile of applicants.
     assert [p.get_title(loc="left") for p in panels] == [
-        label(m) for m in charts.RISK_TRADEOFF_METRICS
+        label(m) + (" (percentile of applicants)" if m == "mean_hire_value" else "")
+        for m in charts.RISK_TRADEOFF_METRICS
     ]
     assert all(len(p.get_lines()) == 1 and len(p.collections) == 1 for p in panels)
     assert panels[-1].get_xlabel() == key_label("manager.risk_aversion")
@@ -485,6 +493,8 @@ def sensitivity(scenario) -> pd.DataFrame:
 
 
 def test_tornado(sensitivity):
+    from simfunnel.metrics import key_end
+
     ax = charts.tornado(sensitivity)
     lead = sensitivity.iloc[0]
     base = sensitivity.attrs["base"]
@@ -501,7 +511,8 @@ def test_tornado(sensitivity):
     assert labels[0].replace("\n", " ") == key_label(lead["parameter"])
     # The low and high settings are written at the ends of the top bars.
     ends = {t.get_text() for t in ax.texts}
-    assert {f"{lead['low']:g}", f"{lead['high']:g}"} <= ends
+    low_end, high_end = (key_end(lead["parameter"], high) for high in (False, True))
+    assert {f"{low_end} ({lead['low']:g})", f"{high_end} ({lead['high']:g})"} <= ends
     assert ax.get_xlabel() == label("good_interview_offer_rate")
     assert any(t.get_text().startswith("base ") for t in ax.texts)
     assert len(charts.tornado(sensitivity, top=2).containers[0]) == 2

@@ -499,15 +499,16 @@ def _command_deck(args: argparse.Namespace) -> int:
     result.metadata["config"] = str(args.config)
     result.metadata["overrides"] = overrides
     written = build_deck(
-        result, path, comparison=comparison, formats=args.formats, title=args.title
-    )
+        result, path, comparison=comparison, formats=args.formats, title=args.title,
+        story=not args.no_story,
+    )  # fmt: skip
     if not args.quiet:
         compared = (
             f" and {len(others)} comparison{'s' if len(others) > 1 else ''}" if others else ""
         )
         print(
-            f"Wrote {path}: a title slide, a slide per chart{compared}, and speaker notes with "
-            "the numbers, their 95% CIs, definitions and sources."
+            f"Wrote {path}: a title slide, a slide per chart{compared}, three takeaways, an "
+            "appendix of the settings, and speaker notes with the numbers and their 95% CIs."
         )
         if args.formats:
             kept = _files(len(written) - 1)
@@ -524,7 +525,10 @@ def _command_app(args: argparse.Namespace) -> int:
     saved = saved_state(args.config)  # a file the explorer saved: its chart, openings, sliders
 
     def ready(url: str) -> None:
-        print(f"simfunnel app · {scenario.name} at {url} (Ctrl-C to stop)", flush=True)
+        from simfunnel.metrics import scenario_label
+
+        shown = scenario_label(scenario.name)  # changed settings in plain words
+        print(f"simfunnel app · {shown} at {url} (Ctrl-C to stop)", flush=True)
 
     try:
         serve(
@@ -535,6 +539,7 @@ def _command_app(args: argparse.Namespace) -> int:
             keys=saved.get("keys"),
             show=args.show,
             ready=ready,
+            present=args.present,
         )
     except KeyboardInterrupt as exc:  # Ctrl-C is how a speaker stops the app
         if isinstance(exc, Terminated):

@@ -375,8 +375,8 @@ def _deck_path(text: str) -> Path:
 def _add_deck(commands: Any) -> None:
     deck = commands.add_parser(
         "deck",
-        help="write a 16:9 slide deck: a slide per chart, the finding as its title, "
-        "speaker notes with the numbers, CIs, definitions and sources",
+        help="write a 16:9 slide deck: a slide per chart, the finding as its title, a "
+        "job search, a what-if, three takeaways, notes with the numbers and their CIs",
     )
     deck.add_argument("config", help=CONFIG_HELP)
     deck.add_argument(
@@ -390,6 +390,11 @@ def _add_deck(commands: Any) -> None:
         "--out", type=_deck_path, required=True, help="the deck to write, e.g. talk.pptx"
     )
     deck.add_argument("--title", help="the title slide's title (default: the scenario's name)")
+    deck.add_argument(
+        "--no-story",
+        action="store_true",
+        help="leave out the job-search and what-if slides (they simulate a few seconds more)",
+    )
     _add_scenario_options(deck, posterior=True)
     deck.add_argument(
         "--formats",
@@ -434,6 +439,12 @@ def _add_app(commands: Any) -> None:
         help="override a scenario key before exploring (repeatable)",
     )
     app.add_argument("--show", action="store_true", help="open the page in a web browser")
+    app.add_argument(
+        "--present",
+        action="store_true",
+        help="presentation mode: large controls and a chart that fills a 1080p screen "
+        "(or add ?present to the page's address)",
+    )
 
 
 def _add_fit(commands: Any) -> None:

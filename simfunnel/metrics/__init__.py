@@ -21,8 +21,10 @@ from simfunnel.metrics.benchmarks import BENCHMARKS, Benchmark
 from simfunnel.metrics.glossary import glossary_markdown, main
 from simfunnel.metrics.labels import (
     BETTER,
+    KEY_ENDS,
     KEY_LABELS,
     STAGES,
+    key_end,
     key_label,
     ordinal,
     scenario_label,
@@ -47,6 +49,7 @@ __all__ = [
     "BENCHMARKS",
     "BETTER",
     "HEADLINE",
+    "KEY_ENDS",
     "KEY_LABELS",
     "LOSS_REASONS",
     "METHODS",
@@ -59,6 +62,7 @@ __all__ = [
     "Reason",
     "Unit",
     "glossary_markdown",
+    "key_end",
     "key_label",
     "label",
     "main",

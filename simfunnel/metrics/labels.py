@@ -86,6 +86,33 @@ wins or of close calls is neither good nor bad in itself). Charts that show a ch
 colour it by this."""
 
 
+KEY_ENDS: dict[str, tuple[str, str]] = {
+    "interview.validity": ("weak interviews", "strong interviews"),
+    "interview.rounds": ("few rounds", "many rounds"),
+    "interview.presence_share": ("substance counts", "charm counts"),
+    "screening.validity": ("rough CV screen", "sharp CV screen"),
+    "screening.shortlist": ("short shortlist", "long shortlist"),
+    "internal.probability": ("internals rare", "internals common"),
+    "internal.quality_sd": ("internals alike", "internals vary"),
+    "manager.risk_aversion": ("a bold manager", "a cautious manager"),
+    "manager.affinity_weight": ("an impartial manager", "a manager who hires look-alikes"),
+    "manager.niche_value": ("niche ignored", "niche prized"),
+    "manager.narrative_weight": ("story ignored", "story prized"),
+    "offers.decline_probability": ("few declines", "many declines"),
+    "role.cancel_probability": ("few freezes", "many freezes"),
+    "withdrawal.weekly_hazard": ("candidates wait", "candidates leave fast"),
+}
+"""What the low and high end of a key mean in words, for bar ends and headlines
+("weak interviews" / "strong interviews"); :func:`key_end` falls back to low / high."""
+
+
+def key_end(key: str, high: bool) -> str:
+    """The words for one end of ``key``'s range: ``key_end("interview.validity", True)``
+    -> ``"strong interviews"``; ``"high"`` / ``"low"`` for a key without its own words."""
+    words = KEY_ENDS.get(key)
+    return words[int(high)] if words else ("high" if high else "low")
+
+
 def key_label(key: str) -> str:
     """The plain label of a scenario key; the last part of the key, humanised, otherwise."""
     return KEY_LABELS.get(key) or key.rsplit(".", 1)[-1].replace("_", " ").capitalize()

@@ -29,6 +29,7 @@ from simfunnel.analysis.outputs.run import (
     TimeToFill,
 )
 from simfunnel.analysis.result import Result
+from simfunnel.metrics import LOSS_REASONS
 from simfunnel.present.charts.style import (
     BLUE,
     GREEN,
@@ -154,32 +155,44 @@ OTHER = "other"
 FOLD_BELOW = 0.01  # reasons under 1% of good interviews go into one "other" row
 
 
-def _fold_small(table: pd.DataFrame, methods: list[str]) -> tuple[pd.DataFrame, list[str]]:
+def _fold_small(
+    table: pd.DataFrame,
+    methods: list[str],
+    order: Sequence[str] | None = None,
+    fold: Sequence[str] | None = None,
+) -> tuple[pd.DataFrame, list[str]]:
     """Reasons sorted largest first (by the first method); those under 1% of good
     interviews for every method folded into one row, "Other (each under 1%)", whose
     share is their sum (no CI: the sum of correlated shares has none here)."""
     first = table[table["method"] == methods[0]].set_index("reason")["share"]
-    order = list(first.sort_values(ascending=False, kind="stable").index)
+    order = (
+        list(order)
+        if order is not None
+        else list(first.sort_values(ascending=False, kind="stable").index)
+    )  # a fixed order (the live explorer's) may name reasons this table lacks
     small = table.groupby("reason")["share"].max() < FOLD_BELOW
     folded = [r for r in order if small.get(r, False)]
     if len(folded) < 2:  # folding one row into "other" would hide its name for nothing
         folded = []
+    if fold is not None:  # the rows to fold, given (the live explorer keeps them fixed)
+        folded = list(fold)
     keep = [r for r in order if r not in folded]
     rows = table[table["reason"].isin(keep)].copy()
     if folded:
         parts = []
         for method in methods:
             mine = table[(table["method"] == method) & table["reason"].isin(folded)]
+            label = table.loc[table["method"] == method, "method_label"].iloc[0]
             parts.append(
                 {
                     "method": method,
-                    "method_label": mine["method_label"].iloc[0],
+                    "method_label": label,
                     "reason": OTHER,
                     "label": "Other (each under 1%)",
                     "share": float(mine["share"].sum()),
                     "ci_low": np.nan,
                     "ci_high": np.nan,
-                    "mechanism": bool(mine["mechanism"].fillna(True).any()),
+                    "mechanism": bool(mine["mechanism"].fillna(True).any()) or mine.empty,
                 }
             )
         rows = pd.concat([rows, pd.DataFrame(parts)], ignore_index=True)
@@ -194,17 +207,22 @@ def draw_loss_reasons(
     title: str | None = None,
     subtitle: str | None = None,
     labels: Labels = None,
+    order: Sequence[str] | None = None,
+    fold: Sequence[str] | None = None,
     **style: Any,
 ) -> Axes:
     """Bars of the share of good interviews without an offer, by reason, with 95% CIs,
-    largest on top; reasons under 1% are folded into one "other" row.
+    largest on top; reasons under 1% are folded into one "other" row. ``order`` fixes
+    the order of the reasons instead (names of the table's reasons; "other" last), and
+    ``fold`` which of them go into "other" (the live explorer keeps both as the baseline
+    had them, so no row moves while a slider does).
 
     One method: reasons that are the hiring process (blue) against losing in the
     interview itself (grey: a narrow margin, outperformed), the colours explained in a
     key. Several: a colour per method, with a legend in a row of its own above the bars.
     """
     methods = list(dict.fromkeys(output.to_df()["method"]))
-    table, reasons = _fold_small(output.to_df(), methods)
+    table, reasons = _fold_small(output.to_df(), methods, order, fold)
     colours = {"sequential": BLUE, "shapley": ORANGE, "removed_alone": GREEN}
     with talk_style(**style):
         ax = _axes(ax)
@@ -213,7 +231,7 @@ def draw_loss_reasons(
         for i, method in enumerate(methods):
             rows = table[table["method"] == method].set_index("reason").reindex(reasons)
             y = base + (len(methods) - 1) / 2 * height - i * height
-            share = rows["share"].to_numpy(dtype=float)
+            share = rows["share"].fillna(0.0).to_numpy(dtype=float)  # a reason it lacks: 0
             if len(methods) == 1:
                 colour = [BLUE if m else GREY for m in rows["mechanism"].fillna(True)]
             else:
@@ -238,7 +256,8 @@ def draw_loss_reasons(
             ):
                 if np.isfinite(value):
                     _value_label(ax, _pct(value), high, yi, inside=False, colour=c)
-        names = table.drop_duplicates("reason").set_index("reason")["label"]
+        names = table.drop_duplicates("reason").set_index("reason")["label"].to_dict()
+        names |= {r: LOSS_REASONS[r].label for r in reasons if r not in names}
         ax.set_yticks(base, [_name(labels, r, names[r]) for r in reasons])
         ax.tick_params(axis="y", length=0)
         _percent_axis(ax.xaxis)

@@ -14,6 +14,7 @@ from matplotlib.axes import Axes
 
 from simfunnel.metrics import (
     METRICS,
+    ordinal,
 )
 from simfunnel.metrics import label as metric_label
 
@@ -127,6 +128,9 @@ def headline(
     width left for the title depends on the tick labels already drawn.
     """
     note = note if subtitle is None else subtitle
+    if title == "" and note == "":  # nothing to wrap: skip the layout pass it needs
+        ax.set_title("")
+        return
     _draw_headline(ax, finding, note, title)
     lines = ax.get_title(loc="left").split("\n")
     if title is not None or len(lines) != 2 or len(lines[-1]) > 0.35 * len(lines[0]):
@@ -241,6 +245,48 @@ def _format_axis(metric: str, axis: Any) -> None:
     """Percentages for rates, with as many decimals as the tick spacing needs."""
     if _unit(metric) == "rate":
         _percent_axis(axis)
+
+
+def as_percentile(value: float) -> str:
+    """A value in SDs of applicant quality as the percentile of the applicant pool it
+    equals (quality is standard normal among applicants, docs/MODEL.md): 1.19 -> "88th"."""
+    from scipy.special import ndtr
+
+    if not np.isfinite(value):
+        return "n/a"
+    return ordinal(
+        min(99.9, max(0.1, round(100 * float(ndtr(value)), 1 if abs(value) > 2.3 else 0)))
+    )
+
+
+def lay_value(metric: str, value: float, digits: int = 1) -> str:
+    """A metric's value for a lay slide: percentages for shares, a mean hire value as
+    the percentile of applicants it equals ("as good as the 88th-percentile applicant"
+    is what 1.19 SD means), never "SD"."""
+    entry = METRICS.get(metric)
+    if entry is not None and entry.unit == "sd":
+        return f"{as_percentile(value)} pct"
+    return entry.format(value, digits) if entry is not None else f"{value:.3g}"
+
+
+def make_room_for_labels(ax: Axes, texts: Any, rounds: int = 4) -> None:
+    """Widen the x-axis until every one of ``texts`` (labels at bar ends, placed in
+    offset points) lies inside the axes, so none runs into the tick labels or off the
+    figure. Each round measures the labels at the current scale and widens by what
+    sticks out (the labels keep their size in points as the scale changes)."""
+    figure = ax.get_figure(root=True)
+    for _ in range(rounds):
+        figure.draw_without_rendering()
+        box = ax.get_window_extent()
+        left = min((t.get_window_extent().x0 for t in texts), default=box.x0)
+        right = max((t.get_window_extent().x1 for t in texts), default=box.x1)
+        over_left, over_right = max(0.0, box.x0 + 4 - left), max(0.0, right - box.x1 + 4)
+        if not (over_left or over_right):
+            return
+        low, high = ax.get_xlim()
+        per_pixel = (high - low) / box.width
+        # Widening by the overhang also shrinks everything else: widen by a bit more.
+        ax.set_xlim(low - 1.3 * over_left * per_pixel, high + 1.3 * over_right * per_pixel)
 
 
 def draw_ranges(
