@@ -43,6 +43,7 @@ import pandas as pd
 from tqdm import tqdm
 
 from simfunnel.analysis.fit_checks import predictive_checks
+from simfunnel.analysis.fit_flags import exclude_requisitions, flagged_requisitions
 from simfunnel.analysis.fit_summaries import (
     FIT_BOOTSTRAP,
     FIT_SIMULATION,
@@ -150,6 +151,46 @@ def resolve_parameters(
     return parameters
 
 
+def parse_priors(items: Iterable[str]) -> dict[str, tuple[float, float]]:
+    """``["applicants.count.high=1:1000"]`` -> key: box; every item needs its box."""
+    priors = {}
+    for item in items:
+        key, sep, _ = item.partition("=")
+        if not sep:
+            raise InputError(f"--prior {item[:60]}: expected KEY=LOW:HIGH")
+        try:
+            box = parse_free([item])[key.strip()]
+        except InputError:
+            box = None
+        if box is None:
+            raise InputError(
+                f"--prior {item[:60]}: expected KEY=LOW:HIGH, e.g. applicants.count.high=1:1000"
+            )
+        if key.strip() in priors:
+            raise InputError(f"--prior {key.strip()[:60]}: given twice")
+        priors[key.strip()] = box
+    return priors
+
+
+def with_priors(
+    scenario: Scenario, parameters: list[Parameter], priors: Mapping[str, tuple[float, float]]
+) -> list[Parameter]:
+    """``parameters`` with the boxes of ``priors`` (each key's own parameters replaced in
+    place, a key not among them added): widen one prior, keep the free set."""
+    out = list(parameters)
+    for key, box in priors.items():
+        found = expand_key(scenario, key, box)
+        if not found:
+            raise InputError(f"--prior {key[:60]}: not a scenario key (see `simfunnel keys`)")
+        for parameter in found:
+            keys = [p.key for p in out]
+            if parameter.key in keys:
+                out[keys.index(parameter.key)] = parameter
+            else:
+                out.append(parameter)
+    return out
+
+
 # ----------------------------------------------------------------------- the fit
 @dataclass
 class FitSettings:
@@ -192,6 +233,7 @@ class FitState:
     checks: pd.DataFrame
     distributions: pd.DataFrame
     metadata: dict[str, Any] = field(default_factory=dict)
+    flags: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 def fit(
@@ -203,6 +245,8 @@ def fit(
     settings: FitSettings | None = None,
     columns: Mapping[str, str] | None = None,
     progress: bool = False,
+    priors: Mapping[str, tuple[float, float]] | None = None,
+    exclude: Sequence[str] = (),
 ) -> Any:
     """Fit ``scenario`` to an applicant-tracking export (see the module's method).
 
@@ -214,6 +258,9 @@ def fit(
     free : keys to fit (``["offers.decline_probability", ...]``) or key -> (low, high)
         prior box; default: :func:`default_free`.
     seed : makes the fit reproducible (default: the scenario's seed).
+    priors : key -> (low, high): widen (or narrow) these prior boxes and keep the rest
+        of the free set (``--prior``); a key not in it is freed too.
+    exclude : requisition ids to leave out (``--exclude``), e.g. the flagged outliers.
 
     Returns
     -------
@@ -228,6 +275,8 @@ def fit(
         data = check_frame(data, "<data>", columns)
     elif not isinstance(data, AtsData):
         data = read_ats(data, columns)
+    if exclude:
+        data = exclude_requisitions(data, list(exclude))
     if data.requisitions < MIN_REQUISITIONS:
         raise InputError(
             f"{data.source}: {data.requisitions} requisition rows; the fit needs at least "
@@ -236,7 +285,7 @@ def fit(
     if free is None:
         free = default_free(scenario, data)
     boxes = dict(free) if isinstance(free, Mapping) else {k: None for k in free}
-    parameters = resolve_parameters(scenario, boxes)
+    parameters = with_priors(scenario, resolve_parameters(scenario, boxes), priors or {})
     if not parameters:
         raise InputError("--free: nothing to fit")
     checked = [p for key in CHECKED if key not in boxes for p in expand_key(scenario, key)]
@@ -333,8 +382,10 @@ def fit(
         observed=observed,
         checks=checks,
         distributions=distributions,
+        flags=flagged_requisitions(data),
         metadata={
             "seed": seed_value.entropy,
+            "excluded": list(exclude),
             "requisitions": n,
             "simulated_requisitions": simulated,
             "bootstrap_draws": settings.draws,
