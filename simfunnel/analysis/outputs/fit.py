@@ -164,12 +164,19 @@ class FitResult(Output):
             f"{identified} of {len(fitted)} fitted parameters are identified by "
             f"{state.metadata['requisitions']:,} requisitions"
         )
-        edges = fitted.loc[fitted["at_edge"] != "", "parameter"].tolist()
-        if edges:
+        at_edges = fitted[fitted["at_edge"] != ""]
+        if len(at_edges):
+            how = [
+                f"{row.parameter}: widen with {row.widen}"
+                if row.widen
+                else f"{row.parameter}: at the {row.at_edge} limit the key allows"
+                for row in at_edges.itertuples()
+            ]
+            one = len(at_edges) == 1
             finding += (
-                f"; {len(edges)} {'sits' if len(edges) == 1 else 'sit'} at the edge of "
-                f"{'its' if len(edges) == 1 else 'their'} prior box, bounded by the prior, "
-                f"not the data ({_listed(edges)}: widen with --prior KEY=LOW:HIGH)"
+                f"; {len(at_edges)} {'sits' if one else 'sit'} at the edge of "
+                f"{'its' if one else 'their'} prior box, bounded by the prior, not the data "
+                f"({_listed(how, separator='; ')})"
             )
         finding += (
             f"; the fitted model reproduces every checked statistic ({len(checks)} checks)"
