@@ -19,7 +19,9 @@ MODEL.md section 7 gives the method and why; in short:
    it is reported as the "posterior" (``posterior.csv``), its 5-95% as the 90%
    interval.
 4. **Identification.** A parameter is *identified* when its 90% interval is less
-   than half as wide as its prior's. Parameters the counts cannot pin down
+   than half as wide as its prior's and neither it nor its estimate reaches an end
+   of the prior box (there the box, not the data, bounds it: an interval of 0-1.33 in
+   a box of 0-5 is cut at 0). Parameters the counts cannot pin down
    (interview validity, risk aversion, culture-mirror weight) are not fitted: the
    same linearised refit, with them added, shows how wide their interval would be.
 5. **Checks.** Posterior predictive p-values: one data set simulated per
