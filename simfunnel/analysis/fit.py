@@ -181,7 +181,10 @@ def with_priors(
     place, a key not among them added): widen one prior, keep the free set."""
     out = list(parameters)
     for key, box in priors.items():
-        found = expand_key(scenario, key, box)
+        try:
+            found = expand_key(scenario, key, box)
+        except InputError as exc:  # its words name --free: this is --prior
+            raise InputError(str(exc).replace("--free", "--prior", 1)) from None
         if not found:
             raise InputError(f"--prior {key[:60]}: not a scenario key (see `simfunnel keys`)")
         for parameter in found:
