@@ -418,3 +418,20 @@ def test_the_fit_needs_fifty_requisitions_and_says_so(messy_frame) -> None:
         check_frame(messy_frame.head(49))
     howto = " ".join((ROOT / "docs" / "howto" / "fit.md").read_text().split())
     assert "The fit needs at least 50 requisitions" in howto
+
+
+def test_fit_flags_from_the_command_line_fail_fast_and_clearly(outside: Path, capsys) -> None:
+    import pandas as pd
+
+    frame = pd.read_csv(ROOT / "examples" / "ats_export.csv", dtype=str)
+    for column in ("posted", "closed"):
+        frame[column] = pd.to_datetime(frame[column]).dt.strftime("%d/%m/%Y")
+    frame.to_csv(outside / "export.csv", index=False)
+    code, _, err = cli(capsys, "fit", "export.csv")
+    assert code == 2 and "give --date-format %d/%m/%Y" in err
+    # With the format the dates read; an id that is not in the export is refused before
+    # anything is simulated, and nothing is written.
+    code, _, err = cli(capsys, "fit", "export.csv", "--date-format", "%d/%m/%Y",
+                       "--exclude", "REQ-00001,NOPE")  # fmt: skip
+    assert code == 2 and "--exclude 'NOPE': no requisition_id of export.csv" in err
+    assert not list(outside.glob("results/*"))
