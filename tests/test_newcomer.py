@@ -65,6 +65,7 @@ def test_run_a_shipped_scenario_by_name_from_any_folder(outside: Path, capsys) -
     assert "q4_freeze" in out
 
 
+@pytest.mark.slow  # a fresh interpreter: about 5 s of imports
 def test_the_installed_command_runs_the_baseline_outside_the_repository(outside: Path) -> None:
     done = subprocess.run(
         [sys.executable, "-m", "simfunnel", "validate", "baseline", "no_internal"],
