@@ -58,12 +58,14 @@ def test_the_scenarios_ship_inside_the_package() -> None:
 
 
 def test_run_a_shipped_scenario_by_name_from_any_folder(outside: Path, capsys) -> None:
-    code, out, err = cli(capsys, "run", "q4_freeze", "--openings", "1000", "--formats", "none")
+    small = ["--openings", "1000", "--set", "analysis.pilot_openings=1000", "--formats", "none"]
+    code, out, err = cli(capsys, "run", "q4_freeze", *small)
     assert code == 0, err
-    assert (outside / "results" / "q4_freeze" / "summary.csv").exists()
+    assert len(list(outside.glob("results/q4_freeze*/summary.csv"))) == 1
     assert "q4_freeze" in out
 
 
+@pytest.mark.slow  # a fresh interpreter: about 5 s of imports
 def test_the_installed_command_runs_the_baseline_outside_the_repository(outside: Path) -> None:
     done = subprocess.run(
         [sys.executable, "-m", "simfunnel", "validate", "baseline", "no_internal"],
@@ -263,3 +265,174 @@ def test_metric_flags_get_a_did_you_mean(outside: Path, capsys, args: list[str])
         in err
     )
     assert len(err.splitlines()) == 1 and not list(outside.glob("results/*"))
+
+
+# -------------------------------------------------------- an honest fit on messy data
+OUTLIERS = {17: 1800, 101: 2100, 250: 2500, 333: 1950, 480: 2300}  # row index: applicants
+
+
+@pytest.fixture(scope="module")
+def messy_frame():
+    import pandas as pd
+
+    frame = pd.read_csv(ROOT / "examples" / "ats_export.csv", dtype=str)
+    for index, applicants in OUTLIERS.items():
+        frame.loc[index, "applicants"] = str(applicants)  # evergreen or confidential jobs
+    return frame
+
+
+@pytest.fixture(scope="module")
+def messy_fit(messy_frame):
+    from simfunnel.analysis.fit import FitSettings
+
+    quick = FitSettings(replicates=10, draws=100, checks=30, max_iterations=6, min_simulated=5000)
+    return sf.fit(messy_frame, sf.load_scenario("baseline"), ["applicants.count"], seed=3,
+                  settings=quick)  # fmt: skip
+
+
+def test_outlier_requisitions_are_flagged_by_id(messy_frame) -> None:
+    from simfunnel.analysis.fit_flags import flagged_requisitions
+    from simfunnel.io.ats import check_frame
+
+    flags = flagged_requisitions(check_frame(messy_frame))
+    outliers = flags[flags["kind"] == "outlier"]
+    expected = sorted(messy_frame.loc[list(OUTLIERS), "requisition_id"])
+    assert sorted(outliers["requisition_id"]) == expected
+    assert sorted(outliers["row"]) == [i + 2 for i in sorted(OUTLIERS)]  # spreadsheet rows
+    # The clean export (uniform pools of 80-220) has none: a uniform range never reaches
+    # Tukey's outer fence.
+    clean = flagged_requisitions(sf.read_ats(ROOT / "examples" / "ats_export.csv"))
+    assert clean.empty
+
+
+def test_a_parameter_at_its_prior_box_edge_is_never_identified(messy_fit) -> None:
+    high = messy_fit.parameter("applicants.count.high")
+    assert high["at_edge"] == "high" and high["median"] == high["prior_high"]
+    assert not high["identified"] and high["width_ratio"] < 0.5  # narrow, yet not identified
+    assert high["widen"] == "--prior applicants.count.high=1:999"
+    finding = messy_fit.finding
+    assert "1 sits at the edge of its prior box" in finding
+    assert "(applicants.count.high: widen with --prior applicants.count.high=1:999)" in finding
+    # The headline counts the checks the fitted model fails, and names the outliers.
+    failed = int(messy_fit.checks["extreme"].sum())
+    assert failed > 0 and f"fails {failed} of {len(messy_fit.checks)} checks" in finding
+    assert "5 requisitions look like outliers" in finding and "--exclude REQ-" in finding
+    from simfunnel.present.fit_report import format_fit
+
+    assert "at its prior box's high edge (500); widen it: --prior" in format_fit(messy_fit)
+
+
+def test_the_identified_rule_refuses_an_interval_cut_by_the_box() -> None:
+    """Q4's multiplier with a 90% interval of 0-1.33 in a box of 0-5 is under half the
+    box wide (1.33 / 4.5 = 0.30), but the box, not the data, ends it at 0."""
+    from simfunnel.analysis.outputs.fit import at_edge
+    from simfunnel.model.parameters import Parameter
+
+    q4 = Parameter("role.quarter_multipliers.4", 0.0, 5.0, False, 1.2)
+    assert at_edge(q4, 0.4, 0.0, 1.33) == "low"
+    assert at_edge(q4, 1.1, 0.6, 1.7) == ""
+    assert at_edge(q4, 4.9, 3.0, 5.0) == "high"
+
+
+def test_prior_widens_one_box_and_keeps_the_default_free_set(outside: Path, capsys) -> None:
+    from simfunnel.analysis.fit import default_free, parse_priors, resolve_parameters, with_priors
+
+    baseline = sf.load_scenario("baseline")
+    data = sf.read_ats(ROOT / "examples" / "ats_export.csv")
+    default = resolve_parameters(baseline, {k: None for k in default_free(baseline, data)})
+    widened = with_priors(baseline, default, parse_priors(["applicants.count.high=1:1000"]))
+    assert [p.key for p in widened] == [p.key for p in default]  # the free set is kept
+    changed = {p.key: (p.low, p.high) for p in widened if p not in default}
+    assert changed == {"applicants.count.high": (1.0, 1000.0)}
+    code, _, err = cli(capsys, "fit", "x.csv", "--prior", "applicants.count.high")
+    assert code == 2 and "--prior applicants.count.high: expected KEY=LOW:HIGH" in err
+
+
+def test_exclude_leaves_the_flagged_requisitions_out(messy_frame) -> None:
+    from simfunnel.analysis.fit_flags import exclude_requisitions, flagged_requisitions
+    from simfunnel.io.ats import check_frame
+
+    data = check_frame(messy_frame)
+    ids = list(messy_frame.loc[list(OUTLIERS), "requisition_id"])
+    kept = exclude_requisitions(data, ids)
+    assert kept.requisitions == data.requisitions - len(OUTLIERS)
+    assert flagged_requisitions(kept).empty
+    with pytest.raises(sf.InputError, match="--exclude 'REQ-99999': no requisition_id"):
+        exclude_requisitions(data, ["REQ-99999"])
+
+
+def test_dates_in_another_format(outside: Path) -> None:
+    import pandas as pd
+
+    frame = pd.read_csv(ROOT / "examples" / "ats_export.csv", dtype=str)
+    iso = sf.read_ats(ROOT / "examples" / "ats_export.csv")
+    for column in ("posted", "closed"):
+        frame[column] = pd.to_datetime(frame[column]).dt.strftime("%d/%m/%Y")
+    frame.to_csv(outside / "export.csv", index=False)
+    with pytest.raises(sf.InputError) as info:
+        sf.read_ats(outside / "export.csv")
+    assert "row 2, column posted" in str(info.value) and "--date-format %d/%m/%Y" in str(info.value)
+    european = sf.read_ats(outside / "export.csv", date_format="%d/%m/%Y")
+    assert european.frame["posted"].equals(iso.frame["posted"])
+    assert european.frame["closed"].equals(iso.frame["closed"])
+
+
+def test_open_requisitions_are_censored_not_refused(messy_frame) -> None:
+    from simfunnel.analysis.fit_flags import flagged_requisitions
+    from simfunnel.io.ats import check_frame
+
+    frame = messy_frame.copy()
+    frame.loc[[3, 4], "cancelled"] = ""  # still open: no outcome yet
+    frame.loc[5, "cancelled"] = "open"
+    frame.loc[[3, 4, 5], ["closed", "offers", "hires", "internal_hires"]] = None
+    data = check_frame(frame)
+    ids = list(frame.loc[[3, 4, 5], "requisition_id"])
+    assert list(data.open) == ids
+    rows = data.frame.loc[[3, 4, 5]]
+    assert rows[["offers", "hires", "cancelled"]].isna().all().all()  # outcome left out
+    assert rows["applicants"].notna().all()  # what they show is used
+    open_flags = flagged_requisitions(data).query("kind == 'open'")
+    assert list(open_flags["requisition_id"]) == ids
+    # A closed requisition still needs its outcome.
+    frame.loc[6, "cancelled"] = ""
+    with pytest.raises(sf.InputError, match="row 8, column cancelled: missing"):
+        check_frame(frame)
+
+
+def test_two_or_more_internals_are_flagged_not_absorbed(messy_frame) -> None:
+    from simfunnel.analysis.fit_flags import flagged_requisitions
+    from simfunnel.io.ats import check_frame
+
+    frame = messy_frame.copy()
+    row = frame.index[frame["interviewed"].astype(int) >= 3][0]
+    frame.loc[row, "internal_interviewed"] = "2"
+    flags = flagged_requisitions(check_frame(frame)).query("kind == 'internals'")
+    assert list(flags["requisition_id"]) == [frame.loc[row, "requisition_id"]]
+    assert "at most one internal contender" in flags["problem"].iloc[0]
+
+
+def test_the_fit_needs_fifty_requisitions_and_says_so(messy_frame) -> None:
+    from simfunnel.io.ats import MIN_REQUISITIONS, check_frame
+
+    assert MIN_REQUISITIONS == 50
+    with pytest.raises(sf.InputError, match="49 requisition rows; the fit needs at least 50"):
+        check_frame(messy_frame.head(49))
+    howto = " ".join((ROOT / "docs" / "howto" / "fit.md").read_text().split())
+    assert "The fit needs at least 50 requisitions" in howto
+
+
+def test_fit_flags_from_the_command_line_fail_fast_and_clearly(outside: Path, capsys) -> None:
+    import pandas as pd
+
+    frame = pd.read_csv(ROOT / "examples" / "ats_export.csv", dtype=str)
+    for column in ("posted", "closed"):
+        frame[column] = pd.to_datetime(frame[column]).dt.strftime("%d/%m/%Y")
+    frame.to_csv(outside / "export.csv", index=False)
+    code, _, err = cli(capsys, "fit", "export.csv")
+    assert code == 2 and "give --date-format %d/%m/%Y" in err
+    # With the format the dates read; an id that is not in the export is refused before
+    # anything is simulated, and nothing is written.
+    code, _, err = cli(capsys, "fit", "export.csv", "--date-format", "%d/%m/%Y",
+                       "--exclude", "REQ-00001,NOPE")  # fmt: skip
+    assert code == 2 and "--exclude 'NOPE': no requisition_id of export.csv" in err
+    assert not list(outside.glob("results/*"))

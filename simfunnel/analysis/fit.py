@@ -19,7 +19,9 @@ MODEL.md section 7 gives the method and why; in short:
    it is reported as the "posterior" (``posterior.csv``), its 5-95% as the 90%
    interval.
 4. **Identification.** A parameter is *identified* when its 90% interval is less
-   than half as wide as its prior's. Parameters the counts cannot pin down
+   than half as wide as its prior's and neither it nor its estimate reaches an end
+   of the prior box (there the box, not the data, bounds it: an interval of 0-1.33 in
+   a box of 0-5 is cut at 0). Parameters the counts cannot pin down
    (interview validity, risk aversion, culture-mirror weight) are not fitted: the
    same linearised refit, with them added, shows how wide their interval would be.
 5. **Checks.** Posterior predictive p-values: one data set simulated per
@@ -44,6 +46,7 @@ import pandas as pd
 from tqdm import tqdm
 
 from simfunnel.analysis.fit_checks import predictive_checks
+from simfunnel.analysis.fit_flags import exclude_requisitions, flagged_requisitions
 from simfunnel.analysis.fit_summaries import (
     FIT_BOOTSTRAP,
     FIT_SIMULATION,
@@ -160,6 +163,49 @@ def resolve_parameters(
     return parameters
 
 
+def parse_priors(items: Iterable[str]) -> dict[str, tuple[float, float]]:
+    """``["applicants.count.high=1:1000"]`` -> key: box; every item needs its box."""
+    priors = {}
+    for item in items:
+        key, sep, _ = item.partition("=")
+        if not sep:
+            raise InputError(f"--prior {item[:60]}: expected KEY=LOW:HIGH")
+        try:
+            box = parse_free([item])[key.strip()]
+        except InputError:
+            box = None
+        if box is None:
+            raise InputError(
+                f"--prior {item[:60]}: expected KEY=LOW:HIGH, e.g. applicants.count.high=1:1000"
+            )
+        if key.strip() in priors:
+            raise InputError(f"--prior {key.strip()[:60]}: given twice")
+        priors[key.strip()] = box
+    return priors
+
+
+def with_priors(
+    scenario: Scenario, parameters: list[Parameter], priors: Mapping[str, tuple[float, float]]
+) -> list[Parameter]:
+    """``parameters`` with the boxes of ``priors`` (each key's own parameters replaced in
+    place, a key not among them added): widen one prior, keep the free set."""
+    out = list(parameters)
+    for key, box in priors.items():
+        try:
+            found = expand_key(scenario, key, box)
+        except InputError as exc:  # its words name --free: this is --prior
+            raise InputError(str(exc).replace("--free", "--prior", 1)) from None
+        if not found:
+            raise InputError(f"--prior {key[:60]}: not a scenario key (see `simfunnel keys`)")
+        for parameter in found:
+            keys = [p.key for p in out]
+            if parameter.key in keys:
+                out[keys.index(parameter.key)] = parameter
+            else:
+                out.append(parameter)
+    return out
+
+
 # ----------------------------------------------------------------------- the fit
 @dataclass
 class FitSettings:
@@ -202,6 +248,7 @@ class FitState:
     checks: pd.DataFrame
     distributions: pd.DataFrame
     metadata: dict[str, Any] = field(default_factory=dict)
+    flags: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 def fit(
@@ -213,6 +260,8 @@ def fit(
     settings: FitSettings | None = None,
     columns: Mapping[str, str] | None = None,
     progress: bool = False,
+    priors: Mapping[str, tuple[float, float]] | None = None,
+    exclude: Sequence[str] = (),
 ) -> Any:
     """Fit ``scenario`` to an applicant-tracking export (see the module's method).
 
@@ -224,6 +273,9 @@ def fit(
     free : keys to fit (``["offers.decline_probability", ...]``) or key -> (low, high)
         prior box; default: :func:`default_free`.
     seed : makes the fit reproducible (default: the scenario's seed).
+    priors : key -> (low, high): widen (or narrow) these prior boxes and keep the rest
+        of the free set (``--prior``); a key not in it is freed too.
+    exclude : requisition ids to leave out (``--exclude``), e.g. the flagged outliers.
 
     Returns
     -------
@@ -238,6 +290,8 @@ def fit(
         data = check_frame(data, "<data>", columns)
     elif not isinstance(data, AtsData):
         data = read_ats(data, columns)
+    if exclude:
+        data = exclude_requisitions(data, list(exclude))
     if data.requisitions < MIN_REQUISITIONS:
         raise InputError(
             f"{data.source}: {data.requisitions} requisition rows; the fit needs at least "
@@ -246,7 +300,7 @@ def fit(
     if free is None:
         free = default_free(scenario, data)
     boxes = dict(free) if isinstance(free, Mapping) else {k: None for k in free}
-    parameters = resolve_parameters(scenario, boxes)
+    parameters = with_priors(scenario, resolve_parameters(scenario, boxes), priors or {})
     if not parameters:
         raise InputError("--free: nothing to fit")
     checked = [p for key in CHECKED if key not in boxes for p in expand_key(scenario, key)]
@@ -348,8 +402,10 @@ def fit(
         observed=observed,
         checks=checks,
         distributions=distributions,
+        flags=flagged_requisitions(data),
         metadata={
             "seed": seed_value.entropy,
+            "excluded": list(exclude),
             "requisitions": n,
             "simulated_requisitions": simulated,
             "bootstrap_draws": settings.draws,

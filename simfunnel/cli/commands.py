@@ -549,7 +549,7 @@ def _command_app(args: argparse.Namespace) -> int:
 
 
 def _command_fit(args: argparse.Namespace) -> int:
-    from simfunnel.analysis.fit import FitSettings, fit, parse_free
+    from simfunnel.analysis.fit import FitSettings, fit, parse_free, parse_priors
     from simfunnel.io.ats import parse_column_map, read_ats
     from simfunnel.io.loader import load_scenario
     from simfunnel.model.scenario import folder_name
@@ -558,8 +558,10 @@ def _command_fit(args: argparse.Namespace) -> int:
     # Every input is checked before anything is simulated or any folder is taken.
     columns = parse_column_map(args.columns)
     free = parse_free(args.free) or None
+    priors = parse_priors(args.prior)
+    exclude = [i.strip() for item in args.exclude for i in item.split(",") if i.strip()]
     scenario = load_scenario(args.scenario)
-    data = read_ats(args.data, columns)
+    data = read_ats(args.data, columns, date_format=args.date_format)
     out = args.out or Path("results") / folder_name(f"fit_{Path(args.data).stem}")
     seed = scenario.seed if args.seed is None else args.seed
     settings = FitSettings(draws=args.draws)
@@ -571,6 +573,8 @@ def _command_fit(args: argparse.Namespace) -> int:
             seed=seed,
             settings=settings,
             progress=not args.quiet and sys.stderr.isatty(),
+            priors=priors,
+            exclude=exclude,
         )
         written = save_fit(result, folder.path, args.formats)
         folder.commit()
@@ -578,7 +582,8 @@ def _command_fit(args: argparse.Namespace) -> int:
         print(format_fit(result))
         print(
             f"\nWrote {out}/: fitted.yaml (extends base_scenario.yaml), posterior.csv, "
-            f"fit_report.md, parameters.csv, checks.csv, distributions.csv, fit.json and "
+            f"fit_report.md, parameters.csv, checks.csv, distributions.csv, flagged.csv, "
+            f"fit.json and "
             f"{_files(len(written))}.\nWith the fit's uncertainty in every figure: simfunnel run "
             f"{out / 'fitted.yaml'} --posterior {out / 'posterior.csv'}"
         )

@@ -463,7 +463,29 @@ def _add_fit(commands: Any) -> None:
         action="append",
         default=[],
         metavar="KEY[=LOW:HIGH]",
-        help="a key to fit, with its prior box (repeatable; default: what the counts identify)",
+        help="a key to fit, with its prior box (repeatable; replaces the default free set, "
+        "which is what the counts identify)",
+    )
+    fit.add_argument(
+        "--prior",
+        action="append",
+        default=[],
+        metavar="KEY=LOW:HIGH",
+        help="the prior box of one key, keeping the rest of the free set (repeatable), "
+        "e.g. --prior applicants.count.high=1:1000 for a key at its box's edge",
+    )
+    fit.add_argument(
+        "--exclude",
+        action="append",
+        default=[],
+        metavar="ID[,ID...]",
+        help="leave these requisitions out (repeatable), e.g. the outliers the fit flags",
+    )
+    fit.add_argument(
+        "--date-format",
+        metavar="FORMAT",
+        help="how the export writes dates, e.g. %%d/%%m/%%Y for 04/03/2024 (default: ISO, "
+        "2024-03-04)",
     )
     fit.add_argument(
         "--columns",

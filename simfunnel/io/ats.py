@@ -18,6 +18,13 @@ column                   meaning                                          requir
 ``cancelled``            1 if cancelled or closed without a hire          yes
 =======================  ===============================================  ========
 
+**Open requisitions** (``cancelled`` empty or ``open``, or 0 with no hire and no
+``closed`` date) are censored, not refused: their stage counts so far (applicants,
+shortlisted, interviewed) are used, their outcome (offers, hires, cancelled, closed) is
+left out, and :attr:`AtsData.open` lists their ids. Dates are ISO (2025-03-31) unless
+``date_format`` (``--date-format %d/%m/%Y``) says otherwise. The fit needs at least
+:data:`MIN_REQUISITIONS` (50) requisitions.
+
 Rows are numbered as in a spreadsheet: the header is row 1, the first requisition
 row 2. Every refusal is one :class:`~simfunnel.errors.InputError` line naming the
 file, the row and the column, with at most a short excerpt of the bad cell.
@@ -90,6 +97,8 @@ class AtsData:
 
     frame: pd.DataFrame
     source: str = "<data>"
+    open: tuple[str, ...] = ()
+    """Ids of open requisitions: outcome cells left out (censored), stage counts kept."""
 
     @property
     def requisitions(self) -> int:
@@ -152,6 +161,7 @@ def read_ats(
     columns: Mapping[str, str] | None = None,
     *,
     min_rows: int = MIN_REQUISITIONS,
+    date_format: str | None = None,
 ) -> AtsData:
     """Read and check an export (``.csv``, ``.xlsx`` or ``.parquet``, by its extension).
 
@@ -160,6 +170,7 @@ def read_ats(
     path : the file.
     columns : mapping of the file's column names to the canonical ones.
     min_rows : fewer requisitions than this is an error (the fit needs them).
+    date_format : ``strftime`` format of the dates (``"%d/%m/%Y"``); default ISO 8601.
 
     Raises
     ------
@@ -174,7 +185,7 @@ def read_ats(
         return list(dict.fromkeys(name for name in header if name in wanted))
 
     table = read_table(path, label, LIMITS, kinds=SUFFIXES, select=select)
-    return _check(table.frame, label, columns, min_rows)
+    return _check(table.frame, label, columns, min_rows, date_format)
 
 
 def _cell(value: object, limit: int = CELL_EXCERPT) -> str:
@@ -188,6 +199,7 @@ def check_frame(
     columns: Mapping[str, str] | None = None,
     *,
     min_rows: int = MIN_REQUISITIONS,
+    date_format: str | None = None,
 ) -> AtsData:
     """Check a table of text cells (as read from a file) and convert it.
 
@@ -199,7 +211,7 @@ def check_frame(
     if len(frame) > LIMITS.max_rows:
         raise InputError(f"{source}: too many rows (over {LIMITS.max_rows:,})")
     frame.index = pd.RangeIndex(FIRST_DATA_ROW, FIRST_DATA_ROW + len(frame))
-    return _check(frame, source, columns, min_rows)
+    return _check(frame, source, columns, min_rows, date_format)
 
 
 def _check(
@@ -207,6 +219,7 @@ def _check(
     source: str,
     columns: Mapping[str, str] | None,
     min_rows: int,
+    date_format: str | None = None,
 ) -> AtsData:
     """Check a table of cells whose index is the spreadsheet row number of each row."""
     for old, new in (columns or {}).items():
@@ -236,13 +249,51 @@ def _check(
     out["requisition_id"] = _ids(frame["requisition_id"], source)
     for column in DATES:
         if column in frame:
-            out[column] = _dates(frame[column], source, column)
+            out[column] = _dates(frame[column], source, column, date_format)
+    # An open requisition's outcome is not known yet: required outcome cells may be empty.
+    open_rows = _open_rows(frame)
     for column in COUNTS:
         if column in frame:
-            out[column] = _integers(frame[column], source, column, column in REQUIRED)
-    out["cancelled"] = _flags(frame["cancelled"], source)
+            required = column in REQUIRED and column not in OUTCOMES
+            out[column] = _integers(frame[column], source, column, required)
+            if column in REQUIRED and column in OUTCOMES:
+                empty = out[column].isna() & ~open_rows
+                if empty.any():
+                    i = out.index[empty][0]
+                    raise _fail(source, i, column, "missing (it is required)")
+    out["cancelled"] = _flags(frame["cancelled"], source, open_rows)
+    open_rows |= _undecided(out)
+    for column in OUTCOMES:
+        if column in out:
+            out[column] = out[column].mask(open_rows)
     _check_consistency(out, source)
-    return AtsData(out[[c for c in COLUMNS if c in out]].reset_index(drop=True), source)
+    ids = tuple(out.loc[open_rows, "requisition_id"])
+    return AtsData(out[[c for c in COLUMNS if c in out]].reset_index(drop=True), source, ids)
+
+
+# What an open requisition does not know yet: left out (censored), the rest is used.
+OUTCOMES = ("closed", "offers", "hires", "internal_hires", "cancelled")
+OPEN_WORDS = ("open", "in progress", "pending", "active")
+
+
+def _open_rows(frame: pd.DataFrame) -> pd.Series:
+    """Rows whose ``cancelled`` cell is empty or says open (and which have no closed date)."""
+    flag = _text(frame["cancelled"]).str.lower()
+    marked = flag.isna() | flag.isin(OPEN_WORDS)
+    if "closed" in frame:
+        marked &= _text(frame["closed"]).isna()
+    return marked.fillna(False).astype(bool)
+
+
+def _undecided(out: pd.DataFrame) -> pd.Series:
+    """Not cancelled, no hire and no closing date: still open (cancelled = 1 means
+    "cancelled or closed without a hire")."""
+    undecided = (out["cancelled"] == 0) & (out["hires"] == 0)
+    if "closed" in out:
+        undecided &= out["closed"].isna()
+    else:
+        return pd.Series(False, index=out.index)
+    return undecided.fillna(False).astype(bool)
 
 
 def _row(index: int) -> int:
@@ -310,28 +361,49 @@ def _integers(series: pd.Series, source: str, column: str, required: bool) -> pd
     return values.round().astype("Int64")
 
 
-def _flags(series: pd.Series, source: str) -> pd.Series:
+def _flags(series: pd.Series, source: str, open_rows: pd.Series) -> pd.Series:
     text = _text(series).str.lower()
-    if text.isna().any():
-        raise _fail(source, text.index[text.isna()][0], "cancelled", "missing (it is required)")
+    empty = text.isna() & ~open_rows
+    if empty.any():
+        raise _fail(
+            source,
+            text.index[empty][0],
+            "cancelled",
+            "missing (it is required; an open requisition has no closed date)",
+        )
     mapping = {"1": 1, "0": 0, "1.0": 1, "0.0": 0, "true": 1, "false": 0, "yes": 1, "no": 0}
     flags = text.map(mapping)
-    if flags.isna().any():
-        i = flags.index[flags.isna()][0]
-        raise _fail(source, i, "cancelled", f"expected 1 or 0 (got {_cell(series[i])})")
-    return flags.astype("Int64")
+    bad = flags.isna() & ~open_rows
+    if bad.any():
+        i = flags.index[bad][0]
+        raise _fail(source, i, "cancelled", f"expected 1, 0 or open (got {_cell(series[i])})")
+    return flags.mask(open_rows).astype("Int64")
 
 
-def _dates(series: pd.Series, source: str, column: str) -> pd.Series:
+def _dates(
+    series: pd.Series, source: str, column: str, date_format: str | None = None
+) -> pd.Series:
     text = _text(series)
-    # One convention whatever the zones: a time with an offset is converted to UTC, one
-    # without is taken as UTC (pandas refuses a column mixing zones unless told so).
-    dates = pd.to_datetime(text, errors="coerce", format="ISO8601", utc=True)
+    try:
+        # One convention whatever the zones: a time with an offset is converted to UTC, one
+        # without is taken as UTC (pandas refuses a column mixing zones unless told so).
+        dates = pd.to_datetime(text, errors="coerce", format=date_format or "ISO8601", utc=True)
+    except ValueError:  # a format pandas cannot use
+        raise InputError(
+            f"--date-format {_cell(date_format)}: not a date format like %d/%m/%Y"
+        ) from None
     bad = text.notna() & dates.isna()
     if bad.any():
         i = text.index[bad][0]
-        raise _fail(source, i, column, f"not an ISO date like 2025-03-31 (got {_cell(text[i])})")
-    dates = dates.dt.tz_localize(None)
+        if date_format:
+            expected = f"not a date in --date-format {date_format[:20]}"
+        else:
+            expected = "not an ISO date like 2025-03-31"
+            if "/" in str(text[i]) or "." in str(text[i]):
+                expected += " (for 04/03/2024 give --date-format %d/%m/%Y or %m/%d/%Y)"
+        raise _fail(source, i, column, f"{expected} (got {_cell(text[i])})")
+    if getattr(dates.dt, "tz", None) is not None:
+        dates = dates.dt.tz_localize(None)
     years = dates.dt.year
     odd = dates.notna() & ((years < 1900) | (years > 2200))
     if odd.any():

@@ -33,15 +33,16 @@ import numpy as np
 import pandas as pd
 
 from simfunnel.errors import InputError
-from simfunnel.io import ats
-from simfunnel.io.ats import FIRST_DATA_ROW, SUFFIXES, _cell, _read_raw, _text
-from simfunnel.io.files import check_input_file
+from simfunnel.io.ats import FIRST_DATA_ROW, _cell, _text
+from simfunnel.io.tables import SUFFIXES, Limits, read_table
 
 STAGES = ("applied", "shortlisted", "interviewed", "offered", "hired")
 ALIASES = {"screened": "shortlisted", "offer": "offered", "hire": "hired"}
 REQUISITION_COLUMNS = ("requisition", "requisition_id")
 FURTHEST_COLUMNS = ("furthest_stage", "stage")
 MAX_BYTES = 200 * 2**20  # 200 MiB: ~4 million applications as CSV
+#: The limits of a per-application audit table (io/tables.py checks them before parsing).
+AUDIT_TABLE = Limits(max_bytes=MAX_BYTES, max_rows=4_000_000)
 MAX_GROUPS = 2  # attributes audited at once: two give the intersections
 # A group column with more levels than this is not a group (an id, a name, a free text):
 # refused without showing its values. Census race/ethnicity has 7 categories, and their
@@ -98,17 +99,9 @@ def read_applications(path: str | Path, groups: Sequence[str]) -> ApplicationTab
     """
     path = Path(path)
     shown = _cell(str(path), 80)[1:-1]
-    suffix = path.suffix.lower()
-    if suffix not in SUFFIXES:
-        raise InputError(
-            f"{shown}: unknown kind of file {_cell(path.suffix or '(no extension)')}; "
-            f"give a {', '.join(SUFFIXES)} file"
-        )
-    check_input_file(path, shown, MAX_BYTES)
-    raw = _read_raw(path, suffix, shown)
-    if len(raw) > ats.MAX_ROWS:  # the reader stops one row past the limit
-        raise InputError(f"{shown}: too many rows (over {ats.MAX_ROWS:,} applications)")
-    return check_applications(raw, groups, shown)
+    # Size, header, rows and cells bounded before a table is built (io/tables.py).
+    table = read_table(path, shown, AUDIT_TABLE, kinds=SUFFIXES)
+    return check_applications(table.frame, groups, shown)
 
 
 def check_applications(

@@ -267,6 +267,41 @@ def _element(
     )
 
 
+def valid_limits(scenario: Scenario, parameter: Parameter) -> tuple[float | None, float | None]:
+    """The smallest and largest value a parameter's key allows (None: unbounded), beyond
+    any prior box: how far ``--prior`` can widen it."""
+    *parent, last = parameter.key.split(".")
+    parent_key = ".".join(parent)
+    if parent_key == "role.positions":
+        return 0.0, 1.0
+    if parent_key == "role.quarter_multipliers":
+        return 0.0, None
+    if last in ("low", "high") and isinstance(field_at(scenario, parent_key)[1], IntRange):
+        return 1.0, None
+    found = field_at(scenario, parameter.key)
+    return _bounds(found[0]) if found else (None, None)
+
+
+def widened_box(scenario: Scenario, parameter: Parameter, edge: str) -> tuple[float, float] | None:
+    """The prior box made twice as wide on the side of ``edge`` (``"low"``/``"high"``),
+    within the key's valid limits; None when that side is already at its limit."""
+    limit_low, limit_high = valid_limits(scenario, parameter)
+    low, high = parameter.low, parameter.high
+    if edge == "low":
+        new_low = low - parameter.width
+        if limit_low is not None:
+            new_low = max(new_low, limit_low)
+        if parameter.integer:
+            new_low = math.floor(new_low)
+        return (new_low, high) if new_low < low else None
+    new_high = high + parameter.width
+    if limit_high is not None:
+        new_high = min(new_high, limit_high)
+    if parameter.integer:
+        new_high = math.ceil(new_high)
+    return (low, new_high) if new_high > high else None
+
+
 def overrides_for(
     parameters: Sequence[Parameter], values: np.ndarray, base: Scenario
 ) -> dict[str, Any]:

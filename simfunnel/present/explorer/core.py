@@ -331,8 +331,14 @@ class Explorer:
         if ax.get_legend() is not None:
             ax.get_legend().remove()
         for patch in ax.patches:
-            patch.set(facecolor="none", edgecolor=GHOST, linestyle=(0, (4, 3)), linewidth=2,
-                      zorder=2.6, label="_ghost")  # fmt: skip (over bars, under labels)
+            patch.set(
+                facecolor="none",
+                edgecolor=GHOST,
+                linestyle=(0, (4, 3)),
+                linewidth=2,
+                zorder=2.6,
+                label="_ghost",
+            )  # fmt: skip (over bars, under labels)
         for line in ax.get_lines():
             line.set(color=GHOST, alpha=0.6, zorder=1, label="_ghost", markerfacecolor=GHOST,
                      markeredgecolor=GHOST)  # fmt: skip
