@@ -270,3 +270,18 @@ def test_an_override_is_named_in_plain_words_on_the_title_slide(
     assert "risk_aversion" not in "\n".join(texts)
     notes = title_slide.notes_slide.notes_text_frame.text
     assert "--set manager.risk_aversion=2" in notes  # how to reproduce it
+
+
+def test_every_slide_can_be_looked_at_as_a_picture(
+    written: tuple[Path, str], tmp_path: Path
+) -> None:
+    """Without PowerPoint or LibreOffice: each slide drawn from the written file."""
+    path = written[0]
+    count = len(pptx.Presentation(str(path)).slides)
+    images = deck.slide_images(path, tmp_path, dpi=40)
+    assert [p.name for p in images] == [f"slide_{i:02d}.png" for i in range(1, count + 1)]
+    first = Image.open(images[1])
+    assert first.size == (round(13.333 * 40), 300)
+    # The chart is on the picture: more than the white of an empty slide.
+    colours = first.convert("RGB").getcolors(maxcolors=1 << 16)
+    assert colours is None or len(colours) > 50
