@@ -156,7 +156,7 @@ def resolve_parameters(
     keys = [p.key for p in parameters]
     twice = next((k for i, k in enumerate(keys) if k in keys[:i]), None)
     if twice:
-        raise InputError(f"--free {twice}: given twice")
+        raise InputError(f"--free {shown(twice)}: given twice")
     return parameters
 
 

@@ -119,6 +119,9 @@ class OutputFolder:
         label: str = "",
         scenario: str | None = None,
     ) -> None:
+        if not str(directory).strip():  # Path("") and abspath("") are the current folder
+            where = f"{label.strip()}: " if label.strip() else ""
+            raise InputError(f"{where}expected a folder, got an empty name")
         self.shown = Path(directory)
         self.scenario = scenario  # a result of another scenario is never replaced
         self.directory = Path(os.path.abspath(directory))
