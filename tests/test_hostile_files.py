@@ -13,6 +13,7 @@ import re
 import resource
 import subprocess
 import sys
+import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -321,18 +322,27 @@ def _limited() -> None:
 def _fit_in_a_child(data: Path, tmp_path: Path) -> tuple[int, str, int]:
     """Exit code, stderr and peak RSS (bytes) of `simfunnel fit data` under the limit."""
     command = [sys.executable, "-m", "simfunnel.cli", "fit", str(data), "--scenario", BASELINE]
+    # One thread per library and few malloc arenas: their address-space reservations
+    # grow with the cores, and the limit is on address space, not on memory used.
+    threads = {k: "1" for k in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")}
+    env = {**os.environ, **threads, "NUMBA_NUM_THREADS": "1", "MALLOC_ARENA_MAX": "2"}
+    started = time.perf_counter()
     child = subprocess.Popen(
         [*command, "--quiet", "--out", str(tmp_path / "out")],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         preexec_fn=_limited,
+        env=env,
         text=True,
     )
     err = child.stderr.read()
     child.stderr.close()
     _, status, usage = os.wait4(child.pid, 0)
     child.returncode = os.waitstatus_to_exitcode(status)
-    return child.returncode, err, usage.ru_maxrss * 1024  # ru_maxrss is in KiB on Linux
+    peak = usage.ru_maxrss * 1024  # ru_maxrss is in KiB on Linux
+    seconds = time.perf_counter() - started
+    print(f"{data.name}: exit {child.returncode}, peak RSS {peak / 2**20:.0f} MiB, {seconds:.1f} s")
+    return child.returncode, err, peak
 
 
 @pytest.mark.slow
