@@ -538,11 +538,20 @@ def _read_xlsx(path: Path, label: str, limits: Limits, select: Select | None) ->
 def _check_unpacked(path: Path, label: str, limits: Limits) -> None:
     try:
         with zipfile.ZipFile(path) as archive:
-            unpacked = sum(item.file_size for item in archive.infolist())
+            members = archive.infolist()
     except (zipfile.BadZipFile, OSError):
         raise InputError(f"{label}: cannot read as xlsx (not a valid workbook)") from None
+    unpacked = sum(item.file_size for item in members)
     if unpacked > limits.max_unpacked_bytes:
         raise _too_big_unpacked(label, unpacked, limits)
+    # openpyxl loads every shared string at once, even read-only: no more text than
+    # the largest CSV accepted could hold.
+    strings = sum(m.file_size for m in members if m.filename.lower().endswith("sharedstrings.xml"))
+    if strings > limits.max_bytes:
+        raise InputError(
+            f"{label}: its text unpacks to {strings / MIB:,.0f} MiB (at most "
+            f"{limits.max_bytes // MIB} MiB)"
+        )
 
 
 def _require(module: str, kind: str) -> None:

@@ -33,8 +33,7 @@ def excerpt(value: Any, limit: int = EXCERPT_CHARS) -> str:
         text = repr(value)
     except ValueError:  # an int too long to print
         return "<a number too long to show>"
-    text = "".join(c if c.isprintable() else "?" for c in text[: limit + 1])
-    return text if len(text) <= limit else text[: limit - 1] + "\u2026"
+    return shown(text, limit)
 
 
 def shown(value: Any, limit: int = SHOWN_CHARS) -> str:
