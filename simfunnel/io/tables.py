@@ -8,11 +8,14 @@ large is built:
 
 - any format: a missing or irregular file (a FIFO, a device) or one over
   ``max_bytes``, checked with ``stat`` before a byte is read;
-- **CSV**: the header line is read with one bounded read (at most
-  :data:`MAX_HEADER_BYTES`): more than ``max_columns`` columns, a name longer than
-  :data:`MAX_NAME_CHARS` or a name read twice is refused there. The rows are then
-  parsed in chunks of at most :data:`CHUNK_CELLS` cells, every cell as text, and only
-  the columns asked for are kept: memory is one chunk plus the kept columns;
+- **CSV**: the header line is found with one bounded read (at most
+  :data:`MAX_HEADER_BYTES`), so a header of 200,000 columns is refused before any
+  parsing; more than ``max_columns`` columns, a name longer than :data:`MAX_NAME_CHARS`
+  or a name read twice is refused there. The rows are then read one at a time, each
+  at most :data:`MAX_ROW_CHARS` before :mod:`csv` splits it into cells, and only the
+  columns asked for are kept: memory is one row plus the kept columns. A row with
+  more (non-empty) cells than the header is refused: pandas' ``usecols`` would drop
+  the extra cells of such a shifted row without a word;
 - **parquet**: the footer's size (the file's last 8 bytes), then its metadata (rows,
   columns, uncompressed size) before a data page is read; then batches of rows, with
   string columns kept dictionary-encoded and every cell's length checked in Arrow
@@ -35,7 +38,6 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import re
 import zipfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -76,8 +78,8 @@ MAX_ROW_CHARS = 2**20
 #: Bytes of a parquet footer (its metadata), checked before it is parsed: a 2,000-column
 #: file with a few row groups has well under 1 MiB; 200,000 columns would have ~20 MiB.
 MAX_FOOTER_BYTES = 4 * MIB
-#: Cells parsed at once (a CSV chunk, a parquet batch: rows = CHUNK_CELLS / columns):
-#: ~60 MB of Python strings at most, small next to the table itself.
+#: Cells of a parquet batch (rows = CHUNK_CELLS / columns read): ~60 MB of Python
+#: strings at most, small next to the table itself.
 CHUNK_CELLS = 500_000
 #: Rows of a parquet batch at most: with the cell length checked in Arrow first, a
 #: batch of over-long cells is refused before it is decoded into Python strings.
@@ -179,12 +181,8 @@ def read_table(
 
 
 def _reason(exc: Exception) -> str:
-    """The first line of a reader's message, in the words of rows and cells."""
+    """The first line of a reader's message, cut short."""
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-    found = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", text)
-    if found:
-        expected, line, saw = found.groups()
-        return f"line {line} has {saw} cells, the header {expected}"
     return shown(text, 100)
 
 
@@ -229,10 +227,7 @@ def _check_cells(frame: pd.DataFrame, first_row: int, label: str, limits: Limits
         longest = lengths.max()
         if pd.notna(longest) and longest > limits.max_cell_chars:
             at = int(np.flatnonzero((lengths > limits.max_cell_chars).to_numpy())[0])
-            raise InputError(
-                f"{label}: row {first_row + at}, column {shown(column)!r}: a cell of "
-                f"{int(lengths.iloc[at]):,} characters (at most {limits.max_cell_chars})"
-            )
+            raise _too_long(label, first_row + at, column, int(lengths.iloc[at]), limits)
         total += int(lengths.sum())
     return total
 
