@@ -290,6 +290,14 @@ def test_posterior_columns_are_model_parameters(tmp_path: Path, header, message,
     assert not out.exists()
 
 
+@pytest.mark.parametrize("cell", ["1_0", "\u0661", "infinity", "0x10", MARKER])
+def test_posterior_cells_are_plain_numbers(tmp_path: Path, cell: str, capsys) -> None:
+    draws = tmp_path / "posterior.csv"
+    draws.write_text(f"role.cancel_probability\n0.1\n{cell}\n")
+    code, err = run_cli(capsys, "run", BASELINE, "--posterior", str(draws), "--openings", "1000")
+    one_line(code, err, "row 3, column 'role.cancel_probability': expected a finite number")
+
+
 def test_model_sections_are_the_scenarios_sections_but_analysis() -> None:
     from pydantic import BaseModel
 
