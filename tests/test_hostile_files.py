@@ -310,6 +310,14 @@ def test_model_sections_are_the_scenarios_sections_but_analysis() -> None:
         if isinstance(getattr(scenario, name), BaseModel) and name not in ("analysis", "posterior")
     ]
     assert sorted(sections) == sorted(MODEL_SECTIONS)
+    # Every key of these sections is written as key_problem expects; no other key passes.
+    from simfunnel.model.parameters import key_problem
+    from simfunnel.model.scenario import describe_keys
+
+    keys = [row["key"] for row in describe_keys()]
+    model = [k for k in keys if k.split(".")[0] in MODEL_SECTIONS]
+    assert len(model) > 40 and not [k for k in model if key_problem(k)]
+    assert all(key_problem(k) for k in keys if k not in model)
 
 
 # ----------------------------------------------------------------------- 4: echoes
