@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import operator
 import zipfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -274,32 +275,45 @@ def _read_csv(path: Path, label: str, limits: Limits, select: Select | None) -> 
             header, positions = _check_header(next(records, []), label, limits, select)
             lines.next_row()
             columns = [header[i] for i in positions]
-            width = len(header)
-            cells: list[list[object]] = [[] for _ in positions]
+            width, needed, cap = len(header), max(positions, default=-1) + 1, limits.max_cell_chars
+            pick = operator.itemgetter(*positions) if positions else (lambda record: ())
+            kept: list[tuple[str, ...]] = []
             numbers: list[int] = []
-            for row, record in enumerate(records, start=FIRST_DATA_ROW):
-                lines.next_row()
+            row = 1
+            for record in records:
+                row += 1
+                lines.row, lines.pending = row + 1, 0  # the next row's lines start here
                 if row - 1 > limits.max_rows:
                     raise _too_many_rows(label, limits)
-                if len(record) > width and any(c.strip() for c in record[width:]):
+                cells = len(record)
+                if cells > width and any(c.strip() for c in record[width:]):
                     raise InputError(
-                        f"{label}: row {row}: {len(record):,} cells, but the header names "
+                        f"{label}: row {row}: {cells:,} cells, but the header names "
                         f"{width:,} (a comma inside a cell that is not quoted?)"
                     )
-                picked = [record[i] if i < len(record) else "" for i in positions]
-                if not any(cell.strip() for cell in picked):
+                if cells < needed:  # a short row: its missing cells are empty
+                    record = record + [""] * (needed - cells)
+                picked = pick(record)
+                if len(positions) == 1:
+                    picked = (picked,)
+                if not any(picked):  # (skipinitialspace leaves a cell of spaces empty)
                     continue  # blank: a row of only commas
-                for name, cell in zip(columns, picked, strict=True):
-                    if len(cell) > limits.max_cell_chars:
-                        raise _too_long(label, row, name, len(cell), limits)
+                if max(map(len, picked)) > cap:
+                    at = next(i for i, cell in enumerate(picked) if len(cell) > cap)
+                    raise _too_long(label, row, columns[at], len(picked[at]), limits)
                 numbers.append(row)
-                for kept, cell in zip(cells, picked, strict=True):
-                    kept.append(cell if cell else np.nan)
+                kept.append(picked)
         except csv.Error as exc:
             row = records.line_num
             raise InputError(f"{label}: line {row}: not valid CSV ({shown(exc, 60)})") from None
-    frame = pd.DataFrame(dict(zip(columns, cells, strict=True)), index=numbers, dtype=object)
-    return _finish([frame], columns, header)
+    # Text as Python objects, without pandas inferring (and copying into) a string dtype.
+    cells = np.empty((len(kept), len(columns)), dtype=object)
+    if kept:
+        cells[:] = kept
+    del kept
+    cells[cells == ""] = np.nan
+    frame = pd.DataFrame(cells, columns=columns, index=pd.Index(numbers), dtype=object)
+    return Table(frame, header)
 
 
 class _BoundedLines:
