@@ -96,6 +96,13 @@ def test_rows_of_only_commas_are_blank_and_rows_keep_their_numbers(tmp_path: Pat
         read_ats(path, min_rows=1)
 
 
+def test_a_csv_separated_by_semicolons_is_named_as_such(tmp_path: Path) -> None:
+    path = tmp_path / "semicolons.csv"
+    path.write_text(EXAMPLE.read_text().replace(",", ";"))
+    with pytest.raises(InputError, match="separated by ';', not commas"):
+        read_ats(path)
+
+
 def test_more_columns_than_allowed_are_refused_from_the_header(tmp_path: Path) -> None:
     path = tmp_path / "wide.csv"
     path.write_text(",".join(f"c{i}" for i in range(MAX_COLUMNS + 1)) + "\n1\n")

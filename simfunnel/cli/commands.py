@@ -74,7 +74,7 @@ def _command_run(args: argparse.Namespace) -> int:
     given = [metric for metric, _ in args.target_ci]
     twice = next((m for i, m in enumerate(given) if m in given[:i]), None)
     if twice:
-        raise InputError(f"--target-ci {twice[:60]}: given twice; give each metric once")
+        raise InputError(f"--target-ci {shown(twice)}: given twice; give each metric once")
     target_ci = dict(args.target_ci) or None
     kernel = {"kernel": args.kernel} if args.kernel else {}
     options = _options(args, "simulate", progress=not args.quiet, target_ci=target_ci, **kernel)
