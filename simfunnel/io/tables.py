@@ -285,14 +285,14 @@ def _read_csv(path: Path, label: str, limits: Limits, select: Select | None) -> 
                 lines.row, lines.pending = row + 1, 0  # the next row's lines start here
                 if row - 1 > limits.max_rows:
                     raise _too_many_rows(label, limits)
-                cells = len(record)
-                if cells > width and any(c.strip() for c in record[width:]):
+                count = len(record)
+                if count > width and any(c.strip() for c in record[width:]):
                     raise InputError(
-                        f"{label}: row {row}: {cells:,} cells, but the header names "
+                        f"{label}: row {row}: {count:,} cells, but the header names "
                         f"{width:,} (a comma inside a cell that is not quoted?)"
                     )
-                if cells < needed:  # a short row: its missing cells are empty
-                    record = record + [""] * (needed - cells)
+                if count < needed:  # a short row: its missing cells are empty
+                    record = record + [""] * (needed - count)
                 picked = pick(record)
                 if len(positions) == 1:
                     picked = (picked,)
