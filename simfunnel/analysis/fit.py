@@ -35,7 +35,6 @@ checks each read their own child stream of it.
 from __future__ import annotations
 
 import math
-import re
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -63,7 +62,7 @@ from simfunnel.analysis.fit_summaries import (
 from simfunnel.analysis.resources import check_fit_resources
 from simfunnel.errors import InputError
 from simfunnel.io.ats import MIN_REQUISITIONS, AtsData, check_frame, read_ats
-from simfunnel.model.names import shown
+from simfunnel.model.names import plain_number, shown
 from simfunnel.model.parameters import (
     Parameter,
     expand_key,
@@ -106,9 +105,6 @@ CHECKED = ("interview.validity", "manager.risk_aversion", "manager.affinity_weig
 IDENTIFIED_RATIO = 0.5  # identified: 90% interval at most half as wide as the prior's
 
 
-_NUMBER = re.compile(r"[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?")
-
-
 def parse_free(items: Iterable[str]) -> dict[str, tuple[float, float] | None]:
     """``["offers.decline_probability=0:0.5", "internal.probability"]`` -> key: box or None.
 
@@ -122,10 +118,11 @@ def parse_free(items: Iterable[str]) -> dict[str, tuple[float, float] | None]:
         key = key.strip()
         box = None
         if sep:
-            low, colon, high = (part.strip() for part in text.partition(":"))
-            if colon and _NUMBER.fullmatch(low) and _NUMBER.fullmatch(high):
-                box = (float(low), float(high))
-            if box is None or not all(math.isfinite(v) for v in box):
+            low_text, colon, high_text = text.partition(":")
+            low, high = plain_number(low_text), plain_number(high_text)
+            if colon and low is not None and high is not None:
+                box = (low, high)
+            if box is None:
                 raise InputError(f"--free {shown(item)}: expected KEY or KEY=LOW:HIGH")
         if key in free:
             raise InputError(f"--free {shown(key)}: given twice")
@@ -159,7 +156,7 @@ def resolve_parameters(
     keys = [p.key for p in parameters]
     twice = next((k for i, k in enumerate(keys) if k in keys[:i]), None)
     if twice:
-        raise InputError(f"--free {twice}: given twice")
+        raise InputError(f"--free {shown(twice)}: given twice")
     return parameters
 
 

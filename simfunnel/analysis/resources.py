@@ -201,8 +201,7 @@ def check_fit_resources(layout: Scenario, openings: int, key: str) -> None:
     :func:`simfunnel.analysis.fit_summaries.shared_layout`): per opening, those draws,
     and one simulation's working arrays, each estimated as for a run
     (:func:`_per_opening`). Measured: 0.55 GiB peak RSS for 20,000 requisitions with
-    shortlists of up to 100 (estimate 0.78 GiB; the slices for shorter shortlists are
-    copies some of the time).
+    shortlists of up to 100 (the estimate, 0.92 GiB, errs high, as a run's does).
 
     Raises
     ------
@@ -214,7 +213,7 @@ def check_fit_resources(layout: Scenario, openings: int, key: str) -> None:
     limit = memory_limit()
     if peak <= limit:
         return
-    size = f"{peak / GIB:,.1f} GiB" if peak < 1024**2 * GIB else f"{peak / 1024**4:,.3g} TiB"
+    size = f"{peak / GIB:,.1f} GiB" if peak < 1024 * GIB else f"{peak / 1024**4:,.3g} TiB"
     raise InputError(
         f"--free {key}: the fit needs about {size} of memory for {openings:,} simulated "
         f"requisitions with shortlists of up to {layout.screening.shortlist.high:,} "

@@ -13,6 +13,7 @@ from simfunnel.analysis.options import ParameterError, RunOptions, resolve_optio
 from simfunnel.analysis.points import points_of
 from simfunnel.errors import InputError
 from simfunnel.metrics import ATTRIBUTION_METRICS, METRICS, unknown_metric
+from simfunnel.model import names
 from simfunnel.model.rng import SCENARIO_SEED, SeedLike
 from simfunnel.model.scenario import Scenario
 
@@ -41,7 +42,7 @@ def parse_vary(text: str, scenario: Scenario) -> tuple[str, list[Any]]:
     """
     key, sep, spec = text.partition("=")
     key = key.strip()
-    shown = text if len(text) <= 60 else text[:57] + "..."
+    shown = names.shown(text, 60)
     if not sep or not spec:
         raise ParameterError(
             "vary", f"vary {shown!r}: expected KEY=START:STOP:NUM or KEY=v1,v2,..."

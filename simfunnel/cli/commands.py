@@ -11,6 +11,7 @@ from typing import Any
 
 from simfunnel.analysis.options import DEFAULTS, YOU_OPENINGS
 from simfunnel.errors import InputError
+from simfunnel.model.names import shown
 from simfunnel.present import CHART_FORMATS
 
 KEYS_DEFAULT_WIDTH, KEYS_RANGE_WIDTH = 24, 18  # `simfunnel keys` columns
@@ -33,7 +34,7 @@ def _load(
     for item in overrides:
         key, value = parse_override(item)
         if key in parsed:
-            raise InputError(f"--set {key}: given twice")
+            raise InputError(f"--set {shown(key)}: given twice")
         parsed[key] = value
     parsed.update(extra or {})
     scenario = load_scenario(config, parsed or None)
@@ -73,7 +74,7 @@ def _command_run(args: argparse.Namespace) -> int:
     given = [metric for metric, _ in args.target_ci]
     twice = next((m for i, m in enumerate(given) if m in given[:i]), None)
     if twice:
-        raise InputError(f"--target-ci {twice[:60]}: given twice; give each metric once")
+        raise InputError(f"--target-ci {shown(twice)}: given twice; give each metric once")
     target_ci = dict(args.target_ci) or None
     kernel = {"kernel": args.kernel} if args.kernel else {}
     options = _options(args, "simulate", progress=not args.quiet, target_ci=target_ci, **kernel)
@@ -383,7 +384,7 @@ def _command_sweep(args: argparse.Namespace) -> int:
     for text in args.vary:
         key, values = parse_vary(text, scenario)
         if key in vary:
-            raise InputError(f"--vary {key}: given twice; give each key once")
+            raise InputError(f"--vary {shown(key)}: given twice; give each key once")
         vary[key] = values
     from simfunnel.analysis.sweeps import check_grid_size
 

@@ -185,6 +185,14 @@ def read_ats(
         return list(dict.fromkeys(name for name in header if name in wanted))
 
     table = read_table(path, label, LIMITS, kinds=SUFFIXES, select=select)
+    if len(table.header) == 1 and not table.frame.columns.size:
+        separator = next((c for c in ";\t|" if c in table.header[0]), None)
+        if separator is not None:  # one column named 'requisition_id;posted;...'
+            shown = {"\t": "tabs"}.get(separator, repr(separator))
+            raise InputError(
+                f"{label}: row 1: the columns are separated by {shown}, not commas; "
+                "save the export as comma-separated CSV"
+            )
     return _check(table.frame, label, columns, min_rows, date_format)
 
 

@@ -13,13 +13,12 @@ line naming the file, row and column; cell contents are never echoed.
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 from typing import Any
 
 from simfunnel.errors import InputError
 from simfunnel.io.tables import POSTERIOR_FILE, read_table
-from simfunnel.model.names import key_text, shown
+from simfunnel.model.names import key_text, plain_number, shown
 from simfunnel.model.parameters import key_problem
 
 MAX_POSTERIOR_BYTES = POSTERIOR_FILE.max_bytes
@@ -53,11 +52,8 @@ def read_posterior(path: str | Path, label: str | None = None) -> dict[str, Any]
     for row, values in zip(frame.index, frame.itertuples(index=False), strict=True):
         numbers = []
         for column, text in zip(frame.columns, values, strict=True):
-            try:
-                number = float(text)
-            except (TypeError, ValueError):
-                number = math.nan
-            if not math.isfinite(number):
+            number = plain_number(text)
+            if number is None:
                 raise InputError(
                     f"{name}: row {row}, column {shown(column)!r}: expected a finite number"
                 )

@@ -8,11 +8,14 @@ large is built:
 
 - any format: a missing or irregular file (a FIFO, a device) or one over
   ``max_bytes``, checked with ``stat`` before a byte is read;
-- **CSV**: the header line is read with one bounded read (at most
-  :data:`MAX_HEADER_BYTES`): more than ``max_columns`` columns, a name longer than
-  :data:`MAX_NAME_CHARS` or a name read twice is refused there. The rows are then
-  parsed in chunks of at most :data:`CHUNK_CELLS` cells, every cell as text, and only
-  the columns asked for are kept: memory is one chunk plus the kept columns;
+- **CSV**: the header line is found with one bounded read (at most
+  :data:`MAX_HEADER_BYTES`), so a header of 200,000 columns is refused before any
+  parsing; more than ``max_columns`` columns, a name longer than :data:`MAX_NAME_CHARS`
+  or a name read twice is refused there. The rows are then read one at a time, each
+  at most :data:`MAX_ROW_CHARS` before :mod:`csv` splits it into cells, and only the
+  columns asked for are kept: memory is one row plus the kept columns. A row with
+  more (non-empty) cells than the header is refused: pandas' ``usecols`` would drop
+  the extra cells of such a shifted row without a word;
 - **parquet**: the footer's size (the file's last 8 bytes), then its metadata (rows,
   columns, uncompressed size) before a data page is read; then batches of rows, with
   string columns kept dictionary-encoded and every cell's length checked in Arrow
@@ -35,7 +38,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import re
+import operator
 import zipfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -76,8 +79,8 @@ MAX_ROW_CHARS = 2**20
 #: Bytes of a parquet footer (its metadata), checked before it is parsed: a 2,000-column
 #: file with a few row groups has well under 1 MiB; 200,000 columns would have ~20 MiB.
 MAX_FOOTER_BYTES = 4 * MIB
-#: Cells parsed at once (a CSV chunk, a parquet batch: rows = CHUNK_CELLS / columns):
-#: ~60 MB of Python strings at most, small next to the table itself.
+#: Cells of a parquet batch (rows = CHUNK_CELLS / columns read): ~60 MB of Python
+#: strings at most, small next to the table itself.
 CHUNK_CELLS = 500_000
 #: Rows of a parquet batch at most: with the cell length checked in Arrow first, a
 #: batch of over-long cells is refused before it is decoded into Python strings.
@@ -179,12 +182,8 @@ def read_table(
 
 
 def _reason(exc: Exception) -> str:
-    """The first line of a reader's message, in the words of rows and cells."""
+    """The first line of a reader's message, cut short."""
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-    found = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", text)
-    if found:
-        expected, line, saw = found.groups()
-        return f"line {line} has {saw} cells, the header {expected}"
     return shown(text, 100)
 
 
@@ -229,10 +228,7 @@ def _check_cells(frame: pd.DataFrame, first_row: int, label: str, limits: Limits
         longest = lengths.max()
         if pd.notna(longest) and longest > limits.max_cell_chars:
             at = int(np.flatnonzero((lengths > limits.max_cell_chars).to_numpy())[0])
-            raise InputError(
-                f"{label}: row {first_row + at}, column {shown(column)!r}: a cell of "
-                f"{int(lengths.iloc[at]):,} characters (at most {limits.max_cell_chars})"
-            )
+            raise _too_long(label, first_row + at, column, int(lengths.iloc[at]), limits)
         total += int(lengths.sum())
     return total
 
@@ -279,32 +275,45 @@ def _read_csv(path: Path, label: str, limits: Limits, select: Select | None) -> 
             header, positions = _check_header(next(records, []), label, limits, select)
             lines.next_row()
             columns = [header[i] for i in positions]
-            width = len(header)
-            cells: list[list[object]] = [[] for _ in positions]
+            width, needed, cap = len(header), max(positions, default=-1) + 1, limits.max_cell_chars
+            pick = operator.itemgetter(*positions) if positions else (lambda record: ())
+            kept: list[tuple[str, ...]] = []
             numbers: list[int] = []
-            for row, record in enumerate(records, start=FIRST_DATA_ROW):
-                lines.next_row()
+            row = 1
+            for record in records:
+                row += 1
+                lines.row, lines.pending = row + 1, 0  # the next row's lines start here
                 if row - 1 > limits.max_rows:
                     raise _too_many_rows(label, limits)
-                if len(record) > width and any(c.strip() for c in record[width:]):
+                count = len(record)
+                if count > width and any(c.strip() for c in record[width:]):
                     raise InputError(
-                        f"{label}: row {row}: {len(record):,} cells, but the header names "
+                        f"{label}: row {row}: {count:,} cells, but the header names "
                         f"{width:,} (a comma inside a cell that is not quoted?)"
                     )
-                picked = [record[i] if i < len(record) else "" for i in positions]
-                if not any(cell.strip() for cell in picked):
+                if count < needed:  # a short row: its missing cells are empty
+                    record = record + [""] * (needed - count)
+                picked = pick(record)
+                if len(positions) == 1:
+                    picked = (picked,)
+                if not any(picked):  # (skipinitialspace leaves a cell of spaces empty)
                     continue  # blank: a row of only commas
-                for name, cell in zip(columns, picked, strict=True):
-                    if len(cell) > limits.max_cell_chars:
-                        raise _too_long(label, row, name, len(cell), limits)
+                if max(map(len, picked)) > cap:
+                    at = next(i for i, cell in enumerate(picked) if len(cell) > cap)
+                    raise _too_long(label, row, columns[at], len(picked[at]), limits)
                 numbers.append(row)
-                for kept, cell in zip(cells, picked, strict=True):
-                    kept.append(cell if cell else np.nan)
+                kept.append(picked)
         except csv.Error as exc:
             row = records.line_num
             raise InputError(f"{label}: line {row}: not valid CSV ({shown(exc, 60)})") from None
-    frame = pd.DataFrame(dict(zip(columns, cells, strict=True)), index=numbers, dtype=object)
-    return _finish([frame], columns, header)
+    # Text as Python objects, without pandas inferring (and copying into) a string dtype.
+    cells = np.empty((len(kept), len(columns)), dtype=object)
+    if kept:
+        cells[:] = kept
+    del kept
+    cells[cells == ""] = np.nan
+    frame = pd.DataFrame(cells, columns=columns, index=pd.Index(numbers), dtype=object)
+    return Table(frame, header)
 
 
 class _BoundedLines:
@@ -538,11 +547,20 @@ def _read_xlsx(path: Path, label: str, limits: Limits, select: Select | None) ->
 def _check_unpacked(path: Path, label: str, limits: Limits) -> None:
     try:
         with zipfile.ZipFile(path) as archive:
-            unpacked = sum(item.file_size for item in archive.infolist())
+            members = archive.infolist()
     except (zipfile.BadZipFile, OSError):
         raise InputError(f"{label}: cannot read as xlsx (not a valid workbook)") from None
+    unpacked = sum(item.file_size for item in members)
     if unpacked > limits.max_unpacked_bytes:
         raise _too_big_unpacked(label, unpacked, limits)
+    # openpyxl loads every shared string at once, even read-only: no more text than
+    # the largest CSV accepted could hold.
+    strings = sum(m.file_size for m in members if m.filename.lower().endswith("sharedstrings.xml"))
+    if strings > limits.max_bytes:
+        raise InputError(
+            f"{label}: its text unpacks to {strings / MIB:,.0f} MiB (at most "
+            f"{limits.max_bytes // MIB} MiB)"
+        )
 
 
 def _require(module: str, kind: str) -> None:

@@ -11,6 +11,7 @@ place that decides how much of it a message may echo.
 from __future__ import annotations
 
 import hashlib
+import math
 import re
 import unicodedata
 from typing import Any
@@ -33,8 +34,7 @@ def excerpt(value: Any, limit: int = EXCERPT_CHARS) -> str:
         text = repr(value)
     except ValueError:  # an int too long to print
         return "<a number too long to show>"
-    text = "".join(c if c.isprintable() else "?" for c in text[: limit + 1])
-    return text if len(text) <= limit else text[: limit - 1] + "\u2026"
+    return shown(text, limit)
 
 
 def shown(value: Any, limit: int = SHOWN_CHARS) -> str:
@@ -47,6 +47,23 @@ def shown(value: Any, limit: int = SHOWN_CHARS) -> str:
         return "<a number too long to show>"
     text = "".join(c if c.isprintable() else "?" for c in raw[: limit + 1])
     return text if len(text) <= limit else text[: limit - 1] + "\u2026"
+
+
+# A number as a user writes one in a file or a flag: ASCII digits, an optional point and
+# exponent. Not Python's float() syntax, which also takes "1_000", "infinity" and digits
+# of other scripts.
+_PLAIN_NUMBER = re.compile(r"[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?")
+
+
+def plain_number(text: Any) -> float | None:
+    """``text`` (stripped) as a finite number if it is written as a plain one, else None."""
+    if not isinstance(text, str) or len(text) > 100:
+        return None
+    text = text.strip()
+    if not _PLAIN_NUMBER.fullmatch(text):
+        return None
+    value = float(text)
+    return value if math.isfinite(value) else None
 
 
 def key_text(key: Any) -> str | None:

@@ -65,6 +65,8 @@ MODEL_SECTIONS = (
     "value",
     "pipeline",
 )
+_SETTINGS = ("name", "description", "openings", "seed", "engine", "analysis", "uncertainty",
+             "posterior", "extends")  # fmt: skip
 # Keys as the schema writes them: lowercase names, an element index in plain digits
 # (role.positions.2, never 02, 0_2 or a non-ASCII digit).
 _NAME = re.compile(r"[a-z][a-z0-9_]*")
@@ -89,10 +91,6 @@ def key_problem(key: object) -> str | None:
     if len(parts) < 2 or not names_ok or not last_ok:
         return "not a scenario key (see `simfunnel keys`)"
     return None
-
-
-_SETTINGS = ("name", "description", "openings", "seed", "engine", "analysis", "uncertainty",
-             "posterior", "extends")  # fmt: skip
 
 
 def check_box(name: str, low: float, high: float) -> None:

@@ -33,6 +33,7 @@ import numpy as np
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 from scipy.special import betaincinv, ndtr, ndtri
 
+from simfunnel.model.names import shown
 from simfunnel.model.rng import PARAMETERS, Seed
 
 MAX_POSTERIOR_ROWS = 100_000
@@ -52,9 +53,7 @@ def _number(value: Any) -> Any:
     if isinstance(value, bool | np.bool_):
         raise ValueError(f"must be a number, not a boolean ({str(bool(value)).lower()})")
     if isinstance(value, str | bytes):
-        shown = "".join(c if c.isprintable() else "?" for c in str(value)[:21])
-        shown = shown if len(shown) <= 20 else shown[:19] + "\u2026"
-        raise ValueError(f"must be a number, not text ({shown!r})")
+        raise ValueError(f"must be a number, not text ({shown(value, 20)!r})")
     return value
 
 

@@ -13,7 +13,7 @@ from typing import Any, Union, get_args, get_origin
 from pydantic import BaseModel
 
 from simfunnel.errors import InputError
-from simfunnel.model.names import excerpt, key_text
+from simfunnel.model.names import excerpt, key_text, shown
 
 
 def set_dotted(root: type[BaseModel], data: dict[str, Any], dotted: str, value: Any) -> None:
@@ -58,7 +58,7 @@ def unknown_key_message(path: str, model: type[BaseModel]) -> str:
         # Never quote what may be another file's contents.
         if not parents:
             return "not a simfunnel scenario (a top-level key is not a scenario key)"
-        return f"unknown key under '{'.'.join(parents)[:80]}'"
+        return f"unknown key under '{shown('.'.join(parents))}'"
     prefix = ".".join(parents) + "." if parents else ""
     hint = difflib.get_close_matches(key, list(model.model_fields), n=1, cutoff=0.5)
     suggestion = (

@@ -11,6 +11,7 @@ import pandas as pd
 import yaml
 
 from simfunnel.analysis.outputs.base import Output
+from simfunnel.errors import InputError
 from simfunnel.io.files import atomic_write
 from simfunnel.model.parameters import widened_box
 
@@ -277,6 +278,8 @@ class FitResult(Output):
         """Write the fitted scenario and every table into ``directory`` (an existing
         folder, e.g. an :class:`~simfunnel.io.files.OutputFolder`'s staging path).
         :func:`simfunnel.present.fit_report.save_fit` adds the report and the charts."""
+        if not str(directory).strip():  # Path("") is the current folder
+            raise InputError("fit: expected a folder to save into, got an empty name")
         folder = Path(directory)
         text = self.fitted_yaml()
         atomic_write(folder / "fitted.yaml", lambda p: p.write_text(text, encoding="utf-8"))
