@@ -8,6 +8,11 @@ Each slider key is moved to a few values in turn, every one a scenario not seen
 before (so its reference sample is simulated too, as in a live demo).
 
     .venv/bin/python benchmarks/explorer.py [--openings 10000] [--chart loss_reasons]
+        [--present] [--no-ghost]
+
+``--present`` draws at the presentation mode's size (1440 x 810 px, ``simfunnel app
+--present``); the baseline's ghost is drawn unless ``--no-ghost``. An update is what
+the app does between the speaker releasing a slider and the new chart being sent.
 """
 
 from __future__ import annotations
@@ -17,18 +22,21 @@ import os
 import statistics
 import time
 
-from simfunnel.present.explorer.core import DEFAULT_OPENINGS, Explorer
+from simfunnel.present.explorer.core import DEFAULT_OPENINGS, PNG_DPI, PRESENT_DPI, Explorer
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--config", default="configs/baseline.yaml")
+    parser.add_argument("--config", default="baseline")
     parser.add_argument("--openings", type=int, default=DEFAULT_OPENINGS)
     parser.add_argument("--chart", default="loss_reasons")
     parser.add_argument("--steps", type=int, default=4, help="values per slider")
+    parser.add_argument("--present", action="store_true", help="presentation mode's size")
+    parser.add_argument("--no-ghost", action="store_true", help="without the baseline's ghost")
     args = parser.parse_args()
     load = os.getloadavg()[0]  # other work on the machine slows every update
-    explorer = Explorer(args.config, args.chart, args.openings)
+    dpi = PRESENT_DPI if args.present else PNG_DPI
+    explorer = Explorer(args.config, args.chart, args.openings, ghost=not args.no_ghost, dpi=dpi)
     seconds, cpu = [], []
     for key, slider in explorer.sliders.items():
         start = explorer.values[key]
@@ -43,7 +51,9 @@ def main() -> None:
     summary = explorer.result.summary()
     ci = summary.loc["good_interview_offer_rate", ["ci_low", "ci_high"]]
     print(
-        f"{len(seconds)} updates of {args.chart} at {args.openings:,} openings "
+        f"{len(seconds)} updates of {args.chart} at {args.openings:,} openings, "
+        f"{'presentation mode' if args.present else 'laptop size'}, "
+        f"{'no ghost' if args.no_ghost else 'with the ghost'} "
         f"({os.cpu_count()} cores): median {statistics.median(seconds):.3f} s, "
         f"90th percentile {seconds[int(0.9 * (len(seconds) - 1))]:.3f} s, "
         f"max {seconds[-1]:.3f} s (CPU time: median {statistics.median(cpu):.3f} s); "

@@ -69,7 +69,7 @@ def main(argv: list[str] | None = None) -> int:
         "--checks-out", type=Path, help="also write every posterior predictive p-value as CSV"
     )
     args = parser.parse_args(argv)
-    baseline = sf.load_scenario(ROOT / "configs" / "baseline.yaml")
+    baseline = sf.load_scenario("baseline")
     truth = truth_scenario()
     base = baseline
     if args.five:  # the other keys at their true values; the five start at the baseline's

@@ -40,7 +40,7 @@ except ImportError:  # a dev dependency: say so in one line
     raise SystemExit("benchmarks/memory.py needs psutil: pip install -e '.[dev]'") from None
 
 ROOT = Path(__file__).resolve().parents[1]
-BASELINE = ROOT / "configs" / "baseline.yaml"
+BASELINE = ROOT / "simfunnel" / "scenarios" / "baseline.yaml"
 MIB = 2**20
 GIB = 2**30
 

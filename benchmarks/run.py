@@ -41,7 +41,7 @@ from simfunnel.model.engine import Model, draw_blocks, run_blocks
 from simfunnel.model.rng import BLOCK_OPENINGS, BLOCKS, PILOT, normalise_seed
 
 ROOT = Path(__file__).resolve().parents[1]
-BASELINE = ROOT / "configs" / "baseline.yaml"
+BASELINE = ROOT / "simfunnel" / "scenarios" / "baseline.yaml"
 SEED = 12345
 
 

@@ -89,7 +89,7 @@ def _scenario(name: str) -> sf.Scenario:
         # No pauses: every freeze cancels, so the cancel rate equals the drawn probability.
         changes = {**UNCERTAIN, "role.pause_share": 0.0, "name": "uncertain"}
         return _scenario("baseline").with_overrides(changes)
-    return sf.load_scenario(ROOT / "configs" / f"{name}.yaml")
+    return sf.load_scenario(ROOT / "simfunnel" / "scenarios" / f"{name}.yaml")
 
 
 def _ranges(args: tuple[int, int]) -> pd.DataFrame:

@@ -57,7 +57,7 @@ def ranking(scenario: sf.Scenario, openings: int) -> pd.DataFrame:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--config", default="configs/baseline.yaml")
+    parser.add_argument("--config", default="baseline")
     parser.add_argument("--openings", type=int, default=20_000)
     args = parser.parse_args()
     table = ranking(sf.load_scenario(args.config), args.openings)

@@ -39,7 +39,7 @@ from simfunnel.present import charts  # draws on bare Figures: no display or bac
 from simfunnel.present.charts.benchmarks import benchmarks
 
 ROOT = Path(__file__).resolve().parents[1]
-CONFIGS = ROOT / "configs"
+CONFIGS = ROOT / "simfunnel" / "scenarios"
 COMPARED = ("baseline", "structured_panels", "strong_internal", "risk_averse_manager")
 SWEEP_OPENINGS = 50_000  # per grid point
 SENSITIVITY_OPENINGS = 20_000  # per parameter value

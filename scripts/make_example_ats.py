@@ -2,7 +2,7 @@
 
     python scripts/make_example_ats.py            # examples/ats_export.csv, 500 requisitions
 
-The true parameters are :data:`TRUTH` on top of ``configs/baseline.yaml``; they are
+The true parameters are :data:`TRUTH` on top of the shipped baseline; they are
 also written, as a whole scenario, to ``examples/ats_truth.yaml``, and listed in
 ``examples/README.md``. The same seed always gives the same file.
 """
@@ -33,7 +33,7 @@ TRUTH = {
 
 
 def truth_scenario() -> sf.Scenario:
-    return sf.load_scenario(ROOT / "configs" / "baseline.yaml").with_overrides(TRUTH)
+    return sf.load_scenario("baseline").with_overrides(TRUTH)
 
 
 def main(argv: list[str] | None = None) -> None:

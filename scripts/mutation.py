@@ -18,7 +18,7 @@ source tree this script reads):
   mutants.
 
 Each mutant is written into a scratch copy of the project (package, tests,
-configs, pyproject.toml; ``check_import`` verifies that the copy, not the
+pyproject.toml; ``check_import`` verifies that the copy, not the
 editable install, is what Python imports) and tested in two stages:
 
 1. the existing fast tests (``TESTS``): the "before" status;
@@ -95,7 +95,7 @@ TESTS = (
     "tests/test_explore.py",
     "tests/test_cli.py",
 )
-COPY = ("simfunnel", "tests", "configs", "scripts", "pyproject.toml")
+COPY = ("simfunnel", "tests", "scripts", "pyproject.toml")
 
 
 @dataclass(frozen=True)

@@ -32,7 +32,7 @@ def golden_table(config: Path) -> pd.DataFrame:
 
 def main() -> None:
     GOLDEN.mkdir(parents=True, exist_ok=True)
-    for config in sorted((ROOT / "configs").glob("*.yaml")):
+    for config in sorted((ROOT / "simfunnel" / "scenarios").glob("*.yaml")):
         path = GOLDEN / f"{config.stem}.csv"
         golden_table(config).to_csv(path, float_format="%.17g")
         print(f"wrote {path.relative_to(ROOT)}")

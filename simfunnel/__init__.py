@@ -17,6 +17,7 @@ from simfunnel.analysis.result import Result, load_result
 from simfunnel.analysis.run import simulate
 from simfunnel.analysis.you import YouResult, you
 from simfunnel.errors import InputError
+from simfunnel.io.applications import read_applications
 from simfunnel.io.ats import read_ats
 from simfunnel.io.loader import load_scenario
 from simfunnel.model.scenario import Scenario
@@ -40,6 +41,7 @@ __all__ = [
     "load_result",
     "load_scenario",
     "metrics",
+    "read_applications",
     "read_ats",
     "sensitivity",
     "simulate",

@@ -15,7 +15,7 @@ import simfunnel as sf
 matplotlib.use("Agg")
 
 ROOT = Path(__file__).resolve().parents[1]
-CONFIGS = ROOT / "configs"
+CONFIGS = ROOT / "simfunnel" / "scenarios"  # the shipped scenarios
 
 # MODEL.md's mechanisms all switched off: one position, screening validity 0,
 # alignment and niche weights 0, no internal, no cancellation, no declines or withdrawals,

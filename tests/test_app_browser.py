@@ -63,7 +63,7 @@ def _free_port() -> int:
 
 @pytest.fixture
 def app() -> Iterator[tuple[str, subprocess.Popen]]:
-    """``simfunnel app configs/baseline.yaml --port N`` running; its URL and process."""
+    """``simfunnel app baseline.yaml --port N`` (the shipped file) running; its URL and process."""
     port = _free_port()
     paths = [str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])]
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(paths)}  # this checkout's simfunnel

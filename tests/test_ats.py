@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -125,7 +126,7 @@ def test_bad_data_exits_2_with_one_line_naming_row_and_column(
     path = tmp_path / "export.csv"
     frame.to_csv(path, index=False)
     out = tmp_path / "out"
-    code = main(["fit", str(path), "--scenario", str(ROOT / "configs/baseline.yaml"),
+    code = main(["fit", str(path), "--scenario", "baseline",
                  "--out", str(out)])  # fmt: skip
     captured = capsys.readouterr()
     assert code == 2
@@ -161,7 +162,7 @@ def test_files_too_big_or_of_unknown_kind_are_refused_before_reading(
 ) -> None:
     path = tmp_path / "export.csv"
     path.write_bytes(EXAMPLE.read_bytes())
-    monkeypatch.setattr(ats, "MAX_BYTES", 1000)
+    monkeypatch.setattr(ats, "LIMITS", replace(ats.LIMITS, max_bytes=1000))
     with pytest.raises(InputError, match="file too big"):
         read_ats(path)
     with pytest.raises(InputError, match="unknown kind of file"):
@@ -171,13 +172,13 @@ def test_files_too_big_or_of_unknown_kind_are_refused_before_reading(
 
 
 def test_too_many_rows_are_refused(tmp_path: Path, monkeypatch) -> None:
-    monkeypatch.setattr(ats, "MAX_ROWS", 100)
+    monkeypatch.setattr(ats, "LIMITS", replace(ats.LIMITS, max_rows=100))
     with pytest.raises(InputError, match="too many rows"):
         read_ats(EXAMPLE)
 
 
 def test_a_zip_bomb_xlsx_is_refused_by_its_unpacked_size(tmp_path: Path, monkeypatch) -> None:
     pd.read_csv(EXAMPLE).to_excel(tmp_path / "export.xlsx", index=False)
-    monkeypatch.setattr(ats, "MAX_UNPACKED_BYTES", 10_000)
+    monkeypatch.setattr(ats, "LIMITS", replace(ats.LIMITS, max_unpacked_bytes=10_000))
     with pytest.raises(InputError, match="too big when unpacked"):
         read_ats(tmp_path / "export.xlsx")

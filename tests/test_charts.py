@@ -21,6 +21,7 @@ from scipy.special import ndtr
 
 import simfunnel as sf
 from simfunnel.analysis.outputs import (
+    Differences,
     FeltVsActual,
     Funnel,
     LossReasons,
@@ -31,7 +32,7 @@ from simfunnel.analysis.outputs import (
 from simfunnel.metrics import LOSS_REASONS, METHODS, key_label, label
 from simfunnel.present import charts
 
-BASELINE = Path(__file__).resolve().parents[1] / "configs" / "baseline.yaml"
+BASELINE = Path(__file__).resolve().parents[1] / "simfunnel" / "scenarios" / "baseline.yaml"
 OPENINGS = 10_000
 
 
@@ -76,10 +77,17 @@ def test_funnel_title_states_the_offer_rate(result):
     table = output.to_df()
     assert list(table["label"]) == ["Applicants", "Shortlisted", "Interviewed", "Offers", "Hires"]
     np.testing.assert_allclose(table["count_per_opening"], result.funnel()["count_per_opening"])
-    # Linear conversion bars, not a log scale on which 4.5% looks like half.
+    # Counts per opening on one linear scale (a log scale shows 4.5% as half): every
+    # bar after the applicants' is as long as its count; the applicants' is cut short.
     ax = charts.funnel(result)
     assert _title(ax) == output.finding
-    assert ax.get_xscale() == "linear" and ax.get_xlim() == (0.0, 1.0)
+    assert ax.get_xscale() == "linear"
+    counts = table["count_per_opening"].to_numpy()
+    widths = [bar.get_width() for bar in _bars(ax)]
+    np.testing.assert_allclose(widths[1:], counts[1:])
+    assert widths[0] < counts[0] and ax.get_xlim()[1] == pytest.approx(widths[0])
+    texts = [t.get_text() for t in ax.texts]
+    assert f"{counts[0]:.0f} per opening" in texts and f"{counts[1]:.2g}" in texts
 
 
 def test_loss_reasons_shows_one_method_unless_asked(result):
@@ -94,8 +102,19 @@ def test_loss_reasons_shows_one_method_unless_asked(result):
     assert len(both) == 2 * len(sequential)
 
     ax = charts.loss_reasons(result)
-    assert _title(ax) == output.finding and ax.get_legend() is None
+    assert _title(ax) == output.finding
+    # The key says what blue and grey mean; reasons run largest first, and those under
+    # 1% are one "other" row whose share is their sum.
+    assert len(ax.get_legend().get_texts()) == 2
     assert "good interviews" in ax.get_xlabel()
+    shown = [t.get_text() for t in ax.get_yticklabels()]
+    widths = [bar.get_width() for bar in _bars(ax)]
+    small = sequential[sequential < 0.01]
+    big = sequential[sequential >= 0.01].sort_values(ascending=False)
+    if len(small) >= 2:
+        assert shown[-1].startswith("Other") and widths[-1] == pytest.approx(small.sum())
+        assert shown[:-1] == [LOSS_REASONS[r].label for r in big.index]
+    assert widths[: len(big)] == pytest.approx(list(big))
     ax = charts.loss_reasons(result, methods=("sequential", "shapley"))
     assert [t.get_text() for t in ax.get_legend().get_texts()] == [
         METHODS["sequential"],
@@ -237,10 +256,32 @@ def test_compare(result, scenario):
     )
     # The chart draws the differences from the baseline (not the absolute rates).
     ax = charts.compare([result, averse], labels=["baseline", "risk averse"])
-    metrics = list(charts.COMPARE_METRICS)
+    from simfunnel.metrics import BETTER, METRICS
+    from simfunnel.present.charts.compare import GREEN, GREY, SPEAKER_METRICS, VERMILLION
+
+    metrics = list(SPEAKER_METRICS)
     assert len(_bars(ax)) == 0 and len(ax.get_yticklabels()) == len(metrics)
-    assert ax.get_xlabel() == "Difference from baseline (percentage points)"
+    assert ax.get_xlabel() == "baseline (grey dot) → risk averse"
     values = np.array([[r.summary().loc[m, "value"] for m in metrics] for r in (result, averse)])
+    # Before -> after, in the metric's own units, coloured by whether the change is better.
+    table = Differences.from_results(
+        [result, averse], labels=["baseline", "risk averse"], metrics=metrics
+    ).to_df()
+    texts = {t.get_text().split("  ")[0]: t for t in ax.texts}
+    for row in table.itertuples():
+        entry = METRICS[row.metric]
+        digits = [1 if abs(v) < 0.1 else 0 for v in (row.baseline_value, row.value)]
+        shown = f"{entry.format(row.baseline_value, digits[0])} → "
+        shown += f"{entry.format(row.value, digits[1])}"
+        text = texts[shown]
+        if row.ci_low <= 0 <= row.ci_high:
+            assert text.get_color() == GREY
+        elif BETTER[row.metric]:
+            better = (row.difference > 0) == (BETTER[row.metric] > 0)
+            assert text.get_color() == (GREEN if better else VERMILLION)
+            assert text.get_text().endswith("better" if better else "worse")
+    ticks = [t.get_text() for t in ax.get_yticklabels()]
+    assert ticks[metrics.index("bad_hire_rate")].endswith("(lower is better)")
     j = int(np.argmax(np.abs(values[0] - values[1])))
     title = _title(ax)
     assert title.startswith("Risk averse: " + label(metrics[j]).lower())
@@ -374,14 +415,20 @@ def test_sweep_heatmap_labels_every_cell(grid_sweep):
     ax = charts.sweep_heatmap(grid_sweep, metric="mean_hire_value")
     (image,) = ax.get_images()
     assert image.get_array().shape == (3, 2)  # rows: interview validity; columns: risk
-    assert image.get_cmap().name == "cividis"
+    from simfunnel.metrics import key_end
+
     cells = [t.get_text() for t in ax.texts[:-1]]  # the last text is the subtitle
-    assert len(cells) == 6 and all(c.endswith(" SD") for c in cells)
+    # A mean hire value as the percentile of applicants it equals, never in SD.
+    percentile = [f"{round(100 * float(ndtr(v)))}" for v in grid_sweep["value"]]
+    assert len(cells) == 6 and all(c.endswith(" pct") and "SD" not in c for c in cells)
+    assert {c.split()[0][:-2] for c in cells} == set(percentile)  # "88th pct" -> "88"
+    # Higher is better: the title names the best cell in words, the darkest blue.
     best = grid_sweep.loc[grid_sweep["value"].idxmax()]
-    assert f"to {best['value']:.2f} SD" in _title(ax)
-    where = f"{key_label('interview.validity').lower()} = {best['interview.validity']:g}"
-    assert where in _title(ax)
-    assert ax.get_ylabel() == key_label("interview.validity")
+    at_top = best["interview.validity"] == grid_sweep["interview.validity"].max()
+    assert key_end("interview.validity", at_top) in _title(ax)
+    assert f"{round(100 * float(ndtr(best['value'])))}" in _title(ax)
+    assert image.get_cmap().name == "Blues"
+    assert ax.get_ylabel().replace("\n", " ") == key_label("interview.validity")  # wrapped to fit
     assert ax.get_xlabel() == key_label("manager.risk_aversion")
     assert [t.get_text() for t in ax.get_yticklabels()] == ["0.1", "0.3", "0.5"]
     with pytest.raises(ValueError, match="1-D sweep"):
@@ -401,8 +448,10 @@ def test_risk_tradeoff_states_what_risk_aversion_buys(risk_sweep):
     # Small multiples: a header and one panel per metric, each on its own scale; no twin axis.
     header, *panels = ax.get_figure().axes
     assert header is ax and len(panels) == len(charts.RISK_TRADEOFF_METRICS)
+    # Each panel titled by its metric; a mean hire value is read as a percentile of applicants.
     assert [p.get_title(loc="left") for p in panels] == [
-        label(m) for m in charts.RISK_TRADEOFF_METRICS
+        label(m) + (" (percentile of applicants)" if m == "mean_hire_value" else "")
+        for m in charts.RISK_TRADEOFF_METRICS
     ]
     assert all(len(p.get_lines()) == 1 and len(p.collections) == 1 for p in panels)
     assert panels[-1].get_xlabel() == key_label("manager.risk_aversion")
@@ -444,6 +493,8 @@ def sensitivity(scenario) -> pd.DataFrame:
 
 
 def test_tornado(sensitivity):
+    from simfunnel.metrics import key_end
+
     ax = charts.tornado(sensitivity)
     lead = sensitivity.iloc[0]
     base = sensitivity.attrs["base"]
@@ -460,7 +511,8 @@ def test_tornado(sensitivity):
     assert labels[0].replace("\n", " ") == key_label(lead["parameter"])
     # The low and high settings are written at the ends of the top bars.
     ends = {t.get_text() for t in ax.texts}
-    assert {f"{lead['low']:g}", f"{lead['high']:g}"} <= ends
+    low_end, high_end = (key_end(lead["parameter"], high) for high in (False, True))
+    assert {f"{low_end} ({lead['low']:g})", f"{high_end} ({lead['high']:g})"} <= ends
     assert ax.get_xlabel() == label("good_interview_offer_rate")
     assert any(t.get_text().startswith("base ") for t in ax.texts)
     assert len(charts.tornado(sensitivity, top=2).containers[0]) == 2
@@ -562,3 +614,198 @@ def test_removed_alone_states_the_share_a_counterfactual_run_gives(reason: str) 
     assert "offer rate" not in title and "points" not in title
     assert "would get one" in ax.get_xlabel()
     plt.close(ax.figure)
+
+
+# ------------------------------------------------ every chart, at slide and deck size
+# What a speaker would see first: text on text, text off the figure, a tick labelled
+# with a number other than its own. Each chart is drawn as `simfunnel run/compare/...`
+# draws it (16:9 slide) and as the deck embeds it (smaller, without its title).
+def _deck_size() -> tuple[float, float]:
+    from simfunnel.present.deck.layout import CHART_SCALE, picture_size
+
+    width, height = picture_size()
+    return CHART_SCALE * width, CHART_SCALE * height
+
+
+def _texts(figure) -> list[Text]:
+    """Every piece of text the figure draws: only tick labels of ticks in view."""
+    texts = []
+    for ax in figure.axes:
+        for axis in (ax.xaxis, ax.yaxis) if ax.axison else ():
+            for tick in axis._update_ticks():  # the ticks drawn (private, but exact)
+                texts += [t for t in (tick.label1, tick.label2) if t.get_visible()]
+            texts.append(axis.label)
+        texts += [ax.title, ax._left_title, ax._right_title, *ax.texts]
+        legend = ax.get_legend()
+        if legend is not None:
+            texts += [legend.get_title(), *legend.get_texts()]
+    texts += figure.texts
+    return [t for t in texts if t.get_visible() and t.get_text().strip()]
+
+
+def _reference_boxes(ax, renderer, caps_only: bool = False) -> list:
+    """Where text must not go: each error bar cap, and lines across the axes (a zero line,
+    a median) that value labels sit beside (not with ``caps_only``)."""
+    from matplotlib.transforms import Bbox
+
+    boxes = []
+    scale = ax.figure.dpi / 72
+    for line in ax.get_lines():
+        x, y = (np.asarray(v, dtype=float) for v in line.get_data())
+        if line.get_marker() in ("|", "_"):  # one Line2D holds every cap: a box per cap
+            half = line.get_markersize() * scale / 2
+            for px, py in line.get_transform().transform(np.column_stack([x, y])):
+                boxes.append(Bbox([[px - half, py - half], [px + half, py + half]]))
+        elif not caps_only and len(x) == 2 and (x[0] == x[1] or y[0] == y[1]):
+            boxes.append(line.get_window_extent(renderer).padded(line.get_linewidth() * scale / 2))
+    return boxes
+
+
+def _overlap(a, b, slack: float = 1.0) -> bool:
+    return min(a.x1, b.x1) - max(a.x0, b.x0) > slack and min(a.y1, b.y1) - max(a.y0, b.y0) > slack
+
+
+def _layout_problems(figure) -> list[str]:
+    figure.draw_without_rendering()
+    renderer = figure._get_renderer()
+    page = figure.bbox
+    texts = _texts(figure)
+    boxes = [t.get_window_extent(renderer) for t in texts]
+    problems = []
+    for text, box in zip(texts, boxes, strict=True):
+        if (
+            box.x0 < page.x0 - 1
+            or box.y0 < page.y0 - 1
+            or box.x1 > page.x1 + 1
+            or (box.y1 > page.y1 + 1)
+        ):
+            problems.append(f"outside the figure: {text.get_text()!r}")
+    for i in range(len(texts)):
+        for j in range(i + 1, len(texts)):
+            if _overlap(boxes[i], boxes[j]):
+                problems.append(f"overlap: {texts[i].get_text()!r} / {texts[j].get_text()!r}")
+    for ax in figure.axes:
+        for text in ax.texts:
+            box = text.get_window_extent(renderer)
+            # A label on a white patch drawn over a line hides it (caps are still checked).
+            patch = text.get_bbox_patch()
+            covers = patch is not None and patch.get_facecolor()[3] == 1
+            lines = _reference_boxes(ax, renderer, caps_only=covers)
+            if any(_overlap(box, line, slack=0) for line in lines):
+                problems.append(f"line or error cap through: {text.get_text()!r}")
+        for axis in (ax.xaxis, ax.yaxis):
+            for tick in axis._update_ticks():
+                shown = tick.label1.get_text()
+                if tick.label1.get_visible() and shown.endswith("%"):
+                    number = float(shown[:-1].replace("\N{MINUS SIGN}", "-"))
+                    if not math.isclose(number, 100 * tick.get_loc(), abs_tol=1e-6):
+                        problems.append(f"tick at {100 * tick.get_loc():g}% labelled {shown!r}")
+    return problems
+
+
+RUN_CHARTS = (
+    "funnel", "loss_reasons", "offer_probability", "offer_probability_by_quality", "margins",
+    "seasonality", "felt_vs_actual", "time_to_fill",
+)  # fmt: skip
+
+
+def _every_chart(result, comparison, risk_sweep, grid_sweep, sensitivity, searches):
+    """(name, draw(ax, **options)) for every chart the commands write."""
+    from simfunnel.analysis.outputs.run import RUN_OUTPUTS, supported_charts
+
+    drawn = [
+        (name, lambda ax, n=name, **o: RUN_OUTPUTS[n](result).plot(ax, **o))
+        for name in supported_charts(result)
+    ]
+    drawn += [
+        ("compare", lambda ax, **o: charts.compare(comparison, ax, **o)),
+        ("sweep_lines", lambda ax, **o: charts.sweep_lines(risk_sweep, ax, **o)),
+        ("sweep_heatmap", lambda ax, **o: charts.sweep_heatmap(grid_sweep, ax, **o)),
+        ("risk_tradeoff", lambda ax, **o: charts.risk_tradeoff(risk_sweep, ax, **o)),
+        ("tornado", lambda ax, **o: charts.tornado(sensitivity, ax, **o)),
+        ("sobol", lambda ax, **o: charts.sobol_indices(_SOBOL, ax, **o)),
+        ("job_search", lambda ax, **o: charts.job_search(searches, ax, **o)),
+    ]
+    return drawn
+
+
+_SOBOL = pd.DataFrame(
+    {
+        "parameter": [
+            "interview.validity", "internal.probability", "screening.validity",
+            "manager.risk_aversion", "offers.decline_probability", "interview.presence_share",
+        ],
+        "S1": [0.52, 0.2, 0.08, 0.05, 0.02, -0.01],
+        "S1_conf": [0.1, 0.05, 0.03, 0.02, 0.02, 0.02],
+        "ST": [0.6, 0.25, 0.1, 0.07, 0.03, 0.01],
+        "ST_conf": [0.12, 0.06, 0.03, 0.03, 0.02, 0.01],
+    }
+)  # fmt: skip
+_SOBOL.attrs.update(metric="good_interview_offer_rate", runs=320)
+
+
+@pytest.fixture(scope="module")
+def comparison(scenario):
+    strong = sf.load_scenario(BASELINE.with_name("strong_internal.yaml"))
+    return sf.compare([scenario, strong], openings=3_000, seed=4, workers=1)
+
+
+def test_no_chart_has_colliding_text_or_ticks_labelled_other_than_their_values(
+    result, comparison, risk_sweep, grid_sweep, sensitivity, searches
+):
+    from matplotlib.figure import Figure
+
+    from simfunnel.present.charts.style import talk_style
+
+    problems = []
+    every = _every_chart(result, comparison, risk_sweep, grid_sweep, sensitivity, searches)
+    on_slides = {"compare", "tornado", "job_search", *RUN_CHARTS}  # what decks embed
+    for size, options in ((None, {}), (_deck_size(), {"title": ""})):
+        for name, draw in every:
+            if size and name not in on_slides:
+                continue
+            style = {"figure.figsize": size} if size else {}
+            with talk_style(**style):
+                figure = Figure()
+                draw(figure.add_subplot(), **options)
+                where = "deck" if size else "slide"
+                problems += [f"{name} ({where}): {p}" for p in _layout_problems(figure)]
+    assert not problems, "\n".join(problems)
+
+
+def test_percent_ticks_are_labelled_exactly():
+    from matplotlib.figure import Figure
+
+    from simfunnel.present.charts.style import PercentTicks
+
+    for top, step in ((0.2, 0.025), (0.5, 0.1), (0.06, 0.005), (1.0, 0.2)):
+        ax = Figure().add_subplot()
+        ax.set_ylim(0, top)
+        ax.yaxis.set_major_locator(matplotlib.ticker.MultipleLocator(step))
+        ax.yaxis.set_major_formatter(PercentTicks())
+        ax.figure.draw_without_rendering()
+        for tick in ax.yaxis._update_ticks():
+            shown = tick.label1.get_text()
+            assert math.isclose(float(shown[:-1]), 100 * tick.get_loc(), abs_tol=1e-9), shown
+            whole = step * 100 >= 1 and (step * 100) % 1 == 0
+            assert shown.count(".") == (0 if whole or shown == "0%" else 1), shown
+
+
+def test_a_changed_setting_is_shown_in_plain_words_with_its_value_rounded(scenario):
+    from simfunnel.metrics import scenario_label, setting
+
+    changed = scenario.with_overrides({"interview.validity": 0.31 + 0.1})  # 0.41000000000000003
+    assert "0.4100000" in changed.name  # the name keeps the exact value, for the record
+    shown = scenario_label(changed.name, "scenario")
+    assert shown == f"baseline scenario with {key_label('interview.validity').lower()}: 0.41"
+    two = scenario.with_overrides({"manager.risk_aversion": 3, "offers.days_to_answer": 12.0})
+    assert scenario_label(two.name) == (
+        f"baseline with {key_label('manager.risk_aversion')[:1].lower()}"
+        f"{key_label('manager.risk_aversion')[1:]}: 3; "
+        f"{key_label('offers.days_to_answer').lower()}: 12"
+    )
+    assert setting("screening.validity", 1 / 3) == "how well CV screening spots ability: 0.333"
+    # The chart's note says it the same way, never the raw key.
+    result = sf.simulate(changed, openings=300, seed=1)
+    note = Funnel.from_result(result).note
+    assert shown in note and "interview.validity" not in note

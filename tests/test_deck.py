@@ -44,12 +44,16 @@ def written(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
 
 @pytest.fixture(scope="module")
 def expected() -> list[str]:
-    """The findings the chart slides must carry, computed here from the API."""
+    """The findings the chart slides must carry, computed here from the API: the charts
+    of the run, the job search and the what-if, the comparison."""
+    from simfunnel.present.charts.compare import SPEAKER_METRICS
+
     scenario, other = sf.load_scenario(BASELINE), sf.load_scenario(OTHER)
     result = sf.simulate(scenario, OPENINGS, SEED)
     findings = [RUN_OUTPUTS[name](result).finding for name in deck.supported_charts(result)]
+    findings += [slide.output.finding for slide in deck.story_slides(result)]
     comparison = sf.compare([scenario, other], OPENINGS, SEED)
-    findings.append(Differences.from_comparison(comparison).finding)
+    findings.append(Differences.from_comparison(comparison, metrics=SPEAKER_METRICS).finding)
     return findings
 
 
@@ -63,14 +67,30 @@ def test_the_deck_has_a_title_slide_then_one_slide_per_chart_titled_with_its_fin
     path, printed = written
     assert printed == ""  # --quiet
     slides = list(pptx.Presentation(str(path)).slides)
-    assert len(slides) == 1 + len(expected) == 1 + 8 + 1  # 8 charts of a run, 1 comparison
-    assert [_title(s) for s in slides[1:]] == expected
+    # 8 charts of a run, the job search and the what-if, 1 comparison, then the closing
+    # slide and the appendix.
+    assert len(slides) == 1 + len(expected) + 2 == 1 + 8 + 2 + 1 + 2
+    assert [_title(s) for s in slides[1:-2]] == expected
+    assert expected[8].startswith("A median candidate needs")  # the job search
+    assert _title(slides[-2]) == "Three things to take away"
+    points = [
+        p.text for s in slides[-2].shapes if s.has_text_frame for p in s.text_frame.paragraphs
+    ]
+    points = [p for p in points if p and p != _title(slides[-2])]
+    assert points == [
+        f"{i}.  {f}" for i, f in enumerate([expected[0], expected[1], expected[9]], 1)
+    ]
+    assert _title(slides[-1]).startswith("Appendix")
     title_slide = slides[0]
     text = " ".join(shape.text_frame.text for shape in title_slide.shapes if shape.has_text_frame)
     assert "Baseline" in text
     assert sf.load_scenario(BASELINE).description in text
-    assert f"{OPENINGS:,} simulated job openings" in text and f"seed {SEED}" in text
+    assert f"{OPENINGS:,} simulated job openings" in text
+    # No developer wording for the room (the seed and version are in the notes).
+    assert "seed" not in text and "simfunnel" not in text
+    assert text.count("WHY DO GOOD INTERVIEWS STILL LOSE?") == 1
     assert "Compared with: strong internal" in text
+    assert f"seed {SEED}" in title_slide.notes_slide.notes_text_frame.text
 
 
 def test_the_deck_is_16_by_9_and_every_chart_slide_has_a_16_by_9_picture(
@@ -78,9 +98,11 @@ def test_the_deck_is_16_by_9_and_every_chart_slide_has_a_16_by_9_picture(
 ) -> None:
     presentation = pptx.Presentation(str(written[0]))
     assert presentation.slide_width / presentation.slide_height == pytest.approx(16 / 9, rel=1e-3)
-    for slide in list(presentation.slides)[1:]:
+    for slide in list(presentation.slides)[1:-2]:  # the closing and appendix are text
         pictures = [s for s in slide.shapes if s.shape_type == 13]  # MSO_SHAPE_TYPE.PICTURE
         assert len(pictures) == 1, _title(slide)
+        # The chart's left edge under the title's.
+        assert pictures[0].left == slide.shapes.title.left
         picture = pictures[0]
         assert picture.width / picture.height == pytest.approx(16 / 9, rel=1e-2)
         image = Image.open(io.BytesIO(picture.image.blob))
@@ -93,10 +115,12 @@ def test_the_deck_is_16_by_9_and_every_chart_slide_has_a_16_by_9_picture(
 
 
 def test_every_title_fits_in_two_lines_at_a_readable_size(written: tuple[Path, str]) -> None:
+    sizes = set()
     for slide in list(pptx.Presentation(str(written[0])).slides)[1:]:
         frame = slide.shapes.title.text_frame
         runs = [run for paragraph in frame.paragraphs for run in paragraph.runs]
         size = runs[0].font.size.pt
+        sizes.add(size)
         assert size >= 24, _title(slide)
         room = Emu(slide.shapes.title.width - frame.margin_left - frame.margin_right).inches
         lines = slide.shapes.title.text.split("\v")
@@ -105,6 +129,7 @@ def test_every_title_fits_in_two_lines_at_a_readable_size(written: tuple[Path, s
             assert deck.title_lines(line, size, room) == 1, line
         if len(lines) == 2:  # broken evenly: the second line is never a lone word
             assert len(lines[1].split()) >= 2
+    assert len(sizes) == 1  # one title size for the whole deck
 
 
 def test_a_long_title_is_broken_evenly_and_a_short_one_stays_on_one_line() -> None:
@@ -118,39 +143,51 @@ def test_a_long_title_is_broken_evenly_and_a_short_one_stays_on_one_line() -> No
     assert 24 <= size <= deck.TITLE_SIZES_PT[0]
 
 
-def test_every_chart_slide_has_notes_with_numbers_cis_definitions_and_sources(
+def test_notes_say_the_finding_and_the_numbers_and_the_settings_are_in_an_appendix(
     written: tuple[Path, str],
 ) -> None:
     slides = list(pptx.Presentation(str(written[0])).slides)
     assert "HEADLINE FIGURES" in slides[0].notes_slide.notes_text_frame.text
-    for slide in slides[1:]:
+    for number, slide in enumerate(slides[1:-2], start=1):
         notes = slide.notes_slide.notes_text_frame.text
-        assert notes.startswith(_title(slide)), _title(slide)
-        assert "95% CI" in notes and "%" in notes
-        assert "WHAT THE WORDS MEAN" in notes
-        definitions = [m.definition for m in METRICS.values() if m.definition in notes]
-        assert definitions, _title(slide)
-        assert "_" not in notes.split("WHAT THE WORDS MEAN")[0]  # no raw keys in the numbers
+        assert notes.startswith(f"SAY\n{_title(slide)}."), _title(slide)
+        assert "%" in notes
+        if number != 10:  # the what-if: one run per setting, no CIs
+            assert "95% CI" in notes, _title(slide)
+        # What a speaker says: no raw keys, no definitions, no sources.
+        assert "_" not in notes and "WHAT THE WORDS MEAN" not in notes, _title(slide)
+        assert "gap in U" not in notes and "CI 175–175" not in notes
     notes = {_title(s): s.notes_slide.notes_text_frame.text for s in slides[1:]}
     funnel = notes[_title(slides[1])]
-    assert "Applicants:" in funnel and "per opening (95% CI" in funnel
-    # The sources of the values behind a chart, with their citations.
-    offer = next(text for title, text in notes.items() if "best interview gets" in title)
-    assert "How well one interview round measures ability: 0.16" in offer
-    assert "Sackett et al. 2022" in offer
+    applicants = next(line for line in funnel.split("\n") if line.startswith("- Applicants"))
+    low, high = applicants.split("95% CI ")[1].rstrip(")").split("–")
+    assert low != high  # never "95% CI 175–175"
+    assert "Shortlisted:" in funnel and "per opening (95% CI" in funnel
     # A comparison slide says what the other scenario changes, from what to what.
-    compared = notes[_title(slides[-1])]
+    compared = notes[_title(slides[-3])]
     assert "WHAT STRONG INTERNAL CHANGES" in compared
     assert "Chance of an internal contender: 0.9 instead of 0.33" in compared
     assert "pp (95% CI" in compared
+    # The appendix: the settings in plain words on the slide; keys, sources and the
+    # definitions of the words in its notes.
+    appendix = slides[-1]
+    shown = "\n".join(s.text_frame.text for s in appendix.shapes if s.has_text_frame)
+    assert "How well one interview round measures ability: 0.16" in shown
+    assert "interview.validity" not in shown
+    appendix_notes = appendix.notes_slide.notes_text_frame.text
+    assert "interview.validity = 0.16" in appendix_notes
+    assert "Sackett et al. 2022" in appendix_notes
+    assert "WHAT THE WORDS MEAN" in appendix_notes
+    assert any(m.definition in appendix_notes for m in METRICS.values())
 
 
 def test_formats_keep_every_chart_beside_the_deck(written: tuple[Path, str]) -> None:
     path = written[0]
     kept = sorted(p.name for p in deck.charts_folder(path).iterdir())
     assert kept[-1] == "manifest.json"
-    assert len(kept) == 1 + 9 and all(name.endswith(".svg") for name in kept[:-1])
-    assert kept[0] == "01_funnel.svg" and kept[-2] == "09_compare_strong_internal.svg"
+    assert len(kept) == 1 + 11 and all(name.endswith(".svg") for name in kept[:-1])
+    assert kept[0] == "01_funnel.svg" and kept[-2] == "11_compare_strong_internal.svg"
+    assert "09_job_search.svg" in kept and "10_what_if.svg" in kept
     assert sorted(p.name for p in path.parent.iterdir()) == ["talk.pptx", "talk_charts"]
 
 
@@ -197,7 +234,7 @@ def test_a_deck_that_fails_half_way_leaves_the_earlier_deck_as_it_was(
         Image.new("RGB", (16, 9), "white").save(blank, format="png")
         monkeypatch.setattr(writer, "chart_png", lambda output: blank.getvalue())
     with pytest.raises(RuntimeError, match="disk on fire"):
-        deck.build_deck(result, path, formats=("svg",))
+        deck.build_deck(result, path, formats=("svg",), story=False)
     assert path.read_bytes() == b"the earlier deck"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["talk.pptx"]  # no temporary files
 
@@ -225,7 +262,7 @@ def test_an_override_is_named_in_plain_words_on_the_title_slide(
     blank = io.BytesIO()
     Image.new("RGB", (16, 9), "white").save(blank, format="png")
     monkeypatch.setattr(writer, "chart_png", lambda output: blank.getvalue())
-    deck.build_deck(result, tmp_path / "talk.pptx")
+    deck.build_deck(result, tmp_path / "talk.pptx", story=False)
     title_slide = pptx.Presentation(str(tmp_path / "talk.pptx")).slides[0]
     texts = [s.text_frame.text for s in title_slide.shapes if s.has_text_frame]
     assert "Baseline" in texts  # the name, without "(manager.risk_aversion=2)"
@@ -233,3 +270,18 @@ def test_an_override_is_named_in_plain_words_on_the_title_slide(
     assert "risk_aversion" not in "\n".join(texts)
     notes = title_slide.notes_slide.notes_text_frame.text
     assert "--set manager.risk_aversion=2" in notes  # how to reproduce it
+
+
+def test_every_slide_can_be_looked_at_as_a_picture(
+    written: tuple[Path, str], tmp_path: Path
+) -> None:
+    """Without PowerPoint or LibreOffice: each slide drawn from the written file."""
+    path = written[0]
+    count = len(pptx.Presentation(str(path)).slides)
+    images = deck.slide_images(path, tmp_path, dpi=40)
+    assert [p.name for p in images] == [f"slide_{i:02d}.png" for i in range(1, count + 1)]
+    first = Image.open(images[1])
+    assert first.size == (round(13.333 * 40), 300)
+    # The chart is on the picture: more than the white of an empty slide.
+    colours = first.convert("RGB").getcolors(maxcolors=1 << 16)
+    assert colours is None or len(colours) > 50

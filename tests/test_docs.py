@@ -35,7 +35,10 @@ FENCE = re.compile(r"^```(\w+)[^\n]*\n(.*?)^```", re.MULTILINE | re.DOTALL)
 # Subcommands whose run can be made small with --openings (validate and keys cannot), and
 # those whose charts (drawn and checked in test_charts.py) can be skipped with --formats none.
 SMALL = {"run": "1000", "compare": "1000", "sweep": "500", "sensitivity": "300", "deck": "1000"}
-NO_CHARTS = {"run", "compare", "sweep", "sensitivity"}
+SMALL["groups"] = "1000"
+NO_CHARTS = {"run", "compare", "sweep", "sensitivity", "groups"}
+# More flags that make a command small: its replays' openings.
+SMALLER = {"groups": ["--attribution-openings", "1000"]}
 
 
 def blocks(page: Path, language: str) -> list[str]:
@@ -50,6 +53,9 @@ def simfunnel_commands(page: Path) -> list[list[str]]:
         for line in code.splitlines():
             for part in line.split("&&"):
                 words = shlex.split(part, comments=True)
+                # A redirect or a pipe is the shell's, not the command's.
+                cut = next((i for i, w in enumerate(words) if w in {">", ">>", "|"}), None)
+                words = words[:cut]
                 if words and Path(words[0]).name == "simfunnel":
                     commands.append(words[1:])
     return commands
@@ -57,8 +63,9 @@ def simfunnel_commands(page: Path) -> list[list[str]]:
 
 @pytest.fixture
 def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A scratch folder laid out like the repository (configs/, examples/) as the cwd."""
-    for folder in ("configs", "examples"):
+    """A scratch folder with the repository's examples/ as the cwd (the shipped
+    scenarios are reached by name, from any folder)."""
+    for folder in ("examples",):
         shutil.copytree(ROOT / folder, tmp_path / folder)
     monkeypatch.chdir(tmp_path)
     return tmp_path
@@ -143,6 +150,7 @@ def test_every_command_of_a_how_to_runs(
     for command in simfunnel_commands(page):
         small = [*command, "--openings", SMALL[command[0]]] if command[0] in SMALL else command
         small += ["--formats", "none"] if command[0] in NO_CHARTS else []
+        small += SMALLER.get(command[0], [])
         code = main(small)
         _, err = capsys.readouterr()
         assert code == 0, f"simfunnel {shlex.join(small)}: {err}"
@@ -199,3 +207,76 @@ def test_the_files_the_readme_links_to_are_still_there() -> None:
     linked = set(re.findall(r"\]\((docs/[^)#]+)\)", readme))
     assert {"docs/MODEL.md", "docs/glossary.md", "docs/funnel.png"} <= linked
     assert all((ROOT / path).is_file() for path in linked)
+
+
+def _fenced(text: str, language: str = "") -> list[str]:
+    return [
+        code
+        for lang, code in re.findall(r"^```(\w*)\n(.*?)^```", text, re.M | re.S)
+        if lang == language
+    ]
+
+
+def test_the_readme_is_a_front_page_with_the_two_commands() -> None:
+    readme = (ROOT / "README.md").read_text()
+    assert len(readme.splitlines()) <= 200  # a front page, read in five minutes
+    commands = [code.strip() for code in _fenced(readme, "bash")[:2]]
+    # The first runs the baseline from a fresh install; the second is the test command
+    # CI runs (.ci/run: pip install -e ".[dev]", then .venv/bin/python -m pytest).
+    assert commands[0].endswith(".venv/bin/simfunnel run baseline")
+    ci = (ROOT / ".ci" / "run").read_text().strip().splitlines()[-1]
+    assert commands[1] == ci.replace("pip install -q ", "pip install ")  # -q: CI's quiet log
+    assert 'pip install -q -e ".[dev]"' in ci and ci.endswith(".venv/bin/python -m pytest")
+    # Every shipped scenario is in the table, by the name that runs it.
+    from simfunnel.io.shipped import shipped_names
+
+    for name in shipped_names():
+        assert f"| `{name}` |" in readme, name
+    # The files a newcomer looks for beside the README.
+    for name in ("LICENSE", "CONTRIBUTING.md", "CHANGELOG.md", "CITATION.cff"):
+        assert (ROOT / name).is_file() and f"]({name})" in readme, name
+    assert "MIT License" in (ROOT / "LICENSE").read_text()
+    assert 'license = { text = "MIT" }' in (ROOT / "pyproject.toml").read_text()
+
+
+def test_the_readme_quick_start_is_what_the_command_prints(capsys) -> None:
+    """The rows of the quick start's output are those `simfunnel run baseline` prints
+    (a small run: the labels and their order, not the numbers)."""
+    readme = (ROOT / "README.md").read_text()
+    shown = next(code for code in _fenced(readme) if code.startswith("simfunnel 0.1.0"))
+    from simfunnel.present.report import format_result
+
+    printed = format_result(sf.simulate(sf.load_scenario("baseline"), 2_000, seed=1))
+
+    def labels(text: str) -> list[str]:
+        return [
+            re.split(r"\s{2,}", line.strip())[0]
+            for line in text.splitlines()
+            if line.startswith("  ") and not line.strip().startswith("(")
+        ]
+
+    assert labels(shown) == labels(printed)
+    assert shown.splitlines()[1:3] == printed.splitlines()[1:3]  # the story and interviews
+    assert "Wrote results/baseline/:" in shown
+
+
+def test_the_moved_sections_have_a_home_in_the_site() -> None:
+    """What left the README (validation, performance, reference, development) lives in
+    docs pages that are in the site's navigation."""
+    nav = (ROOT / "mkdocs.yml").read_text()
+    homes = {
+        "validation.md": [
+            "| Published figure | Row |",
+            "coverage",
+            "mutation.py",
+            "fit_recovery.py",
+        ],
+        "performance.md": ["benchmarks/run.py", "benchmarks/memory.py", "openings/s"],
+        "reference.md": ["## Exit codes", "| 3 |", "at most 1 MiB", "Where the model needed"],
+        "contributing.md": [".venv/bin/python -m pytest", "update_golden.py", "ruff check"],
+    }
+    for page, phrases in homes.items():
+        text = (DOCS / page).read_text()
+        assert f": {page}" in nav, page
+        for phrase in phrases:
+            assert phrase in text, (page, phrase)

@@ -278,3 +278,72 @@ def test_app_refuses_bad_input_in_one_line_before_serving(capsys, args, message)
     err = capsys.readouterr().err
     assert code == 2
     assert message in err and err.count("\n") == 1
+
+
+# ----------------------------------------------- on stage: reset, ghost, presenting
+def test_reset_brings_every_slider_back_without_re_simulating(baseline: sf.Scenario) -> None:
+    explorer = Explorer(baseline, openings=OPENINGS)
+    first_table = explorer.view.table
+    base_run = explorer.result
+    explorer.set_value("interview.validity", 0.5)
+    explorer.set_value("internal.probability", 0.6)
+    assert explorer.moved and explorer.result is not base_run
+    explorer.reset()
+    assert not explorer.moved
+    assert explorer.values == {k: core.value_at(baseline, k) for k in explorer.sliders}
+    assert explorer.result is base_run  # the baseline's run, kept: no wait on stage
+    assert explorer.view.table.equals(first_table)
+
+
+def test_a_moved_slider_shows_the_baseline_as_a_ghost(baseline: sf.Scenario) -> None:
+    explorer = Explorer(baseline, "loss_reasons", openings=OPENINGS)
+    unmoved_note = explorer._figure(explorer.view.output, "").axes[0].texts[-1].get_text()
+    assert core.GHOST_NOTE not in unmoved_note  # no ghost while nothing moved
+    explorer.set_value("interview.validity", 0.5)
+    figure = explorer.figure()
+    (ax,) = figure.axes
+    ghosts = [p for p in ax.patches if p.get_label() == "_ghost"]
+    bars = [p for p in ax.patches if p.get_label() != "_ghost" and p.get_width() > 0]
+    base = CHARTS["loss_reasons"](explorer.base_result).to_df()
+    base = base.set_index("reason")["share"]
+    # A dashed outline per baseline bar, at the baseline's length, over the chart's bars.
+    # (a reason the baseline never gave is a row of its own, at the end, without one).
+    assert 0 < len(ghosts) <= len(bars) and all(g.get_facecolor()[3] == 0 for g in ghosts)
+    assert {g.get_y() for g in ghosts} <= {b.get_y() for b in bars}
+    assert max(g.get_width() for g in ghosts) == pytest.approx(base.max())
+    assert min(g.get_zorder() for g in ghosts) > max(b.get_zorder() for b in bars)
+    assert ax.texts[-1].get_text().endswith(core.GHOST_NOTE)  # the subtitle says what it is
+    # Rows stay where the baseline put them while sliders move: the same labels in order.
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    unmoved = Explorer(baseline, "loss_reasons", openings=OPENINGS).figure().axes[0]
+    before = [t.get_text() for t in unmoved.get_yticklabels()]
+    assert labels[: len(before)] == before
+
+
+def test_presentation_mode_has_large_controls_a_big_chart_and_a_reset(
+    baseline: sf.Scenario,
+) -> None:
+    changed = baseline.with_overrides({"interview.validity": 0.31 + 0.1})
+    page = web.ExplorerPage(
+        Explorer(changed, openings=OPENINGS, dpi=core.PRESENT_DPI), present=True
+    )
+    assert page.image.max_width == web.PRESENT_WIDTH
+    from PIL import Image
+
+    width, height = Image.open(__import__("io").BytesIO(page.explorer.view.png)).size
+    assert width >= 1400 and abs(width / height - 16 / 9) < 0.01
+    assert "40px" in page.headline.styles["font-size"]
+    assert all(web.PRESENT_CSS in w.stylesheets for w in page.sliders.values())
+    # No raw keys on screen: the boxes carry no label, the header the setting in words.
+    assert all(not box.label for box in page.boxes.values())
+    header = page.layout.objects[0].objects[0].object
+    assert "interview.validity" not in header and "0.4100000" not in header
+    assert "how well one interview round measures ability: 0.41" in header
+    page.sliders["internal.probability"].value = 0.6
+    with param.edit_constant(page.sliders["internal.probability"]):
+        page.sliders["internal.probability"].param.update(value_throttled=0.6)
+    assert page.explorer.moved
+    page.reset.clicks += 1
+    assert not page.explorer.moved and page.sliders["internal.probability"].value == (
+        core.value_at(changed, "internal.probability")
+    )

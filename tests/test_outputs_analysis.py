@@ -134,7 +134,8 @@ def test_heatmap_of_noise_says_so():
     assert not signal.noise
     assert f"to {100 * table['value'].max():.0f}%" in signal.finding
     ax = signal.plot()
-    assert ax.get_images()[0].get_cmap().name == "cividis"
+    # Higher hire rate is better: shades of blue, darker where better (charts/sweep.py).
+    assert ax.get_images()[0].get_cmap().name == "Blues"
     assert Sweep.from_table(table.assign(value=table["value"] * 0 + 0.5)).plot()
 
 
@@ -217,9 +218,13 @@ def test_job_search_counts_interviews_to_the_target_and_names_the_candidate():
 
 
 def test_compare_chart_draws_the_differences(comparison):
+    from simfunnel.present.charts.compare import SPEAKER_METRICS
+
     ax = sf.present.charts.compare(comparison)
-    assert ax.get_xlim()[0] == -ax.get_xlim()[1]  # symmetric about no change
-    assert len(ax.get_yticklabels()) == len(Differences.from_comparison(comparison).metrics)
+    # Before -> after on the rates' own axis (from 0), the few rates a room cares about.
+    assert ax.get_xlim()[0] == 0
+    drawn = Differences.from_comparison(comparison, metrics=SPEAKER_METRICS).metrics
+    assert len(ax.get_yticklabels()) == len(drawn)
     assert (
         sf.present.charts.compare(comparison.results, title="Mine").get_title(loc="left") == "Mine"
     )

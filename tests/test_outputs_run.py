@@ -34,7 +34,7 @@ from simfunnel.analysis.outputs import (
 from simfunnel.metrics import LOSS_REASONS, METHODS, STAGES
 from simfunnel.present import charts
 
-CONFIGS = Path(__file__).resolve().parents[1] / "configs"
+CONFIGS = Path(__file__).resolve().parents[1] / "simfunnel" / "scenarios"
 OPENINGS = 10_000  # = analysis.candidate_openings: every interviewee is in result.candidates
 
 

@@ -60,7 +60,7 @@ def write(tmp_path: Path, text: str, name: str = "s.yaml") -> Path:
             "s.yaml:2: role.process_weeks: low (9) must be <= high (4)",
         ),
         ("role:\n  posting_month_weights: [1, 2]\n", "needs 12 weights (January first), got 2"),
-        ("interview:\n  rounds: three\n", "s.yaml:2: interview.rounds: should be a valid integer"),
+        ("interview:\n  rounds: three\n", "s.yaml:2: interview.rounds: must be a whole number"),
         ("- just\n- a list\n", "a scenario must be a mapping of keys"),
         ("extends: missing.yaml\n", "s.yaml:1: extends: no such config file"),
         (

@@ -19,7 +19,9 @@ MODEL.md section 7 gives the method and why; in short:
    it is reported as the "posterior" (``posterior.csv``), its 5-95% as the 90%
    interval.
 4. **Identification.** A parameter is *identified* when its 90% interval is less
-   than half as wide as its prior's. Parameters the counts cannot pin down
+   than half as wide as its prior's and neither it nor its estimate reaches an end
+   of the prior box (there the box, not the data, bounds it: an interval of 0-1.33 in
+   a box of 0-5 is cut at 0). Parameters the counts cannot pin down
    (interview validity, risk aversion, culture-mirror weight) are not fitted: the
    same linearised refit, with them added, shows how wide their interval would be.
 5. **Checks.** Posterior predictive p-values: one data set simulated per
@@ -43,6 +45,7 @@ import pandas as pd
 from tqdm import tqdm
 
 from simfunnel.analysis.fit_checks import predictive_checks
+from simfunnel.analysis.fit_flags import exclude_requisitions, flagged_requisitions
 from simfunnel.analysis.fit_summaries import (
     FIT_BOOTSTRAP,
     FIT_SIMULATION,
@@ -52,11 +55,14 @@ from simfunnel.analysis.fit_summaries import (
     data_arrays,
     datasets,
     masked,
+    shared_layout,
     split_datasets,
     summarise,
 )
+from simfunnel.analysis.resources import check_fit_resources
 from simfunnel.errors import InputError
 from simfunnel.io.ats import MIN_REQUISITIONS, AtsData, check_frame, read_ats
+from simfunnel.model.names import plain_number, shown
 from simfunnel.model.parameters import (
     Parameter,
     expand_key,
@@ -100,22 +106,26 @@ IDENTIFIED_RATIO = 0.5  # identified: 90% interval at most half as wide as the p
 
 
 def parse_free(items: Iterable[str]) -> dict[str, tuple[float, float] | None]:
-    """``["offers.decline_probability=0:0.5", "internal.probability"]`` -> key: box or None."""
+    """``["offers.decline_probability=0:0.5", "internal.probability"]`` -> key: box or None.
+
+    A box's ends are plain numbers (``0.5``, ``1e-3``; not ``1_000`` or other digits
+    than 0-9); whether the key may be fitted and the box is a range of its values is
+    checked with the scenario (:func:`resolve_parameters`).
+    """
     free: dict[str, tuple[float, float] | None] = {}
     for item in items:
         key, sep, text = item.partition("=")
         key = key.strip()
         box = None
         if sep:
-            low, colon, high = text.partition(":")
-            try:
-                box = (float(low), float(high))
-            except ValueError:
-                box = None
-            if not colon or box is None or not all(math.isfinite(v) for v in box):
-                raise InputError(f"--free {item[:60]}: expected KEY or KEY=LOW:HIGH")
+            low_text, colon, high_text = text.partition(":")
+            low, high = plain_number(low_text), plain_number(high_text)
+            if colon and low is not None and high is not None:
+                box = (low, high)
+            if box is None:
+                raise InputError(f"--free {shown(item)}: expected KEY or KEY=LOW:HIGH")
         if key in free:
-            raise InputError(f"--free {key[:60]}: given twice")
+            raise InputError(f"--free {shown(key)}: given twice")
         free[key] = box
     return free
 
@@ -141,13 +151,56 @@ def resolve_parameters(
     for key, box in free.items():
         found = expand_key(scenario, key, box)
         if not found:
-            raise InputError(f"--free {key[:60]}: not a scenario key (see `simfunnel keys`)")
+            raise InputError(f"--free {shown(key)}: not a scenario key (see `simfunnel keys`)")
         parameters += found
     keys = [p.key for p in parameters]
     twice = next((k for i, k in enumerate(keys) if k in keys[:i]), None)
     if twice:
-        raise InputError(f"--free {twice}: given twice")
+        raise InputError(f"--free {shown(twice)}: given twice")
     return parameters
+
+
+def parse_priors(items: Iterable[str]) -> dict[str, tuple[float, float]]:
+    """``["applicants.count.high=1:1000"]`` -> key: box; every item needs its box."""
+    priors = {}
+    for item in items:
+        key, sep, _ = item.partition("=")
+        if not sep:
+            raise InputError(f"--prior {item[:60]}: expected KEY=LOW:HIGH")
+        try:
+            box = parse_free([item])[key.strip()]
+        except InputError:
+            box = None
+        if box is None:
+            raise InputError(
+                f"--prior {item[:60]}: expected KEY=LOW:HIGH, e.g. applicants.count.high=1:1000"
+            )
+        if key.strip() in priors:
+            raise InputError(f"--prior {key.strip()[:60]}: given twice")
+        priors[key.strip()] = box
+    return priors
+
+
+def with_priors(
+    scenario: Scenario, parameters: list[Parameter], priors: Mapping[str, tuple[float, float]]
+) -> list[Parameter]:
+    """``parameters`` with the boxes of ``priors`` (each key's own parameters replaced in
+    place, a key not among them added): widen one prior, keep the free set."""
+    out = list(parameters)
+    for key, box in priors.items():
+        try:
+            found = expand_key(scenario, key, box)
+        except InputError as exc:  # its words name --free: this is --prior
+            raise InputError(str(exc).replace("--free", "--prior", 1)) from None
+        if not found:
+            raise InputError(f"--prior {key[:60]}: not a scenario key (see `simfunnel keys`)")
+        for parameter in found:
+            keys = [p.key for p in out]
+            if parameter.key in keys:
+                out[keys.index(parameter.key)] = parameter
+            else:
+                out.append(parameter)
+    return out
 
 
 # ----------------------------------------------------------------------- the fit
@@ -192,6 +245,7 @@ class FitState:
     checks: pd.DataFrame
     distributions: pd.DataFrame
     metadata: dict[str, Any] = field(default_factory=dict)
+    flags: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 def fit(
@@ -203,6 +257,8 @@ def fit(
     settings: FitSettings | None = None,
     columns: Mapping[str, str] | None = None,
     progress: bool = False,
+    priors: Mapping[str, tuple[float, float]] | None = None,
+    exclude: Sequence[str] = (),
 ) -> Any:
     """Fit ``scenario`` to an applicant-tracking export (see the module's method).
 
@@ -214,6 +270,9 @@ def fit(
     free : keys to fit (``["offers.decline_probability", ...]``) or key -> (low, high)
         prior box; default: :func:`default_free`.
     seed : makes the fit reproducible (default: the scenario's seed).
+    priors : key -> (low, high): widen (or narrow) these prior boxes and keep the rest
+        of the free set (``--prior``); a key not in it is freed too.
+    exclude : requisition ids to leave out (``--exclude``), e.g. the flagged outliers.
 
     Returns
     -------
@@ -228,6 +287,8 @@ def fit(
         data = check_frame(data, "<data>", columns)
     elif not isinstance(data, AtsData):
         data = read_ats(data, columns)
+    if exclude:
+        data = exclude_requisitions(data, list(exclude))
     if data.requisitions < MIN_REQUISITIONS:
         raise InputError(
             f"{data.source}: {data.requisitions} requisition rows; the fit needs at least "
@@ -236,7 +297,7 @@ def fit(
     if free is None:
         free = default_free(scenario, data)
     boxes = dict(free) if isinstance(free, Mapping) else {k: None for k in free}
-    parameters = resolve_parameters(scenario, boxes)
+    parameters = with_priors(scenario, resolve_parameters(scenario, boxes), priors or {})
     if not parameters:
         raise InputError("--free: nothing to fit")
     checked = [p for key in CHECKED if key not in boxes for p in expand_key(scenario, key)]
@@ -251,10 +312,15 @@ def fit(
     n = data.requisitions
     mask = {k: np.isnan(v) for k, v in observed_arrays.items()}
 
-    shortlists = [p.high for p in parameters if p.key.startswith("screening.shortlist.")]
-    top = int(max([scenario.screening.shortlist.high, *shortlists]))
+    shortlists = [p for p in parameters if p.key.startswith("screening.shortlist.")]
+    widest = max(shortlists, key=lambda p: p.high, default=None)
+    top = int(max(scenario.screening.shortlist.high, widest.high if widest else 0))
     simulated = int(
         np.clip(settings.replicates * n, settings.min_simulated, settings.max_simulated)
+    )
+    # Every requisition is simulated at once, for the widest shortlist a box allows.
+    check_fit_resources(
+        shared_layout(scenario, top), simulated, widest.key if widest else "screening.shortlist"
     )
     replicates = simulated / n
     simulator = Simulator(scenario, seed_value, FIT_SIMULATION, simulated, top)
@@ -333,8 +399,10 @@ def fit(
         observed=observed,
         checks=checks,
         distributions=distributions,
+        flags=flagged_requisitions(data),
         metadata={
             "seed": seed_value.entropy,
+            "excluded": list(exclude),
             "requisitions": n,
             "simulated_requisitions": simulated,
             "bootstrap_draws": settings.draws,

@@ -299,6 +299,19 @@ def masked(arrays: dict[str, np.ndarray], mask: dict[str, np.ndarray]) -> dict[s
 
 
 # --------------------------------------------------------------------- simulation
+def shared_layout(base: Scenario, top: int) -> Scenario:
+    """The scenario whose draws :class:`Simulator` makes: ``base`` on the exact engine
+    with shortlists of up to ``top`` (not validated: only its draw layout is used)."""
+    exact = base.model_copy(update={"engine": "exact"})
+    return exact.model_copy(
+        update={
+            "screening": exact.screening.model_copy(
+                update={"shortlist": IntRange.model_construct(low=1, high=top)}
+            )
+        }
+    )
+
+
 class Simulator:
     """Simulated requisitions of scenarios that differ only in parameter values, all
     from the same random draws (common random numbers).
@@ -318,13 +331,7 @@ class Simulator:
         first_block: int = 0,
     ):
         self.base = base.model_copy(update={"engine": "exact"})
-        layout_scenario = self.base.model_copy(
-            update={
-                "screening": self.base.screening.model_copy(
-                    update={"shortlist": IntRange.model_construct(low=1, high=top)}
-                )
-            }
-        )
+        layout_scenario = shared_layout(base, top)
         self.top = top
         self.openings = openings
         blocks = math.ceil(openings / BLOCK_OPENINGS)

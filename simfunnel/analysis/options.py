@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from simfunnel.errors import InputError
-from simfunnel.metrics import METRICS
+from simfunnel.metrics import METRICS, unknown_metric
 from simfunnel.model.rng import BLOCK_OPENINGS, SCENARIO_SEED, SeedLike
 from simfunnel.model.scenario import Scenario
 
@@ -108,7 +108,7 @@ class RunOptions:
             if metric not in METRICS:
                 raise ParameterError(
                     "target_ci",
-                    f"target_ci: unknown metric '{metric}'; choose from {', '.join(METRICS)}",
+                    f"target_ci: {unknown_metric(metric)}",
                 )
             if not half_width > 0:
                 raise ParameterError(

@@ -8,11 +8,12 @@ its seed or length, uses the same definitions.
 The good-interview threshold is computed to a stated precision
 (:func:`required_precision`: ``analysis.good_interview_precision``, in share units,
 one standard error, made finer for runs long enough to need it), not from a fixed
-sample. Given an interviewee's true quality ``q`` the mean interview score is normal,
-``x_bar | q ~ N(gain q, noise_variance)`` (presence's own part and the rounds' noise
-are drawn after who is interviewed is settled), so the share of interviewees above
-``t`` is estimated by the conditional (Rao-Blackwellised) mean
-``mean_i Phi((gain q_i - t) / sd)`` rather than by counting scores: on the baseline
+sample. Given an interviewee's true quality ``q`` (and group, where a scenario has
+groups) the mean interview score is normal, ``x_bar | q ~ N(m, noise_variance)`` with
+``m = gain q`` plus any group shift (presence's own part and the rounds' noise are
+drawn after who is interviewed is settled), so the share of interviewees above ``t``
+is estimated by the conditional (Rao-Blackwellised) mean ``mean_i Phi((m_i - t) / sd)``
+rather than by counting scores: on the baseline
 this cuts the variance 46-fold. Chunks of the reference stream (only the stages up to
 the interview) are added until the clustered standard error of that share at the
 threshold is at most the precision, or :data:`MAX_REFERENCE_OPENINGS` are reached.
@@ -28,7 +29,7 @@ from scipy.special import ndtr
 
 from simfunnel.analysis.options import DEFAULT_CHUNK
 from simfunnel.analysis.summary import Thresholds
-from simfunnel.model.engine import Model, interviewee_quality, run_blocks
+from simfunnel.model.engine import Model, interview_score_means, run_blocks
 from simfunnel.model.interview import measurement
 from simfunnel.model.rng import BLOCK_OPENINGS, PILOT, REFERENCE_SEED, Seed
 from simfunnel.model.scenario import Scenario
@@ -110,20 +111,22 @@ def _compute(model: Model, precision: float) -> Thresholds:
     # first analysis.pilot_openings openings (whole pipeline, in chunks).
     blocks = math.ceil(analysis.pilot_openings / BLOCK_OPENINGS)
     step = max(1, DEFAULT_CHUNK // BLOCK_OPENINGS)
-    qualities, counts, manager_scores = [], [], []
+    manager_scores = []
     for first in range(0, blocks, step):
         funnel = run_blocks(model, seed, PILOT, first, min(step, blocks - first))
         manager_scores.append(funnel.score[funnel.interviewed])
-        qualities.append(funnel.quality[funnel.interviewed])
-        counts.append(funnel.interviewed.sum(axis=1))
     score_sd = float(np.std(np.concatenate(manager_scores)))
+    # The threshold: the same openings first, then more until the precision is reached.
     threshold = _GoodInterview(model, analysis.good_interview_top_share)
-    threshold.add(qualities, counts)
-    per_step = _STEP_OPENINGS // BLOCK_OPENINGS
-    while threshold.se > precision and blocks * BLOCK_OPENINGS < (MAX_REFERENCE_OPENINGS):
-        quality, interviewed = interviewee_quality(model, seed, PILOT, blocks, per_step)
-        threshold.add([quality[interviewed]], [interviewed.sum(axis=1)])
-        blocks += per_step
+    done, per_step = 0, _STEP_OPENINGS // BLOCK_OPENINGS
+    while done < blocks or (
+        threshold.se > precision and done * BLOCK_OPENINGS < MAX_REFERENCE_OPENINGS
+    ):
+        n = min(step, blocks - done) if done < blocks else per_step
+        means, interviewed = interview_score_means(model, seed, PILOT, done, n)
+        threshold.add([means[interviewed]], [interviewed.sum(axis=1)])
+        done += n
+    blocks = done
     return Thresholds(
         good_interview=threshold.value,
         narrow_margin=analysis.narrow_margin * score_sd,
@@ -136,15 +139,15 @@ def _compute(model: Model, precision: float) -> Thresholds:
 class _GoodInterview:
     """The top-share quantile of interview scores among interviewees, by conditioning.
 
-    Holds the interviewees' qualities; ``value`` solves
-    ``mean_i Phi((gain q_i - t) / sd) = top_share`` and ``se`` is the standard error
+    Holds the interviewees' expected scores ``m_i = E[x_bar | q_i, group]``; ``value``
+    solves ``mean_i Phi((m_i - t) / sd) = top_share`` and ``se`` is the standard error
     of that mean at the solution, clustered by opening (interviewees of one opening
     are not independent).
     """
 
     def __init__(self, model: Model, top_share: float) -> None:
         m = measurement(model.scenario.interview)
-        self.gain, self.sd, self.top_share = m.gain, math.sqrt(m.noise_variance), top_share
+        self.sd, self.top_share = math.sqrt(m.noise_variance), top_share
         self.qualities: list[np.ndarray] = []
         self.counts: list[np.ndarray] = []
         self.value, self.se = math.nan, math.inf
@@ -152,9 +155,9 @@ class _GoodInterview:
     def add(self, qualities: list[np.ndarray], counts: list[np.ndarray]) -> None:
         self.qualities += qualities
         self.counts += counts
-        means = self.gain * np.concatenate(self.qualities)
+        means = np.concatenate(self.qualities)
         per_opening = np.concatenate(self.counts)
-        if self.sd == 0:  # a noiseless interview: the score is gain * q itself
+        if self.sd == 0:  # a noiseless interview: the score is its mean itself
             self.value = float(np.quantile(means, 1 - self.top_share))
             share = (means >= self.value).astype(float)
         else:

@@ -24,6 +24,7 @@ from simfunnel.io.files import MANIFEST, OutputFolder, atomic_write, read_manife
 from simfunnel.io.loader import load_scenario
 from simfunnel.metrics import METRICS
 from simfunnel.model.attribution import REASONS
+from simfunnel.model.names import excerpt
 from simfunnel.model.scenario import Scenario
 
 __all__ = ["MANIFEST", "OutputFolder", "Result", "atomic_write", "load_result"]
@@ -216,7 +217,7 @@ def _read_metadata(path: Path) -> dict[str, Any]:
         value = metadata.get(key)
         ok = isinstance(value, int | float) and not isinstance(value, bool)
         if not ok or not math.isfinite(value) or (kind is int and value != int(value)):
-            raise InputError(f"{path}: {key}: expected a finite number, got {value!r}")
+            raise InputError(f"{path}: {key}: expected a finite number, got {excerpt(value, 40)}")
     if metadata["openings"] < 1:
         raise InputError(f"{path}: openings: must be >= 1, got {metadata['openings']}")
     return metadata

@@ -17,7 +17,7 @@ from simfunnel.analysis.options import ParameterError, RunOptions, resolve_optio
 from simfunnel.analysis.points import Point, points_of
 from simfunnel.analysis.sweeps import value_at
 from simfunnel.errors import InputError
-from simfunnel.metrics import ATTRIBUTION_METRICS, METRICS
+from simfunnel.metrics import ATTRIBUTION_METRICS, METRICS, unknown_metric
 from simfunnel.model.rng import SCENARIO_SEED, SeedLike, resolve_seed
 from simfunnel.model.scenario import IntRange, Scenario
 from simfunnel.model.uncertainty import refuse_uncertain
@@ -137,9 +137,7 @@ def sensitivity(
 
 def _check_metric(metric: str) -> None:
     if metric not in METRICS:
-        raise ParameterError(
-            "metric", f"metric: unknown metric '{metric}'; choose from {', '.join(METRICS)}"
-        )
+        raise ParameterError("metric", f"metric: {unknown_metric(metric)}")
 
 
 def _points(

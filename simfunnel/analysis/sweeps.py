@@ -12,7 +12,8 @@ import pandas as pd
 from simfunnel.analysis.options import ParameterError, RunOptions, resolve_options
 from simfunnel.analysis.points import points_of
 from simfunnel.errors import InputError
-from simfunnel.metrics import ATTRIBUTION_METRICS, METRICS
+from simfunnel.metrics import ATTRIBUTION_METRICS, METRICS, unknown_metric
+from simfunnel.model import names
 from simfunnel.model.rng import SCENARIO_SEED, SeedLike
 from simfunnel.model.scenario import Scenario
 
@@ -41,7 +42,7 @@ def parse_vary(text: str, scenario: Scenario) -> tuple[str, list[Any]]:
     """
     key, sep, spec = text.partition("=")
     key = key.strip()
-    shown = text if len(text) <= 60 else text[:57] + "..."
+    shown = names.shown(text, 60)
     if not sep or not spec:
         raise ParameterError(
             "vary", f"vary {shown!r}: expected KEY=START:STOP:NUM or KEY=v1,v2,..."
@@ -163,9 +164,7 @@ def sweep(
     keys, grid = _grid(scenario, vary, resolved.openings or scenario.openings)
     unknown = [m for m in metrics or [] if m not in METRICS]
     if unknown:
-        raise ParameterError(
-            "metrics", f"metrics: unknown metric '{unknown[0]}'; choose from {', '.join(METRICS)}"
-        )
+        raise ParameterError("metrics", f"metrics: {unknown_metric(unknown[0])}")
     # Metrics of loss attribution need the (slower) replays: only when asked for.
     if any(m in ATTRIBUTION_METRICS for m in metrics or []):
         resolved = resolved.replace(attribution=True)

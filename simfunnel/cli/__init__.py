@@ -3,8 +3,9 @@
 Modules: :mod:`~simfunnel.cli.parser` (the arguments, one function per subcommand) and
 :mod:`~simfunnel.cli.commands` (what each subcommand does); this module runs them.
 
-Exit codes: 0 success; 2 bad input (one line on stderr, no traceback); 1 internal
-error; 130 interrupted (Ctrl-C); 143 terminated (SIGTERM). Every output folder is
+Exit codes: 0 success; 2 bad input (one line on stderr, no traceback); 3 ``validate
+--benchmarks``: a judged published figure is outside its band; 1 internal error; 130
+interrupted (Ctrl-C); 143 terminated (SIGTERM). Every output folder is
 written whole or not at all (:class:`simfunnel.io.files.OutputFolder`), so an
 interrupted or failed command never leaves a half-written or mixed folder.
 """
@@ -24,10 +25,16 @@ from typing import Any
 from simfunnel.cli.commands import (
     Terminated,
     _command_app,
+    _command_audit,
     _command_charts,
     _command_compare,
     _command_deck,
+    _command_export,
     _command_fit,
+    _command_fit_applications,
+    _command_groups,
+    _command_import,
+    _command_init,
     _command_keys,
     _command_metrics,
     _command_run,
@@ -77,6 +84,12 @@ COMMANDS = {
     "deck": _command_deck,
     "app": _command_app,
     "fit": _command_fit,
+    "init": _command_init,
+    "import": _command_import,
+    "export": _command_export,
+    "audit": _command_audit,
+    "groups": _command_groups,
+    "fit-applications": _command_fit_applications,
 }
 
 _MAIN_PID = os.getpid()
@@ -128,7 +141,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             sys.stdout.flush()  # a full disk behind `> file` shows here, not at exit
             return code
     except InputError as exc:
-        print(f"simfunnel: error: {_as_flags(exc)}", file=sys.stderr)
+        for line in _as_flags(exc).splitlines():  # a file's every problem, one line each
+            print(f"simfunnel: error: {line}", file=sys.stderr)
         return 2
     except BrokenPipeError:  # e.g. `simfunnel keys | head`
         sys.stderr.close()

@@ -15,6 +15,10 @@ from simfunnel.present.explorer.defaults import CHART_LABELS, DEFAULT_OPENINGS, 
 # `you` simulates 20,000 job searches of up to this many interviews: memory grows with it.
 MAX_INTERVIEWS = 100
 MAX_SEED = 2**128 - 1  # the scenario key `seed`'s range
+CONFIG_HELP = (
+    "a scenario YAML file, or a shipped scenario by name (baseline, q4_freeze, ...; "
+    "see `simfunnel init --list`)"
+)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -155,6 +159,12 @@ def build_parser() -> argparse.ArgumentParser:
         _add_deck,
         _add_app,
         _add_fit,
+        _add_init,
+        _add_import,
+        _add_export,
+        _add_audit,
+        _add_groups,
+        _add_fit_applications,
     ):
         add(commands)
     return parser
@@ -162,7 +172,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _add_run(commands: Any) -> None:
     run = commands.add_parser("run", help="simulate a scenario and write its tables and charts")
-    run.add_argument("config", help="scenario YAML, e.g. configs/baseline.yaml")
+    run.add_argument("config", help=CONFIG_HELP)
     _add_scenario_options(
         run,
         "openings to simulate (default: the config's 'openings'; with --target-ci the cap, "
@@ -203,7 +213,7 @@ def _add_run(commands: Any) -> None:
 
 def _add_compare(commands: Any) -> None:
     compare = commands.add_parser("compare", help="compare scenarios on the same openings (paired)")
-    compare.add_argument("configs", nargs="+", metavar="CONFIG")
+    compare.add_argument("configs", nargs="+", metavar="CONFIG", help=CONFIG_HELP)
     _add_scenario_options(compare, posterior=True)
     compare.add_argument("--out", type=_out_folder, help="output folder (default: results/compare)")
     _add_quiet(compare)
@@ -212,7 +222,7 @@ def _add_compare(commands: Any) -> None:
 
 def _add_sweep(commands: Any) -> None:
     sweep = commands.add_parser("sweep", help="simulate a 1-D or 2-D grid of parameter values")
-    sweep.add_argument("config")
+    sweep.add_argument("config", help=CONFIG_HELP)
     sweep.add_argument(
         "--vary",
         action="append",
@@ -236,7 +246,7 @@ def _add_sensitivity(commands: Any) -> None:
     sensitivity = commands.add_parser(
         "sensitivity", help="one-at-a-time sensitivity (tornado) of a metric"
     )
-    sensitivity.add_argument("config")
+    sensitivity.add_argument("config", help=CONFIG_HELP)
     sensitivity.add_argument(
         "--metric",
         default="good_interview_offer_rate",
@@ -270,12 +280,18 @@ def _add_validate(commands: Any) -> None:
         help="check scenario files without running them (--benchmarks: run each and compare "
         "it with published figures)",
     )
-    validate.add_argument("configs", nargs="+")
+    validate.add_argument(
+        "configs",
+        nargs="*",
+        metavar="CONFIG",
+        help=CONFIG_HELP + " (default: every shipped scenario)",
+    )
     validate.add_argument(
         "--benchmarks",
         action="store_true",
         help="simulate each scenario and print the published figures it should reproduce, "
-        "their bands and its values with 95%% CIs (exit 1 if one is outside its band)",
+        "their bands and its values with 95%% CIs, each row labelled input, calibration "
+        "or check (exit 3 if a judged row is outside its band)",
     )
     validate.add_argument(
         "--openings",
@@ -308,7 +324,7 @@ def _add_you(commands: Any) -> None:
     you = commands.add_parser(
         "you", help="your chances: P(offer) per interview, why you lose, your job search"
     )
-    you.add_argument("config")
+    you.add_argument("config", help=CONFIG_HELP)
     you.add_argument(
         "--quality-percentile",
         type=_percentile,
@@ -359,10 +375,10 @@ def _deck_path(text: str) -> Path:
 def _add_deck(commands: Any) -> None:
     deck = commands.add_parser(
         "deck",
-        help="write a 16:9 slide deck: a slide per chart, the finding as its title, "
-        "speaker notes with the numbers, CIs, definitions and sources",
+        help="write a 16:9 slide deck: a slide per chart, the finding as its title, a "
+        "job search, a what-if, three takeaways, notes with the numbers and their CIs",
     )
-    deck.add_argument("config", help="scenario YAML, e.g. configs/baseline.yaml")
+    deck.add_argument("config", help=CONFIG_HELP)
     deck.add_argument(
         "--compare",
         nargs="+",
@@ -374,6 +390,11 @@ def _add_deck(commands: Any) -> None:
         "--out", type=_deck_path, required=True, help="the deck to write, e.g. talk.pptx"
     )
     deck.add_argument("--title", help="the title slide's title (default: the scenario's name)")
+    deck.add_argument(
+        "--no-story",
+        action="store_true",
+        help="leave out the job-search and what-if slides (they simulate a few seconds more)",
+    )
     _add_scenario_options(deck, posterior=True)
     deck.add_argument(
         "--formats",
@@ -392,8 +413,8 @@ def _add_app(commands: Any) -> None:
     app.add_argument(
         "config",
         nargs="?",
-        default="configs/baseline.yaml",
-        help="scenario YAML (default: %(default)s)",
+        default="baseline",
+        help="scenario YAML or shipped scenario name (default: %(default)s)",
     )
     app.add_argument(
         "--port", type=_port, default=DEFAULT_PORT, help="port on localhost (default: %(default)s)"
@@ -418,6 +439,12 @@ def _add_app(commands: Any) -> None:
         help="override a scenario key before exploring (repeatable)",
     )
     app.add_argument("--show", action="store_true", help="open the page in a web browser")
+    app.add_argument(
+        "--present",
+        action="store_true",
+        help="presentation mode: large controls and a chart that fills a 1080p screen "
+        "(or add ?present to the page's address)",
+    )
 
 
 def _add_fit(commands: Any) -> None:
@@ -427,15 +454,38 @@ def _add_fit(commands: Any) -> None:
     fit.add_argument("data", help="the export: .csv, .xlsx or .parquet")
     fit.add_argument(
         "--scenario",
-        default="configs/baseline.yaml",
-        help="the scenario to start from: the prior (default: %(default)s)",
+        default="baseline",
+        help="the scenario to start from, a YAML file or a shipped scenario name: the prior "
+        "(default: the shipped %(default)s)",
     )
     fit.add_argument(
         "--free",
         action="append",
         default=[],
         metavar="KEY[=LOW:HIGH]",
-        help="a key to fit, with its prior box (repeatable; default: what the counts identify)",
+        help="a key to fit, with its prior box (repeatable; replaces the default free set, "
+        "which is what the counts identify)",
+    )
+    fit.add_argument(
+        "--prior",
+        action="append",
+        default=[],
+        metavar="KEY=LOW:HIGH",
+        help="the prior box of one key, keeping the rest of the free set (repeatable), "
+        "e.g. --prior applicants.count.high=1:1000 for a key at its box's edge",
+    )
+    fit.add_argument(
+        "--exclude",
+        action="append",
+        default=[],
+        metavar="ID[,ID...]",
+        help="leave these requisitions out (repeatable), e.g. the outliers the fit flags",
+    )
+    fit.add_argument(
+        "--date-format",
+        metavar="FORMAT",
+        help="how the export writes dates, e.g. %%d/%%m/%%Y for 04/03/2024 (default: ISO, "
+        "2024-03-04)",
     )
     fit.add_argument(
         "--columns",
@@ -456,6 +506,167 @@ def _add_fit(commands: Any) -> None:
     )
     _add_quiet(fit)
     _add_formats(fit)
+
+
+def _add_init(commands: Any) -> None:
+    init = commands.add_parser(
+        "init",
+        help="write NAME.yaml: a starter scenario that extends the shipped baseline, its "
+        "most-changed keys commented (--list: the shipped scenarios)",
+    )
+    init.add_argument("name", nargs="?", help="the scenario's name and file name (NAME.yaml)")
+    init.add_argument(
+        "--folder", type=Path, default=Path("."), help="where to write it (default: here)"
+    )
+    init.add_argument(
+        "--list", action="store_true", help="list the shipped scenarios and their stories"
+    )
+
+
+def _add_import(commands: Any) -> None:
+    from simfunnel.io.vendors import FORMATS
+
+    command = commands.add_parser(
+        "import",
+        help="turn a per-application ATS export into the requisition table `simfunnel fit` reads",
+    )
+    command.add_argument("export", help="the export: its folder (or file, for csv)")
+    command.add_argument("--format", required=True, choices=FORMATS, help="the system it came from")
+    command.add_argument(
+        "--stage-map", help="YAML: stage name -> milestone, reason -> category (see --suggest)"
+    )
+    command.add_argument("--mapping", help="for --format csv: YAML naming your columns")
+    command.add_argument(
+        "--suggest",
+        action="store_true",
+        help="print a stage map proposed from the export's stage and reason names, and stop",
+    )
+    command.add_argument(
+        "--out", type=_out_folder, help="output folder (default: results/import_<export name>)"
+    )
+    _add_quiet(command)
+
+
+def _add_export(commands: Any) -> None:
+    from simfunnel.io.vendors import EXPORT_FORMATS
+
+    command = commands.add_parser(
+        "export", help="write a simulated funnel as an ATS would export it (per application)"
+    )
+    command.add_argument("--format", required=True, choices=EXPORT_FORMATS)
+    command.add_argument(
+        "--scenario",
+        default="configs/baseline.yaml",
+        help="what to simulate (default: %(default)s)",
+    )
+    command.add_argument(
+        "--requisitions",
+        type=_number(int, 1, 100_000, what="a whole number"),
+        default=300,
+        help="requisitions to simulate (default: %(default)s)",
+    )
+    command.add_argument("--seed", type=_seed, help="random seed (default: the scenario's)")
+    command.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a scenario key first (repeatable)",
+    )
+    command.add_argument("--out", type=_out_folder, required=True, help="output folder")
+    _add_quiet(command)
+
+
+def _add_audit(commands: Any) -> None:
+    audit = commands.add_parser(
+        "audit",
+        help="bias audit of your per-application table: selection rates and impact ratios "
+        "by group at every stage",
+    )
+    audit.add_argument("data", help="one row per application: .csv, .xlsx or .parquet")
+    audit.add_argument(
+        "--group",
+        dest="groups",
+        action="append",
+        required=True,
+        metavar="COLUMN",
+        help="a group column to audit, e.g. gender (give two for their intersections)",
+    )
+    audit.add_argument(
+        "--out", type=_out_folder, help="output folder (default: results/audit_<data file name>)"
+    )
+    _add_quiet(audit)
+    _add_formats(audit)
+
+
+def _add_groups(commands: Any) -> None:
+    groups = commands.add_parser(
+        "groups",
+        help="who loses, by group: selection rates and impact ratios at every stage of a "
+        "scenario with groups:, and which mechanism causes the gap",
+    )
+    groups.add_argument("config", help="scenario YAML with a groups: section")
+    groups.add_argument(
+        "--openings",
+        type=_positive_int,
+        help="openings simulated (whole thousands; default: the config's)",
+    )
+    groups.add_argument("--seed", type=_seed, help="random seed (default: the scenario's)")
+    groups.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a scenario key, e.g. groups.ethnicity.minority.interview=-0.23 "
+        "(repeatable): a what-if",
+    )
+    groups.add_argument(
+        "--attribution-openings",
+        type=_number(int, 0, what="a whole number"),
+        default=20_000,
+        help="openings per removal for the attribution, 0 to skip it (default: %(default)s)",
+    )
+    groups.add_argument(
+        "--audit-openings",
+        type=_positive_int,
+        metavar="N",
+        help="what an audit of N openings would see: the impact ratio's spread and the power "
+        "of Fisher's and the z test",
+    )
+    groups.add_argument(
+        "--frontier",
+        action="store_true",
+        help="also sweep screening and interview designs: hire value against impact ratio",
+    )
+    groups.add_argument(
+        "--out", type=_out_folder, help="output folder (default: results/groups_<name>)"
+    )
+    _add_quiet(groups)
+    _add_formats(groups)
+
+
+def _add_fit_applications(commands: Any) -> None:
+    command = commands.add_parser(
+        "fit-applications",
+        help="fit interview validity, presence share and risk aversion to an application table",
+    )
+    command.add_argument("applications", help="the applications.csv of simfunnel import")
+    command.add_argument(
+        "--scenario",
+        required=True,
+        help="everything else: the fitted.yaml of simfunnel fit on the same export",
+    )
+    command.add_argument(
+        "--draws",
+        type=_number(int, 20, 2000, what="a whole number"),
+        default=100,
+        help="bootstrap refits (default: %(default)s)",
+    )
+    command.add_argument("--seed", type=_seed, default=1, help="random seed (default: 1)")
+    command.add_argument("--out", type=_out_folder, required=True, help="output folder")
+    _add_quiet(command)
 
 
 def _version() -> str:

@@ -1,3 +1,4 @@
-"""The edges: reading scenario files and writing result folders whole.
+"""The edges: reading scenario files and tables (within limits, :mod:`.tables`) and
+writing result folders whole.
 Imports the model only.
 """

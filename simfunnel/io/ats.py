@@ -18,19 +18,31 @@ column                   meaning                                          requir
 ``cancelled``            1 if cancelled or closed without a hire          yes
 =======================  ===============================================  ========
 
+**Open requisitions** (``cancelled`` empty or ``open``, or 0 with no hire and no
+``closed`` date) are censored, not refused: their stage counts so far (applicants,
+shortlisted, interviewed) are used, their outcome (offers, hires, cancelled, closed) is
+left out, and :attr:`AtsData.open` lists their ids. Dates are ISO (2025-03-31) unless
+``date_format`` (``--date-format %d/%m/%Y``) says otherwise. The fit needs at least
+:data:`MIN_REQUISITIONS` (50) requisitions.
+
 Rows are numbered as in a spreadsheet: the header is row 1, the first requisition
 row 2. Every refusal is one :class:`~simfunnel.errors.InputError` line naming the
 file, the row and the column, with at most a short excerpt of the bad cell.
 A missing value of an optional column is allowed (that row is used for what it
 has); a missing value of a required column is not.
 
-Limits: a file of at most :data:`MAX_BYTES` (checked before reading; for ``.xlsx``
-also the unpacked size, a zip bomb is refused) and at most :data:`MAX_ROWS` rows.
+A row with no value in any of these columns (a row of only commas) is blank and skipped;
+rows keep their spreadsheet numbers. Dates with a time zone are converted to UTC (a
+date without one is taken as UTC), so an export mixing zones reads as one calendar.
+
+Limits: the file is read by :func:`simfunnel.io.tables.read_table` within
+:data:`LIMITS` (:data:`simfunnel.io.tables.ATS_EXPORT`: size, columns, rows and
+cell length, each checked before the table is built), only the columns above (and
+those ``--columns`` renames) are kept.
 """
 
 from __future__ import annotations
 
-import zipfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,7 +51,8 @@ import numpy as np
 import pandas as pd
 
 from simfunnel.errors import InputError
-from simfunnel.io.files import check_input_file
+from simfunnel.io.tables import ATS_EXPORT, FIRST_DATA_ROW, SUFFIXES, cell_text, read_table
+from simfunnel.model.names import shown as _shown
 
 REQUIRED = ("requisition_id", "applicants", "interviewed", "offers", "hires", "cancelled")
 COLUMNS = (
@@ -62,15 +75,11 @@ DATES = ("posted", "closed")
 # (simfunnel.analysis.requisitions). The one definition of the export's columns.
 NUMBERS = tuple(c for c in COLUMNS if c not in ("requisition_id", *DATES))
 COUNTS = tuple(c for c in NUMBERS if c != "cancelled")
-SUFFIXES = (".csv", ".xlsx", ".parquet")
 
-MAX_BYTES = 100 * 2**20  # 100 MiB: ~1.5 million requisitions as CSV
-MAX_UNPACKED_BYTES = 400 * 2**20  # an .xlsx is a zip: its unpacked size, before parsing
-MAX_ROWS = 1_000_000  # more requisitions than any employer has; the fit needs hundreds
+LIMITS = ATS_EXPORT  # how large an export may be (reasons in simfunnel.io.tables)
 MAX_COUNT = 10_000_000  # applicants per requisition: the schema's applicants.count limit
 MIN_REQUISITIONS = 50  # the fit's summaries (quantiles, shares by quarter) need this many
 CELL_EXCERPT = 20  # characters of a bad cell shown in a message
-FIRST_DATA_ROW = 2  # the header is row 1, as in a spreadsheet
 
 
 @dataclass(frozen=True)
@@ -88,6 +97,8 @@ class AtsData:
 
     frame: pd.DataFrame
     source: str = "<data>"
+    open: tuple[str, ...] = ()
+    """Ids of open requisitions: outcome cells left out (censored), stage counts kept."""
 
     @property
     def requisitions(self) -> int:
@@ -150,6 +161,7 @@ def read_ats(
     columns: Mapping[str, str] | None = None,
     *,
     min_rows: int = MIN_REQUISITIONS,
+    date_format: str | None = None,
 ) -> AtsData:
     """Read and check an export (``.csv``, ``.xlsx`` or ``.parquet``, by its extension).
 
@@ -158,6 +170,7 @@ def read_ats(
     path : the file.
     columns : mapping of the file's column names to the canonical ones.
     min_rows : fewer requisitions than this is an error (the fit needs them).
+    date_format : ``strftime`` format of the dates (``"%d/%m/%Y"``); default ISO 8601.
 
     Raises
     ------
@@ -165,95 +178,27 @@ def read_ats(
         One line naming the file, and the row and column of the first problem.
     """
     path = Path(path)
-    shown = _cell(str(path), 80)[1:-1]
-    suffix = path.suffix.lower()
-    if suffix not in SUFFIXES:
-        raise InputError(
-            f"{shown}: unknown kind of file {_cell(path.suffix or '(no extension)')}; "
-            f"give a {', '.join(SUFFIXES)} file"
-        )
-    check_input_file(path, shown, MAX_BYTES)
-    raw = _read_raw(path, suffix, shown)
-    return check_frame(raw, shown, columns, min_rows=min_rows)
+    label = _shown(path, 80)
+    wanted = set(COLUMNS) | set(columns or {})
 
+    def select(header: tuple[str, ...]) -> list[str]:
+        return list(dict.fromkeys(name for name in header if name in wanted))
 
-def _read_raw(path: Path, suffix: str, shown: str) -> pd.DataFrame:
-    """Every cell as text (NaN where empty), at most MAX_ROWS + 1 rows."""
-    try:
-        if suffix == ".csv":
-            return pd.read_csv(
-                path,
-                dtype=str,
-                nrows=MAX_ROWS + 1,
-                skipinitialspace=True,
-                keep_default_na=False,
-                na_values=[""],
-                encoding="utf-8-sig",
+    table = read_table(path, label, LIMITS, kinds=SUFFIXES, select=select)
+    if len(table.header) == 1 and not table.frame.columns.size:
+        separator = next((c for c in ";\t|" if c in table.header[0]), None)
+        if separator is not None:  # one column named 'requisition_id;posted;...'
+            shown = {"\t": "tabs"}.get(separator, repr(separator))
+            raise InputError(
+                f"{label}: row 1: the columns are separated by {shown}, not commas; "
+                "save the export as comma-separated CSV"
             )
-        if suffix == ".xlsx":
-            _require("openpyxl", ".xlsx")
-            _check_unpacked(path, shown)
-            return pd.read_excel(path, dtype=str, nrows=MAX_ROWS + 1, engine="openpyxl")
-        _require("pyarrow", ".parquet")
-        import pyarrow.parquet as pq
-
-        rows = pq.ParquetFile(path).metadata.num_rows
-        if rows > MAX_ROWS:
-            raise InputError(f"{shown}: too many rows ({rows:,}; at most {MAX_ROWS:,})")
-        frame = pd.read_parquet(path)
-        return (
-            frame.astype(object)
-            .where(frame.notna(), np.nan)
-            .map(lambda v: v if isinstance(v, float) and np.isnan(v) else _as_text(v))
-        )
-    except InputError:
-        raise
-    except UnicodeDecodeError:
-        raise InputError(f"{shown}: not UTF-8 text; save the export as UTF-8 CSV") from None
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError, OSError) as exc:
-        reason = str(exc).splitlines()[0][:100] if str(exc) else type(exc).__name__
-        raise InputError(f"{shown}: cannot read as {suffix[1:]} ({reason})") from None
-    except Exception as exc:  # a corrupt xlsx/parquet raises the reader's own errors
-        raise InputError(
-            f"{shown}: cannot read as {suffix[1:]} ({type(exc).__name__}; is it one?)"
-        ) from None
-
-
-def _as_text(value: object) -> str:
-    if isinstance(value, pd.Timestamp):
-        return value.isoformat()
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
-
-
-def _require(module: str, kind: str) -> None:
-    try:
-        __import__(module)
-    except ImportError:
-        raise InputError(
-            f"reading {kind} files needs {module}: pip install 'simfunnel[ats]' "
-            "(or save the export as .csv)"
-        ) from None
-
-
-def _check_unpacked(path: Path, shown: str) -> None:
-    try:
-        with zipfile.ZipFile(path) as archive:
-            unpacked = sum(item.file_size for item in archive.infolist())
-    except (zipfile.BadZipFile, OSError):
-        raise InputError(f"{shown}: cannot read as xlsx (not a valid workbook)") from None
-    if unpacked > MAX_UNPACKED_BYTES:
-        raise InputError(
-            f"{shown}: file too big when unpacked ({unpacked / 2**20:,.0f} MiB; at most "
-            f"{MAX_UNPACKED_BYTES // 2**20} MiB)"
-        )
+    return _check(table.frame, label, columns, min_rows, date_format)
 
 
 def _cell(value: object, limit: int = CELL_EXCERPT) -> str:
     """A cell or name for a message: quoted, printable, cut to ``limit`` characters."""
-    text = "".join(c if c.isprintable() else "?" for c in str(value)[: limit + 1])
-    return repr(text if len(text) <= limit else text[: limit - 1] + "\u2026")
+    return repr(_shown(value, limit))
 
 
 def check_frame(
@@ -262,6 +207,7 @@ def check_frame(
     columns: Mapping[str, str] | None = None,
     *,
     min_rows: int = MIN_REQUISITIONS,
+    date_format: str | None = None,
 ) -> AtsData:
     """Check a table of text cells (as read from a file) and convert it.
 
@@ -270,6 +216,20 @@ def check_frame(
     """
     frame = raw.copy()
     frame.columns = [str(c).strip() for c in frame.columns]
+    if len(frame) > LIMITS.max_rows:
+        raise InputError(f"{source}: too many rows (over {LIMITS.max_rows:,})")
+    frame.index = pd.RangeIndex(FIRST_DATA_ROW, FIRST_DATA_ROW + len(frame))
+    return _check(frame, source, columns, min_rows, date_format)
+
+
+def _check(
+    frame: pd.DataFrame,
+    source: str,
+    columns: Mapping[str, str] | None,
+    min_rows: int,
+    date_format: str | None = None,
+) -> AtsData:
+    """Check a table of cells whose index is the spreadsheet row number of each row."""
     for old, new in (columns or {}).items():
         if old not in frame.columns:
             raise InputError(f"{source}: --columns {_cell(old)}: no such column in the file")
@@ -280,40 +240,81 @@ def check_frame(
         frame = frame.rename(columns={old: new})
     duplicated = frame.columns[frame.columns.duplicated()]
     if len(duplicated):
-        raise InputError(f"{source}: column {_cell(duplicated[0])} appears twice in the header")
+        raise InputError(
+            f"{source}: row 1: column {_cell(duplicated[0])} appears twice in the header"
+        )
     for column in REQUIRED:
         if column not in frame.columns:
             hint = " (rename yours with --columns OLD=NEW)" if columns is None else ""
             raise InputError(f"{source}: missing required column {column}{hint}")
-    if len(frame) > MAX_ROWS:
-        raise InputError(f"{source}: too many rows (over {MAX_ROWS:,})")
     if len(frame) < min_rows:
         raise InputError(
             f"{source}: {len(frame)} requisition rows; the fit needs at least {min_rows}"
         )
     present = [c for c in COLUMNS if c in frame.columns]
-    frame = frame[present].reset_index(drop=True)
+    frame = frame[present]
     out = pd.DataFrame(index=frame.index)
     out["requisition_id"] = _ids(frame["requisition_id"], source)
     for column in DATES:
         if column in frame:
-            out[column] = _dates(frame[column], source, column)
+            out[column] = _dates(frame[column], source, column, date_format)
+    # An open requisition's outcome is not known yet: required outcome cells may be empty.
+    open_rows = _open_rows(frame)
     for column in COUNTS:
         if column in frame:
-            out[column] = _integers(frame[column], source, column, column in REQUIRED)
-    out["cancelled"] = _flags(frame["cancelled"], source)
+            required = column in REQUIRED and column not in OUTCOMES
+            out[column] = _integers(frame[column], source, column, required)
+            if column in REQUIRED and column in OUTCOMES:
+                empty = out[column].isna() & ~open_rows
+                if empty.any():
+                    i = out.index[empty][0]
+                    raise _fail(source, i, column, "missing (it is required)")
+    out["cancelled"] = _flags(frame["cancelled"], source, open_rows)
+    open_rows |= _undecided(out)
+    for column in OUTCOMES:
+        if column in out:
+            out[column] = out[column].mask(open_rows)
     _check_consistency(out, source)
-    return AtsData(out[[c for c in COLUMNS if c in out]], source)
+    ids = tuple(out.loc[open_rows, "requisition_id"])
+    return AtsData(out[[c for c in COLUMNS if c in out]].reset_index(drop=True), source, ids)
+
+
+# What an open requisition does not know yet: left out (censored), the rest is used.
+OUTCOMES = ("closed", "offers", "hires", "internal_hires", "cancelled")
+OPEN_WORDS = ("open", "in progress", "pending", "active")
+
+
+def _open_rows(frame: pd.DataFrame) -> pd.Series:
+    """Rows whose ``cancelled`` cell is empty or says open (and which have no closed date)."""
+    flag = _text(frame["cancelled"]).str.lower()
+    marked = flag.isna() | flag.isin(OPEN_WORDS)
+    if "closed" in frame:
+        marked &= _text(frame["closed"]).isna()
+    return marked.fillna(False).astype(bool)
+
+
+def _undecided(out: pd.DataFrame) -> pd.Series:
+    """Not cancelled, no hire and no closing date: still open (cancelled = 1 means
+    "cancelled or closed without a hire")."""
+    undecided = (out["cancelled"] == 0) & (out["hires"] == 0)
+    if "closed" in out:
+        undecided &= out["closed"].isna()
+    else:
+        return pd.Series(False, index=out.index)
+    return undecided.fillna(False).astype(bool)
 
 
 def _row(index: int) -> int:
-    return int(index) + FIRST_DATA_ROW
+    return int(index)  # frames are indexed by spreadsheet row
 
 
 def _text(series: pd.Series) -> pd.Series:
     """Cells as stripped text, NaN where empty."""
-    text = series.map(lambda v: v if _missing(v) else _as_text(v).strip())
-    return text.where(text.map(lambda v: not _missing(v) and v != ""), np.nan)
+    if pd.api.types.infer_dtype(series, skipna=True) in ("string", "empty"):
+        text = series.astype(object).str.strip()  # as read from a file: text or NaN
+    else:  # a frame built in Python: numbers, dates, ...
+        text = series.map(lambda v: v if _missing(v) else str(cell_text(v)).strip())
+    return text.where(text.notna() & (text != ""), np.nan).astype(object)
 
 
 def _missing(value: object) -> bool:
@@ -368,25 +369,47 @@ def _integers(series: pd.Series, source: str, column: str, required: bool) -> pd
     return values.round().astype("Int64")
 
 
-def _flags(series: pd.Series, source: str) -> pd.Series:
+def _flags(series: pd.Series, source: str, open_rows: pd.Series) -> pd.Series:
     text = _text(series).str.lower()
-    if text.isna().any():
-        raise _fail(source, text.index[text.isna()][0], "cancelled", "missing (it is required)")
+    empty = text.isna() & ~open_rows
+    if empty.any():
+        raise _fail(
+            source,
+            text.index[empty][0],
+            "cancelled",
+            "missing (it is required; an open requisition has no closed date)",
+        )
     mapping = {"1": 1, "0": 0, "1.0": 1, "0.0": 0, "true": 1, "false": 0, "yes": 1, "no": 0}
     flags = text.map(mapping)
-    if flags.isna().any():
-        i = flags.index[flags.isna()][0]
-        raise _fail(source, i, "cancelled", f"expected 1 or 0 (got {_cell(series[i])})")
-    return flags.astype("Int64")
+    bad = flags.isna() & ~open_rows
+    if bad.any():
+        i = flags.index[bad][0]
+        raise _fail(source, i, "cancelled", f"expected 1, 0 or open (got {_cell(series[i])})")
+    return flags.mask(open_rows).astype("Int64")
 
 
-def _dates(series: pd.Series, source: str, column: str) -> pd.Series:
+def _dates(
+    series: pd.Series, source: str, column: str, date_format: str | None = None
+) -> pd.Series:
     text = _text(series)
-    dates = pd.to_datetime(text, errors="coerce", format="ISO8601")
+    try:
+        # One convention whatever the zones: a time with an offset is converted to UTC, one
+        # without is taken as UTC (pandas refuses a column mixing zones unless told so).
+        dates = pd.to_datetime(text, errors="coerce", format=date_format or "ISO8601", utc=True)
+    except ValueError:  # a format pandas cannot use
+        raise InputError(
+            f"--date-format {_cell(date_format)}: not a date format like %d/%m/%Y"
+        ) from None
     bad = text.notna() & dates.isna()
     if bad.any():
         i = text.index[bad][0]
-        raise _fail(source, i, column, f"not an ISO date like 2025-03-31 (got {_cell(text[i])})")
+        if date_format:
+            expected = f"not a date in --date-format {date_format[:20]}"
+        else:
+            expected = "not an ISO date like 2025-03-31"
+            if "/" in str(text[i]) or "." in str(text[i]):
+                expected += " (for 04/03/2024 give --date-format %d/%m/%Y or %m/%d/%Y)"
+        raise _fail(source, i, column, f"{expected} (got {_cell(text[i])})")
     if getattr(dates.dt, "tz", None) is not None:
         dates = dates.dt.tz_localize(None)
     years = dates.dt.year
@@ -414,14 +437,14 @@ def _check_consistency(frame: pd.DataFrame, source: str) -> None:
         if smaller in frame and larger in frame:
             wrong = (frame[smaller] > frame[larger]).fillna(False).to_numpy(dtype=bool)
             if wrong.any():
-                i = int(np.flatnonzero(wrong)[0])
+                i = frame.index[np.flatnonzero(wrong)[0]]
                 shown = f"{smaller} {frame[smaller][i]} > {larger} {frame[larger][i]}"
                 problems.append((i, smaller, f"{what} ({shown})"))
     if {"interviewed", "internal_interviewed", "shortlisted"} <= set(frame):
         externals = frame["interviewed"] - frame["internal_interviewed"]
         wrong = (externals > frame["shortlisted"]).fillna(False).to_numpy(dtype=bool)
         if wrong.any():
-            i = int(np.flatnonzero(wrong)[0])
+            i = frame.index[np.flatnonzero(wrong)[0]]
             problems.append(
                 (
                     i,
@@ -433,7 +456,7 @@ def _check_consistency(frame: pd.DataFrame, source: str) -> None:
     if "posted" in frame and "closed" in frame:
         wrong = (frame["closed"] < frame["posted"]).fillna(False).to_numpy(dtype=bool)
         if wrong.any():
-            i = int(np.flatnonzero(wrong)[0])
+            i = frame.index[np.flatnonzero(wrong)[0]]
             problems.append(
                 (
                     i,

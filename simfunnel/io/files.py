@@ -19,6 +19,7 @@ from typing import Any, NoReturn
 
 from simfunnel import __version__
 from simfunnel.errors import InputError
+from simfunnel.model.names import shown
 
 
 class OutputError(InputError):
@@ -119,6 +120,9 @@ class OutputFolder:
         label: str = "",
         scenario: str | None = None,
     ) -> None:
+        if not str(directory).strip():  # Path("") and abspath("") are the current folder
+            where = f"{label.strip()}: " if label.strip() else ""
+            raise InputError(f"{where}expected a folder, got an empty name")
         self.shown = Path(directory)
         self.scenario = scenario  # a result of another scenario is never replaced
         self.directory = Path(os.path.abspath(directory))
@@ -348,7 +352,7 @@ def _same_file(handle: int, path: Path) -> bool:
 
 def _excerpt(text: str, limit: int = 60) -> str:
     """A short excerpt of a name or path for a message: never a whole long value."""
-    return text if len(text) <= limit else f"{text[: limit - 3]}..."
+    return shown(text, limit)
 
 
 def _manifest_files(directory: Path) -> dict[str, str] | None:

@@ -12,8 +12,9 @@ Limits on input (each refusal is one :class:`~simfunnel.errors.InputError` line)
   refused: scenarios never need them and aliases allow "billion laughs" bombs.
   Collections nest at most :data:`MAX_NESTING` deep, a document holds at most
   :data:`MAX_NODES` nodes, and a key may appear only once per mapping.
-- **extends**: names a ``.yaml``/``.yml`` regular file beside the extending file
-  or in a folder below it, by a relative path; after resolving symlinks it must
+- **extends**: names a shipped scenario by its bare name (``extends: baseline``), or a
+  ``.yaml``/``.yml`` regular file beside the extending file or in a folder below it,
+  by a relative path; after resolving symlinks it must
   stay inside that folder. Chains are at most :data:`MAX_EXTENDS_DEPTH` files.
   Messages never quote another file's contents (an unknown key is named only if
   it is short and looks like a key).
@@ -25,6 +26,7 @@ from __future__ import annotations
 
 import errno
 import math
+import re
 import stat
 from pathlib import Path
 from typing import Any
@@ -33,6 +35,7 @@ import yaml
 
 from simfunnel.errors import InputError
 from simfunnel.io.posterior import read_posterior
+from simfunnel.io.shipped import is_bare_name, missing_hint, resolve_config, shipped_path
 from simfunnel.model.names import excerpt, folder_name, is_control, key_text, name_problem
 from simfunnel.model.scenario import Scenario, build_scenario
 
@@ -112,6 +115,16 @@ class _ScenarioLoader(yaml.SafeLoader):
         return super().construct_mapping(node, deep=deep)
 
 
+# YAML 1.1 (PyYAML) reads an exponent without a dot (`sd: 1e-3`) as text, which a number
+# key would then have to accept as text; read it as the number it is (YAML 1.2 does).
+# Quoted values stay text, so `mean: ".16"` is refused as text, not read as a number.
+_ScenarioLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(r"^[-+]?(?:[0-9][0-9_]*(?:\.[0-9_]*)?|\.[0-9_]+)[eE][-+]?[0-9]+$"),
+    list("-+0123456789."),
+)
+
+
 def _key_name(node: yaml.Node) -> str:
     """A key as the validator names it: ``~`` is ``None``, ``true`` is ``True``."""
     tag = getattr(node, "tag", "")
@@ -146,7 +159,8 @@ def _read_text(path: Path, what: str = "config file") -> str:
     try:
         info = path.stat()
     except FileNotFoundError:
-        raise InputError(f"{path}: no such {what}") from None
+        hint = missing_hint(path) if what == "config file" else ""
+        raise InputError(f"{path}: no such {what}{hint}") from None
     except (OSError, ValueError) as exc:
         raise InputError(f"{path}: cannot read {what} ({excerpt(str(exc), 80)[1:-1]})") from None
     if stat.S_ISDIR(info.st_mode):
@@ -242,8 +256,12 @@ def _extends_target(
     """
     kind = " or ".join(suffixes)
     rule = f"name a {kind} file beside this config or in a folder below it"
+    if key == "extends":
+        rule += " (or a shipped scenario by its bare name, e.g. 'extends: baseline')"
     if not isinstance(value, str) or not value.strip():
         raise InputError(f"{where}: {key}: expected a file name, got {excerpt(value)}")
+    if key == "extends" and is_bare_name(value):
+        return shipped_path(value, f"{where}: extends")
     if len(value) > 255 or any(is_control(c) for c in value):
         raise InputError(f"{where}: {key}: not a usable file name; {rule}")
     relative = Path(value)
@@ -262,8 +280,11 @@ def _extends_target(
             f"{where}: {key}: {excerpt(value)} leads outside the folder of this config; {rule}"
         )
     if not resolved.exists():
+        hint = ""
+        if key == "extends" and missing_hint(relative):
+            hint = f"; for the shipped scenario write 'extends: {relative.stem}'"
         raise InputError(
-            f"{where}: {key}: no such {'config ' if key == 'extends' else ''}file {target}"
+            f"{where}: {key}: no such {'config ' if key == 'extends' else ''}file {target}{hint}"
         )
     if not resolved.is_file():
         raise InputError(f"{where}: {key}: {target} is not a regular file")
@@ -318,14 +339,16 @@ def _default_name(path: Path) -> str:
 def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> Scenario:
     """Load and validate a YAML scenario (safe YAML only; see the module's limits).
 
-    A scenario may start from another with ``extends: baseline.yaml`` (a path
-    relative to the file, beside it or below its folder) and change only the keys
-    that tell its story.
+    A scenario may start from another with ``extends: other.yaml`` (a path
+    relative to the file, beside it or below its folder) or from a shipped scenario
+    with ``extends: baseline`` (a bare name), and change only the keys that tell its
+    story.
 
     Parameters
     ----------
     path : str or Path
-        A YAML file.
+        A YAML file, or the bare name of a shipped scenario (``"baseline"``; see
+        :mod:`simfunnel.io.shipped`).
     overrides : dict, optional
         Dotted-key overrides applied after loading, e.g. ``{"manager.risk_aversion": 2}``;
         unless they set ``name``, the scenario is renamed ``name (key=value, ...)``.
@@ -334,7 +357,7 @@ def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> 
     -------
     Scenario
     """
-    path = Path(path)
+    path = resolve_config(path)
     data, lines = _read_with_extends(path)
     if data is None:  # an empty file: the defaults (the baseline), named after the file
         data = {}

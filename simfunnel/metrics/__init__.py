@@ -19,7 +19,18 @@ from __future__ import annotations
 
 from simfunnel.metrics.benchmarks import BENCHMARKS, Benchmark
 from simfunnel.metrics.glossary import glossary_markdown, main
-from simfunnel.metrics.labels import KEY_LABELS, STAGES, key_label, ordinal
+from simfunnel.metrics.labels import (
+    BETTER,
+    KEY_ENDS,
+    KEY_LABELS,
+    STAGES,
+    key_end,
+    key_label,
+    ordinal,
+    scenario_label,
+    setting,
+    setting_value,
+)
 from simfunnel.metrics.reasons import LOSS_REASONS, METHOD_DEFINITIONS, METHODS, Reason
 from simfunnel.metrics.registry import (
     ATTRIBUTION_METRICS,
@@ -32,13 +43,16 @@ from simfunnel.metrics.registry import (
     Unit,
     label,
     metric,
+    unknown_metric,
 )
 
 __all__ = [
     "ATTRIBUTION_METRICS",
     "BENCHMARKS",
+    "BETTER",
     "DENOMINATORS",
     "HEADLINE",
+    "KEY_ENDS",
     "KEY_LABELS",
     "LOSS_REASONS",
     "METHODS",
@@ -52,9 +66,14 @@ __all__ = [
     "Reason",
     "Unit",
     "glossary_markdown",
+    "key_end",
     "key_label",
     "label",
     "main",
     "metric",
     "ordinal",
+    "scenario_label",
+    "setting",
+    "setting_value",
+    "unknown_metric",
 ]

@@ -14,6 +14,41 @@ import sys
 from simfunnel.metrics.reasons import LOSS_REASONS, METHOD_DEFINITIONS, METHODS
 from simfunnel.metrics.registry import DENOMINATORS, METRICS
 
+# Terms of a bias audit (`simfunnel audit`, `simfunnel groups`): (name, label, definition).
+GROUP_TERMS = (
+    (
+        "selection_rate",
+        "Selection rate",
+        "of a group's applicants at the stage before, the share who reach this stage "
+        "(end to end: of its applicants, the share hired)",
+    ),
+    (
+        "impact_ratio",
+        "Impact ratio",
+        "a group's selection rate over the highest rate among the groups large enough to "
+        "test (the reference); 1 is parity, with a 95% CI clustered by opening",
+    ),
+    (
+        "four_fifths_rule",
+        "Four-fifths rule",
+        "an impact ratio below 0.8 is taken as evidence of adverse impact (US Uniform "
+        "Guidelines on Employee Selection Procedures, 29 CFR 1607.4D); a rule of thumb, "
+        "not a test, so audits report Fisher's exact p beside it",
+    ),
+    (
+        "shortfall",
+        "Shortfall",
+        "the selections a group would have at the reference's rate, minus those it has "
+        "(simulated: per 1,000 openings)",
+    ),
+    (
+        "too_few_to_test",
+        "Too few to test",
+        "a group whose expected selections or rejections at the pooled rate are under 5 "
+        "(Cochran's rule): reported with its counts and no test, never as free of impact",
+    ),
+)
+
 
 def glossary_markdown() -> str:
     """The glossary page: every metric, loss reason and method, defined once."""
@@ -56,6 +91,8 @@ def glossary_markdown() -> str:
     lines += [f"| `{r.name}` | {r.label} | {r.definition} |" for r in LOSS_REASONS.values()]
     lines += ["", "## Attribution methods", "", *table_head]
     lines += [f"| `{k}` | {METHODS[k]} | {METHOD_DEFINITIONS[k]} |" for k in METHODS]
+    lines += ["", "## Who loses, by group", "", *table_head]
+    lines += [f"| `{name}` | {label} | {definition} |" for name, label, definition in GROUP_TERMS]
     return "\n".join(lines) + "\n"
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+import re
+from typing import Any
 
 STAGES: dict[str, str] = {
     "applicants": "Applicants",
@@ -67,9 +69,131 @@ KEY_LABELS: dict[str, str] = {
 """Plain-language labels of scenario keys, for charts (definitions: ``simfunnel keys``)."""
 
 
+BETTER: dict[str, int] = {
+    "offer_rate_interviewed": 1,
+    "top_interview_offer_rate": 1,
+    "good_interview_offer_rate": 1,
+    "best_interviewee_hired_rate": 1,
+    "hire_rate": 1,
+    "mean_hire_value": 1,
+    "cancel_rate": -1,
+    "bad_hire_rate": -1,
+    "internal_win_rate": 0,
+    "microscopic_margin_rate": 0,
+}
+"""Which way a metric is better: +1 higher, -1 lower, 0 neither (a share of internal
+wins or of close calls is neither good nor bad in itself). Charts that show a change
+colour it by this."""
+
+
+KEY_ENDS: dict[str, tuple[str, str]] = {
+    "interview.validity": ("weak interviews", "strong interviews"),
+    "interview.rounds": ("few rounds", "many rounds"),
+    "interview.presence_share": ("substance counts", "charm counts"),
+    "screening.validity": ("rough CV screen", "sharp CV screen"),
+    "screening.shortlist": ("short shortlist", "long shortlist"),
+    "internal.probability": ("internals rare", "internals common"),
+    "internal.quality_sd": ("internals alike", "internals vary"),
+    "manager.risk_aversion": ("a bold manager", "a cautious manager"),
+    "manager.affinity_weight": ("an impartial manager", "a manager who hires look-alikes"),
+    "manager.niche_value": ("niche ignored", "niche prized"),
+    "manager.narrative_weight": ("story ignored", "story prized"),
+    "offers.decline_probability": ("few declines", "many declines"),
+    "role.cancel_probability": ("few freezes", "many freezes"),
+    "withdrawal.weekly_hazard": ("candidates wait", "candidates leave fast"),
+}
+"""What the low and high end of a key mean in words, for bar ends and headlines
+("weak interviews" / "strong interviews"); :func:`key_end` falls back to low / high."""
+
+
+def key_end(key: str, high: bool) -> str:
+    """The words for one end of ``key``'s range: ``key_end("interview.validity", True)``
+    -> ``"strong interviews"``; ``"high"`` / ``"low"`` for a key without its own words."""
+    words = KEY_ENDS.get(key)
+    return words[int(high)] if words else ("high" if high else "low")
+
+
 def key_label(key: str) -> str:
     """The plain label of a scenario key; the last part of the key, humanised, otherwise."""
     return KEY_LABELS.get(key) or key.rsplit(".", 1)[-1].replace("_", " ").capitalize()
+
+
+def setting_value(value: Any) -> str:
+    """A setting's value as a speaker says it: ``0.41`` (not ``0.4100000000000001``),
+    ``3``, ``10,000,000``, ``1: 65%``-style mappings as ``1: 0.65, 2: 0.35``.
+
+    Numbers keep three significant digits (whole numbers of 1,000 or more are written
+    whole, with thousands separators); text that is a number is read as one.
+    """
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, str):
+        try:
+            number = float(value)
+        except ValueError:
+            return value
+        return setting_value(int(number) if number.is_integer() and "." not in value else number)
+    if isinstance(value, int):
+        return f"{value:,}" if abs(value) >= 10_000 else str(value)
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            return str(value)
+        if value.is_integer() and abs(value) >= 1_000:
+            return f"{value:,.0f}"
+        if value == 0:
+            return "0"
+        digits = max(0, 2 - math.floor(math.log10(abs(value))))
+        return f"{round(value, digits):g}" if abs(value) < 1_000 else f"{value:,.0f}"
+    if isinstance(value, dict):
+        return ", ".join(f"{setting_value(k)}: {setting_value(v)}" for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return ", ".join(setting_value(v) for v in value)
+    if hasattr(value, "low") and hasattr(value, "high"):
+        return f"{setting_value(value.low)}–{setting_value(value.high)}"
+    return "none" if value is None else str(value)
+
+
+def setting(key: str, value: Any) -> str:
+    """One setting in plain words with its value rounded:
+    ``setting("interview.validity", 0.4100000000000001)`` ->
+    ``"how well one interview round measures ability: 0.41"``.
+
+    The one formatter of a changed setting: scenario names with overrides, the app's
+    subtitle, chart notes and the deck all show settings with it (never a raw key).
+    """
+    text = key_label(key)
+    if not text[1:2].isupper():  # keep "CV ..." but lower "Manager's ..." mid-sentence
+        text = text[:1].lower() + text[1:]
+    return f"{text}: {setting_value(value)}"
+
+
+# ``base (key=value, key=value)``, as simfunnel.model.names.override_label writes it.
+_OVERRIDES = re.compile(r"^(?P<base>.*?) \((?P<body>[A-Za-z_][\w.]*=.*)\)$")
+_ONE_OVERRIDE = re.compile(r"(?:^|, )([A-Za-z_][\w.]*)=")
+
+
+def scenario_label(name: str, noun: str = "") -> str:
+    """A scenario's name in plain words, for a chart, a slide or the app.
+
+    ``risk_averse_manager`` -> ``risk averse manager``; a name that overrides made,
+    ``baseline (interview.validity=0.4100000000000001, manager.risk_aversion=3)`` ->
+    ``baseline with how well one interview round measures ability: 0.41; manager's fear
+    of a wrong hire: 3`` (each setting as :func:`setting` writes it). ``noun`` goes
+    after the base name: ``noun="scenario"`` gives ``baseline scenario with ...``.
+    """
+    noun = f" {noun}" if noun else ""
+    found = _OVERRIDES.match(name)
+    if not found:
+        return name.replace("_", " ").strip() + noun
+    body = found["body"]
+    starts = list(_ONE_OVERRIDE.finditer(body))
+    settings = []
+    for i, start in enumerate(starts):
+        end = starts[i + 1].start() if i + 1 < len(starts) else len(body)
+        key, value = start.group(1), body[start.end() : end]
+        settings.append(setting(key, value) if key != "name" else value)
+    base = found["base"].replace("_", " ").strip()
+    return f"{base}{noun} with {'; '.join(settings)}"
 
 
 def ordinal(value: float) -> str:

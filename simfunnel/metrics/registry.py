@@ -414,12 +414,23 @@ SWEEP_METRICS: tuple[str, ...] = (
 """What a sweep over every metric prints and draws: the story's headline metrics."""
 
 
+def unknown_metric(name: str) -> str:
+    """``unknown metric 'x'; did you mean 'y'?`` (or every name, when none is close)."""
+    import difflib
+
+    shown = name if len(name) <= 60 else f"{name[:57]}..."
+    hint = difflib.get_close_matches(name, list(METRICS), n=1, cutoff=0.6)
+    if hint:
+        return f"unknown metric '{shown}'; did you mean '{hint[0]}'? (all: simfunnel metrics)"
+    return f"unknown metric '{shown}'; choose from {', '.join(METRICS)}"
+
+
 def metric(name: str) -> Metric:
     """The registry entry of ``name``; a clear error naming the valid ones otherwise."""
     try:
         return METRICS[name]
     except KeyError:
-        raise KeyError(f"unknown metric '{name}'; choose from {', '.join(METRICS)}") from None
+        raise KeyError(unknown_metric(name)) from None
 
 
 def label(name: str) -> str:

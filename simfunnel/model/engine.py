@@ -27,7 +27,20 @@ from simfunnel.model.decision import (
     decline_probability_of,
     realised_value,
 )
-from simfunnel.model.interview import felt_score, interview_score, posterior, presence_trait
+from simfunnel.model.groups import (
+    GroupModel,
+    cell_by_share,
+    exact_top_k_groups,
+    group_decline,
+    group_uniforms,
+)
+from simfunnel.model.interview import (
+    felt_score,
+    interview_score,
+    measurement,
+    posterior,
+    presence_trait,
+)
 from simfunnel.model.population import N_LATENT, Screen, brute_force_top_k, exact_top_k, traits
 from simfunnel.model.rng import BLOCK_OPENINGS, Seed
 from simfunnel.model.scenario import Scenario
@@ -48,6 +61,7 @@ class Model:
     position_values: np.ndarray
     position_cdf: np.ndarray
     kernel: str = "numba"  # the decision's offer loop and replays: "numba" or "numpy"
+    groups: GroupModel | None = None  # the scenario's `groups:` (simfunnel.model.groups)
 
     @classmethod
     def build(cls, scenario: Scenario, kernel: str = "numba") -> Model:
@@ -58,10 +72,13 @@ class Model:
         positions = scenario.role.positions
         cdf = np.cumsum(list(positions.values()))
         cdf[-1] = 1.0
+        screen = Screen.from_scenario(scenario)
+        groups = GroupModel.from_scenario(scenario, screen) if scenario.groups else None
         return cls(
             scenario=scenario,
             calendar=Calendar.from_role(scenario.role),
-            screen=Screen.from_scenario(scenario),
+            screen=screen,
+            groups=groups,
             weights=Weights.from_manager(scenario.manager),
             position_values=np.array(list(positions), dtype=np.int64),
             position_cdf=cdf,
@@ -83,7 +100,9 @@ def draw_layout(scenario: Scenario) -> tuple[tuple[str, tuple[int, ...], str], .
 
     The layout depends on the structure of the scenario (shortlist size, pool size
     for the brute-force engine), never on parameter values, so scenarios with the
-    same structure share common random numbers.
+    same structure share common random numbers. With ``groups:`` the cell draws come
+    last, of kind ``"group"``: they are drawn from a stream of their own
+    (:func:`simfunnel.model.groups.group_uniforms`), so every other draw is unchanged.
     """
     top = scenario.screening.shortlist.high
     slots = top + 1
@@ -102,6 +121,7 @@ def draw_layout(scenario: Scenario) -> tuple[tuple[str, tuple[int, ...], str], .
         ("decline", (slots,), "uniform"),
         ("presence", (slots,), "normal"),
         ("withdraw", (slots,), "exponential"),
+        *((("group", (slots,), "group"),) if scenario.groups is not None else ()),
     )
 
 
@@ -117,12 +137,17 @@ def draw_blocks(
         block = slice(i * BLOCK_OPENINGS, (i + 1) * BLOCK_OPENINGS)
         for name, _, kind in layout:
             out = draws[name][block]
+            if kind == "group":
+                continue  # their own stream, below
             if kind == "uniform":
                 rng.random(out=out)
             elif kind == "normal":
                 rng.standard_normal(out=out)
             else:
                 rng.standard_exponential(out=out)
+    if "group" in draws:  # their own streams: every draw above stays put
+        top = scenario.screening.shortlist.high
+        draws["group"] = group_uniforms(seed, stream, first_block, n_blocks, top + 1)
     return draws
 
 
@@ -285,7 +310,12 @@ def simulate_funnel(
     # 1.5 interviews and the manager's belief; 1.6 value and score; 1.8 offers
     interview = model.scenario.interview
     presence = presence_trait(slate.quality, draws["presence"], interview)
+    groups, cell = model.groups, extras.get("group_cell")
+    if groups is not None and cell is not None:
+        presence = presence + groups.presence_shift[cell]
     x_bar = interview_score(slate.quality, presence, draws["interview"], interview)
+    if groups is not None and cell is not None:
+        x_bar = x_bar + groups.interview_shift[cell]
     decision = _decision(
         model,
         draws,
@@ -296,6 +326,7 @@ def simulate_funnel(
         stage,
         available=available,
         available_unpaused=withdraw_week >= process_weeks[:, None],
+        cell=cell,
     )
     score = decision.score(0)
     offer, hired, offer_round = decision.offers_and_rounds(score, 0)
@@ -399,18 +430,26 @@ def _before_interviews(
     )
 
 
-def interviewee_quality(
+def interview_score_means(
     model: Model, seed: Seed, stream: int, first_block: int, n_blocks: int
 ) -> tuple[np.ndarray, np.ndarray]:
-    """True quality of every interviewee of whole blocks, without the decision.
+    """Each interviewee's expected mean interview score given who they are, without the
+    decision: ``E[x_bar | q, group] = gain * q + a * presence shift + rater shift``.
 
-    Returns ``quality`` (openings, slots) and ``interviewed`` (openings, slots): who is
-    interviewed is settled before any interview score is drawn, so this is all the
-    reference sample needs for the good-interview threshold (MODEL.md 2).
+    Returns that mean and ``interviewed`` (both (openings, slots)). Who is interviewed
+    is settled before any interview score is drawn, and given ``q`` (and the group
+    cell) ``x_bar`` is normal with the variance
+    :attr:`simfunnel.model.interview.Measurement.noise_variance`: all the reference
+    sample needs for the good-interview threshold (MODEL.md 3).
     """
     draws = draw_blocks(model.scenario, seed, stream, first_block, n_blocks)
     before = _before_interviews(model, draws, None)
-    return before.slate.quality, before.interviewed
+    m = measurement(model.scenario.interview)
+    mean = m.gain * before.slate.quality
+    groups, cell = model.groups, before.extras.get("group_cell")
+    if groups is not None and cell is not None:
+        mean = mean + m.presence_sd * groups.presence_shift[cell] + groups.interview_shift[cell]
+    return mean, before.interviewed
 
 
 def _withdraw_week(
@@ -426,6 +465,9 @@ def _withdraw_week(
         return np.full(exponential.shape, np.inf)
     # exp(x) as expm1(x) + 1: SciPy's, the same bits on every CPU.
     relative = expm1(withdrawal.quality_slope * slate.quality) + 1.0
+    groups, cell = model.groups, extras.get("group_cell")
+    if groups is not None and cell is not None and groups.withdrawal_shift.any():
+        relative = relative * (expm1(groups.withdrawal_shift[cell]) + 1.0)
     weeks = exponential / (withdrawal.weekly_hazard * relative)
     weeks[:, slate.internal_slot] = np.inf
     if "focal_slot" in extras:
@@ -442,13 +484,24 @@ def _shortlist(
     applicants = cal.uniform_int(uniforms[:, U_POOL], count.low, count.high)
     shortlist = cal.uniform_int(uniforms[:, U_SHORTLIST], shortlist_range.low, shortlist_range.high)
     others = applicants if focal is None else applicants - 1
-    if scenario.engine == "exact":
+    extras: dict[str, np.ndarray] = {}
+    if model.groups is not None and "group" in draws:
+        latent, screened, cell = exact_top_k_groups(
+            model.screen,
+            model.groups,
+            others,
+            draws["spacings"],
+            draws["latent"],
+            draws["group"][:, : model.top],
+        )
+        internal_cell = cell_by_share(draws["group"][:, model.top], model.groups.shares)
+        extras["group_cell"] = np.concatenate([cell, internal_cell[:, None]], axis=1)
+    elif scenario.engine == "exact":
         latent, screened = exact_top_k(
             model.screen, others, draws["spacings"], draws["latent"], model.kernel
         )
     else:
         latent, screened = brute_force_top_k(model.screen, others, model.top, draws["pool"])
-    extras: dict[str, np.ndarray] = {}
     if focal is not None:
         rows, focal_slot = np.arange(len(applicants)), shortlist - 1
         extras["focal_slot"] = focal_slot
@@ -512,6 +565,7 @@ def _decision(
     *,
     available: np.ndarray,
     available_unpaused: np.ndarray,
+    cell: np.ndarray | None = None,
 ) -> Decision:
     """Everything the manager's decision needs: their belief, the declines, the bar."""
     scenario = model.scenario
@@ -523,10 +577,14 @@ def _decision(
         scenario.internal,
     )
     offers = scenario.offers
+    external_decline = decline_probability_of(slate.quality, offers)
+    groups = model.groups
+    if groups is not None and cell is not None and groups.decline_shift.any():
+        external_decline = group_decline(external_decline, groups.decline_shift[cell])
     decline_probability = np.where(
         slate.internal_slot,
         offers.internal_decline_probability,
-        decline_probability_of(slate.quality, offers),
+        external_decline,
     )
     return Decision(
         signals=Signals(

@@ -3,12 +3,15 @@
 A name is a label, not a path: 1-80 characters, no ``/`` or ``\\``, no ``..``, no
 control characters. :func:`folder_name` turns any label into a safe folder name,
 :func:`override_label` names a scenario changed by overrides, and :func:`excerpt`
-cuts any value to a length that is safe to put in a one-line message.
+cuts any value to a length that is safe to put in a one-line message; :func:`shown` does
+the same for text read from a file or typed (a key, a column header, a cell): the one
+place that decides how much of it a message may echo.
 """
 
 from __future__ import annotations
 
 import hashlib
+import math
 import re
 import unicodedata
 from typing import Any
@@ -18,6 +21,10 @@ import numpy as np
 MAX_NAME_CHARS = 80
 MAX_FOLDER_CHARS = 100
 EXCERPT_CHARS = 60
+# Characters of a key, header or cell a message may echo: a dotted key of the schema is
+# at most ~35 (applicants.correlations.quality~presence), so 40 shows every real one
+# whole and cuts a pasted paragraph or a hostile marker to a recognisable start.
+SHOWN_CHARS = 40
 _KEY_LIKE = re.compile(r"[A-Za-z0-9_~.-]{1,40}")
 
 
@@ -27,8 +34,36 @@ def excerpt(value: Any, limit: int = EXCERPT_CHARS) -> str:
         text = repr(value)
     except ValueError:  # an int too long to print
         return "<a number too long to show>"
-    text = "".join(c if c.isprintable() else "?" for c in text[: limit + 1])
+    return shown(text, limit)
+
+
+def shown(value: Any, limit: int = SHOWN_CHARS) -> str:
+    """Text read from a file or typed, safe to echo: printable, at most ``limit``
+    characters (then ``…``). Used for every key name, column header and cell a
+    message quotes."""
+    try:
+        raw = str(value)
+    except ValueError:  # an int too long to print
+        return "<a number too long to show>"
+    text = "".join(c if c.isprintable() else "?" for c in raw[: limit + 1])
     return text if len(text) <= limit else text[: limit - 1] + "\u2026"
+
+
+# A number as a user writes one in a file or a flag: ASCII digits, an optional point and
+# exponent. Not Python's float() syntax, which also takes "1_000", "infinity" and digits
+# of other scripts.
+_PLAIN_NUMBER = re.compile(r"[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?")
+
+
+def plain_number(text: Any) -> float | None:
+    """``text`` (stripped) as a finite number if it is written as a plain one, else None."""
+    if not isinstance(text, str) or len(text) > 100:
+        return None
+    text = text.strip()
+    if not _PLAIN_NUMBER.fullmatch(text):
+        return None
+    value = float(text)
+    return value if math.isfinite(value) else None
 
 
 def key_text(key: Any) -> str | None:

@@ -12,6 +12,7 @@ the scenario they describe.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -21,7 +22,7 @@ from pydantic import BaseModel
 
 from simfunnel.errors import InputError
 from simfunnel.model.fields import IntRange
-from simfunnel.model.names import key_text
+from simfunnel.model.names import key_text, shown
 from simfunnel.model.rng import Seed
 from simfunnel.model.uncertainty import posterior_row, uniform_draw
 
@@ -38,6 +39,77 @@ PRIORS: dict[str, tuple[float, float]] = {
     "offers.decline_probability": (0.0, 0.8),
 }
 QUARTER_PRIOR = (0.0, 5.0)  # Q2-Q4 cancellation hazard relative to Q1's value
+# A quarter 100 times as cancel-prone as Q1 leaves Q1 (the multipliers have mean 1) at
+# ~0.03: beyond any seasonality an export shows, and far from overflowing arithmetic.
+MAX_QUARTER_MULTIPLIER = 100.0
+# A box (or a range of drawn values) narrower than this share of its size is a fixed
+# value: its width squared would underflow in the fit's prior precision (12 / width^2).
+MIN_RELATIVE_WIDTH = 1e-9
+# Ends of a box beyond this are not values of any key (counts stop at 10^7), and their
+# squares stay finite.
+MAX_BOX_END = 1e12
+
+# The scenario's sections of model parameters: only their keys may be fitted (--free) or
+# drawn (uncertainty, posterior columns). The rest are settings of a run (name,
+# description, openings, seed, engine), of its analysis (analysis.pilot_openings,
+# analysis.candidate_openings, ...) or the uncertainty itself: drawing them is meaningless.
+MODEL_SECTIONS = (
+    "role",
+    "applicants",
+    "screening",
+    "internal",
+    "interview",
+    "manager",
+    "offers",
+    "withdrawal",
+    "value",
+    "pipeline",
+)
+_SETTINGS = ("name", "description", "openings", "seed", "engine", "analysis", "uncertainty",
+             "posterior", "extends")  # fmt: skip
+# Keys as the schema writes them: lowercase names, an element index in plain digits
+# (role.positions.2, never 02, 0_2 or a non-ASCII digit).
+_NAME = re.compile(r"[a-z][a-z0-9_]*")
+_INDEX = re.compile(r"[1-9][0-9]?")
+
+
+def key_problem(key: object) -> str | None:
+    """Why ``key`` cannot be fitted or drawn, or None if it is a model parameter's key
+    (that the scenario has it is checked where the scenario is known)."""
+    if not isinstance(key, str):
+        return "not a scenario key (see `simfunnel keys`)"
+    parts = key.split(".")
+    if parts[0] not in MODEL_SECTIONS:
+        if _NAME.fullmatch(parts[0]) and parts[0] in _SETTINGS:
+            return (
+                "a setting of the run, not a model parameter: only keys of "
+                f"{', '.join(MODEL_SECTIONS)} can be fitted or drawn"
+            )
+        return "not a scenario key (see `simfunnel keys`)"
+    names_ok = all(_NAME.fullmatch(part) for part in parts[:-1])
+    last_ok = bool(_NAME.fullmatch(parts[-1]) or _INDEX.fullmatch(parts[-1]))
+    if len(parts) < 2 or not names_ok or not last_ok:
+        return "not a scenario key (see `simfunnel keys`)"
+    return None
+
+
+def check_box(name: str, low: float, high: float) -> None:
+    """Refuse a box that is not a range of values: non-finite, huge, or so narrow that
+    it is one value (arithmetic on its width would underflow or overflow)."""
+    if not (math.isfinite(low) and math.isfinite(high)):
+        raise InputError(f"--free {shown(name)}: LOW and HIGH must be finite numbers")
+    if max(abs(low), abs(high)) > MAX_BOX_END:
+        raise InputError(
+            f"--free {shown(name)}: {low:g}:{high:g} is beyond any value of a key "
+            f"(at most {MAX_BOX_END:g} either way)"
+        )
+    if not low < high:
+        raise InputError(f"--free {shown(name)}: needs LOW < HIGH, got {low:g}:{high:g}")
+    if high - low < MIN_RELATIVE_WIDTH * max(1.0, abs(low), abs(high)):
+        raise InputError(
+            f"--free {shown(name)}: the box {low:g}:{high:g} is a single value; "
+            "fix the key with --set instead of fitting it"
+        )
 
 
 @dataclass(frozen=True)
@@ -101,19 +173,25 @@ def _scalar(key: str, field_info: Any, value: Any, box: tuple[float, float] | No
                 schema_high if schema_high is not None else value + spread,
             )
     low, high = float(box[0]), float(box[1])
+    check_box(key, low, high)
     if schema_low is not None and low < schema_low:
         raise InputError(f"--free {key}: low {low:g} is below the key's minimum {schema_low:g}")
     if schema_high is not None and high > schema_high:
         raise InputError(f"--free {key}: high {high:g} is above the key's maximum {schema_high:g}")
-    if not low < high:
-        raise InputError(f"--free {key}: needs LOW < HIGH, got {low:g}:{high:g}")
     return Parameter(key, low, high, integer, float(np.clip(value, low, high)))
 
 
 def expand_key(
     scenario: Scenario, key: str, box: tuple[float, float] | None = None
 ) -> list[Parameter]:
-    """The scalar parameters behind a key (see :class:`Parameter`); [] if it has none."""
+    """The scalar parameters behind a key (see :class:`Parameter`); [] if it has none.
+
+    Raises :class:`InputError` for a key that is not a model parameter's
+    (:func:`key_problem`) or a box that is not a range of its values.
+    """
+    problem = key_problem(key)
+    if problem:
+        raise InputError(f"--free {shown(key)}: {problem}")
     *parent, last = key.split(".")
     if parent and last.isdigit():  # an element: role.positions.2, role.quarter_multipliers.3
         found = field_at(scenario, ".".join(parent))
@@ -150,7 +228,8 @@ def _range_end(
     if box is None:
         # Shortlists: at most twice the scenario's, since every slot is simulated.
         box = (1.0, float(max(2 * whole.high, whole.high + 5)))
-    if not box[0] < box[1] or box[0] < 1:
+    check_box(key, box[0], box[1])
+    if box[0] < 1:
         raise InputError(f"--free {key}: needs 1 <= LOW < HIGH, got {box[0]:g}:{box[1]:g}")
     return Parameter(key, float(box[0]), float(box[1]), True, float(np.clip(value, *box)))
 
@@ -166,6 +245,7 @@ def _element(
                 f"({', '.join(str(k) for k in list(value)[1:])}); the smallest takes the rest"
             )
         low, high = box or (0.0, 1.0)
+        check_box(name, low, high)
         if not 0 <= low < high <= 1:
             raise InputError(f"--free {name}: a probability range within 0:1, got {low:g}:{high:g}")
         return Parameter(name, low, high, False, float(np.clip(value[index], low, high)))
@@ -173,12 +253,51 @@ def _element(
         if index not in (2, 3, 4):
             raise InputError(f"--free {name}: quarters 2, 3 or 4 (relative to quarter 1)")
         low, high = box or QUARTER_PRIOR
-        if not 0 <= low < high:
-            raise InputError(f"--free {name}: needs 0 <= LOW < HIGH, got {low:g}:{high:g}")
+        check_box(name, low, high)
+        if not 0 <= low < high <= MAX_QUARTER_MULTIPLIER:
+            raise InputError(
+                f"--free {name}: needs 0 <= LOW < HIGH <= {MAX_QUARTER_MULTIPLIER:g} (relative "
+                f"to quarter 1), got {low:g}:{high:g}"
+            )
         return Parameter(name, low, high, False, float(np.clip(value[index - 1], low, high)))
     raise InputError(
         f"--free {name}: only role.positions and role.quarter_multipliers have elements"
     )
+
+
+def valid_limits(scenario: Scenario, parameter: Parameter) -> tuple[float | None, float | None]:
+    """The smallest and largest value a parameter's key allows (None: unbounded), beyond
+    any prior box: how far ``--prior`` can widen it."""
+    *parent, last = parameter.key.split(".")
+    parent_key = ".".join(parent)
+    if parent_key == "role.positions":
+        return 0.0, 1.0
+    if parent_key == "role.quarter_multipliers":
+        return 0.0, None
+    if last in ("low", "high") and isinstance(field_at(scenario, parent_key)[1], IntRange):
+        return 1.0, None
+    found = field_at(scenario, parameter.key)
+    return _bounds(found[0]) if found else (None, None)
+
+
+def widened_box(scenario: Scenario, parameter: Parameter, edge: str) -> tuple[float, float] | None:
+    """The prior box made twice as wide on the side of ``edge`` (``"low"``/``"high"``),
+    within the key's valid limits; None when that side is already at its limit."""
+    limit_low, limit_high = valid_limits(scenario, parameter)
+    low, high = parameter.low, parameter.high
+    if edge == "low":
+        new_low = low - parameter.width
+        if limit_low is not None:
+            new_low = max(new_low, limit_low)
+        if parameter.integer:
+            new_low = math.floor(new_low)
+        return (new_low, high) if new_low < low else None
+    new_high = high + parameter.width
+    if limit_high is not None:
+        new_high = min(new_high, limit_high)
+    if parameter.integer:
+        new_high = math.ceil(new_high)
+    return (low, new_high) if new_high > high else None
 
 
 def overrides_for(
@@ -289,15 +408,15 @@ def uncertain_parameter(scenario: Scenario, key: str, low: float, high: float) -
     try:
         found = expand_key(scenario, key)
     except InputError as exc:
-        raise InputError(f"{key}: {str(exc).split(': ', 1)[-1]}", key) from None
+        raise InputError(f"{shown(key)}: {str(exc).split(': ', 1)[-1]}", key) from None
     if not found:
-        raise InputError(f"{key}: not a scenario key (see `simfunnel keys`)", key)
+        raise InputError(f"{shown(key)}: not a scenario key (see `simfunnel keys`)", key)
     if len(found) > 1:
-        raise InputError(f"{key}: draw one number at a time, e.g. {found[0].key}", key)
+        raise InputError(f"{shown(key)}: draw one number at a time, e.g. {found[0].key}", key)
     parameter = found[0]
     *parent, last = key.split(".")
     if parent and last.isdigit():
-        limits = (0.0, 1.0) if key.startswith("role.positions.") else (0.0, math.inf)
+        limits = (0.0, 1.0) if key.startswith("role.positions.") else (0.0, MAX_QUARTER_MULTIPLIER)
     elif last in ("low", "high") and isinstance(field_at(scenario, ".".join(parent))[1], IntRange):
         limits = (1.0, math.inf)
     else:
@@ -305,7 +424,7 @@ def uncertain_parameter(scenario: Scenario, key: str, low: float, high: float) -
     if low < limits[0] or high > limits[1]:
         end = low if low < limits[0] else high
         raise InputError(
-            f"{key}: its values reach {end:g}, outside the key's range "
+            f"{shown(key)}: its values reach {end:g}, outside the key's range "
             f"{limits[0]:g} to {limits[1]:g}; truncate the distribution with low/high, "
             "or use beta or uniform",
             key,
@@ -323,13 +442,13 @@ def uncertain_parameters(scenario: Scenario) -> list[Parameter]:
     if posterior is not None:
         for key in posterior.columns:
             if key in scenario.uncertainty:
-                raise InputError(f"{key}: both a distribution and a posterior column", key)
+                raise InputError(f"{shown(key)}: both a distribution and a posterior column", key)
             values = posterior.column(key)
             try:
                 parameters.append(uncertain_parameter(scenario, key, values.min(), values.max()))
             except InputError as exc:  # named as the posterior's column, at the posterior
-                shown = f"posterior column {key_text(key) or ''}".rstrip()
-                raise InputError(f"{shown}: {str(exc).split(': ', 1)[-1]}", "posterior") from None
+                column = f"posterior column {key_text(key) or ''}".rstrip()
+                raise InputError(f"{column}: {str(exc).split(': ', 1)[-1]}", "posterior") from None
     return parameters
 
 

@@ -53,6 +53,7 @@ from simfunnel.model.sections import (
     MAX_DESCRIPTION_CHARS,
     Analysis,
     Applicants,
+    GroupLevel,
     Internal,
     Interview,
     Manager,
@@ -62,6 +63,7 @@ from simfunnel.model.sections import (
     Screening,
     Value,
     Withdrawal,
+    check_groups,
 )
 from simfunnel.model.uncertainty import Distribution, Posterior, extract_inline
 from simfunnel.model.validation import format_pydantic_error, range_text, set_dotted, where
@@ -115,6 +117,11 @@ class Scenario(_Section):
         "keys drawn from a distribution, one draw per block of 1,000 openings, e.g. "
         "{interview.validity: {dist: beta, mean: 0.16, sd: 0.04}} (MODEL.md section 8)",
     )
+    groups: dict[str, dict[str, GroupLevel]] | None = _field(
+        None,
+        "optional: one or two attributes (e.g. sex, ethnicity), each {level: {share, shifts}}; "
+        "null = no groups, every number as without this key (simfunnel/model/groups.py)",
+    )
     posterior: Posterior | None = _field(
         None,
         "joint draws of keys, one row per block of 1,000 openings: a fit's posterior.csv "
@@ -148,6 +155,10 @@ class Scenario(_Section):
                 path="screening.shortlist.high",
             )
         self._reachable_cancellation()
+        if self.groups is not None:
+            check_groups(self.groups)
+            if self.engine != "exact":
+                raise InputError("groups need engine: exact", path="engine")
         if self.uncertainty or self.posterior is not None:
             check_uncertainty(self)
         eigenvalues = np.linalg.eigvalsh(self.correlation_matrix)
@@ -194,6 +205,8 @@ class Scenario(_Section):
             key: {k: v for k, v in spec.items() if v is not None}
             for key, spec in data["uncertainty"].items()
         }
+        if data.get("groups") is None:  # a scenario without groups reads as before them
+            data.pop("groups", None)
         return data
 
     def to_yaml(self, posterior_file: str | None = None) -> str:
@@ -311,6 +324,9 @@ def _plain(value: Any) -> Any:
     return value
 
 
+MAX_PROBLEMS = 50  # problems listed for one file; the rest are counted
+
+
 def build_scenario(
     data: Any, source: str = "<scenario>", lines: dict[str, str] | None = None
 ) -> Scenario:
@@ -337,12 +353,32 @@ def build_scenario(
         _move_inline_distributions(data)
         return Scenario.model_validate(data)
     except ValidationError as exc:
-        message, path = format_pydantic_error(Scenario, exc.errors()[0])
-        more = exc.error_count() - 1
-        extra = f" (+{more} more problem{'s' if more > 1 else ''})" if more else ""
-        raise InputError(f"{where(source, lines, path)}: {message}{extra}", path) from None
+        problems = []
+        for error in exc.errors():
+            message, path = format_pydantic_error(Scenario, error)
+            problems.append((where(source, lines, path), message, path))
+        problems.sort(key=lambda problem: _line_order(problem[0], source))
+        foreign = [p for p in problems if p[1].startswith("not a simfunnel scenario")]
+        if foreign:  # another kind of file: one line, none of its contents
+            problems = foreign[:1]
+        first_where, first_message, first_path = problems[0]
+        if len(problems) == 1:
+            raise InputError(f"{first_where}: {first_message}", first_path) from None
+        # Every problem of the file at once, in line order: one line each.
+        shown = [f"{place}: {message}" for place, message, _ in problems[:MAX_PROBLEMS]]
+        if len(problems) > MAX_PROBLEMS:
+            shown.append(f"{source}: and {len(problems) - MAX_PROBLEMS} more problems")
+        raise InputError("\n".join(shown), first_path) from None
     except InputError as exc:
         raise InputError(f"{where(source, lines, exc.path)}: {exc}", exc.path) from None
+
+
+def _line_order(place: str, source: str) -> tuple[int, str, int]:
+    """Sort key of ``file:line``: the file itself first, then by file and line."""
+    file, _, line = place.rpartition(":")
+    if not line.isdigit():
+        file, line = place, "0"
+    return (file != source, file, int(line))
 
 
 def describe_keys() -> list[dict[str, str]]:

@@ -413,3 +413,96 @@ class Pipeline(_Section):
         ge=0,
         le=1,
     )
+
+
+GROUP_SHIFT_KEYS = (
+    "quality",
+    "alignment",
+    "culture",
+    "narrative",
+    "niche",
+    "screen",
+    "presence",
+    "interview",
+    "withdrawal",
+    "decline",
+)
+MAX_GROUP_ATTRIBUTES = 2  # two give intersections; more would split levels too thin
+MAX_GROUP_LEVELS = 10
+MAX_GROUP_SHIFT = 3.0  # SD units: larger than any published subgroup difference
+MAX_GROUP_NAME_CHARS = 40
+
+
+def _shift(description: str) -> Float:
+    return _field(0.0, description, ge=-MAX_GROUP_SHIFT, le=MAX_GROUP_SHIFT)
+
+
+class GroupLevel(_Section):
+    """One level of a group attribute: its share of applicants and how it differs.
+
+    Every shift is a difference in means, in SD units, against a level without shifts
+    (simfunnel/model/groups.py applies them); 0 everywhere is no difference.
+    """
+
+    share: Float = _field(
+        ..., "share of applicants at this level (the shares sum to 1)", gt=0, lt=1
+    )
+    quality: Float = _shift(
+        "shift of true quality (SD units); 0 unless you mean to model a real difference"
+    )
+    alignment: Float = _shift("shift of the latent alignment (SD units): keyword match")
+    culture: Float = _shift(
+        "shift of the latent culture mirror (SD units): negative for a level the team "
+        "does not mirror"
+    )
+    narrative: Float = _shift(
+        "shift of the latent narrative clarity (SD units): negative for, e.g., more career gaps"
+    )
+    niche: Float = _shift("shift of the latent niche trait (SD units)")
+    screen: Float = _shift(
+        "screener's bias on the CV score (SD units of the CV score among applicants)"
+    )
+    presence: Float = _shift("shift of interview presence (SD units of presence)")
+    interview: Float = _shift(
+        "rater bias on the mean interview score (SD units of the score among applicants; "
+        "structured interviews d ~ .23, Roth et al. 2002)"
+    )
+    withdrawal: Float = _shift(
+        "log of the weekly withdrawal hazard ratio (0: withdraws as often as the others; "
+        "0.69: twice as often)"
+    )
+    decline: Float = _shift(
+        "shift of the log-odds of declining an offer (0: declines as often as the others)"
+    )
+
+
+def _group_path(attribute: str) -> str:
+    shown = attribute.strip() and len(attribute) <= MAX_GROUP_NAME_CHARS
+    if shown and not any(map(is_control, attribute)):
+        return f"groups.{attribute}"
+    return "groups"
+
+
+def check_groups(groups: dict[str, dict[str, GroupLevel]]) -> None:
+    """One or two attributes, each of 2..10 named levels whose shares sum to 1."""
+    if not 1 <= len(groups) <= MAX_GROUP_ATTRIBUTES:
+        raise InputError(
+            f"groups: give one or two attributes (e.g. sex and ethnicity), got {len(groups)}",
+            path="groups",
+        )
+    for attribute, levels in groups.items():
+        path = _group_path(attribute)
+        for name in (attribute, *levels):
+            if not name.strip() or len(name) > MAX_GROUP_NAME_CHARS or any(map(is_control, name)):
+                raise InputError(
+                    f"{path}: a name must be 1-{MAX_GROUP_NAME_CHARS} printable characters, "
+                    f"got {excerpt(name)}",
+                    path=path,
+                )
+        if not 2 <= len(levels) <= MAX_GROUP_LEVELS:
+            raise InputError(f"{path}: 2-{MAX_GROUP_LEVELS} levels, got {len(levels)}", path=path)
+        total = math.fsum(level.share for level in levels.values())
+        if abs(total - 1) > 1e-6:
+            raise InputError(
+                f"{path}: the levels' shares must sum to 1, got {total:.6g}", path=path
+            )

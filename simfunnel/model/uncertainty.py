@@ -27,18 +27,37 @@ from __future__ import annotations
 
 import math
 import zlib
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 from scipy.special import betaincinv, ndtr, ndtri
 
+from simfunnel.model.names import shown
 from simfunnel.model.rng import PARAMETERS, Seed
 
 MAX_POSTERIOR_ROWS = 100_000
 MAX_POSTERIOR_COLUMNS = 64
 MIN_UNCERTAIN_BLOCKS = 40  # fewer blocks: no range over parameter sets (see analysis.uncertainty)
 DISTRIBUTIONS = ("beta", "uniform", "normal", "lognormal")
+# An sd (or a uniform's width) under a millionth of the distribution's scale is a fixed
+# value written as a distribution; a beta's shape parameters then pass 10^11 and its
+# quantiles become NaN from about 10^17 (scipy's betaincinv), or divide by zero.
+MIN_RELATIVE_SPREAD = 1e-6
+# No key's value comes near this (counts stop at 10^7); arithmetic on it stays finite.
+MAX_MAGNITUDE = 1e12
+
+
+def _number(value: Any) -> Any:
+    """A distribution's numbers are numbers: never text (``mean: ".16"``) or booleans."""
+    if isinstance(value, bool | np.bool_):
+        raise ValueError(f"must be a number, not a boolean ({str(bool(value)).lower()})")
+    if isinstance(value, str | bytes):
+        raise ValueError(f"must be a number, not text ({shown(value, 20)!r})")
+    return value
+
+
+Number = Annotated[float | None, BeforeValidator(_number)]
 
 
 class Distribution(BaseModel):
@@ -55,10 +74,10 @@ class Distribution(BaseModel):
     dist: Literal["beta", "uniform", "normal", "lognormal"] = Field(
         description="beta, uniform, normal or lognormal"
     )
-    mean: float | None = Field(None, description="mean of the value (beta, normal, lognormal)")
-    sd: float | None = Field(None, description="standard deviation of the value", gt=0)
-    low: float | None = Field(None, description="lower end (uniform; beta; truncated normal)")
-    high: float | None = Field(None, description="upper end (uniform; beta; truncated normal)")
+    mean: Number = Field(None, description="mean of the value (beta, normal, lognormal)")
+    sd: Number = Field(None, description="standard deviation of the value", gt=0)
+    low: Number = Field(None, description="lower end (uniform; beta; truncated normal)")
+    high: Number = Field(None, description="upper end (uniform; beta; truncated normal)")
 
     @model_validator(mode="after")
     def _complete(self) -> Distribution:
@@ -78,9 +97,23 @@ class Distribution(BaseModel):
             raise ValueError(f"a {self.dist} distribution takes no {extra}")
         if not all(math.isfinite(getattr(self, k)) for k in given):
             raise ValueError("every number must be finite")
+        if any(abs(getattr(self, k)) > MAX_MAGNITUDE for k in given):
+            raise ValueError(f"every number must lie within -{MAX_MAGNITUDE:g}..{MAX_MAGNITUDE:g}")
         low, high = self.support
         if not low < high:
             raise ValueError(f"needs low < high, got {low:g} and {high:g}")
+        finite = math.isfinite(low) and math.isfinite(high)
+        if self.dist == "uniform":
+            scale = max(1.0, abs(low), abs(high))
+        else:
+            scale = high - low if finite else max(1.0, abs(self.mean))
+        spread = self.sd if self.sd is not None else high - low
+        if spread < MIN_RELATIVE_SPREAD * scale:
+            what = f"sd {self.sd:g}" if self.sd is not None else f"width {spread:g}"
+            raise ValueError(
+                f"{what} is under a millionth of its scale ({scale:g}): a fixed value, "
+                "not a distribution; give the number itself"
+            )
         if self.mean is not None and not low < self.mean < high:
             raise ValueError(f"mean {self.mean:g} must lie between {low:g} and {high:g}")
         if self.dist == "beta":

@@ -7,12 +7,13 @@ the loader both use them without importing each other in a cycle.
 from __future__ import annotations
 
 import difflib
-from typing import Any
+from types import UnionType
+from typing import Any, Union, get_args, get_origin
 
 from pydantic import BaseModel
 
 from simfunnel.errors import InputError
-from simfunnel.model.names import excerpt, key_text
+from simfunnel.model.names import excerpt, key_text, shown
 
 
 def set_dotted(root: type[BaseModel], data: dict[str, Any], dotted: str, value: Any) -> None:
@@ -34,6 +35,16 @@ def set_dotted(root: type[BaseModel], data: dict[str, Any], dotted: str, value: 
             if isinstance(annotation, type) and issubclass(annotation, BaseModel)
             else None
         )
+        if (
+            model is None
+            and part not in node
+            and node
+            and all(isinstance(v, dict) for v in node.values())
+        ):  # a mapping of user-named sections (groups: attributes, levels)
+            known = ", ".join(excerpt(k, 20)[1:-1] for k in list(node)[:10])
+            raise InputError(
+                f"{excerpt(dotted)[1:-1]}: unknown {excerpt(part)} here; known: {known}", dotted
+            )
         if not isinstance(node.get(part), dict):
             raise InputError(
                 f"{excerpt(dotted)[1:-1]}: {excerpt(part)} is not a section with keys", dotted
@@ -47,7 +58,7 @@ def unknown_key_message(path: str, model: type[BaseModel]) -> str:
         # Never quote what may be another file's contents.
         if not parents:
             return "not a simfunnel scenario (a top-level key is not a scenario key)"
-        return f"unknown key under '{'.'.join(parents)[:80]}'"
+        return f"unknown key under '{shown('.'.join(parents))}'"
     prefix = ".".join(parents) + "." if parents else ""
     hint = difflib.get_close_matches(key, list(model.model_fields), n=1, cutoff=0.5)
     suggestion = (
@@ -67,16 +78,38 @@ def where(source: str, lines: dict[str, str], path: str | None) -> str:
 
 
 def _model_at(root: type[BaseModel], loc: tuple[Any, ...]) -> tuple[type[BaseModel] | None, Any]:
-    """The model owning the last element of a pydantic error location, and its field."""
-    model: Any = root
+    """The model owning the last element of a pydantic error location, and its field.
+
+    Looks through optional fields and the values of mappings (``groups.sex.woman.culture``:
+    ``sex`` and ``woman`` are keys of dicts of sections).
+    """
+    kind: Any = root
     for part in loc[:-1]:
-        field = model.model_fields.get(part) if isinstance(part, str) else None
-        annotation = field.annotation if field else None
-        if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
+        kind = _unwrap_optional(kind)
+        if get_origin(kind) is dict:
+            kind = get_args(kind)[1]
+            continue
+        if not (isinstance(kind, type) and issubclass(kind, BaseModel)):
             return None, None
-        model = annotation
+        field = kind.model_fields.get(part) if isinstance(part, str) else None
+        if field is None:
+            return None, None
+        kind = field.annotation
+    kind = _unwrap_optional(kind)
+    if get_origin(kind) is dict:
+        kind = get_args(kind)[1]
+    if not (isinstance(kind, type) and issubclass(kind, BaseModel)):
+        return None, None
     last = loc[-1]
-    return model, model.model_fields.get(last) if isinstance(last, str) else None
+    return kind, kind.model_fields.get(last) if isinstance(last, str) else None
+
+
+def _unwrap_optional(kind: Any) -> Any:
+    """``X | None`` -> ``X``; anything else unchanged."""
+    if get_origin(kind) in (Union, UnionType):
+        args = [a for a in get_args(kind) if a is not type(None)]
+        return args[0] if len(args) == 1 else kind
+    return kind
 
 
 def range_text(field: Any) -> str:
@@ -131,5 +164,36 @@ def format_pydantic_error(root: type[BaseModel], error: dict[str, Any]) -> tuple
                 f"got {value}"
             ), path
         return f"{path}: should be a mapping of keys (key: value lines), got {value}", path
+    if kind in _WORDS:
+        return f"{path}: must be {_WORDS[kind]}, got {value}", path
+    if kind == "literal_error":
+        expected = str((error.get("ctx") or {}).get("expected", "")) or "one of its values"
+        return f"{path}: must be {expected}, got {value}", path
+    if kind in {"too_short", "too_long"}:
+        ctx = error.get("ctx") or {}
+        count = ctx.get("min_length") if kind == "too_short" else ctx.get("max_length")
+        actual = ctx.get("actual_length")
+        return (
+            f"{path}: must have {'at least' if kind == 'too_short' else 'at most'} "
+            f"{count} items, got {actual}",
+            path,
+        )
     expected = str(error["msg"]).removeprefix("Input should be ")
     return f"{path}: should be {expected}, got {value}", path
+
+
+# pydantic's error types in simfunnel's words ("must be a whole number, got 4.5", not
+# "should be a valid integer, got a number with a fractional part").
+_WORDS = {
+    "int_from_float": "a whole number",
+    "int_parsing": "a whole number",
+    "int_type": "a whole number",
+    "float_parsing": "a number",
+    "float_type": "a number",
+    "bool_parsing": "true or false",
+    "bool_type": "true or false",
+    "string_type": "text (in quotes if it looks like a number)",
+    "list_type": "a list, e.g. [1, 2]",
+    "tuple_type": "a list, e.g. [1, 2]",
+    "dict_type": "a mapping of keys (key: value lines)",
+}

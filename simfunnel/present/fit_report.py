@@ -14,6 +14,15 @@ NOT_IDENTIFIED = "not identified by these data"
 def _verdict(row) -> str:
     if row["role"] == "kept":
         return f"{NOT_IDENTIFIED} (kept)" if not row["identified"] else "identified (kept)"
+    if row["at_edge"]:
+        integer = bool(row["integer"])
+        bound = format_value(row[f"prior_{row['at_edge']}"], integer)
+        how = (
+            f"widen it: {row['widen']}"
+            if row["widen"]
+            else "as far as the key goes: the data put it at its limit"
+        )
+        return f"not identified: at its prior box's {row['at_edge']} edge ({bound}); {how}"
     return "identified" if row["identified"] else NOT_IDENTIFIED
 
 
@@ -57,7 +66,28 @@ def _intro(fit: FitResult) -> list[str]:
         f"requisitions; {meta['bootstrap_draws']} bootstrap refits; "
         f"{meta['check_data_sets']} predictive data sets).",
         fit.finding + ".",
+        *_flag_summary(fit),
     ]
+
+
+def _flag_summary(fit: FitResult) -> list[str]:
+    """One line per kind of flagged requisition (the ids are in flagged.csv)."""
+    flags = fit.flags
+    if flags.empty:
+        return []
+    lines = []
+    words = {
+        "outlier": "far out (a count 3 interquartile ranges beyond the quartiles)",
+        "internals": "interviewed 2+ internals (the model has one: counted as one)",
+        "open": "open, so censored (counts so far used, outcome left out)",
+    }
+    for kind, what in words.items():
+        ids = list(dict.fromkeys(flags.loc[flags["kind"] == kind, "requisition_id"]))
+        if ids:
+            shown = ", ".join(ids[:8]) + (f" and {len(ids) - 8} more" if len(ids) > 8 else "")
+            lines.append(f"Flagged: {len(ids)} requisition{'s' if len(ids) > 1 else ''} {what}: "
+                         f"{shown} (flagged.csv).")  # fmt: skip
+    return lines
 
 
 def _table(header: list[str], rows: list[list[str]]) -> list[str]:
@@ -77,7 +107,10 @@ CHECK_HEADER = ["statistic", "observed", "simulated 90%", "p-value"]
 def format_fit(fit: FitResult) -> str:
     """The terminal summary: every parameter and every posterior predictive check."""
     lines = _intro(fit)
-    lines += ["", "Parameters (identified: 90% interval under half the prior box's)"]
+    lines += [
+        "",
+        "Parameters (identified: 90% interval under half the prior box's, off its edges)",
+    ]
     lines += _table(PARAMETER_HEADER, parameter_rows(fit))
     lines += ["", "Posterior predictive checks (p-value: could the fitted model give this?)"]
     lines += _table(CHECK_HEADER, check_rows(fit))
@@ -99,7 +132,9 @@ def format_fit_markdown(fit: FitResult) -> str:
         "Each fitted parameter's prior is a uniform box around the scenario's value; its",
         "posterior median and 90% interval come from parametric-bootstrap refits (method of",
         "simulated moments, docs/MODEL.md section 7). *Identified* means the 90% interval is",
-        "less than half as wide as the prior box's 90% range. Parameters marked *kept* were not",
+        "less than half as wide as the prior box's 90% range and reaches neither end of the",
+        "box: a parameter at its box's edge is bounded by the prior, not by the data (widen",
+        "the box with `--prior KEY=LOW:HIGH`). Parameters marked *kept* were not",
         "fitted: they keep the scenario's value, and the interval shows how little these",
         "counts would pin them down if they were fitted too.",
         "",
@@ -127,6 +162,9 @@ def format_fit_markdown(fit: FitResult) -> str:
         "  uncertainty (a range over parameter sets beside each CI).",
         "- `parameters.csv`, `checks.csv`, `distributions.csv`: the tables behind this report",
         "  and the check charts.",
+        "- `flagged.csv`: requisitions to look at, by id and spreadsheet row: far outliers",
+        "  (refit without them with `--exclude ID`), slates with two or more internals, open",
+        "  requisitions (censored).",
         "",
     ]
     return "\n".join(lines)

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from simfunnel.analysis.outputs.base import Output
-from simfunnel.metrics import ordinal
+from simfunnel.metrics import ordinal, scenario_label
 
 JOB_SEARCH_COLUMNS = ("percentile", "interviews", "p_any_offer", "ci_low", "ci_high")
 VISIBLE_COLUMNS = (
@@ -81,7 +81,7 @@ class JobSearch(Output):
         role, pipeline = first.scenario.role, first.scenario.pipeline
         # Two short lines: who, where and how many; then what the lines mean.
         output.note = (
-            f"Candidate: {output.candidate} · {first.scenario.name.replace('_', ' ')} scenario"
+            f"Candidate: {output.candidate} · {scenario_label(first.scenario.name, 'scenario')}"
             f" · {size} openings{each} · 95% bands\nfreezes shared across a search "
             f"({role.freeze_correlation:g})"
         )

@@ -12,6 +12,7 @@ from simfunnel.analysis.outputs.base import Output
 from simfunnel.analysis.outputs.rates import RANGE_NOTE
 from simfunnel.analysis.summary import MIN_DIFFERING
 from simfunnel.metrics import METRICS, label, metric
+from simfunnel.metrics.labels import scenario_label as _plain_name
 
 COMPARE_METRICS = (
     "offer_rate_interviewed",
@@ -42,8 +43,9 @@ DIFFERENCE_COLUMNS = (
 
 
 def scenario_label(name: str) -> str:
-    """A scenario name for a slide: ``risk_averse`` -> ``risk averse``."""
-    return name.replace("_", " ").strip()
+    """A scenario name for a slide: ``risk_averse`` -> ``risk averse``; settings that
+    overrides changed in plain words (:func:`simfunnel.metrics.labels.scenario_label`)."""
+    return _plain_name(name)
 
 
 class Differences(Output):

@@ -11,7 +11,9 @@ import pandas as pd
 import yaml
 
 from simfunnel.analysis.outputs.base import Output
+from simfunnel.errors import InputError
 from simfunnel.io.files import atomic_write
+from simfunnel.model.parameters import widened_box
 
 PARAMETER_COLUMNS = (
     "parameter",
@@ -23,6 +25,8 @@ PARAMETER_COLUMNS = (
     "q05",
     "q95",
     "width_ratio",
+    "at_edge",
+    "widen",
     "identified",
 )
 # Files of a fit folder, besides the charts and the manifest.
@@ -33,10 +37,32 @@ FIT_FILES = (
     "parameters.csv",
     "checks.csv",
     "distributions.csv",
+    "flagged.csv",
     "fit.json",
 )
 # Charts of a fit folder: posterior predictive checks.
 FIT_CHARTS = ("check_offer_rate", "check_columns")
+
+
+EDGE_TOLERANCE = 1e-3  # of the box's width: an interval end this close is at the edge
+
+
+def at_edge(parameter: Any, median: float, q05: float, q95: float) -> str:
+    """``"low"``/``"high"`` when the estimate or its 90% interval reaches that end of
+    the prior box (the box then bounds the parameter, not the data), else ``""``."""
+    tolerance = EDGE_TOLERANCE * parameter.width
+    if median <= parameter.low + tolerance or q05 <= parameter.low + tolerance:
+        return "low"
+    if median >= parameter.high - tolerance or q95 >= parameter.high - tolerance:
+        return "high"
+    return ""
+
+
+def _listed(names: list[str], shown: int = 3, separator: str = ", ") -> str:
+    """``a, b, c and 14 more``."""
+    if len(names) <= shown + 1:
+        return separator.join(names)
+    return f"{separator.join(names[:shown])} and {len(names) - shown} more"
 
 
 def format_value(value: float, integer: bool = False) -> str:
@@ -62,6 +88,9 @@ class FitResult(Output):
         One row per summary statistic: observed, simulated 90% range, p-value.
     distributions : DataFrame
         Per column and bin: observed share of requisitions and the simulated 90% band.
+    flags : DataFrame
+        Requisitions to look at, by id: far outliers, two or more internals, open ones
+        (:func:`~simfunnel.analysis.fit_flags.flagged_requisitions`).
     metadata : dict
         Seed, sizes, elapsed seconds.
     """
@@ -69,7 +98,7 @@ class FitResult(Output):
     chart = "fit:draw_offer_rate_check"
 
     def __init__(self, table, finding, note="", *, scenario=None, base=None, posterior=None,
-                 checks=None, distributions=None, metadata=None) -> None:  # fmt: skip
+                 checks=None, distributions=None, metadata=None, flags=None) -> None:  # fmt: skip
         super().__init__(table, finding, note)
         self.scenario = scenario
         self.base = base
@@ -77,6 +106,7 @@ class FitResult(Output):
         self.checks = checks if checks is not None else pd.DataFrame()
         self.distributions = distributions if distributions is not None else pd.DataFrame()
         self.metadata = dict(metadata or {})
+        self.flags = flags if flags is not None else pd.DataFrame()
 
     @property
     def uncertain_scenario(self) -> Any:
@@ -100,6 +130,8 @@ class FitResult(Output):
                 if p.integer:
                     q05, median, q95 = np.floor(q05), np.round(median), np.ceil(q95)
                 ratio = (q95 - q05) / (0.9 * p.width)
+                edge = at_edge(p, median if role == "fitted" else p.start, q05, q95)
+                wider = widened_box(state.base, p, edge) if edge else None
                 rows.append(
                     {
                         "parameter": p.key,
@@ -111,7 +143,16 @@ class FitResult(Output):
                         "q05": q05,
                         "q95": q95,
                         "width_ratio": ratio,
-                        "identified": bool(ratio <= 0.5),
+                        "at_edge": edge,
+                        "widen": (
+                            f"--prior {p.key}={format_value(wider[0], p.integer)}:"
+                            f"{format_value(wider[1], p.integer)}"
+                            if wider
+                            else ""
+                        ),
+                        # The prior box, not the data, bounds a parameter at its edge:
+                        # its interval is cut there, so its width proves nothing.
+                        "identified": bool(ratio <= 0.5) and not edge,
                         "integer": p.integer,
                     }
                 )
@@ -124,11 +165,39 @@ class FitResult(Output):
             f"{identified} of {len(fitted)} fitted parameters are identified by "
             f"{state.metadata['requisitions']:,} requisitions"
         )
+        at_edges = fitted[fitted["at_edge"] != ""]
+        if len(at_edges):
+            how = [
+                f"{row.parameter}: widen with {row.widen}"
+                if row.widen
+                else f"{row.parameter}: at the {row.at_edge} limit the key allows"
+                for row in at_edges.itertuples()
+            ]
+            one = len(at_edges) == 1
+            finding += (
+                f"; {len(at_edges)} {'sits' if one else 'sit'} at the edge of "
+                f"{'its' if one else 'their'} prior box, bounded by the prior, not the data "
+                f"({_listed(how, separator='; ')})"
+            )
         finding += (
-            "; the fitted model reproduces every checked statistic"
+            f"; the fitted model reproduces every checked statistic ({len(checks)} checks)"
             if extreme.empty
-            else f"; the model cannot reproduce {', '.join(extreme['label'])}"
+            else f"; the fitted model fails {len(extreme)} of {len(checks)} checks, "
+            f"so the model cannot reproduce {_listed(extreme['label'].tolist(), separator='; ')}"
         )
+        flags = state.flags
+        outliers = (
+            sorted(set(flags.loc[flags["kind"] == "outlier", "requisition_id"]))
+            if len(flags)
+            else []
+        )
+        if outliers:
+            finding += (
+                f"; {len(outliers)} requisition{'s look' if len(outliers) > 1 else ' looks'} "
+                f"like {'outliers' if len(outliers) > 1 else 'an outlier'} ({_listed(outliers)}"
+                f": refit without them with --exclude {','.join(outliers[:10])}"
+                f"{',...' if len(outliers) > 10 else ''})"
+            )
         note = (
             f"{state.data.source} · method of simulated moments, 90% intervals from "
             f"{state.metadata['bootstrap_draws']} parametric-bootstrap refits · seed "
@@ -144,6 +213,7 @@ class FitResult(Output):
             checks=checks,
             distributions=state.distributions,
             metadata=state.metadata,
+            flags=flags,
         )
 
     # ----------------------------------------------------------------- reading
@@ -208,6 +278,8 @@ class FitResult(Output):
         """Write the fitted scenario and every table into ``directory`` (an existing
         folder, e.g. an :class:`~simfunnel.io.files.OutputFolder`'s staging path).
         :func:`simfunnel.present.fit_report.save_fit` adds the report and the charts."""
+        if not str(directory).strip():  # Path("") is the current folder
+            raise InputError("fit: expected a folder to save into, got an empty name")
         folder = Path(directory)
         text = self.fitted_yaml()
         atomic_write(folder / "fitted.yaml", lambda p: p.write_text(text, encoding="utf-8"))
@@ -222,6 +294,7 @@ class FitResult(Output):
         atomic_write(
             folder / "distributions.csv", lambda p: self.distributions.to_csv(p, index=False)
         )
+        atomic_write(folder / "flagged.csv", lambda p: self.flags.to_csv(p, index=False))
         meta = json.dumps(self.metadata, indent=2, default=str)
         atomic_write(folder / "fit.json", lambda p: p.write_text(meta, encoding="utf-8"))
 

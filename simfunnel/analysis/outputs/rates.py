@@ -16,6 +16,7 @@ from scipy.stats import t as student_t
 
 from simfunnel.analysis.result import Result
 from simfunnel.analysis.summary import Z_95
+from simfunnel.metrics.labels import scenario_label
 from simfunnel.model.rng import BLOCK_OPENINGS
 
 QUALITY_BINS = (0, 25, 50, 70, 80, 90, 95, 99, 100)
@@ -35,8 +36,8 @@ def scenario_note(result: Result, cis: bool = True, ranges: bool = False) -> str
     """``baseline scenario · 100,000 simulated openings · 95% CIs`` (no underscores);
     ``ranges``: the chart also shows ranges over parameter uncertainty, if the run has them."""
     openings = result.metadata.get("openings", len(result.openings))
-    name = result.scenario.name.replace("_", " ")
-    note = f"{name} scenario · {openings:,} simulated openings" + (" · 95% CIs" if cis else "")
+    name = scenario_label(result.scenario.name, "scenario")  # settings in plain words
+    note = f"{name} · {openings:,} simulated openings" + (" · 95% CIs" if cis else "")
     return note + (f" · {RANGE_NOTE}" if ranges and result.uncertain else "")
 
 

@@ -11,22 +11,33 @@ from matplotlib.axes import Axes
 
 from simfunnel.analysis.outputs.compare import Differences
 from simfunnel.analysis.result import Result
-from simfunnel.metrics import METRICS
+from simfunnel.metrics import BETTER, METRICS
 from simfunnel.present.charts.style import (
     BLUE,
     GREEN,
+    GREY,
     ORANGE,
     PURPLE,
     SKY,
     VERMILLION,
     _axes,
-    draw_ranges,
+    _percent_axis,
     headline,
     talk_style,
 )
 
 # Blue then vermillion: the two most distinct colours for the usual one or two comparisons.
 COLOURS = (BLUE, VERMILLION, GREEN, ORANGE, PURPLE, SKY, "#000000")
+
+SPEAKER_METRICS = (
+    "good_interview_offer_rate",
+    "top_interview_offer_rate",
+    "best_interviewee_hired_rate",
+    "internal_win_rate",
+    "hire_rate",
+    "bad_hire_rate",
+)
+"""The few rates a room cares about, drawn by default (``metrics=`` shows others)."""
 
 
 def compare(
@@ -44,10 +55,10 @@ def compare(
     ``results`` is what :func:`simfunnel.compare` returns (a Comparison: paired CIs,
     the narrow ones common random numbers give) or a list of results (CIs of
     independent runs). ``labels`` defaults to the scenario names; ``metrics`` to
-    :data:`~simfunnel.analysis.outputs.compare.COMPARE_METRICS` (names, or a mapping name ->
+    :data:`SPEAKER_METRICS` (names, or a mapping name ->
     label to relabel them). The title states the largest difference a CI confirms.
     """
-    names = list(metrics) if metrics is not None else None
+    names = list(metrics) if metrics is not None else list(SPEAKER_METRICS)
     if isinstance(results, Result):
         results = [results]
     if hasattr(results, "differences") and hasattr(results, "results"):
@@ -68,111 +79,108 @@ def draw_differences(
     xlabel: str | None = None,
     **style: Any,
 ) -> Axes:
-    """Dots at each difference with its 95% CI as a bar; a line at zero (no change).
+    """Before -> after: for each metric an arrow from the baseline's value (grey dot) to
+    the scenario's, green where the change is better, vermillion where it is worse, grey
+    where the 95% CI of the difference includes no change; each row says which way is
+    better and gives both values ("41% -> 27%").
 
-    A difference whose paired CI is withheld is a hollow dot without a bar. ``labels``
-    maps metric names to the y tick labels (default: the registry's labels).
+    Direction comes from :data:`simfunnel.metrics.BETTER`; a metric that is neither better
+    nor worse higher (the internal win rate) is drawn blue when it moves. ``labels`` maps
+    metric names to the y tick labels (default: the registry's labels).
     """
     table = output.to_df()
     metrics = output.metrics
     scenarios = list(dict.fromkeys(table["scenario"]))
-    labels = {m: (labels or {}).get(m, METRICS[m].label) for m in metrics}
-    share = METRICS[metrics[0]].is_share
-    scale = 100.0 if share else 1.0
+    names = {m: (labels or {}).get(m, METRICS[m].label) for m in metrics}
+    entry = METRICS[metrics[0]]
     with talk_style(**style):
         ax = _axes(ax)
+        size = 0.8 * mpl.rcParams["font.size"]
         base = np.arange(len(metrics))[::-1].astype(float)
-        step = 0.6 / max(len(scenarios), 1)
-        # With one comparison each dot carries its value; with several the labels would
-        # collide, so the axis and the legend (in a row of its own) carry them.
-        annotate = len(scenarios) == 1
+        step = 0.7 / max(len(scenarios), 1)
+        ends = table[["baseline_value", "value"]].to_numpy(dtype=float)
+        top = float(np.nanmax(ends)) if np.isfinite(ends).any() else 1.0
         for i, scenario in enumerate(scenarios):
             rows = table[table["scenario"] == scenario].set_index("metric")
-            rows = rows.reindex([m for m in metrics if m in rows.index])
-            y = base[[metrics.index(m) for m in rows.index]] + (len(scenarios) - 1) / 2 * step
-            y = y - i * step
-            _draw_scenario(ax, rows, y, scale, COLOURS[i % len(COLOURS)], scenario, annotate)
-        ax.axvline(0, color="#222222", lw=1.5, zorder=1)
-        ax.set_yticks(base, [labels[m] for m in metrics])
+            for metric in metrics:
+                if metric not in rows.index:
+                    continue
+                row = rows.loc[metric]
+                y = base[metrics.index(metric)] + (len(scenarios) - 1) / 2 * step - i * step
+                before, after = float(row["baseline_value"]), float(row["value"])
+                verdict, colour = _verdict(metric, row)
+                # A line from before to after, ending in a triangle that points the way
+                # it moved (an arrow's head would overshoot a short change).
+                ax.plot([before, after], [y, y], color=colour, lw=4, zorder=2.5,
+                        solid_capstyle="butt")  # fmt: skip
+                ax.plot([before], [y], "o", ms=10, color=GREY, zorder=3)
+                if np.isfinite(after):
+                    marker = ">" if after > before else "<" if after < before else "o"
+                    ax.plot([after], [y], marker, ms=13, color=colour, zorder=4)
+                text = f"{entry.format(before, _digits(before))} → "
+                text += f"{entry.format(after, _digits(after))}"
+                who = f"{scenario}: " if len(scenarios) > 1 else ""
+                ax.annotate(
+                    f"{who}{text}" + (f"  {verdict}" if verdict else ""),
+                    xy=(np.nanmax([before, after]), y), xytext=(14, 0),
+                    textcoords="offset points", va="center", fontsize=size, color=colour,
+                    fontweight="bold" if verdict in ("better", "worse") else "normal",
+                )  # fmt: skip
+        ax.set_yticks(base, [_tick_label(m, names[m]) for m in metrics])
         ax.tick_params(axis="y", length=0)
-        ax.set_xlim(*_limits(table, scale))
-        ax.xaxis.set_major_formatter(mpl.ticker.FuncFormatter(_tick))
-        unit = "percentage points" if share else _unit_name(metrics[0])
-        ax.set_xlabel(xlabel or f"Difference from {output.labels[0]} ({unit})")
+        ax.set_ylim(base[-1] - 0.6, base[0] + 0.6)
+        room = 2.1 if len(scenarios) > 1 else 1.6  # the values' text goes right of the arrows
+        ax.set_xlim(0, top * room)
+        # Ticks only under the values: the right of the axis holds their text.
+        ax.set_xticks([t for t in ax.get_xticks() if 0 <= t <= top * 1.15])
+        ax.set_xlim(0, top * room)
+        if entry.is_share:
+            _percent_axis(ax.xaxis)
+        ax.set_xlabel(xlabel or f"{output.labels[0]} (grey dot) → {_join(output.labels[1:])}")
         ax.grid(axis="x")
-        if len(scenarios) > 1:
-            ax.legend(
-                loc="upper center",
-                bbox_to_anchor=(0.5, -0.16),
-                ncols=min(len(scenarios), 3),
-                frameon=False,
-                fontsize=0.8 * mpl.rcParams["font.size"],
-            )
+        ax.legend(
+            handles=[
+                mpl.lines.Line2D([], [], color=GREEN, lw=3, label="better"),
+                mpl.lines.Line2D([], [], color=VERMILLION, lw=3, label="worse"),
+                mpl.lines.Line2D([], [], color=BLUE, lw=3, label="changed (neither)"),
+                mpl.lines.Line2D([], [], color=GREY, lw=3, label="within chance (95% CI)"),
+            ],
+            loc="upper center", bbox_to_anchor=(0.5, -0.2), ncols=4, frameon=False,
+            fontsize=size, handlelength=1.5,
+        )  # fmt: skip
+        if subtitle is None:
+            subtitle = output.note.split("\n")[0].replace("each scenario minus", "compared with")
+            if table["ci_low"].isna().any():
+                subtitle += "\nno verdict where too few openings differ for a CI"
         headline(ax, output.finding, output.note, title, subtitle)
     return ax
 
 
-def _draw_scenario(
-    ax: Axes, rows: Any, y: np.ndarray, scale: float, colour: str, name: str, annotate: bool
-) -> None:
-    value = scale * rows["difference"].to_numpy(dtype=float)
-    low, high = (
-        scale * rows["ci_low"].to_numpy(dtype=float),
-        scale * rows["ci_high"].to_numpy(dtype=float),
-    )
-    has_ci = np.isfinite(low) & np.isfinite(high)
-    if "param_low" in rows:
-        range_low = scale * rows["param_low"].to_numpy(dtype=float)
-        range_high = scale * rows["param_high"].to_numpy(dtype=float)
-        draw_ranges(ax, y, range_low, range_high, horizontal=True)
-        high = np.fmax(high, range_high)  # the value label goes past the range
-    ax.errorbar(
-        value[has_ci],
-        y[has_ci],
-        xerr=np.vstack([value[has_ci] - low[has_ci], high[has_ci] - value[has_ci]]),
-        fmt="o",
-        ms=11,
-        color=colour,
-        elinewidth=3,
-        capsize=0,
-        label=name,  # the x-axis says what it is the difference from
-        zorder=3,
-    )
-    ax.plot(value[~has_ci], y[~has_ci], "o", ms=11, mfc="white", mec=colour, mew=2.5, zorder=3)
-    if not annotate:
-        return
-    size = 0.8 * mpl.rcParams["font.size"]
-    for v, yy, h, ok in zip(value, y, high, has_ci, strict=True):
-        ax.annotate(
-            _signed(v, None) + (" pt" if scale == 100 else ""),
-            xy=(max(v, h) if ok else v, yy),
-            xytext=(10, 0),
-            textcoords="offset points",
-            va="center",
-            fontsize=size,
-            color="#333333",
-        )
+def _verdict(metric: str, row: Any) -> tuple[str, str]:
+    """("better" | "worse" | "" | "within chance", colour) for one difference."""
+    low, high = float(row["ci_low"]), float(row["ci_high"])
+    if not (np.isfinite(low) and np.isfinite(high)):
+        return "", GREY
+    if low <= 0 <= high:
+        return "", GREY
+    direction = BETTER.get(metric, 0)
+    if direction == 0:
+        return "", BLUE
+    better = (low > 0) == (direction > 0)
+    return ("better", GREEN) if better else ("worse", VERMILLION)
 
 
-def _limits(table: Any, scale: float) -> tuple[float, float]:
-    """Symmetric about zero, so a rise and a fall of one size look alike; room for labels."""
-    columns = [
-        c for c in ("difference", "ci_low", "ci_high", "param_low", "param_high") if c in table
-    ]
-    ends = scale * table[columns].to_numpy(dtype=float)
-    reach = float(np.nanmax(np.abs(ends))) if np.isfinite(ends).any() else 1.0
-    reach = max(reach, 1.0 if scale == 100 else 0.05)
-    return -1.3 * reach, 1.3 * reach
+def _tick_label(metric: str, name: str) -> str:
+    direction = BETTER.get(metric, 0)
+    if direction == 0:
+        return name
+    return f"{name}\n({'higher' if direction > 0 else 'lower'} is better)"
 
 
-def _signed(value: float, _position: Any) -> str:
-    text = f"{value:+.1f}"
-    return "0" if float(text) == 0 else text
+def _digits(value: float) -> int:
+    return 1 if np.isfinite(value) and abs(value) < 0.1 else 0
 
 
-def _tick(value: float, _position: Any) -> str:
-    return "0" if abs(value) < 1e-12 else f"{value:+g}"
-
-
-def _unit_name(name: str) -> str:
-    return {"sd": "SD of quality", "per_opening": "per opening"}.get(METRICS[name].unit, "")
+def _join(words: Sequence[str]) -> str:
+    words = list(words)
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]

@@ -67,7 +67,7 @@ def _check(fit: FitResult, column: str, ax: Axes, *, small: bool = False) -> Axe
     _percent_axis(ax.yaxis)
     ax.set_ylim(bottom=0)
     if column == "offer_rate":
-        ax.xaxis.set_major_formatter(plt.matplotlib.ticker.PercentFormatter(1.0))
+        _percent_axis(ax.xaxis)
     elif np.all(width == 1):
         most = 5 if small else 8
         if small and centre.max() >= 10:  # two-digit labels run together in a small panel

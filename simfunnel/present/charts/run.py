@@ -16,6 +16,7 @@ from typing import Any
 
 import matplotlib as mpl
 import numpy as np
+import pandas as pd
 from matplotlib.axes import Axes
 
 from simfunnel.analysis.outputs.run import (
@@ -28,6 +29,7 @@ from simfunnel.analysis.outputs.run import (
     TimeToFill,
 )
 from simfunnel.analysis.result import Result
+from simfunnel.metrics import LOSS_REASONS
 from simfunnel.present.charts.style import (
     BLUE,
     GREEN,
@@ -44,16 +46,12 @@ from simfunnel.present.charts.style import (
 
 Labels = Mapping[str, str] | None
 TRACK = "#EEEEEE"
+# A white patch behind a value label, so a reference line behind it stops short of it.
+LABEL_BACKGROUND = {"boxstyle": "square,pad=0.15", "facecolor": "white", "edgecolor": "none"}
 
 
 def _name(labels: Labels, key: str, default: str) -> str:
     return (labels or {}).get(key, default)
-
-
-def _whole_percents(axis: Any) -> None:
-    """Percent ticks without decimals unless the ticks are closer than one point."""
-    step = float(np.diff(axis.get_majorticklocs()[:2])[0])
-    axis.set_major_formatter(mpl.ticker.PercentFormatter(1.0, decimals=0 if step >= 0.01 else 1))
 
 
 def _value_label(ax: Axes, text: str, x: float, y: float, inside: bool, colour: str) -> None:
@@ -80,14 +78,16 @@ def draw_funnel(
     labels: Labels = None,
     **style: Any,
 ) -> Axes:
-    """Each stage as the share of the stage before who reach it, on a linear 0-100% axis.
+    """The count per opening at each stage (175 -> 7.8 -> 6.7 -> 1.5 -> 1.3), as bars on
+    one linear scale.
 
-    A count-per-opening funnel has to be drawn on a log scale, where 4.5% looks like
-    half; a bar of each step's conversion on a linear axis shows 4.5% as 4.5%. Counts
-    per opening are written on the bars; the step from interviews to offers (the
-    finding) is orange.
+    The applicants' bar would dwarf the rest, so it is drawn broken: it runs off the
+    right edge with its count written on it, and the scale is that of the stages after
+    it. Each later bar carries its count and, in grey, the share of the stage before;
+    the offers bar (the finding: how few interviewees get one) is orange.
     """
     table = output.to_df()
+    counts = table["count_per_opening"].to_numpy(dtype=float)
     with talk_style(**style):
         ax = _axes(ax)
         y = np.arange(len(table))[::-1]
@@ -96,33 +96,44 @@ def draw_funnel(
         ]
         ax.set_yticks(y, names)
         ax.tick_params(axis="y", length=0)
-        first = table.iloc[0]
-        ax.annotate(
-            f"{first['count_per_opening']:.0f} per opening",
-            xy=(0, y[0]),
-            xytext=(4, 0),
-            textcoords="offset points",
-            va="center",
-            fontweight="bold",
-            color=GREY,
-        )
-        for i in range(1, len(table)):
-            row, before = table.iloc[i], names[i - 1].lower()
-            rate = float(row["rate"]) if np.isfinite(row["rate"]) else 0.0
-            colour = ORANGE if row["stage"] == "offers" else BLUE
-            ax.barh(y[i], 1.0, color=TRACK, height=0.62)
-            ax.barh(y[i], rate, color=colour, height=0.62)
-            text = (
-                f"{_pct(rate, 1 if rate < 0.1 else 0)} of {before}"
-                f"  ·  {row['count_per_opening']:.3g} per opening"
-            )
-            _value_label(ax, text, rate, y[i], inside=rate > 0.55, colour="#222222")
-        ax.set_xlim(0, 1)
+        rest = counts[1:][np.isfinite(counts[1:])]
+        scale = float(rest.max()) if rest.size and rest.max() > 0 else max(counts[0], 1.0)
+        right = 1.45 * scale  # room for the labels past the longest bar
+        size = mpl.rcParams["font.size"]
+        for i, (stage, count) in enumerate(zip(table["stage"], counts, strict=True)):
+            count = float(count) if np.isfinite(count) else 0.0
+            colour = ORANGE if stage == "offers" else BLUE if i else GREY
+            broken = i == 0 and count > right
+            ax.barh(y[i], right if broken else count, color=colour, height=0.62)
+            text = f"{_count(count)} per opening" if i == 0 else _count(count)
+            if broken:
+                # Two white slashes: the bar is longer than the axis.
+                ax.annotate("//", xy=(0.8 * right, y[i]), ha="center", va="center",
+                            color="white", fontsize=1.4 * size, fontweight="bold")  # fmt: skip
+                _value_label(ax, text, 0.75 * right, y[i], inside=True, colour="white")
+                continue
+            _value_label(ax, text, count, y[i], inside=False, colour="#222222")
+            rate = table["rate"].iloc[i]
+            if i and np.isfinite(rate):
+                ax.annotate(
+                    f"{_pct(rate, 1 if rate < 0.1 else 0)} of {names[i - 1].lower()}",
+                    xy=(count, y[i]), xytext=(10, -0.62 * size), textcoords="offset points",
+                    ha="left", va="top", color=GREY, fontsize=0.7 * size,
+                )  # fmt: skip
+        ax.set_xlim(0, right)
         ax.set_ylim(y[-1] - 0.6, y[0] + 0.6)
-        _percent_axis(ax.xaxis)
-        ax.set_xlabel("Share of the stage before who reach this stage")
+        ax.set_xticks([])
+        ax.spines["bottom"].set_visible(False)
+        ax.set_xlabel("People per job opening (the applicants' bar is cut short)")
         headline(ax, output.finding, output.note, title, subtitle)
     return ax
+
+
+def _count(value: float) -> str:
+    """175, 7.8, 1.3, 0.06: whole numbers from 100, two significant digits below."""
+    if value >= 100:
+        return f"{value:,.0f}"
+    return f"{value:.2g}" if value < 10 else f"{value:.0f}"
 
 
 def funnel(
@@ -140,6 +151,55 @@ def funnel(
 
 
 # ------------------------------------------------------------------ loss reasons
+OTHER = "other"
+FOLD_BELOW = 0.01  # reasons under 1% of good interviews go into one "other" row
+
+
+def _fold_small(
+    table: pd.DataFrame,
+    methods: list[str],
+    order: Sequence[str] | None = None,
+    fold: Sequence[str] | None = None,
+) -> tuple[pd.DataFrame, list[str]]:
+    """Reasons sorted largest first (by the first method); those under 1% of good
+    interviews for every method folded into one row, "Other (each under 1%)", whose
+    share is their sum (no CI: the sum of correlated shares has none here)."""
+    first = table[table["method"] == methods[0]].set_index("reason")["share"]
+    order = (
+        list(order)
+        if order is not None
+        else list(first.sort_values(ascending=False, kind="stable").index)
+    )  # a fixed order (the live explorer's) may name reasons this table lacks
+    small = table.groupby("reason")["share"].max() < FOLD_BELOW
+    folded = [r for r in order if small.get(r, False)]
+    if len(folded) < 2:  # folding one row into "other" would hide its name for nothing
+        folded = []
+    if fold is not None:  # the rows to fold, given (the live explorer keeps them fixed)
+        folded = list(fold)
+    keep = [r for r in order if r not in folded]
+    rows = table[table["reason"].isin(keep)].copy()
+    if folded:
+        parts = []
+        for method in methods:
+            mine = table[(table["method"] == method) & table["reason"].isin(folded)]
+            label = table.loc[table["method"] == method, "method_label"].iloc[0]
+            parts.append(
+                {
+                    "method": method,
+                    "method_label": label,
+                    "reason": OTHER,
+                    "label": "Other (each under 1%)",
+                    "share": float(mine["share"].sum()),
+                    "ci_low": np.nan,
+                    "ci_high": np.nan,
+                    "mechanism": bool(mine["mechanism"].fillna(True).any()) or mine.empty,
+                }
+            )
+        rows = pd.concat([rows, pd.DataFrame(parts)], ignore_index=True)
+        keep.append(OTHER)
+    return rows, keep
+
+
 def draw_loss_reasons(
     output: LossReasons,
     ax: Axes | None = None,
@@ -147,16 +207,22 @@ def draw_loss_reasons(
     title: str | None = None,
     subtitle: str | None = None,
     labels: Labels = None,
+    order: Sequence[str] | None = None,
+    fold: Sequence[str] | None = None,
     **style: Any,
 ) -> Axes:
-    """Bars of the share of good interviews without an offer, by reason, with 95% CIs.
+    """Bars of the share of good interviews without an offer, by reason, with 95% CIs,
+    largest on top; reasons under 1% are folded into one "other" row. ``order`` fixes
+    the order of the reasons instead (names of the table's reasons; "other" last), and
+    ``fold`` which of them go into "other" (the live explorer keeps both as the baseline
+    had them, so no row moves while a slider does).
 
-    One method: mechanisms in blue, the residuals (narrow margin, outperformed) in grey.
-    Several: a colour per method, with a legend in a row of its own above the bars.
+    One method: reasons that are the hiring process (blue) against losing in the
+    interview itself (grey: a narrow margin, outperformed), the colours explained in a
+    key. Several: a colour per method, with a legend in a row of its own above the bars.
     """
-    table = output.to_df()
-    methods = list(dict.fromkeys(table["method"]))
-    reasons = list(dict.fromkeys(table["reason"]))
+    methods = list(dict.fromkeys(output.to_df()["method"]))
+    table, reasons = _fold_small(output.to_df(), methods, order, fold)
     colours = {"sequential": BLUE, "shapley": ORANGE, "removed_alone": GREEN}
     with talk_style(**style):
         ax = _axes(ax)
@@ -165,7 +231,7 @@ def draw_loss_reasons(
         for i, method in enumerate(methods):
             rows = table[table["method"] == method].set_index("reason").reindex(reasons)
             y = base + (len(methods) - 1) / 2 * height - i * height
-            share = rows["share"].to_numpy(dtype=float)
+            share = rows["share"].fillna(0.0).to_numpy(dtype=float)  # a reason it lacks: 0
             if len(methods) == 1:
                 colour = [BLUE if m else GREY for m in rows["mechanism"].fillna(True)]
             else:
@@ -175,29 +241,41 @@ def draw_loss_reasons(
             if "param_low" in rows:
                 draw_ranges(ax, y, rows["param_low"].to_numpy(dtype=float),
                             rows["param_high"].to_numpy(dtype=float), horizontal=True)  # fmt: skip
-            errors = np.vstack([share - rows["ci_low"], rows["ci_high"] - share])
+            known = rows["ci_low"].notna().to_numpy()  # the "other" row has no CI
+            errors = np.vstack([share - rows["ci_low"], rows["ci_high"] - share])[:, known]
             ax.errorbar(
-                share, y, xerr=np.nan_to_num(errors), fmt="none", ecolor="#222222", elinewidth=1.5,
-                zorder=3,
+                share[known], y[known], xerr=errors, fmt="none", ecolor="#222222",
+                elinewidth=1.5, zorder=3,
             )  # fmt: skip
             if i > 0:
                 continue
             ends = rows[[c for c in ("ci_high", "param_high") if c in rows]].max(axis=1)
+            ends = ends.fillna(rows["share"])
             for yi, value, high, c in zip(
                 y, share, ends, np.broadcast_to(colour, share.shape), strict=True
             ):
                 if np.isfinite(value):
                     _value_label(ax, _pct(value), high, yi, inside=False, colour=c)
-        names = table.drop_duplicates("reason").set_index("reason")["label"]
+        names = table.drop_duplicates("reason").set_index("reason")["label"].to_dict()
+        names |= {r: LOSS_REASONS[r].label for r in reasons if r not in names}
         ax.set_yticks(base, [_name(labels, r, names[r]) for r in reasons])
         ax.tick_params(axis="y", length=0)
         _percent_axis(ax.xaxis)
-        right = table[[c for c in ("ci_high", "param_high") if c in table]].max().max()
+        right = table[[c for c in ("share", "ci_high", "param_high") if c in table]].max().max()
         ax.set_xlim(0, max(0.05, float(right)) * 1.15)
         top = base[0] + 0.5
         if len(methods) > 1:
             top += 0.9  # a row of its own for the legend, so that it covers no bar
             ax.legend(loc="upper right", ncols=len(methods), frameon=False, borderaxespad=0.1)
+        else:
+            # The short bars are at the bottom: the key of the colours sits above them.
+            key = [
+                mpl.patches.Patch(color=BLUE, label="how the manager or the role decided"),
+                mpl.patches.Patch(color=GREY, label="beaten in the interview, or left first"),
+            ]
+            ax.legend(handles=key, loc="lower right", title="Why they lost:",
+                      title_fontsize=0.85 * mpl.rcParams["font.size"],
+                      fontsize=0.85 * mpl.rcParams["font.size"], alignment="left")  # fmt: skip
         ax.set_ylim(-0.5, top)
         ax.grid(axis="x")
         if methods[0] == "removed_alone":
@@ -270,7 +348,7 @@ def draw_offer_probability(
                 fontsize=0.85 * mpl.rcParams["font.size"],
             )
         ax.set_ylim(0, min(1.0, max(float(table["ci_high"].max()) * 1.15, 0.05)))
-        _whole_percents(ax.yaxis)
+        _percent_axis(ax.yaxis)
         ax.set_ylabel("Chance of an offer")
         ax.grid(axis="y")
         headline(ax, output.finding, output.note, title, subtitle)
@@ -327,8 +405,10 @@ def draw_margins(
             arrowprops={"arrowstyle": "-", "color": VERMILLION, "lw": 1.5},
         )
         ax.set_xlim(table["low"].iloc[0], table["high"].iloc[-1])
+        # "0", not "0.0": a short first label stays clear of the "0%" beside it.
+        ax.xaxis.set_major_formatter(mpl.ticker.FuncFormatter(lambda v, _: f"{v:g}"))
         ax.set_ylim(0, float(table["share"].max()) * 1.1)
-        _whole_percents(ax.yaxis)
+        _percent_axis(ax.yaxis)
         unit = "1 = the usual spread of scores" if output.in_sd else "in the manager's score"
         ax.set_xlabel(f"Winner's lead over the runner-up ({unit})")
         ax.set_ylabel("Share of decisions")
@@ -384,9 +464,10 @@ def draw_seasonality(
         ax.errorbar(x, rate, yerr=errors, fmt="none", ecolor="#222222", elinewidth=2, zorder=3)
         if output.by == "quarter":
             for xi, value, top in zip(x, rate, high, strict=True):
+                # Clear of the error bar's cap (its half-width is the style's capsize).
                 ax.annotate(
-                    _pct(value, 1), xy=(xi, top), xytext=(0, 6), textcoords="offset points",
-                    ha="center",
+                    _pct(value, 1), xy=(xi, top), xytext=(0, 8), textcoords="offset points",
+                    ha="center", va="bottom", bbox=LABEL_BACKGROUND, zorder=4,
                 )  # fmt: skip
         # The overall rate is labelled in the right margin, at the line's end: no legend
         # to cover a bar.
@@ -409,7 +490,7 @@ def draw_seasonality(
         ax.set_ylabel("Roles cancelled")
         # At least 0-5%: with no cancellations at all the axis would have no height.
         ax.set_ylim(0, max(0.05, float(np.nanmax(high)) * 1.3))
-        _whole_percents(ax.yaxis)
+        _percent_axis(ax.yaxis)
         headline(ax, output.finding, output.note, title, subtitle)
     return ax
 
@@ -450,8 +531,11 @@ def draw_felt_vs_actual(
     with talk_style(**style):
         ax = _axes(ax)
         ax.axvspan(output.felt_great_from, 100, color=ORANGE, alpha=0.12, lw=0)
+        # The headline, on the chart: how many of those who felt great got no offer.
+        no_offer = getattr(output, "no_offer", np.nan)
+        said = f"\n{_pct(no_offer)} got no offer" if np.isfinite(no_offer) else ""
         ax.annotate(
-            _name(labels, "felt_great", "felt great"),
+            _name(labels, "felt_great", "felt great") + said,
             xy=(100, 1),
             xycoords=("data", "axes fraction"),
             xytext=(-8, -8),
@@ -460,6 +544,8 @@ def draw_felt_vs_actual(
             va="top",
             color="#9A6200",
             fontweight="bold",
+            fontsize=1.1 * mpl.rcParams["font.size"],
+            linespacing=1.3,
         )
         for series, rows in table.groupby("series", sort=False):
             colour, marker = markers[series]
@@ -477,6 +563,11 @@ def draw_felt_vs_actual(
         ax.set_ylabel("Share of candidates")
         ax.grid(axis="y")
         ax.legend(loc="upper left", bbox_to_anchor=(0.0, 0.97))
+        if subtitle is None:  # the note's formula in words a room follows
+            subtitle = (
+                output.note.split("\n")[0] + "\nshaded: the candidates who felt their "
+                "interview went great (most candidates feel better about it than it went)"
+            )
         headline(ax, output.finding, output.note, title, subtitle)
     return ax
 
@@ -512,21 +603,23 @@ def draw_time_to_fill(
         ax.bar(table["low"], table["share"], width=7.0, align="edge", color=BLUE, lw=0.5,
                edgecolor="white")  # fmt: skip
         top = float(table["share"].max())
-        for value, text in (
-            (output.median, "half of roles\nby day"),
-            (output.p80, "4 in 5\nby day"),
+        # The median's label left of its line, the 80th percentile's right of its own: the
+        # two never meet however close the lines are; both sit above the tallest bar.
+        for value, text, side in (
+            (output.median, "half of roles\nby day", -1),
+            (output.p80, "4 in 5\nby day", 1),
         ):
             ax.axvline(value, color=VERMILLION, ls="--", lw=2)
             ax.annotate(
-                f"{text} {value:.0f}", xy=(value, 1.08 * top), xytext=(6, 0),
-                textcoords="offset points", va="top", color=VERMILLION,
-                fontsize=0.85 * mpl.rcParams["font.size"],
+                f"{text} {value:.0f}", xy=(value, 1.42 * top), xytext=(6 * side, 0),
+                textcoords="offset points", va="top", ha="left" if side > 0 else "right",
+                color=VERMILLION, fontsize=0.85 * mpl.rcParams["font.size"],
             )  # fmt: skip
         ax.set_xlim(0, float(table["high"].max()))
-        ax.set_ylim(0, 1.15 * top)
+        ax.set_ylim(0, 1.45 * top)
         ax.set_xlabel("Days from posting to an accepted offer")
         ax.set_ylabel("Share of filled roles")
-        _whole_percents(ax.yaxis)
+        _percent_axis(ax.yaxis)
         headline(ax, output.finding, output.note, title, subtitle)
     return ax
 

@@ -17,7 +17,7 @@ from simfunnel.analysis.outputs.sensitivity import (
     Sensitivity,
     SobolIndices,
 )
-from simfunnel.metrics import METRICS
+from simfunnel.metrics import KEY_ENDS, METRICS, key_end, setting_value
 from simfunnel.present.charts.style import (
     BLUE,
     ORANGE,
@@ -25,6 +25,7 @@ from simfunnel.present.charts.style import (
     _format_axis,
     _percent_axis,
     headline,
+    make_room_for_labels,
     talk_style,
 )
 
@@ -77,11 +78,14 @@ def _ticks(table: pd.DataFrame, labels: Mapping[str, str] | None) -> list[str]:
 
 
 def _label_bar_ends(ax: Axes, rows: pd.DataFrame, y: np.ndarray, base: float) -> None:
-    """Write each parameter's low and high setting at the end of its bar."""
+    """Write each parameter's low and high setting at the end of its bar, in words
+    where the key has them ("weak interviews (0.1)")."""
     for column, end in (("value_low", "low"), ("value_high", "high")):
-        for yi, value, setting in zip(y, rows[column], rows[end], strict=True):
+        for yi, key, value, setting in zip(y, rows["parameter"], rows[column], rows[end],
+                                           strict=True):  # fmt: skip
+            words = key_end(key, end == "high") if key in KEY_ENDS else ""
             ax.annotate(
-                f"{setting:g}",
+                f"{words} ({setting_value(setting)})" if words else setting_value(setting),
                 xy=(value, yi),
                 xytext=(4 if value >= base else -4, 0),
                 textcoords="offset points",
@@ -112,13 +116,14 @@ def draw_tornado(
         ax = _axes(ax)
         y = np.arange(len(rows))[::-1]
         for column, colour, label in (
-            ("value_low", ORANGE, "Parameter at its low value"),
-            ("value_high", BLUE, "Parameter at its high value"),
+            ("value_low", ORANGE, "Setting at the low end of its range"),
+            ("value_high", BLUE, "Setting at the high end of its range"),
         ):
             ax.barh(
                 y, rows[column] - base, left=base, height=0.62, color=colour, label=label, alpha=0.9
             )
         ax.axvline(base, color="#222222", lw=1.5)
+        _label_bar_ends(ax, rows, y, base)  # first: make_room_for_labels reads them
         ax.annotate(
             f"base {entry.format(base)}",
             xy=(base, 1),
@@ -133,17 +138,17 @@ def draw_tornado(
         # parameter's low and high values sit at the ends of their bars.
         ticks = [textwrap.fill(text, 34, max_lines=2) for text in _ticks(rows, labels)]
         ax.set_yticks(y, ticks, fontsize=0.85 * mpl.rcParams["ytick.labelsize"])
-        _label_bar_ends(ax, rows, y, base)
         ax.tick_params(axis="y", length=0)
         ax.set_xlabel(xlabel or entry.axis_label)
         span = max(float(values.max() - values.min()), 1e-9)
         ax.set_xlim(values.min() - 0.08 * span, values.max() + 0.08 * span)
         _format_axis(output.metric, ax.xaxis)
         ax.grid(axis="x")
-        # The shortest bars are at the bottom: the legend goes on their wider side.
-        wider_left = base - values.min() > values.max() - base
-        ax.legend(loc="lower left" if wider_left else "lower right")
+        # The legend in a row of its own under the axis: bar-end labels take the sides.
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncols=2,
+                  fontsize=0.8 * mpl.rcParams["font.size"])  # fmt: skip
         headline(ax, output.finding, output.note, title, subtitle)
+        make_room_for_labels(ax, ax.texts[: 2 * len(rows)])
     return ax
 
 

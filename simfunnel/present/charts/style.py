@@ -14,6 +14,7 @@ from matplotlib.axes import Axes
 
 from simfunnel.metrics import (
     METRICS,
+    ordinal,
 )
 from simfunnel.metrics import label as metric_label
 
@@ -112,7 +113,8 @@ def _draw_headline(
     _wrap(heading, available)
     _wrap(subtitle, available)
     lines = subtitle.get_text().count("\n") + 1 if note else 0
-    ax.set_title(heading.get_text(), pad=12 + 1.25 * note_size * lines)
+    # Clear of the subtitle: its lines are 1.2 font sizes apart, plus a gap of 6 pt.
+    ax.set_title(heading.get_text(), pad=18 + 1.3 * note_size * lines)
 
 
 def headline(
@@ -126,6 +128,9 @@ def headline(
     width left for the title depends on the tick labels already drawn.
     """
     note = note if subtitle is None else subtitle
+    if title == "" and note == "":  # nothing to wrap: skip the layout pass it needs
+        ax.set_title("")
+        return
     _draw_headline(ax, finding, note, title)
     lines = ax.get_title(loc="left").split("\n")
     if title is not None or len(lines) != 2 or len(lines[-1]) > 0.35 * len(lines[0]):
@@ -173,10 +178,48 @@ def _one_in(rate: float) -> int:
     return round(1 / rate)
 
 
+def exact_decimals(values: Any, most: int = 3) -> int:
+    """The fewest decimals (up to ``most``) that write every one of ``values`` exactly:
+    0 for 10, 20, 30; 1 for 2.5, 7.5, 12.5 (never "2%" for 2.5%)."""
+    values = np.asarray(values, dtype=float)
+    values = values[np.isfinite(values)]
+    for digits in range(most + 1):
+        if np.allclose(np.round(values, digits), values, rtol=0, atol=1e-6):
+            return digits
+    return most
+
+
+class PercentTicks(mpl.ticker.Formatter):
+    """Percent tick labels that equal their ticks: the decimals come from the ticks shown
+    (their step), so 2.5%, 7.5%, 12.5% read so, and 10%, 20% carry no needless ".0".
+
+    Matplotlib's PercentFormatter picks decimals from the axis range and rounds 2.5% to
+    "2%"; this one is the only percent formatter the charts use.
+    """
+
+    def format_ticks(self, values: Any) -> list[str]:
+        values = np.asarray(values, dtype=float)
+        shown = values
+        if self.axis is not None and len(values):  # locators add a tick beyond each end
+            low, high = sorted(np.asarray(self.axis.get_view_interval(), dtype=float))
+            span = 1e-9 * max(abs(high - low), 1e-12)
+            inside = values[(values >= low - span) & (values <= high + span)]
+            shown = inside if len(inside) else values
+        digits = exact_decimals(100 * shown)
+        return [self._text(value, digits) for value in values]
+
+    def __call__(self, value: float, pos: Any = None) -> str:
+        return self._text(value, exact_decimals([100 * value]))
+
+    @staticmethod
+    def _text(value: float, digits: int) -> str:
+        text = f"{100 * value:.{digits}f}"
+        return ("0" if float(text) == 0 else text) + "%"
+
+
 def _percent_axis(axis: Any) -> None:
-    """Ticks as percentages without needless decimals (10%, 2.5%), whatever the range
-    (Matplotlib's PercentFormatter writes 10.0% for a range just under 50%)."""
-    axis.set_major_formatter(mpl.ticker.FuncFormatter(lambda value, _: f"{100 * value:g}%"))
+    """Ticks as percentages that equal their values (:class:`PercentTicks`)."""
+    axis.set_major_formatter(PercentTicks())
 
 
 def _unit(metric: str) -> str:
@@ -200,14 +243,50 @@ def _rate_digits(values: np.ndarray) -> int:
 
 def _format_axis(metric: str, axis: Any) -> None:
     """Percentages for rates, with as many decimals as the tick spacing needs."""
-    if _unit(metric) != "rate":
-        return
-    ticks = 100 * np.asarray(axis.get_majorticklocs(), dtype=float)
-    # The fewest decimals that show every tick exactly (2.5% steps need one: 27.5%, not 28%).
-    decimals = next(
-        (d for d in range(4) if np.allclose(np.round(ticks, d), ticks, rtol=0, atol=1e-6)), 1
+    if _unit(metric) == "rate":
+        _percent_axis(axis)
+
+
+def as_percentile(value: float) -> str:
+    """A value in SDs of applicant quality as the percentile of the applicant pool it
+    equals (quality is standard normal among applicants, docs/MODEL.md): 1.19 -> "88th"."""
+    from scipy.special import ndtr
+
+    if not np.isfinite(value):
+        return "n/a"
+    return ordinal(
+        min(99.9, max(0.1, round(100 * float(ndtr(value)), 1 if abs(value) > 2.3 else 0)))
     )
-    axis.set_major_formatter(mpl.ticker.PercentFormatter(1.0, decimals=decimals))
+
+
+def lay_value(metric: str, value: float, digits: int = 1) -> str:
+    """A metric's value for a lay slide: percentages for shares, a mean hire value as
+    the percentile of applicants it equals ("as good as the 88th-percentile applicant"
+    is what 1.19 SD means), never "SD"."""
+    entry = METRICS.get(metric)
+    if entry is not None and entry.unit == "sd":
+        return f"{as_percentile(value)} pct"
+    return entry.format(value, digits) if entry is not None else f"{value:.3g}"
+
+
+def make_room_for_labels(ax: Axes, texts: Any, rounds: int = 4) -> None:
+    """Widen the x-axis until every one of ``texts`` (labels at bar ends, placed in
+    offset points) lies inside the axes, so none runs into the tick labels or off the
+    figure. Each round measures the labels at the current scale and widens by what
+    sticks out (the labels keep their size in points as the scale changes)."""
+    figure = ax.get_figure(root=True)
+    for _ in range(rounds):
+        figure.draw_without_rendering()
+        box = ax.get_window_extent()
+        left = min((t.get_window_extent().x0 for t in texts), default=box.x0)
+        right = max((t.get_window_extent().x1 for t in texts), default=box.x1)
+        over_left, over_right = max(0.0, box.x0 + 4 - left), max(0.0, right - box.x1 + 4)
+        if not (over_left or over_right):
+            return
+        low, high = ax.get_xlim()
+        per_pixel = (high - low) / box.width
+        # Widening by the overhang also shrinks everything else: widen by a bit more.
+        ax.set_xlim(low - 1.3 * over_left * per_pixel, high + 1.3 * over_right * per_pixel)
 
 
 def draw_ranges(

@@ -19,7 +19,7 @@ from simfunnel.analysis.outputs.sweep import (
     Sweep,
     sweep_keys,
 )
-from simfunnel.metrics import METRICS, key_label
+from simfunnel.metrics import BETTER, KEY_ENDS, METRICS, key_end, key_label
 from simfunnel.metrics import label as metric_label
 from simfunnel.present.charts.style import (
     BLUE,
@@ -29,8 +29,10 @@ from simfunnel.present.charts.style import (
     VERMILLION,
     _axes,
     _format_axis,
+    as_percentile,
     draw_ranges,
     headline,
+    lay_value,
     talk_style,
 )
 
@@ -179,6 +181,11 @@ def draw_lines(
     return ax
 
 
+# The least colour span of a heatmap, per unit: a spread smaller than this gets only part
+# of the colour scale, so 0.9 points do not look like night and day.
+MIN_COLOUR_SPAN = {"share": 0.10, "sd": 0.5}
+
+
 def draw_heatmap(
     output: Sweep,
     ax: Axes | None = None,
@@ -189,23 +196,48 @@ def draw_heatmap(
     labels: Mapping[str, str] | None = None,
     **style: Any,
 ) -> Axes:
-    """Cells labelled with their value; coloured only when the grid's range beats the CIs."""
+    """Cells labelled with their value; coloured only when the grid's range beats the CIs.
+
+    Where a metric has a better direction (:data:`simfunnel.metrics.BETTER`) the cells
+    are shades of blue, darker where better (whether that is high or low), and the
+    title says in words where the best cell is ("Bad-hire rate is lowest (8.2%) with
+    strong interviews and a bold manager"). The colour scale spans at least 10
+    percentage points (0.5 SD): a small spread gets pale, close shades. A mean hire value
+    is shown as the percentile of applicants it equals, never in SD.
+    """
     (name,), (row_key, column_key) = output.metrics, output.keys
     table = output.to_df()
     grid = table.pivot(index=row_key, columns=column_key, values="value")
     grid = grid.sort_index().sort_index(axis=1)
     values = grid.to_numpy(dtype=float)
     digits = 1 if np.nanmin(values) < 0.1 or np.nanmax(values) - np.nanmin(values) < 0.03 else 0
+    direction = BETTER.get(name, 0)
+    entry = METRICS.get(name)
+    if direction and cmap == "cividis":
+        cmap = "Blues" if direction > 0 else "Blues_r"
+    low, high = float(np.nanmin(values)), float(np.nanmax(values))
+    span = MIN_COLOUR_SPAN.get(entry.unit if entry else "", 0.0)
+    if high - low < span:
+        middle = (low + high) / 2
+        low, high = middle - span / 2, middle + span / 2
+        if entry is not None and entry.is_share:
+            low, high = max(0.0, low), max(high, min(1.0, low + span))
     with talk_style(**style):
         ax = _axes(ax)
         image = ax.imshow(
-            values, cmap=NEUTRAL if output.noise else cmap, origin="lower", aspect="auto"
-        )
+            values, cmap=NEUTRAL if output.noise else cmap, origin="lower", aspect="auto",
+            vmin=low, vmax=high,
+        )  # fmt: skip
         if not output.noise:
             colourbar = ax.get_figure(root=True).colorbar(image, ax=ax, pad=0.02, fraction=0.05)
-            colourbar.set_label(_axis_label(name, labels))
+            words = " (darker is better)" if direction else ""
+            colourbar.set_label(_axis_label(name, labels).replace(" (SD of quality)", "") + words)
             colourbar.outline.set_visible(False)
             _format_axis(name, colourbar.ax.yaxis)
+            if entry is not None and entry.unit == "sd":
+                colourbar.ax.yaxis.set_major_formatter(
+                    mpl.ticker.FuncFormatter(lambda v, _: f"{as_percentile(v)} pct")
+                )
         ax.set_xticks(range(grid.shape[1]), [f"{v:g}" for v in grid.columns])
         ax.set_yticks(range(grid.shape[0]), [f"{v:g}" for v in grid.index])
         ax.tick_params(length=0)
@@ -221,14 +253,65 @@ def draw_heatmap(
                 ax.text(
                     j,
                     i,
-                    METRICS[name].format(value, digits) if name in METRICS else f"{value:.3g}",
+                    lay_value(name, value, digits),
                     ha="center",
                     va="center",
                     fontsize=size,
                     color="#111111" if luminance > 0.5 else "white",
                 )
-        headline(ax, output.finding, output.note, title, subtitle)
+        finding = output.finding
+        if direction and not output.noise:
+            finding = _best_cell(grid, name, direction, row_key, column_key, digits)
+        headline(ax, finding, output.note, title, subtitle)
+        _fit_ylabel(ax)
     return ax
+
+
+def _best_cell(grid: pd.DataFrame, name: str, direction: int, row_key: str,
+               column_key: str, digits: int) -> str:  # fmt: skip
+    """ "Bad-hire rate is lowest (8.2%) with strong interviews and a bold manager"."""
+    values = grid.to_numpy(dtype=float)
+    flat = np.nanargmax(values) if direction > 0 else np.nanargmin(values)
+    i, j = np.unravel_index(flat, values.shape)
+
+    def where(key: str, value: float, all_values: Any) -> str:
+        if value == max(all_values):
+            return key_end(key, True) if key in KEY_ENDS else f"the highest {_lower(key)}"
+        if value == min(all_values):
+            return key_end(key, False) if key in KEY_ENDS else f"the lowest {_lower(key)}"
+        return f"{_lower(key)} at {value:g}"
+
+    best = "highest" if direction > 0 else "lowest"
+    entry = METRICS[name]
+    if entry.unit == "sd":
+        what = f"The average hire is best ({as_percentile(values[i, j])}-percentile applicant)"
+    else:
+        what = f"{entry.label} is {best} ({lay_value(name, values[i, j], digits)})"
+    return (
+        f"{what} with {where(row_key, grid.index[i], grid.index)} and "
+        f"{where(column_key, grid.columns[j], grid.columns)}"
+    )
+
+
+def _lower(key: str) -> str:
+    text = key_label(key)
+    return text if text[1:2].isupper() else text[:1].lower() + text[1:]
+
+
+def _fit_ylabel(ax: Axes) -> None:
+    """Break the y-axis label into as many lines as the axes' height needs (a long key
+    label would otherwise run off the figure)."""
+    label = ax.yaxis.label
+    figure = ax.get_figure(root=True)
+    figure.draw_without_rendering()
+    height = ax.get_window_extent().height
+    words = label.get_text().split()
+    for lines in range(1, 4):
+        per_line = -(-len(words) // lines)
+        text = "\n".join(" ".join(words[i : i + per_line]) for i in range(0, len(words), per_line))
+        label.set_text(text)
+        if label.get_window_extent().height <= height:
+            return
 
 
 def draw_risk_tradeoff(
@@ -269,7 +352,9 @@ def _risk_panel(ax: Axes, output: Sweep, name: str, colour: str, title: str, bot
     _grid_ticks(ax, x.to_numpy())
     _format_axis(name, ax.yaxis)
     if name in METRICS and METRICS[name].unit == "sd":
-        ax.yaxis.set_major_formatter(mpl.ticker.FormatStrFormatter("%.1f SD"))
+        # The percentile of applicants the mean hire equals: a room reads it, not "SD".
+        ax.yaxis.set_major_formatter(mpl.ticker.FuncFormatter(lambda v, _: as_percentile(v)))
+        title = f"{title} (percentile of applicants)"
     ax.set_title(title, fontsize=mpl.rcParams["font.size"], loc="left", pad=6)
     ax.tick_params(labelsize=0.85 * mpl.rcParams["font.size"])
     ax.grid(axis="y")

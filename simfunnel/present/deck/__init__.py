@@ -45,7 +45,14 @@ from simfunnel.present.deck.layout import (
     title_size,
 )
 from simfunnel.present.deck.notes import scenario_title, title_notes
-from simfunnel.present.deck.slides import SLIDE_KEYS, SLIDE_METRICS, Slide, chart_slides
+from simfunnel.present.deck.preview import slide_images
+from simfunnel.present.deck.slides import (
+    SLIDE_KEYS,
+    SLIDE_METRICS,
+    Slide,
+    chart_slides,
+    story_slides,
+)
 
 BUILDERS = RUN_OUTPUTS  # chart name -> the output it draws (the registry's old name here)
 
@@ -64,6 +71,8 @@ __all__ = [
     "picture_size",
     "require_pptx",
     "scenario_title",
+    "slide_images",
+    "story_slides",
     "supported_charts",
     "title_layout",
     "title_lines",

@@ -18,7 +18,7 @@ from simfunnel.analysis.outputs.compare import scenario_label
 from simfunnel.analysis.result import Result
 from simfunnel.errors import InputError
 from simfunnel.io.files import OutputFolder, atomic_write
-from simfunnel.metrics import key_label
+from simfunnel.metrics import key_label, setting_value
 from simfunnel.present.charts.render import plot_output, save_chart
 from simfunnel.present.charts.style import BLUE, PNG_DPI, talk_style
 from simfunnel.present.deck.layout import (
@@ -30,17 +30,25 @@ from simfunnel.present.deck.layout import (
     TEXT_INSET_IN,
     TITLE_HEIGHT_IN,
     TITLE_TOP_IN,
+    deck_title_size,
     picture_size,
     title_layout,
 )
 from simfunnel.present.deck.notes import (
+    appendix_notes,
+    appendix_settings,
     openings_of,
     recorded_overrides,
     scenario_title,
-    show_value,
     title_notes,
 )
-from simfunnel.present.deck.slides import Slide, chart_slides
+from simfunnel.present.deck.slides import (
+    SLIDE_KEYS,
+    SLIDE_METRICS,
+    Slide,
+    chart_slides,
+    story_slides,
+)
 
 DECK_SUFFIX = ".pptx"
 FONT = "Arial"  # on every PowerPoint; LibreOffice shows it as the metric-equal Liberation Sans
@@ -113,8 +121,16 @@ def build_deck(
     comparison: Comparison | None = None,
     formats: Sequence[str] = (),
     title: str | None = None,
+    story: bool = True,
+    story_openings: int | None = None,
 ) -> list[Path]:
     """Write a 16:9 PowerPoint deck of ``result`` to ``path`` (a ``.pptx`` file).
+
+    The slides: a title slide; a slide per chart of the run; with ``story``, a job-search
+    slide and a what-if slide (simulated here, ``story_openings`` per point:
+    :func:`~simfunnel.present.deck.slides.story_slides`); a slide per compared scenario;
+    a closing slide with three takeaways; an appendix with the settings behind the
+    numbers (their scenario keys and sources in its notes).
 
     Parameters
     ----------
@@ -128,6 +144,10 @@ def build_deck(
         Also keep every chart, with its title, in ``<stem>_charts/`` beside the deck.
     title : str, optional
         The title slide's title (default: the scenario's name).
+    story : bool
+        Add the job-search and what-if slides (a few seconds of simulation).
+    story_openings : int, optional
+        Openings per point of those two slides.
 
     Returns
     -------
@@ -143,6 +163,9 @@ def build_deck(
     formats = tuple(f.lower() for f in formats)
     path = check_deck_path(path, formats)
     slides = chart_slides(result, comparison)
+    if story:
+        at = next((i for i, s in enumerate(slides) if s.name.startswith("compare_")), len(slides))
+        slides[at:at] = story_slides(result, story_openings)
     presentation = _presentation(result, slides, comparison, title)
     kept: list[Path] = []
     if formats:
@@ -175,21 +198,91 @@ def _presentation(
     core.comments = ""
     _title_slide(presentation, result, comparison, title)
     width, height = picture_size()
+    # One title size for the whole deck (the largest every title fits at).
+    size = deck_title_size([slide.output.finding for slide in slides] + [CLOSING, APPENDIX])
     for slide in slides:
         page = presentation.slides.add_slide(presentation.slide_layouts[5])  # title only
-        _set_title(page.shapes.title, slide.output.finding)
+        _set_title(page.shapes.title, slide.output.finding, size)
+        # The chart's left edge under the title's first letter.
         page.shapes.add_picture(
             io.BytesIO(chart_png(slide.output)),
-            Inches((SLIDE_WIDTH_IN - width) / 2),
+            Inches(MARGIN_IN),
             Inches(PICTURE_TOP_IN),
             Inches(width),
             Inches(height),
         )
         page.notes_slide.notes_text_frame.text = slide.notes
+    _text_slide(presentation, CLOSING, takeaways(slides), size, numbered=True)
+    keys = list(dict.fromkeys(k for s in slides for k in SLIDE_KEYS.get(s.name, ())))
+    settings = appendix_settings(result, keys)
+    page = _text_slide(presentation, APPENDIX, settings, size, columns=2, font_pt=14)
+    shown = [(s.output, SLIDE_METRICS.get(s.name, ())) for s in slides]
+    page.notes_slide.notes_text_frame.text = appendix_notes(result, keys, shown)
     return presentation
 
 
-def _set_title(shape: Any, text: str) -> None:
+CLOSING = "Three things to take away"
+APPENDIX = "Appendix: the settings behind these numbers"
+
+
+def takeaways(slides: Sequence[Slide]) -> list[str]:
+    """The closing slide's three points: how rare an offer is (the funnel), why good
+    interviews lose (loss reasons), and what would change it (the what-if, else the
+    first comparison, else how the interview felt); each a slide's finding."""
+    findings = {slide.name: slide.output.finding for slide in slides}
+    third = findings.get("what_if") or next(
+        (f for n, f in findings.items() if n.startswith("compare_")), findings.get("felt_vs_actual")
+    )
+    points = [findings.get("funnel"), findings.get("loss_reasons"), third]
+    points = [p for p in points if p]
+    extra = [f for f in findings.values() if f not in points]
+    return (points + extra)[:3]
+
+
+def _text_slide(
+    presentation: Any,
+    title: str,
+    lines: Sequence[str],
+    size: int,
+    *,
+    numbered: bool = False,
+    columns: int = 1,
+    font_pt: float = 28,
+) -> Any:
+    """A slide of text under a title: numbered points, or lines in ``columns``."""
+    from pptx.enum.text import MSO_ANCHOR
+    from pptx.util import Inches, Pt
+
+    page = presentation.slides.add_slide(presentation.slide_layouts[5])  # title only
+    _set_title(page.shapes.title, title, size)
+    gap = 0.3
+    width = (SLIDE_WIDTH_IN - 2 * MARGIN_IN - gap * (columns - 1)) / columns
+    per_column = -(-len(lines) // columns) if lines else 0
+    for column in range(columns):
+        chunk = lines[column * per_column : (column + 1) * per_column]
+        box = page.shapes.add_textbox(
+            Inches(MARGIN_IN + column * (width + gap)), Inches(PICTURE_TOP_IN + 0.2),
+            Inches(width), Inches(SLIDE_HEIGHT_IN - PICTURE_TOP_IN - 0.6),
+        )  # fmt: skip
+        frame = box.text_frame
+        frame.word_wrap = True
+        frame.vertical_anchor = MSO_ANCHOR.TOP
+        frame.margin_left = frame.margin_right = Inches(TEXT_INSET_IN)
+        for i, line in enumerate(chunk):
+            paragraph = frame.paragraphs[0] if i == 0 else frame.add_paragraph()
+            number = column * per_column + i + 1
+            paragraph.text = f"{number}.  {line}" if numbered else line
+            paragraph.space_after = Pt(font_pt * (0.9 if numbered else 0.25))
+            _font(paragraph.runs[0].font, font_pt, DARK if numbered else GREY_TEXT,
+                  bold=numbered)  # fmt: skip
+    if numbered:
+        page.notes_slide.notes_text_frame.text = "SAY\n" + "\n".join(
+            f"{i}. {line}." for i, line in enumerate(lines, start=1)
+        )
+    return page
+
+
+def _set_title(shape: Any, text: str, size: int | None = None) -> None:
     from pptx.enum.text import MSO_ANCHOR, PP_ALIGN
     from pptx.util import Inches
 
@@ -197,7 +290,7 @@ def _set_title(shape: Any, text: str) -> None:
     shape.width = Inches(SLIDE_WIDTH_IN - 2 * MARGIN_IN)
     shape.height = Inches(TITLE_HEIGHT_IN)
     frame = shape.text_frame
-    shown, size = title_layout(text)
+    shown, size = title_layout(text, size)
     frame.text = shown
     frame.word_wrap = True
     frame.vertical_anchor = MSO_ANCHOR.BOTTOM
@@ -235,7 +328,7 @@ def _title_slide(
     bar.fill.fore_color.rgb = RGBColor(*RGB_BLUE)
     bar.line.fill.background()
     kicker = page.shapes.add_textbox(left, Inches(1.85), width, Inches(0.5)).text_frame
-    kicker.text = KICKER
+    kicker.text = KICKER if (title or "").strip().upper() != KICKER else ""
     kicker.word_wrap = True
     kicker.margin_left = Inches(TEXT_INSET_IN)
     kicker.paragraphs[0].alignment = PP_ALIGN.LEFT
@@ -260,16 +353,13 @@ def _title_slide(
     frame.word_wrap = True
     frame.vertical_anchor = MSO_ANCHOR.TOP
     lines = [(scenario.description or "A simulated hiring funnel.", 26, DARK)]
+    # What the room needs; the seed, the version and how to reproduce are in the notes.
     lines.append(
-        (
-            f"{openings_of(result):,} simulated job openings · seed "
-            f"{result.metadata.get('seed', scenario.seed)} · 95% confidence intervals",
-            20,
-            GREY_TEXT,
-        )
-    )
+        (f"{openings_of(result):,} simulated job openings · 95% confidence intervals", 20,
+         GREY_TEXT)
+    )  # fmt: skip
     changed = [
-        f"{key_label(k)} set to {show_value(v)}"
+        f"{key_label(k)} set to {setting_value(v)}"
         for k, v in recorded_overrides(result).items()
         if k != "name"
     ]
@@ -278,7 +368,6 @@ def _title_slide(
     if comparison is not None:
         others = [scenario_label(r.scenario.name) for r in comparison.results[1:]]
         lines.append((f"Compared with: {', '.join(others)}", 20, GREY_TEXT))
-    lines.append((f"Simulated with simfunnel {__version__}", 20, GREY_TEXT))
     frame.text = lines[0][0]
     for i, (line, size, colour) in enumerate(lines):
         paragraph = frame.paragraphs[0] if i == 0 else frame.add_paragraph()

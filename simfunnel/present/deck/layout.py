@@ -93,12 +93,18 @@ def title_size(text: str) -> int:
     return TITLE_SIZES_PT[-1]
 
 
-def title_layout(text: str) -> tuple[str, int]:
-    """The slide title as shown and its size: the largest size at which it fits in two
-    lines, and, when it needs two, broken where the lines come out most even (so the
-    second line is never one orphan word). The break is a vertical tab, python-pptx's
-    line break within a paragraph."""
-    size = title_size(text)
+def deck_title_size(titles: list[str]) -> int:
+    """One size for every chart slide's title: the largest at which each of ``titles``
+    fits (:func:`title_size`), so titles do not change size from slide to slide."""
+    return min((title_size(t) for t in titles), default=TITLE_SIZES_PT[0])
+
+
+def title_layout(text: str, size: int | None = None) -> tuple[str, int]:
+    """The slide title as shown and its size: ``size``, or the largest size at which it
+    fits in two lines, and, when it needs two, broken where the lines come out most even
+    (so the second line is never one orphan word). The break is a vertical tab,
+    python-pptx's line break within a paragraph."""
+    size = size or title_size(text)
     if title_lines(text, size, title_text_width()) < 2:
         return text, size
     words = text.split()

@@ -22,7 +22,14 @@ from simfunnel.analysis.outputs import (
 from simfunnel.analysis.outputs.compare import scenario_label
 from simfunnel.analysis.result import Result
 from simfunnel.analysis.summary import FUNNEL_STAGES
-from simfunnel.metrics import LOSS_REASONS, METHOD_DEFINITIONS, METRICS, key_label
+from simfunnel.metrics import (
+    LOSS_REASONS,
+    METHOD_DEFINITIONS,
+    METRICS,
+    key_label,
+    ordinal,
+    setting_value,
+)
 from simfunnel.model.scenario import Scenario, describe_keys
 
 
@@ -47,10 +54,16 @@ def table_lines(output: Output) -> list[str]:
     lines: list[str] = []
     if isinstance(output, Funnel):
         for i, row in enumerate(table.itertuples()):
-            line = (
-                f"- {row.label}: {row.count_per_opening:.3g} per opening "
-                f"(95% CI {row.ci_low:.3g}–{row.ci_high:.3g})"
+            # Digits enough that the ends differ (175–175 would read as no uncertainty); a
+            # count the scenario fixes (the same in every opening) has no interval.
+            digits = next((d for d in (3, 4, 5) if f"{row.ci_low:.{d}g}" != f"{row.ci_high:.{d}g}"),
+                          None)  # fmt: skip
+            interval = (
+                f"95% CI {row.ci_low:.{digits}g}–{row.ci_high:.{digits}g}"
+                if digits is not None
+                else "the same in every opening"
             )
+            line = f"- {row.label}: {row.count_per_opening:.3g} per opening ({interval})"
             if i:
                 line += f", {_pct(row.rate)} of the stage before"
             lines.append(line)
@@ -147,7 +160,8 @@ def _definitions(output: Output, names: Sequence[str]) -> list[str]:
 
 
 def show_value(value: Any) -> str:
-    """A scenario value in plain words: ``100–250``, ``1: 65%, 2: 25%``, ``0.3``."""
+    """A scenario value as a scenario file writes it (for the appendix's notes); slides
+    show :func:`simfunnel.metrics.setting_value` instead (rounded)."""
     if hasattr(value, "low") and hasattr(value, "high"):
         return f"{value.low}–{value.high}"
     if isinstance(value, dict):
@@ -172,21 +186,6 @@ def _key_descriptions() -> dict[str, dict[str, str]]:
     return {row["key"]: row for row in describe_keys()}
 
 
-def _source_lines(scenario: Scenario, keys: Sequence[str]) -> list[str]:
-    """``- Applicants per opening: 100–250. Applicants per opening (typical 100-250; ...).``"""
-    described = _key_descriptions()
-    lines = []
-    for key in keys:
-        row = described[key]
-        text = row["description"]
-        value = show_value(_value(scenario, key))
-        default = show_value(_value(Scenario(), key))
-        line = f"- {key_label(key)}: {value}"
-        line += f" (model default {default})" if value != default else ""
-        lines.append(f"{line}. {text[:1].upper()}{text[1:]}.")
-    return lines
-
-
 def changed_keys(base: Scenario, other: Scenario) -> list[str]:
     """The scenario keys whose values differ between two scenarios, in schema order."""
     skip = {"name", "description", "openings", "seed"}
@@ -202,35 +201,97 @@ def slide_notes(
     numbers: list[str],
     metrics: Sequence[str],
     result: Result | None,
-    keys: Sequence[str],
+    keys: Sequence[str] = (),
     *,
     changes: Sequence[str] = (),
     scenarios: tuple[Scenario, Scenario] | None = None,
 ) -> str:
-    parts = [output.finding + ".", output.note.replace("\n", "; ")]
-    parts += ["", "THE NUMBERS (95% confidence intervals, openings as the independent units)"]
+    """What a speaker says (the finding, then the chart's note in sentences) and the
+    numbers with their 95% CIs. Definitions of the words and the settings behind the
+    values are in the appendix slide's notes (:func:`appendix_notes`), not here; ``keys``
+    is accepted for the callers that name them."""
+    said = [line.strip() for line in output.note.split("\n") if line.strip()]
+    parts = ["SAY", output.finding + ".", *[f"{line[:1].upper()}{line[1:]}." for line in said]]
+    parts += ["", "THE NUMBERS (95% confidence intervals)"]
     parts += numbers + _metric_lines(result, [m for m in metrics if m not in _in_numbers(output)])
-    definitions = _definitions(output, metrics)
-    if definitions:
-        parts += ["", "WHAT THE WORDS MEAN", *definitions]
-    if result is not None and keys:
-        parts += ["", "WHERE THE VALUES BEHIND THIS CHART COME FROM (this scenario's values)"]
-        parts += _source_lines(result.scenario, keys)
     if scenarios is not None:
         base, other = scenarios
         parts += ["", f"WHAT {scenario_label(other.name).upper()} CHANGES"]
         if other.description:
             parts.append(other.description)
-        described = _key_descriptions()
         for key in changes:
-            text = described[key]["description"]
             parts.append(
-                f"- {key_label(key)}: {show_value(_value(other, key))} instead of "
-                f"{show_value(_value(base, key))}. {text[:1].upper()}{text[1:]}."
+                f"- {key_label(key)}: {setting_value(_value(other, key))} instead of "
+                f"{setting_value(_value(base, key))}"
             )
         if not changes:
             parts.append("- Nothing but its name: the two scenarios are the same model.")
     return "\n".join(parts)
+
+
+def search_lines(output: Any) -> list[str]:
+    """The job search's numbers: interviews needed and the chance after 5 and 10."""
+    table = output.to_df()
+    lines = []
+    for percentile, rows in table.groupby("percentile", sort=False):
+        rows = rows.set_index("interviews")
+        for n in (5, 10):
+            if n in rows.index:
+                row = rows.loc[n]
+                lines.append(
+                    f"- {ordinal(percentile)}-percentile candidate, {n} interviews: "
+                    f"{_pct(row['p_any_offer'])} chance of an offer "
+                    f"({_ci(row['ci_low'], row['ci_high'])})"
+                )
+    return lines
+
+
+def what_if_lines(output: Any) -> list[str]:
+    """The what-if's numbers: the metric with each setting at its low and high end."""
+    entry = METRICS[output.metric]
+    lines = [f"- Today: {entry.format(output.base)}"]
+    for row in output.to_df().itertuples():
+        lines.append(
+            f"- {key_label(row.parameter)}: {entry.format(row.value_low)} at "
+            f"{setting_value(row.low)}, {entry.format(row.value_high)} at "
+            f"{setting_value(row.high)}"
+        )
+    return lines
+
+
+def appendix_settings(result: Result, keys: Sequence[str]) -> list[str]:
+    """The settings behind the charts, in plain words: ``Applicants per opening: 100–250``
+    (and the model's default where the scenario differs from it)."""
+    lines = []
+    for key in keys:
+        value = setting_value(_value(result.scenario, key))
+        default = setting_value(_value(Scenario(), key))
+        lines.append(f"{key_label(key)}: {value}" + (f" (default {default})" if value != default
+                                                      else ""))  # fmt: skip
+    return lines
+
+
+def appendix_notes(
+    result: Result, keys: Sequence[str], shown: Sequence[tuple[Output, Sequence[str]]]
+) -> str:
+    """The appendix's notes: each setting's key and value as a scenario file writes it,
+    with where the value comes from; the definitions of the words on the slides."""
+    described = _key_descriptions()
+    lines = ["SETTINGS (scenario key = value: what it is)"]
+    for key in keys:
+        text = described[key]["description"]
+        lines.append(f"- {key} = {show_value(_value(result.scenario, key))}: {text}")
+    lines += ["", "WHAT THE WORDS MEAN"]
+    seen: set[str] = set()
+    for output, names in shown:  # each slide's output and the metrics its numbers give
+        for line in _definitions(output, names):
+            if line not in seen:
+                seen.add(line)
+                lines.append(line)
+    for entry in METRICS.values():
+        if entry.headline and f"- {entry.label}: {entry.definition}" not in seen:
+            lines.append(f"- {entry.label}: {entry.definition}")
+    return "\n".join(lines)
 
 
 def _in_numbers(output: Output) -> set[str]:

@@ -11,7 +11,14 @@ from simfunnel.analysis.result import Result
 from simfunnel.analysis.summary import FUNNEL_STAGES
 from simfunnel.errors import NothingToChartError
 from simfunnel.present.charts.render import supported_charts
-from simfunnel.present.deck.notes import changed_keys, difference_lines, slide_notes, table_lines
+from simfunnel.present.deck.notes import (
+    changed_keys,
+    difference_lines,
+    search_lines,
+    slide_notes,
+    table_lines,
+    what_if_lines,
+)
 
 # What each chart's speaker notes list besides its table: the metrics (with CIs and
 # definitions) and the scenario keys whose values drive it (with their sources).
@@ -97,6 +104,20 @@ SLIDE_KEYS: dict[str, tuple[str, ...]] = {
 }
 
 
+# The keys the what-if slide moves (each +-50% within its range, one at a time): the
+# explorer's sliders, the ones that move the headline results most.
+WHAT_IF_KEYS = (
+    "interview.validity",
+    "internal.probability",
+    "screening.validity",
+    "manager.niche_value",
+    "offers.decline_probability",
+    "manager.risk_aversion",
+)
+JOB_SEARCH_PERCENTILES = (50, 90)
+STORY_OPENINGS = 3_000  # per point of the what-if and per percentile of the job search
+
+
 @dataclass(frozen=True)
 class Slide:
     """One chart slide: its name (``funnel``, ``compare_strong_internal``), the output
@@ -105,6 +126,39 @@ class Slide:
     name: str
     output: Output
     notes: str
+
+
+def story_slides(result: Result, openings: int | None = None) -> list[Slide]:
+    """The two slides a talk needs beyond the charts of one run: a candidate's job search
+    (the chance of an offer against interviews, median and 90th-percentile candidate)
+    and a what-if (a tornado of the offer rate of good interviews over the keys that
+    move it most). Each is simulated here with the run's seed, ``openings`` per point
+    (default :data:`STORY_OPENINGS`, at most the run's own)."""
+    from simfunnel.analysis.outputs.candidate import JobSearch
+    from simfunnel.analysis.outputs.sensitivity import Sensitivity
+    from simfunnel.analysis.sensitivities import default_ranges, sensitivity
+    from simfunnel.analysis.you import you
+
+    scenario = result.scenario
+    if scenario.uncertainty or getattr(scenario, "posterior", None):
+        return []  # a what-if of an uncertain scenario has its own command (sweep)
+    size = int(openings or min(STORY_OPENINGS, int(result.metadata.get("openings", 3000))))
+    seed = result.metadata.get("seed", scenario.seed)
+    slides = []
+    searches = [
+        you(scenario, p, openings=size, interviews=12, seed=seed) for p in JOB_SEARCH_PERCENTILES
+    ]
+    search = JobSearch.from_you(searches)
+    slides.append(Slide("job_search", search, slide_notes(search, search_lines(search), (),
+                                                          None, ())))  # fmt: skip
+    ranges = {k: v for k, v in default_ranges(scenario).items() if k in WHAT_IF_KEYS}
+    if ranges:
+        table = sensitivity(scenario, ranges=ranges, openings=size, seed=seed, workers=1)
+        what_if = Sensitivity.from_table(table, top=len(ranges))
+        slides.append(
+            Slide("what_if", what_if, slide_notes(what_if, what_if_lines(what_if), (), None, ()))
+        )
+    return slides
 
 
 def chart_slides(result: Result, comparison: Comparison | None = None) -> list[Slide]:
@@ -139,7 +193,10 @@ def _comparison_slides(comparison: Comparison) -> list[Slide]:
     for other in comparison.results[1:]:
         pair = f"{other.scenario.name} - {base.scenario.name}"
         differences = comparison.differences[comparison.differences["scenario"] == pair]
-        output = Differences.from_comparison(Comparison([base, other], differences))
+        from simfunnel.present.charts.compare import SPEAKER_METRICS
+
+        pair_of = Comparison([base, other], differences)
+        output = Differences.from_comparison(pair_of, metrics=list(SPEAKER_METRICS))
         changed = changed_keys(base.scenario, other.scenario)
         notes = slide_notes(
             output,

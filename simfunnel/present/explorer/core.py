@@ -38,7 +38,8 @@ from simfunnel.analysis.sensitivities import _numeric_parameters
 from simfunnel.analysis.sweeps import value_at
 from simfunnel.errors import InputError, NothingToChartError
 from simfunnel.io.loader import load_scenario, parse_override
-from simfunnel.metrics import key_label
+from simfunnel.metrics import LOSS_REASONS, key_label
+from simfunnel.model.names import shown
 from simfunnel.model.scenario import Scenario
 from simfunnel.present.charts.style import talk_style
 from simfunnel.present.explorer.defaults import CHART_LABELS, DEFAULT_OPENINGS, EXPLORER_KEYS
@@ -65,6 +66,9 @@ _HEADER = re.compile(
 )
 
 PNG_DPI = 72  # 960 x 540 px: sharp on a laptop screen, and quick to draw and send
+PRESENT_DPI = 108  # 1440 x 810 px: the chart filling most of a 1080p screen, still sharp
+GHOST = "#9A9A9A"  # the baseline, drawn behind (lines) or over (bar outlines) the chart
+GHOST_NOTE = "dashed grey: the baseline"
 
 
 @dataclass(frozen=True)
@@ -97,7 +101,9 @@ def slider_for(scenario: Scenario, key: str) -> Slider:
     """
     numeric = {k: (value, bounds) for k, value, bounds in _numeric_parameters(scenario)}
     if key not in numeric:
-        raise InputError(f"explore: '{key}' is not a numeric scenario key (see simfunnel keys)")
+        raise InputError(
+            f"explore: '{shown(key)}' is not a numeric scenario key (see simfunnel keys)"
+        )
     value, (low, high) = numeric[key]
     if isinstance(value, int):
         return Slider(key, key_label(key), math.ceil(low), math.floor(high), 1, True)
@@ -160,6 +166,9 @@ class Explorer:
         chart: str | None = None,
         openings: int | None = None,
         keys: Sequence[str] | None = None,
+        *,
+        ghost: bool = True,
+        dpi: int = PNG_DPI,
     ) -> None:
         saved: dict[str, Any] = {}
         if not isinstance(scenario, Scenario):
@@ -174,6 +183,8 @@ class Explorer:
         self.chart = _check_chart(chart or saved.get("chart", "loss_reasons"))
         self.result: Result | None = None
         self.value_top: dict[str, float] = {}  # chart -> the largest value axis shown
+        self.ghost, self.dpi = ghost, dpi
+        self.base_result: Result | None = None  # the baseline's run, kept for the ghost
         self.view = self._update()
 
     # ------------------------------------------------------------------ state
@@ -192,12 +203,27 @@ class Explorer:
         :class:`InputError` (``override: key: must be in [low, high], got value``) and
         changes nothing."""
         if key not in self.sliders:
-            raise InputError(f"explore: no slider for '{key}'; sliders: {', '.join(self.sliders)}")
+            raise InputError(
+                f"explore: no slider for '{shown(key)}'; sliders: {', '.join(self.sliders)}"
+            )
         scenario = self._with({**self.values, key: value})  # validates, as --set does
         self.values = {k: value_at(scenario, k) for k in self.sliders}
         self.result = None
         self.view = self._update()
         return self.view
+
+    def reset(self) -> View:
+        """Every slider back to the base scenario's value (no re-simulation: the
+        baseline's run is kept)."""
+        self.values = {key: value_at(self.base, key) for key in self.sliders}
+        self.result = self.base_result
+        self.view = self._update()
+        return self.view
+
+    @property
+    def moved(self) -> bool:
+        """Whether any slider is away from the base scenario's value."""
+        return any(v != value_at(self.base, k) for k, v in self.values.items())
 
     def set_text(self, key: str, text: str) -> View:
         """Set a key from text typed in a box, read as ``--set KEY=TEXT`` is."""
@@ -232,6 +258,8 @@ class Explorer:
         started = time.perf_counter()
         if self.result is None:
             self.result = simulate(self.scenario, options=self.options)
+        if self.base_result is None and not self.moved:
+            self.base_result = self.result
         try:
             output: Output | None = CHARTS[self.chart](self.result)
             finding = output.finding
@@ -255,13 +283,16 @@ class Explorer:
         with talk_style():
             # Laid out at the PNG's resolution: the layout pass the headline makes before
             # the PNG is drawn then costs a quarter of the pixels of the style's 144 dpi.
-            figure = Figure(dpi=PNG_DPI)
+            figure = Figure(dpi=self.dpi)
             ax = figure.add_subplot()
             if output is None:
                 ax.set_axis_off()
                 ax.text(0.5, 0.5, finding, ha="center", va="center", wrap=True)
                 return figure
-            output.plot(ax, title="")
+            options = self._keep_in_place()
+            if self._draw_ghost(ax, options):  # the key to the ghost: a line of the note
+                options["subtitle"] = f"{output.note}\n{GHOST_NOTE}"
+            output.plot(ax, title="", **options)
             axis = VALUE_AXIS.get(self.chart)
             if axis is not None:
                 # The value axis only grows in a session: a bar that shrinks looks
@@ -270,6 +301,57 @@ class Explorer:
                 self.value_top[self.chart] = max(high, self.value_top.get(self.chart, high))
                 getattr(ax, f"set_{axis}lim")(low, self.value_top[self.chart])
         return figure
+
+    def _keep_in_place(self) -> dict[str, Any]:
+        """Options that keep a chart's rows where the baseline put them, so nothing jumps
+        while a slider moves (loss reasons stay in the baseline's order)."""
+        if self.chart != "loss_reasons" or self.base_result is None:
+            return {}
+        from simfunnel.present.charts.run import _fold_small
+
+        try:
+            table = CHARTS[self.chart](self.base_result).to_df()
+        except NothingToChartError:
+            return {}
+        _, rows = _fold_small(table, list(dict.fromkeys(table["method"])))
+        kept = [r for r in rows if r != "other"]
+        # Every other reason (folded at the baseline, or that it never gave) stays in
+        # "other": the rows are the baseline's, whatever the sliders do.
+        return {"order": kept, "fold": [r for r in LOSS_REASONS if r not in kept]}
+
+    def _draw_ghost(self, ax: Any, options: dict[str, Any]) -> bool:
+        """The baseline's chart, drawn first and made a ghost: its bars as dashed grey
+        outlines over the chart's bars (under their labels) (so a bar that shrank shows where it ended),
+        its lines and bands pale grey behind; its text removed. Only when a slider has
+        moved, so the room sees what moved against where it was."""
+        if not (self.ghost and self.moved and self.base_result is not None):
+            return False
+        try:
+            base = CHARTS[self.chart](self.base_result)
+        except NothingToChartError:
+            return False
+        base.plot(ax, title="", subtitle="", **options)
+        for text in list(ax.texts):
+            text.remove()
+        if ax.get_legend() is not None:
+            ax.get_legend().remove()
+        for patch in ax.patches:
+            patch.set(
+                facecolor="none",
+                edgecolor=GHOST,
+                linestyle=(0, (4, 3)),
+                linewidth=2,
+                zorder=2.6,
+                label="_ghost",
+            )  # fmt: skip (over bars, under labels)
+        for line in ax.get_lines():
+            line.set(color=GHOST, alpha=0.6, zorder=1, label="_ghost", markerfacecolor=GHOST,
+                     markeredgecolor=GHOST)  # fmt: skip
+        for collection in ax.collections:
+            collection.set(color=GHOST, alpha=0.15, zorder=0.5, label="_ghost")
+        for image in ax.get_images():
+            image.remove()
+        return True
 
 
 class FrontEnd:
@@ -373,7 +455,7 @@ def _png(figure: Figure) -> bytes:
         figure.savefig(
             buffer,
             format="png",
-            dpi=PNG_DPI,
+            dpi=figure.dpi,
             metadata={"Software": None},
             pil_kwargs={"compress_level": 1},  # a few kB more, sent on localhost: faster
         )

@@ -21,10 +21,27 @@ from pathlib import Path
 from typing import Any
 
 from simfunnel.errors import InputError
+from simfunnel.metrics import scenario_label
 from simfunnel.model.scenario import Scenario, folder_name
-from simfunnel.present.explorer.core import CHART_LABELS, CHARTS, Explorer, FrontEnd, View
+from simfunnel.present.explorer.core import (
+    CHART_LABELS,
+    CHARTS,
+    PNG_DPI,
+    PRESENT_DPI,
+    Explorer,
+    FrontEnd,
+    View,
+)
 
 CHART_WIDTH = 960  # px: the PNG's own size (13.33 x 7.5 in at 72 dpi), at most 1:1
+PRESENT_WIDTH = 1440  # px in presentation mode (PRESENT_DPI): most of a 1080p screen
+# Presentation mode: controls a room can see and a speaker can hit from a lectern.
+PRESENT_CSS = """
+.bk-input, .bk-btn, select { font-size: 22px !important; }
+label, .bk-slider-title { font-size: 20px !important; }
+.noUi-handle { width: 34px !important; height: 34px !important; }
+.noUi-horizontal { height: 14px !important; }
+"""
 
 
 def require_panel() -> Any:
@@ -50,9 +67,12 @@ class ExplorerPage(FrontEnd):
         The other components; ``layout`` is the whole page.
     """
 
-    def __init__(self, explorer: Explorer) -> None:
+    def __init__(self, explorer: Explorer, *, present: bool = False) -> None:
         pn = require_panel()
         self._attach(explorer)
+        self.present = present
+        chart_width = PRESENT_WIDTH if present else CHART_WIDTH
+        control_width = 400 if present else 250  # room for a slider's label in words
         rows = []
         for key, slider in explorer.sliders.items():
             kind = pn.widgets.IntSlider if slider.integer else pn.widgets.FloatSlider
@@ -64,14 +84,16 @@ class ExplorerPage(FrontEnd):
                 value=explorer.values[key],
                 show_value=False,  # the box beside it shows the value and takes typing
                 tooltips=False,  # a value bubble would cover the slider's label
-                width=250,
+                width=control_width,
                 css_classes=["sf-slider"],
+                stylesheets=[PRESENT_CSS] if present else [],
             )
+            # No label: the slider beside it says what it is in words (never a raw key).
             self.boxes[key] = pn.widgets.TextInput(
-                label=key,
                 value=slider.format(explorer.values[key]),
-                width=130,
+                width=110 if present else 90,
                 css_classes=["sf-box"],
+                stylesheets=[PRESENT_CSS] if present else [],
             )
             # value_throttled: once per move, when the handle is let go.
             self.sliders[key].param.watch(self._on_slider(key), "value_throttled")
@@ -81,39 +103,56 @@ class ExplorerPage(FrontEnd):
             label="Chart",
             options={CHART_LABELS[name]: name for name in CHARTS},
             value=explorer.chart,
-            width=320,
+            width=420 if present else 320,
+            stylesheets=[PRESENT_CSS] if present else [],
         )
         self.chart_picker.param.watch(self._on_chart, "value")
+        self.reset = pn.widgets.Button(
+            label="Reset to the baseline",
+            color="default",
+            width=control_width + 100,
+            css_classes=["sf-reset"],
+            stylesheets=[PRESENT_CSS] if present else [],
+        )
+        self.reset.on_click(lambda _event: self._apply(self.explorer.reset))
         self.headline = pn.pane.HTML(
             "",
             sizing_mode="stretch_width",
-            max_width=CHART_WIDTH,
+            max_width=chart_width,
             css_classes=["sf-headline"],
-            styles={"font-size": "26px", "font-weight": "bold", "line-height": "1.25"},
-        )
+            styles={"font-size": "40px" if present else "26px", "font-weight": "bold",
+                    "line-height": "1.2"},
+        )  # fmt: skip
         self.message = pn.pane.HTML("", css_classes=["sf-message"])
         # As wide as the window allows, never wider than the PNG's own pixels.
         self.image = pn.pane.PNG(
-            None, sizing_mode="scale_width", max_width=CHART_WIDTH, css_classes=["sf-chart"]
+            None, sizing_mode="scale_width", max_width=chart_width, css_classes=["sf-chart"]
         )
-        self.status = pn.pane.HTML("", css_classes=["sf-status"], styles={"color": "#666"})
+        self.status = pn.pane.HTML(
+            "", css_classes=["sf-status"],
+            styles={"color": "#666", "font-size": "18px" if present else "12px"},
+        )  # fmt: skip
         self.download = pn.widgets.FileDownload(
             callback=self._yaml,
             filename=f"{folder_name(explorer.base.name)}.yaml",
             label="Save this scenario",
             color="primary",
-            width=300,
+            width=control_width + 100,
+            stylesheets=[PRESENT_CSS] if present else [],
         )
+        name = html.escape(scenario_label(explorer.base.name))  # settings in plain words
         controls = pn.Column(
             pn.pane.HTML(
-                f"<h2 style='margin:0'>simfunnel · {html.escape(explorer.base.name)}</h2>"
+                f"<h2 style='margin:0'>simfunnel · {name}</h2>"
                 "<p style='color:#666;margin:0.2em 0 0.8em'>Move a slider or type a value "
                 "(Enter); every change re-simulates on the same seed.</p>",
-                width=400,
+                width=control_width + 150,
+                styles={"font-size": "20px"} if present else {},
             ),
             *rows,
+            self.reset,
             self.download,
-            width=420,
+            width=control_width + 170,
         )
         chart = pn.Column(
             self.chart_picker,
@@ -122,7 +161,7 @@ class ExplorerPage(FrontEnd):
             self.image,
             self.status,
             sizing_mode="stretch_width",
-            max_width=CHART_WIDTH + 20,
+            max_width=chart_width + 20,
         )
         self.layout = pn.Row(
             controls, chart, sizing_mode="stretch_width", styles={"padding": "12px"}
@@ -158,9 +197,33 @@ def page(
     chart: str | None = None,
     openings: int | None = None,
     keys: Sequence[str] | None = None,
+    *,
+    present: bool | None = None,
 ) -> Any:
-    """The explorer's page (a Panel layout) for one session; arguments as :class:`Explorer`."""
-    return ExplorerPage(Explorer(scenario, chart, openings, keys)).layout
+    """The explorer's page (a Panel layout) for one session; arguments as :class:`Explorer`.
+
+    ``present``: presentation mode (large controls, a 1440 px chart, a 40 px headline);
+    by default on when the page's address asks for it, ``http://localhost:5006/?present``.
+    """
+    if present is None:
+        present = _asks_for_presentation()
+    dpi = PRESENT_DPI if present else PNG_DPI
+    explorer = Explorer(scenario, chart, openings, keys, dpi=dpi)
+    return ExplorerPage(explorer, present=present).layout
+
+
+def _asks_for_presentation() -> bool:
+    """Whether this session's address has ``?present`` (any value but 0/false/no)."""
+    try:
+        import panel as pn
+
+        args = pn.state.session_args or {}
+    except Exception:
+        return False
+    if "present" not in args:
+        return False
+    value = (args["present"] or [b""])[0].decode("utf-8", "replace").strip().lower()
+    return value not in ("0", "false", "no")
 
 
 def serve(
@@ -172,6 +235,7 @@ def serve(
     keys: Sequence[str] | None = None,
     show: bool = False,
     ready: Callable[[str], None] | None = None,
+    present: bool = False,
 ) -> None:
     """Serve the explorer of ``scenario`` on http://localhost:PORT until interrupted.
 
@@ -179,10 +243,12 @@ def serve(
     :class:`InputError`.
     """
     pn = require_panel()
-    page(scenario, chart, openings, keys)  # build one page first: errors show here, not online
+    page(scenario, chart, openings, keys, present=False)  # errors show here, not online
+    # ``--present`` makes every session present; otherwise ``?present`` in the address.
+    mode = True if present else None
     try:
         server = pn.serve(
-            {"/": lambda: page(scenario, chart, openings, keys)},
+            {"/": lambda: page(scenario, chart, openings, keys, present=mode)},
             port=port,
             address="localhost",
             websocket_origin=[f"localhost:{port}", f"127.0.0.1:{port}"],
