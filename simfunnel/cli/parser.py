@@ -556,7 +556,7 @@ def _add_export(commands: Any) -> None:
     command.add_argument("--format", required=True, choices=EXPORT_FORMATS)
     command.add_argument(
         "--scenario",
-        default="configs/baseline.yaml",
+        default="baseline",
         help="what to simulate (default: %(default)s)",
     )
     command.add_argument(
