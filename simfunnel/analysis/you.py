@@ -316,7 +316,9 @@ def _focal_outcomes(
     index = np.arange(len(rows))
     focal_cell = np.zeros(offer.shape, dtype=bool)
     focal_cell[index, slot] = True
-    attribution = attribute(decision, offer, focal_cell, narrow_margin)
+    attribution = attribute(
+        decision, offer, focal_cell, narrow_margin, quality=funnel.quality[rows]
+    )
     # Without cancellation: the decision the role would have made.
     score = funnel.score[rows]
     uncancelled, _ = decision.offers(score, Mechanism.ROLE_CANCELLED)

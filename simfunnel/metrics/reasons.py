@@ -49,6 +49,12 @@ LOSS_REASONS: dict[str, Reason] = {
             "Another candidate had the niche experience or a cleaner career story.",
         ),
         Reason(
+            "aligned_experience",
+            "More directly aligned experience",
+            "Another candidate's experience was more directly aligned: less onboarding "
+            "time and less risk that their skills would not transfer.",
+        ),
+        Reason(
             "withdrew",
             "Took another job first",
             "They withdrew before the decision, pause or not: another employer was faster.",
@@ -59,9 +65,16 @@ LOSS_REASONS: dict[str, Reason] = {
             "With every mechanism removed they still trailed, by less than the narrow margin.",
         ),
         Reason(
-            "outperformed",
-            "Outperformed",
-            "With every mechanism removed they still trailed clearly: others did better.",
+            "truly_better",
+            "A truly better candidate",
+            "With every mechanism removed they still trailed clearly, behind someone of "
+            "higher true quality.",
+        ),
+        Reason(
+            "interview_noise",
+            "The interview's noise",
+            "With every mechanism removed they still trailed clearly, behind someone who is "
+            "not truly better: the interviews' noise ranked that candidate above them.",
         ),
     )
 }

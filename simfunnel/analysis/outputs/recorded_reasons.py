@@ -23,6 +23,8 @@ import pandas as pd
 from simfunnel.analysis.outputs.base import Output
 from simfunnel.analysis.outputs.rates import percent
 from simfunnel.analysis.result import Result
+from simfunnel.metrics import LOSS_REASONS
+from simfunnel.model.attribution import RESIDUALS
 
 # The recorded category a recruiter would most likely pick for each model reason.
 RECORDED_AS = {
@@ -32,9 +34,11 @@ RECORDED_AS = {
     "safer_candidate": "another_candidate",
     "culture_mirror": "culture_fit",
     "niche_fit": "another_candidate",
+    "aligned_experience": "lacking_skills",
     "withdrew": "withdrew",
     "narrow_margin": "another_candidate",
-    "outperformed": "another_candidate",
+    "truly_better": "another_candidate",
+    "interview_noise": "another_candidate",
 }
 CATEGORY_LABELS = {
     "another_candidate": "Another candidate / position filled",
@@ -45,17 +49,6 @@ CATEGORY_LABELS = {
     "offer_declined": "Offer declined",
     "other": "Other",
     "none": "No reason recorded",
-}
-MODEL_LABELS = {
-    "role_cancelled": "role cancelled",
-    "role_paused": "role paused",
-    "internal_candidate": "internal candidate",
-    "safer_candidate": "safer candidate",
-    "culture_mirror": "culture mirror",
-    "niche_fit": "niche fit",
-    "withdrew": "withdrew",
-    "narrow_margin": "narrow margin",
-    "outperformed": "outperformed",
 }
 
 
@@ -106,7 +99,7 @@ class RecordedReasons(Output):
         for category in categories:
             inside = model[model["category"] == category].sort_values("share", ascending=False)
             hidden = ", ".join(
-                f"{MODEL_LABELS[r]} {percent(s)}"
+                f"{LOSS_REASONS[r].label.lower()} {percent(s)}"
                 for r, s in zip(inside["reason"], inside["share"], strict=True)
                 if s > 0
             )
@@ -134,7 +127,7 @@ class RecordedReasons(Output):
         out.method = method
         # The model reasons inside each category, largest first (the chart's segments).
         out.parts = (
-            model.assign(label=model["reason"].map(MODEL_LABELS))
+            model.assign(label=model["reason"].map(lambda r: LOSS_REASONS[r].label.lower()))
             .sort_values(["category", "share"], ascending=[True, False])[
                 ["category", "reason", "label", "share"]
             ]
@@ -148,13 +141,13 @@ def _finding(table: pd.DataFrame, model: pd.DataFrame) -> str:
     rows = table.set_index("category")
     if "another_candidate" in rows.index and rows.loc["another_candidate", "recorded"] > 0:
         inside = model[model["category"] == "another_candidate"]
-        mechanisms = inside[~inside["reason"].isin(["narrow_margin", "outperformed"])]
+        mechanisms = inside[~inside["reason"].isin(RESIDUALS)]
         if len(mechanisms) and mechanisms["share"].max() > 0:
             top = mechanisms.sort_values("share").iloc[-1]
             return (
                 f"{percent(rows.loc['another_candidate', 'recorded'])} are recorded as "
                 f"'another candidate'; the model puts {percent(top['share'])} of losses on "
-                f"{MODEL_LABELS[top['reason']]} behind that label"
+                f"{LOSS_REASONS[top['reason']].label.lower()} behind that label"
             )
     gap = (table["recorded"] - table["model"]).abs()
     worst = table.loc[int(np.argmax(gap.to_numpy()))]
