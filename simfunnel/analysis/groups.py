@@ -99,7 +99,7 @@ def simulate_counts(
     skips the reference sample that fixes the good-interview threshold (its rows are 0).
     """
     if scenario.groups is None:
-        raise InputError("the scenario has no groups: section; add one (see configs/)")
+        raise InputError("the scenario has no groups: section (the shipped affinity_bias has one)")
     model = Model.build(scenario, kernel)
     assert model.groups is not None
     good_interview = reference_thresholds(model).good_interview if good_interviews else np.inf
@@ -569,7 +569,7 @@ def design_frontier(
     """
     designs = DESIGNS if designs is None else designs
     if scenario.groups is None:
-        raise InputError("the scenario has no groups: section; add one (see configs/)")
+        raise InputError("the scenario has no groups: section (the shipped affinity_bias has one)")
     if attribute is not None and attribute not in scenario.groups:
         raise InputError(f"--attribute: no attribute {attribute[:40]!r} in groups:")
     pair: tuple[str, str] | None = None
