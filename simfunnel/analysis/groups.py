@@ -416,6 +416,14 @@ class GapAttribution(Output):
         """The finding for one attribute's largest gap."""
         return _attribution_finding(self._table, attribute)
 
+    @property
+    def focus(self) -> str:
+        """The attribute (not an intersection) with the largest end-to-end gap."""
+        rows = self._table[self._table["stage"] == END_TO_END]
+        singles = rows[~rows["attribute"].str.contains(CELL_SEPARATOR, regex=False)]
+        rows = singles if len(singles) else rows
+        return str(rows.loc[rows["ratio"].idxmin(), "attribute"])
+
 
 def gap_attribution(
     scenario: Scenario,
@@ -496,7 +504,9 @@ def gap_attribution(
         f"{scenario.name.replace('_', ' ')} scenario · {openings:,} simulated openings, the "
         "same draws for every removal · points: end-to-end impact ratio x 100"
     )
-    return GapAttribution(table, _attribution_finding(table), note)
+    attribution = GapAttribution(table, "", note)
+    attribution.finding = attribution.finding_for(attribution.focus) if len(table) else ""
+    return attribution
 
 
 def _attribution_finding(table: pd.DataFrame, attribute: str | None = None) -> str:
