@@ -60,12 +60,17 @@ def run(command: str) -> str:
             env={**os.environ, "COLUMNS": "100"},
         )  # fmt: skip
         printed = done.stdout + done.stderr
-        return printed.replace(str(Path(scratch).resolve()) + "/", "").replace(scratch + "/", "")
+        printed = printed.replace(str(Path(scratch).resolve()) + "/", "").replace(scratch + "/", "")
+        return "\n".join(line.rstrip() for line in printed.splitlines())
 
 
 def same(shown: str, printed: str) -> bool:
-    """Equal but for the run time."""
-    return _TIMING.sub("in … s", shown.strip()) == _TIMING.sub("in … s", printed.strip())
+    """Equal but for the run time and trailing spaces."""
+
+    def normal(text: str) -> str:
+        return _TIMING.sub("in … s", "\n".join(line.rstrip() for line in text.strip().splitlines()))
+
+    return normal(shown) == normal(printed)
 
 
 def main(argv: list[str] | None = None) -> int:
