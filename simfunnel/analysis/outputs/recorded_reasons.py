@@ -5,9 +5,9 @@ Recorded reasons are labels a recruiter chose from a list when closing an applic
 not counterfactuals: "Hired another candidate" is true of nearly every loss and names
 no mechanism. The model's attribution replays each decision with mechanisms removed
 on the same draws (MODEL.md section 3). The table puts each model reason under the
-recorded category a recruiter would most likely have picked for it
-(:data:`RECORDED_AS`), so the two distributions can be read side by side, and it shows
-which mechanisms a recorded category hides.
+recorded category a recruiter would most likely have picked for it (each reason's
+``recorded_as`` in the registry), so the two distributions can be read side by side,
+and it shows which mechanisms a recorded category hides.
 
 Good interview, on both sides: the top ``analysis.good_interview_top_share`` of
 interviewees by interview score. In the export that is the mean of the round
@@ -26,20 +26,6 @@ from simfunnel.analysis.result import Result
 from simfunnel.metrics import LOSS_REASONS
 from simfunnel.model.attribution import RESIDUALS
 
-# The recorded category a recruiter would most likely pick for each model reason.
-RECORDED_AS = {
-    "role_cancelled": "cancelled",
-    "role_paused": "cancelled",
-    "internal_candidate": "another_candidate",
-    "safer_candidate": "another_candidate",
-    "culture_mirror": "culture_fit",
-    "niche_fit": "another_candidate",
-    "aligned_experience": "lacking_skills",
-    "withdrew": "withdrew",
-    "narrow_margin": "another_candidate",
-    "truly_better": "another_candidate",
-    "interview_noise": "another_candidate",
-}
 CATEGORY_LABELS = {
     "another_candidate": "Another candidate / position filled",
     "cancelled": "Job closed / cancelled",
@@ -92,7 +78,7 @@ class RecordedReasons(Output):
         model = result.loss_reasons(method)
         if model.empty:
             raise ValueError("this result has no loss attribution (simulate with attribution=True)")
-        model = model.assign(category=model["reason"].map(RECORDED_AS))
+        model = model.assign(category=model["reason"].map(lambda r: LOSS_REASONS[r].recorded_as))
         by_category = model.groupby("category")[["share", "ci_low", "ci_high"]].sum()
         categories = [c for c in CATEGORY_LABELS if c in counts.index or c in by_category.index]
         rows = []
