@@ -229,12 +229,16 @@ def test_bad_input_is_one_line_and_exit_2(tmp_path: Path, capsys, change, expect
 
 
 def test_too_many_rows_are_refused_not_cut(tmp_path: Path, capsys, monkeypatch) -> None:
-    import simfunnel.io.ats as ats
+    import dataclasses
 
-    monkeypatch.setattr(ats, "MAX_ROWS", 50)
+    import simfunnel.io.audit_table as audit_table
+
+    small = dataclasses.replace(audit_table.AUDIT_TABLE, max_rows=50)
+    monkeypatch.setattr(audit_table, "AUDIT_TABLE", small)
     data = _write(tmp_path, _frame({"a": (30, 60), "b": (20, 60)}))
     assert main(["audit", data, "--group", "gender", "--out", str(tmp_path / "o")]) == 2
-    assert "too many rows (over 50 applications)" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "too many rows (over 50)" in err and err.count("\n") == 1
 
 
 def test_level_names_are_printable_and_short() -> None:

@@ -95,8 +95,8 @@ def test_loss_reasons_shows_one_method_unless_asked(result):
     sequential = losses[losses["method"] == "sequential"].set_index("reason")["share"]
     output = LossReasons.from_result(result)
     assert set(output.to_df()["method"]) == {"sequential"}
-    if "outperformed" in output.finding:
-        assert _pct(sequential["outperformed"]) in output.finding
+    if "interview's noise" in output.finding:
+        assert _pct(sequential["interview_noise"]) in output.finding
     both = LossReasons.from_result(result, ("sequential", "shapley")).to_df()
     assert list(dict.fromkeys(both["method_label"])) == [METHODS["sequential"], METHODS["shapley"]]
     assert len(both) == 2 * len(sequential)
@@ -609,7 +609,9 @@ def test_removed_alone_states_the_share_a_counterfactual_run_gives(reason: str) 
 
     ax = charts.loss_reasons(actual, methods=("removed_alone",))
     title = _title(ax)
-    top = table.drop(["narrow_margin", "outperformed"], errors="ignore")["share"].idxmax()
+    top = table.drop(["narrow_margin", "truly_better", "interview_noise"], errors="ignore")[
+        "share"
+    ].idxmax()
     assert _pct(table.loc[top, "share"]) in title
     assert "offer rate" not in title and "points" not in title
     assert "would get one" in ax.get_xlabel()

@@ -99,7 +99,7 @@ def test_the_value_axis_only_grows_so_a_shrinking_bar_looks_shorter(
 ) -> None:
     explorer = Explorer(baseline, openings=OPENINGS)
     top = explorer.figure().axes[0].get_xlim()[1]
-    # Better interviews: far more good losers were simply outperformed, a longer bar.
+    # Better interviews: far more good losers lost to a truly better candidate, a longer bar.
     wide = explorer.set_value("interview.validity", 0.9)
     assert wide.table["ci_high"].max() * 1.15 > top
     wide_top = explorer.figure().axes[0].get_xlim()[1]

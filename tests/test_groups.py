@@ -315,3 +315,15 @@ def test_a_withdrawal_shift_loses_that_level_more_shortlisted_candidates() -> No
     plain = _funnel(load_scenario(BASELINE))
     same = _funnel(_scenario(_two_levels(0.4, withdrawal=0.0, decline=0.0)))
     np.testing.assert_array_equal(same.hired, plain.hired)  # zero shifts: the same arithmetic
+
+
+@pytest.mark.slow
+def test_a_deck_of_a_grouped_scenario_gets_the_group_slides() -> None:
+    from simfunnel.analysis.groups import GapAttribution, GroupImpact
+    from simfunnel.present.deck.slides import group_slides
+
+    slides = group_slides(_scenario(_two_levels(0.3, culture=-0.8)), openings=1000, seed=1)
+    assert [s.name for s in slides] == ["groups", "group_attribution"]
+    assert isinstance(slides[0].output, GroupImpact)
+    assert isinstance(slides[1].output, GapAttribution)
+    assert "culture mirror" in slides[1].notes and slides[1].output.focus == "g"

@@ -56,6 +56,7 @@ def _both_paths(
             funnel.offer,
             good,
             thresholds.narrow_margin,
+            quality=funnel.quality,
             skip_unreachable=skip,
         )
         out[name] = (funnel, attribution)
@@ -251,7 +252,9 @@ def test_skip_and_both_kernels_agree_when_scores_tie_exactly(
         )
         offer, _ = decision.offers(decision.score(0), 0)
         good = funnel.interviewed & (funnel.interview_score >= 0.5)
-        results[name] = attribute(decision, offer, good, 0.1, skip_unreachable=skip)
+        results[name] = attribute(
+            decision, offer, good, 0.1, quality=funnel.quality, skip_unreachable=skip
+        )
     for name in ATTRIBUTION_FIELDS:
         reference = getattr(results["numpy"], name)
         for other in ("numba", "numba-no-skip"):

@@ -541,7 +541,9 @@ def _decision(mean, culture=None, variance=None, positions=1, cancelled=False, d
 
 def _attribute(decision, good, margin=0.01):
     offer, _, _ = decision.replay(0)
-    return offer, attribute(decision, offer, np.array([good]), margin)
+    return offer, attribute(
+        decision, offer, np.array([good]), margin, quality=np.zeros(offer.shape)
+    )
 
 
 def test_hand_worked_risk_loss_and_removed_alone() -> None:
@@ -551,8 +553,8 @@ def test_hand_worked_risk_loss_and_removed_alone() -> None:
     offer, a = _attribute(decision, [True, False])
     assert offer.tolist() == [[False, True]]
     assert REASONS[a.sequential[0]] == "safer_candidate"
-    assert a.alone_offer[0].tolist() == [False, False, False, True, False, False]
-    np.testing.assert_allclose(a.shapley[0], [0, 0, 0, 1, 0, 0])
+    assert a.alone_offer[0].tolist() == [False, False, False, True, False, False, False]
+    np.testing.assert_allclose(a.shapley[0], [0, 0, 0, 1, 0, 0, 0])
 
 
 def test_hand_worked_loss_that_needs_two_removals() -> None:
@@ -566,7 +568,7 @@ def test_hand_worked_loss_that_needs_two_removals() -> None:
     assert offer.tolist() == [[False, True]]
     assert REASONS[a.sequential[0]] == "culture_mirror"
     assert not a.alone_offer[0].any()
-    np.testing.assert_allclose(a.shapley[0], [0, 0, 0, 0.5, 0.5, 0])
+    np.testing.assert_allclose(a.shapley[0], [0, 0, 0, 0.5, 0.5, 0, 0])
     assert REASONS[shapley_reason(a)[0]] in ("safer_candidate", "culture_mirror")
 
 
@@ -589,8 +591,8 @@ def test_hand_worked_cancellation_loss() -> None:
     offer, a = _attribute(decision, [True, False])
     assert not offer.any()
     assert REASONS[a.sequential[0]] == "role_cancelled"
-    np.testing.assert_allclose(a.shapley[0], [1, 0, 0, 0, 0, 0])
-    assert a.alone_offer[0].tolist() == [True, False, False, False, False, False]
+    np.testing.assert_allclose(a.shapley[0], [1, 0, 0, 0, 0, 0, 0])
+    assert a.alone_offer[0].tolist() == [True, False, False, False, False, False, False]
 
 
 def test_only_interviewed_good_candidates_are_losers() -> None:
@@ -690,7 +692,7 @@ def test_metric_columns_by_a_per_opening_loop(baseline: sf.Scenario) -> None:
     model, _, f = _funnel(scenario, blocks=1, seed=6)
     thresholds = Thresholds(good_interview=1.0, narrow_margin=0.05, bad_hire=0.1)
     good = f.interviewed & (f.interview_score >= 1.0)
-    a = attribute(f.decision, f.offer, good, 0.05)
+    a = attribute(f.decision, f.offer, good, 0.05, quality=f.quality)
     columns = metric_columns(f, thresholds, a)
     expected = _metrics_by_loop(f, model.top, 1.0, 0.05, 0.1, good)
     for metric, values in expected.items():

@@ -182,12 +182,16 @@ def test_hand_worked_pause_loss_and_withdrawal_residual() -> None:
     decision = _paused_decision()
     offer, _, _ = decision.replay(0)
     assert offer.tolist() == [[False, True]]
-    a = attribute(decision, offer, np.array([[True, False]]), narrow_margin=0.01)
+    a = attribute(
+        decision, offer, np.array([[True, False]]), narrow_margin=0.01, quality=np.zeros((1, 2))
+    )
     assert REASONS[a.sequential[0]] == "role_paused"
-    np.testing.assert_allclose(a.shapley[0], [0, 1, 0, 0, 0, 0])
+    np.testing.assert_allclose(a.shapley[0], [0, 1, 0, 0, 0, 0, 0])
     # Gone before the decision even without the pause: they took another job first.
     gone = Decision(**{**decision.__dict__, "available_unpaused": np.array([[False, True]])})
-    a = attribute(gone, offer, np.array([[True, False]]), narrow_margin=0.01)
+    a = attribute(
+        gone, offer, np.array([[True, False]]), narrow_margin=0.01, quality=np.zeros((1, 2))
+    )
     assert REASONS[a.sequential[0]] == "withdrew"
     np.testing.assert_allclose(a.shapley[0], 0)
 

@@ -14,13 +14,14 @@ SMALL_OPENINGS = "5000"
 TIME_LIMIT = 60  # seconds per notebook in CI
 
 
-def test_the_five_notebooks_exist():
+def test_the_notebooks_exist():
     assert [p.stem for p in NOTEBOOKS] == [
         "01_quickstart",
         "02_why_good_interviews_lose",
         "03_internal_candidates_and_risk",
         "04_your_job_search",
         "05_fit_your_funnel",
+        "06_who_loses_by_group",
     ]
 
 

@@ -99,7 +99,9 @@ def test_loss_reasons_default_to_the_sequential_method(result):
     losers = candidates[candidates["good_interview"] & ~candidates["offer"]]
     shares = losers["loss_reason"].value_counts(normalize=True)
     np.testing.assert_allclose(table.set_index("reason")["share"], shares[table["reason"]])
-    mechanisms = shares.drop(["narrow_margin", "outperformed"]).sort_values(ascending=False)
+    mechanisms = shares.drop(
+        ["narrow_margin", "truly_better", "interview_noise"], errors="ignore"
+    ).sort_values(ascending=False)
     top, second = mechanisms.index[:2]
     if "each sink about" in output.finding:
         both = f"{LOSS_REASONS[top].label} and {LOSS_REASONS[second].label.lower()}"
@@ -116,7 +118,7 @@ def test_loss_reasons_other_methods_on_request(result):
     assert list(dict.fromkeys(table["method_label"])) == [METHODS["sequential"], METHODS["shapley"]]
     alone = LossReasons.from_result(result, "removed_alone")
     shares = alone.to_df().set_index("reason")["share"]
-    assert not shares.index.isin(["narrow_margin", "outperformed"]).any()
+    assert not shares.index.isin(["narrow_margin", "truly_better", "interview_noise"]).any()
     assert _pct(shares.max()) in alone.finding
     assert LOSS_REASONS[shares.idxmax()].label.lower() in alone.finding
     with pytest.raises(ValueError, match="methods must be"):
@@ -127,7 +129,7 @@ def test_loss_reasons_have_no_empty_rows(no_internal):
     output = LossReasons.from_result(no_internal)
     reasons = set(output.to_df()["reason"])
     assert "internal_candidate" not in reasons
-    assert {"culture_mirror", "outperformed"} <= reasons
+    assert {"culture_mirror", "interview_noise", "truly_better"} <= reasons
     assert "no internal scenario" in output.note
 
 
@@ -250,7 +252,7 @@ def test_each_output_draws_a_slide(result, index):
 def test_labels_replace_the_registry_words_on_request(result):
     ax = charts.funnel(result, labels={"offers": "Offered"})
     assert "Offered" in [t.get_text() for t in ax.get_yticklabels()]
-    ax = charts.loss_reasons(result, labels={"outperformed": "Someone did better"})
+    ax = charts.loss_reasons(result, labels={"truly_better": "Someone did better"})
     assert "Someone did better" in [t.get_text() for t in ax.get_yticklabels()]
 
 

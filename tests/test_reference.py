@@ -94,7 +94,9 @@ def test_every_shared_denominator_is_defined_once_and_computed_once(baseline) ->
     limits = reference_thresholds(model)
     funnel = run_blocks(model, Seed(3), 0, 0, 5)
     good = funnel.interviewed & (funnel.interview_score >= limits.good_interview)
-    columns = metric_columns(funnel, limits, attribute(funnel.decision, funnel.offer, good, 0.0))
+    columns = metric_columns(
+        funnel, limits, attribute(funnel.decision, funnel.offer, good, 0.0, quality=funnel.quality)
+    )
     from simfunnel.analysis.summary import _opening_counts
 
     among = denominator_columns(_opening_counts(funnel, limits))

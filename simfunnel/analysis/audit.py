@@ -400,6 +400,14 @@ class AuditResult(Output):
         """The finding for one attribute (the title of its chart)."""
         return _finding(self._table, attribute)
 
+    @property
+    def focus(self) -> str:
+        """The attribute the finding is about: what the chart draws by default."""
+        return next(
+            (a for a in self.attributes if self.finding_for(a) == self.finding),
+            self.attributes[0],
+        )
+
     def summary(self) -> str:
         """The audit as text: one block per attribute, one line per stage and level."""
         lines = [self.finding, self.note, ""]

@@ -99,7 +99,7 @@ def simulate_counts(
     skips the reference sample that fixes the good-interview threshold (its rows are 0).
     """
     if scenario.groups is None:
-        raise InputError("the scenario has no groups: section; add one (see the shipped affinity_bias scenario: simfunnel init --list)")
+        raise InputError("the scenario has no groups: section (the shipped affinity_bias has one)")
     model = Model.build(scenario, kernel)
     assert model.groups is not None
     good_interview = reference_thresholds(model).good_interview if good_interviews else np.inf
@@ -416,6 +416,14 @@ class GapAttribution(Output):
         """The finding for one attribute's largest gap."""
         return _attribution_finding(self._table, attribute)
 
+    @property
+    def focus(self) -> str:
+        """The attribute (not an intersection) with the largest end-to-end gap."""
+        rows = self._table[self._table["stage"] == END_TO_END]
+        singles = rows[~rows["attribute"].str.contains(CELL_SEPARATOR, regex=False)]
+        rows = singles if len(singles) else rows
+        return str(rows.loc[rows["ratio"].idxmin(), "attribute"])
+
 
 def gap_attribution(
     scenario: Scenario,
@@ -496,7 +504,9 @@ def gap_attribution(
         f"{scenario.name.replace('_', ' ')} scenario · {openings:,} simulated openings, the "
         "same draws for every removal · points: end-to-end impact ratio x 100"
     )
-    return GapAttribution(table, _attribution_finding(table), note)
+    attribution = GapAttribution(table, "", note)
+    attribution.finding = attribution.finding_for(attribution.focus) if len(table) else ""
+    return attribution
 
 
 def _attribution_finding(table: pd.DataFrame, attribute: str | None = None) -> str:
@@ -569,7 +579,7 @@ def design_frontier(
     """
     designs = DESIGNS if designs is None else designs
     if scenario.groups is None:
-        raise InputError("the scenario has no groups: section; add one (see the shipped affinity_bias scenario: simfunnel init --list)")
+        raise InputError("the scenario has no groups: section (the shipped affinity_bias has one)")
     if attribute is not None and attribute not in scenario.groups:
         raise InputError(f"--attribute: no attribute {attribute[:40]!r} in groups:")
     pair: tuple[str, str] | None = None

@@ -123,7 +123,13 @@ def _simulate_blocks(
         attribution = None
         if task.attribution:
             good = funnel.interviewed & (funnel.interview_score >= thresholds.good_interview)
-            attribution = attribute(funnel.decision, funnel.offer, good, thresholds.narrow_margin)
+            attribution = attribute(
+                funnel.decision,
+                funnel.offer,
+                good,
+                thresholds.narrow_margin,
+                quality=funnel.quality,
+            )
         columns.append(
             metric_columns(
                 funnel, thresholds, attribution, money_per_sd=model.scenario.value.money_per_sd

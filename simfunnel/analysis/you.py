@@ -131,7 +131,28 @@ class YouResult:
 
     @property
     def shortlist_rate(self) -> float:
+        """Share of applications (openings applied to) that end in an interview."""
         return self.openings / self.simulated
+
+    def applications_for(self, target: float = 0.8) -> tuple[int, int, bool]:
+        """Interviews and applications for a ``target`` chance of at least one offer.
+
+        From the job-search table when it reaches ``target`` within its interviews
+        (freezes shared as simulated), else from independent interviews,
+        ``ceil(log(1 - target) / log(1 - p))``. Applications are interviews divided by
+        the share of applications that end in an interview. Returns (interviews,
+        applications, whether the table reached it).
+        """
+        reached = self.job_search[self.job_search["p_any_offer"] >= target]
+        if len(reached):
+            interviews, simulated = int(reached["interviews"].iloc[0]), True
+        else:
+            p = self.offer[0]
+            if p <= 0:
+                return 0, 0, False
+            interviews = math.ceil(math.log(1 - target) / math.log(1 - p)) if p < 1 else 1
+            simulated = False
+        return interviews, math.ceil(interviews / self.shortlist_rate), simulated
 
 
 def you(
@@ -316,7 +337,9 @@ def _focal_outcomes(
     index = np.arange(len(rows))
     focal_cell = np.zeros(offer.shape, dtype=bool)
     focal_cell[index, slot] = True
-    attribution = attribute(decision, offer, focal_cell, narrow_margin)
+    attribution = attribute(
+        decision, offer, focal_cell, narrow_margin, quality=funnel.quality[rows]
+    )
     # Without cancellation: the decision the role would have made.
     score = funnel.score[rows]
     uncancelled, _ = decision.offers(score, Mechanism.ROLE_CANCELLED)

@@ -12,6 +12,9 @@ class Reason:
     name: str
     label: str
     definition: str
+    recorded_as: str = "another_candidate"
+    """The rejection-reason category a recruiter would most likely record for it in an
+    applicant-tracking system (:mod:`simfunnel.analysis.outputs.recorded_reasons`)."""
 
 
 LOSS_REASONS: dict[str, Reason] = {
@@ -21,12 +24,14 @@ LOSS_REASONS: dict[str, Reason] = {
             "role_cancelled",
             "Role cancelled",
             "The role was cancelled or frozen after final interviews.",
+            recorded_as="cancelled",
         ),
         Reason(
             "role_paused",
             "Role paused too long",
             "The role was paused after final interviews; by the time it resumed they had "
             "taken another job.",
+            recorded_as="cancelled",
         ),
         Reason(
             "internal_candidate",
@@ -42,6 +47,7 @@ LOSS_REASONS: dict[str, Reason] = {
             "culture_mirror",
             "Culture mirror",
             "The manager favoured someone more like themselves (adds no value).",
+            recorded_as="culture_fit",
         ),
         Reason(
             "niche_fit",
@@ -49,9 +55,17 @@ LOSS_REASONS: dict[str, Reason] = {
             "Another candidate had the niche experience or a cleaner career story.",
         ),
         Reason(
+            "aligned_experience",
+            "More directly aligned experience",
+            "Another candidate's experience was more directly aligned: less onboarding "
+            "time and less risk that their skills would not transfer.",
+            recorded_as="lacking_skills",
+        ),
+        Reason(
             "withdrew",
             "Took another job first",
             "They withdrew before the decision, pause or not: another employer was faster.",
+            recorded_as="withdrew",
         ),
         Reason(
             "narrow_margin",
@@ -59,9 +73,16 @@ LOSS_REASONS: dict[str, Reason] = {
             "With every mechanism removed they still trailed, by less than the narrow margin.",
         ),
         Reason(
-            "outperformed",
-            "Outperformed",
-            "With every mechanism removed they still trailed clearly: others did better.",
+            "truly_better",
+            "A truly better candidate",
+            "With every mechanism removed they still trailed clearly, behind someone of "
+            "higher true quality.",
+        ),
+        Reason(
+            "interview_noise",
+            "The interview's noise",
+            "With every mechanism removed they still trailed clearly, behind someone who is "
+            "not truly better: the interviews' noise ranked that candidate above them.",
         ),
     )
 }

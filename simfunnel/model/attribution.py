@@ -8,12 +8,15 @@ re-drawn.
 - Sequential: mechanisms removed cumulatively in :data:`MECHANISMS` order; the
   first removal that gives the loser an offer names the reason.
 - Shapley: order-free; each mechanism's average marginal effect on "gets an
-  offer" over all 64 subsets of removals. Per loser the values sum to the total
+  offer" over all 128 subsets of removals. Per loser the values sum to the total
   effect of removing everything (0 or 1), so shares sum to 1 with the residual.
 - Residual losses (no removal helps) are ``withdrew`` when the loser had taken
   another job before the decision (pause or not), ``narrow_margin`` when they trailed
   the last person offered (with everything removed) by less than
-  ``analysis.narrow_margin`` SDs of ``U``, else ``outperformed``.
+  ``analysis.narrow_margin`` SDs of ``U``; the rest were outperformed, and are split
+  by what beat them: ``truly_better`` when that last person offered is truly better
+  (higher true quality ``q``), else ``interview_noise``: the interview's noise ranked
+  a candidate who is not truly better above them.
 """
 
 from __future__ import annotations
@@ -33,7 +36,7 @@ from simfunnel.model.decision import (
     Mechanism,
 )
 
-RESIDUALS = ("withdrew", "narrow_margin", "outperformed")
+RESIDUALS = ("withdrew", "narrow_margin", "truly_better", "interview_noise")
 REASONS = MECHANISMS + RESIDUALS
 NO_REASON = -1
 _ALL = ALL_MECHANISMS
@@ -50,9 +53,9 @@ def _subsets(mask: Mechanism) -> list[Mechanism]:
 def _replays(
     sub: Decision, local_rows: np.ndarray, local_slots: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Replay the decision of the openings with a good loser under all 64 removals.
+    """Replay the decision of the openings with a good loser under all 128 removals.
 
-    Returns ``loser_offer`` (bool, shape (64, losers)): does removing the set ``S``
+    Returns ``loser_offer`` (bool, shape (128, losers)): does removing the set ``S``
     give each loser an offer; the actual offers of the replayed openings; and the
     offers and scores with every mechanism removed (for the narrow margin).
     """
@@ -68,7 +71,7 @@ def _replays(
     for removed in _subsets(_ELIGIBILITY)[1:]:
         rows = np.flatnonzero(np.logical_or.reduce([affected[m] for m in removed]))
         changed[removed] = (rows, sub.take(rows))
-    # The score depends only on the manager's mechanisms: 8 scores serve 64
+    # The score depends only on the manager's mechanisms: 16 scores serve 128
     # coalitions, all assembled from one set of terms.
     parts = sub.score_parts()
     # Cancellation only voids offers, so each replay serves two coalitions.
@@ -163,7 +166,7 @@ def _compiled_replays(
 def shapley_values(loser_offer: np.ndarray) -> np.ndarray:
     """Per loser, each mechanism's Shapley value, shape (losers, mechanisms).
 
-    ``loser_offer[S]`` (bool, shape (64, losers)) says whether removing the set ``S``
+    ``loser_offer[S]`` (bool, shape (128, losers)) says whether removing the set ``S``
     gives the loser an offer; ``phi_i = sum over S without i of w(|S|) (v(S + i) - v(S))``.
     """
     weights = shapley_weights()
@@ -200,12 +203,13 @@ class Attribution:
         Where each loser sits.
     sequential : int8
         Index into :data:`REASONS`.
-    shapley : float, shape (losers, 6)
+    shapley : float, shape (losers, 7)
         Shapley value of each mechanism.
     residual : int8
-        Index into :data:`REASONS` of the residual class (narrow/outperformed)
-        for losers whom no removal helps, else ``NO_REASON``.
-    alone_offer : bool, shape (losers, 6)
+        Index into :data:`REASONS` of the residual class (withdrew, narrow margin,
+        truly better, interview noise) for losers whom no removal helps, else
+        ``NO_REASON``.
+    alone_offer : bool, shape (losers, 7)
         Whether removing only that mechanism gives the loser an offer.
     replayed_rows : int, shape (replayed,)
         Openings that were replayed (those with a good loser).
@@ -249,6 +253,7 @@ def attribute(
     good: np.ndarray,
     narrow_margin: float,
     *,
+    quality: np.ndarray,
     skip_unreachable: bool = True,
 ) -> Attribution:
     """Attribute every good interviewee's lost offer to a mechanism.
@@ -268,6 +273,8 @@ def attribute(
         Good interviews.
     narrow_margin : float
         The ``narrow_margin`` threshold in units of ``U`` (already scaled by its SD).
+    quality : float, shape (openings, slots)
+        True quality ``q``: whether the candidate who beat a loser is truly better.
     """
     good_loser = good & decision.interviewed & ~offer
     # Only openings with a good loser are replayed, and the replays without the
@@ -288,9 +295,20 @@ def attribute(
     stages = loser_offer[list(accumulate(Mechanism, operator.or_))]
     last_offered = np.where(final_offer, final_score, np.inf).min(axis=1)
     gap = last_offered[local_rows] - final_score[local_rows, local_slots]
-    residual_class = np.where(
-        gap < narrow_margin, REASONS.index("narrow_margin"), REASONS.index("outperformed")
+    # Who beat them with everything removed: the last person offered. With nobody
+    # offered (everyone below the hiring bar) nobody truly better beat them.
+    winner = np.where(final_offer, final_score, np.inf).argmin(axis=1)
+    replayed_quality = quality[rows]
+    winner_quality = np.where(
+        final_offer.any(axis=1),
+        replayed_quality[np.arange(rows.size), winner],
+        -np.inf,
     )
+    truly_better = winner_quality[local_rows] > replayed_quality[local_rows, local_slots]
+    outperformed = np.where(
+        truly_better, REASONS.index("truly_better"), REASONS.index("interview_noise")
+    )
+    residual_class = np.where(gap < narrow_margin, REASONS.index("narrow_margin"), outperformed)
     # Gone before the decision even without a pause: they took another job first.
     gone = ~decision.available_unpaused[rows[local_rows], local_slots]
     residual_class = np.where(gone, REASONS.index("withdrew"), residual_class).astype(np.int8)

@@ -22,7 +22,7 @@ class Mechanism(enum.IntFlag):
 
     Removed in a replay of the decision on the same draws; a combination is a set of
     flags (``Mechanism.SAFER_CANDIDATE | Mechanism.CULTURE_MIRROR``), and as an int it
-    indexes the 64 replays. The order is the sequential attribution's order.
+    indexes the 128 replays. The order is the sequential attribution's order.
     """
 
     ROLE_CANCELLED = 1
@@ -31,6 +31,7 @@ class Mechanism(enum.IntFlag):
     SAFER_CANDIDATE = 8
     CULTURE_MIRROR = 16
     NICHE_FIT = 32
+    ALIGNED_EXPERIENCE = 64
 
     @property
     def reason(self) -> str:
@@ -40,7 +41,12 @@ class Mechanism(enum.IntFlag):
 
 ALL_MECHANISMS = Mechanism(sum(Mechanism))
 MECHANISMS: tuple[str, ...] = tuple(m.reason for m in Mechanism)
-MANAGER_MECHANISMS = Mechanism.SAFER_CANDIDATE | Mechanism.CULTURE_MIRROR | Mechanism.NICHE_FIT
+MANAGER_MECHANISMS = (
+    Mechanism.SAFER_CANDIDATE
+    | Mechanism.CULTURE_MIRROR
+    | Mechanism.NICHE_FIT
+    | Mechanism.ALIGNED_EXPERIENCE
+)
 """The mechanisms that change the manager's score (the others change who is eligible)."""
 
 
@@ -99,6 +105,8 @@ class Weights:
             changes["affinity_weight"] = 0.0
         if Mechanism.NICHE_FIT in removed:
             changes.update(niche_value=0.0, narrative_weight=0.0)
+        if Mechanism.ALIGNED_EXPERIENCE in removed:
+            changes.update(onboarding_cost=0.0, transfer_risk=0.0)
         return replace(self, **changes)
 
 
@@ -111,6 +119,7 @@ class ScoreTerms:
     """
 
     expected_value: np.ndarray  # mu_q - onboarding_cost * (1 - a)
+    posterior_mean: np.ndarray  # mu_q: the expected value without the onboarding cost
     niche: np.ndarray | float  # niche_value * m
     culture: np.ndarray | float  # affinity_weight * (c - 1/2): a bias, not value
     risk: np.ndarray | float  # risk_aversion * perceived SD
@@ -136,6 +145,7 @@ def score_terms(signals: Signals, weights: Weights) -> ScoreTerms:
     """The terms of ``U`` for these weights."""
     return ScoreTerms(
         expected_value=signals.posterior_mean - weights.onboarding_cost * (1.0 - signals.alignment),
+        posterior_mean=signals.posterior_mean,
         niche=weights.niche_value * signals.niche if weights.niche_value else 0.0,
         culture=weights.affinity_weight * (signals.culture - 0.5)
         if weights.affinity_weight
@@ -233,26 +243,36 @@ def make_offers(
 
 @dataclass(frozen=True)
 class ScoreParts:
-    """``U``'s terms, computed once, and the risk term without the narrative's effect."""
+    """``U``'s terms, computed once, and the risk term without the narrative's effect
+    (niche fit removed) and without the transfer risk (aligned experience removed)."""
 
     terms: ScoreTerms
     plain_risk: np.ndarray | float
+    posterior_risk: np.ndarray | float
 
     def score(self, removed: Mechanism | int) -> np.ndarray:
         """``U`` with the manager's mechanisms in ``removed`` switched off.
 
-        A switched-off term is an exact 0.0, so this equals the score computed with
+        A switched-off term is an exact 0.0, and without aligned experience the
+        expected value is the posterior mean itself (``mu - 0.0 * (1 - a)`` is ``mu``
+        bit for bit), so this equals the score computed with
         ``Weights.without(removed)``, bit for bit.
         """
         removed = Mechanism(removed)
         terms, niche_removed = self.terms, Mechanism.NICHE_FIT in removed
+        aligned_removed = Mechanism.ALIGNED_EXPERIENCE in removed
+        if Mechanism.SAFER_CANDIDATE in removed:
+            risk = 0.0
+        elif aligned_removed:
+            risk = self.posterior_risk
+        else:
+            risk = self.plain_risk if niche_removed else terms.risk
         return ScoreTerms(
-            terms.expected_value,
+            terms.posterior_mean if aligned_removed else terms.expected_value,
+            terms.posterior_mean,
             0.0 if niche_removed else terms.niche,
             0.0 if Mechanism.CULTURE_MIRROR in removed else terms.culture,
-            0.0
-            if Mechanism.SAFER_CANDIDATE in removed
-            else (self.plain_risk if niche_removed else terms.risk),
+            risk,
         ).total()
 
 
@@ -293,6 +313,8 @@ class Decision:
             score_terms(self.signals, self.weights),
             # Removing niche fit also removes the narrative's effect on perceived risk.
             perceived_risk(self.signals, replace(self.weights, narrative_weight=0.0)),
+            # Removing aligned experience removes the transfer risk it carries.
+            perceived_risk(self.signals, replace(self.weights, transfer_risk=0.0)),
         )
 
     def score(self, removed: Mechanism | int) -> np.ndarray:

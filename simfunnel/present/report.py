@@ -145,12 +145,13 @@ def format_you(result: YouResult) -> str:
         "",
         f"P(offer) per interview: {100 * p:.1f}%  (95% CI {100 * low:.1f}–{100 * high:.1f}%)",
         f"That is about 1 offer in {1 / p:.1f} interviews." if p > 0 else "No offers at all.",
+        *_application_lines(result),
         "",
         "Why you lost (share of your interviews without an offer)",
         *_loss_lines(result.loss_reasons),
         "",
         "Your job search: P(at least one offer) within N interviews",
-        f"  {'N':>3}{'simulated':>12}{'95% CI':>16}{'if independent':>16}{'staying visible':>17}",
+        f"  {'N':>3}{'simulated':>12}{'95% CI':>16}{'if independent':>16}{'+ re-approached':>17}",
     ]
     for row in result.job_search.itertuples():
         lines.append(
@@ -166,14 +167,32 @@ def format_you(result: YouResult) -> str:
     lines += [
         "",
         f"Median interviews to a first offer: {median_text(medians['p_any_offer'])} "
-        f"(staying visible: {median_text(medians['p_any_offer_visible'])}).",
+        f"(+ re-approached: {median_text(medians['p_any_offer_visible'])}).",
         f"Assumptions: openings are independent employers except for hiring freezes, which "
         f"the openings of one search share with role.freeze_correlation = "
         f"{scenario.role.freeze_correlation:g}; a runner-up is re-approached for a later "
         "opening with pipeline.recontact_probability = "
-        f"{scenario.pipeline.recontact_probability:g} (an assumption: no published rate).",
+        f"{scenario.pipeline.recontact_probability:g} (an assumption: no published rate); "
+        "'+ re-approached' adds the offers of those later openings, on top of the N "
+        "interviews (so it can exceed the plain figure even at N = 1).",
     ]
     return "\n".join(lines)
+
+
+def _application_lines(result: YouResult) -> list[str]:
+    """The same chances counted in applications, the unit a job seeker controls."""
+    rate = result.shortlist_rate
+    p = result.offer[0]
+    if rate <= 0 or p <= 0:
+        return []
+    interviews, applications, simulated = result.applications_for(0.8)
+    how = "" if simulated else " (if interviews were independent)"
+    return [
+        f"In applications: {100 * rate:.1f}% end in an interview, so about 1 interview per "
+        f"{1 / rate:,.0f} applications and 1 offer per {1 / (rate * p):,.0f}; an 80% chance "
+        f"of at least one offer takes about {applications:,} applications ({interviews} "
+        f"interviews){how}."
+    ]
 
 
 def format_comparison(comparison: Comparison) -> str:

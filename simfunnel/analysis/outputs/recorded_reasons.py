@@ -5,9 +5,9 @@ Recorded reasons are labels a recruiter chose from a list when closing an applic
 not counterfactuals: "Hired another candidate" is true of nearly every loss and names
 no mechanism. The model's attribution replays each decision with mechanisms removed
 on the same draws (MODEL.md section 3). The table puts each model reason under the
-recorded category a recruiter would most likely have picked for it
-(:data:`RECORDED_AS`), so the two distributions can be read side by side, and it shows
-which mechanisms a recorded category hides.
+recorded category a recruiter would most likely have picked for it (each reason's
+``recorded_as`` in the registry), so the two distributions can be read side by side,
+and it shows which mechanisms a recorded category hides.
 
 Good interview, on both sides: the top ``analysis.good_interview_top_share`` of
 interviewees by interview score. In the export that is the mean of the round
@@ -23,19 +23,9 @@ import pandas as pd
 from simfunnel.analysis.outputs.base import Output
 from simfunnel.analysis.outputs.rates import percent
 from simfunnel.analysis.result import Result
+from simfunnel.metrics import LOSS_REASONS
+from simfunnel.model.attribution import RESIDUALS
 
-# The recorded category a recruiter would most likely pick for each model reason.
-RECORDED_AS = {
-    "role_cancelled": "cancelled",
-    "role_paused": "cancelled",
-    "internal_candidate": "another_candidate",
-    "safer_candidate": "another_candidate",
-    "culture_mirror": "culture_fit",
-    "niche_fit": "another_candidate",
-    "withdrew": "withdrew",
-    "narrow_margin": "another_candidate",
-    "outperformed": "another_candidate",
-}
 CATEGORY_LABELS = {
     "another_candidate": "Another candidate / position filled",
     "cancelled": "Job closed / cancelled",
@@ -45,17 +35,6 @@ CATEGORY_LABELS = {
     "offer_declined": "Offer declined",
     "other": "Other",
     "none": "No reason recorded",
-}
-MODEL_LABELS = {
-    "role_cancelled": "role cancelled",
-    "role_paused": "role paused",
-    "internal_candidate": "internal candidate",
-    "safer_candidate": "safer candidate",
-    "culture_mirror": "culture mirror",
-    "niche_fit": "niche fit",
-    "withdrew": "withdrew",
-    "narrow_margin": "narrow margin",
-    "outperformed": "outperformed",
 }
 
 
@@ -99,14 +78,14 @@ class RecordedReasons(Output):
         model = result.loss_reasons(method)
         if model.empty:
             raise ValueError("this result has no loss attribution (simulate with attribution=True)")
-        model = model.assign(category=model["reason"].map(RECORDED_AS))
+        model = model.assign(category=model["reason"].map(lambda r: LOSS_REASONS[r].recorded_as))
         by_category = model.groupby("category")[["share", "ci_low", "ci_high"]].sum()
         categories = [c for c in CATEGORY_LABELS if c in counts.index or c in by_category.index]
         rows = []
         for category in categories:
             inside = model[model["category"] == category].sort_values("share", ascending=False)
             hidden = ", ".join(
-                f"{MODEL_LABELS[r]} {percent(s)}"
+                f"{LOSS_REASONS[r].label.lower()} {percent(s)}"
                 for r, s in zip(inside["reason"], inside["share"], strict=True)
                 if s > 0
             )
@@ -134,7 +113,7 @@ class RecordedReasons(Output):
         out.method = method
         # The model reasons inside each category, largest first (the chart's segments).
         out.parts = (
-            model.assign(label=model["reason"].map(MODEL_LABELS))
+            model.assign(label=model["reason"].map(lambda r: LOSS_REASONS[r].label.lower()))
             .sort_values(["category", "share"], ascending=[True, False])[
                 ["category", "reason", "label", "share"]
             ]
@@ -148,13 +127,13 @@ def _finding(table: pd.DataFrame, model: pd.DataFrame) -> str:
     rows = table.set_index("category")
     if "another_candidate" in rows.index and rows.loc["another_candidate", "recorded"] > 0:
         inside = model[model["category"] == "another_candidate"]
-        mechanisms = inside[~inside["reason"].isin(["narrow_margin", "outperformed"])]
+        mechanisms = inside[~inside["reason"].isin(RESIDUALS)]
         if len(mechanisms) and mechanisms["share"].max() > 0:
             top = mechanisms.sort_values("share").iloc[-1]
             return (
                 f"{percent(rows.loc['another_candidate', 'recorded'])} are recorded as "
                 f"'another candidate'; the model puts {percent(top['share'])} of losses on "
-                f"{MODEL_LABELS[top['reason']]} behind that label"
+                f"{LOSS_REASONS[top['reason']].label.lower()} behind that label"
             )
     gap = (table["recorded"] - table["model"]).abs()
     worst = table.loc[int(np.argmax(gap.to_numpy()))]

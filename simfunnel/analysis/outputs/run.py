@@ -72,7 +72,8 @@ class LossReasons(Output):
     (order-free) and removed-alone are on request (``methods=``). Reasons that no
     method gives any loss (e.g. an internal candidate in a scenario without internals)
     are left out. Table: ``method, method_label, reason, label, share, ci_low, ci_high,
-    mechanism`` (False for the residuals, narrow margin and outperformed).
+    mechanism`` (False for the residuals: took another job, narrow margin, a truly
+    better candidate, the interview's noise).
     """
 
     chart = "run:draw_loss_reasons"
@@ -118,10 +119,10 @@ class LossReasons(Output):
             detail = "each switched off alone on the same draws; someone else may lose instead"
         else:
             finding = _loss_finding(table[table["method"] == first])
-            outperformed = f"; {percent(primary.get('outperformed', 0))} were simply outperformed"
+            noise = f"; {percent(primary.get('interview_noise', 0))} to the interview's noise"
             # Only while the title stays within two lines on a 16:9 slide.
-            if "outperformed" in primary and len(finding + outperformed) <= 100:
-                finding += outperformed
+            if "interview_noise" in primary and len(finding + noise) <= 86:
+                finding += noise
             detail = (
                 "reason = the first removal that gives them an offer"
                 if first == "sequential"

@@ -13,9 +13,10 @@ from simfunnel.model.kernel.compiler import njit
 
 # Mechanism bits (simfunnel.model.decision.Mechanism), repeated as plain ints for
 # the compiled code.
-_CANCEL, _PAUSE, _INTERNAL, _SAFER, _CULTURE, _NICHE = 1, 2, 4, 8, 16, 32
-_COALITIONS = 64
-_MECHANISMS = 6
+_CANCEL, _PAUSE, _INTERNAL, _SAFER, _CULTURE, _NICHE, _ALIGNED = 1, 2, 4, 8, 16, 32, 64
+_COALITIONS = 128
+_MECHANISMS = 7
+_MANAGER_SETS = 16  # the subsets of the manager's four mechanisms (SAFER..ALIGNED)
 
 
 @njit(cache=True, inline="always")
@@ -116,12 +117,14 @@ def make_offers(
 
 @njit(cache=True, inline="always")
 def _manager_scores(j, mean, variance, alignment, culture, narrative, niche, weights, scores):
-    """Opening ``j``'s ``U`` under the 8 sets of the manager's mechanisms removed.
+    """Opening ``j``'s ``U`` under the 16 sets of the manager's mechanisms removed.
 
     ``scores[m]`` is ``U`` with ``m * SAFER_CANDIDATE`` removed, as
     ``Decision.score_parts().score``: the terms of :func:`decision.score_terms` in
     NumPy's order, ``((E + niche) + culture) - risk``, a switched-off term the
-    exact 0.0, and without niche fit the risk term without the narrative's effect.
+    exact 0.0, without niche fit the risk term without the narrative's effect, and
+    without aligned experience the posterior mean for ``E`` and the risk term of the
+    posterior variance alone.
     ``weights`` = (risk_aversion, affinity_weight, narrative_weight, niche_value,
     onboarding_cost, transfer_risk**2) (the square from Python, as NumPy's path).
     """
@@ -131,7 +134,7 @@ def _manager_scores(j, mean, variance, alignment, culture, narrative, niche, wei
         expected = mean[j, s] - onboarding * misaligned
         niche_term = niche_value * niche[j, s] if niche_value != 0.0 else 0.0
         culture_term = affinity * (culture[j, s] - 0.5) if affinity != 0.0 else 0.0
-        risk = plain_risk = 0.0
+        risk = plain_risk = posterior_risk = 0.0
         if risk_aversion != 0.0:
             risk = risk_aversion * np.sqrt(
                 variance[j, s] + transfer * misaligned * (1.0 - narrative_weight * narrative[j, s])
@@ -139,17 +142,23 @@ def _manager_scores(j, mean, variance, alignment, culture, narrative, niche, wei
             plain_risk = risk_aversion * np.sqrt(
                 variance[j, s] + transfer * misaligned * (1.0 - 0.0 * narrative[j, s])
             )
-        for m in range(8):
+            posterior_risk = risk_aversion * np.sqrt(
+                variance[j, s] + 0.0 * misaligned * (1.0 - narrative_weight * narrative[j, s])
+            )
+        for m in range(_MANAGER_SETS):
             manager = m * _SAFER
             n = 0.0 if manager & _NICHE else niche_term
             c = 0.0 if manager & _CULTURE else culture_term
+            e = mean[j, s] if manager & _ALIGNED else expected
             if manager & _SAFER:
                 r = 0.0
+            elif manager & _ALIGNED:
+                r = posterior_risk
             elif manager & _NICHE:
                 r = plain_risk
             else:
                 r = risk
-            scores[m, s] = ((expected + n) + c) - r
+            scores[m, s] = ((e + n) + c) - r
 
 
 @njit(cache=True)
@@ -175,13 +184,13 @@ def replays_kernel(
     loser_slot,
     skip,
 ):
-    """The decisions of openings ``rows`` under the 64 coalitions of removals
+    """The decisions of openings ``rows`` under the 128 coalitions of removals
     (attribution._replays).
 
     Arrays are the chunk's, shape (openings, slots); ``rows`` are the openings with
     a good loser, and ``loser_opening`` (an index into ``rows``) and ``loser_slot``
     (losers,) locate the losers, sorted by opening. Returns ``loser_offer`` (losers,
-    64: one loser's coalitions side by side in memory; the NumPy path's
+    128: one loser's coalitions side by side in memory; the NumPy path's
     transposed), the actual offers (nothing removed), the offers and scores with
     everything removed (each (rows, slots)), and how many openings were skipped.
 
@@ -189,7 +198,7 @@ def replays_kernel(
     when that score leaves no loser of the opening a chance (:func:`_blocked`): their
     losers get no offer, which is what the replays would have given. The two
     coalitions whose offers are reported (nothing removed, everything removed) are
-    always replayed. ``skipped`` counts openings skipped under all 8 scores.
+    always replayed. ``skipped`` counts openings skipped under all 16 scores.
     """
     openings = rows.shape[0]
     slots = mean.shape[1]
@@ -198,10 +207,10 @@ def replays_kernel(
     actual = np.zeros((openings, slots), dtype=np.bool_)
     final_offer = np.zeros((openings, slots), dtype=np.bool_)
     final_score = np.empty((openings, slots))
-    scores = np.empty((8, slots))
+    scores = np.empty((_MANAGER_SETS, slots))
     eligible = np.empty((4, slots), dtype=np.bool_)
     rounds = np.zeros(slots, dtype=np.int64)
-    blocked = np.zeros(8, dtype=np.bool_)
+    blocked = np.zeros(_MANAGER_SETS, dtype=np.bool_)
     first_loser = 0
     skipped = 0
     for jj in range(openings):
@@ -210,7 +219,7 @@ def replays_kernel(
         while last_loser < losers and loser_opening[last_loser] == jj:
             last_loser += 1
         _manager_scores(j, mean, variance, alignment, culture, narrative, niche, weights, scores)
-        for m in range(8):
+        for m in range(_MANAGER_SETS):
             blocked[m] = skip and _blocked(
                 scores[m],
                 interviewed[j],
@@ -236,7 +245,7 @@ def replays_kernel(
                 e, interviewed[j], internal_slot, available[j], available_unpaused[j], eligible[e]
             )
         everything = _COALITIONS - 1 - _CANCEL
-        for m in range(8):
+        for m in range(_MANAGER_SETS):
             manager = m * _SAFER
             for e in range(4):
                 removed = manager | e * _PAUSE
@@ -298,7 +307,7 @@ def _blocked(
     bar,
     loser_slots,
 ):
-    """Whether, under the manager's score ``score`` (one of the 8 variants), no
+    """Whether, under the manager's score ``score`` (one of the 16 variants), no
     coalition of the eligibility removals can give any of this opening's losers an
     offer.
 
@@ -360,7 +369,7 @@ def _blocked(
 
 @njit(cache=True)
 def shapley_kernel(loser_offer, weights):
-    """Shapley values (losers, 6) from ``loser_offer`` (losers, 64), as shapley_values.
+    """Shapley values (losers, 7) from ``loser_offer`` (losers, 128), as shapley_values.
 
     ``phi_i`` is summed over the coalitions without ``i`` in increasing order, each
     term ``w(|S|) * (v(S + i) - v(S))``: the NumPy path's sum, term for term.

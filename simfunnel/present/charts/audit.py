@@ -40,10 +40,10 @@ def selection_rates(
     reach it, on a linear 0-100% axis.
 
     A level below four-fifths of the reference's rate is labelled with its impact ratio
-    in vermillion; a level too small to test says so. ``attribute`` defaults to the
-    first audited; the title is that attribute's finding.
+    in vermillion; a level too small to test says so. ``attribute`` defaults to the one
+    the output's finding is about; the title is that attribute's finding.
     """
-    attribute = attribute or output.attributes[0]
+    attribute = attribute or output.focus
     if attribute not in output.attributes:
         raise ValueError(f"unknown attribute {attribute!r}; choose from {output.attributes}")
     table = output.to_df()
@@ -80,7 +80,7 @@ def selection_rates(
         ax.tick_params(axis="y", length=0)
         ax.set_xlim(0, 1)
         _percent_axis(ax.xaxis)
-        ax.set_xlabel("Selection rate: share of those at the stage before who reach the stage")
+        ax.set_xlabel("Selection rate: share of those at the stage before who reach it")
         handles = [
             Patch(color=COLOURS[j % len(COLOURS)], label=str(level))
             for j, level in enumerate(levels)

@@ -27,7 +27,7 @@ def gap_attribution(
     table = output.to_df()
     table = table[table["stage"] == END_TO_END]
     if attribute is None:
-        attribute = table["attribute"].iloc[0]
+        attribute = output.focus
     rows = table[table["attribute"] == attribute]
     if level is None:
         level = rows.groupby("level", sort=False)["ratio"].first().idxmin()
@@ -55,7 +55,7 @@ def gap_attribution(
         ax.axvline(0, color="#222222", lw=1.5)
         span = max(np.abs(points).max(), 1.0)
         ax.set_xlim(min(0.0, points.min()) - 0.25 * span, max(0.0, points.max()) + 0.3 * span)
-        ax.set_xlabel(f"Points of {level} applicants' hire-rate impact ratio each mechanism costs")
+        ax.set_xlabel(f"Points of {level} applicants' impact ratio each mechanism costs")
         ax.xaxis.label.set_color(GREY)
         ax.grid(axis="x")
         left = round(rest) or 0  # never "-0"

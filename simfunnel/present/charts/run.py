@@ -265,17 +265,18 @@ def draw_loss_reasons(
         ax.set_xlim(0, max(0.05, float(right)) * 1.15)
         top = base[0] + 0.5
         if len(methods) > 1:
-            top += 0.9  # a row of its own for the legend, so that it covers no bar
+            top += 1.2  # a row of its own for the legend, so that it covers no bar
             ax.legend(loc="upper right", ncols=len(methods), frameon=False, borderaxespad=0.1)
         else:
-            # The short bars are at the bottom: the key of the colours sits above them.
+            # The key of the colours in a row of its own above the bars: long bars may
+            # be anywhere (the interview's own reasons are long), so it covers none.
+            top += 0.9
             key = [
                 mpl.patches.Patch(color=BLUE, label="how the manager or the role decided"),
-                mpl.patches.Patch(color=GREY, label="beaten in the interview, or left first"),
+                mpl.patches.Patch(color=GREY, label="the interview itself, or left first"),
             ]
-            ax.legend(handles=key, loc="lower right", title="Why they lost:",
-                      title_fontsize=0.85 * mpl.rcParams["font.size"],
-                      fontsize=0.85 * mpl.rcParams["font.size"], alignment="left")  # fmt: skip
+            ax.legend(handles=key, loc="upper right", ncols=2, frameon=False,
+                      borderaxespad=0.1, fontsize=0.85 * mpl.rcParams["font.size"])  # fmt: skip
         ax.set_ylim(-0.5, top)
         ax.grid(axis="x")
         if methods[0] == "removed_alone":

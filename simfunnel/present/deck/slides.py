@@ -10,6 +10,7 @@ from simfunnel.analysis.outputs import RUN_OUTPUTS, Differences, Output
 from simfunnel.analysis.result import Result
 from simfunnel.analysis.summary import FUNNEL_STAGES
 from simfunnel.errors import NothingToChartError
+from simfunnel.model.scenario import Scenario
 from simfunnel.present.charts.render import supported_charts
 from simfunnel.present.deck.notes import (
     changed_keys,
@@ -158,6 +159,29 @@ def story_slides(result: Result, openings: int | None = None) -> list[Slide]:
         slides.append(
             Slide("what_if", what_if, slide_notes(what_if, what_if_lines(what_if), (), None, ()))
         )
+    if scenario.groups is not None:
+        slides += group_slides(scenario, size, seed)
+    return slides
+
+
+def group_slides(scenario: Scenario, openings: int, seed: int) -> list[Slide]:
+    """A scenario with ``groups:``: who loses at each stage, and which mechanism causes
+    the gap (simulated here, ``openings`` per run, the same draws for every removal)."""
+    from simfunnel.analysis.groups import gap_attribution, group_impact, shifted_mechanisms
+
+    impact = group_impact(scenario, openings=openings, seed=seed)
+    lines = [impact.finding, impact.note]
+    slides = [Slide("groups", impact, "\n".join(lines))]
+    if shifted_mechanisms(scenario):
+        attribution = gap_attribution(scenario, openings=openings, seed=seed)
+        rows = attribution.to_df()
+        rows = rows[(rows["stage"] == "end to end") & (rows["attribute"] == attribution.focus)]
+        parts = [
+            f"{row['level']}: {row['label']} {100 * row['shapley']:+.1f} points (Shapley)"
+            for _, row in rows.iterrows()
+        ]
+        notes = "\n".join([attribution.finding, attribution.note, *parts])
+        slides.append(Slide("group_attribution", attribution, notes))
     return slides
 
 

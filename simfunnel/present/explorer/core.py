@@ -321,7 +321,7 @@ class Explorer:
 
     def _draw_ghost(self, ax: Any, options: dict[str, Any]) -> bool:
         """The baseline's chart, drawn first and made a ghost: its bars as dashed grey
-        outlines over the chart's bars (under their labels) (so a bar that shrank shows where it ended),
+        outlines over the chart's bars, under their labels (a bar that shrank shows where it ended),
         its lines and bands pale grey behind; its text removed. Only when a slider has
         moved, so the room sees what moved against where it was."""
         if not (self.ghost and self.moved and self.base_result is not None):
