@@ -29,6 +29,7 @@ def _table() -> pd.DataFrame:
             "accepted": [False, False, True, False, True],
             "score_1": [4, 3, 4, 2, 3],
             "score_2": [4, 2, 3, 2, 3],
+            "performance": [np.nan, np.nan, 2.0, np.nan, 5.0],  # hires only: C and E
         }
     )
 
@@ -45,6 +46,17 @@ def test_moments_match_a_hand_count() -> None:
     assert got["offer_rate_rank_1"] == 1.0 and got["offer_rate_rank_2"] == 0.5
     # The one internal interviewed where someone was hired: C, hired.
     assert got["internal_win_rate"] == 1.0
+    # Only two hires: too few for a correlation.
+    assert np.isnan(got["score_performance_correlation"])
+    copy = table.assign(
+        requisition_id=["R3"] * 3 + ["R4"] * 2, performance=[np.nan, np.nan, 4.0, np.nan, 1.0]
+    )
+    more = pd.concat([table, copy])
+    hires = more[more["accepted"]]
+    mean = hires[["score_1", "score_2"]].mean(axis=1)
+    assert moments(more)["score_performance_correlation"] == pytest.approx(
+        np.corrcoef(mean, hires["performance"])[0, 1]
+    )
     shares = verdict_shares(table)
     assert shares == pytest.approx([3 / 10, 7 / 10])  # levels 2, 3, 4: 3, 4 and 3 rounds
 

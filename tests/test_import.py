@@ -85,6 +85,9 @@ def test_import_gives_back_every_simulated_requisition(
         assert len(rounds) == 3  # the baseline's interview.rounds
         scored = table[rounds[0]].notna()
         assert (table.loc[scored, "milestone"].cat.codes >= 2).all()
+    if export_format == "csv":  # the one format with an HRIS rating of the hires
+        assert table["performance"].notna().sum() == table["accepted"].sum()
+        assert table.loc[table["performance"].notna(), "accepted"].all()
     # No name, e-mail or note reaches an output (the fixture holds them: this can fail).
     written = imported.save(tmp_path / export_format)
     text = "".join(p.read_text() for p in written) + imported.summary()

@@ -18,7 +18,10 @@ Every other parameter stays at the scenario's value, so run it on the scenario
 moves the top-scored interviewee's offer rate (how much the manager trusts scores) and
 the correlation of rounds; the presence share moves that correlation (presence is
 shared by every round); risk aversion moves the internal's win rate (the internal is
-better known, so a risk-averse manager favours them). Without round scores only the
+better known, so a risk-averse manager favours them). With a later performance rating
+of the hires (from the HRIS), the correlation between their interview verdicts and that
+rating adds to validity; it is range-restricted (hires only) and the simulation applies
+the same restriction, so it is matched, not corrected. Without round scores only the
 internal win rate is left, and only risk aversion can be identified.
 """
 
@@ -33,6 +36,7 @@ from simfunnel.analysis.application_moments import (
     MOMENTS,
     PARAMETERS,
     moments,
+    performance_shares,
     simulated_moments,
     verdict_shares,
 )
@@ -104,6 +108,7 @@ def fit_application_parameters(
             "nothing to fit validity, presence or risk aversion to"
         )
     shares = verdict_shares(table)
+    rated = performance_shares(table)
     size = requisitions or int(table["requisition_id"].nunique())
     big = max(size * replicates, 4000)
     box = np.array([PARAMETERS[k] for k in keys], dtype=float)
@@ -111,7 +116,8 @@ def fit_application_parameters(
     crn = np.random.SeedSequence(seed.entropy, spawn_key=(ESTIMATE_STREAM,))
 
     def model_moments(theta: np.ndarray, openings: int = big, at=crn) -> np.ndarray:
-        return _vector(simulated_moments(_set(scenario, keys, theta), openings, at, shares), names)
+        scenario_at = _set(scenario, keys, theta)
+        return _vector(simulated_moments(scenario_at, openings, at, shares, rated), names)
 
     # Weights: each moment's variance at the export's size, at the starting values.
     theta = np.array([_get(scenario, k) for k in keys], dtype=float)
