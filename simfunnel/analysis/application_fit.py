@@ -46,6 +46,15 @@ from simfunnel.model.rng import SeedLike, normalise_seed
 from simfunnel.model.scenario import Scenario
 
 IDENTIFIED_RATIO = 0.5  # as simfunnel fit: 90% interval at most half the prior box
+# Why a key can stay unidentified: what moves it (benchmarks/README.md gives the sizes).
+WHY = {
+    "interview.validity": "moved by who gets the offer given the scores (and hires' later "
+    "ratings): needs round scores, about 100-300 requisitions",
+    "interview.presence_share": "moved by the correlation of two rounds' verdicts: needs two "
+    "or more scored rounds per interviewee",
+    "manager.risk_aversion": "moved only by the internal's win rate: needs about 600 "
+    "requisitions with internals interviewed",
+}
 ESTIMATE_STREAM, WEIGHT_STREAM, BOOTSTRAP_STREAM = 110, 111, 112
 
 
@@ -61,7 +70,8 @@ def _vector(values: dict[str, float], names: Sequence[str]) -> np.ndarray:
 class ApplicationFit(Output):
     """Estimates of validity, presence share and risk aversion from an application table.
 
-    Table: ``parameter, prior, low, high, estimate, q05, q95, width_ratio, identified``.
+    Table: ``parameter, prior, low, high, estimate, q05, q95, width_ratio, identified,
+    why`` (for a key not identified, what would identify it).
     """
 
     chart = ""
@@ -185,6 +195,7 @@ def fit_application_parameters(
                 "q95": float(q95[j]),
                 "width_ratio": ratio,
                 "identified": ratio < IDENTIFIED_RATIO,
+                "why": "" if ratio < IDENTIFIED_RATIO else WHY[key],
             }
         )
     frame = pd.DataFrame(rows)
@@ -193,6 +204,11 @@ def fit_application_parameters(
         f"{len(identified)} of {len(keys)} identified by {size:,} requisitions' applications"
         + (f": {', '.join(identified)}" if identified else "")
     )
+    left = frame[~frame["identified"]]
+    if len(left):
+        finding += "; not identified: " + "; ".join(
+            f"{r.parameter} ({r.why})" for r in left.itertuples()
+        )
     note = (
         f"moments: {', '.join(names)}; {big:,} simulated requisitions per evaluation; "
         f"{len(refits)} bootstrap refits; other parameters at the scenario's values"
