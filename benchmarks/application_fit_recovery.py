@@ -52,6 +52,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--out", type=Path, help="CSV of every export's intervals")
     parser.add_argument("--performance", action="store_true", help="hires rated 1-5 later")
+    parser.add_argument("--refit-steps", type=int, default=1, help="steps of each refit")
     args = parser.parse_args(argv)
     baseline = sf.load_scenario(ROOT / "configs" / "baseline.yaml")
     rng = np.random.default_rng(args.seed)
@@ -63,7 +64,12 @@ def main(argv: list[str] | None = None) -> None:
         table = simulated_table(baseline.with_overrides(truth), args.requisitions,
                                 args.seed * 1000 + k, QUARTILES, rated)  # fmt: skip
         result = fit_application_parameters(
-            table, baseline, seed=k, draws=args.draws, requisitions=args.requisitions
+            table,
+            baseline,
+            seed=k,
+            draws=args.draws,
+            requisitions=args.requisitions,
+            refit_steps=args.refit_steps,
         )
         for row in result.to_df().itertuples():
             rows.append(

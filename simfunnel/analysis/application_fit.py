@@ -88,6 +88,7 @@ def fit_application_parameters(
     iterations: int = 8,
     requisitions: int | None = None,
     step_share: float = 0.08,
+    refit_steps: int = 1,
 ) -> ApplicationFit:
     """Fit ``keys`` (of :data:`~simfunnel.analysis.application_moments.PARAMETERS`) to the
     moments of an application table (see the module).
@@ -98,6 +99,7 @@ def fit_application_parameters(
     scenario : everything else (the scenario ``simfunnel fit`` fitted to the counts).
     requisitions : the export's size (default: the requisitions in ``table``; give it
         when the table holds interviewees only).
+    refit_steps : Gauss-Newton steps of each bootstrap refit (1: the linearised refit).
     step_share : finite-difference step, as a share of each prior box. Offers change
         discretely with the parameters, so on common random numbers small steps give
         noisy, too steep slopes and too narrow intervals: with 0.02 the estimates' errors
@@ -172,13 +174,18 @@ def fit_application_parameters(
         at = np.random.SeedSequence(seed.entropy, spawn_key=(BOOTSTRAP_STREAM, i))
         simulated = model_moments(theta, size, at)
         ok = np.isfinite(simulated)
-        h = jacobian[ok].T @ (weight[ok, None] * jacobian[ok])
-        g = jacobian[ok].T @ (weight[ok] * (simulated[ok] - current[ok]))
-        try:
-            delta = np.linalg.lstsq(h + 1e-9 * np.eye(len(keys)), g, rcond=None)[0]
-        except np.linalg.LinAlgError:
-            continue
-        refits.append(np.clip(theta + delta, box[:, 0], box[:, 1]))
+        h = jacobian[ok].T @ (weight[ok, None] * jacobian[ok]) + 1e-9 * np.eye(len(keys))
+        refit, fitted = theta, current
+        for _step in range(refit_steps):
+            g = jacobian[ok].T @ (weight[ok] * (simulated[ok] - fitted[ok]))
+            try:
+                delta = np.linalg.lstsq(h, g, rcond=None)[0]
+            except np.linalg.LinAlgError:
+                break
+            refit = np.clip(refit + delta, box[:, 0], box[:, 1])
+            if _step + 1 < refit_steps:
+                fitted = model_moments(refit)
+        refits.append(refit)
     refits = np.array(refits)
     q05, q95 = np.quantile(refits, [0.05, 0.95], axis=0)
     rows = []
