@@ -106,3 +106,15 @@ def test_the_fit_recovers_a_hidden_presence_share_and_validity(baseline) -> None
     for key in ("interview.validity", "interview.presence_share"):
         assert frame.loc[key, "identified"], key
         assert frame.loc[key, "q05"] <= truth[key] <= frame.loc[key, "q95"], key
+
+
+def test_without_scores_only_risk_aversion_is_fitted(baseline) -> None:
+    """Fewer moments than keys would give minimum-norm refits, falsely precise: keys with
+    no moment that moves them are not fitted, and say why."""
+    table = simulated_table(baseline, 120, 3, None).drop(columns=["score_1", "score_2", "score_3"])
+    result = fit_application_parameters(table, baseline, seed=1, draws=20, requisitions=120)
+    frame = result.to_df().set_index("parameter")
+    assert np.isfinite(frame.loc["manager.risk_aversion", "estimate"])
+    for key in ("interview.validity", "interview.presence_share"):
+        assert np.isnan(frame.loc[key, "estimate"]) and not frame.loc[key, "identified"]
+        assert frame.loc[key, "why"].startswith("not fitted: this export has none of")

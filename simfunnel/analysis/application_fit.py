@@ -46,6 +46,17 @@ from simfunnel.model.rng import SeedLike, normalise_seed
 from simfunnel.model.scenario import Scenario
 
 IDENTIFIED_RATIO = 0.5  # as simfunnel fit: 90% interval at most half the prior box
+# The moments that move each key (MODEL.md 7): without any of them it is not fitted.
+MOVED_BY = {
+    "interview.validity": (
+        "top_scored_offered",
+        "offer_rate_rank_1",
+        "offer_rate_rank_2",
+        "score_performance_correlation",
+    ),
+    "interview.presence_share": ("round_correlation",),
+    "manager.risk_aversion": ("internal_win_rate",),
+}
 # Why a key can stay unidentified: what moves it (benchmarks/README.md gives the sizes).
 WHY = {
     "interview.validity": "moved by who gets the offer given the scores (and hires' later "
@@ -118,6 +129,16 @@ def fit_application_parameters(
         raise InputError(
             "the application table has no interview scores and no internals: "
             "nothing to fit validity, presence or risk aversion to"
+        )
+    # A key is fitted only when a moment that moves it is in the export: with fewer
+    # moments than keys the refits would be minimum-norm and look falsely precise.
+    requested = list(keys)
+    keys = [k for k in requested if any(np.isfinite(observed[m]) for m in MOVED_BY[k])]
+    if not keys:
+        raise InputError(
+            "the application table has no moment that moves "
+            + ", ".join(requested)
+            + " (no round scores, no internals interviewed)"
         )
     shares = verdict_shares(table)
     rated = performance_shares(table)
@@ -205,10 +226,30 @@ def fit_application_parameters(
                 "why": "" if ratio < IDENTIFIED_RATIO else WHY[key],
             }
         )
+    for key in requested:
+        if key not in keys:
+            low, high = PARAMETERS[key]
+            rows.append(
+                {
+                    "parameter": key,
+                    "prior": _get(scenario, key),
+                    "low": low,
+                    "high": high,
+                    "estimate": np.nan,
+                    "q05": low,
+                    "q95": high,
+                    "width_ratio": 1.0,
+                    "identified": False,
+                    "why": "not fitted: this export has none of "
+                    + ", ".join(MOVED_BY[key])
+                    + "; "
+                    + WHY[key],
+                }
+            )
     frame = pd.DataFrame(rows)
     identified = list(frame.loc[frame["identified"], "parameter"])
     finding = (
-        f"{len(identified)} of {len(keys)} identified by {size:,} requisitions' applications"
+        f"{len(identified)} of {len(requested)} identified by {size:,} requisitions' applications"
         + (f": {', '.join(identified)}" if identified else "")
     )
     left = frame[~frame["identified"]]
