@@ -29,6 +29,7 @@ def _table() -> pd.DataFrame:
             "accepted": [False, False, True, False, True],
             "score_1": [4, 3, 4, 2, 3],
             "score_2": [4, 2, 3, 2, 3],
+            "performance": [np.nan, np.nan, 2.0, np.nan, 5.0],  # hires only: C and E
         }
     )
 
@@ -45,6 +46,17 @@ def test_moments_match_a_hand_count() -> None:
     assert got["offer_rate_rank_1"] == 1.0 and got["offer_rate_rank_2"] == 0.5
     # The one internal interviewed where someone was hired: C, hired.
     assert got["internal_win_rate"] == 1.0
+    # Only two hires: too few for a correlation.
+    assert np.isnan(got["score_performance_correlation"])
+    copy = table.assign(
+        requisition_id=["R3"] * 3 + ["R4"] * 2, performance=[np.nan, np.nan, 4.0, np.nan, 1.0]
+    )
+    more = pd.concat([table, copy])
+    hires = more[more["accepted"]]
+    mean = hires[["score_1", "score_2"]].mean(axis=1)
+    assert moments(more)["score_performance_correlation"] == pytest.approx(
+        np.corrcoef(mean, hires["performance"])[0, 1]
+    )
     shares = verdict_shares(table)
     assert shares == pytest.approx([3 / 10, 7 / 10])  # levels 2, 3, 4: 3, 4 and 3 rounds
 
@@ -94,3 +106,15 @@ def test_the_fit_recovers_a_hidden_presence_share_and_validity(baseline) -> None
     for key in ("interview.validity", "interview.presence_share"):
         assert frame.loc[key, "identified"], key
         assert frame.loc[key, "q05"] <= truth[key] <= frame.loc[key, "q95"], key
+
+
+def test_without_scores_only_risk_aversion_is_fitted(baseline) -> None:
+    """Fewer moments than keys would give minimum-norm refits, falsely precise: keys with
+    no moment that moves them are not fitted, and say why."""
+    table = simulated_table(baseline, 120, 3, None).drop(columns=["score_1", "score_2", "score_3"])
+    result = fit_application_parameters(table, baseline, seed=1, draws=20, requisitions=120)
+    frame = result.to_df().set_index("parameter")
+    assert np.isfinite(frame.loc["manager.risk_aversion", "estimate"])
+    for key in ("interview.validity", "interview.presence_share"):
+        assert np.isnan(frame.loc[key, "estimate"]) and not frame.loc[key, "identified"]
+        assert frame.loc[key, "why"].startswith("not fitted: this export has none of")

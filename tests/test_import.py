@@ -85,6 +85,9 @@ def test_import_gives_back_every_simulated_requisition(
         assert len(rounds) == 3  # the baseline's interview.rounds
         scored = table[rounds[0]].notna()
         assert (table.loc[scored, "milestone"].cat.codes >= 2).all()
+    if export_format == "csv":  # the one format with an HRIS rating of the hires
+        assert table["performance"].notna().sum() == table["accepted"].sum()
+        assert table.loc[table["performance"].notna(), "accepted"].all()
     # No name, e-mail or note reaches an output (the fixture holds them: this can fail).
     written = imported.save(tmp_path / export_format)
     text = "".join(p.read_text() for p in written) + imported.summary()
@@ -441,3 +444,96 @@ def test_only_the_latest_offer_version_counts_and_deprecated_ones_were_never_mad
     never, hired = edit.ids
     assert not table.loc[never, "offered"]
     assert table.loc[hired, "accepted"] and table.loc[hired, "milestone"] == "hired"
+
+
+def _edited(folder: Path, tmp_path: Path, name: str, edit) -> Path:
+    """A copy of an export folder with one JSON (or text) file edited."""
+    target = tmp_path / f"edited_{folder.name}"
+    target.mkdir()
+    for file in folder.iterdir():
+        (target / file.name).write_text(file.read_text())
+    path = target / name
+    if name.endswith(".json"):
+        path.write_text(json.dumps(edit(json.loads(path.read_text()))))
+    else:
+        path.write_text(edit(path.read_text()))
+    return target
+
+
+def _set(data, key, item, **changes):
+    data[key][item].update(changes)
+    return data
+
+
+@pytest.mark.parametrize(
+    ("export_format", "name", "edit", "expected"),
+    [
+        (
+            "lever",
+            "opportunities.json",
+            lambda d: _set(d, "data", 1, stage="stage-99"),
+            "opportunities.json: table opportunities, row 2, column stage: no stage 'stage-99' "
+            "in stages.json",
+        ),
+        (
+            "lever",
+            "opportunities.json",
+            lambda d: _set(d, "data", 0, origin="telepathy"),
+            "table opportunities, row 1, column origin: 'telepathy' is not one of applied",
+        ),
+        (
+            "ashby",
+            "applications.json",
+            lambda d: _set(d, "results", 2, status="Pondering"),
+            "applications.json: table applications, row 3, column status: 'Pondering' is not "
+            "one of Active, Hired, Archived, Lead",
+        ),
+        (
+            "ashby",
+            "offers.json",
+            lambda d: _set(d, "results", 0, applicationId="ghost"),
+            "offers.json: table offers, row 1, column application_id: offer for an unknown "
+            "application 'ghost'",
+        ),
+        (
+            "workable",
+            "jobs.json",
+            lambda d: _set(d, "jobs", 0, state="paused"),
+            "jobs.json: table jobs, row 1, column state: 'paused' is not one of draft",
+        ),
+        (
+            "workable",
+            "candidates.json",
+            lambda d: _set(d, "candidates", 0, created_at="31/02/2025"),
+            "candidates.json: table candidates, row 1, column applied_at: not an ISO date",
+        ),
+        (
+            "csv",
+            "mapping.yaml",
+            lambda t: t.replace('"Job ID": requisition_id', '"Job ID": job_identifier'),
+            "mapping.yaml: columns.Job ID: 'job_identifier' is not one of requisition_id",
+        ),
+        (
+            "csv",
+            "mapping.yaml",
+            lambda t: t.replace('"Job ID": requisition_id', '"Req": requisition_id'),
+            "applications.csv: missing column requisition_id (mapped from 'Req')",
+        ),
+        (
+            "csv",
+            "mapping.yaml",
+            lambda t: t.replace("%d/%m/%Y %H:%M", "%Y-%m-%d"),
+            "applications.csv: table applications, row 2, column applied_at: not a date like "
+            "%Y-%m-%d",
+        ),
+    ],
+)
+def test_each_formats_bad_input_is_one_line(
+    exports, tmp_path, export_format, name, edit, expected
+) -> None:
+    folder = _edited(exports[export_format], tmp_path, name, edit)
+    with pytest.raises(sf.InputError) as error:
+        read_applications(folder, export_format)
+    message = str(error.value)
+    assert expected in message and "\n" not in message
+    assert "Testname" not in message and "example.invalid" not in message

@@ -15,7 +15,9 @@ so that importing the export gives back, row for row, the requisition counts of
   cancelled" when nobody was hired; a cancelled role rejects everyone "Job closed /
   cancelled";
 - the accepted offer's answer is the requisition's closing date (the posting date
-  plus ``7 * process_weeks`` days), as is a cancellation's day.
+  plus ``7 * process_weeks`` days), as is a cancellation's day;
+- hires get a later performance rating, 1-5 (:func:`performance_rating`), as an HRIS
+  would add; only the generic CSV carries it (the ATS formats have no such field).
 
 Round scores: the engine draws the mean score ``x_bar`` of ``R`` rounds
 (MODEL.md 1.5); round ``r`` is ``x_bar + b (e_r - e_mean)`` with fresh normals
@@ -58,6 +60,17 @@ STAGE_MAP = {
 REFERRAL_SHARE = 0.1  # share of external applicants who were referred (labels only)
 VERDICT_CUTS = (-0.8416, 0.0, 0.8416)  # quartiles of N(0, 1): 4 ordinal verdicts
 VERDICTS = ("definitely_not", "no", "yes", "strong_yes")
+# A hire's later performance rating (1-5, quintiles) measures true quality with the
+# inter-rater reliability of supervisory ratings, .52 (Viswesvaran, Ones & Schmidt 1996).
+PERFORMANCE_RELIABILITY = 0.52
+PERFORMANCE_CUTS = (-0.8416, -0.2533, 0.2533, 0.8416)  # quintiles of N(0, 1)
+
+
+def performance_rating(quality: np.ndarray, normal: np.ndarray) -> np.ndarray:
+    """Ratings 1-5 of hires of true ``quality``: ``q + noise`` at the reliability above."""
+    noise_sd = math.sqrt((1 - PERFORMANCE_RELIABILITY) / PERFORMANCE_RELIABILITY)
+    latent = (quality + noise_sd * normal) / math.sqrt(1 + noise_sd**2)
+    return np.searchsorted(PERFORMANCE_CUTS, latent) + 1
 
 
 def simulate_export(
@@ -187,6 +200,13 @@ def simulate_export(
                     "applied_at": applied_at,
                     "rejected_at": None if hired else closed,
                     "hired_at": closed if hired else None,
+                    "performance": int(
+                        performance_rating(
+                            np.array([funnel.quality[i, slot]]), detail_rng.standard_normal(1)
+                        )[0]
+                    )
+                    if hired
+                    else None,
                 },
             )
             entered = [applied_at, screen_at, posted + 0.5 * horizon, closed, closed]

@@ -18,7 +18,10 @@ Every other parameter stays at the scenario's value, so run it on the scenario
 moves the top-scored interviewee's offer rate (how much the manager trusts scores) and
 the correlation of rounds; the presence share moves that correlation (presence is
 shared by every round); risk aversion moves the internal's win rate (the internal is
-better known, so a risk-averse manager favours them). Without round scores only the
+better known, so a risk-averse manager favours them). With a later performance rating
+of the hires (from the HRIS), the correlation between their interview verdicts and that
+rating adds to validity; it is range-restricted (hires only) and the simulation applies
+the same restriction, so it is matched, not corrected. Without round scores only the
 internal win rate is left, and only risk aversion can be identified.
 """
 
@@ -33,6 +36,7 @@ from simfunnel.analysis.application_moments import (
     MOMENTS,
     PARAMETERS,
     moments,
+    performance_shares,
     simulated_moments,
     verdict_shares,
 )
@@ -42,6 +46,26 @@ from simfunnel.model.rng import SeedLike, normalise_seed
 from simfunnel.model.scenario import Scenario
 
 IDENTIFIED_RATIO = 0.5  # as simfunnel fit: 90% interval at most half the prior box
+# The moments that move each key (MODEL.md 7): without any of them it is not fitted.
+MOVED_BY = {
+    "interview.validity": (
+        "top_scored_offered",
+        "offer_rate_rank_1",
+        "offer_rate_rank_2",
+        "score_performance_correlation",
+    ),
+    "interview.presence_share": ("round_correlation",),
+    "manager.risk_aversion": ("internal_win_rate",),
+}
+# Why a key can stay unidentified: what moves it (benchmarks/README.md gives the sizes).
+WHY = {
+    "interview.validity": "moved by who gets the offer given the scores (and hires' later "
+    "ratings): needs round scores, about 100-300 requisitions",
+    "interview.presence_share": "moved by the correlation of two rounds' verdicts: needs two "
+    "or more scored rounds per interviewee",
+    "manager.risk_aversion": "moved only by the internal's win rate: needs about 600 "
+    "requisitions with internals interviewed",
+}
 ESTIMATE_STREAM, WEIGHT_STREAM, BOOTSTRAP_STREAM = 110, 111, 112
 
 
@@ -57,7 +81,8 @@ def _vector(values: dict[str, float], names: Sequence[str]) -> np.ndarray:
 class ApplicationFit(Output):
     """Estimates of validity, presence share and risk aversion from an application table.
 
-    Table: ``parameter, prior, low, high, estimate, q05, q95, width_ratio, identified``.
+    Table: ``parameter, prior, low, high, estimate, q05, q95, width_ratio, identified,
+    why`` (for a key not identified, what would identify it).
     """
 
     chart = ""
@@ -74,6 +99,7 @@ def fit_application_parameters(
     iterations: int = 8,
     requisitions: int | None = None,
     step_share: float = 0.08,
+    refit_steps: int = 1,
 ) -> ApplicationFit:
     """Fit ``keys`` (of :data:`~simfunnel.analysis.application_moments.PARAMETERS`) to the
     moments of an application table (see the module).
@@ -84,6 +110,7 @@ def fit_application_parameters(
     scenario : everything else (the scenario ``simfunnel fit`` fitted to the counts).
     requisitions : the export's size (default: the requisitions in ``table``; give it
         when the table holds interviewees only).
+    refit_steps : Gauss-Newton steps of each bootstrap refit (1: the linearised refit).
     step_share : finite-difference step, as a share of each prior box. Offers change
         discretely with the parameters, so on common random numbers small steps give
         noisy, too steep slopes and too narrow intervals: with 0.02 the estimates' errors
@@ -103,7 +130,18 @@ def fit_application_parameters(
             "the application table has no interview scores and no internals: "
             "nothing to fit validity, presence or risk aversion to"
         )
+    # A key is fitted only when a moment that moves it is in the export: with fewer
+    # moments than keys the refits would be minimum-norm and look falsely precise.
+    requested = list(keys)
+    keys = [k for k in requested if any(np.isfinite(observed[m]) for m in MOVED_BY[k])]
+    if not keys:
+        raise InputError(
+            "the application table has no moment that moves "
+            + ", ".join(requested)
+            + " (no round scores, no internals interviewed)"
+        )
     shares = verdict_shares(table)
+    rated = performance_shares(table)
     size = requisitions or int(table["requisition_id"].nunique())
     big = max(size * replicates, 4000)
     box = np.array([PARAMETERS[k] for k in keys], dtype=float)
@@ -111,7 +149,8 @@ def fit_application_parameters(
     crn = np.random.SeedSequence(seed.entropy, spawn_key=(ESTIMATE_STREAM,))
 
     def model_moments(theta: np.ndarray, openings: int = big, at=crn) -> np.ndarray:
-        return _vector(simulated_moments(_set(scenario, keys, theta), openings, at, shares), names)
+        scenario_at = _set(scenario, keys, theta)
+        return _vector(simulated_moments(scenario_at, openings, at, shares, rated), names)
 
     # Weights: each moment's variance at the export's size, at the starting values.
     theta = np.array([_get(scenario, k) for k in keys], dtype=float)
@@ -156,13 +195,18 @@ def fit_application_parameters(
         at = np.random.SeedSequence(seed.entropy, spawn_key=(BOOTSTRAP_STREAM, i))
         simulated = model_moments(theta, size, at)
         ok = np.isfinite(simulated)
-        h = jacobian[ok].T @ (weight[ok, None] * jacobian[ok])
-        g = jacobian[ok].T @ (weight[ok] * (simulated[ok] - current[ok]))
-        try:
-            delta = np.linalg.lstsq(h + 1e-9 * np.eye(len(keys)), g, rcond=None)[0]
-        except np.linalg.LinAlgError:
-            continue
-        refits.append(np.clip(theta + delta, box[:, 0], box[:, 1]))
+        h = jacobian[ok].T @ (weight[ok, None] * jacobian[ok]) + 1e-9 * np.eye(len(keys))
+        refit, fitted = theta, current
+        for _step in range(refit_steps):
+            g = jacobian[ok].T @ (weight[ok] * (simulated[ok] - fitted[ok]))
+            try:
+                delta = np.linalg.lstsq(h, g, rcond=None)[0]
+            except np.linalg.LinAlgError:
+                break
+            refit = np.clip(refit + delta, box[:, 0], box[:, 1])
+            if _step + 1 < refit_steps:
+                fitted = model_moments(refit)
+        refits.append(refit)
     refits = np.array(refits)
     q05, q95 = np.quantile(refits, [0.05, 0.95], axis=0)
     rows = []
@@ -179,14 +223,40 @@ def fit_application_parameters(
                 "q95": float(q95[j]),
                 "width_ratio": ratio,
                 "identified": ratio < IDENTIFIED_RATIO,
+                "why": "" if ratio < IDENTIFIED_RATIO else WHY[key],
             }
         )
+    for key in requested:
+        if key not in keys:
+            low, high = PARAMETERS[key]
+            rows.append(
+                {
+                    "parameter": key,
+                    "prior": _get(scenario, key),
+                    "low": low,
+                    "high": high,
+                    "estimate": np.nan,
+                    "q05": low,
+                    "q95": high,
+                    "width_ratio": 1.0,
+                    "identified": False,
+                    "why": "not fitted: this export has none of "
+                    + ", ".join(MOVED_BY[key])
+                    + "; "
+                    + WHY[key],
+                }
+            )
     frame = pd.DataFrame(rows)
     identified = list(frame.loc[frame["identified"], "parameter"])
     finding = (
-        f"{len(identified)} of {len(keys)} identified by {size:,} requisitions' applications"
+        f"{len(identified)} of {len(requested)} identified by {size:,} requisitions' applications"
         + (f": {', '.join(identified)}" if identified else "")
     )
+    left = frame[~frame["identified"]]
+    if len(left):
+        finding += "; not identified: " + "; ".join(
+            f"{r.parameter} ({r.why})" for r in left.itertuples()
+        )
     note = (
         f"moments: {', '.join(names)}; {big:,} simulated requisitions per evaluation; "
         f"{len(refits)} bootstrap refits; other parameters at the scenario's values"

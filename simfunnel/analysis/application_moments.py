@@ -38,6 +38,7 @@ MOMENTS = {
     "offer_rate_rank_1": "offer rate of the top-scored interviewee",
     "offer_rate_rank_2": "offer rate of the second-scored interviewee",
     "internal_win_rate": "internal hired, when an internal interviewed and someone was hired",
+    "score_performance_correlation": "correlation of hires' mean verdict and later rating",
 }
 PARAMETERS = {
     # key: (low, high) of the prior box the sensitivity spans
@@ -91,6 +92,14 @@ def moments(table: pd.DataFrame) -> dict[str, float]:
             at = considered[rank[with_offers] == r]
             if len(at):
                 out[f"offer_rate_rank_{r}"] = float(at["offered"].mean())
+    if rounds and "performance" in interviewed:
+        hired = interviewed[interviewed["accepted"]]
+        rated = hired.assign(mean=hired[rounds].mean(axis=1)).dropna(subset=["mean", "performance"])
+        # Range-restricted (hires only), as the simulation is: it is matched, not corrected.
+        if len(rated) > 2 and rated["mean"].std() > 0 and rated["performance"].std() > 0:
+            out["score_performance_correlation"] = float(
+                np.corrcoef(rated["mean"], rated["performance"])[0, 1]
+            )
     hires = interviewed.groupby("requisition_id")["accepted"].transform("any")
     internals = interviewed[interviewed["internal"] & hires]
     if len(internals):
@@ -112,10 +121,30 @@ def verdict_shares(table: pd.DataFrame) -> np.ndarray | None:
     return values.value_counts(normalize=True).reindex(levels).cumsum().to_numpy()[:-1]
 
 
+def performance_shares(table: pd.DataFrame) -> np.ndarray | str | None:
+    """How hires' ratings are matched: cumulative shares of a few ordinal levels,
+    ``"raw"`` for continuous ratings, None without a performance column."""
+    if "performance" not in table or not table["performance"].notna().any():
+        return None
+    values = table["performance"].dropna()
+    levels = np.sort(values.unique())
+    if len(levels) > 10:
+        return "raw"
+    return values.value_counts(normalize=True).reindex(levels).cumsum().to_numpy()[:-1]
+
+
 def simulated_table(
-    scenario: Scenario, openings: int, seed: SeedLike, shares: np.ndarray | None
+    scenario: Scenario,
+    openings: int,
+    seed: SeedLike,
+    shares: np.ndarray | None,
+    performance: np.ndarray | str | None = None,
 ) -> pd.DataFrame:
     """Interviewees of ``openings`` simulated openings as an application table.
+
+    With ``performance`` (see :func:`performance_shares`), hires get a later rating:
+    true quality plus noise at the reliability of supervisory ratings (.52), cut where
+    the simulated hires' shares of each rating equal ``performance``.
 
     Round verdicts (1 .. len(shares) + 1) cut the interviewees' round scores at their own
     quantiles ``shares``, so that their shares of each verdict are the data's; without
@@ -153,13 +182,28 @@ def simulated_table(
     )
     for r in range(rounds):
         table[f"score_{r + 1}"] = verdict[opening, slot, r]
+    if performance is not None:
+        from simfunnel.analysis.application_export import PERFORMANCE_RELIABILITY
+
+        noise_sd = np.sqrt((1 - PERFORMANCE_RELIABILITY) / PERFORMANCE_RELIABILITY)
+        latent = funnel.quality[opening, slot] + noise_sd * rng.standard_normal(len(opening))
+        hired = table["accepted"].to_numpy()
+        if isinstance(performance, str) or not hired.any():
+            rating = latent
+        else:
+            rating = np.searchsorted(np.quantile(latent[hired], performance), latent) + 1.0
+        table["performance"] = np.where(hired, rating, np.nan)
     return table
 
 
 def simulated_moments(
-    scenario: Scenario, openings: int, seed: SeedLike, shares: np.ndarray | None
+    scenario: Scenario,
+    openings: int,
+    seed: SeedLike,
+    shares: np.ndarray | None,
+    performance: np.ndarray | str | None = None,
 ) -> dict[str, float]:
-    return moments(simulated_table(scenario, openings, seed, shares))
+    return moments(simulated_table(scenario, openings, seed, shares, performance))
 
 
 class ApplicationMoments(Output):
@@ -185,10 +229,11 @@ class ApplicationMoments(Output):
     ) -> ApplicationMoments:
         observed = moments(table)
         cuts = verdict_shares(table)
+        rated = performance_shares(table)
         size = int(table["requisition_id"].nunique())
         seed = normalise_seed(seed)
         reps = [
-            simulated_moments(scenario, size, child, cuts)
+            simulated_moments(scenario, size, child, cuts, rated)
             for child in (
                 np.random.SeedSequence(seed.entropy, spawn_key=(REPLICATE_STREAM, i))
                 for i in range(replicates)
@@ -205,6 +250,7 @@ class ApplicationMoments(Output):
                     big,
                     np.random.SeedSequence(seed.entropy, spawn_key=(SWING_STREAM,)),
                     cuts,
+                    rated,
                 )
                 for v in _ends(scenario, key, low, high)
             ]

@@ -806,7 +806,7 @@ def _command_fit_applications(args: argparse.Namespace) -> int:
         )
         folder.commit()
     if not args.quiet:
-        print(result.finding + ".")
+        print(result.finding.replace("; not identified: ", ".\nNot identified: ") + ".")
         shown = frame[["parameter", "prior", "estimate", "q05", "q95", "identified"]]
         print(shown.to_string(index=False, float_format=lambda v: f"{v:.3g}"))
         moments = checks.to_df()[["moment", "observed", "simulated_q05", "simulated_q95"]]

@@ -411,6 +411,8 @@ def _application_table(
             "offered_at": offered_at,
             "hired_at": hired_at.where(accepted),
             "rejected_at": apps["rejected_at"],
+            # A later rating means something only for hires.
+            "performance": pd.to_numeric(apps["performance"], errors="coerce").where(accepted),
         }
     )
     rounds = _round_scores(scores, apps.index)

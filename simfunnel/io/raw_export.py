@@ -48,6 +48,7 @@ RAW_COLUMNS: dict[str, tuple[str, ...]] = {
         "applied_at",
         "rejected_at",
         "hired_at",
+        "performance",  # a hire's later rating, from the HRIS (optional)
     ),
     "history": ("application_id", "stage", "entered_at"),
     "offers": ("application_id", "version", "status", "created_at", "resolved_at"),
@@ -78,6 +79,7 @@ APPLICATION_TABLE = (
     "offered_at",
     "hired_at",
     "rejected_at",
+    "performance",
 )
 MAX_BYTES = 200 * 2**20  # one export file: ~1 million applications as JSON
 MAX_ROWS = 2_000_000  # rows of one table

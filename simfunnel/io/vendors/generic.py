@@ -21,6 +21,7 @@ read, and optionally the stage map::
       Job status: job_status          # open / closed / on_hold / draft
       Openings: openings
       Phone screen score: score_1     # score_1, score_2, ...: each round's score
+      Rating after a year: performance  # a hire's later rating (from the HRIS)
     values:               # optional: your value -> ours, per column of ours
       status: {In process: active, Declined: rejected, Hired: hired}
     date_format: "%d/%m/%Y"           # optional; ISO 8601 by default
@@ -64,6 +65,7 @@ OPTIONAL = (
     "closed",
     "job_status",
     "openings",
+    "performance",
 )
 OURS = REQUIRED + OPTIONAL
 SCORE = re.compile(r"score_(\d+)$")
@@ -219,6 +221,7 @@ def read(path: str | Path, mapping: str | Path | Mapping | None = None) -> RawEx
             "applied_at",
             "rejected_at",
             "hired_at",
+            "performance",
             "_at",
         ]
     ]
@@ -300,6 +303,7 @@ FIXTURE_COLUMNS = {
     "closed": "Job closed",
     "job_status": "Job status",
     "openings": "Openings",
+    "performance": "Performance rating",
 }
 
 
