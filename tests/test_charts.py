@@ -270,9 +270,11 @@ def test_compare(result, scenario):
     texts = {t.get_text().split("  ")[0]: t for t in ax.texts}
     for row in table.itertuples():
         entry = METRICS[row.metric]
-        digits = [1 if abs(v) < 0.1 else 0 for v in (row.baseline_value, row.value)]
-        shown = f"{entry.format(row.baseline_value, digits[0])} → "
-        shown += f"{entry.format(row.value, digits[1])}"
+        digits = max(1 if abs(v) < 0.1 else 0 for v in (row.baseline_value, row.value))
+        if entry.format(row.baseline_value, digits) == entry.format(row.value, digits):
+            digits += 1  # never "91% → 91%"
+        shown = f"{entry.format(row.baseline_value, digits)} → "
+        shown += f"{entry.format(row.value, digits)}"
         text = texts[shown]
         if row.ci_low <= 0 <= row.ci_high:
             assert text.get_color() == GREY

@@ -316,9 +316,9 @@ class Explorer:
 
     def _draw_ghost(self, ax: Any, options: dict[str, Any]) -> bool:
         """The baseline's chart, drawn first and made a ghost: its bars as dashed grey
-        outlines over the chart's bars (under their labels) (so a bar that shrank shows where it ended),
-        its lines and bands pale grey behind; its text removed. Only when a slider has
-        moved, so the room sees what moved against where it was."""
+        outlines over the chart's bars, under their labels (so a bar that shrank shows
+        where it ended), its lines and bands pale grey behind; its text removed. Only when
+        a slider has moved, so the room sees what moved against where it was."""
         if not (self.ghost and self.moved and self.base_result is not None):
             return False
         try:
@@ -331,8 +331,14 @@ class Explorer:
         if ax.get_legend() is not None:
             ax.get_legend().remove()
         for patch in ax.patches:
-            patch.set(facecolor="none", edgecolor=GHOST, linestyle=(0, (4, 3)), linewidth=2,
-                      zorder=2.6, label="_ghost")  # fmt: skip (over bars, under labels)
+            patch.set(
+                facecolor="none",
+                edgecolor=GHOST,
+                linestyle=(0, (4, 3)),
+                linewidth=2,
+                zorder=2.6,
+                label="_ghost",
+            )  # fmt: skip (over bars, under labels)
         for line in ax.get_lines():
             line.set(color=GHOST, alpha=0.6, zorder=1, label="_ghost", markerfacecolor=GHOST,
                      markeredgecolor=GHOST)  # fmt: skip
