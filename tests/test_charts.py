@@ -271,8 +271,9 @@ def test_compare(result, scenario):
     for row in table.itertuples():
         entry = METRICS[row.metric]
         digits = max(1 if abs(v) < 0.1 else 0 for v in (row.baseline_value, row.value))
-        if entry.format(row.baseline_value, digits) == entry.format(row.value, digits):
-            digits += 1  # never "91% → 91%"
+        changed = not row.ci_low <= 0 <= row.ci_high
+        if changed and entry.format(row.baseline_value, digits) == entry.format(row.value, digits):
+            digits += 1  # a confirmed change never reads "91% → 91%"
         shown = f"{entry.format(row.baseline_value, digits)} → "
         shown += f"{entry.format(row.value, digits)}"
         text = texts[shown]

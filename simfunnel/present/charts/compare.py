@@ -118,7 +118,8 @@ def draw_differences(
                     marker = ">" if after > before else "<" if after < before else "o"
                     ax.plot([after], [y], marker, ms=13, color=colour, zorder=4)
                 digits = max(_digits(before), _digits(after))
-                if entry.format(before, digits) == entry.format(after, digits):
+                changed = colour != GREY  # the CI confirms a change
+                if changed and entry.format(before, digits) == entry.format(after, digits):
                     digits += 1  # a change the CI confirms never reads "91% → 91%"
                 text = f"{entry.format(before, digits)} → {entry.format(after, digits)}"
                 who = f"{scenario}: " if len(scenarios) > 1 else ""
