@@ -234,10 +234,12 @@ def loss_story(base: Result, other: Result) -> Slide | None:
     digits = 0 if f"{100 * old:.0f}" != f"{100 * new:.0f}" else 1
     name = scenario_label(other.scenario.name)
     label = LOSS_REASONS[reason].label
-    output.finding = (
-        f"{name[:1].upper()}{name[1:]}: {label[:1].lower()}{label[1:]} now sinks "
-        f"{100 * new:.{digits}f}% of the good interviews that lose, "
-        f"{'up' if new > old else 'down'} from {100 * old:.{digits}f}%"
-    )
+    share, way = f"{100 * new:.{digits}f}%", f"{'up' if new > old else 'down'} from"
+    fair = {"outperformed": "were simply outperformed", "narrow_margin": "lost by a hair"}
+    if reason in fair:  # a fair loss is not something that "sinks" them
+        story = f"{share} of the good interviews that lose {fair[reason]}"
+    else:
+        story = f"{label[:1].lower()}{label[1:]} now sinks {share} of the good interviews that lose"
+    output.finding = f"{name[:1].upper()}{name[1:]}: {story}, {way} {100 * old:.{digits}f}%"
     notes = slide_notes(output, table_lines(output), SLIDE_METRICS["loss_reasons"], other)
     return Slide(f"loss_reasons_{other.scenario.name}", output, notes)
