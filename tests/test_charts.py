@@ -453,7 +453,7 @@ def test_risk_tradeoff_states_what_risk_aversion_buys(risk_sweep):
     assert header is ax and len(panels) == len(charts.RISK_TRADEOFF_METRICS)
     # Each panel titled by its metric; a mean hire value is read as a percentile of applicants.
     assert [p.get_title(loc="left") for p in panels] == [
-        label(m) + (" (percentile of applicants)" if m == "mean_hire_value" else "")
+        "Average hire (applicant percentile)" if m == "mean_hire_value" else label(m)
         for m in charts.RISK_TRADEOFF_METRICS
     ]
     assert all(len(p.get_lines()) == 1 and len(p.collections) == 1 for p in panels)
