@@ -270,9 +270,12 @@ def test_compare(result, scenario):
     texts = {t.get_text().split("  ")[0]: t for t in ax.texts}
     for row in table.itertuples():
         entry = METRICS[row.metric]
-        digits = [1 if abs(v) < 0.1 else 0 for v in (row.baseline_value, row.value)]
-        shown = f"{entry.format(row.baseline_value, digits[0])} → "
-        shown += f"{entry.format(row.value, digits[1])}"
+        digits = max(1 if abs(v) < 0.1 else 0 for v in (row.baseline_value, row.value))
+        changed = not row.ci_low <= 0 <= row.ci_high
+        if changed and entry.format(row.baseline_value, digits) == entry.format(row.value, digits):
+            digits += 1  # a confirmed change never reads "91% → 91%"
+        shown = f"{entry.format(row.baseline_value, digits)} → "
+        shown += f"{entry.format(row.value, digits)}"
         text = texts[shown]
         if row.ci_low <= 0 <= row.ci_high:
             assert text.get_color() == GREY
@@ -450,7 +453,7 @@ def test_risk_tradeoff_states_what_risk_aversion_buys(risk_sweep):
     assert header is ax and len(panels) == len(charts.RISK_TRADEOFF_METRICS)
     # Each panel titled by its metric; a mean hire value is read as a percentile of applicants.
     assert [p.get_title(loc="left") for p in panels] == [
-        label(m) + (" (percentile of applicants)" if m == "mean_hire_value" else "")
+        "Average hire (applicant percentile)" if m == "mean_hire_value" else label(m)
         for m in charts.RISK_TRADEOFF_METRICS
     ]
     assert all(len(p.get_lines()) == 1 and len(p.collections) == 1 for p in panels)

@@ -47,6 +47,7 @@ def expected() -> list[str]:
     """The findings the chart slides must carry, computed here from the API: the charts
     of the run, the job search and the what-if, the comparison."""
     from simfunnel.present.charts.compare import SPEAKER_METRICS
+    from simfunnel.present.deck.slides import loss_story
 
     scenario, other = sf.load_scenario(BASELINE), sf.load_scenario(OTHER)
     result = sf.simulate(scenario, OPENINGS, SEED)
@@ -54,6 +55,7 @@ def expected() -> list[str]:
     findings += [slide.output.finding for slide in deck.story_slides(result)]
     comparison = sf.compare([scenario, other], OPENINGS, SEED)
     findings.append(Differences.from_comparison(comparison, metrics=SPEAKER_METRICS).finding)
+    findings.append(loss_story(*comparison.results).output.finding)
     return findings
 
 
@@ -67,9 +69,12 @@ def test_the_deck_has_a_title_slide_then_one_slide_per_chart_titled_with_its_fin
     path, printed = written
     assert printed == ""  # --quiet
     slides = list(pptx.Presentation(str(path)).slides)
-    # 8 charts of a run, the job search and the what-if, 1 comparison, then the closing
-    # slide and the appendix.
-    assert len(slides) == 1 + len(expected) + 2 == 1 + 8 + 2 + 1 + 2
+    # 8 charts of a run, the job search and the what-if, 1 comparison and why good
+    # interviews lose in it, then the closing slide and the appendix.
+    assert len(slides) == 1 + len(expected) + 2 == 1 + 8 + 2 + 2 + 2
+    # The compared scenario's own story: the reason that moved most, from what to what.
+    assert expected[-1].startswith("Strong internal: internal candidate now sinks")
+    assert ", up from " in expected[-1]
     assert [_title(s) for s in slides[1:-2]] == expected
     assert expected[8].startswith("A median candidate needs")  # the job search
     assert _title(slides[-2]) == "Three things to take away"
@@ -93,20 +98,24 @@ def test_the_deck_has_a_title_slide_then_one_slide_per_chart_titled_with_its_fin
     assert f"seed {SEED}" in title_slide.notes_slide.notes_text_frame.text
 
 
-def test_the_deck_is_16_by_9_and_every_chart_slide_has_a_16_by_9_picture(
+def test_the_deck_is_16_by_9_and_every_chart_fills_the_width_under_its_title(
     written: tuple[Path, str],
 ) -> None:
     presentation = pptx.Presentation(str(written[0]))
     assert presentation.slide_width / presentation.slide_height == pytest.approx(16 / 9, rel=1e-3)
+    width, height = deck.picture_size()
+    shape = width / height
     for slide in list(presentation.slides)[1:-2]:  # the closing and appendix are text
         pictures = [s for s in slide.shapes if s.shape_type == 13]  # MSO_SHAPE_TYPE.PICTURE
         assert len(pictures) == 1, _title(slide)
         # The chart's left edge under the title's.
         assert pictures[0].left == slide.shapes.title.left
         picture = pictures[0]
-        assert picture.width / picture.height == pytest.approx(16 / 9, rel=1e-2)
+        # Drawn for its place (not a 16:9 chart with a third of the slide empty beside it).
+        assert picture.width / picture.height == pytest.approx(shape, rel=1e-2)
+        assert Emu(picture.width).inches == pytest.approx(width, rel=1e-3)
         image = Image.open(io.BytesIO(picture.image.blob))
-        assert image.width / image.height == pytest.approx(16 / 9, rel=1e-2)
+        assert image.width / image.height == pytest.approx(shape, rel=1e-2)
         assert image.width >= 1600  # sharp on a full-HD projector
         # On the slide, below the title, inside the slide.
         assert picture.top >= slide.shapes.title.top + slide.shapes.title.height
@@ -164,7 +173,7 @@ def test_notes_say_the_finding_and_the_numbers_and_the_settings_are_in_an_append
     assert low != high  # never "95% CI 175–175"
     assert "Shortlisted:" in funnel and "per opening (95% CI" in funnel
     # A comparison slide says what the other scenario changes, from what to what.
-    compared = notes[_title(slides[-3])]
+    compared = notes[_title(slides[-4])]
     assert "WHAT STRONG INTERNAL CHANGES" in compared
     assert "Chance of an internal contender: 0.9 instead of 0.33" in compared
     assert "pp (95% CI" in compared
@@ -185,8 +194,9 @@ def test_formats_keep_every_chart_beside_the_deck(written: tuple[Path, str]) -> 
     path = written[0]
     kept = sorted(p.name for p in deck.charts_folder(path).iterdir())
     assert kept[-1] == "manifest.json"
-    assert len(kept) == 1 + 11 and all(name.endswith(".svg") for name in kept[:-1])
-    assert kept[0] == "01_funnel.svg" and kept[-2] == "11_compare_strong_internal.svg"
+    assert len(kept) == 1 + 12 and all(name.endswith(".svg") for name in kept[:-1])
+    assert kept[0] == "01_funnel.svg" and kept[-2] == "12_loss_reasons_strong_internal.svg"
+    assert "11_compare_strong_internal.svg" in kept
     assert "09_job_search.svg" in kept and "10_what_if.svg" in kept
     assert sorted(p.name for p in path.parent.iterdir()) == ["talk.pptx", "talk_charts"]
 

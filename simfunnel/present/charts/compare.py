@@ -95,9 +95,9 @@ def draw_differences(
     entry = METRICS[metrics[0]]
     with talk_style(**style):
         ax = _axes(ax)
-        size = 0.8 * mpl.rcParams["font.size"]
+        size = (0.8 if len(scenarios) == 1 else 0.7) * mpl.rcParams["font.size"]
         base = np.arange(len(metrics))[::-1].astype(float)
-        step = 0.7 / max(len(scenarios), 1)
+        step = 0.8 / max(len(scenarios), 1)
         ends = table[["baseline_value", "value"]].to_numpy(dtype=float)
         top = float(np.nanmax(ends)) if np.isfinite(ends).any() else 1.0
         for i, scenario in enumerate(scenarios):
@@ -117,8 +117,11 @@ def draw_differences(
                 if np.isfinite(after):
                     marker = ">" if after > before else "<" if after < before else "o"
                     ax.plot([after], [y], marker, ms=13, color=colour, zorder=4)
-                text = f"{entry.format(before, _digits(before))} → "
-                text += f"{entry.format(after, _digits(after))}"
+                digits = max(_digits(before), _digits(after))
+                changed = colour != GREY  # the CI confirms a change
+                if changed and entry.format(before, digits) == entry.format(after, digits):
+                    digits += 1  # a change the CI confirms never reads "91% → 91%"
+                text = f"{entry.format(before, digits)} → {entry.format(after, digits)}"
                 who = f"{scenario}: " if len(scenarios) > 1 else ""
                 ax.annotate(
                     f"{who}{text}" + (f"  {verdict}" if verdict else ""),
@@ -136,7 +139,8 @@ def draw_differences(
         ax.set_xlim(0, top * room)
         if entry.is_share:
             _percent_axis(ax.xaxis)
-        ax.set_xlabel(xlabel or f"{output.labels[0]} (grey dot) → {_join(output.labels[1:])}")
+        after = _join(output.labels[1:]) if len(output.labels) == 2 else "each scenario"
+        ax.set_xlabel(xlabel or f"{output.labels[0]} (grey dot) → {after}")
         ax.grid(axis="x")
         ax.legend(
             handles=[

@@ -28,14 +28,17 @@ COLUMN_LABELS = {
     "applicants": "Applicants",
     "shortlisted": "Shortlisted",
     "interviewed": "Interviewed",
-    "internal_interviewed": "Internals",
-    "offers": "Offers",
-    "hires": "Hires",
+    "internal_interviewed": "Internal candidates interviewed",
+    "offers": "Offers per requisition",
+    "hires": "Hires per requisition",
     "internal_hires": "Internal hires",
-    "cancelled": "No hire (1 = yes)",
+    "cancelled": "Closed without a hire (1 = yes)",
     "process_weeks": "Weeks to a hire",
-    "offer_rate": "Offer rate",
+    "offer_rate": "Share of interviewees offered",
 }
+# What a recruiter checks first: the three panels of the chart a fit folder keeps
+# (``column_checks(fit)`` draws every column; the report has every statistic).
+RECRUITER_COLUMNS = ("offers", "hires", "process_weeks")
 
 
 def _check(fit: FitResult, column: str, ax: Axes, *, small: bool = False) -> Axes:
@@ -148,7 +151,7 @@ def column_checks(
         note = (
             "Share of requisitions. Bars: yours; dots and whiskers: the fitted model's median "
             "and 90% range over data sets of your size (its values beyond your range count "
-            "in the end bins). Statistics and p-values: fit_report.md"
+            "in the end bins). Every statistic and its p-value are in the fit report."
         )
         heading = textwrap.fill(title or finding, 80)
         subheading = textwrap.fill(subtitle or note, 125)
@@ -169,11 +172,18 @@ def save_fit_charts(fit: FitResult, folder: Path, formats: Sequence[str]) -> lis
         for fmt in formats:
             written.append(save_figure(figure, folder / f"check_offer_rate.{fmt}", fmt))
         plt.close(figure)
-        figure = column_checks(fit)
+        shown = [c for c in RECRUITER_COLUMNS if c in set(fit.distributions["column"])]
+        figure = column_checks(fit, shown or None)
         for fmt in formats:
             written.append(save_figure(figure, folder / f"check_columns.{fmt}", fmt))
         plt.close(figure)
     return written
 
 
-__all__ = ["column_checks", "draw_offer_rate_check", "offer_rate_check", "save_fit_charts"]
+__all__ = [
+    "RECRUITER_COLUMNS",
+    "column_checks",
+    "draw_offer_rate_check",
+    "offer_rate_check",
+    "save_fit_charts",
+]

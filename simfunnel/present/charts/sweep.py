@@ -354,7 +354,7 @@ def _risk_panel(ax: Axes, output: Sweep, name: str, colour: str, title: str, bot
     if name in METRICS and METRICS[name].unit == "sd":
         # The percentile of applicants the mean hire equals: a room reads it, not "SD".
         ax.yaxis.set_major_formatter(mpl.ticker.FuncFormatter(lambda v, _: as_percentile(v)))
-        title = f"{title} (percentile of applicants)"
+        title = "Average hire (applicant percentile)"
     ax.set_title(title, fontsize=mpl.rcParams["font.size"], loc="left", pad=6)
     ax.tick_params(labelsize=0.85 * mpl.rcParams["font.size"])
     ax.grid(axis="y")

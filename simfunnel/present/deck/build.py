@@ -99,7 +99,8 @@ def check_deck_path(path: str | Path, formats: Sequence[str] = ()) -> Path:
 
 
 def chart_png(output: Output) -> bytes:
-    """The chart of ``output`` as a 16:9 PNG sized for its slide, without its title
+    """The chart of ``output`` as a PNG drawn for its place on the slide (margin to margin
+    under the title, :func:`picture_size`), without its title
     (the slide's title states the finding); the grey note under it stays."""
     width, height = picture_size()
     with talk_style(**{"figure.figsize": (CHART_SCALE * width, CHART_SCALE * height)}):

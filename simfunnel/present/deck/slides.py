@@ -6,10 +6,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from simfunnel.analysis.comparison import Comparison
-from simfunnel.analysis.outputs import RUN_OUTPUTS, Differences, Output
+from simfunnel.analysis.outputs import RUN_OUTPUTS, Differences, LossReasons, Output
+from simfunnel.analysis.outputs.compare import scenario_label
 from simfunnel.analysis.result import Result
 from simfunnel.analysis.summary import FUNNEL_STAGES
 from simfunnel.errors import NothingToChartError
+from simfunnel.metrics import LOSS_REASONS
 from simfunnel.model.scenario import Scenario
 from simfunnel.present.charts.render import supported_charts
 from simfunnel.present.deck.notes import (
@@ -232,4 +234,36 @@ def _comparison_slides(comparison: Comparison) -> list[Slide]:
             scenarios=(base.scenario, other.scenario),
         )
         slides.append(Slide(f"compare_{other.scenario.name}", output, notes))
+        story = loss_story(base, other)
+        if story is not None:
+            slides.append(story)
     return slides
+
+
+def loss_story(base: Result, other: Result) -> Slide | None:
+    """Why good interviews lose in the compared scenario, titled with its own story: the
+    reason whose share moved most from the baseline's ("Risk averse manager: safer
+    candidate now sinks 5% of the good interviews that lose, up from 1%")."""
+    try:
+        output = LossReasons.from_result(other)
+        before = LossReasons.from_result(base).to_df().set_index("reason")["share"]
+    except (NothingToChartError, ValueError):
+        return None
+    after = output.to_df().set_index("reason")["share"]
+    change = (after - before.reindex(after.index).fillna(0.0)).abs()
+    if change.empty or not change.max() > 0:
+        return None
+    reason = change.idxmax()
+    old, new = float(before.get(reason, 0.0)), float(after[reason])
+    digits = 0 if f"{100 * old:.0f}" != f"{100 * new:.0f}" else 1
+    name = scenario_label(other.scenario.name)
+    label = LOSS_REASONS[reason].label
+    share, way = f"{100 * new:.{digits}f}%", f"{'up' if new > old else 'down'} from"
+    fair = {"outperformed": "were simply outperformed", "narrow_margin": "lost by a hair"}
+    if reason in fair:  # a fair loss is not something that "sinks" them
+        story = f"{share} of the good interviews that lose {fair[reason]}"
+    else:
+        story = f"{label[:1].lower()}{label[1:]} now sinks {share} of the good interviews that lose"
+    output.finding = f"{name[:1].upper()}{name[1:]}: {story}, {way} {100 * old:.{digits}f}%"
+    notes = slide_notes(output, table_lines(output), SLIDE_METRICS["loss_reasons"], other)
+    return Slide(f"loss_reasons_{other.scenario.name}", output, notes)

@@ -39,7 +39,6 @@ from simfunnel.analysis.sweeps import value_at
 from simfunnel.errors import InputError, NothingToChartError
 from simfunnel.io.loader import load_scenario, parse_override
 from simfunnel.metrics import LOSS_REASONS, key_label
-from simfunnel.model.names import shown
 from simfunnel.model.scenario import Scenario
 from simfunnel.present.charts.style import talk_style
 from simfunnel.present.explorer.defaults import CHART_LABELS, DEFAULT_OPENINGS, EXPLORER_KEYS
@@ -101,9 +100,7 @@ def slider_for(scenario: Scenario, key: str) -> Slider:
     """
     numeric = {k: (value, bounds) for k, value, bounds in _numeric_parameters(scenario)}
     if key not in numeric:
-        raise InputError(
-            f"explore: '{shown(key)}' is not a numeric scenario key (see simfunnel keys)"
-        )
+        raise InputError(f"explore: '{key}' is not a numeric scenario key (see simfunnel keys)")
     value, (low, high) = numeric[key]
     if isinstance(value, int):
         return Slider(key, key_label(key), math.ceil(low), math.floor(high), 1, True)
@@ -203,9 +200,7 @@ class Explorer:
         :class:`InputError` (``override: key: must be in [low, high], got value``) and
         changes nothing."""
         if key not in self.sliders:
-            raise InputError(
-                f"explore: no slider for '{shown(key)}'; sliders: {', '.join(self.sliders)}"
-            )
+            raise InputError(f"explore: no slider for '{key}'; sliders: {', '.join(self.sliders)}")
         scenario = self._with({**self.values, key: value})  # validates, as --set does
         self.values = {k: value_at(scenario, k) for k in self.sliders}
         self.result = None
@@ -321,9 +316,9 @@ class Explorer:
 
     def _draw_ghost(self, ax: Any, options: dict[str, Any]) -> bool:
         """The baseline's chart, drawn first and made a ghost: its bars as dashed grey
-        outlines over the chart's bars, under their labels (a bar that shrank shows where it ended),
-        its lines and bands pale grey behind; its text removed. Only when a slider has
-        moved, so the room sees what moved against where it was."""
+        outlines over the chart's bars, under their labels (so a bar that shrank shows
+        where it ended), its lines and bands pale grey behind; its text removed. Only when
+        a slider has moved, so the room sees what moved against where it was."""
         if not (self.ghost and self.moved and self.base_result is not None):
             return False
         try:

@@ -71,6 +71,8 @@ class ExplorerPage(FrontEnd):
         pn = require_panel()
         self._attach(explorer)
         self.present = present
+        self._pending: dict[str, Any] = {}  # slider -> the newest position while dragging
+        self._scheduled = False
         chart_width = PRESENT_WIDTH if present else CHART_WIDTH
         control_width = 400 if present else 250  # room for a slider's label in words
         rows = []
@@ -95,8 +97,11 @@ class ExplorerPage(FrontEnd):
                 css_classes=["sf-box"],
                 stylesheets=[PRESENT_CSS] if present else [],
             )
-            # value_throttled: once per move, when the handle is let go.
-            self.sliders[key].param.watch(self._on_slider(key), "value_throttled")
+            # While the handle is dragged: the latest value, at most one update at a time
+            # (DRAG_MS coalesces the positions that arrive during one); and once more,
+            # value_throttled, when it is let go (skipped if the drag got there already).
+            self.sliders[key].param.watch(self._on_drag(key), "value")
+            self.sliders[key].param.watch(self._on_release(key), "value_throttled")
             self.boxes[key].param.watch(self._on_box(key), "value")
             rows.append(pn.Row(self.sliders[key], self.boxes[key], align="end"))
         self.chart_picker = pn.widgets.Select(
@@ -173,6 +178,40 @@ class ExplorerPage(FrontEnd):
     def _new(event: Any) -> Any:
         return event.new
 
+    def _on_drag(self, key: str) -> Callable[[Any], None]:
+        """Update while a slider is dragged, in a served page: keep the newest value and
+        apply it DRAG_MS later (positions that arrive meanwhile replace it), so the chart
+        follows the handle without a backlog of updates. Without a server session (a
+        test, a notebook) only the release updates."""
+
+        def handler(event: Any) -> None:
+            doc = _session_document()
+            if self._syncing or doc is None:
+                return
+            self._pending[key] = event.new
+            if not self._scheduled:
+                self._scheduled = True
+                doc.add_timeout_callback(self._flush, DRAG_MS)
+
+        return handler
+
+    def _flush(self) -> None:
+        self._scheduled = False
+        pending, self._pending = self._pending, {}
+        for key, value in pending.items():
+            if value != self.explorer.values[key]:
+                self._apply(lambda k=key, v=value: self.explorer.set_value(k, v))
+
+    def _on_release(self, key: str) -> Callable[[Any], None]:
+        apply = self._on_slider(key)
+
+        def handler(event: Any) -> None:
+            self._pending.pop(key, None)
+            if event.new != self.explorer.values[key]:  # the drag may have got there
+                apply(event)
+
+        return handler
+
     def _yaml(self) -> io.StringIO:
         """The current scenario as the explorer saves it (the download's content)."""
         self.download.filename = f"{folder_name(self.explorer.scenario.name)}.yaml"
@@ -190,6 +229,23 @@ class ExplorerPage(FrontEnd):
         self.message.object = ""
         self.image.object = view.png
         self.status.object = html.escape(view.status)
+
+
+DRAG_MS = 120  # how long positions of a dragged handle are gathered into one update
+
+
+def _session_document() -> Any:
+    """The Bokeh document of the served session this code runs in, else None."""
+    try:
+        import panel as pn
+
+        return (
+            pn.state.curdoc
+            if pn.state.curdoc is not None and pn.state.curdoc.session_context
+            else None
+        )
+    except Exception:  # no Panel state: not served
+        return None
 
 
 def page(
