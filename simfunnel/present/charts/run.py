@@ -218,7 +218,8 @@ def draw_loss_reasons(
     had them, so no row moves while a slider does).
 
     One method: reasons that are the hiring process (blue) against losing in the
-    interview itself (grey: a narrow margin, outperformed), the colours explained in a
+    interview itself (grey: a narrow margin, a truly better candidate, the interview's
+    noise), the colours explained in a
     key. Several: a colour per method, with a legend in a row of its own above the bars.
     """
     methods = list(dict.fromkeys(output.to_df()["method"]))

@@ -259,7 +259,11 @@ def loss_story(base: Result, other: Result) -> Slide | None:
     name = scenario_label(other.scenario.name)
     label = LOSS_REASONS[reason].label
     share, way = f"{100 * new:.{digits}f}%", f"{'up' if new > old else 'down'} from"
-    fair = {"outperformed": "were simply outperformed", "narrow_margin": "lost by a hair"}
+    fair = {
+        "truly_better": "lost to a truly better candidate",
+        "interview_noise": "lost to the interview's noise",
+        "narrow_margin": "lost by a hair",
+    }
     if reason in fair:  # a fair loss is not something that "sinks" them
         story = f"{share} of the good interviews that lose {fair[reason]}"
     else:
