@@ -33,7 +33,8 @@ the loss-reasons chart, ``benchmarks/explorer.py``) on this project's 2-core mac
 0.33-0.53 s of wall time (five runs) while other jobs kept its load average at 4-6. At
 10,000 openings it costs 0.37 s of CPU but 0.56 s of wall time under that load. The
 95% CIs at 5,000 openings: about +-0.9 points for the offer rate of good interviews
-and for the larger loss reasons, +-2.1 for the internal win rate; a full ``simfunnel run`` of a saved scenario narrows them."""
+and for the larger loss reasons, +-2.1 for the internal win rate; a full
+``simfunnel run`` of a saved scenario narrows them."""
 
 DEFAULT_PORT = 5006  # Panel's and Bokeh's usual port
 
