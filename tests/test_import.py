@@ -537,3 +537,18 @@ def test_each_formats_bad_input_is_one_line(
     message = str(error.value)
     assert expected in message and "\n" not in message
     assert "Testname" not in message and "example.invalid" not in message
+
+
+@pytest.mark.parametrize("suffix", [".xlsx", ".parquet"])
+def test_the_generic_table_reads_xlsx_and_parquet_alike(exports, imported, tmp_path, suffix):
+    pytest.importorskip("openpyxl" if suffix == ".xlsx" else "pyarrow")
+    frame = pd.read_csv(exports["csv"] / "applications.csv", dtype=str)
+    path = tmp_path / f"applications{suffix}"
+    if suffix == ".xlsx":
+        frame.to_excel(path, index=False)
+    else:
+        frame.to_parquet(path, index=False)
+    again = read_applications(path, "csv", mapping=exports["csv"] / "mapping.yaml")
+    pd.testing.assert_frame_equal(
+        again.requisition_frame(), imported["csv"].requisition_frame(), check_dtype=False
+    )
