@@ -247,7 +247,7 @@ def test_every_summary_metric_agrees_between_engines(
     # reference sample has its own draws, so its own threshold would differ by more
     # than the summaries' standard errors cover. Both runs use the exact engine's.
     thresholds = run.reference_thresholds(Model.build(baseline))
-    monkeypatch.setattr(run, "reference_thresholds", lambda model: thresholds)
+    monkeypatch.setattr(run, "reference_thresholds", lambda model, openings=None: thresholds)
     exact = sf.simulate(baseline, 400_000, seed=41, workers=2).summary()
     brute_force = sf.simulate(
         baseline.with_overrides({"engine": "brute_force"}), 100_000, seed=42, workers=2

@@ -339,8 +339,19 @@ def test_a_long_key_is_never_echoed_whole(tmp_path: Path, capsys) -> None:
 
 
 # ------------------------------------------------------------------------ the bombs
-def _limited() -> None:
-    resource.setrlimit(resource.RLIMIT_AS, (ADDRESS_SPACE, ADDRESS_SPACE))
+# The child is started by a small wrapper process, not by pytest: Linux keeps a process's
+# peak RSS across exec, so a child forked from a large pytest process would report
+# pytest's memory as its own. The wrapper (a few MiB) forks the CLI under the limit and
+# prints the peak RSS of that child alone.
+_WRAPPER = """
+import os, resource, subprocess, sys
+limit = int(sys.argv[1])
+def limited():
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+child = subprocess.Popen(sys.argv[2:], stdout=subprocess.DEVNULL, preexec_fn=limited)
+_, status, usage = os.wait4(child.pid, 0)
+print(os.waitstatus_to_exitcode(status), usage.ru_maxrss)
+"""
 
 
 def _fit_in_a_child(data: Path, tmp_path: Path) -> tuple[int, str, int]:
@@ -351,22 +362,18 @@ def _fit_in_a_child(data: Path, tmp_path: Path) -> tuple[int, str, int]:
     threads = {k: "1" for k in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")}
     env = {**os.environ, **threads, "NUMBA_NUM_THREADS": "1", "MALLOC_ARENA_MAX": "2"}
     started = time.perf_counter()
-    child = subprocess.Popen(
-        [*command, "--quiet", "--out", str(tmp_path / "out")],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        preexec_fn=_limited,
+    done = subprocess.run(
+        [sys.executable, "-c", _WRAPPER, str(ADDRESS_SPACE), *command, "--quiet", "--out",
+         str(tmp_path / "out")],
+        capture_output=True,
         env=env,
         text=True,
-    )
-    err = child.stderr.read()
-    child.stderr.close()
-    _, status, usage = os.wait4(child.pid, 0)
-    child.returncode = os.waitstatus_to_exitcode(status)
-    peak = usage.ru_maxrss * 1024  # ru_maxrss is in KiB on Linux
+    )  # fmt: skip
+    code, maxrss = (int(v) for v in done.stdout.split())
+    peak = maxrss * 1024  # ru_maxrss is in KiB on Linux
     seconds = time.perf_counter() - started
-    print(f"{data.name}: exit {child.returncode}, peak RSS {peak / 2**20:.0f} MiB, {seconds:.1f} s")
-    return child.returncode, err, peak
+    print(f"{data.name}: exit {code}, peak RSS {peak / 2**20:.0f} MiB, {seconds:.1f} s")
+    return code, done.stderr, peak
 
 
 @pytest.mark.slow

@@ -44,6 +44,7 @@ def _comparable(scenario: sf.Scenario) -> dict:
 def test_the_scenarios_ship_inside_the_package() -> None:
     assert SCENARIOS.is_relative_to(Path(sf.__file__).resolve().parent)
     assert set(shipped_names()) == {
+        "affinity_bias",
         "baseline",
         "no_internal",
         "q4_freeze",

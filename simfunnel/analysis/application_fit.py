@@ -46,26 +46,32 @@ from simfunnel.model.rng import SeedLike, normalise_seed
 from simfunnel.model.scenario import Scenario
 
 IDENTIFIED_RATIO = 0.5  # as simfunnel fit: 90% interval at most half the prior box
-# The moments that move each key (MODEL.md 7): without any of them it is not fitted.
-MOVED_BY = {
+# What moves each key (MODEL.md 7): without any of those moments it is not fitted; and
+# why it can stay unidentified, in words (benchmarks/README.md gives the sizes).
+IDENTIFICATION: dict[str, tuple[tuple[str, ...], str]] = {
     "interview.validity": (
-        "top_scored_offered",
-        "offer_rate_rank_1",
-        "offer_rate_rank_2",
-        "score_performance_correlation",
+        (
+            "top_scored_offered",
+            "offer_rate_rank_1",
+            "offer_rate_rank_2",
+            "score_performance_correlation",
+        ),
+        "moved by who gets the offer given the scores (and hires' later "
+        "ratings): needs round scores, about 100-300 requisitions",
     ),
-    "interview.presence_share": ("round_correlation",),
-    "manager.risk_aversion": ("internal_win_rate",),
+    "interview.presence_share": (
+        ("round_correlation",),
+        "moved by the correlation of two rounds' verdicts: needs two or more "
+        "scored rounds per interviewee",
+    ),
+    "manager.risk_aversion": (
+        ("internal_win_rate",),
+        "moved only by the internal's win rate: needs about 600 requisitions "
+        "with internals interviewed",
+    ),
 }
-# Why a key can stay unidentified: what moves it (benchmarks/README.md gives the sizes).
-WHY = {
-    "interview.validity": "moved by who gets the offer given the scores (and hires' later "
-    "ratings): needs round scores, about 100-300 requisitions",
-    "interview.presence_share": "moved by the correlation of two rounds' verdicts: needs two "
-    "or more scored rounds per interviewee",
-    "manager.risk_aversion": "moved only by the internal's win rate: needs about 600 "
-    "requisitions with internals interviewed",
-}
+MOVED_BY = {key: moments for key, (moments, _) in IDENTIFICATION.items()}
+WHY = {key: why for key, (_, why) in IDENTIFICATION.items()}
 ESTIMATE_STREAM, WEIGHT_STREAM, BOOTSTRAP_STREAM = 110, 111, 112
 
 

@@ -12,6 +12,7 @@ from simfunnel.analysis.result import Result
 from simfunnel.analysis.summary import FUNNEL_STAGES
 from simfunnel.errors import NothingToChartError
 from simfunnel.metrics import LOSS_REASONS
+from simfunnel.model.attribution import RESIDUALS
 from simfunnel.model.scenario import Scenario
 from simfunnel.present.charts.render import supported_charts
 from simfunnel.present.deck.notes import (
@@ -259,13 +260,14 @@ def loss_story(base: Result, other: Result) -> Slide | None:
     name = scenario_label(other.scenario.name)
     label = LOSS_REASONS[reason].label
     share, way = f"{100 * new:.{digits}f}%", f"{'up' if new > old else 'down'} from"
-    fair = {
-        "truly_better": "lost to a truly better candidate",
-        "interview_noise": "lost to the interview's noise",
-        "narrow_margin": "lost by a hair",
-    }
-    if reason in fair:  # a fair loss is not something that "sinks" them
-        story = f"{share} of the good interviews that lose {fair[reason]}"
+    if reason in RESIDUALS:  # losing in the interview itself does not "sink" them
+        if reason == "narrow_margin":
+            verb = "lost by a hair"
+        elif reason == "withdrew":
+            verb = "took another job first"
+        else:  # a truly better candidate, the interview's noise
+            verb = f"lost to {label[:1].lower()}{label[1:]}"
+        story = f"{share} of the good interviews that lose {verb}"
     else:
         story = f"{label[:1].lower()}{label[1:]} now sinks {share} of the good interviews that lose"
     output.finding = f"{name[:1].upper()}{name[1:]}: {story}, {way} {100 * old:.{digits}f}%"
