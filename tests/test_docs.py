@@ -243,7 +243,10 @@ def test_the_readme_quick_start_is_what_the_command_prints(capsys) -> None:
     """The rows of the quick start's output are those `simfunnel run baseline` prints
     (a small run: the labels and their order, not the numbers)."""
     readme = (ROOT / "README.md").read_text()
-    shown = next(code for code in _fenced(readme) if code.startswith("simfunnel 0.1.0"))
+    transcript = next(
+        code for code in _fenced(readme, "console") if code.startswith("$ simfunnel run baseline\n")
+    )
+    shown = transcript.split("\n", 1)[1]  # what it printed, after the command
     from simfunnel.present.report import format_result
 
     printed = format_result(sf.simulate(sf.load_scenario("baseline"), 2_000, seed=1))
