@@ -24,20 +24,17 @@ A folder of those files, or one ``.json`` holding the lists under those names.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from simfunnel.errors import InputError
 from simfunnel.io.applications import RawExport, raw_table
 from simfunnel.io.vendors.common import (
-    check_size,
     dump_json,
-    find,
     get,
     is_test_job,
     iso,
+    json_tables,
     label,
-    load_json,
     origin_of,
     records,
     where,
@@ -65,29 +62,7 @@ ARCHIVED = "Archived"
 
 
 def _tables(path: Path) -> dict[str, tuple[Path, list[dict]]]:
-    tables = {}
-    if path.is_dir():
-        for table in TABLES:
-            file = find(path, (f"{table}.json",), required=table in ("applications", "jobs"))
-            if file is not None:
-                tables[table] = (file, load_json(file, table))
-        return tables
-    check_size(path)
-    try:
-        data = json.loads(path.read_text(encoding="utf-8-sig"))
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        raise InputError(f"{label(path)}: not UTF-8 JSON") from None
-    if not isinstance(data, dict):
-        raise InputError(f"{label(path)}: expected an object with lists {', '.join(TABLES)}")
-    for table in TABLES:
-        items = data.get(table)
-        if items is None and table in ("applications", "jobs"):
-            raise InputError(f"{label(path)}: missing table {table}")
-        if items is not None:
-            if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
-                raise InputError(f"{label(path)}: table {table}: expected a list of objects")
-            tables[table] = (path, items)
-    return tables
+    return json_tables(path, TABLES)
 
 
 def _key(value) -> str:

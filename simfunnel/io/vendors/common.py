@@ -214,3 +214,35 @@ def is_test_job(name: Any) -> bool:
         or text.startswith(("test ", "test-", "test:", "[test]", "(test)"))
         or ("do not use" in text)
     )
+
+
+def json_tables(
+    path: Path, names: Sequence[str], required: Sequence[str] = ("applications", "jobs")
+) -> dict[str, tuple[Path, list[dict]]]:
+    """An export's lists as JSON: a folder with one ``NAME.json`` per list, or one file
+    holding an object with a list per name. Returns, per list found, its file and items;
+    a ``required`` list that is missing, or a list that is not of objects, is one line."""
+    tables: dict[str, tuple[Path, list[dict]]] = {}
+    if path.is_dir():
+        for table in names:
+            file = find(path, (f"{table}.json",), required=table in required)
+            if file is not None:
+                tables[table] = (file, load_json(file, table))
+        return tables
+    check_size(path)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8-sig"))
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise InputError(f"{label(path)}: not UTF-8 JSON") from None
+    if not isinstance(data, dict):
+        raise InputError(f"{label(path)}: expected an object with lists {', '.join(names)}")
+    for table in names:
+        items = data.get(table)
+        if items is None:
+            if table in required:
+                raise InputError(f"{label(path)}: missing table {table}")
+            continue
+        if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
+            raise InputError(f"{label(path)}: table {table}: expected a list of objects")
+        tables[table] = (path, items)
+    return tables

@@ -28,7 +28,6 @@ Greenhouse has no on-hold status: a job is open, closed or draft.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pandas as pd
@@ -36,15 +35,14 @@ import pandas as pd
 from simfunnel.errors import InputError
 from simfunnel.io.applications import RawExport, raw_table
 from simfunnel.io.vendors.common import (
-    check_size,
     dump_json,
     find,
     flag,
     get,
     is_test_job,
     iso,
+    json_tables,
     label,
-    load_json,
     origin_of,
     read_csv,
     records,
@@ -73,31 +71,7 @@ def read(path: str | Path) -> RawExport:
 
 
 def _json_tables(path: Path) -> dict[str, tuple[Path, list[dict]]]:
-    tables: dict[str, tuple[Path, list[dict]]] = {}
-    if path.is_dir():
-        for table in TABLES:
-            file = find(path, (f"{table}.json",), required=table in ("applications", "jobs"))
-            if file is not None:
-                tables[table] = (file, load_json(file, table))
-        return tables
-    check_size(path)
-    try:
-        data = json.loads(path.read_text(encoding="utf-8-sig"))
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        raise InputError(f"{label(path)}: not UTF-8 JSON") from None
-    if not isinstance(data, dict):
-        raise InputError(f"{label(path)}: expected an object with lists {', '.join(TABLES)}")
-    for table in TABLES:
-        items = data.get(table)
-        if items is None:
-            if table in ("applications", "jobs"):
-                raise InputError(f"{label(path)}: missing table {table}")
-            continue
-        if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
-            raise InputError(f"{label(path)}: table {table}: expected a list of objects")
-        tables[table] = (path, items)
-    del data
-    return tables
+    return json_tables(path, TABLES)
 
 
 def read_json(path: str | Path) -> RawExport:
