@@ -148,14 +148,15 @@ class _GoodInterview:
     def __init__(self, model: Model, top_share: float) -> None:
         m = measurement(model.scenario.interview)
         self.sd, self.top_share = math.sqrt(m.noise_variance), top_share
-        self.qualities: list[np.ndarray] = []
+        self.means: list[np.ndarray] = []
         self.counts: list[np.ndarray] = []
         self.value, self.se = math.nan, math.inf
 
-    def add(self, qualities: list[np.ndarray], counts: list[np.ndarray]) -> None:
-        self.qualities += qualities
+    def add(self, means: list[np.ndarray], counts: list[np.ndarray]) -> None:
+        """Add chunks of interviewees' expected scores and their counts per opening."""
+        self.means += means
         self.counts += counts
-        means = np.concatenate(self.qualities)
+        means = np.concatenate(self.means)
         per_opening = np.concatenate(self.counts)
         if self.sd == 0:  # a noiseless interview: the score is its mean itself
             self.value = float(np.quantile(means, 1 - self.top_share))
