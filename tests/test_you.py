@@ -148,3 +148,22 @@ def test_you_refuses_zero_or_fractional_openings(baseline) -> None:
     for bad in (0, -1, 2.5, True):
         with pytest.raises(ParameterError, match="openings must be a whole number >= 1"):
             sf.you(baseline, 90, openings=bad)
+
+
+def test_levers_say_which_own_trait_moves_the_chance_most(baseline) -> None:
+    """Alignment and niche experience set one at a time on the same seed: more aligned
+    experience raises the chance (the onboarding cost and transfer risk fall), and the
+    table names the trait with the widest range."""
+    from simfunnel.analysis.you import levers
+    from simfunnel.present.report import format_levers
+
+    table = levers(baseline, 90, openings=400, seed=3)
+    aligned = table[table["trait"] == "alignment"].set_index("value")["p_offer"]
+    assert aligned[0.9] > aligned[0.2]
+    niche = table[table["trait"] == "niche"].set_index("value")["p_offer"]
+    assert niche[1.0] > niche[0.0]
+    spread = {t: g["p_offer"].max() - g["p_offer"].min() for t, g in table.groupby("trait")}
+    assert table.attrs["most"] == max(spread, key=spread.get)
+    assert (table["per_application"] < table["p_offer"]).all()
+    assert "moves it most" in format_levers(table)
+    assert levers(baseline, 90, openings=400, seed=3).equals(table)  # same seed, same table

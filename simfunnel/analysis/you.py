@@ -235,6 +235,54 @@ def you(
     )
 
 
+LEVER_ALIGNMENTS = (0.2, 0.5, 0.9)
+"""Alignment of a career changer, a typical and a directly aligned candidate (assumption)."""
+LEVER_OPENINGS = 2_000
+
+
+def levers(
+    scenario: Scenario,
+    quality_percentile: float,
+    *,
+    openings: int = LEVER_OPENINGS,
+    seed: SeedLike = SCENARIO_SEED,
+) -> pd.DataFrame:
+    """What a candidate of this quality can change: P(offer) per interview and per
+    application with each of their own traits set, the rest drawn as in the population.
+
+    Alignment at :data:`LEVER_ALIGNMENTS` and the niche experience with and without,
+    each from ``openings`` interviews on the same seed (common random numbers: the
+    differences are the traits', not the draws'). The narrative is not a lever here:
+    the focal candidate's narrative is drawn from the population given their quality.
+
+    Returns
+    -------
+    DataFrame
+        trait, value, label, p_offer, ci_low, ci_high, per_application (the chance that
+        one application ends in an offer), sorted as listed; ``attrs["most"]`` names the
+        trait whose range moves ``p_offer`` most.
+    """
+    variants = [("alignment", a, f"alignment {a:g}", {"alignment": a}) for a in LEVER_ALIGNMENTS]
+    share = scenario.applicants.niche_share
+    if 0 < share < 1:
+        variants += [
+            ("niche", 0.0, "without the niche experience", {"niche": False}),
+            ("niche", 1.0, "with the niche experience", {"niche": True}),
+        ]
+    rows = []
+    for trait, value, label, fixed in variants:
+        result = you(
+            scenario, quality_percentile, interviews=1, openings=openings, seed=seed, **fixed
+        )
+        p, low, high = result.offer
+        rows.append((trait, value, label, p, low, high, p * result.shortlist_rate))
+    columns = ["trait", "value", "label", "p_offer", "ci_low", "ci_high", "per_application"]
+    table = pd.DataFrame(rows, columns=columns)
+    spread = table.groupby("trait", sort=False)["p_offer"].agg(lambda v: v.max() - v.min())
+    table.attrs.update(most=str(spread.idxmax()), openings=openings)
+    return table
+
+
 def _kept_openings(
     scenario: Scenario,
     seed: Seed,

@@ -317,6 +317,12 @@ def _command_you(args: argparse.Namespace) -> int:
             seed=_seed_of(args, scenario),
         )
         print(format_you(result))
+        if args.levers:
+            from simfunnel.analysis.you import levers
+            from simfunnel.present.report import format_levers
+
+            table = levers(scenario, args.quality_percentile, seed=_seed_of(args, scenario))
+            print("\n" + format_levers(table))
         if folder is not None:
             staging = folder.path
             atomic_write(

@@ -340,6 +340,12 @@ def _add_you(commands: Any) -> None:
         "--felt-great", action="store_true", help="condition on feeling the interview went great"
     )
     you.add_argument(
+        "--levers",
+        action="store_true",
+        help="also: which of your own traits (alignment, niche experience) moves your chance "
+        "most (five more small runs on the same seed)",
+    )
+    you.add_argument(
         "--interviews",
         type=_interviews,
         default=10,

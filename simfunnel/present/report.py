@@ -11,6 +11,8 @@ from simfunnel.metrics import HEADLINE, LOSS_REASONS, METRICS, SWEEP_METRICS, or
 from simfunnel.model.uncertainty import MIN_UNCERTAIN_BLOCKS
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from simfunnel.analysis.explore import Comparison
     from simfunnel.analysis.you import YouResult
 
@@ -176,6 +178,24 @@ def format_you(result: YouResult) -> str:
         "'+ re-approached' adds the offers of those later openings, on top of the N "
         "interviews (so it can exceed the plain figure even at N = 1).",
     ]
+    return "\n".join(lines)
+
+
+def format_levers(table: pd.DataFrame) -> str:
+    """Which of the candidate's own traits moves their chance most (:func:`levers`)."""
+    lines = ["What you can change: P(offer) per interview, and per application"]
+    for row in table.itertuples():
+        lines.append(
+            f"  {row.label:<32}{100 * row.p_offer:>6.1f}%  (95% CI {100 * row.ci_low:.1f}–"
+            f"{100 * row.ci_high:.1f}%)   {100 * row.per_application:.2f}% per application"
+        )
+    most = table[table["trait"] == table.attrs["most"]]
+    low, high = most.iloc[most["p_offer"].argmin()], most.iloc[most["p_offer"].argmax()]
+    lines.append(
+        f"Your {table.attrs['most'].replace('niche', 'niche experience')} moves it most: "
+        f"{100 * low.p_offer:.1f}% {low.label} against {100 * high.p_offer:.1f}% "
+        f"{high.label} (each from {table.attrs['openings']:,} interviews on the same draws)."
+    )
     return "\n".join(lines)
 
 
