@@ -119,8 +119,13 @@ def draw_differences(
                     ax.plot([after], [y], marker, ms=13, color=colour, zorder=4)
                 digits = max(_digits(before), _digits(after))
                 changed = colour != GREY  # the CI confirms a change
-                if changed and entry.format(before, digits) == entry.format(after, digits):
-                    digits += 1  # a change the CI confirms never reads "91% → 91%"
+                # A change the CI confirms never reads "91% → 91%" (nor "91.0% → 91.0%").
+                while (
+                    changed
+                    and digits < 3
+                    and (entry.format(before, digits) == entry.format(after, digits))
+                ):
+                    digits += 1
                 text = f"{entry.format(before, digits)} → {entry.format(after, digits)}"
                 who = f"{scenario}: " if len(scenarios) > 1 else ""
                 ax.annotate(
