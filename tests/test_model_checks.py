@@ -855,3 +855,42 @@ def test_job_search_draws_from_every_kept_opening() -> None:
     table, medians = _job_search(outcomes, 3, searches, 0.0, 0.0, np.random.default_rng(0))
     _within(table.p_any_offer[0], 0.5, math.sqrt(0.25 / searches))
     assert medians["p_any_offer"] in (1.0, 1.5, 2.0)
+
+
+# ------------------------------------------------------------- rounds cost time
+def test_each_round_beyond_three_adds_its_days_to_the_process() -> None:
+    """With nobody withdrawing, declining or cancelled, days to fill is 7 T + the answer's
+    3 days, so one more round of 7 days adds exactly 7 days on the same draws (and one
+    fewer takes 7 off); the baseline's three rounds leave the calibrated calendar alone."""
+    from simfunnel.model.calendar import Calendar, round_weeks
+
+    runs = {
+        r: sf.simulate(null_scenario(**{"interview.rounds": r}), 2_000, seed=8, workers=1)
+        for r in (2, 3, 4)
+    }
+    days = {r: run.summary().loc["days_to_fill", "value"] for r, run in runs.items()}
+    assert days[4] - days[3] == pytest.approx(7.0, abs=1e-9)
+    assert days[3] - days[2] == pytest.approx(7.0, abs=1e-9)
+    assert round_weeks(3, 7.0) == 0 and round_weeks(5, 3.5) == 1 and round_weeks(1, 7.0) == -2
+    role = null_scenario().role
+    same, default = Calendar.from_role(role, 0), Calendar.from_role(role)
+    assert (same.process_low, same.process_high) == (default.process_low, default.process_high)
+    np.testing.assert_array_equal(same.cumulative_hazard, default.cumulative_hazard)
+    assert Calendar.from_role(role, -50).process_low == 1  # never below one week
+
+
+def test_more_rounds_lose_more_candidates_to_other_jobs(baseline) -> None:
+    """A longer process gives the weekly withdrawal hazard more weeks: the rate rises with
+    the rounds (20,000 openings each, same seed; the gaps are 9 SE and more)."""
+    rates = []
+    for rounds in (2, 3, 4):
+        run = sf.simulate(
+            baseline.with_overrides({"interview.rounds": rounds}),
+            20_000,
+            seed=5,
+            workers=1,
+            attribution=False,
+        )
+        rates.append(run.summary().loc["withdrawal_rate", ["value", "se"]].to_numpy())
+    for (low, se_low), (high, se_high) in zip(rates, rates[1:], strict=False):
+        assert high - low > 3 * (se_low**2 + se_high**2) ** 0.5

@@ -11,6 +11,7 @@ and process lengths, equals ``role.cancel_probability``.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -59,11 +60,15 @@ class Calendar:
     pause_high: int = 0
 
     @classmethod
-    def from_role(cls, role: Role) -> Calendar:
+    def from_role(cls, role: Role, extra_weeks: int = 0) -> Calendar:
+        """The calendar of ``role``; ``extra_weeks`` lengthens (or, negative, shortens)
+        every process by that many weeks, never below one week (interview rounds beyond
+        or short of those the calibrated range holds, :func:`round_weeks`)."""
         week_probability = posting_week_probability(role.posting_month_weights)
         week_cdf = np.cumsum(week_probability)
         week_cdf[-1] = 1.0
-        low, high = role.process_weeks.low, role.process_weeks.high
+        low = max(1, role.process_weeks.low + extra_weeks)
+        high = max(low, role.process_weeks.high + extra_weeks)
         unit_cumulative = unit_cumulative_hazard(role.quarter_multipliers, high)
         exposure, lengths = unit_exposure(role.quarter_multipliers, low, high)
         weight = week_probability[:, None] / len(lengths)
@@ -148,3 +153,15 @@ class Calendar:
     ) -> np.ndarray:
         """Freeze stage of each opening, pauses not split off (see :meth:`freeze`)."""
         return self.freeze(posting_week, process_weeks, exponential)[0]
+
+
+# The rounds that role.process_weeks (calibrated to published days to fill) already holds:
+# the baseline's three. Each round more or fewer moves the process by interview.days_per_round.
+REFERENCE_ROUNDS = 3
+
+
+def round_weeks(rounds: int, days_per_round: float) -> int:
+    """Whole weeks by which ``rounds`` interview rounds lengthen the process against the
+    :data:`REFERENCE_ROUNDS` the process-length range was calibrated with (negative for
+    fewer rounds), rounded half up."""
+    return math.floor((rounds - REFERENCE_ROUNDS) * days_per_round / 7 + 0.5)

@@ -19,7 +19,7 @@ import numpy as np
 from scipy.special import expm1  # not NumPy's: the same bits on every CPU
 
 from simfunnel.model import calendar as cal
-from simfunnel.model.calendar import Calendar
+from simfunnel.model.calendar import Calendar, round_weeks
 from simfunnel.model.decision import (
     Decision,
     Signals,
@@ -76,7 +76,10 @@ class Model:
         groups = GroupModel.from_scenario(scenario, screen) if scenario.groups else None
         return cls(
             scenario=scenario,
-            calendar=Calendar.from_role(scenario.role),
+            calendar=Calendar.from_role(
+                scenario.role,
+                round_weeks(scenario.interview.rounds, scenario.interview.days_per_round),
+            ),
             screen=screen,
             groups=groups,
             weights=Weights.from_manager(scenario.manager),

@@ -223,6 +223,13 @@ class SelfAssessment(_Section):
 
 class Interview(_Section):
     rounds: Int = _field(3, "interview rounds per candidate", ge=1, le=20)
+    days_per_round: Float = _field(
+        7.0,
+        "days each round beyond the baseline's three adds to the process (fewer rounds "
+        "take them off): scheduling and holding one more round with the panel (assumption)",
+        ge=0,
+        le=60,
+    )
     validity: Float = _field(
         0.16,
         "correlation of ONE round's score with true quality; the whole process's validity "
