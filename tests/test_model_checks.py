@@ -10,6 +10,7 @@ seeds are fixed, so the suite is deterministic.
 from __future__ import annotations
 
 import importlib
+import itertools
 import math
 
 import numpy as np
@@ -892,5 +893,5 @@ def test_more_rounds_lose_more_candidates_to_other_jobs(baseline) -> None:
             attribution=False,
         )
         rates.append(run.summary().loc["withdrawal_rate", ["value", "se"]].to_numpy())
-    for (low, se_low), (high, se_high) in zip(rates, rates[1:], strict=False):
+    for (low, se_low), (high, se_high) in itertools.pairwise(rates):
         assert high - low > 3 * (se_low**2 + se_high**2) ** 0.5

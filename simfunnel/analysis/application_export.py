@@ -35,12 +35,11 @@ import math
 import numpy as np
 import pandas as pd
 
-from simfunnel.analysis.requisitions import DAYS_PER_WEEK, EXPORT_DATES, requisition_arrays
+from simfunnel.analysis.requisitions import DAYS_PER_WEEK, EXPORT_DATES, simulated_requisitions
 from simfunnel.io.applications import RawExport, raw_table
 from simfunnel.model import calendar as cal
-from simfunnel.model.engine import Model, draw_blocks, simulate_funnel
 from simfunnel.model.interview import measurement
-from simfunnel.model.rng import BLOCK_OPENINGS, BLOCKS, SeedLike, normalise_seed
+from simfunnel.model.rng import SeedLike, normalise_seed
 from simfunnel.model.scenario import Scenario
 
 EXPORT_DETAILS = 104  # child stream for referrals, round noise and times of day
@@ -84,13 +83,7 @@ def simulate_export(
     with this seed.
     """
     seed = normalise_seed(seed)
-    scenario = scenario.model_copy(update={"engine": "exact"})
-    model = Model.build(scenario)
-    blocks = -(-requisitions // BLOCK_OPENINGS)
-    draws = draw_blocks(scenario, seed, BLOCKS, 0, blocks)
-    draws = {name: values[:requisitions] for name, values in draws.items()}
-    funnel = simulate_funnel(model, draws)
-    arrays = requisition_arrays(funnel, cancel_weeks=True)
+    funnel, arrays = simulated_requisitions(scenario, requisitions, seed)
     dates_rng = seed.stream(EXPORT_DATES)
     detail_rng = seed.stream(EXPORT_DETAILS)
     openings = len(funnel.applicants)

@@ -113,11 +113,21 @@ def synthetic_export(scenario: Scenario, requisitions: int, seed: SeedLike) -> p
     stream. Reproducible from the seed.
     """
     seed = normalise_seed(seed)
+    _, arrays = simulated_requisitions(scenario, requisitions, seed)
+    return export_frame(arrays, seed.stream(EXPORT_DATES))
+
+
+def simulated_requisitions(
+    scenario: Scenario, requisitions: int, seed: SeedLike
+) -> tuple[Funnel, dict[str, np.ndarray]]:
+    """The first ``requisitions`` openings of a run with this seed (exact engine): the
+    funnel and its requisition arrays, cancellation weeks included. Every simulated
+    export (per requisition or per application) starts from these."""
+    seed = normalise_seed(seed)
     scenario = scenario.model_copy(update={"engine": "exact"})
     model = Model.build(scenario)
     blocks = -(-requisitions // BLOCK_OPENINGS)
     draws = draw_blocks(scenario, seed, BLOCKS, 0, blocks)
     draws = {name: values[:requisitions] for name, values in draws.items()}
     funnel = simulate_funnel(model, draws)
-    arrays = requisition_arrays(funnel, cancel_weeks=True)
-    return export_frame(arrays, seed.stream(EXPORT_DATES))
+    return funnel, requisition_arrays(funnel, cancel_weeks=True)

@@ -43,6 +43,7 @@ import pandas as pd
 from simfunnel.errors import InputError
 from simfunnel.io.applications import (
     MAX_ROWS,
+    RAW_COLUMNS,
     RawExport,
     StageMap,
     parse_dates,
@@ -208,23 +209,7 @@ def read(path: str | Path, mapping: str | Path | Mapping | None = None) -> RawEx
     fmt = mapping.get("date_format")
     for column in ("applied_at", "rejected_at", "hired_at", "offered_at", "posted", "closed"):
         frame[column] = parse_dates(frame, column, frame["_at"], fmt)
-    apps = frame[
-        [
-            "application_id",
-            "requisition_id",
-            "origin",
-            "prospect",
-            "stage",
-            "status",
-            "reason",
-            "reason_type",
-            "applied_at",
-            "rejected_at",
-            "hired_at",
-            "performance",
-            "_at",
-        ]
-    ]
+    apps = frame[[*RAW_COLUMNS["applications"], "_at"]]
     jobs = frame.drop_duplicates("requisition_id")
     job_rows = [
         {
