@@ -48,6 +48,7 @@ def test_the_scenarios_ship_inside_the_package() -> None:
         "baseline",
         "no_internal",
         "q4_freeze",
+        "referrals",
         "risk_averse_manager",
         "strong_internal",
         "structured_panels",

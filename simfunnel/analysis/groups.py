@@ -90,6 +90,7 @@ def simulate_counts(
     kernel: str = "numba",
     values: list | None = None,
     good_interviews: bool = True,
+    internals: list | None = None,
 ) -> tuple[GroupModel, np.ndarray]:
     """Simulate whole blocks (the openings of ``simfunnel run`` with the same seed) and
     return the group model and :func:`cell_counts` of every opening.
@@ -97,8 +98,10 @@ def simulate_counts(
     ``values``, if given, gets per opening the total realised value of its hires and its
     hires (internals too), two arrays appended per chunk. ``good_interviews=False``
     skips the reference sample that fixes the good-interview threshold (its rows are 0).
+    ``internals``, if given, gets per chunk an array (openings, 4): whether the internal
+    contender was there, interviewed, offered, hired.
     """
-    if scenario.groups is None:
+    if scenario.applicant_attributes is None:
         raise InputError("the scenario has no groups: section (the shipped affinity_bias has one)")
     model = Model.build(scenario, kernel)
     assert model.groups is not None
@@ -112,22 +115,50 @@ def simulate_counts(
         if values is not None:
             hired = funnel.hired
             values.append((np.where(hired, funnel.value, 0.0).sum(axis=1), hired.sum(axis=1)))
+        if internals is not None:  # the internal contender, last slot: present, offered, hired
+            slot = funnel.internal_slot
+            internals.append(
+                np.stack(
+                    [
+                        funnel.internal_present,
+                        (funnel.interviewed & slot).any(axis=1),
+                        (funnel.offer & slot).any(axis=1),
+                        (funnel.hired & slot).any(axis=1),
+                    ],
+                    axis=1,
+                ).astype(float)
+            )
     return model.groups, np.concatenate(parts)
 
 
+def level_counts(groups: GroupModel, counts: np.ndarray, a: int) -> np.ndarray:
+    """The counts of attribute ``a`` summed over the cells of each of its levels,
+    shape (openings, stages, levels)."""
+    return np.stack(
+        [
+            counts[..., groups.cell_levels[:, a] == i].sum(axis=-1)
+            for i in range(len(groups.levels[a]))
+        ],
+        axis=-1,
+    )
+
+
 def attribute_counts(groups: GroupModel, counts: np.ndarray) -> dict[str, tuple[list, np.ndarray]]:
-    """Per attribute (and the intersection of two): the level names and the counts summed
-    over the cells of each level, shape (openings, stages, levels)."""
+    """Per ``groups:`` attribute (and the intersection of two): the level names and the
+    counts summed over the cells of each level, shape (openings, stages, levels). The
+    ``source`` attribute of ``sources:`` is not a group (simfunnel.analysis.sources)."""
     out: dict[str, tuple[list, np.ndarray]] = {}
-    for a, attribute in enumerate(groups.attributes):
-        names = list(groups.levels[a])
+    for a in range(groups.demographic):
+        out[groups.attributes[a]] = (list(groups.levels[a]), level_counts(groups, counts, a))
+    if groups.demographic == 2:
+        pairs = list(itertools.product(range(len(groups.levels[0])), range(len(groups.levels[1]))))
+        names = [CELL_SEPARATOR.join((groups.levels[0][i], groups.levels[1][j])) for i, j in pairs]
+        levels = groups.cell_levels
         summed = np.stack(
-            [counts[..., groups.cell_levels[:, a] == i].sum(axis=-1) for i in range(len(names))],
+            [counts[..., (levels[:, 0] == i) & (levels[:, 1] == j)].sum(axis=-1) for i, j in pairs],
             axis=-1,
         )
-        out[attribute] = (names, summed)
-    if len(groups.attributes) == 2:
-        out[CELL_SEPARATOR.join(groups.attributes)] = (groups.cell_names(), counts)
+        out[CELL_SEPARATOR.join(groups.attributes[:2])] = (names, summed)
     return out
 
 
@@ -236,6 +267,8 @@ def group_impact(
     good_interviews : also the offer rate of good interviews by level (needs the scenario's
         reference sample, 20,000 openings, once per scenario).
     """
+    if scenario.groups is None:
+        raise InputError("the scenario has no groups: section (the shipped affinity_bias has one)")
     groups, counts = simulate_counts(scenario, openings, seed, kernel, None, good_interviews)
     table = impact_table(groups, counts)
     note = (

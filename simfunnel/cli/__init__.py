@@ -22,6 +22,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
+from simfunnel.cli.applicants import _command_groups, _command_sources
 from simfunnel.cli.commands import (
     Terminated,
     _command_app,
@@ -32,7 +33,6 @@ from simfunnel.cli.commands import (
     _command_export,
     _command_fit,
     _command_fit_applications,
-    _command_groups,
     _command_import,
     _command_init,
     _command_keys,
@@ -89,6 +89,7 @@ COMMANDS = {
     "export": _command_export,
     "audit": _command_audit,
     "groups": _command_groups,
+    "sources": _command_sources,
     "fit-applications": _command_fit_applications,
 }
 

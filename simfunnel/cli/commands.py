@@ -106,6 +106,8 @@ def _command_run(args: argparse.Namespace) -> int:
     _skipped_note(skipped)
     if scenario.groups is not None and not args.quiet:
         print(f"Who loses, by group: simfunnel groups {args.config}")
+    if scenario.sources is not None and not args.quiet:
+        print(f"Where hires come from, by source: simfunnel sources {args.config}")
     if target_ci:
         note = _target_note(result, target_ci)
         if note:
@@ -702,87 +704,6 @@ def _command_audit(args: argparse.Namespace) -> int:
         print(result.summary())
         names = ", ".join(p.name for p in written)
         print(f"Wrote {out}/: {names} and {_files(len(charts))}.")
-    return 0
-
-
-def _command_groups(args: argparse.Namespace) -> int:
-    from simfunnel.analysis.groups import (
-        design_frontier,
-        gap_attribution,
-        group_impact,
-        shifted_mechanisms,
-    )
-    from simfunnel.model.scenario import folder_name
-    from simfunnel.present.charts.render import plot_output, save_chart
-
-    scenario, _ = _load(args.config, args.overrides)
-    if scenario.groups is None:
-        raise InputError(f"{args.config[:80]}: no groups: section to report on")
-    out = args.out or Path("results") / folder_name(f"groups_{scenario.name}")
-    seed = scenario.seed if args.seed is None else args.seed
-    with _output(out, "groups") as folder:
-        impact = group_impact(scenario, args.openings, seed)
-        written = impact.save(folder.path)
-        attribution = None
-        if args.attribution_openings and shifted_mechanisms(scenario):
-            attribution = gap_attribution(scenario, args.attribution_openings, seed)
-            path = folder.path / "attribution.csv"
-            attribution.to_df().to_csv(path, index=False, float_format="%.6g")
-            written.append(path)
-        charts = []
-        for attribute in impact.attributes if args.formats else ():
-            stem = folder.path / f"rates_{folder_name(attribute.replace(' × ', '_x_'))}"
-            charts += save_chart(plot_output, impact, stem, args.formats, attribute=attribute)
-        for attribute in impact.attributes if attribution is not None and args.formats else ():
-            stem = folder.path / f"attribution_{folder_name(attribute.replace(' × ', '_x_'))}"
-            charts += save_chart(plot_output, attribution, stem, args.formats, attribute=attribute)
-        sample = None
-        if args.audit_openings:
-            sample = impact.auditor_sample(args.audit_openings)
-            path = folder.path / "audit_sample.csv"
-            sample.to_df().to_csv(path, index=False, float_format="%.6g")
-            written.append(path)
-        frontier = None
-        if args.frontier:
-            frontier = design_frontier(scenario, openings=args.attribution_openings, seed=seed)
-            path = folder.path / "frontier.csv"
-            frontier.to_df().to_csv(path, index=False, float_format="%.6g")
-            written.append(path)
-            if args.formats:
-                charts += save_chart(plot_output, frontier, folder.path / "frontier", args.formats)
-        folder.commit()
-    if not args.quiet:
-        print(impact.summary())
-        if sample is not None:
-            print(sample.finding)
-            for _, row in sample.to_df().iterrows():
-                print(
-                    f"  {row['attribute'][:24]:<24} {row['level'][:20]:<20} ratio "
-                    f"{row['median_ratio']:.2f} ({row['ratio_p05']:.2f}-{row['ratio_p95']:.2f})"
-                    f"  below 4/5 {100 * row['below_four_fifths']:3.0f}%  Fisher power "
-                    f"{100 * row['power_fisher']:3.0f}%  z power {100 * row['power_z']:3.0f}%"
-                )
-        if frontier is not None:
-            print(frontier.finding)
-            for _, row in frontier.to_df().iterrows():
-                print(
-                    f"  {row['design']:<20} hire value {row['hire_value']:+.2f}  impact ratio "
-                    f"{row['impact_ratio']:.2f} ({row['ci_low']:.2f}-{row['ci_high']:.2f})"
-                    + ("  frontier" if row["on_frontier"] else "")
-                )
-        if attribution is not None:
-            table = attribution.to_df()
-            table = table[table["stage"] == "end to end"]
-            for attribute in impact.attributes:
-                print(attribution.finding_for(attribute))
-                for _, row in table[table["attribute"] == attribute].iterrows():
-                    print(
-                        f"  {row['level'][:20]:<20} {row['label']:<26} sequential "
-                        f"{100 * row['sequential']:+6.1f}  Shapley "
-                        f"{100 * row['shapley']:+6.1f} points"
-                    )
-        names = ", ".join(p.name for p in written)
-        print(f"\nWrote {out}/: {names} and {_files(len(charts))}.")
     return 0
 
 

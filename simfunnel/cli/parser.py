@@ -164,6 +164,7 @@ def build_parser() -> argparse.ArgumentParser:
         _add_export,
         _add_audit,
         _add_groups,
+        _add_sources,
         _add_fit_applications,
     ):
         add(commands)
@@ -651,6 +652,34 @@ def _add_groups(commands: Any) -> None:
     )
     _add_quiet(groups)
     _add_formats(groups)
+
+
+def _add_sources(commands: Any) -> None:
+    sources = commands.add_parser(
+        "sources",
+        help="where hires come from: each source's screen pass rate and hires per applicant "
+        "in a scenario with sources:",
+    )
+    sources.add_argument("config", help="scenario YAML with a sources: section (e.g. referrals)")
+    sources.add_argument(
+        "--openings",
+        type=_positive_int,
+        help="openings simulated (whole thousands; default: the config's)",
+    )
+    sources.add_argument("--seed", type=_seed, help="random seed (default: the scenario's)")
+    sources.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a scenario key, e.g. sources.referred.screen=0.8 (repeatable): a what-if",
+    )
+    sources.add_argument(
+        "--out", type=_out_folder, help="output folder (default: results/sources_<name>)"
+    )
+    _add_quiet(sources)
+    _add_formats(sources)
 
 
 def _add_fit_applications(commands: Any) -> None:

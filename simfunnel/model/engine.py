@@ -61,7 +61,7 @@ class Model:
     position_values: np.ndarray
     position_cdf: np.ndarray
     kernel: str = "numba"  # the decision's offer loop and replays: "numba" or "numpy"
-    groups: GroupModel | None = None  # the scenario's `groups:` (simfunnel.model.groups)
+    groups: GroupModel | None = None  # `groups:` and `sources:` (simfunnel.model.groups)
 
     @classmethod
     def build(cls, scenario: Scenario, kernel: str = "numba") -> Model:
@@ -73,7 +73,9 @@ class Model:
         cdf = np.cumsum(list(positions.values()))
         cdf[-1] = 1.0
         screen = Screen.from_scenario(scenario)
-        groups = GroupModel.from_scenario(scenario, screen) if scenario.groups else None
+        groups = (
+            GroupModel.from_scenario(scenario, screen) if scenario.applicant_attributes else None
+        )
         return cls(
             scenario=scenario,
             calendar=Calendar.from_role(
@@ -124,7 +126,7 @@ def draw_layout(scenario: Scenario) -> tuple[tuple[str, tuple[int, ...], str], .
         ("decline", (slots,), "uniform"),
         ("presence", (slots,), "normal"),
         ("withdraw", (slots,), "exponential"),
-        *((("group", (slots,), "group"),) if scenario.groups is not None else ()),
+        *((("group", (slots,), "group"),) if scenario.applicant_attributes else ()),
     )
 
 

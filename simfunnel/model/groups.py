@@ -1,4 +1,5 @@
-"""Groups of applicants: who they are, and how the funnel treats them (the ``groups:`` key).
+"""Groups of applicants: who they are, and how the funnel treats them (the ``groups:`` and
+``sources:`` keys).
 
 A scenario may name one or two attributes (sex, ethnicity), each with levels and their
 shares of applicants. Attributes are independent, so an applicant's *cell* (a level of
@@ -23,6 +24,12 @@ statistics are the mixture's upper-tail quantiles at the same uniform order stat
 from its posterior given its score, ``P(c | s) ~ pi_c phi((s - m_c) / sigma_s)``
 (applicants are iid, so given the top scores their cells are independent), and the
 latent vector from ``N(mu_c + R b (s - m_c) / sigma_s**2, Cov[z | s])``.
+
+Sources (``sources:``: applied, referred, sourced, agency) are one more attribute,
+``source``, after the groups: the same mixture, with no interview-stage shifts. The
+internal contender's cell is drawn like an applicant's; its source level changes nothing
+(latent and screen shifts apply to the screened pool; withdrawal and decline shifts to
+external candidates), and reports count it as the source "internal".
 
 Randomness: the cell draws come from their own child stream, ``(stream, block,
 GROUP_DRAWS)`` (:func:`group_uniforms`), so every other draw is where it was. A scenario
@@ -71,6 +78,9 @@ class GroupModel:
         Added to the mean interview score (in its own units).
     withdrawal_shift, decline_shift : ndarray, shape (cells,)
         Log hazard ratio of withdrawal; shift of the log-odds of declining.
+    demographic : int
+        How many of the attributes are the ``groups:`` ones (they come first); an
+        attribute after them is ``source`` (the scenario's ``sources:``).
     """
 
     attributes: tuple[str, ...]
@@ -83,10 +93,11 @@ class GroupModel:
     interview_shift: np.ndarray
     withdrawal_shift: np.ndarray
     decline_shift: np.ndarray
+    demographic: int
 
     @classmethod
     def from_scenario(cls, scenario: Scenario, screen: Screen) -> GroupModel:
-        groups = scenario.groups or {}
+        groups = scenario.applicant_attributes or {}
         attributes = tuple(groups)
         levels = tuple(tuple(groups[a]) for a in attributes)
         cells = list(itertools.product(*(range(len(names)) for names in levels)))
@@ -103,8 +114,9 @@ class GroupModel:
                 shares[c] *= level.share
                 latent[c] += [getattr(level, name) for name in LATENT_NAMES]
                 screen_shift[c] += level.screen
-                presence[c] += level.presence
-                interview[c] += level.interview
+                # A source has no interview-stage shifts (SourceLevel): 0.
+                presence[c] += getattr(level, "presence", 0.0)
+                interview[c] += getattr(level, "interview", 0.0)
                 withdrawal[c] += level.withdrawal
                 decline[c] += level.decline
         shares /= shares.sum()
@@ -119,6 +131,7 @@ class GroupModel:
             interview_shift=interview * interview_sd,
             withdrawal_shift=withdrawal,
             decline_shift=decline,
+            demographic=len(scenario.groups or {}),
         )
 
     @property

@@ -51,6 +51,7 @@ from simfunnel.model.seasons import reachable_cancel_share
 from simfunnel.model.sections import (
     LATENT_NAMES,
     MAX_DESCRIPTION_CHARS,
+    SOURCE_ATTRIBUTE,
     Analysis,
     Applicants,
     GroupLevel,
@@ -61,9 +62,11 @@ from simfunnel.model.sections import (
     Pipeline,
     Role,
     Screening,
+    SourceLevel,
     Value,
     Withdrawal,
     check_groups,
+    check_sources,
 )
 from simfunnel.model.uncertainty import Distribution, Posterior, extract_inline
 from simfunnel.model.validation import format_pydantic_error, range_text, set_dotted, where
@@ -122,6 +125,12 @@ class Scenario(_Section):
         "optional: one or two attributes (e.g. sex, ethnicity), each {level: {share, shifts}}; "
         "null = no groups, every number as without this key (simfunnel/model/groups.py)",
     )
+    sources: dict[str, SourceLevel] | None = _field(
+        None,
+        "optional: where external applicants come from, {source: {share, shifts}} (e.g. "
+        "applied, referred, sourced, agency; the shipped referrals scenario cites Lever 2016); "
+        "null = one source, every number as without this key",
+    )
     posterior: Posterior | None = _field(
         None,
         "joint draws of keys, one row per block of 1,000 openings: a fit's posterior.csv "
@@ -157,8 +166,11 @@ class Scenario(_Section):
         self._reachable_cancellation()
         if self.groups is not None:
             check_groups(self.groups)
-            if self.engine != "exact":
-                raise InputError("groups need engine: exact", path="engine")
+        if self.sources is not None:
+            check_sources(self.sources, self.groups)
+        for key in ("groups", "sources"):
+            if getattr(self, key) is not None and self.engine != "exact":
+                raise InputError(f"{key} need engine: exact", path="engine")
         if self.uncertainty or self.posterior is not None:
             check_uncertainty(self)
         eigenvalues = np.linalg.eigvalsh(self.correlation_matrix)
@@ -197,6 +209,15 @@ class Scenario(_Section):
             matrix[a, b] = matrix[b, a] = value
         return matrix
 
+    @property
+    def applicant_attributes(self) -> dict[str, dict[str, Any]] | None:
+        """The attributes an applicant's cell is made of: the ``groups:`` attributes, then
+        ``source`` if ``sources:`` is set; None when neither is (simfunnel/model/groups.py)."""
+        attributes = dict(self.groups or {})
+        if self.sources is not None:
+            attributes[SOURCE_ATTRIBUTE] = self.sources
+        return attributes or None
+
     # ---------------------------------------------------------------- overrides
     def to_dict(self) -> dict[str, Any]:
         """Plain, YAML-ready dict of every key (defaults included)."""
@@ -205,8 +226,9 @@ class Scenario(_Section):
             key: {k: v for k, v in spec.items() if v is not None}
             for key, spec in data["uncertainty"].items()
         }
-        if data.get("groups") is None:  # a scenario without groups reads as before them
-            data.pop("groups", None)
+        for key in ("groups", "sources"):  # a scenario without them reads as before them
+            if data.get(key) is None:
+                data.pop(key, None)
         return data
 
     def to_yaml(self, posterior_file: str | None = None) -> str:

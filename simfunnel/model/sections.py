@@ -438,18 +438,15 @@ MAX_GROUP_ATTRIBUTES = 2  # two give intersections; more would split levels too 
 MAX_GROUP_LEVELS = 10
 MAX_GROUP_SHIFT = 3.0  # SD units: larger than any published subgroup difference
 MAX_GROUP_NAME_CHARS = 40
+SOURCE_ATTRIBUTE = "source"  # the attribute name sources take among an applicant's cells
 
 
 def _shift(description: str) -> Float:
     return _field(0.0, description, ge=-MAX_GROUP_SHIFT, le=MAX_GROUP_SHIFT)
 
 
-class GroupLevel(_Section):
-    """One level of a group attribute: its share of applicants and how it differs.
-
-    Every shift is a difference in means, in SD units, against a level without shifts
-    (simfunnel/model/groups.py applies them); 0 everywhere is no difference.
-    """
+class _Level(_Section):
+    """A level of applicants: its share and how it differs (shared by groups and sources)."""
 
     share: Float = _field(
         ..., "share of applicants at this level (the shares sum to 1)", gt=0, lt=1
@@ -469,11 +466,39 @@ class GroupLevel(_Section):
     screen: Float = _shift(
         "screener's bias on the CV score (SD units of the CV score among applicants)"
     )
+
+
+class GroupLevel(_Level):
+    """One level of a group attribute: its share of applicants and how it differs.
+
+    Every shift is a difference in means, in SD units, against a level without shifts
+    (simfunnel/model/groups.py applies them); 0 everywhere is no difference.
+    """
+
     presence: Float = _shift("shift of interview presence (SD units of presence)")
     interview: Float = _shift(
         "rater bias on the mean interview score (SD units of the score among applicants; "
         "structured interviews d ~ .23, Roth et al. 2002)"
     )
+    withdrawal: Float = _shift(
+        "log of the weekly withdrawal hazard ratio (0: withdraws as often as the others; "
+        "0.69: twice as often)"
+    )
+    decline: Float = _shift(
+        "shift of the log-odds of declining an offer (0: declines as often as the others)"
+    )
+
+
+class SourceLevel(_Level):
+    """One source of external applicants (applied, referred, sourced, agency): its share
+    of applicants and how its applicants differ before the interviews.
+
+    ``screen`` is the vouching a source brings to the CV screen (a referrer's word, a
+    recruiter's or agency's pre-vetting); ``withdrawal`` and ``decline`` say how committed
+    its applicants are (a sourced, passive candidate was not looking). Interview-stage
+    shifts belong to groups, not sources: the internal contender is its own source.
+    """
+
     withdrawal: Float = _shift(
         "log of the weekly withdrawal hazard ratio (0: withdraws as often as the others; "
         "0.69: twice as often)"
@@ -498,18 +523,37 @@ def check_groups(groups: dict[str, dict[str, GroupLevel]]) -> None:
             path="groups",
         )
     for attribute, levels in groups.items():
-        path = _group_path(attribute)
-        for name in (attribute, *levels):
-            if not name.strip() or len(name) > MAX_GROUP_NAME_CHARS or any(map(is_control, name)):
-                raise InputError(
-                    f"{path}: a name must be 1-{MAX_GROUP_NAME_CHARS} printable characters, "
-                    f"got {excerpt(name)}",
-                    path=path,
-                )
-        if not 2 <= len(levels) <= MAX_GROUP_LEVELS:
-            raise InputError(f"{path}: 2-{MAX_GROUP_LEVELS} levels, got {len(levels)}", path=path)
-        total = math.fsum(level.share for level in levels.values())
-        if abs(total - 1) > 1e-6:
+        check_levels(_group_path(attribute), attribute, levels)
+
+
+def check_sources(sources: dict[str, SourceLevel], groups: dict | None) -> None:
+    """2..10 named sources whose shares sum to 1; none called internal; no group
+    attribute called source."""
+    check_levels("sources", "sources", sources)
+    if any(name.strip().casefold() == "internal" for name in sources):
+        raise InputError(
+            "sources: the internal contender is set in internal:, not as a source of "
+            "external applicants; remove the internal level",
+            path="sources",
+        )
+    if groups is not None and SOURCE_ATTRIBUTE in groups:
+        raise InputError(
+            f"groups.{SOURCE_ATTRIBUTE}: with sources: set, name the group attribute otherwise",
+            path=f"groups.{SOURCE_ATTRIBUTE}",
+        )
+
+
+def check_levels(path: str, attribute: str, levels: dict[str, _Level]) -> None:
+    """2..10 levels with printable names whose shares sum to 1."""
+    for name in (attribute, *levels):
+        if not name.strip() or len(name) > MAX_GROUP_NAME_CHARS or any(map(is_control, name)):
             raise InputError(
-                f"{path}: the levels' shares must sum to 1, got {total:.6g}", path=path
+                f"{path}: a name must be 1-{MAX_GROUP_NAME_CHARS} printable characters, "
+                f"got {excerpt(name)}",
+                path=path,
             )
+    if not 2 <= len(levels) <= MAX_GROUP_LEVELS:
+        raise InputError(f"{path}: 2-{MAX_GROUP_LEVELS} levels, got {len(levels)}", path=path)
+    total = math.fsum(level.share for level in levels.values())
+    if abs(total - 1) > 1e-6:
+        raise InputError(f"{path}: the levels' shares must sum to 1, got {total:.6g}", path=path)
