@@ -103,7 +103,7 @@ def test_bad_sources_are_one_line(sources, expected) -> None:
 
 def test_a_group_attribute_cannot_be_called_source_when_sources_are_set() -> None:
     two = {"a": {"share": 0.5}, "b": {"share": 0.5}}
-    with pytest.raises(InputError, match="groups.source"):
+    with pytest.raises(InputError, match=r"groups\.source"):
         load_scenario("baseline", {"sources": two, "groups": {"source": two}})
 
 

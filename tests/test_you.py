@@ -117,6 +117,7 @@ def test_you_cli(capsys, tmp_path) -> None:
     assert "P(offer) per interview" in out and "Median interviews to a first offer" in out
     assert (tmp_path / "job_search.csv").exists()
     assert (tmp_path / "job_search.png").stat().st_size > 20_000
+    assert (tmp_path / "loss_reasons.png").stat().st_size > 20_000
     with pytest.raises(SystemExit) as info:
         main(["you", str(CONFIGS / "baseline.yaml"), "--quality-percentile", "100"])
     assert info.value.code == 2
@@ -167,3 +168,19 @@ def test_levers_say_which_own_trait_moves_the_chance_most(baseline) -> None:
     assert (table["per_application"] < table["p_offer"]).all()
     assert "moves it most" in format_levers(table)
     assert levers(baseline, 90, openings=400, seed=3).equals(table)  # same seed, same table
+
+
+def test_your_loss_reasons_chart_shows_your_table_and_names_the_top_reasons() -> None:
+    from simfunnel.analysis.outputs.run import LossReasons
+
+    result = sf.you(sf.load_scenario("baseline"), 50, alignment=0.2, openings=1000, seed=3)
+    reasons = LossReasons.from_you(result)
+    table = result.loss_reasons
+    sequential = table[(table["method"] == "sequential") & (table["share"] > 0)]
+    drawn = reasons.to_df().set_index("reason")["share"]
+    assert drawn.to_dict() == sequential.set_index("reason")["share"].to_dict()
+    assert drawn.sum() == pytest.approx(1.0)  # sequential reasons add up to every loss
+    top = drawn.idxmax()
+    assert reasons.finding.startswith("Your lost interviews: ")
+    assert f"{round(100 * drawn[top])}%" in reasons.finding
+    assert "alignment 0.2" in reasons.note and reasons.xlabel.startswith("Share of your")

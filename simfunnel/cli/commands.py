@@ -337,14 +337,21 @@ def _command_you(args: argparse.Namespace) -> int:
                 from simfunnel.present import charts
 
                 charts.save_chart(charts.job_search, result, staging / "job_search", args.formats)
+                from simfunnel.analysis.outputs.run import LossReasons
+                from simfunnel.present.charts.render import plot_output
+
+                reasons = LossReasons.from_you(result)
+                charts.save_chart(plot_output, reasons, staging / "loss_reasons", args.formats)
             folder.commit()
     if args.out:
         charts_note = (
-            f" and the job-search chart ({', '.join(args.formats)})" if args.formats else ""
+            f" and the job-search and loss-reasons charts ({', '.join(args.formats)})"
+            if args.formats
+            else ""
         )
         print(f"\nWrote {args.out}/: job_search.csv, loss_reasons.csv{charts_note}.")
     else:
-        print("\nNo files written: add --out DIR for the tables and the job-search chart.")
+        print("\nNo files written: add --out DIR for the tables and the charts.")
     return 0
 
 

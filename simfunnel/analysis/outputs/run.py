@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -25,8 +26,11 @@ from simfunnel.analysis.outputs.rates import (
 )
 from simfunnel.analysis.result import Result
 from simfunnel.errors import NothingToChartError
-from simfunnel.metrics import LOSS_REASONS, METHODS, STAGES
+from simfunnel.metrics import LOSS_REASONS, METHODS, STAGES, ordinal
 from simfunnel.model.attribution import RESIDUALS  # reasons that are not a mechanism
+
+if TYPE_CHECKING:
+    from simfunnel.analysis.you import YouResult
 
 
 def _one_in(rate: float) -> str:
@@ -133,6 +137,41 @@ class LossReasons(Output):
         )
         out = cls(table, finding, note)
         out.methods = tuple(methods)
+        return out
+
+    @classmethod
+    def from_you(cls, result: YouResult) -> LossReasons:
+        """Why *your* interviews got no offer (``simfunnel you``): the sequential
+        reasons over the openings where the focal candidate interviewed and lost."""
+        frame = result.loss_reasons
+        frame = frame[(frame["method"] == "sequential") & (frame["share"] > 0)]
+        if frame.empty:
+            raise NothingToChartError("you got an offer in every interview simulated")
+        table = frame.assign(
+            method_label=METHODS["sequential"],
+            label=frame["reason"].map(lambda r: LOSS_REASONS[r].label),
+            mechanism=~frame["reason"].isin(RESIDUALS),
+        )[["method", "method_label", "reason", "label", "share", "ci_low", "ci_high", "mechanism"]]
+        table = table.reset_index(drop=True)
+        ranked = table.sort_values("share", ascending=False)
+        top = ranked.iloc[0]
+        finding = f"Your lost interviews: {top['label'].lower()} {percent(top['share'])}"
+        process = ranked[ranked["mechanism"]]
+        if not process.empty and process.iloc[0]["reason"] != top["reason"]:
+            finding += f", {process.iloc[0]['label'].lower()} {percent(process.iloc[0]['share'])}"
+        you_are = [f"{ordinal(result.percentile)} percentile"]
+        if result.metadata.get("alignment") is not None:
+            you_are.append(f"alignment {result.metadata['alignment']:g}")
+        if result.metadata.get("niche"):
+            you_are.append("niche experience")
+        note = (
+            f"{result.scenario.name.replace('_', ' ')} scenario · you: {', '.join(you_are)} · "
+            f"{round(result.openings * (1 - result.offer[0])):,} of {result.openings:,} "
+            "interviews lost\nreason = the first removal that gives you the offer"
+        )
+        out = cls(table, finding, note)
+        out.methods = ("sequential",)
+        out.xlabel = "Share of your interviews that got no offer"
         return out
 
 

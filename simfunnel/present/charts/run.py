@@ -280,7 +280,9 @@ def draw_loss_reasons(
                       borderaxespad=0.1, fontsize=0.85 * mpl.rcParams["font.size"])  # fmt: skip
         ax.set_ylim(-0.5, top)
         ax.grid(axis="x")
-        if methods[0] == "removed_alone":
+        if getattr(output, "xlabel", None):
+            ax.set_xlabel(output.xlabel)
+        elif methods[0] == "removed_alone":
             ax.set_xlabel("Share of good interviews without an offer that would get one")
         else:
             ax.set_xlabel("Share of good interviews that got no offer")
