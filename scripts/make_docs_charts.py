@@ -32,11 +32,14 @@ from simfunnel.analysis.outputs import (
     Benchmarks,
     Differences,
     JobSearch,
+    LossReasons,
     RiskTradeoff,
     Sensitivity,
 )
 from simfunnel.present import charts  # draws on bare Figures: no display or backend needed
+from simfunnel.analysis.sources import source_table
 from simfunnel.present.charts.benchmarks import benchmarks
+from simfunnel.present.charts.render import plot_output
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIGS = ROOT / "simfunnel" / "scenarios"
@@ -44,7 +47,8 @@ COMPARED = ("baseline", "structured_panels", "strong_internal", "risk_averse_man
 SWEEP_OPENINGS = 50_000  # per grid point
 SENSITIVITY_OPENINGS = 20_000  # per parameter value
 YOU_OPENINGS = 20_000  # openings the focal candidate interviews in, per percentile
-PARTS = ("run", "job_search", "risk_tradeoff", "tornado", "compare")
+PARTS = ("run", "job_search", "career_changer", "risk_tradeoff", "tornado", "compare", "sources")
+SOURCES_OPENINGS = 50_000
 CAPTIONS = {
     "funnel": "How many of each stage reach the next: applicants, shortlist, interviews, "
     "offers, hires.",
@@ -60,6 +64,10 @@ CAPTIONS = {
     "of the slate, an offer.",
     "job_search": "Your chance of at least one offer after N interviews, at three levels of "
     "ability (`simfunnel you`).",
+    "career_changer": "Why a median candidate with little directly aligned experience (a "
+    "career changer, alignment 0.2) gets no offer (`simfunnel you --alignment 0.2 --out`).",
+    "sources": "How often an applicant is hired by where they came from, calibrated to "
+    "Lever's 2016 benchmarks (`simfunnel sources referrals`).",
     "risk_tradeoff": "What a manager's fear of a wrong hire does to the value of hires, bad "
     "hires, internal wins and the truly best candidate (`simfunnel sweep`).",
     "tornado": "Which assumptions move the offer rate of good interviews most, each moved "
@@ -100,6 +108,11 @@ def main(argv: list[str] | None = None) -> list[Path]:
         findings["benchmarks"] = Benchmarks.from_result(result).finding
     if "job_search" in args.only:
         written += _job_search(scenario, seed, args.out, findings)
+    if "career_changer" in args.only:
+        changer = sf.you(scenario, 50, alignment=0.2, openings=YOU_OPENINGS, seed=seed)
+        reasons = LossReasons.from_you(changer)
+        written += charts.save_chart(plot_output, reasons, args.out / "career_changer")
+        findings["career_changer"] = reasons.finding
     if "risk_tradeoff" in args.only:
         written += _risk_tradeoff(scenario, seed, args.out, findings)
     if "tornado" in args.only:
@@ -111,6 +124,10 @@ def main(argv: list[str] | None = None) -> list[Path]:
         comparison = sf.compare(scenarios, args.openings, seed, workers=None)
         written += charts.save_chart(charts.compare, comparison, args.out / "compare")
         findings["compare"] = Differences.from_comparison(comparison).finding
+    if "sources" in args.only:
+        table = source_table(sf.load_scenario("referrals"), SOURCES_OPENINGS)
+        written += charts.save_chart(plot_output, table, args.out / "sources")
+        findings["sources"] = table.finding
     gallery = args.gallery or args.out / "gallery.md"
     gallery.write_text(gallery_markdown(findings, args.openings, seed), encoding="utf-8")
     written.append(gallery)
