@@ -36,8 +36,8 @@ from simfunnel.analysis.outputs import (
     RiskTradeoff,
     Sensitivity,
 )
-from simfunnel.present import charts  # draws on bare Figures: no display or backend needed
 from simfunnel.analysis.sources import source_table
+from simfunnel.present import charts  # draws on bare Figures: no display or backend needed
 from simfunnel.present.charts.benchmarks import benchmarks
 from simfunnel.present.charts.render import plot_output
 
