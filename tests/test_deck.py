@@ -295,3 +295,20 @@ def test_every_slide_can_be_looked_at_as_a_picture(
     # The chart is on the picture: more than the white of an empty slide.
     colours = first.convert("RGB").getcolors(maxcolors=1 << 16)
     assert colours is None or len(colours) > 50
+
+
+def test_a_slide_whose_finding_is_only_default_assumptions_says_so() -> None:
+    from simfunnel.io.shipped import assumed_defaults
+    from simfunnel.present.deck.slides import ASSUMED_NOTE, FINDING_KEYS, assumed_only, chart_slides
+
+    assert "role.quarter_multipliers" in assumed_defaults()  # labelled in baseline.yaml
+    assert "offers.decline_probability" not in assumed_defaults()  # calibrated, cited
+    baseline = sf.load_scenario("baseline")
+    assert assumed_only(baseline, "seasonality") == list(FINDING_KEYS["seasonality"][0])
+    assert assumed_only(baseline, "funnel") == []  # no finding keys: not judged
+    mine = baseline.with_overrides({"role.quarter_multipliers": [1.0, 1.0, 1.0, 1.5]})
+    assert assumed_only(mine, "seasonality") == []
+    result = sf.simulate(mine, openings=1000)
+    notes = {slide.name: slide.output.note for slide in chart_slides(result)}
+    prefix = ASSUMED_NOTE.split(":")[0]
+    assert prefix not in notes["seasonality"] and prefix in notes["felt_vs_actual"]

@@ -150,3 +150,31 @@ def write_starter(name: str, folder: Path) -> Path:
     except OSError as exc:
         raise InputError(f"{path}: cannot write ({exc.strerror or 'error'})") from None
     return path
+
+
+ASSUMPTION_MARK = "ASSUMPTION"
+
+
+def assumed_defaults() -> frozenset[str]:
+    """The dotted keys of the shipped baseline whose comment labels them an assumption
+    (no published figure): ``role.quarter_multipliers``, ``manager.risk_aversion``, ...
+
+    Read from the file's comments (``key: value  # ASSUMPTION: ...``), sections by
+    indentation; a section's comment (``interview:  # ...``) labels only that line.
+    """
+    keys: set[str] = set()
+    path: list[tuple[int, str]] = []  # (indent, name) of the open sections
+    for line in (SCENARIOS / "baseline.yaml").read_text(encoding="utf-8").splitlines():
+        body, _, comment = line.partition("#")
+        if not body.strip() or ":" not in body:
+            continue
+        indent = len(body) - len(body.lstrip())
+        name, _, value = body.strip().partition(":")
+        while path and path[-1][0] >= indent:
+            path.pop()
+        dotted = ".".join([*(n for _, n in path), name.strip()])
+        if ASSUMPTION_MARK in comment.upper():
+            keys.add(dotted)
+        if not value.strip():  # a section: its keys follow, indented
+            path.append((indent, name.strip()))
+    return frozenset(keys)

@@ -16,6 +16,7 @@ from simfunnel.model.attribution import RESIDUALS
 from simfunnel.model.scenario import Scenario
 from simfunnel.present.charts.render import supported_charts
 from simfunnel.present.deck.notes import (
+    _value,
     changed_keys,
     difference_lines,
     search_lines,
@@ -106,6 +107,35 @@ SLIDE_KEYS: dict[str, tuple[str, ...]] = {
         "analysis.good_interview_top_share",
     ),
 }
+
+# The keys a slide's finding comes from alone. When every one is an assumption of the
+# shipped baseline (no published figure) left at its value, the finding is about the
+# model's defaults, not the user's funnel, and the slide says so (issue: "Roles posted in
+# Q4 are cancelled 1.6x as often" from quarter multipliers the user never set).
+FINDING_KEYS: dict[str, tuple[tuple[str, ...], str]] = {
+    "seasonality": (
+        ("role.quarter_multipliers", "role.cancel_probability"),
+        "freeze risk by quarter",
+    ),
+    "felt_vs_actual": (
+        ("interview.self_assessment.bias", "interview.self_assessment.noise"),
+        "candidates' optimism about their interviews",
+    ),
+}
+ASSUMED_NOTE = "An assumption, not from your data: simfunnel's default {what}"
+
+
+def assumed_only(scenario: Scenario, name: str) -> list[str]:
+    """The keys behind slide ``name``'s finding if every one is a baseline assumption left
+    at its value (:data:`FINDING_KEYS`), else ``[]``."""
+    from simfunnel.io.loader import load_scenario
+    from simfunnel.io.shipped import assumed_defaults
+
+    keys = FINDING_KEYS.get(name, ((), ""))[0]
+    if not keys or not set(keys) <= assumed_defaults():
+        return []
+    baseline = load_scenario("baseline")
+    return list(keys) if all(_value(scenario, k) == _value(baseline, k) for k in keys) else []
 
 
 # The keys the what-if slide moves (each +-50% within its range, one at a time): the
@@ -200,6 +230,9 @@ def chart_slides(result: Result, comparison: Comparison | None = None) -> list[S
             output = RUN_OUTPUTS[name](result)
         except NothingToChartError:
             continue
+        if assumed_only(result.scenario, name):
+            what = FINDING_KEYS[name][1]
+            output.note = f"{output.note}\n{ASSUMED_NOTE.format(what=what)}"
         notes = slide_notes(
             output,
             table_lines(output),
