@@ -43,9 +43,10 @@ those ``--columns`` renames) are kept.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -253,30 +254,63 @@ def _check(
         )
     present = [c for c in COLUMNS if c in frame.columns]
     frame = frame[present]
+    problems = Problems(source)
     out = pd.DataFrame(index=frame.index)
-    out["requisition_id"] = _ids(frame["requisition_id"], source)
+    out["requisition_id"] = _ids(frame["requisition_id"], problems)
     for column in DATES:
         if column in frame:
-            out[column] = _dates(frame[column], source, column, date_format)
+            out[column] = _dates(frame[column], problems, column, date_format)
     # An open requisition's outcome is not known yet: required outcome cells may be empty.
     open_rows = _open_rows(frame)
     for column in COUNTS:
         if column in frame:
             required = column in REQUIRED and column not in OUTCOMES
-            out[column] = _integers(frame[column], source, column, required)
+            out[column] = _integers(frame[column], problems, column, required)
             if column in REQUIRED and column in OUTCOMES:
-                empty = out[column].isna() & ~open_rows
-                if empty.any():
-                    i = out.index[empty][0]
-                    raise _fail(source, i, column, "missing (it is required)")
-    out["cancelled"] = _flags(frame["cancelled"], source, open_rows)
+                empty = _text(frame[column]).isna() & ~open_rows
+                problems.add(out.index[empty], column, lambda i: "missing (it is required)")
+    out["cancelled"] = _flags(frame["cancelled"], problems, open_rows)
     open_rows |= _undecided(out)
     for column in OUTCOMES:
         if column in out:
             out[column] = out[column].mask(open_rows)
-    _check_consistency(out, source)
+    _check_consistency(out, problems)
+    problems.raise_any()
     ids = tuple(out.loc[open_rows, "requisition_id"])
     return AtsData(out[[c for c in COLUMNS if c in out]].reset_index(drop=True), source, ids)
+
+
+MAX_PROBLEMS = 50  # problems listed for one file, in row order; the rest are counted
+
+
+class Problems:
+    """Every problem of a file's cells, collected so all are reported at once: one line
+    each (file, row, column, what), in row order then column order, at most
+    :data:`MAX_PROBLEMS` listed and the rest counted."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self.found: list[tuple[int, int, str, str]] = []
+        self.count = 0
+
+    def add(self, rows: Any, column: str, message: Callable[[int], str]) -> None:
+        """``message(row)`` for each of ``rows`` (spreadsheet row numbers)."""
+        order = COLUMNS.index(column) if column in COLUMNS else len(COLUMNS)
+        for row in rows:
+            self.count += 1
+            self.found.append((int(row), order, column, message(row)))
+        # Keep the memory bounded however many rows are bad: the first rows are listed.
+        if len(self.found) > 4 * MAX_PROBLEMS:
+            self.found = sorted(self.found)[:MAX_PROBLEMS]
+
+    def raise_any(self) -> None:
+        if not self.count:
+            return
+        found = sorted(self.found)[:MAX_PROBLEMS]
+        lines = [f"{self.source}: row {_row(r)}, column {c}: {m}" for r, _, c, m in found]
+        if self.count > len(found):
+            lines.append(f"{self.source}: and {self.count - len(found):,} more problems")
+        raise InputError("\n".join(lines))
 
 
 # What an open requisition does not know yet: left out (censored), the rest is used.
@@ -325,71 +359,59 @@ def _fail(source: str, index: int, column: str, message: str) -> InputError:
     return InputError(f"{source}: row {_row(index)}, column {column}: {message}")
 
 
-def _ids(series: pd.Series, source: str) -> pd.Series:
+def _ids(series: pd.Series, problems: Problems) -> pd.Series:
     ids = _text(series)
     empty = ids.isna()
-    if empty.any():
-        raise _fail(source, ids.index[empty][0], "requisition_id", "missing (it is required)")
-    repeated = ids.duplicated(keep="first")
-    if repeated.any():
-        second = ids.index[repeated][0]
-        first = ids.index[ids == ids[second]][0]
-        raise _fail(
-            source,
-            second,
-            "requisition_id",
-            f"duplicate id {_cell(ids[second])} (first on row {_row(first)})",
-        )
+    problems.add(ids.index[empty], "requisition_id", lambda i: "missing (it is required)")
+    repeated = ids.duplicated(keep="first") & ~empty
+    first_row = {value: row for row, value in ids[~empty & ~repeated].items()}
+    problems.add(
+        ids.index[repeated],
+        "requisition_id",
+        lambda i: f"duplicate id {_cell(ids[i])} (first on row {_row(first_row[ids[i]])})",
+    )
     return ids.astype(str)
 
 
-def _integers(series: pd.Series, source: str, column: str, required: bool) -> pd.Series:
+def _integers(series: pd.Series, problems: Problems, column: str, required: bool) -> pd.Series:
     text = _text(series)
-    if required and text.isna().any():
-        raise _fail(source, text.index[text.isna()][0], column, "missing (it is required)")
+    if required:
+        problems.add(text.index[text.isna()], column, lambda i: "missing (it is required)")
     values = pd.to_numeric(text, errors="coerce")
     bad = text.notna() & (values.isna() | ~np.isfinite(values.astype(float)))
-    if bad.any():
-        i = text.index[bad][0]
-        raise _fail(source, i, column, f"not a whole number (got {_cell(text[i])})")
-    fractional = values.notna() & (values != np.round(values))
-    if fractional.any():
-        i = values.index[fractional][0]
-        raise _fail(source, i, column, f"not a whole number (got {_cell(text[i])})")
-    negative = values.notna() & (values < 0)
-    if negative.any():
-        i = values.index[negative][0]
-        raise _fail(source, i, column, f"negative (got {_cell(text[i])})")
-    huge = values.notna() & (values > MAX_COUNT)
-    if huge.any():
-        i = values.index[huge][0]
-        raise _fail(
-            source, i, column, f"implausibly large (over {MAX_COUNT:,}; got {_cell(text[i])})"
-        )
+    bad |= values.notna() & (values != np.round(values))
+    problems.add(text.index[bad], column, lambda i: f"not a whole number (got {_cell(text[i])})")
+    negative = values.notna() & (values < 0) & ~bad
+    problems.add(text.index[negative], column, lambda i: f"negative (got {_cell(text[i])})")
+    huge = values.notna() & (values > MAX_COUNT) & ~bad
+    problems.add(
+        text.index[huge],
+        column,
+        lambda i: f"implausibly large (over {MAX_COUNT:,}; got {_cell(text[i])})",
+    )
+    values = values.mask(bad | negative | huge)  # a refused cell compares with nothing
     return values.round().astype("Int64")
 
 
-def _flags(series: pd.Series, source: str, open_rows: pd.Series) -> pd.Series:
+def _flags(series: pd.Series, problems: Problems, open_rows: pd.Series) -> pd.Series:
     text = _text(series).str.lower()
     empty = text.isna() & ~open_rows
-    if empty.any():
-        raise _fail(
-            source,
-            text.index[empty][0],
-            "cancelled",
-            "missing (it is required; an open requisition has no closed date)",
-        )
+    problems.add(
+        text.index[empty],
+        "cancelled",
+        lambda i: "missing (it is required; an open requisition has no closed date)",
+    )
     mapping = {"1": 1, "0": 0, "1.0": 1, "0.0": 0, "true": 1, "false": 0, "yes": 1, "no": 0}
     flags = text.map(mapping)
-    bad = flags.isna() & ~open_rows
-    if bad.any():
-        i = flags.index[bad][0]
-        raise _fail(source, i, "cancelled", f"expected 1, 0 or open (got {_cell(series[i])})")
+    bad = flags.isna() & ~open_rows & ~empty
+    problems.add(
+        flags.index[bad], "cancelled", lambda i: f"expected 1, 0 or open (got {_cell(series[i])})"
+    )
     return flags.mask(open_rows).astype("Int64")
 
 
 def _dates(
-    series: pd.Series, source: str, column: str, date_format: str | None = None
+    series: pd.Series, problems: Problems, column: str, date_format: str | None = None
 ) -> pd.Series:
     text = _text(series)
     try:
@@ -400,24 +422,25 @@ def _dates(
         raise InputError(
             f"--date-format {_cell(date_format)}: not a date format like %d/%m/%Y"
         ) from None
-    bad = text.notna() & dates.isna()
-    if bad.any():
-        i = text.index[bad][0]
+
+    def not_a_date(i: int) -> str:
         if date_format:
             expected = f"not a date in --date-format {date_format[:20]}"
         else:
             expected = "not an ISO date like 2025-03-31"
             if "/" in str(text[i]) or "." in str(text[i]):
                 expected += " (for 04/03/2024 give --date-format %d/%m/%Y or %m/%d/%Y)"
-        raise _fail(source, i, column, f"{expected} (got {_cell(text[i])})")
+        return f"{expected} (got {_cell(text[i])})"
+
+    problems.add(text.index[text.notna() & dates.isna()], column, not_a_date)
     if getattr(dates.dt, "tz", None) is not None:
         dates = dates.dt.tz_localize(None)
     years = dates.dt.year
     odd = dates.notna() & ((years < 1900) | (years > 2200))
-    if odd.any():
-        i = dates.index[odd][0]
-        raise _fail(source, i, column, f"date out of range 1900-2200 (got {_cell(text[i])})")
-    return dates.dt.normalize()
+    problems.add(
+        dates.index[odd], column, lambda i: f"date out of range 1900-2200 (got {_cell(text[i])})"
+    )
+    return dates.mask(odd).dt.normalize()
 
 
 # (smaller, larger, what it means): `smaller` may never exceed `larger`.
@@ -431,42 +454,35 @@ _ORDER = (
 )
 
 
-def _check_consistency(frame: pd.DataFrame, source: str) -> None:
-    problems: list[tuple[int, str, str]] = []
+def _check_consistency(frame: pd.DataFrame, problems: Problems) -> None:
+    """Counts that contradict each other, and a close before the posting, on every row."""
     for smaller, larger, what in _ORDER:
         if smaller in frame and larger in frame:
             wrong = (frame[smaller] > frame[larger]).fillna(False).to_numpy(dtype=bool)
-            if wrong.any():
-                i = frame.index[np.flatnonzero(wrong)[0]]
-                shown = f"{smaller} {frame[smaller][i]} > {larger} {frame[larger][i]}"
-                problems.append((i, smaller, f"{what} ({shown})"))
+            problems.add(
+                frame.index[wrong],
+                smaller,
+                lambda i, s=smaller, b=larger, w=what: (
+                    f"{w} ({s} {frame[s][i]} > {b} {frame[b][i]})"
+                ),
+            )
     if {"interviewed", "internal_interviewed", "shortlisted"} <= set(frame):
         externals = frame["interviewed"] - frame["internal_interviewed"]
         wrong = (externals > frame["shortlisted"]).fillna(False).to_numpy(dtype=bool)
-        if wrong.any():
-            i = frame.index[np.flatnonzero(wrong)[0]]
-            problems.append(
-                (
-                    i,
-                    "interviewed",
-                    f"more external interviewees ({externals[i]}) than shortlisted "
-                    f"({frame['shortlisted'][i]})",
-                )
-            )
+        problems.add(
+            frame.index[wrong],
+            "interviewed",
+            lambda i: (
+                f"more external interviewees ({externals[i]}) than shortlisted "
+                f"({frame['shortlisted'][i]})"
+            ),
+        )
     if "posted" in frame and "closed" in frame:
         wrong = (frame["closed"] < frame["posted"]).fillna(False).to_numpy(dtype=bool)
-        if wrong.any():
-            i = frame.index[np.flatnonzero(wrong)[0]]
-            problems.append(
-                (
-                    i,
-                    "closed",
-                    f"closed before posted ({frame['closed'][i].date()} < "
-                    f"{frame['posted'][i].date()})",
-                )
-            )
-    if problems:
-        row, column, message = min(problems, key=lambda p: p[0])
-        more = len(problems) - 1
-        extra = f" (+{more} other kind{'s' if more > 1 else ''} of problem)" if more else ""
-        raise _fail(source, row, column, message + extra)
+        problems.add(
+            frame.index[wrong],
+            "closed",
+            lambda i: (
+                f"closed before posted ({frame['closed'][i].date()} < {frame['posted'][i].date()})"
+            ),
+        )
