@@ -14,7 +14,7 @@ import pandas as pd
 from pydantic import BaseModel
 
 from simfunnel.analysis.options import ParameterError, RunOptions, resolve_options
-from simfunnel.analysis.points import Point, points_of
+from simfunnel.analysis.points import Pair, Point, pairs_of, points_of
 from simfunnel.analysis.sweeps import value_at
 from simfunnel.errors import InputError
 from simfunnel.metrics import ATTRIBUTION_METRICS, METRICS, unknown_metric
@@ -102,37 +102,89 @@ def sensitivity(
     ``openings`` is per point (default ``DEFAULTS["sensitivity"].openings``,
     20,000); ``options`` and ``changes`` as in :func:`simfunnel.sweep`.
 
+    Each parameter's low and high points are simulated together on the same
+    openings, so the swing's 95% CI is paired, per opening (MODEL.md section 10).
+
     Returns
     -------
     DataFrame
         parameter, low, high, value_low, value_high, swing (|high - low| of the
-        metric), sorted by swing, largest first; plus the base value in ``attrs``.
+        metric) with swing_ci_low/swing_ci_high (95%), the signed change
+        (value_high - value_low) with change_ci_low/change_ci_high, swing_se
+        (paired) and unpaired_swing_se, differing_openings, and each value's CI
+        (value_low_ci_low, ...); sorted by swing, largest first; the base value in
+        ``attrs``.
     """
     refuse_uncertain(scenario, "sensitivity")
     resolved = resolve_options("sensitivity", options, openings, seed, changes)
     _check_metric(metric)
     ranges = ranges or default_ranges(scenario)
     keys = list(ranges)
-    scenarios = [scenario]
-    for key in keys:
-        scenarios += [scenario.with_overrides({key: value}) for value in ranges[key]]
-    points = _points(scenario, scenarios, metric, resolved)
-    values = [point.summary.at[metric, "value"] for point in points]
+    pairs = [
+        (
+            scenario.with_overrides({key: ranges[key][0]}),
+            scenario.with_overrides({key: ranges[key][1]}),
+        )
+        for key in keys
+    ]
+    base = _points(scenario, [scenario], metric, resolved)[0]
+    found = _pairs(scenario, pairs, metric, resolved)
     frame = pd.DataFrame(
         {
             "parameter": keys,
             "low": [ranges[k][0] for k in keys],
             "high": [ranges[k][1] for k in keys],
-            "value_low": values[1::2],
-            "value_high": values[2::2],
+            "value_low": [pair.first.summary.at[metric, "value"] for pair in found],
+            "value_high": [pair.second.summary.at[metric, "value"] for pair in found],
         }
     )
-    frame["swing"] = (frame.value_high - frame.value_low).abs()
+    frame = pd.concat([frame, swing_intervals([pair.difference.loc[metric] for pair in found])],
+                      axis=1)  # fmt: skip
+    for end, column in (("first", "value_low"), ("second", "value_high")):
+        summaries = [getattr(pair, end).summary.loc[metric] for pair in found]
+        frame[f"{column}_ci_low"] = [row.ci_low for row in summaries]
+        frame[f"{column}_ci_high"] = [row.ci_high for row in summaries]
     frame = frame.sort_values("swing", ascending=False, ignore_index=True)
     frame.attrs.update(
-        metric=metric, base=values[0], scenario=scenario.name, openings=points[0].openings
+        metric=metric,
+        base=base.summary.at[metric, "value"],
+        scenario=scenario.name,
+        openings=base.openings,
     )
     return frame
+
+
+def swing_intervals(differences: list[pd.Series]) -> pd.DataFrame:
+    """The swing ``|high - low|`` and its 95% CI from each parameter's paired difference.
+
+    ``differences`` are rows of :meth:`Moments.difference` (value at high minus value
+    at low, per opening, on the same openings). The CI of the signed change is the
+    paired one (``change_ci_low``/``change_ci_high``; NaN when fewer than
+    ``MIN_DIFFERING`` openings differ); the swing's CI is its image under ``|.|``: from
+    the nearer end to the farther one, or from 0 when the change's CI holds 0. It holds
+    the true swing whenever the change's CI holds the true change, so it covers at
+    least as often.
+    """
+    change = np.array([row["difference"] for row in differences], dtype=float)
+    low = np.array([row["ci_low"] for row in differences], dtype=float)
+    high = np.array([row["ci_high"] for row in differences], dtype=float)
+    straddles = (low <= 0) & (high >= 0)
+    near = np.where(straddles, 0.0, np.minimum(np.abs(low), np.abs(high)))
+    far = np.maximum(np.abs(low), np.abs(high))
+    missing = ~(np.isfinite(low) & np.isfinite(high))
+    return pd.DataFrame(
+        {
+            "swing": np.abs(change),
+            "swing_ci_low": np.where(missing, np.nan, near),
+            "swing_ci_high": np.where(missing, np.nan, far),
+            "change": change,
+            "change_ci_low": low,
+            "change_ci_high": high,
+            "swing_se": [row["se"] for row in differences],
+            "unpaired_swing_se": [row["unpaired_se"] for row in differences],
+            "differing_openings": [int(row["differing_openings"]) for row in differences],
+        }
+    )
 
 
 def _check_metric(metric: str) -> None:
@@ -144,9 +196,20 @@ def _points(
     scenario: Scenario, scenarios: list[Scenario], metric: str, options: RunOptions
 ) -> list[Point]:
     """Each scenario's ``metric``, with the base scenario's seed and attribution if needed."""
+    return points_of(scenarios, _point_options(scenario, metric, options), [metric])
+
+
+def _pairs(
+    scenario: Scenario, pairs: list[tuple[Scenario, Scenario]], metric: str, options: RunOptions
+) -> list[Pair]:
+    """Each pair's ``metric`` and paired difference, with the options of :func:`_points`."""
+    return pairs_of(pairs, _point_options(scenario, metric, options), [metric])
+
+
+def _point_options(scenario: Scenario, metric: str, options: RunOptions) -> RunOptions:
     seed = resolve_seed(options.seed, scenario.seed).entropy
     attribution = options.attribution or metric in ATTRIBUTION_METRICS
-    return points_of(scenarios, options.replace(seed=seed, attribution=attribution), [metric])
+    return options.replace(seed=seed, attribution=attribution)
 
 
 # Saltelli samples: a power of 2 (SALib's Sobol sequence warns otherwise) up to 2^14.
