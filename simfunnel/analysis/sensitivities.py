@@ -6,6 +6,7 @@ as sensitivity.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from typing import Any
 
@@ -16,6 +17,15 @@ from pydantic import BaseModel
 from simfunnel.analysis.options import ParameterError, RunOptions, resolve_options
 from simfunnel.analysis.points import Pair, Point, pairs_of, points_of
 from simfunnel.analysis.sweeps import value_at
+from simfunnel.analysis.varied import (
+    POSITIONS,
+    compound_kind,
+    mean_positions,
+    multi_hire_split,
+    range_keys,
+    varied_scenario,
+    varied_value,
+)
 from simfunnel.errors import InputError
 from simfunnel.metrics import ATTRIBUTION_METRICS, METRICS, unknown_metric
 from simfunnel.model.rng import SCENARIO_SEED, SeedLike, resolve_seed
@@ -36,7 +46,12 @@ SENSITIVITY_SKIP = (
 def default_ranges(scenario: Scenario) -> dict[str, tuple[float, float]]:
     """Each numeric parameter +-50% of its value, clipped to its valid range.
 
-    Parameters at 0 (switched off) and keys that do not shape the funnel
+    A whole-number range (``applicants.count``) is scaled as a whole x0.5 and x1.5:
+    its low and high values are the range's means (:mod:`simfunnel.analysis.varied`),
+    snapped to whole or half numbers. ``role.positions`` moves its extra positions
+    per opening (mean - 1, the share of multi-hire requisitions) +-50%. A range
+    whose scaled end the scenario refuses (a shortlist above the smallest pool) is
+    left out. Parameters at 0 (switched off) and keys that do not shape the funnel
     (openings, seed, analysis, `you`-mode settings, money) are left out.
     """
     ranges: dict[str, tuple[float, float]] = {}
@@ -48,7 +63,33 @@ def default_ranges(scenario: Scenario) -> dict[str, tuple[float, float]]:
             lower, upper = round(lower), round(upper)
         if lower != upper:
             ranges[key] = (lower, upper)
+    for key in [*range_keys(scenario), POSITIONS]:
+        if key.startswith(SENSITIVITY_SKIP):
+            continue
+        ends = _compound_ends(scenario, key)
+        if ends is not None:
+            ranges[key] = ends
     return ranges
+
+
+def _compound_ends(scenario: Scenario, key: str) -> tuple[float, float] | None:
+    """A range's or role.positions' low and high mean, or None when they cannot move."""
+    mean = varied_value(scenario, key)
+    assert mean is not None
+    if key == POSITIONS:
+        ceiling = mean_positions(multi_hire_split(scenario.role.positions))
+        extra = mean - 1
+        ends = (round(1 + 0.5 * extra, 10), round(min(ceiling, 1 + 1.5 * extra), 10))
+    else:
+        ends = tuple(max(1.0, math.floor(2 * factor * mean + 0.5) / 2) for factor in (0.5, 1.5))
+    if ends[0] == ends[1]:
+        return None
+    try:
+        for end in ends:
+            varied_scenario(scenario, {key: end})
+    except InputError:
+        return None
+    return ends  # type: ignore[return-value]
 
 
 def _numeric_parameters(scenario: Scenario) -> Iterator[tuple[str, int | float, tuple]]:
@@ -122,8 +163,8 @@ def sensitivity(
     keys = list(ranges)
     pairs = [
         (
-            scenario.with_overrides({key: ranges[key][0]}),
-            scenario.with_overrides({key: ranges[key][1]}),
+            varied_scenario(scenario, {key: ranges[key][0]}),
+            varied_scenario(scenario, {key: ranges[key][1]}),
         )
         for key in keys
     ]
@@ -282,11 +323,9 @@ def sobol(
     problem = {"num_vars": len(keys), "names": keys, "bounds": [list(ranges[k]) for k in keys]}
     entropy = resolve_seed(resolved.seed, scenario.seed).entropy
     design = sobol_sample.sample(problem, samples, calc_second_order=False, seed=entropy % 2**32)
-    integer_keys = {k for k in keys if isinstance(value_at(scenario, k), int)}
+    snap = {k: _design_snap(scenario, k) for k in keys}
     scenarios = [
-        scenario.with_overrides(
-            {k: round(v) if k in integer_keys else float(v) for k, v in zip(keys, row, strict=True)}
-        )
+        varied_scenario(scenario, {k: snap[k](v) for k, v in zip(keys, row, strict=True)})
         for row in design
     ]
     points = _points(scenario, scenarios, metric, resolved.replace(seed=entropy))
@@ -305,6 +344,17 @@ def sobol(
         metric=metric, runs=len(design), scenario=scenario.name, warning=sobol_warning(frame)
     )
     return frame
+
+
+def _design_snap(scenario: Scenario, key: str) -> Any:
+    """How a Saltelli design's value of ``key`` becomes a valid setting: whole numbers
+    for whole-number keys, whole or half means for ranges, floats otherwise."""
+    kind = compound_kind(scenario, key)
+    if kind == "range":
+        return lambda v: math.floor(2 * v + 0.5) / 2
+    if kind is None and isinstance(value_at(scenario, key), int):
+        return round
+    return float
 
 
 # SALib's 95% half-widths above this make the indices' order and size unreliable.
