@@ -20,6 +20,7 @@ from simfunnel.analysis.sweeps import value_at
 from simfunnel.analysis.varied import (
     POSITIONS,
     compound_kind,
+    describe_setting,
     mean_positions,
     multi_hire_split,
     range_keys,
@@ -149,7 +150,9 @@ def sensitivity(
     Returns
     -------
     DataFrame
-        parameter, low, high, value_low, value_high, swing (|high - low| of the
+        parameter, low, high, low_setting and high_setting (what a range's mean at
+        low and high is: ``50-125``; empty for other keys), value_low, value_high,
+        swing (|high - low| of the
         metric) with swing_ci_low/swing_ci_high (95%), the signed change
         (value_high - value_low) with change_ci_low/change_ci_high, swing_se
         (paired) and unpaired_swing_se, differing_openings, and each value's CI
@@ -175,6 +178,8 @@ def sensitivity(
             "parameter": keys,
             "low": [ranges[k][0] for k in keys],
             "high": [ranges[k][1] for k in keys],
+            "low_setting": [describe_setting(scenario, k, ranges[k][0]) for k in keys],
+            "high_setting": [describe_setting(scenario, k, ranges[k][1]) for k in keys],
             "value_low": [pair.first.summary.at[metric, "value"] for pair in found],
             "value_high": [pair.second.summary.at[metric, "value"] for pair in found],
         }

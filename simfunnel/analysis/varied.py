@@ -142,12 +142,8 @@ def varied_scenario(scenario: Scenario, values: dict[str, Any]) -> Scenario:
 
 def describe_setting(scenario: Scenario, key: str, value: Any) -> str:
     """What ``value`` of ``key`` becomes, for a bar end or a table: ``50-125`` for a
-    range, ``1.23 (77% hire one)`` for role.positions, ``""`` for any other key."""
-    kind = compound_kind(scenario, key)
-    if kind == "range":
+    range (the mean alone would hide it), ``""`` for any other key (its value says it)."""
+    if compound_kind(scenario, key) == "range":
         low, high = varied_overrides(scenario, key, value)[key].values()
         return f"{low}-{high}"
-    if kind == "positions":
-        shares = positions_at_mean(scenario.role.positions, float(value))
-        return f"{float(value):.3g} ({shares.get(1, 0.0):.0%} hire one)"
     return ""

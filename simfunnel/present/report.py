@@ -335,8 +335,12 @@ def format_sensitivity(table) -> str:
             interval = f"{amount(low)} to {amount(high)}"
         else:
             interval, withheld = "no CI", withheld + 1
+        low_text, high_text = (
+            getattr(row, f"{end}_setting", "") or f"{getattr(row, end):g}"
+            for end in ("low", "high")
+        )
         lines.append(
-            f"  {row.parameter:<40}{row.low:>9g}{row.high:>9g}"
+            f"  {row.parameter:<40}{low_text:>9}{high_text:>9}"
             f"{format_value(metric, row.value_low):>10}{format_value(metric, row.value_high):>10}"
             f"{swing:>10}  {interval}"
         )

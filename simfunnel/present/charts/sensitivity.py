@@ -106,16 +106,28 @@ def _label_bar_ends(
             zip(y, rows["parameter"], rows[column], rows[end], strict=True)
         ):
             words = key_end(key, end == "high") if key in KEY_ENDS else ""
+            # A range varied through its mean is shown as the range it became ("50-125").
+            described = rows[f"{end}_setting"].iloc[i] if f"{end}_setting" in rows else ""
+            shown = described if isinstance(described, str) and described else None
             whisker = whiskers.iloc[i]
-            at = value
+            at, right = value, value >= base
             if whisker["at"] == value and np.isfinite(whisker["low"]):
-                at = whisker["high"] if value >= base else whisker["low"]
+                at = whisker["high"] if right else whisker["low"]
+            other = rows["value_high" if end == "low" else "value_low"].iloc[i]
+            distance, other_distance = abs(value - base), abs(other - base)
+            nearer = distance < other_distance or (distance == other_distance and end == "low")
+            if (value - base) * (other - base) >= 0 and nearer:
+                # Both ends on one side of the base: the nearer end's label goes to the
+                # other side of the base line, so the two labels never overlap.
+                at, right = base, other < base
             ax.annotate(
-                f"{words} ({setting_value(setting)})" if words else setting_value(setting),
+                f"{words} ({shown or setting_value(setting)})"
+                if words
+                else shown or setting_value(setting),
                 xy=(at, yi),
-                xytext=(4 if value >= base else -4, 0),
+                xytext=(4 if right else -4, 0),
                 textcoords="offset points",
-                ha="left" if value >= base else "right",
+                ha="left" if right else "right",
                 va="center",
                 fontsize=0.7 * mpl.rcParams["font.size"],
                 color="#444444",
