@@ -29,6 +29,7 @@ from simfunnel.analysis.varied import (
 )
 from simfunnel.errors import InputError
 from simfunnel.metrics import ATTRIBUTION_METRICS, METRICS, unknown_metric
+from simfunnel.model import names
 from simfunnel.model.rng import SCENARIO_SEED, SeedLike, resolve_seed
 from simfunnel.model.scenario import IntRange, Scenario
 from simfunnel.model.uncertainty import refuse_uncertain
@@ -71,6 +72,42 @@ def default_ranges(scenario: Scenario) -> dict[str, tuple[float, float]]:
         if ends is not None:
             ranges[key] = ends
     return ranges
+
+
+def parse_range(text: str, scenario: Scenario) -> tuple[str, tuple[float, float]]:
+    """``KEY=LOW:HIGH`` -> (key, (low, high)): one parameter's range for :func:`sensitivity`.
+
+    A whole-number key takes whole ends; a range key (``applicants.count``) or
+    ``role.positions`` takes means, as a sweep does (:mod:`simfunnel.analysis.varied`).
+    Each end must be a valid setting and ``low`` below ``high``.
+    """
+    key, sep, spec = text.partition("=")
+    key, shown = key.strip(), names.shown(text, 60)
+    parts = spec.split(":")
+    try:
+        low, high = (float(part) for part in parts) if sep and len(parts) == 2 else (None, None)
+    except ValueError:
+        low = high = None
+    if low is None or high is None:
+        raise ParameterError(
+            "range", f"range {shown!r}: expected KEY=LOW:HIGH, e.g. interview.validity=0.1:0.3"
+        )
+    kind = compound_kind(scenario, key)
+    current = value_at(scenario, key) if kind is None else varied_value(scenario, key)
+    if not low < high:
+        raise ParameterError("range", f"range {key}: low ({low:g}) must be below high ({high:g})")
+    ends: tuple[Any, Any] = (low, high)
+    if kind is None and isinstance(current, int):
+        if not (low.is_integer() and high.is_integer()):
+            raise ParameterError("range", f"range {key}: takes whole numbers, got {low:g}:{high:g}")
+        ends = (int(low), int(high))
+    for end in ends:
+        try:
+            varied_scenario(scenario, {key: end})
+        except InputError as exc:
+            reason = str(exc).removeprefix("override: ")
+            raise ParameterError("range", f"range {key}: {end:g} is invalid: {reason}") from None
+    return key, ends
 
 
 def _compound_ends(scenario: Scenario, key: str) -> tuple[float, float] | None:

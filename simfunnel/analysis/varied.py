@@ -22,6 +22,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from pydantic import BaseModel
+
 from simfunnel.analysis.options import ParameterError
 from simfunnel.model.fields import IntRange
 from simfunnel.model.names import override_label
@@ -52,7 +54,7 @@ def range_keys(scenario: Scenario) -> list[str]:
     keys = []
     for section in type(scenario).model_fields:
         value = getattr(scenario, section)
-        if not hasattr(value, "model_fields"):
+        if not isinstance(value, BaseModel) or isinstance(value, IntRange):
             continue
         for name in type(value).model_fields:
             if isinstance(getattr(value, name), IntRange):
