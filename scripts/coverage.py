@@ -2,6 +2,7 @@
 
     python scripts/coverage.py                 # the README's table (~20 min on 2 cores)
     python scripts/coverage.py --quick         # a smaller check (~2 min)
+    python scripts/coverage.py --quick --only sensitivity   # one part
 
 For each reported quantity, ``R`` independent small runs (seeds 1..R) each give a
 95% CI; the coverage is the share of those CIs that contain the "truth", the
@@ -11,6 +12,9 @@ printed beside it: it should be a small fraction of a small run's). Checked:
 - every headline metric of ``simfunnel run`` (and the good-interview share);
 - the paired difference of ``simfunnel compare`` (risk-averse manager - baseline);
 - the job-search curve of ``simfunnel you`` (P(any offer within N interviews));
+- the swings of ``simfunnel sensitivity`` (the baseline's offer rate of interviewees, four
+  keys at their default ranges, a range key and role.positions among them): the paired
+  CI of each signed change (high - low) and of each swing ``|high - low|``;
 - with parameter uncertainty (the baseline without pauses, the cancellation probability
   uniform on .05-.25 and the decline probability beta with mean .10, sd .04): the block-level CI of
   each headline metric (its truth: a large run of the same uncertain scenario), and the
@@ -172,6 +176,48 @@ def _difference(args: tuple[str, str, int, int]) -> pd.DataFrame:
     ]
 
 
+# A metric that reads no threshold fixed from the run's length, so small runs and the
+# truth measure the same quantity; keys of every kind (number, whole number, range,
+# role.positions) at their default ranges.
+SWING_METRIC = "offer_rate_interviewed"
+SWING_KEYS = (
+    "offers.decline_probability",
+    "offers.max_offers",
+    "applicants.count",
+    "role.positions",
+)
+
+
+def _swing_ranges() -> dict[str, tuple[float, float]]:
+    from simfunnel.analysis.explore import default_ranges
+
+    ranges = default_ranges(_scenario("baseline"))
+    return {key: ranges[key] for key in SWING_KEYS}
+
+
+def _swings(args: tuple[int, int, int]) -> pd.DataFrame:
+    """Each key's change and swing with their CIs, indexed ``change: key``/``swing: key``."""
+    openings, seed, workers = args
+    table = sf.sensitivity(
+        _scenario("baseline"), SWING_METRIC, _swing_ranges(), openings, seed=seed, workers=workers
+    ).set_index("parameter")
+    table = table.loc[list(SWING_KEYS)]
+    change = table[["change", "change_ci_low", "change_ci_high", "swing_se"]]
+    swing = table[["swing", "swing_ci_low", "swing_ci_high", "swing_se"]]
+    columns = ["value", "ci_low", "ci_high", "se"]
+    change.columns = swing.columns = columns
+    change.index = [f"change: {key}" for key in change.index]
+    swing.index = [f"swing: {key}" for key in swing.index]
+    return pd.concat([change, swing])
+
+
+def sensitivity_coverage(settings: Settings) -> pd.DataFrame:
+    truth = _swings((settings.truth_openings, TRUTH_SEED, settings.workers))
+    tasks = [(settings.openings, seed, 1) for seed in range(1, settings.runs + 1)]
+    runs = _map(_swings, tasks, settings.workers)
+    return _coverage(truth["value"], truth["se"], runs)
+
+
 def _search(args: tuple[str, float, int, int, int]) -> pd.DataFrame:
     name, percentile, interviews, kept, seed = args
     you = sf.you(_scenario(name), percentile, interviews=interviews, openings=kept, seed=seed)
@@ -262,15 +308,23 @@ def search_coverage(settings: Settings, config: str = "baseline") -> pd.DataFram
     return frame
 
 
-def coverage_table(settings: Settings) -> pd.DataFrame:
-    uncertain_ci, uncertain_range = uncertainty_coverage(settings)
-    parts = {
-        "run": headline_coverage(settings),
-        "compare (risk-averse manager - baseline)": compare_coverage(settings),
-        f"you ({settings.percentile:g}th percentile)": search_coverage(settings),
-        "run with parameter uncertainty (CI)": uncertain_ci,
-        "run with parameter uncertainty (range over parameter sets)": uncertain_range,
-    }
+PARTS = ("run", "compare", "you", "sensitivity", "uncertainty")
+
+
+def coverage_table(settings: Settings, only: tuple[str, ...] = PARTS) -> pd.DataFrame:
+    parts = {}
+    if "run" in only:
+        parts["run"] = headline_coverage(settings)
+    if "compare" in only:
+        parts["compare (risk-averse manager - baseline)"] = compare_coverage(settings)
+    if "you" in only:
+        parts[f"you ({settings.percentile:g}th percentile)"] = search_coverage(settings)
+    if "sensitivity" in only:
+        parts[f"sensitivity ({SWING_METRIC}, paired)"] = sensitivity_coverage(settings)
+    if "uncertainty" in only:
+        uncertain_ci, uncertain_range = uncertainty_coverage(settings)
+        parts["run with parameter uncertainty (CI)"] = uncertain_ci
+        parts["run with parameter uncertainty (range over parameter sets)"] = uncertain_range
     return pd.concat(parts, names=["output", "quantity"])
 
 
@@ -314,11 +368,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="fewer, smaller runs")
     parser.add_argument("--runs", type=int, help="independent small runs (default 400)")
     parser.add_argument("--out", type=Path, help="also write the table to this CSV file")
+    parser.add_argument(
+        "--only", action="append", choices=PARTS, help="measure only these parts (repeat)"
+    )
     args = parser.parse_args(argv)
     settings = QUICK if args.quick else Settings()
     if args.runs:
         settings = Settings(**{**settings.__dict__, "runs": args.runs})
-    table = coverage_table(settings)
+    table = coverage_table(settings, tuple(args.only or PARTS))
     if args.out:
         table.to_csv(args.out)
     print(report(table, settings))

@@ -24,12 +24,17 @@ import pandas as pd
 import simfunnel as sf
 from simfunnel.analysis.explore import default_ranges
 from simfunnel.analysis.points import points_of
+from simfunnel.analysis.varied import compound_kind
 from simfunnel.metrics import HEADLINE, METRICS, key_label
 
 
 def ranking(scenario: sf.Scenario, openings: int) -> pd.DataFrame:
     """One row per key: its normalised swing score and its largest swing's metric."""
-    ranges = default_ranges(scenario)
+    # A slider is one number: ranges and role.positions (varied through their means in
+    # a sensitivity analysis) have none, so they are not candidates here.
+    ranges = {
+        k: v for k, v in default_ranges(scenario).items() if compound_kind(scenario, k) is None
+    }
     scenarios = [scenario.with_overrides({k: v}) for k in ranges for v in ranges[k]]
     options = sf.RunOptions(openings=openings, workers=None, attribution=True)
     points = points_of(scenarios, options)

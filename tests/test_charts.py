@@ -504,7 +504,7 @@ def test_tornado(sensitivity):
     title = _title(ax)
     swing = f"a {100 * lead['swing']:.1f}-point swing"
     assert title == f"{key_label(lead['parameter'])} matters most: {swing}"
-    low, high = ax.containers
+    low, high, whiskers = ax.containers
     assert len(low) == len(high) == 3
     # Bars run from the base value to the metric at each end of the range.
     assert low[0].get_x() == pytest.approx(base)
@@ -518,6 +518,23 @@ def test_tornado(sensitivity):
     assert {f"{low_end} ({lead['low']:g})", f"{high_end} ({lead['high']:g})"} <= ends
     assert ax.get_xlabel() == label("good_interview_offer_rate")
     assert any(t.get_text().startswith("base ") for t in ax.texts)
+    # Each bar's whisker is its swing's paired CI, at the end farther from the base,
+    # anchored on the nearer end.
+    segments = whiskers.lines[2][0].get_segments()
+    assert len(segments) == 3
+    (left, _), (right, _) = segments[0]
+    near, far = (
+        ("value_low", "value_high")
+        if abs(lead["value_high"] - base) >= abs(lead["value_low"] - base)
+        else ("value_high", "value_low")
+    )
+    sign = 1 if far == "value_high" else -1
+    ends = sorted(lead[near] + sign * lead[f"change_ci_{end}"] for end in ("low", "high"))
+    assert (left, right) == pytest.approx(ends)
+    assert left <= lead[far] <= right
+    from simfunnel.analysis.outputs.sensitivity import Sensitivity
+
+    assert "whiskers: 95% CI of the swing" in Sensitivity.from_table(sensitivity).note
     assert len(charts.tornado(sensitivity, top=2).containers[0]) == 2
     with pytest.raises(ValueError, match="attrs"):
         charts.tornado(pd.DataFrame(sensitivity))

@@ -377,11 +377,16 @@ def test_default_ranges_read_bounds_from_the_fields(baseline: sf.Scenario) -> No
     assert found["manager.risk_aversion"][0] == 0
     assert "applicants.count" not in found  # a range, not a number
     assert set(found) <= {row["key"] for row in describe_keys()}
+    from simfunnel.analysis.varied import compound_kind, varied_scenario, varied_value
+
     for key, (low, high) in default_ranges(baseline).items():
-        lower, upper = found[key]
-        assert lower <= low < high <= upper
-        baseline.with_overrides({key: low})  # both ends are valid values
-        baseline.with_overrides({key: high})
+        if compound_kind(baseline, key):  # a range or role.positions: through its mean
+            assert low < varied_value(baseline, key) < high
+        else:
+            lower, upper = found[key]
+            assert lower <= low < high <= upper
+        varied_scenario(baseline, {key: low})  # both ends are valid values
+        varied_scenario(baseline, {key: high})
 
 
 def test_dying_or_mismatched_workers_are_input_errors() -> None:

@@ -23,8 +23,8 @@ from typing import Any
 import pandas as pd
 from tqdm import tqdm  # plain: no ipywidgets warning in notebooks
 
-from simfunnel.analysis.options import ParameterError, RunOptions, resolve_options
-from simfunnel.analysis.run import simulate
+from simfunnel.analysis.options import DEFAULTS, ParameterError, RunOptions, resolve_options
+from simfunnel.analysis.run import simulate, simulate_many
 from simfunnel.model.rng import SCENARIO_SEED, SeedLike, normalise_seed
 from simfunnel.model.scenario import Scenario
 
@@ -72,6 +72,42 @@ def _simulate_point(args: tuple[Scenario, int | None, int, bool, tuple[str, ...]
     return Point(summary.copy(), result.metadata["openings"], result.metadata["seed"])
 
 
+@dataclass(frozen=True)
+class Pair:
+    """Two scenarios simulated together on the same openings, and their paired difference.
+
+    ``difference`` is ``second - first`` per metric, from per-opening totals
+    (:meth:`simfunnel.analysis.summary.Moments.difference`): columns difference,
+    ci_low, ci_high, se (paired), unpaired_se, differing_openings. Each point's
+    summary equals the one :func:`run_points` gives for that scenario alone.
+    """
+
+    first: Point
+    second: Point
+    difference: pd.DataFrame
+
+
+def _simulate_pair(
+    args: tuple[tuple[Scenario, Scenario], int | None, int, bool, tuple[str, ...] | None],
+) -> Pair:
+    (first, second), openings, entropy, attribution, metrics = args
+    options = DEFAULTS["simulate"].replace(
+        openings=openings, seed=entropy, workers=1, attribution=attribution, keep_openings=0
+    )
+    run = simulate_many([without_candidates(first), without_candidates(second)], options)
+    columns = ["difference", "ci_low", "ci_high", "se", "unpaired_se", "differing_openings"]
+    difference = run.difference(1, 0)[columns]
+    points = []
+    for result in run.results:
+        summary = result.summary()[["value", "ci_low", "ci_high", "se"]]
+        if metrics is not None:
+            summary = summary.loc[list(metrics)]
+        points.append(Point(summary.copy(), result.metadata["openings"], result.metadata["seed"]))
+    if metrics is not None:
+        difference = difference.loc[list(metrics)]
+    return Pair(points[0], points[1], difference.copy())
+
+
 def run_points(
     scenarios: list[Scenario],
     openings: int | None = None,
@@ -97,23 +133,44 @@ def points_of(
     scenarios: list[Scenario], options: RunOptions, metrics: Sequence[str] | None = None
 ) -> list[Point]:
     """:func:`run_points` with the options resolved."""
-    seed = scenarios[0].seed if options.seed is SCENARIO_SEED else options.seed
+    return _map_points(_simulate_point, scenarios, scenarios[0].seed, options, metrics)
+
+
+def pairs_of(
+    pairs: list[tuple[Scenario, Scenario]],
+    options: RunOptions,
+    metrics: Sequence[str] | None = None,
+) -> list[Pair]:
+    """Each pair simulated together on the same openings (one task a pair), with the
+    paired difference of ``metrics``; seed and options as in :func:`points_of`."""
+    return _map_points(_simulate_pair, pairs, pairs[0][0].seed, options, metrics)
+
+
+def _map_points(
+    function: Callable[[Any], Any],
+    items: Sequence[Any],
+    default_seed: SeedLike,
+    options: RunOptions,
+    metrics: Sequence[str] | None,
+) -> list[Any]:
+    """``function`` over one task per item, locally or on Dask, in item order."""
+    seed = default_seed if options.seed is SCENARIO_SEED else options.seed
     entropy = normalise_seed(seed).entropy
     wanted = None if metrics is None else tuple(metrics)
-    tasks = [(s, options.openings, entropy, options.attribution, wanted) for s in scenarios]
+    tasks = [(s, options.openings, entropy, options.attribution, wanted) for s in items]
     bar = tqdm(total=len(tasks), unit=" points", delay=2, disable=not options.progress)
     try:
         if options.scheduler is not None:
-            return _run_on_dask(tasks, options.scheduler, bar.update)
+            return _run_on_dask(tasks, options.scheduler, bar.update, function)
         workers = min(options.workers or os.cpu_count() or 1, len(tasks))
-        points: list[Point] = []
+        points: list[Any] = []
         try:
             if workers == 1:
                 for task in tasks:
-                    points.append(_simulate_point(task))
+                    points.append(function(task))
                     bar.update()
                 return points
-            _run_in_pool(tasks, workers, points, bar.update)
+            _run_in_pool(tasks, workers, points, bar.update, function)
             return points
         except KeyboardInterrupt as exc:  # the CLI says how far it got
             exc.openings_done = len(points)  # type: ignore[attr-defined]
@@ -124,7 +181,13 @@ def points_of(
         bar.close()
 
 
-def _run_in_pool(tasks: list, workers: int, points: list[Point], update: Callable[[], Any]) -> None:
+def _run_in_pool(
+    tasks: list,
+    workers: int,
+    points: list[Any],
+    update: Callable[[], Any],
+    function: Callable[[Any], Any] = _simulate_point,
+) -> None:
     """Simulate ``tasks`` on a process pool, appending to ``points`` in order.
 
     The pool of :func:`simfunnel.analysis.run._executor`: workers leave Ctrl-C and SIGTERM to
@@ -139,7 +202,7 @@ def _run_in_pool(tasks: list, workers: int, points: list[Point], update: Callabl
     try:
         pending: deque[Future] = deque()
         for task in tasks:
-            pending.append(pool.submit(_simulate_point, task))
+            pending.append(pool.submit(function, task))
             if len(pending) >= 2 * workers:
                 points.append(pending.popleft().result())
                 update()
@@ -212,10 +275,15 @@ def _client(address: Any) -> Any:
     return address if isinstance(address, Client) else _connect(str(address))
 
 
-def _run_on_dask(tasks: list, address: Any, update: Callable[[], Any]) -> list[Point]:
+def _run_on_dask(
+    tasks: list,
+    address: Any,
+    update: Callable[[], Any],
+    function: Callable[[Any], Any] = _simulate_point,
+) -> list[Any]:
     client = _client(address)
     try:
-        return _gather(client, tasks, address, update)
+        return _gather(client, tasks, address, update, function)
     finally:
         if client is not address:
             with contextlib.suppress(Exception):
@@ -310,14 +378,20 @@ def _await(client: Any, future: Any, address: Any) -> Any:
             )
 
 
-def _gather(client: Any, tasks: list, address: Any, update: Callable[[], Any]) -> list[Point]:
+def _gather(
+    client: Any,
+    tasks: list,
+    address: Any,
+    update: Callable[[], Any],
+    function: Callable[[Any], Any] = _simulate_point,
+) -> list[Any]:
     """Collect task results as they arrive; never wait unboundedly on a silent cluster."""
     from distributed import wait
     from distributed.client import FutureCancelledError
 
-    futures = client.map(_simulate_point, tasks, pure=False)
+    futures = client.map(function, tasks, pure=False)
     position = {future.key: i for i, future in enumerate(futures)}
-    points: list[Point | None] = [None] * len(tasks)
+    points: list[Any] = [None] * len(tasks)
     pending = set(futures)
     del futures  # released one by one as they finish
     no_workers_since: float | None = None

@@ -6,6 +6,7 @@ as sensitivity.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from typing import Any
 
@@ -14,10 +15,21 @@ import pandas as pd
 from pydantic import BaseModel
 
 from simfunnel.analysis.options import ParameterError, RunOptions, resolve_options
-from simfunnel.analysis.points import Point, points_of
+from simfunnel.analysis.points import Pair, Point, pairs_of, points_of
 from simfunnel.analysis.sweeps import value_at
+from simfunnel.analysis.varied import (
+    POSITIONS,
+    compound_kind,
+    describe_setting,
+    mean_positions,
+    multi_hire_split,
+    range_keys,
+    varied_scenario,
+    varied_value,
+)
 from simfunnel.errors import InputError
 from simfunnel.metrics import ATTRIBUTION_METRICS, METRICS, unknown_metric
+from simfunnel.model import names
 from simfunnel.model.rng import SCENARIO_SEED, SeedLike, resolve_seed
 from simfunnel.model.scenario import IntRange, Scenario
 from simfunnel.model.uncertainty import refuse_uncertain
@@ -36,7 +48,12 @@ SENSITIVITY_SKIP = (
 def default_ranges(scenario: Scenario) -> dict[str, tuple[float, float]]:
     """Each numeric parameter +-50% of its value, clipped to its valid range.
 
-    Parameters at 0 (switched off) and keys that do not shape the funnel
+    A whole-number range (``applicants.count``) is scaled as a whole x0.5 and x1.5:
+    its low and high values are the range's means (:mod:`simfunnel.analysis.varied`),
+    snapped to whole or half numbers. ``role.positions`` moves its extra positions
+    per opening (mean - 1, the share of multi-hire requisitions) +-50%. A range
+    whose scaled end the scenario refuses (a shortlist above the smallest pool) is
+    left out. Parameters at 0 (switched off) and keys that do not shape the funnel
     (openings, seed, analysis, `you`-mode settings, money) are left out.
     """
     ranges: dict[str, tuple[float, float]] = {}
@@ -48,7 +65,69 @@ def default_ranges(scenario: Scenario) -> dict[str, tuple[float, float]]:
             lower, upper = round(lower), round(upper)
         if lower != upper:
             ranges[key] = (lower, upper)
+    for key in [*range_keys(scenario), POSITIONS]:
+        if key.startswith(SENSITIVITY_SKIP):
+            continue
+        ends = _compound_ends(scenario, key)
+        if ends is not None:
+            ranges[key] = ends
     return ranges
+
+
+def parse_range(text: str, scenario: Scenario) -> tuple[str, tuple[float, float]]:
+    """``KEY=LOW:HIGH`` -> (key, (low, high)): one parameter's range for :func:`sensitivity`.
+
+    A whole-number key takes whole ends; a range key (``applicants.count``) or
+    ``role.positions`` takes means, as a sweep does (:mod:`simfunnel.analysis.varied`).
+    Each end must be a valid setting and ``low`` below ``high``.
+    """
+    key, sep, spec = text.partition("=")
+    key, shown = key.strip(), names.shown(text, 60)
+    parts = spec.split(":")
+    try:
+        low, high = (float(part) for part in parts) if sep and len(parts) == 2 else (None, None)
+    except ValueError:
+        low = high = None
+    if low is None or high is None:
+        raise ParameterError(
+            "range", f"range {shown!r}: expected KEY=LOW:HIGH, e.g. interview.validity=0.1:0.3"
+        )
+    kind = compound_kind(scenario, key)
+    current = value_at(scenario, key) if kind is None else varied_value(scenario, key)
+    if not low < high:
+        raise ParameterError("range", f"range {key}: low ({low:g}) must be below high ({high:g})")
+    ends: tuple[Any, Any] = (low, high)
+    if kind is None and isinstance(current, int):
+        if not (low.is_integer() and high.is_integer()):
+            raise ParameterError("range", f"range {key}: takes whole numbers, got {low:g}:{high:g}")
+        ends = (int(low), int(high))
+    for end in ends:
+        try:
+            varied_scenario(scenario, {key: end})
+        except InputError as exc:
+            reason = str(exc).removeprefix("override: ")
+            raise ParameterError("range", f"range {key}: {end:g} is invalid: {reason}") from None
+    return key, ends
+
+
+def _compound_ends(scenario: Scenario, key: str) -> tuple[float, float] | None:
+    """A range's or role.positions' low and high mean, or None when they cannot move."""
+    mean = varied_value(scenario, key)
+    assert mean is not None
+    if key == POSITIONS:
+        ceiling = mean_positions(multi_hire_split(scenario.role.positions))
+        extra = mean - 1
+        ends = (round(1 + 0.5 * extra, 10), round(min(ceiling, 1 + 1.5 * extra), 10))
+    else:
+        ends = tuple(max(1.0, math.floor(2 * factor * mean + 0.5) / 2) for factor in (0.5, 1.5))
+    if ends[0] == ends[1]:
+        return None
+    try:
+        for end in ends:
+            varied_scenario(scenario, {key: end})
+    except InputError:
+        return None
+    return ends  # type: ignore[return-value]
 
 
 def _numeric_parameters(scenario: Scenario) -> Iterator[tuple[str, int | float, tuple]]:
@@ -102,37 +181,93 @@ def sensitivity(
     ``openings`` is per point (default ``DEFAULTS["sensitivity"].openings``,
     20,000); ``options`` and ``changes`` as in :func:`simfunnel.sweep`.
 
+    Each parameter's low and high points are simulated together on the same
+    openings, so the swing's 95% CI is paired, per opening (MODEL.md section 11).
+
     Returns
     -------
     DataFrame
-        parameter, low, high, value_low, value_high, swing (|high - low| of the
-        metric), sorted by swing, largest first; plus the base value in ``attrs``.
+        parameter, low, high, low_setting and high_setting (what a range's mean at
+        low and high is: ``50-125``; empty for other keys), value_low, value_high,
+        swing (|high - low| of the
+        metric) with swing_ci_low/swing_ci_high (95%), the signed change
+        (value_high - value_low) with change_ci_low/change_ci_high, swing_se
+        (paired) and unpaired_swing_se, differing_openings, and each value's CI
+        (value_low_ci_low, ...); sorted by swing, largest first; the base value in
+        ``attrs``.
     """
     refuse_uncertain(scenario, "sensitivity")
     resolved = resolve_options("sensitivity", options, openings, seed, changes)
     _check_metric(metric)
     ranges = ranges or default_ranges(scenario)
     keys = list(ranges)
-    scenarios = [scenario]
-    for key in keys:
-        scenarios += [scenario.with_overrides({key: value}) for value in ranges[key]]
-    points = _points(scenario, scenarios, metric, resolved)
-    values = [point.summary.at[metric, "value"] for point in points]
+    pairs = [
+        (
+            varied_scenario(scenario, {key: ranges[key][0]}),
+            varied_scenario(scenario, {key: ranges[key][1]}),
+        )
+        for key in keys
+    ]
+    base = _points(scenario, [scenario], metric, resolved)[0]
+    found = _pairs(scenario, pairs, metric, resolved)
     frame = pd.DataFrame(
         {
             "parameter": keys,
             "low": [ranges[k][0] for k in keys],
             "high": [ranges[k][1] for k in keys],
-            "value_low": values[1::2],
-            "value_high": values[2::2],
+            "low_setting": [describe_setting(scenario, k, ranges[k][0]) for k in keys],
+            "high_setting": [describe_setting(scenario, k, ranges[k][1]) for k in keys],
+            "value_low": [pair.first.summary.at[metric, "value"] for pair in found],
+            "value_high": [pair.second.summary.at[metric, "value"] for pair in found],
         }
     )
-    frame["swing"] = (frame.value_high - frame.value_low).abs()
+    frame = pd.concat([frame, swing_intervals([pair.difference.loc[metric] for pair in found])],
+                      axis=1)  # fmt: skip
+    for end, column in (("first", "value_low"), ("second", "value_high")):
+        summaries = [getattr(pair, end).summary.loc[metric] for pair in found]
+        frame[f"{column}_ci_low"] = [row.ci_low for row in summaries]
+        frame[f"{column}_ci_high"] = [row.ci_high for row in summaries]
     frame = frame.sort_values("swing", ascending=False, ignore_index=True)
     frame.attrs.update(
-        metric=metric, base=values[0], scenario=scenario.name, openings=points[0].openings
+        metric=metric,
+        base=base.summary.at[metric, "value"],
+        scenario=scenario.name,
+        openings=base.openings,
     )
     return frame
+
+
+def swing_intervals(differences: list[pd.Series]) -> pd.DataFrame:
+    """The swing ``|high - low|`` and its 95% CI from each parameter's paired difference.
+
+    ``differences`` are rows of :meth:`Moments.difference` (value at high minus value
+    at low, per opening, on the same openings). The CI of the signed change is the
+    paired one (``change_ci_low``/``change_ci_high``; NaN when fewer than
+    ``MIN_DIFFERING`` openings differ); the swing's CI is its image under ``|.|``: from
+    the nearer end to the farther one, or from 0 when the change's CI holds 0. It holds
+    the true swing whenever the change's CI holds the true change, so it covers at
+    least as often.
+    """
+    change = np.array([row["difference"] for row in differences], dtype=float)
+    low = np.array([row["ci_low"] for row in differences], dtype=float)
+    high = np.array([row["ci_high"] for row in differences], dtype=float)
+    straddles = (low <= 0) & (high >= 0)
+    near = np.where(straddles, 0.0, np.minimum(np.abs(low), np.abs(high)))
+    far = np.maximum(np.abs(low), np.abs(high))
+    missing = ~(np.isfinite(low) & np.isfinite(high))
+    return pd.DataFrame(
+        {
+            "swing": np.abs(change),
+            "swing_ci_low": np.where(missing, np.nan, near),
+            "swing_ci_high": np.where(missing, np.nan, far),
+            "change": change,
+            "change_ci_low": low,
+            "change_ci_high": high,
+            "swing_se": [row["se"] for row in differences],
+            "unpaired_swing_se": [row["unpaired_se"] for row in differences],
+            "differing_openings": [int(row["differing_openings"]) for row in differences],
+        }
+    )
 
 
 def _check_metric(metric: str) -> None:
@@ -144,9 +279,20 @@ def _points(
     scenario: Scenario, scenarios: list[Scenario], metric: str, options: RunOptions
 ) -> list[Point]:
     """Each scenario's ``metric``, with the base scenario's seed and attribution if needed."""
+    return points_of(scenarios, _point_options(scenario, metric, options), [metric])
+
+
+def _pairs(
+    scenario: Scenario, pairs: list[tuple[Scenario, Scenario]], metric: str, options: RunOptions
+) -> list[Pair]:
+    """Each pair's ``metric`` and paired difference, with the options of :func:`_points`."""
+    return pairs_of(pairs, _point_options(scenario, metric, options), [metric])
+
+
+def _point_options(scenario: Scenario, metric: str, options: RunOptions) -> RunOptions:
     seed = resolve_seed(options.seed, scenario.seed).entropy
     attribution = options.attribution or metric in ATTRIBUTION_METRICS
-    return points_of(scenarios, options.replace(seed=seed, attribution=attribution), [metric])
+    return options.replace(seed=seed, attribution=attribution)
 
 
 # Saltelli samples: a power of 2 (SALib's Sobol sequence warns otherwise) up to 2^14.
@@ -219,11 +365,9 @@ def sobol(
     problem = {"num_vars": len(keys), "names": keys, "bounds": [list(ranges[k]) for k in keys]}
     entropy = resolve_seed(resolved.seed, scenario.seed).entropy
     design = sobol_sample.sample(problem, samples, calc_second_order=False, seed=entropy % 2**32)
-    integer_keys = {k for k in keys if isinstance(value_at(scenario, k), int)}
+    snap = {k: _design_snap(scenario, k) for k in keys}
     scenarios = [
-        scenario.with_overrides(
-            {k: round(v) if k in integer_keys else float(v) for k, v in zip(keys, row, strict=True)}
-        )
+        varied_scenario(scenario, {k: snap[k](v) for k, v in zip(keys, row, strict=True)})
         for row in design
     ]
     points = _points(scenario, scenarios, metric, resolved.replace(seed=entropy))
@@ -242,6 +386,17 @@ def sobol(
         metric=metric, runs=len(design), scenario=scenario.name, warning=sobol_warning(frame)
     )
     return frame
+
+
+def _design_snap(scenario: Scenario, key: str) -> Any:
+    """How a Saltelli design's value of ``key`` becomes a valid setting: whole numbers
+    for whole-number keys, whole or half means for ranges, floats otherwise."""
+    kind = compound_kind(scenario, key)
+    if kind == "range":
+        return lambda v: math.floor(2 * v + 0.5) / 2
+    if kind is None and isinstance(value_at(scenario, key), int):
+        return round
+    return float
 
 
 # SALib's 95% half-widths above this make the indices' order and size unreliable.

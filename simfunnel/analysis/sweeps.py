@@ -11,6 +11,7 @@ import pandas as pd
 
 from simfunnel.analysis.options import ParameterError, RunOptions, resolve_options
 from simfunnel.analysis.points import points_of
+from simfunnel.analysis.varied import compound_kind, varied_scenario, varied_value
 from simfunnel.errors import InputError
 from simfunnel.metrics import ATTRIBUTION_METRICS, METRICS, unknown_metric
 from simfunnel.model import names
@@ -53,7 +54,8 @@ def parse_vary(text: str, scenario: Scenario) -> tuple[str, list[Any]]:
     )
     if why:
         raise ParameterError("vary", f"vary {key}: cannot be varied in a sweep ({why})")
-    current = value_at(scenario, key)
+    kind = compound_kind(scenario, key)
+    current = value_at(scenario, key) if kind is None else varied_value(scenario, key)
     try:
         if ":" in spec:
             start, stop, num_text = spec.split(":")
@@ -78,9 +80,24 @@ def parse_vary(text: str, scenario: Scenario) -> tuple[str, list[Any]]:
         raise ParameterError(
             "vary", f"vary {key}: value {repeated:g} given twice; give each value once"
         )
+    if kind == "range":
+        return key, _half_values(text, key, values)
     if isinstance(current, int) and not isinstance(current, bool):
         return key, _whole_values(text, key, values)
     return key, rounded
+
+
+def _half_values(text: str, key: str, values: list[float]) -> list[float]:
+    """A whole-number range is varied through its mean: a whole or half number."""
+    halves = [round(2 * v) / 2 for v in values]
+    if any(abs(v - h) > 1e-9 for v, h in zip(values, halves, strict=True)):
+        shown = ", ".join(f"{v:g}" for v in values[:6]) + (", ..." if len(values) > 6 else "")
+        raise ParameterError(
+            "vary",
+            f"vary {text!r}: {key} is a range of whole numbers, varied through its mean (a "
+            f"whole or half number), but this grid is {shown}; e.g. {key}=100:300:5",
+        )
+    return sorted(set(halves))
 
 
 def _check_count(key: str, num: int) -> None:
@@ -117,14 +134,21 @@ def _whole_values(text: str, key: str, values: list[float]) -> list[int]:
 
 
 def value_at(scenario: Scenario, key: str) -> Any:
-    """The numeric value of dotted ``key`` in ``scenario``; an unknown key names the nearest."""
+    """The numeric value of dotted ``key`` in ``scenario``; an unknown key names the nearest.
+
+    A range or role.positions is no one number: :func:`simfunnel.analysis.varied.varied_value`
+    gives the mean a sweep varies."""
     node: Any = scenario
     for part in key.split("."):
         if not hasattr(node, part):
             scenario.with_overrides({key: None})  # raises the unknown-key message
         node = getattr(node, part)
     if not isinstance(node, int | float) or isinstance(node, bool):
-        raise ParameterError("vary", f"vary {key}: only numeric keys can be varied, got {node!r}")
+        raise ParameterError(
+            "vary",
+            f"vary {key}: only numeric keys, whole-number ranges and role.positions can be "
+            f"varied, got {names.shown(repr(node), 60)}",
+        )
     return node
 
 
@@ -144,6 +168,9 @@ def sweep(
     ----------
     vary : mapping or pairs
         One or two dotted keys and their values, e.g. ``{"manager.risk_aversion": [0, 1]}``.
+        A whole-number range (``applicants.count``) takes its mean, the range scaled as a
+        whole; ``role.positions`` its mean number of positions
+        (:mod:`simfunnel.analysis.varied`); ``applicants.count.high`` is one end alone.
     openings, seed
         Per point; default the scenario's.
     metrics : list of str, optional
@@ -168,7 +195,7 @@ def sweep(
     # Metrics of loss attribution need the (slower) replays: only when asked for.
     if any(m in ATTRIBUTION_METRICS for m in metrics or []):
         resolved = resolved.replace(attribution=True)
-    scenarios = [scenario.with_overrides(dict(zip(keys, values, strict=True))) for values in grid]
+    scenarios = [varied_scenario(scenario, dict(zip(keys, values, strict=True))) for values in grid]
     if resolved.seed is SCENARIO_SEED:
         resolved = resolved.replace(seed=scenario.seed)
     points = points_of(scenarios, resolved, metrics)
@@ -211,9 +238,9 @@ def _grid(
     for key in keys:
         for value in values_of[key]:
             try:
-                scenario.with_overrides({key: value})
+                varied_scenario(scenario, {key: value})
             except InputError as exc:
-                reason = str(exc).removeprefix("override: ")
+                reason = str(exc).removeprefix("override: ").removeprefix("vary: ")
                 problem = f"vary {key}: grid value {value:g} is invalid: {reason}"
                 raise ParameterError("vary", problem) from None
     return keys, list(itertools.product(*(values_of[k] for k in keys)))

@@ -55,6 +55,7 @@ FLAGS = {
     "niche": "--niche",
     "openings": "--openings",
     "quality_percentile": "--quality-percentile",
+    "range": "--range",
     "samples": "--sobol",
     "scheduler": "--scheduler",
     "target_ci": "--target-ci",

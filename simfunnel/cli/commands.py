@@ -432,15 +432,23 @@ def _command_sensitivity(args: argparse.Namespace) -> int:
     if args.sobol:
         require_salib()  # before any other work
     scenario, _ = _load(args.config, args.overrides)
+    from simfunnel.analysis.sensitivities import default_ranges, parse_range
+
+    ranges: dict[str, tuple[float, float]] = {}
+    for text in args.range:
+        key, ends = parse_range(text, scenario)
+        if key in ranges:
+            raise InputError(f"--range {shown(key)}: given twice; give each key once")
+        ranges[key] = ends
     if args.sobol:
-        from simfunnel.analysis.sensitivities import check_sobol_samples, default_ranges
+        from simfunnel.analysis.sensitivities import check_sobol_samples
 
         sobol_openings = args.openings or DEFAULTS["sobol"].openings
-        check_sobol_samples(args.sobol, len(default_ranges(scenario)), sobol_openings)
+        check_sobol_samples(args.sobol, len(ranges or default_ranges(scenario)), sobol_openings)
     out = args.out or _default_out(f"sensitivity_{scenario.name}")
     with _output(out, "sensitivity") as folder:
         options = _options(args, "sensitivity", progress=True)
-        table = sensitivity(scenario, args.metric, options=options)
+        table = sensitivity(scenario, args.metric, ranges or None, options=options)
         atomic_write(folder.path / "sensitivity.csv", lambda p: table.to_csv(p, index=False))
         written = []
         from simfunnel.present import charts
@@ -453,7 +461,9 @@ def _command_sensitivity(args: argparse.Namespace) -> int:
             print(format_sensitivity(table))
         if args.sobol:
             options = _options(args, "sobol", progress=True)
-            indices = sobol(scenario, args.metric, samples=args.sobol, options=options)
+            indices = sobol(
+                scenario, args.metric, ranges or None, samples=args.sobol, options=options
+            )
             atomic_write(folder.path / "sobol.csv", lambda p: indices.to_csv(p, index=False))
             if args.formats:
                 written += charts.save_chart(

@@ -254,6 +254,16 @@ def _add_sensitivity(commands: Any) -> None:
         help="the metric whose sensitivity is measured (default: %(default)s)",
     )
     sensitivity.add_argument(
+        "--range",
+        action="append",
+        default=[],
+        metavar="KEY=LOW:HIGH",
+        help="vary only these keys, each from LOW to HIGH (repeat for more; default: every "
+        "numeric key +-50%%); a range such as applicants.count takes its mean "
+        "(applicants.count=87.5:262.5 is 50-125 to 150-375), role.positions its mean "
+        "number of positions",
+    )
+    sensitivity.add_argument(
         "--sobol",
         type=_positive_int,
         metavar="N",

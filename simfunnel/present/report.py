@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from simfunnel.analysis.result import Result
+from simfunnel.analysis.summary import MIN_DIFFERING
 from simfunnel.metrics import HEADLINE, LOSS_REASONS, METRICS, SWEEP_METRICS, ordinal
 from simfunnel.model.uncertainty import MIN_UNCERTAIN_BLOCKS
 
@@ -309,23 +310,50 @@ def format_sweep(table, keys: list[str]) -> str:
 
 
 def format_sensitivity(table) -> str:
-    """The one-at-a-time sensitivity table, largest swing first."""
+    """The one-at-a-time sensitivity table, largest swing first, each swing with its
+    paired 95% CI."""
     attrs = table.attrs
     metric = attrs["metric"]
+    share = METRICS[metric].is_share
+
+    def amount(value: float) -> str:
+        return f"{100 * value:.1f}" if share else f"{value:.3f}"
+
     lines = [
         f"simfunnel sensitivity · {attrs.get('scenario', '')} · {metric} · "
         f"each parameter alone at its low and high value, the same random draws",
         f"{metric} at the scenario's values: {format_value(metric, attrs['base'])}",
         "",
-        f"  {'parameter':<40}{'low':>9}{'high':>9}{'at low':>10}{'at high':>10}{'swing':>10}",
+        f"  {'parameter':<40}{'low':>9}{'high':>9}{'at low':>10}{'at high':>10}"
+        f"{'swing':>10}  95% CI",
     ]
+    withheld = 0
     for row in table.head(15).itertuples():
-        swing = f"{100 * row.swing:.1f} pp" if METRICS[metric].is_share else f"{row.swing:.3f}"
+        swing = f"{amount(row.swing)} pp" if share else amount(row.swing)
+        low, high = getattr(row, "swing_ci_low", np.nan), getattr(row, "swing_ci_high", np.nan)
+        if np.isfinite(low) and np.isfinite(high):
+            interval = f"{amount(low)} to {amount(high)}"
+        else:
+            interval, withheld = "no CI", withheld + 1
+        low_text, high_text = (
+            getattr(row, f"{end}_setting", "") or f"{getattr(row, end):g}"
+            for end in ("low", "high")
+        )
         lines.append(
-            f"  {row.parameter:<40}{row.low:>9g}{row.high:>9g}"
+            f"  {row.parameter:<40}{low_text:>9}{high_text:>9}"
             f"{format_value(metric, row.value_low):>10}{format_value(metric, row.value_high):>10}"
-            f"{swing:>10}"
+            f"{swing:>10}  {interval}"
         )
     if len(table) > 15:
         lines.append(f"  ... top 15 of {len(table)} parameters; all in sensitivity.csv")
+    unit = "percentage points" if share else "the metric's units"
+    lines.append(
+        f"(swing: |at high - at low| in {unit}; its 95% CI is paired per opening:\n"
+        " each parameter's low and high points run on the same openings)"
+    )
+    if withheld:
+        lines.append(
+            f"({withheld} swings have no CI: fewer than {MIN_DIFFERING} openings differ between "
+            "their low and high points; raise --openings to resolve them)"
+        )
     return "\n".join(lines)

@@ -71,10 +71,17 @@ class Sensitivity(Output):
         # The base is this sweep's own run, shorter than a full run: say how long.
         openings = table.attrs.get("openings")
         per_point = f" at {int(openings):,} openings per point" if openings else ""
+        # The swing's CI is paired: the whisker spans where the far end could lie
+        # given the near one (the chart's swing_whiskers).
+        whiskers = (
+            " · whiskers: 95% CI of the swing"
+            if "change_ci_low" in rows and rows["change_ci_low"].notna().any()
+            else ""
+        )
         note = (
-            f"{_scenario(table.attrs)}each parameter alone at its low and high value "
-            f"(at the bar ends), the rest at base ({entry.format(base)}{per_point}) · same "
-            f"random draws · top {len(rows)} of {len(table)} parameters"
+            f"{_scenario(table.attrs)}each parameter alone at its low and high value, the rest "
+            f"at base ({entry.format(base)}{per_point}) · same random draws{whiskers} · "
+            f"top {len(rows)} of {len(table)}"
         )
         return cls(rows, finding, note, metric=metric, base=base,
                    scenario=str(table.attrs.get("scenario", "")), total=len(table))  # fmt: skip

@@ -77,19 +77,57 @@ def _ticks(table: pd.DataFrame, labels: Mapping[str, str] | None) -> list[str]:
                                                            strict=True)]  # fmt: skip
 
 
-def _label_bar_ends(ax: Axes, rows: pd.DataFrame, y: np.ndarray, base: float) -> None:
-    """Write each parameter's low and high setting at the end of its bar, in words
-    where the key has them ("weak interviews (0.1)")."""
+def swing_whiskers(rows: pd.DataFrame, base: float) -> pd.DataFrame:
+    """Where each bar's whisker goes: the 95% CI of the swing (paired), drawn at the end
+    farther from the base and anchored on the other end, so it spans the values that
+    end could take given the nearer one. Columns at, low, high (NaN without a CI)."""
+    nan = np.full(len(rows), np.nan)
+    if "change_ci_low" not in rows:
+        return pd.DataFrame({"at": nan, "low": nan, "high": nan})
+    value_low, value_high = rows["value_low"].to_numpy(), rows["value_high"].to_numpy()
+    change_low, change_high = rows["change_ci_low"].to_numpy(), rows["change_ci_high"].to_numpy()
+    high_is_far = np.abs(value_high - base) >= np.abs(value_low - base)
+    return pd.DataFrame(
+        {
+            "at": np.where(high_is_far, value_high, value_low),
+            "low": np.where(high_is_far, value_low + change_low, value_high - change_high),
+            "high": np.where(high_is_far, value_low + change_high, value_high - change_low),
+        }
+    )
+
+
+def _label_bar_ends(
+    ax: Axes, rows: pd.DataFrame, y: np.ndarray, base: float, whiskers: pd.DataFrame
+) -> None:
+    """Write each parameter's low and high setting at the end of its bar (past its
+    whisker), in words where the key has them ("weak interviews (0.1)")."""
     for column, end in (("value_low", "low"), ("value_high", "high")):
-        for yi, key, value, setting in zip(y, rows["parameter"], rows[column], rows[end],
-                                           strict=True):  # fmt: skip
+        for i, (yi, key, value, setting) in enumerate(
+            zip(y, rows["parameter"], rows[column], rows[end], strict=True)
+        ):
             words = key_end(key, end == "high") if key in KEY_ENDS else ""
+            # A range varied through its mean is shown as the range it became ("50-125").
+            described = rows[f"{end}_setting"].iloc[i] if f"{end}_setting" in rows else ""
+            shown = described if isinstance(described, str) and described else None
+            whisker = whiskers.iloc[i]
+            at, right = value, value >= base
+            if whisker["at"] == value and np.isfinite(whisker["low"]):
+                at = whisker["high"] if right else whisker["low"]
+            other = rows["value_high" if end == "low" else "value_low"].iloc[i]
+            distance, other_distance = abs(value - base), abs(other - base)
+            nearer = distance < other_distance or (distance == other_distance and end == "low")
+            if (value - base) * (other - base) >= 0 and nearer:
+                # Both ends on one side of the base: the nearer end's label goes to the
+                # other side of the base line, so the two labels never overlap.
+                at, right = base, other < base
             ax.annotate(
-                f"{words} ({setting_value(setting)})" if words else setting_value(setting),
-                xy=(value, yi),
-                xytext=(4 if value >= base else -4, 0),
+                f"{words} ({shown or setting_value(setting)})"
+                if words
+                else shown or setting_value(setting),
+                xy=(at, yi),
+                xytext=(4 if right else -4, 0),
                 textcoords="offset points",
-                ha="left" if value >= base else "right",
+                ha="left" if right else "right",
                 va="center",
                 fontsize=0.7 * mpl.rcParams["font.size"],
                 color="#444444",
@@ -111,7 +149,11 @@ def draw_tornado(
     ``labels`` maps parameter keys to tick labels (default: the registry's plain labels).
     """
     rows, base, entry = output.to_df(), output.base, METRICS[output.metric]
-    values = np.concatenate([rows["value_low"], rows["value_high"], [base]])
+    whiskers = swing_whiskers(rows, base)
+    drawn = whiskers.dropna()
+    values = np.concatenate(
+        [rows["value_low"], rows["value_high"], [base], drawn["low"], drawn["high"]]
+    )
     with talk_style(**style):
         ax = _axes(ax)
         y = np.arange(len(rows))[::-1]
@@ -123,7 +165,18 @@ def draw_tornado(
                 y, rows[column] - base, left=base, height=0.62, color=colour, label=label, alpha=0.9
             )
         ax.axvline(base, color="#222222", lw=1.5)
-        _label_bar_ends(ax, rows, y, base)  # first: make_room_for_labels reads them
+        if len(drawn):
+            at = drawn["at"].to_numpy()
+            ax.errorbar(
+                at,
+                y[drawn.index],
+                xerr=[at - drawn["low"].to_numpy(), drawn["high"].to_numpy() - at],
+                fmt="none",
+                ecolor="#222222",
+                elinewidth=1.5,
+                capsize=4,
+            )
+        _label_bar_ends(ax, rows, y, base, whiskers)  # first: make_room_for_labels reads them
         ax.annotate(
             f"base {entry.format(base)}",
             xy=(base, 1),
