@@ -241,7 +241,7 @@ def test_you_says_where_its_files_and_chart_go(capsys) -> None:
     code, out, _ = run_cli(
         capsys, "you", BASELINE, "--quality-percentile", "90", "--openings", "300", "--seed", "1"
     )
-    assert code == 0 and "add --out DIR for the tables and the job-search chart" in out
+    assert code == 0 and "add --out DIR for the tables and the charts" in out
 
 
 @pytest.mark.parametrize(
