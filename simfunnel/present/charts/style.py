@@ -88,7 +88,6 @@ def _draw_headline(
     """
     note = note if subtitle is None else subtitle
     figure = ax.get_figure(root=True)
-    note_size = 0.8 * mpl.rcParams["font.size"]
     # Lay the axes out before the title is set: a long title, not yet wrapped, would make
     # constrained layout squeeze the axes, and it does not give the width back at once.
     figure.draw_without_rendering()
@@ -98,6 +97,14 @@ def _draw_headline(
     right = box.x1 - 2 * margin if len(figure.axes) > 1 else figure.bbox.x1 - margin
     available = right - box.x0
     heading = ax.set_title(title if title is not None else finding)
+    _wrap(heading, available)
+    _subtitle(ax, note, available, heading.get_text())
+
+
+def _subtitle(ax: Axes, note: str, available: float, title: str = "") -> int:
+    """The grey note just above the axes, wrapped to ``available`` px, and ``title``
+    above it; returns the note's lines."""
+    note_size = 0.8 * mpl.rcParams["font.size"]
     subtitle = ax.annotate(
         note,
         xy=(0, 1),
@@ -110,11 +117,21 @@ def _draw_headline(
         color=NOTE_COLOUR,
         annotation_clip=False,
     )
-    _wrap(heading, available)
     _wrap(subtitle, available)
     lines = subtitle.get_text().count("\n") + 1 if note else 0
     # Clear of the subtitle: its lines are 1.2 font sizes apart, plus a gap of 6 pt.
-    ax.set_title(heading.get_text(), pad=18 + 1.3 * note_size * lines)
+    ax.set_title(title, pad=18 + 1.3 * note_size * lines)
+    return lines
+
+
+def note_only(ax: Axes, note: str, left: float) -> int:
+    """The note alone above the axes under an empty title (the live app shows the finding
+    above the chart), wrapped as :func:`headline` wraps it for axes whose left edge is
+    at ``left`` px: without the layout pass that measures it (the app knows it from its
+    last frame). Returns the note's lines."""
+    figure = ax.get_figure(root=True)
+    right = figure.bbox.x1 - 0.02 * figure.bbox.width
+    return _subtitle(ax, note, right - left)
 
 
 def headline(

@@ -38,9 +38,10 @@ from simfunnel.analysis.sensitivities import _numeric_parameters
 from simfunnel.analysis.sweeps import value_at
 from simfunnel.errors import InputError, NothingToChartError
 from simfunnel.io.loader import load_scenario, parse_override
-from simfunnel.metrics import LOSS_REASONS, key_label
+from simfunnel.metrics import LOSS_REASONS, key_label, scenario_label, setting
+from simfunnel.model.draw_cache import DrawCache
 from simfunnel.model.scenario import Scenario
-from simfunnel.present.charts.style import talk_style
+from simfunnel.present.charts.style import note_only, talk_style
 from simfunnel.present.explorer.defaults import CHART_LABELS, DEFAULT_OPENINGS, EXPLORER_KEYS
 
 # Every chart of one run: the outputs that own their tables and findings, in the order
@@ -182,6 +183,13 @@ class Explorer:
         self.value_top: dict[str, float] = {}  # chart -> the largest value axis shown
         self.ghost, self.dpi = ghost, dpi
         self.base_result: Result | None = None  # the baseline's run, kept for the ghost
+        self._base_outputs: dict[str, Output | None] = {}  # chart -> the baseline's output
+        # The run's blocks and the reference sample's: every slider position reads the
+        # same draws (common random numbers), so they are drawn once per session.
+        self.draws = DrawCache()
+        self._note_left: dict[tuple, float] = {}  # margins -> the axes' left edge (px)
+        self._layouts: dict[tuple, Any] = {}  # margins and note lines -> axes position
+        self._layout_key: dict[int, tuple] = {}  # a frame not yet drawn -> its margins
         self.view = self._update()
 
     # ------------------------------------------------------------------ state
@@ -201,6 +209,10 @@ class Explorer:
         changes nothing."""
         if key not in self.sliders:
             raise InputError(f"explore: no slider for '{key}'; sliders: {', '.join(self.sliders)}")
+        if isinstance(value, float) and math.isfinite(value):
+            # A slider's position is start + n * step in binary: 0.4100000000000001 is
+            # the 0.41 the handle shows, and the scenario (its name, the saved file) too.
+            value = float(f"{value:.12g}")
         scenario = self._with({**self.values, key: value})  # validates, as --set does
         self.values = {k: value_at(scenario, k) for k in self.sliders}
         self.result = None
@@ -252,7 +264,8 @@ class Explorer:
     def _update(self) -> View:
         started = time.perf_counter()
         if self.result is None:
-            self.result = simulate(self.scenario, options=self.options)
+            with self.draws:
+                self.result = simulate(self.scenario, options=self.options)
         if self.base_result is None and not self.moved:
             self.base_result = self.result
         try:
@@ -261,7 +274,9 @@ class Explorer:
             table = output.to_df()
         except NothingToChartError as exc:
             output, finding, table = None, f"No chart: {exc}", pd.DataFrame()
-        png = _png(self._figure(output, finding))
+        figure = self._figure(output, finding)
+        png = _png(figure)
+        self._remember_layout(figure)
         seconds = time.perf_counter() - started
         status = (
             f"{self.options.openings:,} openings · seed {self.base.seed} · "
@@ -272,7 +287,9 @@ class Explorer:
     def figure(self) -> Figure:
         """The current chart on a new 16:9 figure (no pyplot, nothing shown), without
         its title (front ends show the finding above it)."""
-        return self._figure(self.view.output, self.view.finding)
+        figure = self._figure(self.view.output, self.view.finding)
+        self._layout_key.pop(id(figure), None)  # laid out when drawn, not remembered
+        return figure
 
     def _figure(self, output: Output | None, finding: str) -> Figure:
         with talk_style():
@@ -285,9 +302,13 @@ class Explorer:
                 ax.text(0.5, 0.5, finding, ha="center", va="center", wrap=True)
                 return figure
             options = self._keep_in_place()
-            if self._draw_ghost(ax, options):  # the key to the ghost: a line of the note
-                options["subtitle"] = f"{output.note}\n{GHOST_NOTE}"
-            output.plot(ax, title="", **options)
+            note = self._plain_note(output)
+            ghost = self._draw_ghost(ax, options)
+            if ghost:  # the key to the ghost: a line of the note
+                note = f"{note}\n{GHOST_NOTE}"
+            # No title (the page shows the finding above the chart), and the note drawn
+            # below, where the last frame's layout is known.
+            output.plot(ax, title="", subtitle="", **options)
             axis = VALUE_AXIS.get(self.chart)
             if axis is not None:
                 # The value axis only grows in a session: a bar that shrinks looks
@@ -295,35 +316,90 @@ class Explorer:
                 low, high = getattr(ax, f"get_{axis}lim")()
                 self.value_top[self.chart] = max(high, self.value_top.get(self.chart, high))
                 getattr(ax, f"set_{axis}lim")(low, self.value_top[self.chart])
+            self._lay_out(figure, ax, note, ghost)
         return figure
+
+    def _lay_out(self, figure: Figure, ax: Any, note: str, ghost: bool) -> None:
+        """The note above the axes, and the axes where the last frame with the same
+        margins had them. Constrained layout places the axes from what surrounds them:
+        the tick labels (the value axis's vary), the note's lines, the ghost's key.
+        Frames that agree on those get the same place, so it is measured once per
+        session (a layout pass costs as much as drawing the frame) and the frame is then
+        drawn without one; any other frame is laid out, and remembered, by
+        :meth:`_remember_layout`."""
+        ticks = tuple(t.get_text() for t in ax.get_yticklabels())
+        margins = (self.chart, ghost, ticks, ax.get_xlabel(), ax.get_ylabel())
+        left = self._note_left.get(margins)
+        if left is None:
+            figure.draw_without_rendering()  # the layout pass headline() makes
+            left = self._note_left[margins] = ax.get_window_extent().x0
+        lines = note_only(ax, note, left)
+        key = (*margins, lines)
+        if key in self._layouts:
+            figure.set_layout_engine("none")
+            ax.set_position(self._layouts[key])
+        else:
+            self._layout_key[id(figure)] = key
+
+    def _remember_layout(self, figure: Figure) -> None:
+        """Keep where constrained layout put the axes of a frame just drawn."""
+        key = self._layout_key.pop(id(figure), None)
+        if key is not None and figure.axes:
+            self._layouts[key] = figure.axes[0].get_position()
+
+    def _plain_note(self, output: Output) -> str:
+        """The output's note with the sliders' changes in plain words (``setting``): a
+        scenario name with overrides is cut at 80 characters, with a hash, and the
+        subtitle must never show a raw key or the hash."""
+        result = self.result
+        name = scenario_label(result.scenario.name, "scenario") if result is not None else ""
+        changed = {k: v for k, v in self.values.items() if v != value_at(self.base, k)}
+        if not name or not changed or not output.note.startswith(name):
+            return output.note
+        described = (
+            scenario_label(self.base.name, "scenario")
+            + " with "
+            + "; ".join(setting(k, v) for k, v in changed.items())
+        )
+        return described + output.note[len(name) :]
 
     def _keep_in_place(self) -> dict[str, Any]:
         """Options that keep a chart's rows where the baseline put them, so nothing jumps
         while a slider moves (loss reasons stay in the baseline's order)."""
-        if self.chart != "loss_reasons" or self.base_result is None:
+        if self.chart != "loss_reasons":
+            return {}
+        base = self._base_output()
+        if base is None:
             return {}
         from simfunnel.present.charts.run import _fold_small
 
-        try:
-            table = CHARTS[self.chart](self.base_result).to_df()
-        except NothingToChartError:
-            return {}
+        table = base.to_df()
         _, rows = _fold_small(table, list(dict.fromkeys(table["method"])))
         kept = [r for r in rows if r != "other"]
         # Every other reason (folded at the baseline, or that it never gave) stays in
         # "other": the rows are the baseline's, whatever the sliders do.
         return {"order": kept, "fold": [r for r in LOSS_REASONS if r not in kept]}
 
+    def _base_output(self) -> Output | None:
+        """The chart's output of the baseline's run (built once per chart), or None."""
+        if self.base_result is None:
+            return None
+        if self.chart not in self._base_outputs:
+            try:
+                self._base_outputs[self.chart] = CHARTS[self.chart](self.base_result)
+            except NothingToChartError:
+                self._base_outputs[self.chart] = None
+        return self._base_outputs[self.chart]
+
     def _draw_ghost(self, ax: Any, options: dict[str, Any]) -> bool:
         """The baseline's chart, drawn first and made a ghost: its bars as dashed grey
         outlines over the chart's bars, under their labels (so a bar that shrank shows
         where it ended), its lines and bands pale grey behind; its text removed. Only when
         a slider has moved, so the room sees what moved against where it was."""
-        if not (self.ghost and self.moved and self.base_result is not None):
+        if not (self.ghost and self.moved):
             return False
-        try:
-            base = CHARTS[self.chart](self.base_result)
-        except NothingToChartError:
+        base = self._base_output()
+        if base is None:
             return False
         base.plot(ax, title="", subtitle="", **options)
         for text in list(ax.texts):
