@@ -17,7 +17,6 @@ Bad input (a value out of range, a word where a number belongs) raises
 
 from __future__ import annotations
 
-import io
 import math
 import re
 import time
@@ -43,6 +42,7 @@ from simfunnel.model.draw_cache import DrawCache
 from simfunnel.model.scenario import Scenario
 from simfunnel.present.charts.style import note_only, talk_style
 from simfunnel.present.explorer.defaults import CHART_LABELS, DEFAULT_OPENINGS, EXPLORER_KEYS
+from simfunnel.present.explorer.frames import TextCache, frame_png
 
 # Every chart of one run: the outputs that own their tables and findings, in the order
 # and with the names of :data:`CHART_LABELS`.
@@ -190,6 +190,7 @@ class Explorer:
         self._note_left: dict[tuple, float] = {}  # margins -> the axes' left edge (px)
         self._layouts: dict[tuple, Any] = {}  # margins and note lines -> axes position
         self._layout_key: dict[int, tuple] = {}  # a frame not yet drawn -> its margins
+        self._text_cache = TextCache()  # glyphs drawn in earlier frames, by position
         self.view = self._update()
 
     # ------------------------------------------------------------------ state
@@ -275,7 +276,7 @@ class Explorer:
         except NothingToChartError as exc:
             output, finding, table = None, f"No chart: {exc}", pd.DataFrame()
         figure = self._figure(output, finding)
-        png = _png(figure)
+        png = frame_png(figure, self._text_cache)
         self._remember_layout(figure)
         seconds = time.perf_counter() - started
         status = (
@@ -518,19 +519,6 @@ VALUE_AXIS = {
     "margins": "y",
     "seasonality": "y",
 }
-
-
-def _png(figure: Figure) -> bytes:
-    buffer = io.BytesIO()
-    with talk_style():
-        figure.savefig(
-            buffer,
-            format="png",
-            dpi=figure.dpi,
-            metadata={"Software": None},
-            pil_kwargs={"compress_level": 1},  # a few kB more, sent on localhost: faster
-        )
-    return buffer.getvalue()
 
 
 def _on_grid(bound: float, step: float, towards: Any) -> float:
