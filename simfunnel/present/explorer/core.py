@@ -184,6 +184,7 @@ class Explorer:
         self.ghost, self.dpi = ghost, dpi
         self.base_result: Result | None = None  # the baseline's run, kept for the ghost
         self._base_outputs: dict[str, Output | None] = {}  # chart -> the baseline's output
+        self._rows: dict[str, list[str]] | None = None  # the loss reasons' rows, kept
         # The run's blocks and the reference sample's: every slider position reads the
         # same draws (common random numbers), so they are drawn once per session.
         self.draws = DrawCache()
@@ -296,7 +297,7 @@ class Explorer:
         with talk_style():
             # Laid out at the PNG's resolution: the layout pass the headline makes before
             # the PNG is drawn then costs a quarter of the pixels of the style's 144 dpi.
-            figure = Figure(dpi=self.dpi)
+            figure = self._text_cache.attach(Figure(dpi=self.dpi))
             ax = figure.add_subplot()
             if output is None:
                 ax.set_axis_off()
@@ -372,14 +373,16 @@ class Explorer:
         base = self._base_output()
         if base is None:
             return {}
-        from simfunnel.present.charts.run import _fold_small
+        if self._rows is None:
+            from simfunnel.present.charts.run import _fold_small
 
-        table = base.to_df()
-        _, rows = _fold_small(table, list(dict.fromkeys(table["method"])))
-        kept = [r for r in rows if r != "other"]
-        # Every other reason (folded at the baseline, or that it never gave) stays in
-        # "other": the rows are the baseline's, whatever the sliders do.
-        return {"order": kept, "fold": [r for r in LOSS_REASONS if r not in kept]}
+            table = base.to_df()
+            _, rows = _fold_small(table, list(dict.fromkeys(table["method"])))
+            kept = [r for r in rows if r != "other"]
+            # Every other reason (folded at the baseline, or that it never gave) stays in
+            # "other": the rows are the baseline's, whatever the sliders do.
+            self._rows = {"order": kept, "fold": [r for r in LOSS_REASONS if r not in kept]}
+        return dict(self._rows)
 
     def _base_output(self) -> Output | None:
         """The chart's output of the baseline's run (built once per chart), or None."""

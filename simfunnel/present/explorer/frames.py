@@ -32,10 +32,21 @@ class TextCache:
 
     def __init__(self) -> None:
         self._glyphs: dict[tuple, list[tuple[np.ndarray, int, int, float]] | None] = {}
+        self._renderers: dict[tuple, RendererAgg] = {}
         self.hits = self.misses = 0
 
     def renderer(self, width: int, height: int, dpi: float) -> RendererAgg:
-        return _CachingRenderer(width, height, dpi, self)
+        """One renderer per size for every frame: Matplotlib keeps text extents per
+        renderer, so the layout of a frame measures only the strings that are new."""
+        key = (width, height, dpi)
+        if key not in self._renderers:
+            self._renderers[key] = _CachingRenderer(width, height, dpi, self)
+        return self._renderers[key]
+
+    def attach(self, figure: Figure) -> Figure:
+        """Draw ``figure`` (its layout passes too) with this cache's renderer."""
+        _Canvas(figure, self)
+        return figure
 
 
 class _Recorder:
@@ -135,8 +146,8 @@ def frame_png(figure: Figure, cache: TextCache | None = None) -> bytes:
     """``figure`` as PNG at its own dpi (no timestamp), its text from ``cache``."""
     from simfunnel.present.charts.style import talk_style
 
-    if cache is not None:
-        _Canvas(figure, cache)  # the figure's canvas from now on
+    if cache is not None and not isinstance(figure.canvas, _Canvas):
+        cache.attach(figure)
     buffer = io.BytesIO()
     with talk_style():
         figure.savefig(
