@@ -21,7 +21,7 @@ import math
 import re
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -156,6 +156,13 @@ class Explorer:
         :data:`DEFAULT_OPENINGS`).
     keys : sequence of str, optional
         Slider keys (default: the saved ones, else :data:`EXPLORER_KEYS`).
+    ghost : bool
+        Draw the baseline behind the chart once a slider has moved.
+    dpi : int
+        The PNG's resolution (:data:`PNG_DPI`, :data:`PRESENT_DPI`).
+    lean : bool
+        Simulate only the parts the chart reads (:data:`CHART_NEEDS`); ``False`` runs
+        everything every time (the same numbers, slower: the check of the fast path).
     """
 
     def __init__(
@@ -167,6 +174,7 @@ class Explorer:
         *,
         ghost: bool = True,
         dpi: int = PNG_DPI,
+        lean: bool = True,
     ) -> None:
         saved: dict[str, Any] = {}
         if not isinstance(scenario, Scenario):
@@ -180,6 +188,8 @@ class Explorer:
         self.values: dict[str, float] = {key: value_at(self.base, key) for key in self.sliders}
         self.chart = _check_chart(chart or saved.get("chart", "loss_reasons"))
         self.result: Result | None = None
+        self.lean = lean
+        self._result_parts = self._base_parts = frozenset()  # what the runs computed
         self.value_top: dict[str, float] = {}  # chart -> the largest value axis shown
         self.ghost, self.dpi = ghost, dpi
         self.base_result: Result | None = None  # the baseline's run, kept for the ghost
@@ -225,7 +235,7 @@ class Explorer:
         """Every slider back to the base scenario's value (no re-simulation: the
         baseline's run is kept)."""
         self.values = {key: value_at(self.base, key) for key in self.sliders}
-        self.result = self.base_result
+        self.result, self._result_parts = self.base_result, self._base_parts
         self.view = self._update()
         return self.view
 
@@ -265,11 +275,19 @@ class Explorer:
     # ----------------------------------------------------------------- output
     def _update(self) -> View:
         started = time.perf_counter()
+        needs = self._needs()
         if self.result is None:
-            with self.draws:
-                self.result = simulate(self.scenario, options=self.options)
-        if self.base_result is None and not self.moved:
-            self.base_result = self.result
+            self.result, self._result_parts = self._run(self.scenario, needs), needs
+        elif not needs <= self._result_parts:  # another chart: add what it reads
+            needs |= self._result_parts
+            self.result, self._result_parts = self._run(self.scenario, needs), needs
+        if not self.moved and (self.base_result is None or not needs <= self._base_parts):
+            self.base_result, self._base_parts = self.result, self._result_parts
+            self._base_outputs.clear()
+        elif self.moved and self.base_result is not None and not needs <= self._base_parts:
+            needs |= self._base_parts  # the ghost's run
+            self.base_result, self._base_parts = self._run(self.base, needs), needs
+            self._base_outputs.clear()
         try:
             output: Output | None = CHARTS[self.chart](self.result)
             finding = output.finding
@@ -285,6 +303,24 @@ class Explorer:
             f"updated in {seconds:.2f} s"
         )
         return View(output, finding, table, png, status, seconds)
+
+    def _needs(self) -> frozenset[str]:
+        """What the chart reads beyond the run's summary (:data:`CHART_NEEDS`); every part
+        without ``lean``."""
+        return frozenset(CHART_NEEDS.get(self.chart, ())) if self.lean else EVERY_PART
+
+    def _run(self, scenario: Scenario, needs: frozenset[str]) -> Result:
+        """``scenario`` simulated on the session's draws with the parts in ``needs``:
+        without attribution's replays or the interviewees' table where the chart reads
+        neither (the summary, and so every other number, is the same either way)."""
+        options = replace(self.options, attribution="attribution" in needs)
+        simulated = scenario
+        if "candidates" not in needs:  # no interviewee rows (a scenario key, not a name)
+            analysis = scenario.analysis.model_copy(update={"candidate_openings": 0})
+            simulated = scenario.model_copy(update={"analysis": analysis})
+        with self.draws:
+            result = simulate(simulated, options=options)
+        return result if simulated is scenario else replace(result, scenario=scenario)
 
     def figure(self) -> Figure:
         """The current chart on a new 16:9 figure (no pyplot, nothing shown), without
@@ -512,6 +548,18 @@ class FrontEnd:
         """Show ``text``, the error bad input raised, as one line."""
         raise NotImplementedError
 
+
+# What each chart reads beyond the run's summary: the loss attribution's replays, the
+# table of the first openings' interviewees. A chart that reads neither is simulated
+# without them (its output is the same: tests/test_explorer.py); showing another chart
+# re-simulates only when it needs a part the run lacks.
+CHART_NEEDS: dict[str, tuple[str, ...]] = {
+    "loss_reasons": ("attribution",),
+    "offer_probability": ("candidates",),
+    "offer_probability_by_quality": ("candidates",),
+    "felt_vs_actual": ("candidates",),
+}
+EVERY_PART = frozenset({"attribution", "candidates"})
 
 # The axis that carries each chart's values (shares), whose scale the explorer keeps.
 # The funnel and felt-vs-actual charts always run from 0 to 100%.
