@@ -365,7 +365,7 @@ class Explorer:
         session (a layout pass costs as much as drawing the frame) and the frame is then
         drawn without one; any other frame is laid out, and remembered, by
         :meth:`_remember_layout`."""
-        ticks = tuple(t.get_text() for t in ax.get_yticklabels())
+        ticks = tuple(t.get_text() for t in (*ax.get_xticklabels(), *ax.get_yticklabels()))
         margins = (self.chart, ghost, ticks, ax.get_xlabel(), ax.get_ylabel())
         left = self._note_left.get(margins)
         if left is None:
