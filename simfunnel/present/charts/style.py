@@ -14,7 +14,7 @@ from matplotlib.axes import Axes
 
 from simfunnel.metrics import (
     METRICS,
-    ordinal,
+    applicant_percentile,
 )
 from simfunnel.metrics import label as metric_label
 
@@ -266,14 +266,8 @@ def _format_axis(metric: str, axis: Any) -> None:
 
 def as_percentile(value: float) -> str:
     """A value in SDs of applicant quality as the percentile of the applicant pool it
-    equals (quality is standard normal among applicants, docs/MODEL.md): 1.19 -> "88th"."""
-    from scipy.special import ndtr
-
-    if not np.isfinite(value):
-        return "n/a"
-    return ordinal(
-        min(99.9, max(0.1, round(100 * float(ndtr(value)), 1 if abs(value) > 2.3 else 0)))
-    )
+    equals: 1.19 -> "88th" (:func:`simfunnel.metrics.applicant_percentile`)."""
+    return applicant_percentile(value)
 
 
 def lay_value(metric: str, value: float, digits: int = 1) -> str:
