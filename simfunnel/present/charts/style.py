@@ -166,13 +166,8 @@ def _wrap(text: Any, width: float) -> None:
     and no wrapped paragraph ends on a single orphan word."""
     lines = []
     for paragraph in text.get_text().split("\n"):
-        broken = [""]
-        for word in paragraph.split(" "):
-            candidate = f"{broken[-1]} {word}" if broken[-1] else word
-            if broken[-1] and _width(text, candidate) > width:
-                broken.append(word)
-            else:
-                broken[-1] = candidate
+        words = paragraph.split(" ")
+        broken = _break(text, words, width) if "" not in words else _greedy(text, words, width)
         if len(broken) > 1 and " " not in broken[-1]:
             # An orphan: take the previous line's last word down to keep it company.
             *head, last = broken[-2].split(" ")
@@ -180,6 +175,38 @@ def _wrap(text: Any, width: float) -> None:
                 broken[-2], broken[-1] = " ".join(head), f"{last} {broken[-1]}"
         lines += broken
     text.set_text("\n".join(lines))
+
+
+def _greedy(text: Any, words: list[str], width: float) -> list[str]:
+    """Words onto lines one at a time: a word that would make its line wider than
+    ``width`` starts the next one (a line's first word always fits)."""
+    broken = [""]
+    for word in words:
+        candidate = f"{broken[-1]} {word}" if broken[-1] else word
+        if broken[-1] and _width(text, candidate) > width:
+            broken.append(word)
+        else:
+            broken[-1] = candidate
+    return broken
+
+
+def _break(text: Any, words: list[str], width: float) -> list[str]:
+    """The lines :func:`_greedy` makes of non-empty ``words``, each found by bisection: a
+    line's width only grows with its words, so the longest run that fits is the one the
+    greedy loop stops at, in a few measurements instead of one per word (text layout is
+    slow; the live explorer wraps its note every frame)."""
+    lines, first = [], 0
+    while first < len(words):
+        low, high = first + 1, len(words)  # words[first:low] always goes on the line
+        while low < high:
+            middle = (low + high + 1) // 2
+            if _width(text, " ".join(words[first:middle])) <= width:
+                low = middle
+            else:
+                high = middle - 1
+        lines.append(" ".join(words[first:low]))
+        first = low
+    return lines
 
 
 def _width(text: Any, content: str) -> float:

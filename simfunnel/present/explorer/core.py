@@ -365,14 +365,19 @@ class Explorer:
         session (a layout pass costs as much as drawing the frame) and the frame is then
         drawn without one; any other frame is laid out, and remembered, by
         :meth:`_remember_layout`."""
-        ticks = tuple(t.get_text() for t in (*ax.get_xticklabels(), *ax.get_yticklabels()))
-        margins = (self.chart, ghost, ticks, ax.get_xlabel(), ax.get_ylabel())
-        left = self._note_left.get(margins)
+        y_side = (
+            self.chart,
+            ghost,
+            tuple(t.get_text() for t in ax.get_yticklabels()),
+            ax.get_ylabel(),
+        )  # fmt: skip (what sets the axes' left edge)
+        left = self._note_left.get(y_side)
         if left is None:
             figure.draw_without_rendering()  # the layout pass headline() makes
-            left = self._note_left[margins] = ax.get_window_extent().x0
+            left = self._note_left[y_side] = ax.get_window_extent().x0
         lines = note_only(ax, note, left)
-        key = (*margins, lines)
+        x_side = (tuple(t.get_text() for t in ax.get_xticklabels()), ax.get_xlabel())
+        key = (*y_side, *x_side, lines)
         if key in self._layouts:
             figure.set_layout_engine("none")
             ax.set_position(self._layouts[key])
