@@ -831,3 +831,22 @@ def test_a_changed_setting_is_shown_in_plain_words_with_its_value_rounded(scenar
     result = sf.simulate(changed, openings=300, seed=1)
     note = Funnel.from_result(result).note
     assert shown in note and "interview.validity" not in note
+
+
+def test_wrapping_by_bisection_breaks_lines_where_the_word_by_word_loop_does() -> None:
+    """Titles and notes are wrapped by bisecting each line (fewer text measurements);
+    a line's width only grows with its words, so the lines are the greedy loop's."""
+    import random
+
+    from matplotlib.figure import Figure
+
+    from simfunnel.present.charts import style
+
+    text = Figure(dpi=72).add_subplot().text(0, 0, "")
+    rng = random.Random(7)
+    sentence = "a good interview = top 30% of scores; the first removal gives them an offer"
+    vocabulary = [*sentence.split(" "), "·", "ability:", "0.41", "5,000"]
+    for _ in range(200):
+        words = [rng.choice(vocabulary) for _ in range(rng.randint(1, 30))]
+        width = rng.uniform(20, 700)
+        assert style._break(text, words, width) == style._greedy(text, words, width)

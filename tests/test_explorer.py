@@ -8,6 +8,8 @@ import socket
 import sys
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import param
 import pytest
 import yaml
@@ -15,7 +17,7 @@ import yaml
 import simfunnel as sf
 from simfunnel.analysis.outputs import RUN_OUTPUTS
 from simfunnel.cli import main as cli_main
-from simfunnel.metrics import KEY_LABELS
+from simfunnel.metrics import ATTRIBUTION_METRICS, KEY_LABELS
 from simfunnel.present.explorer import core, notebook, web
 from simfunnel.present.explorer.core import CHARTS, EXPLORER_KEYS, Explorer, slider_for
 from simfunnel.present.explorer.defaults import CHART_LABELS
@@ -67,10 +69,12 @@ def test_the_sliders_are_the_documented_keys_with_registry_labels_and_schema_ran
 def test_the_picker_offers_every_chart_of_a_run_and_each_draws(baseline: sf.Scenario) -> None:
     assert list(CHARTS) == list(CHART_LABELS) == list(RUN_OUTPUTS)
     explorer = Explorer(baseline, openings=OPENINGS)
-    result = explorer.result
+    summary = explorer.result.summary()
     for chart in CHARTS:
         view = explorer.set_chart(chart)
-        assert explorer.result is result  # another chart of the same simulation
+        # Another chart of the same simulation (re-run with the parts it reads, if the
+        # run lacked them: the same numbers).
+        pd.testing.assert_frame_equal(explorer.result.summary(), summary)
         assert view.output is not None and view.finding == view.output.finding
         assert not view.table.empty
         assert view.png.startswith(b"\x89PNG")
@@ -347,3 +351,75 @@ def test_presentation_mode_has_large_controls_a_big_chart_and_a_reset(
     assert not page.explorer.moved and page.sliders["internal.probability"].value == (
         core.value_at(changed, "internal.probability")
     )
+
+
+# ------------------------------------------------------- the fast path's numbers
+def test_the_fast_path_gives_the_full_paths_numbers_bit_for_bit(
+    baseline: sf.Scenario, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every update reuses draws, reference samples, outputs and layouts and simulates
+    only what its chart reads; a plain run of the same scenario and seed, with nothing
+    kept (no draw cache, the reference threshold computed afresh, every part), gives
+    the same summary, thresholds and chart table to the last bit."""
+    from simfunnel.analysis import reference
+
+    explorer = Explorer(baseline, openings=OPENINGS)
+    moves = [("interview.validity", 0.4), ("manager.niche_value", 0.3), ("interview.validity", 0.2)]
+    for (key, value), chart in zip(moves * 3, list(CHARTS), strict=False):
+        explorer.set_chart(chart)
+        view = explorer.set_value(key, value)
+        monkeypatch.setattr(reference, "_CACHE", {})  # the threshold recomputed, no draws kept
+        plain = sf.simulate(explorer.scenario, options=explorer.options)
+        lean, whole = explorer.result.summary(), plain.summary()
+        # A chart that reads no attribution is simulated without it: its rows are absent,
+        # every other row is the plain run's.
+        missing = set(whole.index) - set(lean.index)
+        assert missing <= set(ATTRIBUTION_METRICS) | {m for m in whole.index if ":" in m}
+        assert bool(missing) == ("attribution" not in core.CHART_NEEDS.get(chart, ()))
+        pd.testing.assert_frame_equal(lean, whole.loc[lean.index], check_exact=True)
+        for name in ("good_interview_threshold", "narrow_margin_u", "reference_openings"):
+            assert explorer.result.metadata[name] == plain.metadata[name]
+        full = CHARTS[chart](plain)
+        pd.testing.assert_frame_equal(view.table, full.to_df(), check_exact=True)
+        assert view.finding == full.finding
+
+
+def test_a_frame_drawn_with_kept_text_and_layout_is_the_plain_frame_pixel_for_pixel(
+    baseline: sf.Scenario,
+) -> None:
+    import io
+
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from PIL import Image
+
+    explorer = Explorer(baseline, "loss_reasons", openings=OPENINGS, dpi=core.PRESENT_DPI)
+    for value in (0.3, 0.33, 0.36):  # the layout and most text come from earlier frames
+        view = explorer.set_value("interview.validity", value)
+    assert explorer._text_cache.hits > 0
+    figure = explorer.figure()
+    FigureCanvasAgg(figure)  # Matplotlib's own canvas: every glyph rendered afresh
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=figure.dpi)
+    fast, plain = (np.asarray(Image.open(io.BytesIO(png))) for png in (view.png, buffer.getvalue()))
+    assert fast.shape == plain.shape and (fast == plain).all()
+
+
+def test_the_subtitle_after_slider_changes_is_plain_words(baseline: sf.Scenario) -> None:
+    """Panel's float sliders send start + n * step: 0.4100000000000001. The scenario,
+    the box and the chart's subtitle say 0.41; three changes make a name longer than a
+    scenario name may be (cut, with a hash), yet the subtitle names each in words."""
+    explorer = Explorer(baseline, "felt_vs_actual", openings=OPENINGS)
+    explorer.set_value("interview.validity", 0.4100000000000001)
+    explorer.set_value("internal.probability", 0.30000000000000004)
+    explorer.set_value("internal.quality_sd", 0.7000000000000001)
+    assert explorer.values["interview.validity"] == 0.41
+    assert "#" in explorer.scenario.name  # the name was cut: the subtitle must not be
+    texts = [t.get_text() for t in explorer.figure().axes[0].texts]
+    (note,) = [t for t in texts if "simulated openings" in t]
+    flat = note.replace("\n", " ")
+    for words in ("how well one interview round measures ability: 0.41",
+                  "chance of an internal contender: 0.3",
+                  "spread of internal contenders' ability: 0.7"):  # fmt: skip
+        assert words in flat
+    assert "#" not in note and "…" not in note and "000000" not in note
+    assert not any(key in note for key in explorer.sliders)  # no raw key

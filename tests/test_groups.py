@@ -21,6 +21,7 @@ from simfunnel.analysis.groups import (
 from simfunnel.cli import main
 from simfunnel.errors import InputError
 from simfunnel.io.loader import load_scenario
+from simfunnel.metrics import money_words
 from simfunnel.model.engine import Model, run_blocks
 from simfunnel.model.groups import mixture_upper_quantile
 from simfunnel.model.rng import BLOCKS, normalise_seed
@@ -327,3 +328,35 @@ def test_a_deck_of_a_grouped_scenario_gets_the_group_slides() -> None:
     assert isinstance(slides[0].output, GroupImpact)
     assert isinstance(slides[1].output, GapAttribution)
     assert "culture mirror" in slides[1].notes and slides[1].output.focus == "g"
+
+
+@pytest.mark.parametrize("salary", [None, 80_000])
+def test_the_frontier_shows_a_hires_value_in_money_or_words_never_sd(salary, tmp_path) -> None:
+    """Lay charts never say "SD": money where value.salary is set (the value per SD of
+    quality, value.money_per_sd), else the percentile of applicants a hire equals."""
+    scenario = _scenario(_two_levels(0.3, screen=-0.3))
+    if salary is not None:
+        scenario = scenario.with_overrides({"value.salary": salary, "name": "two levels"})
+    designs = {"as is": {}, "valid CV screen": {"screening.validity": 0.6}}
+    frontier = design_frontier(scenario, designs, openings=1000, seed=3)
+    assert "SD" not in frontier.finding and "SD" not in frontier.note
+    table = frontier.to_df()
+    gain = table.loc[1, "hire_value"] - table.loc[0, "hire_value"]
+    if salary is None:
+        assert frontier.money_per_sd is None and "-percentile applicant" in frontier.finding
+    else:
+        assert frontier.money_per_sd == scenario.value.money_per_sd > 0
+        assert money_words(gain * frontier.money_per_sd) in frontier.finding
+    matplotlib = pytest.importorskip("matplotlib")
+    matplotlib.use("Agg")
+    ax = frontier.plot()
+    ax.figure.canvas.draw()
+    ticks = [t.get_text() for t in ax.get_yticklabels() if t.get_text()]
+    assert "SD" not in ax.get_ylabel() and ticks
+    if salary is None:
+        assert all(t.endswith(("st", "nd", "rd", "th")) for t in ticks)
+    else:
+        assert all("$" in t for t in ticks)
+        low, high = ax.get_ylim()  # the axis holds the money values themselves
+        assert low <= table["hire_value"].min() * frontier.money_per_sd <= high
+    ax.figure.savefig(tmp_path / f"frontier_{salary}.png")

@@ -29,6 +29,7 @@ from simfunnel.analysis.audit import END_TO_END, FOUR_FIFTHS, GOOD_STAGE, AuditR
 from simfunnel.analysis.outputs.base import Output
 from simfunnel.analysis.run import reference_thresholds
 from simfunnel.errors import InputError
+from simfunnel.metrics import applicant_percentile, hire_value_words, money_words, scenario_label
 from simfunnel.model.engine import Funnel, Model, run_blocks
 from simfunnel.model.groups import CELL_SEPARATOR, GroupModel
 from simfunnel.model.rng import BLOCK_OPENINGS, BLOCKS, SCENARIO_SEED, SeedLike, resolve_seed
@@ -589,9 +590,20 @@ class Frontier(Output):
 
     chart = "groups:frontier"
 
-    def __init__(self, table: pd.DataFrame, finding: str, note: str, attribute: str) -> None:
+    def __init__(
+        self,
+        table: pd.DataFrame,
+        finding: str,
+        note: str,
+        attribute: str,
+        money_per_sd: float | None = None,
+        currency: str = "$",
+    ) -> None:
         super().__init__(table, finding, note)
         self.attribute = attribute
+        # value.money_per_sd of the scenario: the chart shows a hire's value in money
+        # where a salary is set, else as the percentile of applicants it equals.
+        self.money_per_sd, self.currency = money_per_sd, currency
 
 
 def design_frontier(
@@ -662,12 +674,19 @@ def design_frontier(
     table["on_frontier"] = [
         not ((value > value[i]) & (ratio > ratio[i])).any() for i in range(len(table))
     ]
-    note = (
-        f"{scenario.name.replace('_', ' ')} scenario · {counts.shape[0]:,} simulated openings "
-        f"per design, the same draws · impact ratio: {pair[0]} over {pair[1]}, hired end to "
-        "end · value: mean realised value of a hire (SD of quality) · 95% CIs"
+    money, currency = scenario.value.money_per_sd, scenario.value.currency
+    value_words = (
+        "value: a hire's mean realised value over a random applicant's, discounted over the tenure"
+        if money is not None
+        else "value: the applicant percentile a hire's mean realised value equals"
     )
-    return Frontier(table, _frontier_finding(table), note, attribute)
+    note = (
+        f"{scenario_label(scenario.name, 'scenario')} · {counts.shape[0]:,} simulated "
+        f"openings per design, the same draws · impact ratio: {pair[0]} over {pair[1]}, "
+        f"hired end to end · {value_words} · 95% CIs"
+    )
+    finding = _frontier_finding(table, money, currency)
+    return Frontier(table, finding, note, attribute, money, currency)
 
 
 def _end_ratio(level_counts: np.ndarray) -> float:
@@ -676,7 +695,9 @@ def _end_ratio(level_counts: np.ndarray) -> float:
     return float(rates.min() / rates.max())
 
 
-def _frontier_finding(table: pd.DataFrame) -> str:
+def _frontier_finding(
+    table: pd.DataFrame, money_per_sd: float | None = None, currency: str = "$"
+) -> str:
     base = table.iloc[0]
     fair = table["impact_ratio"] >= FOUR_FIFTHS
     reach = (
@@ -698,7 +719,12 @@ def _frontier_finding(table: pd.DataFrame) -> str:
             f"{word} the impact ratio to {best['impact_ratio']:.2f} (from "
             f"{base['impact_ratio']:.2f})"
         )
-    return (
-        f"{_capital(best['design'])} raises the value of a hire most, by "
-        f"{best['hire_value'] - base['hire_value']:.2f} SD, {effect}; {reach}"
-    )
+    if money_per_sd is not None:
+        gain = money_words((best["hire_value"] - base["hire_value"]) * money_per_sd, currency)
+        how = f"by {gain}"
+    else:
+        how = (
+            f"from {hire_value_words(base['hire_value'], None)} to the "
+            f"{applicant_percentile(best['hire_value'])}"
+        )
+    return f"{_capital(best['design'])} raises the value of a hire most, {how}, {effect}; {reach}"

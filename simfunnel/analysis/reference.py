@@ -29,7 +29,7 @@ from scipy.special import ndtr
 
 from simfunnel.analysis.options import DEFAULT_CHUNK
 from simfunnel.analysis.summary import Thresholds
-from simfunnel.model.engine import Model, interview_score_means, run_blocks
+from simfunnel.model.engine import Model, expected_scores, interview_score_means, run_blocks
 from simfunnel.model.interview import measurement
 from simfunnel.model.rng import BLOCK_OPENINGS, PILOT, REFERENCE_SEED, Seed
 from simfunnel.model.scenario import Scenario
@@ -112,17 +112,24 @@ def _compute(model: Model, precision: float) -> Thresholds:
     blocks = math.ceil(analysis.pilot_openings / BLOCK_OPENINGS)
     step = max(1, DEFAULT_CHUNK // BLOCK_OPENINGS)
     manager_scores = []
+    # The threshold: the same openings first (their expected scores read off the same
+    # funnel, in the same chunks), then more until the precision is reached.
+    threshold = _GoodInterview(model, analysis.good_interview_top_share)
     for first in range(0, blocks, step):
         funnel = run_blocks(model, seed, PILOT, first, min(step, blocks - first))
         manager_scores.append(funnel.score[funnel.interviewed])
+        means = expected_scores(model, funnel.quality, funnel.extras)
+        # Solved once, after the last chunk: the solution depends only on all the
+        # means together (solving after each chunk gave the same value, in more time).
+        threshold.add(
+            [means[funnel.interviewed]],
+            [funnel.interviewed.sum(axis=1)],
+            solve=first + step >= blocks,
+        )
     score_sd = float(np.std(np.concatenate(manager_scores)))
-    # The threshold: the same openings first, then more until the precision is reached.
-    threshold = _GoodInterview(model, analysis.good_interview_top_share)
-    done, per_step = 0, _STEP_OPENINGS // BLOCK_OPENINGS
-    while done < blocks or (
-        threshold.se > precision and done * BLOCK_OPENINGS < MAX_REFERENCE_OPENINGS
-    ):
-        n = min(step, blocks - done) if done < blocks else per_step
+    done, per_step = blocks, _STEP_OPENINGS // BLOCK_OPENINGS
+    while threshold.se > precision and done * BLOCK_OPENINGS < MAX_REFERENCE_OPENINGS:
+        n = per_step
         means, interviewed = interview_score_means(model, seed, PILOT, done, n)
         threshold.add([means[interviewed]], [interviewed.sum(axis=1)])
         done += n
@@ -152,10 +159,13 @@ class _GoodInterview:
         self.counts: list[np.ndarray] = []
         self.value, self.se = math.nan, math.inf
 
-    def add(self, means: list[np.ndarray], counts: list[np.ndarray]) -> None:
-        """Add chunks of interviewees' expected scores and their counts per opening."""
+    def add(self, means: list[np.ndarray], counts: list[np.ndarray], solve: bool = True) -> None:
+        """Add chunks of interviewees' expected scores and their counts per opening, and
+        (``solve``) update ``value`` and ``se`` to all the chunks added so far."""
         self.means += means
         self.counts += counts
+        if not solve:
+            return
         means = np.concatenate(self.means)
         per_opening = np.concatenate(self.counts)
         if self.sd == 0:  # a noiseless interview: the score is its mean itself

@@ -116,17 +116,26 @@ class Result:
         """
         table = self._table()
         extra = ["param_low", "param_high"] if self.uncertain else []
-        rows = []
-        for name in table.index:
-            if not name.startswith("loss:"):
-                continue
-            _, kind, reason = name.split(":")
-            if method is None or kind == method:
-                rows.append(
-                    (kind, reason, *table.loc[name, ["value", "ci_low", "ci_high", *extra]])
-                )
+        names = [name for name in table.index if name.startswith("loss:")]
+        kinds = [name.split(":")[1] for name in names]
+        keep = [method is None or kind == method for kind in kinds]
+        names = [n for n, k in zip(names, keep, strict=True) if k]
+        # One selection of every row (not a .loc per row: the live explorer asks often).
+        values = table.loc[names, ["value", "ci_low", "ci_high", *extra]]
         columns = ["method", "reason", "share", "ci_low", "ci_high", *extra]
-        frame = pd.DataFrame(rows, columns=columns)
+        frame = pd.DataFrame(
+            {
+                "method": [n.split(":")[1] for n in names],
+                "reason": [n.split(":")[2] for n in names],
+                **{
+                    column: values[source].to_numpy(dtype=float)
+                    for column, source in zip(
+                        columns[2:], ["value", "ci_low", "ci_high", *extra], strict=True
+                    )
+                },
+            },
+            columns=columns,
+        )
         order = {r: i for i, r in enumerate(REASONS)}
         frame["_m"] = frame["method"].map(LOSS_METHODS.index)
         frame["_r"] = frame["reason"].map(order)

@@ -204,3 +204,32 @@ def ordinal(value: float) -> str:
     if 10 <= number % 100 <= 20:
         return f"{number}th"
     return f"{number}{ {1: 'st', 2: 'nd', 3: 'rd'}.get(number % 10, 'th') }"
+
+
+def applicant_percentile(value: float) -> str:
+    """A value in SDs of applicant quality as the percentile of the applicant pool it
+    equals (quality is standard normal among applicants, docs/MODEL.md): 1.19 -> "88th"."""
+    from scipy.special import ndtr
+
+    if not math.isfinite(value):
+        return "n/a"
+    return ordinal(
+        min(99.9, max(0.1, round(100 * float(ndtr(value)), 1 if abs(value) > 2.3 else 0)))
+    )
+
+
+def hire_value_words(value: float, money_per_sd: float | None, currency: str = "$") -> str:
+    """A mean hire value (SDs of quality) for a lay reader, never in "SD": money where
+    the scenario sets a salary (``value.money_per_sd``: ``$41,300``), else the applicant
+    it equals (``the 88th-percentile applicant``)."""
+    if money_per_sd is not None:
+        return money_words(value * money_per_sd, currency)
+    return f"the {applicant_percentile(value)}-percentile applicant"
+
+
+def money_words(amount: float, currency: str = "$") -> str:
+    """``$41,300``, ``-$2,000``: whole money, three significant digits from 1,000 on."""
+    if not math.isfinite(amount):
+        return "n/a"
+    rounded = float(f"{abs(amount):.3g}") if abs(amount) >= 1_000 else round(abs(amount))
+    return f"{'-' if amount < 0 else ''}{currency}{rounded:,.0f}"

@@ -19,6 +19,7 @@ import numpy as np
 from scipy.special import expm1  # not NumPy's: the same bits on every CPU
 
 from simfunnel.model import calendar as cal
+from simfunnel.model import draw_cache
 from simfunnel.model.calendar import Calendar, round_weeks
 from simfunnel.model.decision import (
     Decision,
@@ -133,9 +134,16 @@ def draw_layout(scenario: Scenario) -> tuple[tuple[str, tuple[int, ...], str], .
 def draw_blocks(
     scenario: Scenario, seed: Seed, stream: int, first_block: int, n_blocks: int
 ) -> dict[str, np.ndarray]:
-    """Fill every draw of blocks ``first_block .. first_block + n_blocks - 1``."""
+    """Fill every draw of blocks ``first_block .. first_block + n_blocks - 1`` (or return
+    them from the :class:`~simfunnel.model.draw_cache.DrawCache` entered, read-only)."""
     rows = n_blocks * BLOCK_OPENINGS
     layout = draw_layout(scenario)
+    cache = draw_cache.active()
+    if cache is not None:
+        key = (layout, seed.entropy, stream, first_block, n_blocks)
+        kept = cache.get(key)
+        if kept is not None:
+            return kept
     draws = {name: np.empty((rows, *shape)) for name, shape, _ in layout}
     for i in range(n_blocks):
         rng = seed.stream(stream, first_block + i)
@@ -153,6 +161,8 @@ def draw_blocks(
     if "group" in draws:  # their own streams: every draw above stays put
         top = scenario.screening.shortlist.high
         draws["group"] = group_uniforms(seed, stream, first_block, n_blocks, top + 1)
+    if cache is not None:
+        cache.put(key, rows, draws)
     return draws
 
 
@@ -449,12 +459,19 @@ def interview_score_means(
     """
     draws = draw_blocks(model.scenario, seed, stream, first_block, n_blocks)
     before = _before_interviews(model, draws, None)
+    return expected_scores(model, before.slate.quality, before.extras), before.interviewed
+
+
+def expected_scores(model: Model, quality: np.ndarray, extras: dict[str, np.ndarray]) -> np.ndarray:
+    """``E[x_bar | q, group]`` of every slot (see :func:`interview_score_means`), from the
+    slate's true quality and the group cells in ``extras`` (a funnel's, or the stages'
+    before interviews: the same arrays)."""
     m = measurement(model.scenario.interview)
-    mean = m.gain * before.slate.quality
-    groups, cell = model.groups, before.extras.get("group_cell")
+    mean = m.gain * quality
+    groups, cell = model.groups, extras.get("group_cell")
     if groups is not None and cell is not None:
         mean = mean + m.presence_sd * groups.presence_shift[cell] + groups.interview_shift[cell]
-    return mean, before.interviewed
+    return mean
 
 
 def _withdraw_week(

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+import matplotlib as mpl
 import numpy as np
 from matplotlib.axes import Axes
 
 from simfunnel.analysis.audit import END_TO_END
 from simfunnel.analysis.groups import Frontier, GapAttribution
+from simfunnel.metrics import applicant_percentile, money_words
 from simfunnel.present.charts.style import BLUE, GREY, VERMILLION, _axes, headline, talk_style
 
 
@@ -77,11 +79,14 @@ def frontier(
     table = output.to_df()
     with talk_style(**style):
         ax = _axes(ax)
-        x, y = table["impact_ratio"].to_numpy(), table["hire_value"].to_numpy()
+        # A hire's value in money where the scenario sets a salary; else in SDs of
+        # quality on the axis, labelled as the applicant percentile each tick equals.
+        scale = output.money_per_sd if output.money_per_sd is not None else 1.0
+        x, y = table["impact_ratio"].to_numpy(), scale * table["hire_value"].to_numpy()
         low = x - table["ci_low"].to_numpy()
         high = table["ci_high"].to_numpy() - x
-        ylow = y - table["value_ci_low"].to_numpy()
-        yhigh = table["value_ci_high"].to_numpy() - y
+        ylow = y - scale * table["value_ci_low"].to_numpy()
+        yhigh = scale * table["value_ci_high"].to_numpy() - y
         span_x = max(np.nanmax(table["ci_high"]), 1.0) - min(np.nanmin(table["ci_low"]), 0.75)
         left = min(np.nanmin(table["ci_low"]), 0.75) - 0.08 * span_x
         right = max(np.nanmax(table["ci_high"]), 1.0) + 0.25 * span_x
@@ -123,7 +128,16 @@ def frontier(
         ax.set_xlim(left, right)
         level, reference = table["level"].iloc[0], table["reference"].iloc[0]
         ax.set_xlabel(f"Impact ratio: {level} applicants' hire rate over {reference}'s")
-        ax.set_ylabel("Mean value of a hire (SD)")
+        if output.money_per_sd is not None:
+            ax.set_ylabel("Value of a hire over a random applicant")
+            ax.yaxis.set_major_formatter(
+                mpl.ticker.FuncFormatter(lambda v, _: money_words(v, output.currency))
+            )
+        else:
+            ax.set_ylabel("Average hire, as a percentile of applicants")
+            ax.yaxis.set_major_formatter(
+                mpl.ticker.FuncFormatter(lambda v, _: applicant_percentile(v))
+            )
         ax.grid(axis="y")
         headline(ax, output.finding, output.note, title, subtitle)
     return ax

@@ -14,7 +14,7 @@ from matplotlib.axes import Axes
 
 from simfunnel.metrics import (
     METRICS,
-    ordinal,
+    applicant_percentile,
 )
 from simfunnel.metrics import label as metric_label
 
@@ -88,7 +88,6 @@ def _draw_headline(
     """
     note = note if subtitle is None else subtitle
     figure = ax.get_figure(root=True)
-    note_size = 0.8 * mpl.rcParams["font.size"]
     # Lay the axes out before the title is set: a long title, not yet wrapped, would make
     # constrained layout squeeze the axes, and it does not give the width back at once.
     figure.draw_without_rendering()
@@ -98,6 +97,14 @@ def _draw_headline(
     right = box.x1 - 2 * margin if len(figure.axes) > 1 else figure.bbox.x1 - margin
     available = right - box.x0
     heading = ax.set_title(title if title is not None else finding)
+    _wrap(heading, available)
+    _subtitle(ax, note, available, heading.get_text())
+
+
+def _subtitle(ax: Axes, note: str, available: float, title: str = "") -> int:
+    """The grey note just above the axes, wrapped to ``available`` px, and ``title``
+    above it; returns the note's lines."""
+    note_size = 0.8 * mpl.rcParams["font.size"]
     subtitle = ax.annotate(
         note,
         xy=(0, 1),
@@ -110,11 +117,21 @@ def _draw_headline(
         color=NOTE_COLOUR,
         annotation_clip=False,
     )
-    _wrap(heading, available)
     _wrap(subtitle, available)
     lines = subtitle.get_text().count("\n") + 1 if note else 0
     # Clear of the subtitle: its lines are 1.2 font sizes apart, plus a gap of 6 pt.
-    ax.set_title(heading.get_text(), pad=18 + 1.3 * note_size * lines)
+    ax.set_title(title, pad=18 + 1.3 * note_size * lines)
+    return lines
+
+
+def note_only(ax: Axes, note: str, left: float) -> int:
+    """The note alone above the axes under an empty title (the live app shows the finding
+    above the chart), wrapped as :func:`headline` wraps it for axes whose left edge is
+    at ``left`` px: without the layout pass that measures it (the app knows it from its
+    last frame). Returns the note's lines."""
+    figure = ax.get_figure(root=True)
+    right = figure.bbox.x1 - 0.02 * figure.bbox.width
+    return _subtitle(ax, note, right - left)
 
 
 def headline(
@@ -149,13 +166,8 @@ def _wrap(text: Any, width: float) -> None:
     and no wrapped paragraph ends on a single orphan word."""
     lines = []
     for paragraph in text.get_text().split("\n"):
-        broken = [""]
-        for word in paragraph.split(" "):
-            candidate = f"{broken[-1]} {word}" if broken[-1] else word
-            if broken[-1] and _width(text, candidate) > width:
-                broken.append(word)
-            else:
-                broken[-1] = candidate
+        words = paragraph.split(" ")
+        broken = _break(text, words, width) if "" not in words else _greedy(text, words, width)
         if len(broken) > 1 and " " not in broken[-1]:
             # An orphan: take the previous line's last word down to keep it company.
             *head, last = broken[-2].split(" ")
@@ -163,6 +175,38 @@ def _wrap(text: Any, width: float) -> None:
                 broken[-2], broken[-1] = " ".join(head), f"{last} {broken[-1]}"
         lines += broken
     text.set_text("\n".join(lines))
+
+
+def _greedy(text: Any, words: list[str], width: float) -> list[str]:
+    """Words onto lines one at a time: a word that would make its line wider than
+    ``width`` starts the next one (a line's first word always fits)."""
+    broken = [""]
+    for word in words:
+        candidate = f"{broken[-1]} {word}" if broken[-1] else word
+        if broken[-1] and _width(text, candidate) > width:
+            broken.append(word)
+        else:
+            broken[-1] = candidate
+    return broken
+
+
+def _break(text: Any, words: list[str], width: float) -> list[str]:
+    """The lines :func:`_greedy` makes of non-empty ``words``, each found by bisection: a
+    line's width only grows with its words, so the longest run that fits is the one the
+    greedy loop stops at, in a few measurements instead of one per word (text layout is
+    slow; the live explorer wraps its note every frame)."""
+    lines, first = [], 0
+    while first < len(words):
+        low, high = first + 1, len(words)  # words[first:low] always goes on the line
+        while low < high:
+            middle = (low + high + 1) // 2
+            if _width(text, " ".join(words[first:middle])) <= width:
+                low = middle
+            else:
+                high = middle - 1
+        lines.append(" ".join(words[first:low]))
+        first = low
+    return lines
 
 
 def _width(text: Any, content: str) -> float:
@@ -249,14 +293,8 @@ def _format_axis(metric: str, axis: Any) -> None:
 
 def as_percentile(value: float) -> str:
     """A value in SDs of applicant quality as the percentile of the applicant pool it
-    equals (quality is standard normal among applicants, docs/MODEL.md): 1.19 -> "88th"."""
-    from scipy.special import ndtr
-
-    if not np.isfinite(value):
-        return "n/a"
-    return ordinal(
-        min(99.9, max(0.1, round(100 * float(ndtr(value)), 1 if abs(value) > 2.3 else 0)))
-    )
+    equals: 1.19 -> "88th" (:func:`simfunnel.metrics.applicant_percentile`)."""
+    return applicant_percentile(value)
 
 
 def lay_value(metric: str, value: float, digits: int = 1) -> str:

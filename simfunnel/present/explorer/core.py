@@ -17,12 +17,11 @@ Bad input (a value out of range, a word where a number belongs) raises
 
 from __future__ import annotations
 
-import io
 import math
 import re
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -38,10 +37,12 @@ from simfunnel.analysis.sensitivities import _numeric_parameters
 from simfunnel.analysis.sweeps import value_at
 from simfunnel.errors import InputError, NothingToChartError
 from simfunnel.io.loader import load_scenario, parse_override
-from simfunnel.metrics import LOSS_REASONS, key_label
+from simfunnel.metrics import LOSS_REASONS, key_label, scenario_label, setting
+from simfunnel.model.draw_cache import DrawCache
 from simfunnel.model.scenario import Scenario
-from simfunnel.present.charts.style import talk_style
+from simfunnel.present.charts.style import note_only, talk_style
 from simfunnel.present.explorer.defaults import CHART_LABELS, DEFAULT_OPENINGS, EXPLORER_KEYS
+from simfunnel.present.explorer.frames import TextCache, frame_png
 
 # Every chart of one run: the outputs that own their tables and findings, in the order
 # and with the names of :data:`CHART_LABELS`.
@@ -155,6 +156,13 @@ class Explorer:
         :data:`DEFAULT_OPENINGS`).
     keys : sequence of str, optional
         Slider keys (default: the saved ones, else :data:`EXPLORER_KEYS`).
+    ghost : bool
+        Draw the baseline behind the chart once a slider has moved.
+    dpi : int
+        The PNG's resolution (:data:`PNG_DPI`, :data:`PRESENT_DPI`).
+    lean : bool
+        Simulate only the parts the chart reads (:data:`CHART_NEEDS`); ``False`` runs
+        everything every time (the same numbers, slower: the check of the fast path).
     """
 
     def __init__(
@@ -166,6 +174,7 @@ class Explorer:
         *,
         ghost: bool = True,
         dpi: int = PNG_DPI,
+        lean: bool = True,
     ) -> None:
         saved: dict[str, Any] = {}
         if not isinstance(scenario, Scenario):
@@ -179,9 +188,20 @@ class Explorer:
         self.values: dict[str, float] = {key: value_at(self.base, key) for key in self.sliders}
         self.chart = _check_chart(chart or saved.get("chart", "loss_reasons"))
         self.result: Result | None = None
+        self.lean = lean
+        self._result_parts = self._base_parts = frozenset()  # what the runs computed
         self.value_top: dict[str, float] = {}  # chart -> the largest value axis shown
         self.ghost, self.dpi = ghost, dpi
         self.base_result: Result | None = None  # the baseline's run, kept for the ghost
+        self._base_outputs: dict[str, Output | None] = {}  # chart -> the baseline's output
+        self._rows: dict[str, list[str]] | None = None  # the loss reasons' rows, kept
+        # The run's blocks and the reference sample's: every slider position reads the
+        # same draws (common random numbers), so they are drawn once per session.
+        self.draws = DrawCache()
+        self._note_left: dict[tuple, float] = {}  # margins -> the axes' left edge (px)
+        self._layouts: dict[tuple, Any] = {}  # margins and note lines -> axes position
+        self._layout_key: dict[int, tuple] = {}  # a frame not yet drawn -> its margins
+        self._text_cache = TextCache()  # glyphs drawn in earlier frames, by position
         self.view = self._update()
 
     # ------------------------------------------------------------------ state
@@ -201,6 +221,10 @@ class Explorer:
         changes nothing."""
         if key not in self.sliders:
             raise InputError(f"explore: no slider for '{key}'; sliders: {', '.join(self.sliders)}")
+        if isinstance(value, float) and math.isfinite(value):
+            # A slider's position is start + n * step in binary: 0.4100000000000001 is
+            # the 0.41 the handle shows, and the scenario (its name, the saved file) too.
+            value = float(f"{value:.12g}")
         scenario = self._with({**self.values, key: value})  # validates, as --set does
         self.values = {k: value_at(scenario, k) for k in self.sliders}
         self.result = None
@@ -211,7 +235,7 @@ class Explorer:
         """Every slider back to the base scenario's value (no re-simulation: the
         baseline's run is kept)."""
         self.values = {key: value_at(self.base, key) for key in self.sliders}
-        self.result = self.base_result
+        self.result, self._result_parts = self.base_result, self._base_parts
         self.view = self._update()
         return self.view
 
@@ -251,17 +275,28 @@ class Explorer:
     # ----------------------------------------------------------------- output
     def _update(self) -> View:
         started = time.perf_counter()
+        needs = self._needs()
         if self.result is None:
-            self.result = simulate(self.scenario, options=self.options)
-        if self.base_result is None and not self.moved:
-            self.base_result = self.result
+            self.result, self._result_parts = self._run(self.scenario, needs), needs
+        elif not needs <= self._result_parts:  # another chart: add what it reads
+            needs |= self._result_parts
+            self.result, self._result_parts = self._run(self.scenario, needs), needs
+        if not self.moved and (self.base_result is None or not needs <= self._base_parts):
+            self.base_result, self._base_parts = self.result, self._result_parts
+            self._base_outputs.clear()
+        elif self.moved and self.base_result is not None and not needs <= self._base_parts:
+            needs |= self._base_parts  # the ghost's run
+            self.base_result, self._base_parts = self._run(self.base, needs), needs
+            self._base_outputs.clear()
         try:
             output: Output | None = CHARTS[self.chart](self.result)
             finding = output.finding
             table = output.to_df()
         except NothingToChartError as exc:
             output, finding, table = None, f"No chart: {exc}", pd.DataFrame()
-        png = _png(self._figure(output, finding))
+        figure = self._figure(output, finding)
+        png = frame_png(figure, self._text_cache)
+        self._remember_layout(figure)
         seconds = time.perf_counter() - started
         status = (
             f"{self.options.openings:,} openings · seed {self.base.seed} · "
@@ -269,25 +304,49 @@ class Explorer:
         )
         return View(output, finding, table, png, status, seconds)
 
+    def _needs(self) -> frozenset[str]:
+        """What the chart reads beyond the run's summary (:data:`CHART_NEEDS`); every part
+        without ``lean``."""
+        return frozenset(CHART_NEEDS.get(self.chart, ())) if self.lean else EVERY_PART
+
+    def _run(self, scenario: Scenario, needs: frozenset[str]) -> Result:
+        """``scenario`` simulated on the session's draws with the parts in ``needs``:
+        without attribution's replays or the interviewees' table where the chart reads
+        neither (the summary, and so every other number, is the same either way)."""
+        options = replace(self.options, attribution="attribution" in needs)
+        simulated = scenario
+        if "candidates" not in needs:  # no interviewee rows (a scenario key, not a name)
+            analysis = scenario.analysis.model_copy(update={"candidate_openings": 0})
+            simulated = scenario.model_copy(update={"analysis": analysis})
+        with self.draws:
+            result = simulate(simulated, options=options)
+        return result if simulated is scenario else replace(result, scenario=scenario)
+
     def figure(self) -> Figure:
         """The current chart on a new 16:9 figure (no pyplot, nothing shown), without
         its title (front ends show the finding above it)."""
-        return self._figure(self.view.output, self.view.finding)
+        figure = self._figure(self.view.output, self.view.finding)
+        self._layout_key.pop(id(figure), None)  # laid out when drawn, not remembered
+        return figure
 
     def _figure(self, output: Output | None, finding: str) -> Figure:
         with talk_style():
             # Laid out at the PNG's resolution: the layout pass the headline makes before
             # the PNG is drawn then costs a quarter of the pixels of the style's 144 dpi.
-            figure = Figure(dpi=self.dpi)
+            figure = self._text_cache.attach(Figure(dpi=self.dpi))
             ax = figure.add_subplot()
             if output is None:
                 ax.set_axis_off()
                 ax.text(0.5, 0.5, finding, ha="center", va="center", wrap=True)
                 return figure
             options = self._keep_in_place()
-            if self._draw_ghost(ax, options):  # the key to the ghost: a line of the note
-                options["subtitle"] = f"{output.note}\n{GHOST_NOTE}"
-            output.plot(ax, title="", **options)
+            note = self._plain_note(output)
+            ghost = self._draw_ghost(ax, options)
+            if ghost:  # the key to the ghost: a line of the note
+                note = f"{note}\n{GHOST_NOTE}"
+            # No title (the page shows the finding above the chart), and the note drawn
+            # below, where the last frame's layout is known.
+            output.plot(ax, title="", subtitle="", **options)
             axis = VALUE_AXIS.get(self.chart)
             if axis is not None:
                 # The value axis only grows in a session: a bar that shrinks looks
@@ -295,35 +354,97 @@ class Explorer:
                 low, high = getattr(ax, f"get_{axis}lim")()
                 self.value_top[self.chart] = max(high, self.value_top.get(self.chart, high))
                 getattr(ax, f"set_{axis}lim")(low, self.value_top[self.chart])
+            self._lay_out(figure, ax, note, ghost)
         return figure
+
+    def _lay_out(self, figure: Figure, ax: Any, note: str, ghost: bool) -> None:
+        """The note above the axes, and the axes where the last frame with the same
+        margins had them. Constrained layout places the axes from what surrounds them:
+        the tick labels (the value axis's vary), the note's lines, the ghost's key.
+        Frames that agree on those get the same place, so it is measured once per
+        session (a layout pass costs as much as drawing the frame) and the frame is then
+        drawn without one; any other frame is laid out, and remembered, by
+        :meth:`_remember_layout`."""
+        y_side = (
+            self.chart,
+            ghost,
+            tuple(t.get_text() for t in ax.get_yticklabels()),
+            ax.get_ylabel(),
+        )  # fmt: skip (what sets the axes' left edge)
+        left = self._note_left.get(y_side)
+        if left is None:
+            figure.draw_without_rendering()  # the layout pass headline() makes
+            left = self._note_left[y_side] = ax.get_window_extent().x0
+        lines = note_only(ax, note, left)
+        x_side = (tuple(t.get_text() for t in ax.get_xticklabels()), ax.get_xlabel())
+        key = (*y_side, *x_side, lines)
+        if key in self._layouts:
+            figure.set_layout_engine("none")
+            ax.set_position(self._layouts[key])
+        else:
+            self._layout_key[id(figure)] = key
+
+    def _remember_layout(self, figure: Figure) -> None:
+        """Keep where constrained layout put the axes of a frame just drawn."""
+        key = self._layout_key.pop(id(figure), None)
+        if key is not None and figure.axes:
+            self._layouts[key] = figure.axes[0].get_position()
+
+    def _plain_note(self, output: Output) -> str:
+        """The output's note with the sliders' changes in plain words (``setting``): a
+        scenario name with overrides is cut at 80 characters, with a hash, and the
+        subtitle must never show a raw key or the hash."""
+        result = self.result
+        name = scenario_label(result.scenario.name, "scenario") if result is not None else ""
+        changed = {k: v for k, v in self.values.items() if v != value_at(self.base, k)}
+        if not name or not changed or not output.note.startswith(name):
+            return output.note
+        described = (
+            scenario_label(self.base.name, "scenario")
+            + " with "
+            + "; ".join(setting(k, v) for k, v in changed.items())
+        )
+        return described + output.note[len(name) :]
 
     def _keep_in_place(self) -> dict[str, Any]:
         """Options that keep a chart's rows where the baseline put them, so nothing jumps
         while a slider moves (loss reasons stay in the baseline's order)."""
-        if self.chart != "loss_reasons" or self.base_result is None:
+        if self.chart != "loss_reasons":
             return {}
-        from simfunnel.present.charts.run import _fold_small
+        base = self._base_output()
+        if base is None:
+            return {}
+        if self._rows is None:
+            from simfunnel.present.charts.run import _fold_small
 
-        try:
-            table = CHARTS[self.chart](self.base_result).to_df()
-        except NothingToChartError:
-            return {}
-        _, rows = _fold_small(table, list(dict.fromkeys(table["method"])))
-        kept = [r for r in rows if r != "other"]
-        # Every other reason (folded at the baseline, or that it never gave) stays in
-        # "other": the rows are the baseline's, whatever the sliders do.
-        return {"order": kept, "fold": [r for r in LOSS_REASONS if r not in kept]}
+            table = base.to_df()
+            _, rows = _fold_small(table, list(dict.fromkeys(table["method"])))
+            kept = [r for r in rows if r != "other"]
+            # Every other reason (folded at the baseline, or that it never gave) stays in
+            # "other": the rows are the baseline's, whatever the sliders do.
+            self._rows = {"order": kept, "fold": [r for r in LOSS_REASONS if r not in kept]}
+        return dict(self._rows)
+
+    def _base_output(self) -> Output | None:
+        """The chart's output of the baseline's run (built once per chart), or None."""
+        if self.base_result is None:
+            return None
+        if self.chart not in self._base_outputs:
+            try:
+                self._base_outputs[self.chart] = CHARTS[self.chart](self.base_result)
+            except NothingToChartError:
+                self._base_outputs[self.chart] = None
+        return self._base_outputs[self.chart]
 
     def _draw_ghost(self, ax: Any, options: dict[str, Any]) -> bool:
         """The baseline's chart, drawn first and made a ghost: its bars as dashed grey
         outlines over the chart's bars, under their labels (so a bar that shrank shows
         where it ended), its lines and bands pale grey behind; its text removed. Only when
         a slider has moved, so the room sees what moved against where it was."""
-        if not (self.ghost and self.moved and self.base_result is not None):
+        if not (self.ghost and self.moved):
             return False
-        try:
-            base = CHARTS[self.chart](self.base_result)
-        except NothingToChartError:
+        base = self._base_output()
+        if base is None:
             return False
         base.plot(ax, title="", subtitle="", **options)
         for text in list(ax.texts):
@@ -433,6 +554,18 @@ class FrontEnd:
         raise NotImplementedError
 
 
+# What each chart reads beyond the run's summary: the loss attribution's replays, the
+# table of the first openings' interviewees. A chart that reads neither is simulated
+# without them (its output is the same: tests/test_explorer.py); showing another chart
+# re-simulates only when it needs a part the run lacks.
+CHART_NEEDS: dict[str, tuple[str, ...]] = {
+    "loss_reasons": ("attribution",),
+    "offer_probability": ("candidates",),
+    "offer_probability_by_quality": ("candidates",),
+    "felt_vs_actual": ("candidates",),
+}
+EVERY_PART = frozenset({"attribution", "candidates"})
+
 # The axis that carries each chart's values (shares), whose scale the explorer keeps.
 # The funnel and felt-vs-actual charts always run from 0 to 100%.
 VALUE_AXIS = {
@@ -442,19 +575,6 @@ VALUE_AXIS = {
     "margins": "y",
     "seasonality": "y",
 }
-
-
-def _png(figure: Figure) -> bytes:
-    buffer = io.BytesIO()
-    with talk_style():
-        figure.savefig(
-            buffer,
-            format="png",
-            dpi=figure.dpi,
-            metadata={"Software": None},
-            pil_kwargs={"compress_level": 1},  # a few kB more, sent on localhost: faster
-        )
-    return buffer.getvalue()
 
 
 def _on_grid(bound: float, step: float, towards: Any) -> float:

@@ -28,10 +28,11 @@ numeric keys.
 
 DEFAULT_OPENINGS = 5_000
 """Openings per update. An update (simulation with its reference sample, loss
-attribution, output and chart) then costs 0.34 s of CPU (median of 24 updates of
-the loss-reasons chart, ``benchmarks/explorer.py``) on this project's 2-core machine:
-0.33-0.53 s of wall time (five runs) while other jobs kept its load average at 4-6. At
-10,000 openings it costs 0.37 s of CPU but 0.56 s of wall time under that load. The
+attribution, output and chart, presentation mode with the baseline's ghost) then costs
+0.35-0.45 s of CPU (median of 36 updates of the loss-reasons chart,
+``benchmarks/app_update.py``, 2026-12-08; 0.90 s before the explorer kept its draws,
+layouts and text) on this project's 2-core machine while other jobs kept its load
+average near 2. The
 95% CIs at 5,000 openings: about +-0.9 points for the offer rate of good interviews
 and for the larger loss reasons, +-2.1 for the internal win rate; a full
 ``simfunnel run`` of a saved scenario narrows them."""
