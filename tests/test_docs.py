@@ -38,7 +38,11 @@ SMALL = {"run": "1000", "compare": "1000", "sweep": "500", "sensitivity": "300",
 SMALL["groups"] = "1000"
 NO_CHARTS = {"run", "compare", "sweep", "sensitivity", "groups"}
 # More flags that make a command small: its replays' openings.
-SMALLER = {"groups": ["--attribution-openings", "1000"]}
+SMALLER = {
+    "groups": ["--attribution-openings", "1000"],
+    "fit": ["--draws", "50"],  # the fewest bootstrap refits fit takes (the pages say 100)
+    "fit-applications": ["--draws", "20"],
+}
 
 
 def blocks(page: Path, language: str) -> list[str]:
