@@ -617,27 +617,36 @@ def _add_audit(commands: Any) -> None:
     _add_formats(audit)
 
 
-def _add_groups(commands: Any) -> None:
-    groups = commands.add_parser(
-        "groups",
-        help="who loses, by group: selection rates and impact ratios at every stage of a "
-        "scenario with groups:, and which mechanism causes the gap",
-    )
-    groups.add_argument("config", help="scenario YAML with a groups: section")
-    groups.add_argument(
+def _scenario_report(commands: Any, name: str, help: str, section: str, example: str) -> Any:
+    """A command that simulates a scenario with ``section`` and reports on it: its
+    config, --openings, --seed and --set (the caller adds the rest)."""
+    command = commands.add_parser(name, help=help)
+    command.add_argument("config", help=f"scenario YAML with a {section} section")
+    command.add_argument(
         "--openings",
         type=_positive_int,
         help="openings simulated (whole thousands; default: the config's)",
     )
-    groups.add_argument("--seed", type=_seed, help="random seed (default: the scenario's)")
-    groups.add_argument(
+    command.add_argument("--seed", type=_seed, help="random seed (default: the scenario's)")
+    command.add_argument(
         "--set",
         dest="overrides",
         action="append",
         default=[],
         metavar="KEY=VALUE",
-        help="override a scenario key, e.g. groups.ethnicity.minority.interview=-0.23 "
-        "(repeatable): a what-if",
+        help=f"override a scenario key, e.g. {example} (repeatable): a what-if",
+    )
+    return command
+
+
+def _add_groups(commands: Any) -> None:
+    groups = _scenario_report(
+        commands,
+        "groups",
+        "who loses, by group: selection rates and impact ratios at every stage of a "
+        "scenario with groups:, and which mechanism causes the gap",
+        "groups:",
+        "groups.ethnicity.minority.interview=-0.23",
     )
     groups.add_argument(
         "--attribution-openings",
@@ -665,25 +674,13 @@ def _add_groups(commands: Any) -> None:
 
 
 def _add_sources(commands: Any) -> None:
-    sources = commands.add_parser(
+    sources = _scenario_report(
+        commands,
         "sources",
-        help="where hires come from: each source's screen pass rate and hires per applicant "
+        "where hires come from: each source's screen pass rate and hires per applicant "
         "in a scenario with sources:",
-    )
-    sources.add_argument("config", help="scenario YAML with a sources: section (e.g. referrals)")
-    sources.add_argument(
-        "--openings",
-        type=_positive_int,
-        help="openings simulated (whole thousands; default: the config's)",
-    )
-    sources.add_argument("--seed", type=_seed, help="random seed (default: the scenario's)")
-    sources.add_argument(
-        "--set",
-        dest="overrides",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="override a scenario key, e.g. sources.referred.screen=0.8 (repeatable): a what-if",
+        "sources:",
+        "sources.referred.screen=0.8",
     )
     sources.add_argument(
         "--out", type=_out_folder, help="output folder (default: results/sources_<name>)"
