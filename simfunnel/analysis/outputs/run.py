@@ -80,7 +80,7 @@ class LossReasons(Output):
     better candidate, the interview's noise).
     """
 
-    chart = "run:draw_loss_reasons"
+    chart = "loss_reasons:draw_loss_reasons"
 
     @classmethod
     def from_result(cls, result: Result, methods: Sequence[str] = ("sequential",)) -> LossReasons:

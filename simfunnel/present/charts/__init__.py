@@ -32,6 +32,7 @@ from simfunnel.present import CHART_FORMATS
 from simfunnel.present.charts.candidate import JOB_SEARCH_COLUMNS, job_search
 from simfunnel.present.charts.compare import compare
 from simfunnel.present.charts.data import QUALITY_BINS, cluster_rate, offer_probability_table
+from simfunnel.present.charts.loss_reasons import loss_reasons
 from simfunnel.present.charts.render import (
     render_all,
     render_sweep,
@@ -43,7 +44,6 @@ from simfunnel.present.charts.render import (
 from simfunnel.present.charts.run import (
     felt_vs_actual,
     funnel,
-    loss_reasons,
     margins,
     offer_probability,
     seasonality,

@@ -415,7 +415,7 @@ class Explorer:
         if base is None:
             return {}
         if self._rows is None:
-            from simfunnel.present.charts.run import _fold_small
+            from simfunnel.present.charts.loss_reasons import _fold_small
 
             table = base.to_df()
             _, rows = _fold_small(table, list(dict.fromkeys(table["method"])))
